@@ -1,0 +1,66 @@
+/**
+ * The base command every `fleet` command extends: shared flags (--config, --instances, --json, --verbose),
+ * config loading, instance selection, and typed errors mapped to exit codes.
+ */
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {loadFleet} from './config/load.js'
+import type {Fleet, Instance} from './config/model.js'
+import {select, SelectorError} from './config/selector.js'
+import {EXIT, FleetError, UsageError} from './errors.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+
+  static baseFlags = {
+    config: Flags.string({char: 'c', description: 'Fleet config file (default: FLEET_CONFIG, else searched from the working dir upwards).', helpGroup: 'GLOBAL'}),
+    instances: Flags.string({char: 'i', description: 'Instances to act on: 7-11, 7,9,12-14, a group name (oc7-9) or all.', default: 'all', helpGroup: 'GLOBAL'}),
+    verbose: Flags.boolean({char: 'v', description: 'Say more about what is happening.', default: false, helpGroup: 'GLOBAL'}),
+  }
+
+  protected flags!: BaseFlags<T>
+
+  override async init(): Promise<void> {
+    await super.init()
+    const {flags} = await this.parse({flags: this.ctor.flags, baseFlags: (this.ctor as typeof BaseCommand).baseFlags, enableJsonFlag: this.ctor.enableJsonFlag, strict: this.ctor.strict, args: this.ctor.args})
+    this.flags = flags as BaseFlags<T>
+  }
+
+  /** Loads the fleet config (exit 2 on any problem). */
+  protected async fleet(): Promise<Fleet> {
+    return loadFleet({configPath: this.flags.config})
+  }
+
+  /** The instances chosen by --instances (exit 2 naming the offending token). */
+  protected selectInstances(fleet: Fleet, selector: string = this.flags.instances): Instance[] {
+    try {
+      const ids = select(selector, {ids: fleet.ids, groups: Object.fromEntries(fleet.groups.map((g) => [g.name, g.ids]))})
+      return fleet.instances.filter((i) => ids.includes(i.id))
+    } catch (error) {
+      if (error instanceof SelectorError) throw new UsageError(`--instances: ${error.message}`, 'use ids (7), ranges (7-11), lists (7,9,12-14), group names or "all"')
+      throw error
+    }
+  }
+
+  /** Sets the exit code for a command that completed but found something unhealthy. */
+  protected markUnhealthy(unhealthy: boolean): void {
+    if (unhealthy) process.exitCode = EXIT.unhealthy
+  }
+
+  protected verbose(message: string): void {
+    if (this.flags?.verbose && !this.jsonEnabled()) this.logToStderr(message)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    if (err instanceof FleetError) {
+      process.exitCode = err.exitCode
+      if (this.jsonEnabled()) {
+        this.logJson({error: {code: err.code, message: err.message, hint: err.hint, exitCode: err.exitCode}})
+        return
+      }
+      throw new Errors.CLIError(err.hint ? `${err.message}\nHint: ${err.hint}` : err.message, {exit: err.exitCode, code: err.code})
+    }
+    return super.catch(err)
+  }
+}

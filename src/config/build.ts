@@ -1,0 +1,119 @@
+/** Turns a validated raw config into the resolved Fleet: expands templates, resolves paths, checks group coverage. */
+import os from 'node:os'
+import path from 'node:path'
+import type {RawConfig} from './schema.js'
+import type {Fleet, Group, Instance} from './model.js'
+import {parseIdList, SelectorError} from './selector.js'
+
+export interface ConfigIssue {
+  /** Key path, e.g. ['groups', 'oc7-9', 'instances']. */
+  path: (string | number)[]
+  message: string
+}
+
+export class FleetBuildError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'))
+  }
+}
+
+const DEFAULT_INCIDENT_DIR = path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'incidents')
+
+export function buildFleet(raw: RawConfig, file: string): Fleet {
+  const dir = path.dirname(file)
+  const issues: ConfigIssue[] = []
+  const ids = ids_(raw.instances, ['instances'], issues)
+  const resolve = (p: string, base = dir) => path.resolve(base, expandHome(p))
+
+  const groups: Group[] = []
+  const owner = new Map<number, string>()
+  for (const [name, g] of Object.entries(raw.groups ?? {})) {
+    const gids = ids_(g.instances, ['groups', name, 'instances'], issues)
+    const unknown = gids.filter((id) => !ids.includes(id))
+    if (unknown.length > 0) issues.push({path: ['groups', name, 'instances'], message: `names instances that are not in the fleet (instances: ${raw.instances}): ${unknown.join(', ')}`})
+    for (const id of gids) {
+      const other = owner.get(id)
+      if (other) issues.push({path: ['groups', name, 'instances'], message: `instance ${id} is also in group "${other}": groups must not overlap`})
+      else owner.set(id, name)
+    }
+    const projectDir = resolve(g.projectDir)
+    groups.push({
+      name,
+      ids: gids,
+      projectDir,
+      composeFile: resolve(g.composeFile, projectDir),
+      envFile: g.envFile ? resolve(g.envFile, projectDir) : undefined,
+      docker: {host: g.docker?.host ?? raw.docker.host, timeoutMs: g.docker?.timeout ?? raw.docker.timeout ?? 15_000},
+    })
+  }
+  if (raw.groups) {
+    const orphans = ids.filter((id) => !owner.has(id))
+    if (orphans.length > 0) issues.push({path: ['groups'], message: `instance${orphans.length > 1 ? 's' : ''} ${orphans.join(', ')} ${orphans.length > 1 ? 'are' : 'is'} in no group: every instance needs a compose group to be restarted`})
+  }
+  if (issues.length > 0) throw new FleetBuildError(issues)
+
+  const instances: Instance[] = ids.map((id) => {
+    const fill = (t: string) => t.replaceAll('{id}', String(id))
+    const group = groups.find((g) => g.ids.includes(id))
+    const dataDir = resolve(fill(raw.dataDir))
+    return {
+      id,
+      name: `oc${id}`,
+      container: fill(raw.container),
+      service: fill(raw.service),
+      dataDir,
+      stateDir: raw.stateDir,
+      sessions: raw.agents.map((agent) => ({
+        agent,
+        hostDir: path.join(dataDir, 'agents', agent, 'sessions'),
+        containerDir: path.posix.join(raw.stateDir, 'agents', agent, 'sessions'),
+      })),
+      group: group?.name,
+      docker: group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000},
+    }
+  })
+  const names = new Map<string, number>()
+  for (const i of instances) {
+    if (names.has(i.container)) issues.push({path: ['container'], message: `instances ${names.get(i.container)} and ${i.id} get the same container name "${i.container}"`})
+    names.set(i.container, i.id)
+  }
+  if (issues.length > 0) throw new FleetBuildError(issues)
+
+  return {
+    file,
+    ids,
+    instances,
+    groups,
+    compose: {command: raw.compose.command, timeoutMs: raw.compose.timeout},
+    ping: {...raw.ping, timeoutMs: raw.ping.timeout},
+    locks: {
+      maxHoldMs: raw.locks.maxHold,
+      orphanAfterMs: raw.locks.orphanAfter,
+      clockSkewMs: raw.locks.clockSkew,
+      malformedGraceMs: raw.locks.malformedGrace,
+      probeTimeoutMs: raw.locks.probeTimeout,
+    },
+    heal: {
+      waitTimeoutMs: raw.heal.waitTimeout,
+      concurrency: raw.heal.concurrency,
+      incidentDir: raw.heal.incidentDir ? resolve(raw.heal.incidentDir) : DEFAULT_INCIDENT_DIR,
+      termGraceMs: raw.heal.termGrace,
+    },
+  }
+}
+
+function ids_(value: RawConfig['instances'], keyPath: string[], issues: ConfigIssue[]): number[] {
+  try {
+    const ids = parseIdList(value)
+    if (ids.length === 0) issues.push({path: keyPath, message: 'selects no instance'})
+    return ids
+  } catch (error) {
+    if (!(error instanceof SelectorError)) throw error
+    issues.push({path: keyPath, message: error.message})
+    return []
+  }
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p
+}

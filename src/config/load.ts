@@ -1,0 +1,174 @@
+/**
+ * Config discovery (cosmiconfig) and validation (zod), with errors that name the file, the key path and,
+ * for YAML, the line. `--config` and FLEET_CONFIG override the search.
+ */
+import {existsSync, readFileSync, statSync} from 'node:fs'
+import path from 'node:path'
+import {cosmiconfig, type Loader} from 'cosmiconfig'
+import {LineCounter, parseDocument, isMap, isPair, isScalar, type Document} from 'yaml'
+import {ConfigError} from '../errors.js'
+import {buildFleet, FleetBuildError, type ConfigIssue} from './build.js'
+import type {Fleet} from './model.js'
+import {configSchema} from './schema.js'
+
+export const SEARCH_PLACES = [
+  'fleet.config.yml',
+  'fleet.config.yaml',
+  'fleet.config.json',
+  'fleet.config.js',
+  'fleet.config.mjs',
+  'fleet.config.ts',
+  '.fleetrc',
+  '.fleetrc.yml',
+  '.fleetrc.yaml',
+  '.fleetrc.json',
+  '.fleetrc.js',
+  '.fleetrc.mjs',
+  'package.json',
+]
+
+const yamlLoader: Loader = (filepath, content) => {
+  const doc = parseDocument(content, {prettyErrors: true, uniqueKeys: true})
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'unknown position'
+    throw new ConfigError(`${filepath}: malformed YAML at ${where}: ${e.message.split('\n')[0]}`)
+  }
+  return doc.toJS() ?? {}
+}
+
+export interface LoadOptions {
+  /** Explicit path (--config); else FLEET_CONFIG; else search from cwd upwards. */
+  configPath?: string
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+}
+
+export async function loadFleet(opts: LoadOptions = {}): Promise<Fleet> {
+  const {file, data} = await findConfig(opts)
+  return validateFleet(data, file)
+}
+
+export async function findConfig(opts: LoadOptions = {}): Promise<{file: string; data: unknown}> {
+  const env = opts.env ?? process.env
+  const cwd = opts.cwd ?? process.cwd()
+  const explorer = cosmiconfig('fleet', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'global',
+    stopDir: path.parse(cwd).root,
+    loaders: {'.yml': yamlLoader, '.yaml': yamlLoader, noExt: yamlLoader},
+    cache: false,
+  })
+  const explicit = opts.configPath ?? env.FLEET_CONFIG
+  try {
+    if (explicit) {
+      const file = path.resolve(cwd, explicit)
+      if (!existsSync(file)) throw new ConfigError(`config file not found: ${file}${opts.configPath ? '' : ' (from FLEET_CONFIG)'}`)
+      if (statSync(file).isDirectory()) throw new ConfigError(`config path is a directory, not a file: ${file}`)
+      const result = await explorer.load(file)
+      if (!result || result.isEmpty) throw new ConfigError(`${file}: the config file is empty`, 'see fleet.config.example.yml')
+      return {file: result.filepath, data: result.config}
+    }
+    const result = await explorer.search(cwd)
+    if (!result) {
+      throw new ConfigError(
+        `no fleet config found in ${cwd} or any parent directory`,
+        'create fleet.config.yml (see fleet.config.example.yml), or pass --config <path> or set FLEET_CONFIG',
+      )
+    }
+    if (result.isEmpty) throw new ConfigError(`${result.filepath}: the config file is empty`, 'see fleet.config.example.yml')
+    return {file: result.filepath, data: result.config}
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    throw new ConfigError(`could not read the fleet config: ${message}`)
+  }
+}
+
+export function validateFleet(data: unknown, file: string): Fleet {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`${file}: expected a mapping of settings at the top level, got ${Array.isArray(data) ? 'a list' : typeof data}`)
+  }
+  const parsed = configSchema.safeParse(data)
+  if (!parsed.success) {
+    throw configError(
+      file,
+      parsed.error.issues.map((i) => {
+        const keys = (i as {keys?: string[]}).keys
+        if (i.code === 'unrecognized_keys' && keys) {
+          return {path: [...i.path, keys[0]] as (string | number)[], message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`}
+        }
+        const nested = (i as {issues?: {message: string}[]}).issues
+        if (i.code === 'invalid_key' && nested?.[0]) return {path: i.path as (string | number)[], message: `invalid name: ${nested[0].message}`}
+        return {path: i.path as (string | number)[], message: i.message}
+      }),
+    )
+  }
+  try {
+    return buildFleet(parsed.data, file)
+  } catch (error) {
+    if (error instanceof FleetBuildError) throw configError(file, error.issues)
+    throw error
+  }
+}
+
+/** Checks that the files a fleet names exist (compose files, env files, project dirs). */
+export function checkFleetPaths(fleet: Fleet): ConfigIssue[] {
+  const issues: ConfigIssue[] = []
+  for (const g of fleet.groups) {
+    if (!isDir(g.projectDir)) issues.push({path: ['groups', g.name, 'projectDir'], message: `directory does not exist: ${g.projectDir}`})
+    if (!existsSync(g.composeFile)) issues.push({path: ['groups', g.name, 'composeFile'], message: `file does not exist: ${g.composeFile}`})
+    if (g.envFile && !existsSync(g.envFile)) issues.push({path: ['groups', g.name, 'envFile'], message: `file does not exist: ${g.envFile}`})
+  }
+  return issues
+}
+
+export function assertFleetPaths(fleet: Fleet): void {
+  const issues = checkFleetPaths(fleet)
+  if (issues.length > 0) throw configError(fleet.file, issues)
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function configError(file: string, issues: ConfigIssue[]): ConfigError {
+  const lines = issues.map((i) => {
+    const key = i.path.length > 0 ? i.path.join('.') : '(top level)'
+    const line = yamlLine(file, i.path)
+    return `  ${key}${line ? ` (line ${line})` : ''}: ${i.message}`
+  })
+  return new ConfigError(`invalid fleet config ${file}:\n${lines.join('\n')}`, 'see fleet.config.example.yml and the config reference in the README')
+}
+
+const docCache = new Map<string, {doc: Document; counter: LineCounter} | null>()
+
+/** 1-based line of a key path in a YAML config file, when it can be found. */
+function yamlLine(file: string, keyPath: (string | number)[]): number | undefined {
+  if (!/\.ya?ml$|\.fleetrc$/.test(file)) return undefined
+  let entry = docCache.get(file)
+  if (entry === undefined) {
+    try {
+      const counter = new LineCounter()
+      entry = {doc: parseDocument(readFileSync(file, 'utf8'), {lineCounter: counter}), counter}
+    } catch {
+      entry = null
+    }
+    docCache.set(file, entry)
+  }
+  if (!entry) return undefined
+  let node: unknown = entry.doc.contents
+  let offset: number | undefined
+  for (const key of keyPath) {
+    if (!isMap(node)) break
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key))
+    if (!pair) break
+    offset = (pair.key as {range?: [number, number, number]}).range?.[0]
+    node = pair.value
+  }
+  return offset === undefined ? undefined : entry.counter.linePos(offset).line
+}

@@ -1,0 +1,71 @@
+/** The resolved fleet: what every command works on. Built from the config by `buildFleet`. */
+import type {LockPolicy} from '../locks/types.js'
+
+export interface SessionsDir {
+  agent: string
+  /** Host path (local engines). */
+  hostDir: string
+  /** Path inside the container. */
+  containerDir: string
+}
+
+export interface DockerTarget {
+  /** As configured (`unix://...`, `tcp://...`, `ssh://...`) or undefined for DOCKER_HOST / the local socket. */
+  host?: string
+  timeoutMs: number
+}
+
+export interface Instance {
+  id: number
+  /** `oc<id>` */
+  name: string
+  container: string
+  service: string
+  dataDir: string
+  stateDir: string
+  sessions: SessionsDir[]
+  group?: string
+  docker: DockerTarget
+}
+
+export interface Group {
+  name: string
+  ids: number[]
+  projectDir: string
+  composeFile: string
+  envFile?: string
+  docker: DockerTarget
+}
+
+export interface PingSettings {
+  command: string[]
+  message: string
+  expect: string
+  agent: string
+  sessionId?: string
+  thinking: string
+  timeoutMs: number
+  concurrency: number
+}
+
+export interface Fleet {
+  /** The config file this fleet came from. */
+  file: string
+  ids: number[]
+  instances: Instance[]
+  groups: Group[]
+  compose: {command: 'auto' | 'docker compose' | 'docker-compose' | string[]; timeoutMs: number}
+  ping: PingSettings
+  locks: LockPolicy & {probeTimeoutMs: number}
+  heal: {waitTimeoutMs: number; concurrency: number; incidentDir: string; termGraceMs: number}
+}
+
+export function instanceById(fleet: Fleet, id: number): Instance {
+  const found = fleet.instances.find((i) => i.id === id)
+  if (!found) throw new Error(`instance ${id} is not in the fleet`)
+  return found
+}
+
+export function groupOf(fleet: Fleet, instance: Instance): Group | undefined {
+  return fleet.groups.find((g) => g.name === instance.group)
+}

@@ -1,0 +1,187 @@
+import {runCommand} from '@oclif/test'
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {findConfig, loadFleet, SEARCH_PLACES} from '../../src/config/load.js'
+import {fleet as runFleet, json, REPO} from '../helpers/cli.js'
+
+const GOOD = `instances: 7-11
+dataDir: data/oc{id}/config
+groups:
+  a:
+    instances: 7-9
+    projectDir: proj
+    composeFile: a.yml
+    envFile: .env.a
+  b:
+    instances: 10-11
+    projectDir: proj
+    composeFile: b.yml
+`
+
+function tmp(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'fleet-cfg-'))
+}
+
+function fixtureDir(config: string, name = 'fleet.config.yml'): string {
+  const dir = tmp()
+  mkdirSync(path.join(dir, 'proj'))
+  for (const f of ['a.yml', 'b.yml', '.env.a']) writeFileSync(path.join(dir, 'proj', f), '')
+  writeFileSync(path.join(dir, name), config)
+  return dir
+}
+
+afterEach(() => {
+  process.exitCode = undefined
+})
+
+describe('config discovery', () => {
+  const asJson = JSON.stringify({instances: '7-8', dataDir: 'd/oc{id}'})
+  const bodies: Record<string, string> = {
+    'fleet.config.yml': 'instances: 7-8\ndataDir: d/oc{id}\n',
+    'fleet.config.yaml': 'instances: 7-8\ndataDir: d/oc{id}\n',
+    'fleet.config.json': asJson,
+    'fleet.config.js': `export default ${asJson}\n`,
+    'fleet.config.mjs': `export default ${asJson}\n`,
+    'fleet.config.ts': `const config: {instances: string; dataDir: string} = ${asJson}\nexport default config\n`,
+    '.fleetrc': 'instances: 7-8\ndataDir: d/oc{id}\n',
+    '.fleetrc.yml': 'instances: 7-8\ndataDir: d/oc{id}\n',
+    '.fleetrc.yaml': 'instances: 7-8\ndataDir: d/oc{id}\n',
+    '.fleetrc.json': asJson,
+    '.fleetrc.js': `export default ${asJson}\n`,
+    '.fleetrc.mjs': `export default ${asJson}\n`,
+    'package.json': JSON.stringify({name: 'x', fleet: {instances: '7-8', dataDir: 'd/oc{id}'}}),
+  }
+
+  it('covers every search place', () => {
+    expect(Object.keys(bodies).sort()).toEqual([...SEARCH_PLACES].sort())
+  })
+
+  it.each(Object.keys(bodies))('finds %s from a nested working dir and resolves paths against its folder', async (name) => {
+    const dir = tmp()
+    writeFileSync(path.join(dir, name), bodies[name])
+    const nested = path.join(dir, 'a', 'b')
+    mkdirSync(nested, {recursive: true})
+    const fleet = await loadFleet({cwd: nested, env: {}})
+    expect(fleet.file).toBe(path.join(dir, name))
+    expect(fleet.ids).toEqual([7, 8])
+    expect(fleet.instances[0].dataDir).toBe(path.join(dir, 'd', 'oc7'))
+  })
+
+  it('--config and FLEET_CONFIG override the search, --config first', async () => {
+    const dir = fixtureDir(GOOD)
+    const other = path.join(dir, 'other.yml')
+    writeFileSync(other, 'instances: 3\ndataDir: x/{id}\n')
+    const third = path.join(dir, 'third.yml')
+    writeFileSync(third, 'instances: 4\ndataDir: x/{id}\n')
+    expect((await findConfig({cwd: dir, env: {}})).file).toBe(path.join(dir, 'fleet.config.yml'))
+    expect((await findConfig({cwd: dir, env: {FLEET_CONFIG: other}})).file).toBe(other)
+    expect((await loadFleet({cwd: dir, env: {FLEET_CONFIG: other}, configPath: third})).ids).toEqual([4])
+  })
+
+  it('no config anywhere is a config error', async () => {
+    await expect(loadFleet({cwd: tmp(), env: {}})).rejects.toThrow(/no fleet config found/)
+  })
+})
+
+describe('bad configs exit 2 with a message naming what and where', () => {
+  const cases: [string, string, RegExp][] = [
+    ['malformed YAML', 'instances: 7-11\ndataDir: [unclosed\n', /malformed YAML at line 3, column 1: Flow sequence/],
+    ['duplicate key', 'instances: 7-11\ninstances: 8\ndataDir: d/{id}\n', /malformed YAML at line 2.*[Mm]ap keys must be unique/],
+    ['wrong type for instances', 'instances: true\ndataDir: d/{id}\n', /instances \(line 1\): Invalid input/],
+    ['unknown top-level key', 'instances: 7\ndataDir: d/{id}\ncontainers: x-{id}\n', /containers \(line 3\): unknown key "containers"/],
+    ['unknown nested key', 'instances: 7\ndataDir: d/{id}\nping:\n  mesage: hi\n', /ping.mesage \(line 4\): unknown key "mesage"/],
+    ['overlapping groups', GOOD.replace('instances: 10-11', 'instances: 9-11'), /groups.b.instances \(line 10\): instance 9 is also in group "a"/],
+    ['instance in no group', GOOD.replace('instances: 10-11', 'instances: 10'), /groups \(line 3\): instance 11 is in no group/],
+    ['group naming unknown instances', GOOD.replace('instances: 10-11', 'instances: 10-12'), /groups.b.instances \(line 10\): names instances that are not in the fleet.*: 12/],
+    ['bad duration', 'instances: 7\ndataDir: d/{id}\nlocks:\n  maxHold: 5x\n', /locks.maxHold \(line 4\): expected a duration like 90s/],
+    ['container template without {id}', 'instances: 7\ndataDir: d/{id}\ncontainer: gateway\n', /container \(line 3\): container template must contain \{id\}/],
+    ['dataDir template without {id}', 'instances: 7\ndataDir: /data/oc7\n', /dataDir \(line 2\): dataDir template must contain \{id\}/],
+    ['composeFile that does not exist', GOOD.replace('composeFile: b.yml', 'composeFile: missing.yml'), /groups.b.composeFile \(line 12\): file does not exist: .*missing.yml/],
+    ['envFile that does not exist', GOOD.replace('envFile: .env.a', 'envFile: .env.nope'), /groups.a.envFile \(line 8\): file does not exist/],
+    ['reversed range', 'instances: 11-7\ndataDir: d/{id}\n', /instances \(line 1\): instance range "11-7" is reversed/],
+    ['non-number in instances', 'instances: 7,x\ndataDir: d/{id}\n', /instances \(line 1\): "x" is not an instance id/],
+    ['empty file', '', /the config file is empty/],
+    ['a list at the top level', '- 7\n- 8\n', /expected a mapping of settings at the top level, got a list/],
+    ['zero ping concurrency', 'instances: 7\ndataDir: d/{id}\nping:\n  concurrency: 0\n', /ping.concurrency \(line 4\): Too small/],
+    ['unknown compose command', 'instances: 7\ndataDir: d/{id}\ncompose:\n  command: podman\n', /compose.command \(line 4\): Invalid input/],
+    ['empty agents list', 'instances: 7\ndataDir: d/{id}\nagents: []\n', /agents \(line 3\): Too small/],
+    ['a group name that looks like a range', 'instances: 7\ndataDir: d/{id}\ngroups:\n  7-9:\n    instances: 7\n    projectDir: .\n    composeFile: x.yml\n', /groups.7-9.*group names start with a letter/],
+    ['missing dataDir', 'instances: 7-11\n', /dataDir: Invalid input: expected string, received undefined/],
+  ]
+
+  it.concurrent.each(cases)('%s', async (_name, body, message) => {
+    const dir = fixtureDir(body)
+    const r = await runFleet(['config', '--validate', '--config', path.join(dir, 'fleet.config.yml')], {cwd: dir})
+    expect(r.exitCode, r.stderr).toBe(2)
+    expect(r.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toMatch(message)
+    expect(r.stderr).toContain(path.join(dir, 'fleet.config.yml'))
+  })
+
+  it('a --config path that does not exist', async () => {
+    const r = await runFleet(['config', '--config', '/nonexistent/fleet.yml'])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr).toContain('config file not found: /nonexistent/fleet.yml')
+  })
+
+  it('--json gives the error as JSON with exit 2', async () => {
+    const dir = fixtureDir('instances: 7\ndataDir: d/{id}\nbogus: 1\n')
+    const r = await runFleet(['config', '--json'], {cwd: dir})
+    expect(r.exitCode).toBe(2)
+    expect(json(r).error).toMatchObject({code: 'CONFIG', exitCode: 2, message: expect.stringContaining('bogus (line 3): unknown key "bogus"')})
+  })
+})
+
+describe('fleet config (through oclif runCommand)', () => {
+  const example = path.join(REPO, 'fleet.config.example.yml')
+
+  it('prints the five example instances in their two groups', async () => {
+    const {stdout, exitCode} = await runFleet(['config', '--config', example])
+    expect(exitCode).toBe(0)
+    for (const n of [7, 8, 9, 10, 11]) expect(stdout).toMatch(new RegExp(`oc${n}\\s+openclaw-openclaw-gateway-${n}-1\\s+oc${n < 10 ? '7-9' : '10-11'}\\s`))
+  })
+
+  it('--json matches the documented shape', async () => {
+    // runCommand returns what the command returned: the object --json prints.
+    const {result: d, error} = await runCommand<any>(['config', '--config', example, '--json'], {root: REPO})
+    expect(error).toBeUndefined()
+    expect(json(await runFleet(['config', '--config', example, '--json']))).toEqual(d)
+    expect(d.instances.map((i: {id: number}) => i.id)).toEqual([7, 8, 9, 10, 11])
+    expect(d.groups.map((g: {name: string; instances: number[]}) => [g.name, g.instances])).toEqual([
+      ['oc7-9', [7, 8, 9]],
+      ['oc10-11', [10, 11]],
+    ])
+    expect(d.instances[3]).toEqual({
+      id: 10,
+      name: 'oc10',
+      container: 'openclaw-openclaw-gateway-10-1',
+      service: 'openclaw-gateway-10',
+      group: 'oc10-11',
+      projectDir: '/opt/openclaw-multi/openclaw',
+      composeFile: '/opt/openclaw-multi/openclaw/docker-compose.oc10-11.yml',
+      envFile: '/opt/openclaw-multi/openclaw/.env.multi.oc10-11',
+      dataDir: '/opt/openclaw-multi/data/oc10/config',
+      sessionsDirs: [{agent: 'main', hostDir: '/opt/openclaw-multi/data/oc10/config/agents/main/sessions', containerDir: '/home/node/.openclaw/agents/main/sessions'}],
+      dockerHost: 'unix:///var/run/docker.sock',
+    })
+    expect(d.warnings.length).toBeGreaterThan(0)
+  })
+
+  it('--instances with a group name selects that group', async () => {
+    const {result} = await runCommand<any>(['config', '--config', example, '--instances', 'oc10-11', '--json'], {root: REPO})
+    expect(result.instances.map((i: {id: number}) => i.id)).toEqual([10, 11])
+  })
+
+  it('a bad selector is a usage error (exit 2) naming the token', async () => {
+    const {error} = await runCommand(['config', '--config', example, '--instances', '7,banana'], {root: REPO})
+    expect(error?.oclif?.exit).toBe(2)
+    expect(error?.message).toContain('"banana" is not an instance id')
+  })
+
+  it('--help lists the commands', async () => {
+    const r = await runFleet(['--help'])
+    expect(r.exitCode).toBe(0)
+    expect(r.stdout).toMatch(/COMMANDS[\s\S]*config/)
+  })
+})
