@@ -1,0 +1,65 @@
+import {Flags} from '@oclif/core'
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {Listr} from 'listr2'
+import {BaseCommand} from '../base-command.js'
+import {parseDuration} from '../config/duration.js'
+import {UsageError} from '../errors.js'
+import {pingJunit} from '../report/junit.js'
+import {pingDocument, pingLine, renderPingSummary, type PingDocument} from '../report/ping.js'
+import {pingInstance, type PingResult} from '../runbook/ping.js'
+import {chooseRenderer} from '../runbook/renderer.js'
+
+export default class Ping extends BaseCommand<typeof Ping> {
+  static summary = 'The SPEED_OK smoke test: one agent turn inside every gateway container, fit for CI after deploys.'
+  static description = `Runs the configured agent turn (default: openclaw agent --local --agent main --message "Reply exactly SPEED_OK" --thinking low --json) inside each selected container through docker exec, and passes when the reply text equals the expected one. A turn that times out is ended inside the container (with its children) so a ping never leaves an orphan lock holder.
+Failure classes: lock-timeout, wrong-reply, no-reply, model-error, timeout, exec-failed, container-not-running; warning: fallback.
+Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docker unreachable.`
+  static examples = ['<%= config.bin %> ping', '<%= config.bin %> ping --instances oc7-9 --repeat 5', '<%= config.bin %> ping --junit reports/ping.xml --json']
+
+  static flags = {
+    concurrency: Flags.integer({description: 'Instances pinged at once (default: ping.concurrency from the config).', min: 1, max: 64}),
+    repeat: Flags.integer({description: 'Turns per instance; reports p50 and p95 latency.', default: 1, min: 1, max: 1000}),
+    timeout: Flags.string({description: 'Per-turn timeout, e.g. 60s (default: ping.timeout from the config).'}),
+    message: Flags.string({description: 'Message to send (default: ping.message).'}),
+    expect: Flags.string({description: 'Expected reply text (default: ping.expect).'}),
+    agent: Flags.string({description: 'Agent id (default: ping.agent).'}),
+    'session-id': Flags.string({description: 'Session id to use (default: the agent main session).'}),
+    junit: Flags.string({description: 'Also write a JUnit XML report to this file (one testcase per instance).'}),
+  }
+
+  async run(): Promise<PingDocument> {
+    const fleet = await this.fleet()
+    const instances = this.selectInstances(fleet)
+    const f = this.flags
+    const timeoutMs = f.timeout === undefined ? fleet.ping.timeoutMs : parseDuration(f.timeout)
+    if (timeoutMs === null || timeoutMs <= 0) throw new UsageError(`--timeout: expected a duration like 30s or 2m, got "${f.timeout}"`)
+    const settings = {...fleet.ping, timeoutMs, message: f.message ?? fleet.ping.message, expect: f.expect ?? fleet.ping.expect, agent: f.agent ?? fleet.ping.agent, sessionId: f['session-id'] ?? fleet.ping.sessionId}
+    const started = Date.now()
+    const results: PingResult[] = []
+    const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
+    const tasks = new Listr(
+      instances.map((inst) => ({
+        title: `${inst.name} (${inst.container})`,
+        task: async (_ctx: unknown, task: {title: string}) => {
+          const r = await pingInstance(fleet, inst, settings, f.repeat)
+          results.push(r)
+          task.title = pingLine(r)
+          if (!r.ok) throw new Error(pingLine(r))
+        },
+      })),
+      {concurrent: f.concurrency ?? fleet.ping.concurrency, exitOnError: false, renderer, collectErrors: false},
+    )
+    await tasks.run().catch(() => undefined)
+    results.sort((a, b) => a.id - b.id)
+    const doc = pingDocument(results, Date.now() - started, settings)
+    if (f.junit) {
+      const file = path.resolve(f.junit)
+      writeFileSync(file, pingJunit(results))
+      doc.junit = file
+    }
+    this.log(renderPingSummary(doc, renderer === 'silent'))
+    this.markUnhealthy(!doc.ok)
+    return doc
+  }
+}

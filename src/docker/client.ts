@@ -1,0 +1,76 @@
+/**
+ * dockerode clients per Docker host, with errors that say which host could not be reached (exit 3).
+ */
+import Docker from 'dockerode'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import type {DockerTarget} from '../config/model.js'
+import {FleetError, UnreachableError} from '../errors.js'
+
+export interface DockerHandle {
+  docker: Docker
+  /** Human label for messages: the host URL, or `local`. */
+  label: string
+  timeoutMs: number
+}
+
+const clients = new Map<string, DockerHandle>()
+
+export function dockerFor(target: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
+  const host = target.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
+  const key = `${host}|${target.timeoutMs}`
+  let handle = clients.get(key)
+  if (!handle) {
+    handle = {docker: new Docker(dockerOptions(host, target.timeoutMs, env)), label: host, timeoutMs: target.timeoutMs}
+    clients.set(key, handle)
+  }
+  return handle
+}
+
+export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return {socketPath: host.slice('unix://'.length), timeout: timeoutMs}
+  if (host.startsWith('/')) return {socketPath: host, timeout: timeoutMs}
+  let url: URL
+  try {
+    url = new URL(host)
+  } catch {
+    throw new FleetError(`invalid Docker host "${host}": expected unix:///path, tcp://host:port or ssh://user@host`, {exitCode: 2, code: 'CONFIG'})
+  }
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
+    const tls = url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0') || url.port === '2376'
+    const opts: Docker.DockerOptions = {host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http', timeout: timeoutMs}
+    if (tls && env.DOCKER_CERT_PATH) {
+      const read = (f: string) => readFileSync(path.join(env.DOCKER_CERT_PATH as string, f))
+      Object.assign(opts, {ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem')})
+    }
+    return opts
+  }
+  if (url.protocol === 'ssh:') {
+    return {protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined, timeout: timeoutMs} as Docker.DockerOptions
+  }
+  throw new FleetError(`unsupported Docker host "${host}"`, {exitCode: 2, code: 'CONFIG'})
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET', 'EPIPE'])
+
+/** True when an error means the engine itself could not be reached (not: a container is missing). */
+export function isUnreachable(error: unknown): boolean {
+  const e = error as {code?: string; message?: string; statusCode?: number}
+  if (e?.code && UNREACHABLE_CODES.has(e.code)) return true
+  return /timeout|socket hang up|connect E|Timed out|All configured authentication methods failed/i.test(e?.message ?? '') && e?.statusCode === undefined
+}
+
+/** Wraps an engine call: connection failures become UnreachableError (exit 3) naming the host. */
+export async function engineCall<T>(handle: DockerHandle, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    if (isUnreachable(error)) {
+      throw new UnreachableError(`Docker at ${handle.label} is unreachable (${what}): ${(error as Error).message}`, {
+        hint: 'is the engine running? check DOCKER_HOST / docker.host in the config (for the lab: sudo bash lab/engine.sh)',
+        cause: error,
+      })
+    }
+    throw error
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Evidence from inside a container's PID namespace: ONE exec per container covering all its lock pids.
+ * For each pid: does /proc/<pid> exist, its state, ppid, starttime (field 22) and cmdline; plus the
+ * container's own clock (for skew). Uses the container's `node` (every OpenClaw image has it) and falls
+ * back to the POSIX shell when node is missing.
+ */
+import type {ProcessEvidence} from '../locks/types.js'
+import type {DockerHandle} from './client.js'
+import {execIn} from './exec.js'
+
+export interface ProbeResult {
+  ok: boolean
+  error?: string
+  /** Container clock at probe time (epoch ms), for skew. */
+  nowMs?: number
+  processes: Map<number, ProcessEvidence>
+  /** Every process in the container (pid, ppid, state, cmdline), for reports and orphan search. */
+  table?: ProcessEvidence[]
+}
+
+const NODE_PROBE = `
+const fs = require('fs');
+const read = (p) => { try { return fs.readFileSync(p, 'latin1'); } catch { return null; } };
+const proc = (pid) => {
+  const stat = read('/proc/' + pid + '/stat');
+  if (stat === null) return { pid, exists: false };
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cmd = read('/proc/' + pid + '/cmdline');
+  return { pid, exists: true, state: f[0], ppid: Number(f[1]), starttime: Number(f[19]), cmdline: cmd === null ? [] : cmd.split('\\0').filter(Boolean) };
+};
+const all = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).map(Number).filter((p) => p !== process.pid).map(proc).filter((p) => p.exists);
+const asked = process.argv.slice(1).map(Number);
+process.stdout.write(JSON.stringify({ now: Date.now(), table: all, asked: asked.map(proc) }));
+`
+
+const INITS = /(^|\/)(docker-init|tini|dumb-init|catatonit|s6-svscan)$/
+
+/** Marks the gateway's main process and `openclaw agent` processes. */
+export function classify(p: ProcessEvidence, pid1: ProcessEvidence | undefined): ProcessEvidence {
+  if (!p.exists) return p
+  const argv0 = pid1?.cmdline?.[0] ?? ''
+  const pid1IsInit = INITS.test(argv0)
+  const isMain = p.pid === 1 ? !pid1IsInit : pid1IsInit && p.ppid === 1
+  const text = (p.cmdline ?? []).join(' ')
+  const isAgent = /(^|[\s/])openclaw-agent(\s|$)/.test(text) || (/(openclaw(\.mjs)?|dist\/index\.js)(\s|$)/.test(text) && /(^|\s)agent(\s|$)/.test(text))
+  return {...p, isMain, isAgent}
+}
+
+export async function probePids(handle: DockerHandle, container: string, pids: number[], timeoutMs: number): Promise<ProbeResult> {
+  const unique = [...new Set(pids)].filter((p) => Number.isSafeInteger(p) && p > 0)
+  try {
+    const r = await execIn(handle, container, ['node', '-e', NODE_PROBE, ...unique.map(String)], {timeoutMs})
+    if (r.timedOut) return {ok: false, error: `probe timed out after ${timeoutMs} ms`, processes: new Map()}
+    if (r.exitCode !== 0) return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map()}
+    const data = JSON.parse(r.stdout) as {now: number; table: ProcessEvidence[]; asked: ProcessEvidence[]}
+    const pid1 = data.table.find((p) => p.pid === 1)
+    return {
+      ok: true,
+      nowMs: data.now,
+      processes: new Map(data.asked.map((p) => [p.pid, classify(p, pid1)])),
+      table: data.table.map((p) => classify(p, pid1)),
+    }
+  } catch (error) {
+    return {ok: false, error: (error as Error).message, processes: new Map()}
+  }
+}

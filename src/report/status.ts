@@ -1,0 +1,75 @@
+/** Rendering of `fleet status`: instance table, optional per-lock rows, and the JSON document. */
+import {formatDuration} from '../config/duration.js'
+import type {Verdict} from '../locks/types.js'
+import type {InstanceStatus, Observation} from '../runbook/observe.js'
+import {table} from './table.js'
+
+export interface StatusDocument {
+  instances: InstanceStatus[]
+  summary: {instances: number; ok: number; notOk: number; locks: Record<Verdict, number>; lockTimeoutsInLogs: number}
+  durationMs: number
+  ok: boolean
+}
+
+const ORDER: Verdict[] = ['conflict', 'hung', 'orphan', 'stale', 'unknown', 'live']
+
+export function statusDocument(obs: Observation): StatusDocument {
+  const locks = {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0} as Record<Verdict, number>
+  for (const i of obs.instances) for (const v of ORDER) locks[v] += i.counts[v]
+  const ok = obs.instances.filter((i) => i.ok).length
+  return {
+    instances: obs.instances,
+    summary: {instances: obs.instances.length, ok, notOk: obs.instances.length - ok, locks, lockTimeoutsInLogs: obs.instances.reduce((n, i) => n + (i.logSignature?.count ?? 0), 0)},
+    durationMs: obs.durationMs,
+    ok: ok === obs.instances.length,
+  }
+}
+
+export function lockCounts(i: InstanceStatus): string {
+  const parts = ORDER.filter((v) => i.counts[v] > 0).map((v) => `${i.counts[v]} ${v}`)
+  return parts.length > 0 ? parts.join(', ') : 'none'
+}
+
+export function stateText(i: InstanceStatus): string {
+  if (i.state === 'missing') return 'missing'
+  return i.health === 'none' || i.health === 'unknown' ? i.state : `${i.state} (${i.health})`
+}
+
+export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}): string {
+  const rows = doc.instances.map((i) => [
+    i.name,
+    i.container,
+    stateText(i),
+    i.uptimeMs === null ? '-' : formatDuration(i.uptimeMs),
+    lockCounts(i),
+    i.worst ?? '-',
+    i.logSignature ? (i.logSignature.count > 0 ? `${i.logSignature.count} since start` : '0') : '-',
+    i.ok ? 'ok' : 'NOT OK',
+  ])
+  const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'UPTIME', 'LOCKS', 'WORST', 'LOCK TIMEOUTS', 'RESULT'], rows)]
+  if (opts.locks) {
+    const lockRows = doc.instances.flatMap((i) =>
+      i.locks.map((l) => [i.name, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]),
+    )
+    out.push('', lockRows.length > 0 ? table(['INSTANCE', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
+  }
+  const notes = doc.instances.flatMap((i) => [
+    ...(i.sharedWith.length > 0 ? [`${i.name}: sessions dir also mounted by ${i.sharedWith.join(', ')}`] : []),
+    ...(i.logSignature && i.logSignature.count > 0 ? [`${i.name}: ${i.logSignature.count} "session file locked" errors since start (first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'}) on ${i.logSignature.paths.join(', ')}`] : []),
+    ...i.errors.map((e) => `${i.name}: ${e}`),
+  ])
+  if (notes.length > 0) out.push('', ...notes)
+  const s = doc.summary
+  out.push('', `${s.ok}/${s.instances} ok; locks: ${ORDER.filter((v) => s.locks[v] > 0).map((v) => `${s.locks[v]} ${v}`).join(', ') || 'none'}; ${formatDuration(doc.durationMs)}`)
+  return out.join('\n')
+}
+
+function evidenceText(l: InstanceStatus['locks'][number]): string {
+  const p = l.evidence.process
+  if (l.suspicious) return `not parsed (${l.suspicious})`
+  if (l.evidence.probeError) return `probe failed: ${l.evidence.probeError}`
+  if (!p) return l.evidence.containerRunning ? '-' : 'container not running'
+  if (!p.exists) return `no process ${p.pid}`
+  const who = p.isMain ? 'gateway main' : p.isAgent ? 'openclaw agent' : 'process'
+  return `${who} pid ${p.pid} state ${p.state} starttime ${p.starttime}${l.starttime !== null && p.starttime !== l.starttime ? ` (lock: ${l.starttime})` : ''}: ${(p.cmdline ?? []).join(' ').slice(0, 60)}`
+}

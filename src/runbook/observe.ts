@@ -1,0 +1,209 @@
+/**
+ * Observation: for the selected instances, what runs, what locks exist, and the verdict on each lock with
+ * its evidence. Used by `fleet status`, and as the judge step of heal and watch.
+ * I/O lives here; decisions are the pure `judge`.
+ */
+import type {Fleet, Instance} from '../config/model.js'
+import {dockerFor, type DockerHandle} from '../docker/client.js'
+import {discover, type ContainerInfo, type Discovery} from '../docker/discover.js'
+import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {probePids, type ProbeResult} from '../docker/probe.js'
+import {judge, worstVerdict} from '../locks/judge.js'
+import {parseLockPayload} from '../locks/parse.js'
+import {scanSessionsDir} from '../locks/scan.js'
+import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Reason, type Verdict} from '../locks/types.js'
+import {mapLimit} from '../util/concurrency.js'
+import {isWithin, realOrSelf} from '../util/paths.js'
+
+export interface LockReport {
+  path: string
+  containerPath: string
+  kind: LockFile['kind']
+  agent: string
+  session: string
+  size: number
+  mtime: string
+  suspicious: LockFile['suspicious'] | null
+  /** Verbatim content (null when not read). */
+  raw: string | null
+  readError: string | null
+  pid: number | null
+  createdAt: string | null
+  starttime: number | null
+  payloadProblems: LockPayload['problems']
+  verdict: Verdict
+  reasons: Reason[]
+  ageMs: number
+  evidence: {
+    container: string | null
+    containerRunning: boolean
+    containerStartedAt: string | null
+    mountedBy: string[]
+    process: ProcessEvidence | null
+    probeError: string | null
+  }
+}
+
+export interface InstanceStatus {
+  id: number
+  name: string
+  group: string | null
+  container: string
+  service: string
+  /** Container state, or `missing`. */
+  state: string
+  health: ContainerInfo['health'] | 'unknown'
+  startedAt: string | null
+  uptimeMs: number | null
+  restartCount: number | null
+  image: string | null
+  compose: ContainerInfo['compose'] | null
+  foundBy: ContainerInfo['foundBy'] | null
+  locks: LockReport[]
+  counts: Record<Verdict, number>
+  worst: Verdict | null
+  /** Other running containers that see one of this instance's sessions dirs. */
+  sharedWith: string[]
+  logSignature: LockTimeoutSignature | null
+  errors: string[]
+  /** Running, and no stale/hung/orphan/conflict lock. */
+  ok: boolean
+}
+
+export interface ObserveOptions {
+  nowMs?: number
+  /** Read each container's log for the lock-timeout signature (default true). */
+  logs?: boolean
+  concurrency?: number
+}
+
+export interface Observation {
+  instances: InstanceStatus[]
+  /** Raw discovery, per Docker host label, for later steps. */
+  containers: Map<number, ContainerInfo | null>
+  durationMs: number
+}
+
+export async function observe(fleet: Fleet, instances: Instance[], opts: ObserveOptions = {}): Promise<Observation> {
+  const started = Date.now()
+  const byHost = new Map<string, {handle: DockerHandle; instances: Instance[]}>()
+  for (const inst of instances) {
+    const handle = dockerFor(inst.docker)
+    const entry = byHost.get(handle.label) ?? {handle, instances: []}
+    entry.instances.push(inst)
+    byHost.set(handle.label, entry)
+  }
+  const containers = new Map<number, ContainerInfo | null>()
+  const results: InstanceStatus[] = []
+  for (const {handle, instances: group} of byHost.values()) {
+    const disc = await discover(handle, group)
+    for (const [id, c] of disc.byInstance) containers.set(id, c)
+    const statuses = await mapLimit(group, opts.concurrency ?? 8, (inst) => observeInstance(fleet, handle, inst, disc, opts))
+    results.push(...statuses)
+  }
+  results.sort((a, b) => a.id - b.id)
+  return {instances: results, containers, durationMs: Date.now() - started}
+}
+
+async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus> {
+  const c = disc.byInstance.get(inst.id) ?? null
+  const errors: string[] = []
+  const running = c?.state === 'running'
+  const scans = await Promise.all(inst.sessions.map((s) => scanSessionsDir({dir: s.hostDir, containerDir: s.containerDir, agent: s.agent})))
+  const files: LockFile[] = []
+  scans.forEach((s, i) => {
+    if (s.error) errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}`)
+    files.push(...s.locks)
+  })
+  const parsed = files.map((f) => ({file: f, payload: f.raw !== undefined && !f.suspicious ? parseLockPayload(f.raw) : null}))
+  const pids = parsed.map((p) => p.payload?.pid).filter((p): p is number => typeof p === 'number')
+
+  let probe: ProbeResult | undefined
+  if (running && c && pids.length > 0) {
+    probe = await probePids(handle, c.name, pids, fleet.locks.probeTimeoutMs)
+    if (!probe.ok) errors.push(`process probe in ${c.name} failed: ${probe.error}`)
+  }
+  const [signature] = await Promise.all([
+    c && c.startedAtMs && opts.logs !== false
+      ? containerLockSignature(handle, c.name, c.startedAtMs).catch((error: Error) => {
+          errors.push(`cannot read the log of ${c.name}: ${error.message}`)
+          return null
+        })
+      : Promise.resolve(null),
+  ])
+
+  const now = opts.nowMs ?? Date.now()
+  const mountedByDir = new Map(inst.sessions.map((s) => [s.hostDir, mountedBy(s.hostDir, disc)]))
+  const locks = parsed.map(({file, payload}): LockReport => {
+    const hostDir = inst.sessions.find((s) => s.agent === file.agent)?.hostDir ?? ''
+    const mounted = mountedByDir.get(hostDir) ?? []
+    const evidence: LockEvidence = {
+      container: c ? {name: c.name, running, startedAtMs: c.startedAtMs} : null,
+      mountedBy: mounted,
+    }
+    const pid = payload?.pid ?? null
+    if (running && pid !== null && probe) {
+      evidence.process = probe.ok ? (probe.processes.get(pid) ?? null) : null
+      if (!probe.ok) evidence.probeError = probe.error
+    }
+    const j = judge(file, payload, evidence, fleet.locks, now)
+    return {
+      path: file.path,
+      containerPath: file.containerPath,
+      kind: file.kind,
+      agent: file.agent,
+      session: file.session,
+      size: file.size,
+      mtime: new Date(file.mtimeMs).toISOString(),
+      suspicious: file.suspicious ?? null,
+      raw: file.raw ?? null,
+      readError: file.readError ?? null,
+      pid,
+      createdAt: payload?.createdAt ?? null,
+      starttime: payload?.starttime ?? null,
+      payloadProblems: payload?.problems ?? [],
+      verdict: j.verdict,
+      reasons: j.reasons,
+      ageMs: j.ageMs,
+      evidence: {
+        container: c?.name ?? null,
+        containerRunning: running,
+        containerStartedAt: c?.startedAt ?? null,
+        mountedBy: mounted,
+        process: evidence.process ?? null,
+        probeError: evidence.probeError ?? null,
+      },
+    }
+  })
+  const counts = {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0} as Record<Verdict, number>
+  for (const l of locks) counts[l.verdict]++
+  const sharedWith = [...new Set([...mountedByDir.values()].flat())].filter((n) => n !== c?.name)
+  return {
+    id: inst.id,
+    name: inst.name,
+    group: inst.group ?? null,
+    container: c?.name ?? inst.container,
+    service: c?.compose.service ?? inst.service,
+    state: c?.state ?? 'missing',
+    health: c ? c.health : 'unknown',
+    startedAt: c?.startedAt ?? null,
+    uptimeMs: running && c?.startedAtMs ? Math.max(0, now - c.startedAtMs) : null,
+    restartCount: c?.restartCount ?? null,
+    image: c?.image ?? null,
+    compose: c?.compose ?? null,
+    foundBy: c?.foundBy ?? null,
+    locks,
+    counts,
+    worst: worstVerdict(locks.map((l) => l.verdict)),
+    sharedWith,
+    logSignature: signature,
+    errors,
+    ok: running && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict)),
+  }
+}
+
+/** Running containers whose bind mounts expose this host dir. */
+function mountedBy(hostDir: string, disc: Discovery): string[] {
+  const real = realOrSelf(hostDir)
+  return disc.running.filter((rc) => rc.mounts.some((m) => m.source && (isWithin(hostDir, m.source) || isWithin(real, realOrSelf(m.source))))).map((rc) => rc.name)
+}

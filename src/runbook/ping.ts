@@ -1,0 +1,95 @@
+/**
+ * The SPEED_OK smoke test: one configured agent turn inside each container through docker exec,
+ * with a timeout that ends the turn's processes inside the container.
+ */
+import type {Fleet, Instance, PingSettings} from '../config/model.js'
+import {dockerFor} from '../docker/client.js'
+import {inspectContainer} from '../docker/discover.js'
+import {ExecFailedError, execIn} from '../docker/exec.js'
+import {classifyAttempt, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
+
+export interface PingAttempt extends PingVerdict {
+  latencyMs: number
+  exitCode: number | null
+  stderr: string
+  killed?: number[]
+}
+
+export interface PingResult {
+  id: number
+  name: string
+  container: string
+  ok: boolean
+  failure: PingFailure | null
+  warnings: string[]
+  reply: string | null
+  detail: string | null
+  lockPid: number | null
+  lockPath: string | null
+  latencyMs: number | null
+  p50Ms: number | null
+  p95Ms: number | null
+  attempts: PingAttempt[]
+}
+
+export function pingArgv(p: PingSettings): string[] {
+  const argv = [...p.command, '--agent', p.agent, '--message', p.message, '--thinking', p.thinking, '--json', '--timeout', String(Math.max(1, Math.ceil(p.timeoutMs / 1000)))]
+  if (p.sessionId) argv.push('--session-id', p.sessionId)
+  return argv
+}
+
+export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingSettings = fleet.ping, repeat = 1): Promise<PingResult> {
+  const handle = dockerFor(inst.docker)
+  const attempts: PingAttempt[] = []
+  const info = await inspectContainer(handle, inst.container)
+  const container = info?.name ?? inst.container
+  for (let n = 0; n < repeat; n++) {
+    if (!info || info.state !== 'running') {
+      attempts.push(notRunning(info ? `container is ${info.state}` : 'container not found'))
+      break
+    }
+    const started = Date.now()
+    try {
+      // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
+      const r = await execIn(handle, container, pingArgv(settings), {timeoutMs: settings.timeoutMs + 2_000})
+      const v = classifyAttempt(r, settings.expect)
+      attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: r.stderr.slice(-2000), killed: r.killed})
+    } catch (error) {
+      if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))
+      else if (error instanceof ExecFailedError) attempts.push(failed('exec-failed', error.message, Date.now() - started))
+      else throw error
+      break
+    }
+  }
+  return summarise(inst, container, attempts)
+}
+
+function notRunning(detail: string): PingAttempt {
+  return failed('container-not-running', detail, 0)
+}
+
+function failed(failure: PingFailure, detail: string, latencyMs: number): PingAttempt {
+  return {ok: false, failure, reply: null, fallback: false, lockPid: null, lockPath: null, lockTimeoutMs: null, detail, latencyMs, exitCode: null, stderr: ''}
+}
+
+export function summarise(inst: Instance, container: string, attempts: PingAttempt[]): PingResult {
+  const firstBad = attempts.find((a) => !a.ok)
+  const latencies = attempts.filter((a) => a.ok).map((a) => a.latencyMs)
+  const shown = firstBad ?? attempts[attempts.length - 1]
+  return {
+    id: inst.id,
+    name: inst.name,
+    container,
+    ok: attempts.length > 0 && !firstBad,
+    failure: firstBad?.failure ?? null,
+    warnings: attempts.some((a) => a.fallback) ? ['fallback'] : [],
+    reply: shown?.reply ?? null,
+    detail: shown?.detail ?? null,
+    lockPid: firstBad?.lockPid ?? null,
+    lockPath: firstBad?.lockPath ?? null,
+    latencyMs: shown?.latencyMs ?? null,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    attempts,
+  }
+}
