@@ -1,0 +1,94 @@
+import {Flags} from '@oclif/core'
+import {createInterface} from 'node:readline/promises'
+import path from 'node:path'
+import {BaseCommand} from '../base-command.js'
+import {parseDuration} from '../config/duration.js'
+import {UsageError} from '../errors.js'
+import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
+import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
+import type {RestartPolicy} from '../runbook/heal-plan.js'
+import {chooseRenderer} from '../runbook/renderer.js'
+import {acquireRunLock, runLockPath} from '../runbook/run-lock.js'
+
+export default class Heal extends BaseCommand<typeof Heal> {
+  static summary = 'The safe recovery runbook: judge, record, clear what is stale, end orphan holders, restart only what must restart, wait, ping, re-check.'
+  static description = `Never deletes a lock whose owner is alive (unless --force), never writes transcripts, and logs every lock and action to an incident log before acting. A gateway that answers SPEED_OK after its stale locks are cleared is healed without a restart.
+Exit 0 when every selected instance answers afterwards; 1 when some do not (or a sessions dir is shared, unless --force); 2 usage/config; 3 Docker unreachable.`
+  static examples = ['<%= config.bin %> heal --instances 7-11', '<%= config.bin %> heal --instances 7-11 --dry-run', '<%= config.bin %> heal --instances oc7-9 --restart group --rolling', '<%= config.bin %> heal --probe --backup --json']
+
+  static flags = {
+    'dry-run': Flags.boolean({char: 'n', description: 'Print the exact plan (locks to delete, processes to signal, services to restart) and change nothing.', default: false}),
+    force: Flags.boolean({description: 'Also delete live and unknown locks (asks on a TTY), and do not fail on shared sessions dirs.', default: false}),
+    yes: Flags.boolean({char: 'y', description: 'Do not ask before --force deletes live locks.', default: false}),
+    restart: Flags.string({description: 'What to restart: needed (hung, or still failing the ping), group (whole compose groups of those), always (every affected instance).', options: ['needed', 'group', 'always'], default: 'needed'}),
+    'no-restart': Flags.boolean({description: 'Never restart anything.', default: false}),
+    rolling: Flags.boolean({description: 'Restart one instance at a time, waiting until each is healthy.', default: false}),
+    probe: Flags.boolean({description: 'Ping every instance first, to find silent gateways without lock trouble too.', default: false}),
+    backup: Flags.boolean({description: 'Snapshot each affected sessions dir (tar.gz) into the incident dir first.', default: false}),
+    concurrency: Flags.integer({description: 'Instances worked on at once (default: heal.concurrency).', min: 1, max: 64}),
+    'wait-timeout': Flags.string({description: 'How long to wait for a restarted container to be healthy (default: heal.waitTimeout).'}),
+  }
+
+  async run(): Promise<HealDocument> {
+    const started = Date.now()
+    const f = this.flags
+    const fleet = await this.fleet()
+    const instances = this.selectInstances(fleet)
+    const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDuration(f['wait-timeout'])
+    if (waitTimeoutMs === null || waitTimeoutMs <= 0) throw new UsageError(`--wait-timeout: expected a duration like 90s or 3m, got "${f['wait-timeout']}"`)
+    const restart: RestartPolicy = f['no-restart'] ? 'never' : (f.restart as RestartPolicy) === 'needed' ? 'needed' : (f.restart as RestartPolicy)
+    const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
+    const opts = {force: f.force, restart, probe: f.probe, renderer}
+
+    const lock = f['dry-run'] ? null : await acquireRunLock(runLockPath(path.dirname(fleet.heal.incidentDir), fleet.file), {config: fleet.file})
+    try {
+      const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
+      const conflicts = statuses.filter((s) => s.sharedWith.length > 0).map((s) => `${s.name} (${s.container}) shares a sessions dir with ${s.sharedWith.join(', ')}: nothing there was deleted`)
+      if (f['dry-run']) {
+        const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: summarisePlan(plans.find((p) => p.id === s.id)!, restart)}))
+        this.log(renderPlan(planned))
+        return {runId: null, dryRun: true, incidentLog: null, instances: planned, summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts}, durationMs: Date.now() - started, ok: true}
+      }
+      const forced = plans.flatMap((p) => p.deletes.filter((l) => l.verdict === 'live' || l.verdict === 'unknown'))
+      if (forced.length > 0 && !(await this.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
+        throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
+      }
+      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs})
+      const r = run.results
+      const doc: HealDocument = {
+        runId: run.runId,
+        dryRun: false,
+        incidentLog: run.incidentLog,
+        instances: r,
+        summary: {
+          instances: r.length,
+          healed: r.filter((x) => x.healed).length,
+          failed: r.filter((x) => !x.healed).length,
+          restarted: r.filter((x) => x.restarted).length,
+          locksRemoved: r.reduce((n, x) => n + x.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length, 0),
+          holdersEnded: r.reduce((n, x) => n + x.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length, 0),
+          conflicts,
+        },
+        durationMs: Date.now() - started,
+        ok: r.every((x) => x.healed) && (conflicts.length === 0 || f.force),
+      }
+      this.log(renderHeal(doc))
+      this.markUnhealthy(!doc.ok)
+      return doc
+    } finally {
+      await lock?.release()
+    }
+  }
+
+  private async confirmForce(what: string[]): Promise<boolean> {
+    if (this.flags.yes) return true
+    if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(`--force would delete ${what.length} live or unknown lock(s) and there is no TTY to ask`, 'add --yes to confirm')
+    const rl = createInterface({input: process.stdin, output: process.stderr})
+    try {
+      const answer = await rl.question(`--force: delete these locks although their owner may be alive?\n  ${what.join('\n  ')}\nType "yes" to continue: `)
+      return answer.trim().toLowerCase() === 'yes'
+    } finally {
+      rl.close()
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The pure verdict function: lock + payload + evidence + policy + now -> Judgement. No I/O, no clock.
+ * Safety rule: 'stale' (deletable) only with a reason from PROOF_OF_NO_OWNER; missing evidence is 'unknown'.
+ */
+import {VERDICT_SEVERITY} from './types.js'
+import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, Verdict} from './types.js'
+
+/** Reasons that prove no process can own the lock. Every 'stale' carries at least one. */
+export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>([
+  'dead-pid',
+  'zombie',
+  'recycled-pid',
+  'predates-container-start',
+  'container-not-running',
+  'missing-pid',
+  'unreadable',
+])
+
+/** Payload problems meaning nothing usable could be read at all. */
+const UNREADABLE_PROBLEMS = new Set(['empty', 'invalid-json', 'not-an-object'])
+
+/** Most severe verdict (VERDICT_SEVERITY), null for an empty list. */
+export function worstVerdict(verdicts: Verdict[]): Verdict | null {
+  let worst: Verdict | null = null
+  for (const v of verdicts) if (worst === null || VERDICT_SEVERITY[v] > VERDICT_SEVERITY[worst]) worst = v
+  return worst
+}
+
+/** Reasons the process evidence gives for "this pid is not the lock's owner". */
+function noOwnerReasons(payload: LockPayload | null, proc: ProcessEvidence | null | undefined): Reason[] {
+  if (!proc || payload?.pid == null || proc.pid !== payload.pid) return []
+  if (!proc.exists) return ['dead-pid']
+  const reasons: Reason[] = []
+  if (proc.state === 'Z') reasons.push('zombie')
+  const seen = proc.starttime ?? null
+  if (payload.starttime !== null && seen !== null && payload.starttime !== seen) reasons.push('recycled-pid')
+  return reasons
+}
+
+/** Extra, verdict-neutral reasons describing a live owner. */
+function ownerExtras(payload: LockPayload, proc: ProcessEvidence): Reason[] {
+  const extras: Reason[] = []
+  if (payload.problems.includes('invalid-createdAt')) extras.push('invalid-createdAt')
+  if (payload.starttime === null) extras.push('no-starttime')
+  if (proc.state === 'T' || proc.state === 't') extras.push('stopped')
+  if (proc.state === 'D') extras.push('uninterruptible')
+  return extras
+}
+
+/** Negative and NaN ages (clock skew, garbage input) become 0. */
+const clampAge = (ms: number): number => (ms > 0 ? ms : 0)
+
+export function judge(lock: LockFile, payload: LockPayload | null, evidence: LockEvidence, policy: LockPolicy, nowMs: number): Judgement {
+  const createdAtMs = payload?.createdAtMs ?? null
+  const ageMs = clampAge(nowMs - (createdAtMs ?? lock.mtimeMs))
+  const result = (verdict: Verdict, reasons: Reason[]): Judgement => ({verdict, reasons, ageMs})
+
+  // a. Not a plain lock file: never touched automatically.
+  if (lock.suspicious) return result('unknown', ['suspicious'])
+
+  // b. Several pid namespaces could hold it: pids cannot be judged.
+  const {container, mountedBy} = evidence
+  if (mountedBy.length > 1) return result('conflict', ['shared-sessions-dir'])
+
+  const running = container !== null && container.running
+  const unmounted = mountedBy.length === 0
+  const foreign = mountedBy.length === 1 && mountedBy[0] !== container?.name
+  const mismatch: Reason[] = foreign ? ['mount-mismatch'] : []
+
+  // Only another container mounts the dir: its owner may live there, where we have no evidence. Never stale.
+  if (foreign) return result('unknown', ['mount-mismatch'])
+
+  // c. Created before the container's current incarnation started: no live owner can be in it.
+  const birthMs = Math.max(createdAtMs ?? -Infinity, lock.mtimeMs)
+  if (container?.startedAtMs != null && birthMs < container.startedAtMs - policy.clockSkewMs) {
+    const notRunning: Reason[] = !running && unmounted ? ['container-not-running'] : []
+    return result('stale', ['predates-container-start', ...notRunning, ...noOwnerReasons(payload, evidence.process), ...mismatch])
+  }
+
+  // d. Where could the owner live?
+  if (unmounted) return running ? result('unknown', ['mount-mismatch']) : result('stale', ['container-not-running'])
+
+  // The host could not read it (permissions): the container may well read it. Never stale.
+  if (lock.readError !== undefined) return result('unknown', ['unreadable'])
+
+  // e. No usable pid: OpenClaw itself reclaims these once the mtime is older than the grace period.
+  const pid = payload?.pid ?? null
+  if (payload === null || pid === null || lock.readError !== undefined) {
+    const why: Reason = payload === null || lock.readError !== undefined || payload.problems.some((p) => UNREADABLE_PROBLEMS.has(p)) ? 'unreadable' : 'missing-pid'
+    const mtimeAge = nowMs - lock.mtimeMs
+    return mtimeAge > policy.malformedGraceMs ? result('stale', [why, ...mismatch]) : result('unknown', ['being-written', why, ...mismatch])
+  }
+
+  // f. Missing process evidence (probe failed, not probed, or about another pid): never stale.
+  const proc = evidence.process
+  if (!proc || proc.pid !== pid) return result('unknown', ['probe-failed', ...mismatch])
+
+  // g. The recorded owner is gone.
+  const gone = noOwnerReasons(payload, proc)
+  if (gone.length > 0) return result('stale', [...gone, ...mismatch])
+
+  // h. The owner is alive.
+  const extras = [...ownerExtras(payload, proc), ...mismatch]
+  const holdExceeded = ageMs > policy.maxHoldMs
+  if (proc.isAgent && !proc.isMain && ageMs > policy.orphanAfterMs) {
+    const why: Reason[] = holdExceeded ? ['agent-process', 'hold-exceeded'] : ['agent-process']
+    return result('orphan', [...why, ...extras])
+  }
+  if (holdExceeded) return result('hung', ['hold-exceeded', ...extras])
+  return result('live', extras)
+}

@@ -1,0 +1,131 @@
+/**
+ * Host-filesystem scan of one agent's sessions dir for lock files.
+ * One readdir; names are filtered before any stat, so transcripts are never stat'ed or opened.
+ * Symlinks are never followed; oversized or non-regular entries are reported as suspicious, not read.
+ */
+import {constants, promises as fsp} from 'node:fs'
+import type {Stats} from 'node:fs'
+import path from 'node:path'
+import {lockKindOf, sessionOf} from './parse.js'
+import type {LockFile, SuspiciousKind} from './types.js'
+
+export interface ScanOptions {
+  /** Sessions dir as seen by fleet (host path). */
+  dir: string
+  /** The same dir inside the container. */
+  containerDir: string
+  agent: string
+  /** Larger lock files are 'too-large' and not read. Default 65536. */
+  maxBytes?: number
+}
+
+export interface ScanResult {
+  locks: LockFile[]
+  /** Set when the dir exists but could not be listed. */
+  error?: string
+}
+
+const DEFAULT_MAX_BYTES = 65536
+/** Bounded parallelism for lock candidates (usually a handful; thousands after a crash loop). */
+const CONCURRENCY = 32
+/** O_NONBLOCK: a FIFO swapped in after lstat must not block the open. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+
+type Entry = Pick<LockFile, 'size' | 'mtimeMs' | 'suspicious' | 'raw' | 'readError'>
+
+const errorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code
+const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+
+export async function scanSessionsDir(opts: ScanOptions): Promise<ScanResult> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES
+  let names: string[]
+  try {
+    const dirents = await fsp.readdir(opts.dir, {withFileTypes: true})
+    names = dirents.map((d) => d.name).filter((name) => lockKindOf(name) !== null)
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return {locks: []}
+    return {locks: [], error: errorMessage(err)}
+  }
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+
+  const entries = await mapLimit(names, CONCURRENCY, (name) => inspect(path.join(opts.dir, name), maxBytes))
+  const locks: LockFile[] = []
+  names.forEach((name, i) => {
+    const entry = entries[i]
+    if (entry === null) return // vanished: released meanwhile
+    locks.push({
+      path: path.join(opts.dir, name),
+      containerPath: path.posix.join(opts.containerDir, name),
+      kind: lockKindOf(name)!,
+      agent: opts.agent,
+      session: sessionOf(name)!,
+      ...entry,
+    })
+  })
+  return {locks}
+}
+
+function suspiciousKindOf(st: Stats, maxBytes: number): SuspiciousKind | undefined {
+  if (st.isSymbolicLink()) return 'symlink'
+  if (st.isDirectory()) return 'directory'
+  if (!st.isFile()) return 'not-a-regular-file'
+  if (st.size > maxBytes) return 'too-large'
+  return undefined
+}
+
+const fromStats = (st: Stats): Entry => ({size: st.size, mtimeMs: st.mtimeMs})
+
+/** lstat, then read through an O_NOFOLLOW descriptor re-checked with fstat. null when the file vanished. */
+async function inspect(file: string, maxBytes: number): Promise<Entry | null> {
+  let st: Stats
+  try {
+    st = await fsp.lstat(file)
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return null
+    // mtime unknown: report the scan time, so the lock looks young and is never reclaimed for its age.
+    return {size: 0, mtimeMs: Date.now(), readError: errorMessage(err)}
+  }
+  const suspicious = suspiciousKindOf(st, maxBytes)
+  if (suspicious) return {...fromStats(st), suspicious}
+
+  let handle: fsp.FileHandle
+  try {
+    handle = await fsp.open(file, OPEN_FLAGS)
+  } catch (err) {
+    const code = errorCode(err)
+    if (code === 'ENOENT') return null
+    if (code === 'ELOOP') return {...fromStats(st), suspicious: 'symlink'} // became a symlink after lstat
+    return {...fromStats(st), readError: errorMessage(err)}
+  }
+  try {
+    const fst = await handle.stat()
+    const raced = suspiciousKindOf(fst, maxBytes)
+    if (raced) return {...fromStats(fst), suspicious: raced}
+    const buf = Buffer.allocUnsafe(maxBytes + 1) // only the bytes read are used
+    let length = 0
+    while (length < buf.length) {
+      const {bytesRead} = await handle.read(buf, length, buf.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    if (length > maxBytes) return {...fromStats(await handle.stat()), suspicious: 'too-large'} // grew while reading
+    return {...fromStats(fst), raw: buf.toString('utf8', 0, length)}
+  } catch (err) {
+    return {...fromStats(st), readError: errorMessage(err)}
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
+  return out
+}

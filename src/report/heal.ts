@@ -1,0 +1,55 @@
+/** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
+import {formatDuration} from '../config/duration.js'
+import type {InstanceHeal, PlanSummary} from '../runbook/heal.js'
+import {table} from './table.js'
+
+export interface HealDocument {
+  runId: string | null
+  dryRun: boolean
+  incidentLog: string | null
+  instances: InstanceHeal[] | PlannedInstance[]
+  summary: {instances: number; healed: number; failed: number; restarted: number; locksRemoved: number; holdersEnded: number; conflicts: string[]}
+  durationMs: number
+  ok: boolean
+}
+
+export interface PlannedInstance {
+  id: number
+  name: string
+  container: string
+  state: string
+  plan: PlanSummary
+}
+
+export function renderPlan(items: PlannedInstance[]): string {
+  const lines = ['DRY RUN: nothing will be changed. Plan:']
+  for (const p of items) {
+    const acts = [
+      ...p.plan.deleteLocks.map((d) => `  delete lock ${d.path} (${d.verdict}: ${d.reasons.join(', ')})`),
+      ...p.plan.endHolders.map((h) => `  end holder pid ${h.pid} (${h.cmdline}) of ${h.lock}: SIGTERM, then SIGKILL`),
+      ...p.plan.untouched.map((u) => `  leave ${u.path}: ${u.why}`),
+      ...(p.plan.restart ? [`  restart ${p.container} (${p.plan.restart})`] : []),
+      ...(p.plan.restartIfPingFails ? [`  ping; restart ${p.container} only if it does not answer`] : []),
+    ]
+    lines.push(`${p.name} (${p.container}, ${p.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))
+  }
+  return lines.join('\n')
+}
+
+export function renderHeal(doc: HealDocument): string {
+  const rows = (doc.instances as InstanceHeal[]).map((r) => [
+    r.name,
+    r.before.worst ?? 'no locks',
+    r.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length,
+    r.actions.filter((a) => a.type === 'end-holder').length,
+    r.restarted ? 'yes' : 'no',
+    r.ping ? (r.ping.ok ? `${r.ping.reply} ${formatDuration(r.ping.latencyMs ?? 0)}` : `FAIL ${r.ping.failure}`) : '-',
+    r.recurred.length > 0 ? `${r.recurred.length} recurred` : '',
+  ])
+  const s = doc.summary
+  const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]
+  if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${c}`))
+  out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
+  if (doc.incidentLog) out.push(`incident log: ${doc.incidentLog}`)
+  return out.join('\n')
+}

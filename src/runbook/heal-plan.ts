@@ -1,0 +1,74 @@
+/**
+ * The heal plan for one instance, from its observed status: pure, so --dry-run prints exactly what a real
+ * run would do first. Later steps (ping, restart) depend on what the gateway answers, so the plan says
+ * which restarts are certain and which depend on the ping.
+ */
+import type {InstanceStatus, LockReport} from './observe.js'
+
+export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
+
+export interface HealOptions {
+  force: boolean
+  restart: RestartPolicy
+  /** Instances that failed a --probe ping before any action. */
+  probeFailed?: ReadonlySet<number>
+}
+
+export interface InstancePlan {
+  id: number
+  name: string
+  /** Locks to delete (stale; with --force also live and unknown). */
+  deletes: LockReport[]
+  /** Orphan holders to end inside the container (SIGTERM, then SIGKILL after the grace). */
+  signals: {pid: number; starttime: number | null; cmdline: string; lock: LockReport}[]
+  /** Locks left alone, and why. */
+  untouched: {lock: LockReport; why: string}[]
+  /** Containers that share a sessions dir with this instance (conflict: nothing there is deleted). */
+  sharedWith: string[]
+  /** Restart for certain, and why (hung lock, container not running, --restart always); null when only a failing ping would. */
+  restart: string | null
+  /** Whether anything is done to the instance before the ping. */
+  acted: boolean
+}
+
+export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan {
+  const plan: InstancePlan = {id: s.id, name: s.name, deletes: [], signals: [], untouched: [], sharedWith: s.sharedWith, restart: null, acted: false}
+  let hung = false
+  for (const lock of s.locks) {
+    switch (lock.verdict) {
+      case 'stale':
+        plan.deletes.push(lock)
+        break
+      case 'orphan': {
+        const p = lock.evidence.process
+        if (p && lock.pid !== null) plan.signals.push({pid: lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock})
+        else plan.untouched.push({lock, why: 'orphan without process evidence'})
+        break
+      }
+      case 'hung':
+        hung = true
+        plan.untouched.push({lock, why: 'held by a live process beyond maxHold: the container is restarted'})
+        break
+      case 'conflict':
+        plan.untouched.push({lock, why: `sessions dir shared with ${lock.evidence.mountedBy.filter((n) => n !== s.container).join(', ')}: nothing is deleted there`})
+        break
+      case 'live':
+      case 'unknown':
+        if (opts.force && !lock.suspicious) plan.deletes.push(lock)
+        else plan.untouched.push({lock, why: lock.verdict === 'live' ? 'live owner (use --force to delete anyway)' : `unknown (${lock.reasons.join(', ')}): never treated as stale`})
+        break
+    }
+  }
+  plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
+  if (opts.restart !== 'never') {
+    if (hung) plan.restart = 'hung lock holder'
+    else if (s.state !== 'running' && s.state !== 'missing') plan.restart = `container ${s.state}`
+    else if (opts.restart === 'always' && (plan.acted || !s.ok || opts.probeFailed?.has(s.id))) plan.restart = '--restart always'
+  }
+  return plan
+}
+
+/** An instance is affected when it has anything to fix: then heal works on it. */
+export function isAffected(s: InstanceStatus, plan: InstancePlan, probeFailed?: ReadonlySet<number>): boolean {
+  return plan.acted || plan.restart !== null || !s.ok || (probeFailed?.has(s.id) ?? false)
+}

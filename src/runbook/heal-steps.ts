@@ -1,0 +1,76 @@
+/** The heal steps for one instance, each a small function over the instance's state; the tree is in heal.ts. */
+import {execa} from 'execa'
+import {mkdir} from 'node:fs/promises'
+import path from 'node:path'
+import type {Fleet, Group, Instance} from '../config/model.js'
+import {dockerFor} from '../docker/client.js'
+import {runCompose} from '../docker/compose.js'
+import {endHolder} from '../docker/signal.js'
+import {waitHealthy, type WaitResult} from '../docker/wait.js'
+import {removeLockCarefully, type RemoveResult} from '../locks/remove.js'
+import type {IncidentLog} from '../report/incident.js'
+import type {InstancePlan} from './heal-plan.js'
+import type {LockReport} from './observe.js'
+
+export interface ActionRecord {
+  at: string
+  type: 'delete-lock' | 'end-holder' | 'restart' | 'backup' | 'wait'
+  target: string
+  outcome: string
+  detail?: string
+  durationMs?: number
+}
+
+export function record(log: IncidentLog, inst: Instance, actions: ActionRecord[], a: Omit<ActionRecord, 'at'>): ActionRecord {
+  const full = {at: new Date().toISOString(), ...a}
+  actions.push(full)
+  log.write('action', {instance: inst.name, ...full})
+  return full
+}
+
+export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockReport, actions: ActionRecord[]): Promise<RemoveResult> {
+  log.write('intent', {instance: inst.name, action: 'delete-lock', path: lock.path, verdict: lock.verdict, reasons: lock.reasons})
+  const r = await removeLockCarefully(lock.path, {raw: lock.raw, mtimeMs: Date.parse(lock.mtime), size: lock.size}, log.locksDir(inst.name))
+  record(log, inst, actions, {type: 'delete-lock', target: lock.path, outcome: r.outcome, detail: r.backup ? `copy: ${r.backup}` : r.detail})
+  return r
+}
+
+/** Ends an orphan holder; if it died without releasing (SIGKILL), its lock is now provably stale and is removed. */
+export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sig: InstancePlan['signals'][number], actions: ActionRecord[]): Promise<void> {
+  log.write('intent', {instance: inst.name, action: 'end-holder', pid: sig.pid, cmdline: sig.cmdline, lock: sig.lock.path})
+  const r = await endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs)
+  record(log, inst, actions, {type: 'end-holder', target: `pid ${sig.pid} (${sig.cmdline})`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})
+  if (r.outcome === 'killed' || r.outcome === 'terminated') await deleteLock(log, inst, sig.lock, actions)
+}
+
+export async function backupSessions(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<void> {
+  for (const s of inst.sessions) {
+    const file = path.join(log.backupsDir(), `${inst.name}-${s.agent}-sessions.tar.gz`)
+    const started = Date.now()
+    await mkdir(log.backupsDir(), {recursive: true})
+    const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
+    record(log, inst, actions, {type: 'backup', target: s.hostDir, outcome: r.exitCode === 0 ? 'written' : 'failed', detail: r.exitCode === 0 ? file : r.stderr.slice(-300), durationMs: Date.now() - started})
+    if (r.exitCode !== 0) throw new Error(`backup of ${s.hostDir} failed: ${r.stderr.slice(-300)}`)
+  }
+}
+
+/** Restarts the instance's compose service (or the whole group), or the container through the API when it has no group. */
+export async function restartInstance(fleet: Fleet, log: IncidentLog, inst: Instance, group: Group | undefined, target: {project?: string; services: string[]; container: string}, actions: ActionRecord[]): Promise<void> {
+  const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
+  log.write('intent', {instance: inst.name, action: 'restart', target: what})
+  const started = Date.now()
+  if (group) {
+    const r = await runCompose(fleet, group, ['restart', ...target.services], target.project)
+    record(log, inst, actions, {type: 'restart', target: what, outcome: r.exitCode === 0 ? 'done' : 'failed', detail: r.argv.join(' '), durationMs: r.durationMs})
+    if (r.exitCode !== 0) throw new Error(`${r.argv.join(' ')} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(-400)}`)
+    return
+  }
+  await dockerFor(inst.docker).docker.getContainer(target.container).restart()
+  record(log, inst, actions, {type: 'restart', target: what, outcome: 'done', detail: 'docker restart (no compose group configured)', durationMs: Date.now() - started})
+}
+
+export async function waitUp(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sinceMs: number, timeoutMs: number, actions: ActionRecord[]): Promise<WaitResult> {
+  const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000})
+  record(log, inst, actions, {type: 'wait', target: container, outcome: r.ok ? 'healthy' : 'timeout', detail: r.detail, durationMs: r.waitedMs})
+  return r
+}

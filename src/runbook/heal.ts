@@ -1,0 +1,215 @@
+/**
+ * `fleet heal`: the careful runbook as a listr2 tree, a task per instance with a subtask per step:
+ * record, (backup), act (delete stale locks, end orphan holders), ping, restart only what must restart,
+ * wait until healthy, clear what the restart left, ping, re-check.
+ */
+import {randomUUID} from 'node:crypto'
+import {Listr, type ListrTask} from 'listr2'
+import type {Fleet, Instance} from '../config/model.js'
+import {groupOf} from '../config/model.js'
+import {IncidentLog} from '../report/incident.js'
+import {backupSessions, deleteLock, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
+import {observe, type InstanceStatus} from './observe.js'
+import {pingInstance, type PingResult} from './ping.js'
+import type {RendererName} from './renderer.js'
+
+export interface HealSettings extends HealOptions {
+  backup: boolean
+  rolling: boolean
+  probe: boolean
+  concurrency: number
+  waitTimeoutMs: number
+  renderer: RendererName
+}
+
+export interface StepRecord {
+  step: string
+  status: 'done' | 'skipped' | 'failed'
+  durationMs: number
+  detail?: string
+}
+
+export interface InstanceHeal {
+  id: number
+  name: string
+  container: string
+  before: {state: string; health: string; worst: string | null; counts: InstanceStatus['counts']}
+  plan: PlanSummary
+  steps: StepRecord[]
+  actions: ActionRecord[]
+  restarted: boolean
+  ping: PingResult | null
+  healed: boolean
+  recurred: {path: string; verdict: string; reasons: string[]}[]
+  after: {state: string; health: string; startedAt: string | null; restartCount: number | null} | null
+  durationMs: number
+}
+
+export interface PlanSummary {
+  deleteLocks: {path: string; verdict: string; reasons: string[]}[]
+  endHolders: {pid: number; cmdline: string; lock: string}[]
+  untouched: {path: string; verdict: string; why: string}[]
+  sharedWith: string[]
+  restart: string | null
+  restartIfPingFails: boolean
+}
+
+export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['restart']): PlanSummary {
+  return {
+    deleteLocks: p.deletes.map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons})),
+    endHolders: p.signals.map((s) => ({pid: s.pid, cmdline: s.cmdline, lock: s.lock.path})),
+    untouched: p.untouched.map((u) => ({path: u.lock.path, verdict: u.lock.verdict, why: u.why})),
+    sharedWith: p.sharedWith,
+    restart: p.restart,
+    restartIfPingFails: p.restart === null && restartPolicy !== 'never',
+  }
+}
+
+export interface HealRun {
+  runId: string
+  incidentLog: string | null
+  statuses: InstanceStatus[]
+  plans: InstancePlan[]
+  results: InstanceHeal[]
+}
+
+/** Judges and plans (no change). */
+export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: HealOptions & {probe: boolean; renderer: RendererName}) {
+  let probeFailed = new Set<number>()
+  if (opts.probe) {
+    const pings = await Promise.all(instances.map((i) => pingInstance(fleet, i)))
+    probeFailed = new Set(pings.filter((p) => !p.ok).map((p) => p.id))
+  }
+  const obs = await observe(fleet, instances)
+  const plans = obs.instances.map((s) => planInstance(s, {...opts, probeFailed}))
+  return {statuses: obs.instances, plans, probeFailed}
+}
+
+export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
+  const runId = randomUUID().slice(0, 8)
+  const log = new IncidentLog(fleet.heal.incidentDir, runId)
+  log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...s, probeFailed: [...probeFailed]}})
+  for (const st of statuses) {
+    log.write('observed', {instance: st.name, container: st.container, state: st.state, health: st.health, startedAt: st.startedAt, restartCount: st.restartCount, sharedWith: st.sharedWith, logSignature: st.logSignature})
+    for (const l of st.locks) log.write('lock', {instance: st.name, path: l.path, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+  }
+  const results: InstanceHeal[] = []
+  let rolling = Promise.resolve()
+  const groupRestarts = new Map<string, Promise<number>>()
+
+  const tasks: ListrTask[] = instances.map((inst) => {
+    const st = statuses.find((x) => x.id === inst.id) as InstanceStatus
+    const plan = plans.find((p) => p.id === inst.id) as InstancePlan
+    const affected = isAffected(st, plan, probeFailed)
+    const res: InstanceHeal = {
+      id: inst.id, name: inst.name, container: st.container,
+      before: {state: st.state, health: st.health, worst: st.worst, counts: st.counts},
+      plan: summarisePlan(plan, s.restart), steps: [], actions: [], restarted: false, ping: null, healed: false, recurred: [], after: null, durationMs: 0,
+    }
+    results.push(res)
+    const started = Date.now()
+    let needRestart = plan.restart !== null
+    let restartedAt = 0
+    const step = (name: string, enabled: () => boolean, fn: (t: {title: string; output?: string}) => Promise<string | void>): ListrTask => ({
+      title: name,
+      enabled: () => true,
+      task: async (_c, task) => {
+        if (!enabled()) {
+          res.steps.push({step: name, status: 'skipped', durationMs: 0})
+          task.skip(`${name}: not needed`)
+          return
+        }
+        const t0 = Date.now()
+        try {
+          const detail = await fn(task)
+          res.steps.push({step: name, status: 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
+          res.durationMs = Date.now() - started
+          if (detail) task.title = `${name}: ${detail}`
+        } catch (error) {
+          res.steps.push({step: name, status: 'failed', durationMs: Date.now() - t0, detail: (error as Error).message})
+          throw error
+        }
+      },
+    })
+    const ping = async () => {
+      res.ping = await pingInstance(fleet, inst)
+      log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
+      return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
+    }
+    const subtasks: ListrTask[] = [
+      step('backup', () => s.backup && affected, async () => {
+        await backupSessions(log, inst, res.actions)
+        return 'sessions dir archived'
+      }),
+      step('act', () => plan.acted, async () => {
+        for (const lock of plan.deletes) await deleteLock(log, inst, lock, res.actions)
+        for (const sig of plan.signals) await endOrphan(fleet, log, inst, st.container, sig, res.actions)
+        const removed = res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length
+        const ended = res.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
+        return `${removed} lock(s) removed, ${ended} holder(s) ended`
+      }),
+      step('ping', () => affected && plan.restart === null, async () => {
+        const out = await ping()
+        if (!res.ping?.ok && s.restart !== 'never') needRestart = true
+        return out
+      }),
+      step('restart', () => needRestart || (s.restart === 'always' && affected), async () => {
+        const run = async () => {
+          const group = groupOf(fleet, inst)
+          const c = (await observe(fleet, [inst], {logs: false})).instances[0]
+          restartedAt = Date.now()
+          if (s.restart === 'group' && group) {
+            let p = groupRestarts.get(group.name)
+            if (!p) {
+              p = restartInstance(fleet, log, inst, group, {project: c.compose?.project, services: [], container: c.container}, res.actions).then(() => restartedAt)
+              groupRestarts.set(group.name, p)
+            }
+            restartedAt = await p
+          } else {
+            await restartInstance(fleet, log, inst, group, {project: c.compose?.project, services: [c.service], container: c.container}, res.actions)
+          }
+          res.restarted = true
+          const w = await waitUp(fleet, log, inst, c.container, restartedAt, s.waitTimeoutMs, res.actions)
+          if (!w.ok) throw new Error(`not healthy: ${w.detail}`)
+          return `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
+        }
+        if (!s.rolling) return run()
+        const mine = rolling.then(run)
+        rolling = mine.then(() => undefined, () => undefined)
+        return mine
+      }),
+      step('clear leftovers', () => res.restarted, async () => {
+        // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
+        const again = (await observe(fleet, [inst], {logs: false})).instances[0]
+        const stale = again.locks.filter((l) => l.verdict === 'stale')
+        for (const lock of stale) await deleteLock(log, inst, lock, res.actions)
+        return `${stale.length} stale lock(s) removed`
+      }),
+      step('ping', () => res.restarted || !affected || res.ping === null, ping),
+      step('re-check', () => affected, async () => {
+        const after = (await observe(fleet, [inst], {logs: false})).instances[0]
+        const touched = new Set(res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').map((a) => a.target))
+        res.recurred = after.locks.filter((l) => touched.has(l.path) && l.verdict !== 'live').map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
+        for (const r of res.recurred) log.write('recurred', {instance: inst.name, ...r})
+        return res.recurred.length > 0 ? `${res.recurred.length} lock(s) recurred (contention, not a leftover)` : `${after.locks.length} lock(s) now, none recurred`
+      }),
+    ]
+    return {
+      title: `${inst.name} (${st.container})`,
+      task: (_c, task) => task.newListr(subtasks, {concurrent: false, exitOnError: true}),
+      exitOnError: false,
+    } satisfies ListrTask
+  })
+
+  await new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.renderer, collectErrors: false}).run().catch(() => undefined)
+
+  const finals = await observe(fleet, instances, {logs: false})
+  for (const res of results) {
+    const f = finals.instances.find((x) => x.id === res.id)
+    res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null
+    res.healed = res.ping?.ok === true
+  }
+  log.write('run-end', {results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null}))})
+  return {runId, incidentLog: log.file, statuses, plans, results}
+}

@@ -1,0 +1,403 @@
+import {isDeepStrictEqual} from 'node:util'
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {PROOF_OF_NO_OWNER, judge, worstVerdict} from '../../src/locks/judge.js'
+import type {
+  ContainerEvidence,
+  Judgement,
+  LockEvidence,
+  LockFile,
+  LockPayload,
+  LockPolicy,
+  ProcessEvidence,
+  Reason,
+  SuspiciousKind,
+  Verdict,
+} from '../../src/locks/types.js'
+
+const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
+const S = 1000
+const MIN = 60 * S
+const POLICY: LockPolicy = {maxHoldMs: 10 * MIN, orphanAfterMs: 5 * MIN, clockSkewMs: 2 * S, malformedGraceMs: 5 * S}
+
+interface Case {
+  lock: LockFile
+  payload: LockPayload | null
+  evidence: LockEvidence
+  policy: LockPolicy
+  now: number
+}
+
+const run = (c: Case): Judgement => judge(c.lock, c.payload, c.evidence, c.policy, c.now)
+
+/** A healthy lock: pid 42 created 10 s ago, alive with the same starttime, in container 'oc-a' started an hour ago. */
+function healthy(): Case {
+  const created = NOW - 10 * S
+  return {
+    lock: {
+      path: '/srv/oc-a/agents/main/sessions/s1.jsonl.lock',
+      containerPath: '/home/node/.openclaw/agents/main/sessions/s1.jsonl.lock',
+      kind: 'session',
+      agent: 'main',
+      session: 's1',
+      size: 83,
+      mtimeMs: created,
+      raw: '{}',
+    },
+    payload: {pid: 42, createdAt: new Date(created).toISOString(), createdAtMs: created, starttime: 1000, shape: 'v2026.3-4', problems: []},
+    evidence: {
+      container: {name: 'oc-a', running: true, startedAtMs: NOW - 60 * MIN},
+      mountedBy: ['oc-a'],
+      process: {pid: 42, exists: true, state: 'S', starttime: 1000, isMain: true, isAgent: false},
+    },
+    policy: POLICY,
+    now: NOW,
+  }
+}
+
+type Patch = {
+  lock?: Partial<LockFile>
+  payload?: Partial<LockPayload> | null
+  evidence?: Partial<LockEvidence>
+  container?: Partial<ContainerEvidence> | null
+  process?: Partial<ProcessEvidence> | null
+}
+
+/** A healthy case with some fields changed. */
+function withPatch(p: Patch): Case {
+  const c = healthy()
+  const container = p.container === null ? null : {...c.evidence.container!, ...p.container}
+  const process = p.process === null ? null : {...c.evidence.process!, ...p.process}
+  return {
+    ...c,
+    lock: {...c.lock, ...p.lock},
+    payload: p.payload === null ? null : {...c.payload!, ...p.payload},
+    evidence: {...c.evidence, container, process, ...p.evidence},
+  }
+}
+
+const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
+  ['healthy owner', 'live', [], {}],
+  ['suspicious entry', 'unknown', ['suspicious'], {lock: {suspicious: 'symlink', raw: undefined}, payload: null}],
+  ['suspicious wins over everything', 'unknown', ['suspicious'], {lock: {suspicious: 'too-large'}, evidence: {mountedBy: ['oc-a', 'oc-b']}}],
+  ['two containers mount the dir', 'conflict', ['shared-sessions-dir'], {evidence: {mountedBy: ['oc-a', 'oc-b']}}],
+  ['lock predates the container start', 'stale', ['predates-container-start', 'dead-pid'], {container: {startedAtMs: NOW - 5 * S}, process: {exists: false}}],
+  ['predates start, pid reused by a new process', 'stale', ['predates-container-start', 'recycled-pid'], {container: {startedAtMs: NOW - 5 * S}, process: {starttime: 7}}],
+  ['predates start, no process evidence needed', 'stale', ['predates-container-start'], {container: {startedAtMs: NOW - 5 * S}, evidence: {process: undefined}}],
+  ['predates start of a stopped container', 'stale', ['predates-container-start', 'container-not-running'], {container: {running: false, startedAtMs: NOW - 5 * S}, evidence: {mountedBy: [], process: undefined}}],
+  ['within clock skew of the start', 'live', [], {container: {startedAtMs: NOW - 10 * S + 1500}}],
+  ['a later mtime counts as birth', 'live', [], {lock: {mtimeMs: NOW - S}, container: {startedAtMs: NOW - 5 * S}}],
+  ['container stopped, nothing mounts the dir', 'stale', ['container-not-running'], {container: {running: false}, evidence: {mountedBy: [], process: undefined}}],
+  ['container missing, nothing mounts the dir', 'stale', ['container-not-running'], {container: null, evidence: {mountedBy: [], process: undefined}}],
+  ['running container does not mount the dir', 'unknown', ['mount-mismatch'], {evidence: {mountedBy: [], process: undefined}}],
+  ['another single container mounts the dir (owner may live there)', 'unknown', ['mount-mismatch'], {evidence: {mountedBy: ['oc-b']}}],
+  ['own container stopped, another mounts the dir', 'unknown', ['mount-mismatch'], {container: {running: false}, evidence: {mountedBy: ['oc-b'], process: undefined}}],
+  ['missing pid, old', 'stale', ['missing-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['missing-pid']}}],
+  ['missing pid, being written', 'unknown', ['being-written', 'missing-pid'], {lock: {mtimeMs: NOW - 4 * S}, payload: {pid: null, problems: ['missing-pid']}}],
+  ['invalid pid, old', 'stale', ['missing-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['invalid-pid']}}],
+  ['empty file, old', 'stale', ['unreadable'], {lock: {mtimeMs: NOW - 6 * S, raw: ''}, payload: {pid: null, createdAtMs: null, problems: ['empty']}}],
+  ['truncated file, being written', 'unknown', ['being-written', 'unreadable'], {lock: {mtimeMs: NOW - S}, payload: {pid: null, createdAtMs: null, problems: ['invalid-json']}}],
+  ['read error, old (the container may read it: never stale)', 'unknown', ['unreadable'], {lock: {mtimeMs: NOW - 6 * S, raw: undefined, readError: 'EACCES'}, payload: null}],
+  ['probe failed', 'unknown', ['probe-failed'], {process: null}],
+  ['not probed although the container runs', 'unknown', ['probe-failed'], {evidence: {process: undefined}}],
+  ['evidence about another pid', 'unknown', ['probe-failed'], {process: {pid: 43, exists: false}}],
+  ['dead owner', 'stale', ['dead-pid'], {process: {exists: false}}],
+  ['zombie owner', 'stale', ['zombie'], {process: {state: 'Z'}}],
+  ['recycled pid', 'stale', ['recycled-pid'], {process: {starttime: 5000}}],
+  ['2026.2.x payload, alive', 'live', ['no-starttime'], {payload: {starttime: null, shape: 'v2026.2'}}],
+  ['no starttime seen in /proc', 'live', [], {process: {starttime: undefined}}],
+  ['invalid createdAt: age by mtime', 'hung', ['hold-exceeded', 'invalid-createdAt'], {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAt: null, createdAtMs: null, problems: ['invalid-createdAt']}}],
+  ['stopped owner', 'live', ['stopped'], {process: {state: 'T'}}],
+  ['traced owner', 'live', ['stopped'], {process: {state: 't'}}],
+  ['owner in uninterruptible sleep', 'live', ['uninterruptible'], {process: {state: 'D'}}],
+  ['held too long', 'hung', ['hold-exceeded'], {payload: {createdAtMs: NOW - 11 * MIN}}],
+  ['held too long while stopped', 'hung', ['hold-exceeded', 'stopped'], {payload: {createdAtMs: NOW - 11 * MIN}, process: {state: 'T'}}],
+  ['orphaned agent process', 'orphan', ['agent-process'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {isAgent: true, isMain: false}}],
+  ['orphaned agent process past max hold', 'orphan', ['agent-process', 'hold-exceeded'], {payload: {createdAtMs: NOW - 11 * MIN}, process: {isAgent: true, isMain: false}}],
+  ['young agent process', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: {isAgent: true, isMain: false}}],
+  ['main process held past orphanAfter', 'live', [], {payload: {createdAtMs: NOW - 6 * MIN}, process: {isAgent: true, isMain: true}}],
+]
+
+/** Compile-time list of every Reason / Verdict, so the coverage check below cannot miss one. */
+const ALL_REASONS = Object.keys({
+  'dead-pid': 1, zombie: 1, 'recycled-pid': 1, 'predates-container-start': 1, 'container-not-running': 1, 'missing-pid': 1,
+  'invalid-createdAt': 1, unreadable: 1, 'hold-exceeded': 1, 'shared-sessions-dir': 1, suspicious: 1, 'probe-failed': 1,
+  'mount-mismatch': 1, 'agent-process': 1, stopped: 1, uninterruptible: 1, 'being-written': 1, 'no-starttime': 1,
+} satisfies Record<Reason, 1>)
+const ALL_VERDICTS = Object.keys({live: 1, stale: 1, hung: 1, orphan: 1, conflict: 1, unknown: 1} satisfies Record<Verdict, 1>)
+
+describe('judge: examples', () => {
+  it.each(EXAMPLES)('%s -> %s %j', (_name, verdict, reasons, patch) => {
+    expect(run(withPatch(patch))).toMatchObject({verdict, reasons})
+  })
+
+  it('the examples cover every verdict and every reason', () => {
+    expect(new Set(EXAMPLES.map((e) => e[1]))).toEqual(new Set(ALL_VERDICTS))
+    expect(new Set(EXAMPLES.flatMap((e) => e[2]))).toEqual(new Set(ALL_REASONS))
+  })
+
+  it('ageMs is by createdAt, else by mtime, never negative', () => {
+    expect(run(withPatch({payload: {createdAtMs: NOW - 7 * S}, lock: {mtimeMs: NOW - 3 * S}})).ageMs).toBe(7 * S)
+    expect(run(withPatch({payload: {createdAtMs: null}, lock: {mtimeMs: NOW - 3 * S}})).ageMs).toBe(3 * S)
+    expect(run(withPatch({payload: {createdAtMs: NOW + MIN}})).ageMs).toBe(0)
+    expect(run(withPatch({lock: {suspicious: 'directory', mtimeMs: NOW - 9 * S}, payload: null})).ageMs).toBe(9 * S)
+  })
+
+  it('every stale example carries a proof of no owner', () => {
+    for (const [, , , patch] of EXAMPLES) expect(hasProofWhenStale(run(withPatch(patch)))).toBe(true)
+  })
+})
+
+describe('worstVerdict', () => {
+  it('picks the most severe verdict', () => {
+    expect(worstVerdict([])).toBeNull()
+    expect(worstVerdict(['live'])).toBe('live')
+    expect(worstVerdict(['live', 'unknown', 'stale'])).toBe('stale')
+    expect(worstVerdict(['orphan', 'hung', 'live'])).toBe('hung')
+    expect(worstVerdict(['conflict', 'hung'])).toBe('conflict')
+  })
+})
+
+const hasProofWhenStale = (j: Judgement): boolean => j.verdict !== 'stale' || j.reasons.some((r) => PROOF_OF_NO_OWNER.has(r))
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Property-based tests. Times are offsets from NOW so that interesting orderings (before/after start, grace, hold) occur.
+
+const NAMES = ['oc-a', 'oc-b', 'oc-c']
+const offset = fc.integer({min: -2 * 60 * MIN, max: 2 * 60 * MIN})
+const duration = fc.integer({min: 0, max: 60 * MIN})
+const smallPid = fc.integer({min: 1, max: 4})
+const smallStarttime = fc.integer({min: 0, max: 3})
+
+const policyArb: fc.Arbitrary<LockPolicy> = fc.record({
+  maxHoldMs: duration,
+  orphanAfterMs: duration,
+  clockSkewMs: fc.integer({min: 0, max: 10 * S}),
+  malformedGraceMs: fc.integer({min: 0, max: 30 * S}),
+})
+
+/** Mostly undefined: the interesting paths need a plain, readable lock. */
+const rarely = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.oneof({arbitrary: fc.constant(undefined), weight: 4}, {arbitrary: arb, weight: 1})
+
+const lockArb: fc.Arbitrary<LockFile> = fc.record({
+  path: fc.constant('/srv/sessions/s.jsonl.lock'),
+  containerPath: fc.constant('/home/node/.openclaw/agents/main/sessions/s.jsonl.lock'),
+  kind: fc.constantFrom('session' as const, 'store' as const),
+  agent: fc.constant('main'),
+  session: fc.constant('s'),
+  size: fc.nat({max: 70_000}),
+  mtimeMs: offset.map((o) => NOW + o),
+  suspicious: rarely(fc.constantFrom<SuspiciousKind>('symlink', 'directory', 'too-large', 'not-a-regular-file')),
+  raw: fc.option(fc.string({maxLength: 8}), {nil: undefined}),
+  readError: rarely(fc.constant('EACCES: permission denied')),
+})
+
+const payloadArb: fc.Arbitrary<LockPayload> = fc.record({
+  pid: fc.option(smallPid, {nil: null}),
+  createdAt: fc.constant(null),
+  createdAtMs: fc.option(offset.map((o) => NOW + o), {nil: null}),
+  starttime: fc.option(smallStarttime, {nil: null}),
+  shape: fc.constantFrom('v2026.2' as const, 'v2026.3-4' as const, 'v2026.5+' as const, 'unknown' as const),
+  problems: fc.subarray(['empty', 'invalid-json', 'not-an-object', 'missing-pid', 'invalid-pid', 'missing-createdAt', 'invalid-createdAt', 'invalid-starttime'] as const),
+})
+
+const processArb: fc.Arbitrary<ProcessEvidence> = fc.record(
+  {
+    pid: smallPid,
+    exists: fc.boolean(),
+    state: fc.constantFrom('R', 'S', 'D', 'Z', 'T', 't', 'X', 'I'),
+    ppid: fc.nat({max: 10}),
+    starttime: smallStarttime,
+    cmdline: fc.constant(['openclaw-agent']),
+    isMain: fc.boolean(),
+    isAgent: fc.boolean(),
+  },
+  {requiredKeys: ['pid', 'exists']},
+)
+
+const containerArb: fc.Arbitrary<ContainerEvidence> = fc.record({
+  name: fc.constantFrom(...NAMES),
+  running: fc.boolean(),
+  startedAtMs: fc.option(offset.map((o) => NOW + o), {nil: null}),
+})
+
+const birthOf = (c: Case): number => Math.max(c.payload?.createdAtMs ?? -Infinity, c.lock.mtimeMs)
+
+const anyMounts = fc.uniqueArray(fc.constantFrom(...NAMES), {maxLength: 3})
+
+const evidenceArb = (mounts: fc.Arbitrary<string[]>): fc.Arbitrary<LockEvidence> =>
+  fc.record(
+    {
+      container: fc.option(containerArb, {nil: null}),
+      mountedBy: mounts,
+      process: fc.option(processArb, {nil: null}),
+      probeError: fc.constant('exec timeout'),
+    },
+    {requiredKeys: ['container', 'mountedBy']},
+  )
+
+/**
+ * Arbitrary cases. Without explicit `mounts`, half of them are steered towards the interesting path
+ * (the dir mounted by its own container only, started before the lock, the probed pid being the payload's
+ * and alive with its starttime) so every verdict occurs often.
+ */
+const caseArb = (mounts?: fc.Arbitrary<string[]>): fc.Arbitrary<Case> =>
+  fc
+    .record({
+      lock: lockArb,
+      payload: fc.option(payloadArb, {nil: null}),
+      evidence: evidenceArb(mounts ?? anyMounts),
+      policy: policyArb,
+      now: fc.constant(NOW),
+      steer: mounts ? fc.constant(false) : fc.boolean(),
+    })
+    .map(({steer, ...c}) => {
+      const {container, process} = c.evidence
+      if (!steer) return c
+      const pid = c.payload?.pid
+      const birth = birthOf(c)
+      return {
+        ...c,
+        evidence: {
+          ...c.evidence,
+          container: container && {...container, startedAtMs: Math.min(container.startedAtMs ?? birth, birth)},
+          mountedBy: container ? [container.name] : c.evidence.mountedBy,
+          process: process && pid != null ? {...process, pid, exists: true, starttime: c.payload?.starttime ?? process.starttime} : process,
+        },
+      }
+    })
+
+describe('judge: properties', () => {
+  it('(1) a young lock of a live owner with matching starttime in its running container is live', () => {
+    const arb = fc
+      .record({
+        policy: policyArb,
+        age: fc.nat({max: 60 * MIN}),
+        startedBefore: duration,
+        mtimeOffset: offset,
+        createdAt: fc.constantFrom('valid', 'missing', 'invalid'),
+        pid: smallPid,
+        starttime: fc.option(smallStarttime, {nil: null}),
+        state: fc.constantFrom<string | undefined>('R', 'S', 'D', 'T', 't', 'I', undefined),
+        isMain: fc.boolean(),
+        isAgent: fc.boolean(),
+      })
+      .map((g) => {
+        const age = Math.min(g.age, g.policy.maxHoldMs, g.policy.orphanAfterMs)
+        const byCreatedAt = g.createdAt === 'valid'
+        const birth = NOW - age
+        const c: Case = {
+          lock: {...healthy().lock, mtimeMs: byCreatedAt ? Math.min(NOW, NOW + g.mtimeOffset) : birth},
+          payload: {
+            pid: g.pid,
+            createdAt: null,
+            createdAtMs: byCreatedAt ? birth : null,
+            starttime: g.starttime,
+            shape: 'v2026.3-4',
+            problems: g.createdAt === 'valid' ? [] : [g.createdAt === 'missing' ? 'missing-createdAt' : 'invalid-createdAt'],
+          },
+          evidence: {
+            container: {name: 'oc-a', running: true, startedAtMs: birth - g.startedBefore},
+            mountedBy: ['oc-a'],
+            process: {pid: g.pid, exists: true, state: g.state, starttime: g.starttime ?? undefined, isMain: g.isMain, isAgent: g.isAgent},
+          },
+          policy: g.policy,
+          now: NOW,
+        }
+        return {c, age}
+      })
+    fc.assert(
+      fc.property(arb, ({c, age}) => {
+        const j = run(c)
+        return j.verdict === 'live' && j.ageMs === age
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('(2) stale always carries a proof of no owner', () => {
+    const seen = new Map<Verdict, number>()
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const j = run(c)
+        seen.set(j.verdict, (seen.get(j.verdict) ?? 0) + 1)
+        return hasProofWhenStale(j)
+      }),
+      {numRuns: 3000},
+    )
+    // The generator reaches every verdict, and 'stale' often.
+    expect([...seen.keys()].sort()).toEqual([...ALL_VERDICTS].sort())
+    expect(seen.get('stale')).toBeGreaterThan(300)
+  })
+
+  it('(3) a failed probe never makes a lock stale when the container runs with one mount and the pid is usable', () => {
+    const arb = fc
+      .record({c: caseArb(fc.constantFrom(...NAMES).map((n) => [n])), container: containerArb, startedBefore: fc.option(duration, {nil: null}), pid: smallPid})
+      .map(({c, container, startedBefore, pid}) => {
+        const lock = {...c.lock, suspicious: undefined, readError: undefined}
+        const payload = {...(c.payload ?? healthy().payload!), pid}
+        const birth = birthOf({...c, lock, payload})
+        const startedAtMs = startedBefore === null ? null : birth - startedBefore
+        return {...c, lock, payload, evidence: {...c.evidence, container: {...container, running: true, startedAtMs}, process: null}}
+      })
+    fc.assert(
+      fc.property(arb, (c) => run(c).verdict !== 'stale'),
+      {numRuns: 2000},
+    )
+  })
+
+  it('(4) more than one container mounting the dir is always a conflict (unless the entry is suspicious)', () => {
+    const arb = caseArb(fc.uniqueArray(fc.constantFrom(...NAMES), {minLength: 2, maxLength: 3})).map((c) => ({
+      ...c,
+      lock: {...c.lock, suspicious: undefined},
+    }))
+    fc.assert(
+      fc.property(arb, (c) => {
+        const j = run(c)
+        return j.verdict === 'conflict' && j.reasons.join() === 'shared-sessions-dir'
+      }),
+      {numRuns: 1000},
+    )
+  })
+
+  it('(5) a suspicious entry is always unknown', () => {
+    const arb = fc.record({c: caseArb(), kind: fc.constantFrom<SuspiciousKind>('symlink', 'directory', 'too-large', 'not-a-regular-file')})
+    fc.assert(
+      fc.property(arb, ({c, kind}) => {
+        const j = run({...c, lock: {...c.lock, suspicious: kind}})
+        return j.verdict === 'unknown' && j.reasons.join() === 'suspicious'
+      }),
+      {numRuns: 1000},
+    )
+  })
+
+  it('(6) judge is deterministic, pure and total, even for garbage numbers', () => {
+    const wild = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0))
+    const arb = fc.record({c: caseArb(), mtimeMs: wild, createdAtMs: wild, startedAtMs: wild, now: wild, policy: fc.record({maxHoldMs: wild, orphanAfterMs: wild, clockSkewMs: wild, malformedGraceMs: wild}), garbage: fc.boolean()}).map((g) =>
+      g.garbage
+        ? {
+            ...g.c,
+            lock: {...g.c.lock, mtimeMs: g.mtimeMs},
+            payload: g.c.payload && {...g.c.payload, createdAtMs: g.createdAtMs},
+            evidence: {...g.c.evidence, container: g.c.evidence.container && {...g.c.evidence.container, startedAtMs: g.startedAtMs}},
+            policy: g.policy,
+            now: g.now,
+          }
+        : g.c,
+    )
+    fc.assert(
+      fc.property(arb, (c) => {
+        const before = structuredClone(c)
+        const first = run(c)
+        return (
+          isDeepStrictEqual(run(structuredClone(c)), first) &&
+          isDeepStrictEqual(structuredClone(c), before) && // inputs are not mutated
+          ALL_VERDICTS.includes(first.verdict) &&
+          first.ageMs >= 0 &&
+          hasProofWhenStale(first)
+        )
+      }),
+      {numRuns: 3000},
+    )
+  })
+})

@@ -1,0 +1,93 @@
+import fc from 'fast-check'
+import {XMLParser} from 'fast-xml-parser'
+import {describe, expect, it} from 'vitest'
+import {classifyAttempt, percentile, replyTexts} from '../../src/runbook/ping-classify.js'
+import {pingJunit} from '../../src/report/junit.js'
+import type {PingResult} from '../../src/runbook/ping.js'
+
+const ok = (stdout: string, stderr = '') => ({exitCode: 0, stdout, stderr, timedOut: false})
+const fail = (stderr: string, exitCode = 1) => ({exitCode, stdout: '', stderr, timedOut: false})
+
+describe('ping classification', () => {
+  it('passes on payloads[].text (--local) and result.payloads[].text (gateway)', () => {
+    expect(classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK","mediaUrl":null}],"meta":{}}'), 'SPEED_OK')).toMatchObject({ok: true, reply: 'SPEED_OK', fallback: false})
+    expect(classifyAttempt(ok('{"result":{"payloads":[{"text":" SPEED_OK\\n"}]}}'), 'SPEED_OK')).toMatchObject({ok: true, reply: 'SPEED_OK'})
+  })
+
+  it('warns on a fallback transport', () => {
+    const r = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}],"meta":{"transport":"embedded","fallbackFrom":"gateway"}}'), 'SPEED_OK')
+    expect(r).toMatchObject({ok: true, fallback: true})
+    const s = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}]}', 'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms'), 'SPEED_OK')
+    expect(s.fallback).toBe(true)
+  })
+
+  it('lock-timeout parses pid and path, also inside an all-models-failed summary', () => {
+    const line = 'FallbackSummaryError: All models failed (3): qiniu/deepseek-v3: session file locked (timeout 10000ms): pid=47321 /home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock (timeout) | qiniu/kimi-k2: Request was aborted (timeout)'
+    expect(classifyAttempt(fail(line), 'SPEED_OK')).toMatchObject({failure: 'lock-timeout', lockPid: 47321, lockTimeoutMs: 10000, lockPath: '/home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock'})
+    const unknown = 'SessionWriteLockTimeoutError: session file locked (timeout 60000ms): owner=unknown /home/node/.openclaw/agents/main/sessions/5f2c.jsonl.lock'
+    expect(classifyAttempt(fail(unknown), 'SPEED_OK')).toMatchObject({failure: 'lock-timeout', lockPid: null, lockTimeoutMs: 60000})
+  })
+
+  it('every fixture log line with a lock error classifies as lock-timeout', async () => {
+    const {readFileSync} = await import('node:fs')
+    const lines = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8').split('\n').filter((l) => l.includes('session file locked'))
+    expect(lines.length).toBeGreaterThanOrEqual(5)
+    for (const l of lines) expect(classifyAttempt(fail(l), 'SPEED_OK').failure).toBe('lock-timeout')
+  })
+
+  it.each([
+    [fail('FailoverError: No API key found for provider "openai"'), 'model-error'],
+    [fail('OCI runtime exec failed: exec failed: unable to start container process: exec: "openclaw": executable file not found in $PATH', 126), 'exec-failed'],
+    [ok(''), 'no-reply'],
+    [ok('{"payloads":[]}'), 'no-reply'],
+    [ok('not json at all'), 'no-reply'],
+    [ok('{"payloads":[{"text":"speed ok"}]}'), 'wrong-reply'],
+    [{exitCode: null, stdout: '', stderr: '', timedOut: true}, 'timeout'],
+  ])('%j is %s', (out, failure) => {
+    expect(classifyAttempt(out, 'SPEED_OK')).toMatchObject({ok: false, failure})
+  })
+
+  it('property: exit 0 with the exact expected text (any whitespace around) always passes; any other text never does', () => {
+    fc.assert(
+      fc.property(fc.string({minLength: 1, maxLength: 30}).filter((s) => s.trim() === s && s.length > 0), fc.string({maxLength: 30}), (expected, other) => {
+        expect(classifyAttempt(ok(JSON.stringify({payloads: [{text: `  ${expected}\n`}]})), expected).ok).toBe(true)
+        if (other.trim() !== expected) expect(classifyAttempt(ok(JSON.stringify({payloads: [{text: other}]})), expected).ok).toBe(false)
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('property: a non-zero exit never passes', () => {
+    fc.assert(fc.property(fc.integer({min: 1, max: 255}), fc.string(), fc.string(), (code, stdout, stderr) => {
+      expect(classifyAttempt({exitCode: code, stdout, stderr, timedOut: false}, 'SPEED_OK').ok).toBe(false)
+    }))
+  })
+
+  it('replyTexts ignores non-text payloads; percentile is nearest-rank', () => {
+    expect(replyTexts({payloads: [{text: 'a'}, {mediaUrl: 'x'}, {text: 2}]})).toEqual(['a'])
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3)
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10)
+    expect(percentile([], 50)).toBeNull()
+  })
+})
+
+describe('JUnit report', () => {
+  const result = (name: string, ok: boolean): PingResult => ({
+    id: 1, name, container: `c-${name}`, ok, failure: ok ? null : 'lock-timeout', warnings: [], reply: ok ? 'SPEED_OK' : null,
+    detail: ok ? null : 'session file locked (timeout 10000ms): pid=7 /x.jsonl.lock & <more>', lockPid: ok ? null : 7, lockPath: ok ? null : '/x.jsonl.lock',
+    latencyMs: 1234, p50Ms: null, p95Ms: null, attempts: [],
+  })
+
+  it('has one testcase per instance and a failure for each failing one, escaped', () => {
+    const xml = pingJunit([result('oc7', true), result('oc8', false), result('oc9', true)])
+    const doc = new XMLParser({ignoreAttributes: false}).parse(xml)
+    const suite = doc.testsuites.testsuite
+    expect(suite['@_tests']).toBe('3')
+    expect(suite['@_failures']).toBe('1')
+    expect(suite.testcase).toHaveLength(3)
+    const failed = suite.testcase.find((t: {failure?: unknown}) => t.failure)
+    expect(failed['@_name']).toBe('oc8 (c-oc8)')
+    expect(failed.failure['@_type']).toBe('lock-timeout')
+    expect(failed.failure['#text']).toContain('& <more>')
+  })
+})
