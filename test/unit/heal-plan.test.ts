@@ -1,0 +1,51 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {planInstance} from '../../src/runbook/heal-plan.js'
+import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
+import type {Verdict} from '../../src/locks/types.js'
+
+const lock = (verdict: Verdict, extra: Partial<LockReport> = {}): LockReport => ({
+  path: `/d/${verdict}-${Math.random()}.jsonl.lock`, containerPath: '/c', kind: 'session', agent: 'main', session: 's', size: 10, mtime: new Date().toISOString(),
+  suspicious: null, raw: '{}', readError: null, pid: 26, createdAt: null, starttime: 5, payloadProblems: [], verdict, reasons: [], ageMs: 1,
+  evidence: {container: 'c', containerRunning: true, containerStartedAt: null, mountedBy: ['c'], process: {pid: 26, exists: true, starttime: 5, cmdline: ['openclaw-agent'], isAgent: true}, probeError: null},
+  ...extra,
+})
+
+const status = (locks: LockReport[], extra: Partial<InstanceStatus> = {}): InstanceStatus => ({
+  id: 7, name: 'oc7', group: 'g', container: 'c', service: 's', state: 'running', health: 'healthy', startedAt: null, uptimeMs: 1, restartCount: 0, image: 'i',
+  compose: null, foundBy: 'name', locks, counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0}, worst: null, sharedWith: [], logSignature: null, errors: [], ok: true, ...extra,
+})
+
+describe('heal plan', () => {
+  it('deletes stale, ends orphans, restarts for hung, leaves live, unknown and conflict alone', () => {
+    const p = planInstance(status([lock('stale'), lock('orphan'), lock('live'), lock('unknown'), lock('conflict'), lock('hung')]), {force: false, restart: 'needed'})
+    expect(p.deletes.map((l) => l.verdict)).toEqual(['stale'])
+    expect(p.signals.map((s) => [s.pid, s.starttime])).toEqual([[26, 5]])
+    expect(p.untouched.map((u) => u.lock.verdict).sort()).toEqual(['conflict', 'hung', 'live', 'unknown'])
+    expect(p.restart).toBe('hung lock holder')
+    expect(p.acted).toBe(true)
+  })
+
+  it('--force deletes live and unknown but never suspicious or conflict locks', () => {
+    const p = planInstance(status([lock('live'), lock('unknown'), lock('unknown', {suspicious: 'symlink'}), lock('conflict')]), {force: true, restart: 'needed'})
+    expect(p.deletes.map((l) => l.verdict).sort()).toEqual(['live', 'unknown'])
+  })
+
+  it('a stopped container is restarted; --no-restart never restarts', () => {
+    expect(planInstance(status([lock('stale')], {state: 'exited'}), {force: false, restart: 'needed'}).restart).toBe('container exited')
+    expect(planInstance(status([lock('hung')], {state: 'exited'}), {force: false, restart: 'never'}).restart).toBeNull()
+  })
+
+  it('property: without --force a live lock is never planned for deletion, whatever else the instance has', () => {
+    const verdicts: Verdict[] = ['live', 'stale', 'hung', 'orphan', 'conflict', 'unknown']
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...verdicts), {maxLength: 12}), fc.constantFrom('needed', 'group', 'always', 'never' as const), (vs, restart) => {
+        const p = planInstance(status(vs.map((v) => lock(v))), {force: false, restart})
+        expect(p.deletes.every((l) => l.verdict === 'stale')).toBe(true)
+        expect(p.deletes.length + p.signals.length + p.untouched.length).toBe(vs.length)
+        if (restart === 'never') expect(p.restart).toBeNull()
+      }),
+      {numRuns: 2000},
+    )
+  })
+})
