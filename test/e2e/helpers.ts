@@ -1,0 +1,125 @@
+/** Shared e2e helpers: a lab per test file, transcript checksums, container facts, in-container processes. */
+import {execa} from 'execa'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as lab from '../../lab/compose.mjs'
+import {fleet, json, type CliResult} from '../helpers/cli.js'
+
+export interface Lab {
+  root: string
+  configFile: string
+  ids: number[]
+  containers: string[]
+  groups: string[]
+  timings: Record<string, number>
+}
+
+export async function labUp(first: number, size = 5): Promise<Lab> {
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-e2e-${first}-`)), 'lab')
+  return (await lab.up({root, first, size})) as Lab
+}
+
+export async function labDown(l: Lab | undefined): Promise<void> {
+  if (l) await lab.down({root: l.root})
+}
+
+export function containerName(id: number): string {
+  return lab.containerName(id) as string
+}
+
+export function sessionsDir(l: Lab, id: number): string {
+  return path.join(l.root, 'data', `oc${id}`, 'config', 'agents', 'main', 'sessions')
+}
+
+/** fleet with the lab's config. */
+export function fleetIn(l: Lab, args: string[], opts: {timeoutMs?: number; config?: string} = {}): Promise<CliResult> {
+  return fleet([...args, '--config', opts.config ?? l.configFile], {cwd: l.root, timeoutMs: opts.timeoutMs})
+}
+
+export async function fleetJson<T = any>(l: Lab, args: string[], opts: {config?: string} = {}): Promise<{r: CliResult; doc: T}> {
+  const r = await fleetIn(l, [...args, '--json'], opts)
+  return {r, doc: json<T>(r)}
+}
+
+/** sha256 of every transcript (*.jsonl) under the lab's data dir, by path. */
+export function transcriptChecksums(l: Lab): Map<string, string> {
+  const out = new Map<string, string>()
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, {withFileTypes: true})) {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile() && e.name.endsWith('.jsonl')) out.set(p, createHash('sha256').update(readFileSync(p)).digest('hex'))
+    }
+  }
+  walk(path.join(l.root, 'data'))
+  return out
+}
+
+/** Every file under the data dir with its size, mtime and content hash (for "changes nothing" checks). */
+export function dataSnapshot(l: Lab): Map<string, string> {
+  const out = new Map<string, string>()
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, {withFileTypes: true})) {
+      const p = path.join(dir, e.name)
+      if (e.isDirectory()) walk(p)
+      else {
+        const st = statSync(p, {throwIfNoEntry: false})
+        if (!st) continue
+        out.set(p, `${st.size}:${st.mtimeMs}:${e.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : e.isSymbolicLink() ? 'link' : 'other'}`)
+      }
+    }
+  }
+  walk(path.join(l.root, 'data'))
+  return out
+}
+
+export interface ContainerFacts {
+  state: string
+  startedAt: string
+  restartCount: number
+  health: string
+}
+
+export async function containerFacts(names: string[]): Promise<Record<string, ContainerFacts>> {
+  const {stdout} = await execa('docker', ['inspect', '--format', '{{.Name}}|{{.State.Status}}|{{.State.StartedAt}}|{{.RestartCount}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}', ...names])
+  const out: Record<string, ContainerFacts> = {}
+  for (const line of stdout.split('\n')) {
+    const [name, state, startedAt, restartCount, health] = line.split('|')
+    out[name.replace(/^\//, '')] = {state, startedAt, restartCount: Number(restartCount), health}
+  }
+  return out
+}
+
+/** Processes inside a container: pid, ppid, state and args, from /proc (busybox ps differs between images). */
+export async function processesIn(container: string): Promise<{pid: number; ppid: number; state: string; args: string}[]> {
+  const script = `const fs=require('fs');const out=[];for(const d of fs.readdirSync('/proc')){if(!/^[0-9]+$/.test(d)||Number(d)===process.pid)continue;try{const s=fs.readFileSync('/proc/'+d+'/stat','latin1');const f=s.slice(s.lastIndexOf(')')+2).split(' ');out.push({pid:Number(d),ppid:Number(f[1]),state:f[0],args:fs.readFileSync('/proc/'+d+'/cmdline','latin1').split('\\0').join(' ').trim()})}catch{}}console.log(JSON.stringify(out))`
+  const {stdout} = await execa('docker', ['exec', container, 'node', '-e', script])
+  return JSON.parse(stdout)
+}
+
+export function lockFiles(l: Lab, id: number): string[] {
+  try {
+    return readdirSync(sessionsDir(l, id)).filter((n) => n.endsWith('.lock')).sort()
+  } catch {
+    return []
+  }
+}
+
+/** Writes a copy of the lab's fleet config with other lock thresholds (short ones keep the tests quick). */
+export function configVariant(l: Lab, name: string, edit: (yaml: string) => string): string {
+  const file = path.join(l.root, name)
+  writeFileSync(file, edit(readFileSync(l.configFile, 'utf8')))
+  return file
+}
+
+export function withLocks(yaml: string, locks: {maxHold?: string; orphanAfter?: string; clockSkew?: string}): string {
+  let out = yaml
+  if (locks.clockSkew) out = out.replace(/^locks:\n/m, `locks:\n  clockSkew: ${locks.clockSkew}\n`)
+  if (locks.maxHold) out = out.replace(/maxHold: \S+/, `maxHold: ${locks.maxHold}`)
+  if (locks.orphanAfter) out = out.replace(/orphanAfter: \S+/, `orphanAfter: ${locks.orphanAfter}`)
+  return out
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -1,0 +1,138 @@
+// fleet status against the real engine: a 10-instance lab (201-210) with every lock fault injected by
+// real processes; each gives the right verdict and reasons, healthy instances show no locks, and the
+// exit code follows the rule (0 only when every selected instance runs with no stale/hung/orphan/conflict lock).
+import {execa} from 'execa'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import * as faults from '../../lab/faults.mjs'
+import {fleet} from '../helpers/cli.js'
+import {configVariant, containerName, fleetIn, labDown, labUp, sleep, withLocks, type Lab} from './helpers.js'
+
+let lab: Lab
+let config: string
+const injected: Record<string, any> = {}
+let doc: any
+let exitCode: number
+const by = (id: number) => doc.instances.find((i: {id: number}) => i.id === id)
+
+beforeAll(async () => {
+  lab = await labUp(201, 10)
+  const root = lab.root
+  // Short thresholds so hung and orphan show within seconds; one engine on this host, one clock: the lab's
+  // fault (d) restarts the container well under the default 2 s skew tolerance after the lock was taken.
+  config = configVariant(lab, 'fleet.status.yml', (y) => withLocks(y, {maxHold: '8s', orphanAfter: '3s', clockSkew: '50ms'}))
+  Object.assign(injected, {
+    a: await faults.deadPid(201, {root}),
+    b: await faults.orphan(202, {root}),
+    c: await faults.frozen(203, {root}),
+    d: await faults.previousIncarnation(204, {root, legacy: true}),
+    e: await faults.sharedSessions(205, {root, other: 206}),
+    g: await faults.stoppedWithLock(207, {root}),
+    h: await faults.malformedLocks(208, {root}),
+    i: await faults.manyTranscripts(210, {root}),
+  })
+  // A lock in the shared dir, held by a process that died (judged across two namespaces: conflict).
+  injected.e2 = await faults.deadPid(206, {root})
+  // The outage signature: one turn through the gateway of oc204 waits 10 s on the lock its own pid number
+  // seems to hold (no starttime to tell them apart), fails, and the gateway logs it. (A dead-pid lock would
+  // be reclaimed by that turn, as OpenClaw does.) Also lets the malformed locks age past the 5 s grace.
+  await execa('docker', ['exec', containerName(204), 'openclaw', 'agent', '--agent', 'main', '--message', 'hello', '--json'], {reject: false, timeout: 60_000})
+  const r = await fleetIn(lab, ['status', '--json'], {config})
+  exitCode = r.exitCode
+  doc = JSON.parse(r.stdout)
+}, 600_000)
+
+afterAll(() => labDown(lab), 300_000)
+
+describe('fleet status verdicts on the lab', () => {
+  it('exits 1 and reports ten instances', () => {
+    expect(exitCode).toBe(1)
+    expect(doc.instances.map((i: {id: number}) => i.id)).toEqual([201, 202, 203, 204, 205, 206, 207, 208, 209, 210])
+    expect(doc.ok).toBe(false)
+  })
+
+  it('(a) a SIGKILLed holder: stale, dead-pid, with the pid probed in the container', () => {
+    const [l] = by(201).locks
+    expect(l).toMatchObject({verdict: 'stale', pid: injected.a.pid, evidence: {process: {pid: injected.a.pid, exists: false}}})
+    expect(l.reasons).toContain('dead-pid')
+  })
+
+  it('(b) an orphaned docker exec holder: orphan, agent-process, not the gateway main process', () => {
+    const [l] = by(202).locks
+    expect(l.verdict).toBe('orphan')
+    expect(l.reasons).toContain('agent-process')
+    expect(l.evidence.process).toMatchObject({exists: true, isAgent: true, isMain: false, ppid: 0})
+  })
+
+  it('(c) a frozen gateway holding the lock past maxHold: hung, hold-exceeded, stopped', () => {
+    const [l] = by(203).locks
+    expect(l.verdict).toBe('hung')
+    expect(l.reasons).toEqual(expect.arrayContaining(['hold-exceeded', 'stopped']))
+    expect(l.evidence.process).toMatchObject({isMain: true, state: 'T'})
+  })
+
+  it('(d) a previous incarnation lock whose pid the new gateway has: stale, predates-container-start', () => {
+    const [l] = by(204).locks
+    expect(injected.d.samePid).toBe(true)
+    expect(l.pid).toBe(injected.d.gatewayPid)
+    expect(l.evidence.process).toMatchObject({exists: true, isMain: true})
+    expect(l).toMatchObject({verdict: 'stale'})
+    expect(l.reasons).toContain('predates-container-start')
+    // The outage signature in its log since the current start.
+    const sig = by(204).logSignature
+    expect(sig.count).toBeGreaterThanOrEqual(1)
+    expect(sig.pids).toEqual([injected.d.pid])
+    expect(sig.timeoutsMs).toEqual([10000])
+    expect(sig.paths).toEqual([injected.d.lockPath])
+  })
+
+  it('(e) a sessions dir mounted by two containers: conflict, naming the other container', () => {
+    const i = by(206)
+    expect(i.locks[0]).toMatchObject({verdict: 'conflict', reasons: ['shared-sessions-dir']})
+    expect(i.locks[0].evidence.mountedBy.sort()).toEqual([containerName(205), containerName(206)].sort())
+    expect(i.sharedWith).toEqual([containerName(205)])
+  })
+
+  it('(g) a stopped container with a lock left behind: stale, container-not-running; the instance is not ok', () => {
+    const i = by(207)
+    expect(i.state).toBe('exited')
+    expect(i.locks[0].verdict).toBe('stale')
+    expect(i.locks[0].reasons).toContain('container-not-running')
+    expect(i.ok).toBe(false)
+  })
+
+  it('(h) malformed, empty and truncated locks: stale with the reason that proves it, verbatim content kept', () => {
+    const locks = by(208).locks
+    const of = (s: string) => locks.find((l: {session: string}) => l.session === s)
+    expect(of('malformed-empty')).toMatchObject({verdict: 'stale', reasons: ['unreadable'], raw: ''})
+    expect(of('malformed-truncated')).toMatchObject({verdict: 'stale', reasons: ['unreadable'], raw: '{\n  "pid": 47'})
+    expect(of('malformed-missing-pid')).toMatchObject({verdict: 'stale', reasons: ['missing-pid']})
+    const inv = of('malformed-invalid-createdAt')
+    expect(inv.pid).toBe(7)
+    // pid 7 is alive in the container (the gateway) but with another starttime than the lock's 99.
+    expect(inv).toMatchObject({verdict: 'stale'})
+    expect(inv.reasons).toContain('recycled-pid')
+  })
+
+  it('healthy instances, also one with 10,000 transcripts, show no locks and are ok', () => {
+    for (const id of [209, 210]) expect(by(id)).toMatchObject({state: 'running', health: 'healthy', locks: [], ok: true, worst: null})
+  })
+
+  it('exit 0 when only healthy instances are selected', async () => {
+    const r = await fleetIn(lab, ['status', '--instances', '209,210'], {config})
+    expect(r.exitCode).toBe(0)
+    expect(r.stdout).toMatch(/oc209\s+openclaw-openclaw-gateway-209-1\s+running \(healthy\)/)
+  })
+
+  it('--locks prints one row per lock with pid, verdict and reasons', async () => {
+    const r = await fleetIn(lab, ['status', '--instances', '201,208', '--locks'], {config})
+    expect(r.exitCode).toBe(1)
+    expect(r.stdout).toMatch(new RegExp(`oc201\\s+main\\s+\\S+\\s+${injected.a.pid}\\s+\\S+\\s+stale\\s+dead-pid`))
+    expect(r.stdout.match(/^oc208 /gm)?.length).toBe(5) // one instance row + four lock rows
+  })
+
+  it('Docker unreachable: exit 3 with the host named', async () => {
+    const r = await fleet(['status', '--config', config], {env: {DOCKER_HOST: 'unix:///nonexistent/docker.sock'}})
+    expect(r.exitCode).toBe(3)
+    expect(r.stderr).toContain('unix:///nonexistent/docker.sock')
+  })
+})
