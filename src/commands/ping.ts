@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {Listr} from 'listr2'
 import {BaseCommand} from '../base-command.js'
@@ -55,6 +55,7 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     const doc = pingDocument(results, Date.now() - started, settings)
     if (f.junit) {
       const file = path.resolve(f.junit)
+      mkdirSync(path.dirname(file), {recursive: true})
       writeFileSync(file, pingJunit(results))
       doc.junit = file
     }

@@ -76,17 +76,21 @@ export async function execIn(handle: DockerHandle, container: string, cmd: strin
   const outcome = await Promise.race([finished, timeout]).finally(() => clearTimeout(timer))
   if (outcome === 'timeout') {
     ;(stream as unknown as {destroy?: () => void}).destroy?.()
-    const killed = opts.noKillOnTimeout ? [] : await killMarked(handle, container, marker)
+    const killed = opts.noKillOnTimeout ? [] : await killMarked(handle, container, marker, opts.user)
     return {exitCode: null, stdout: out.text(), stderr: err.text(), timedOut: true, durationMs: Date.now() - started, killed}
   }
   const info = await engineCall(handle, `exec inspect in ${container}`, () => exec.inspect())
   return {exitCode: info.ExitCode ?? null, stdout: out.text(), stderr: err.text(), timedOut: false, durationMs: Date.now() - started}
 }
 
-/** Ends (TERM, then KILL after a grace) every process in the container started by the exec with this marker. */
-export async function killMarked(handle: DockerHandle, container: string, marker: string, graceMs = 2000): Promise<number[]> {
+/**
+ * Ends (TERM, then KILL after a grace) every process in the container started by the exec with this marker.
+ * Runs as the same user as that exec: reading another user's /proc/<pid>/environ needs CAP_SYS_PTRACE,
+ * which containers usually lack, even as root.
+ */
+export async function killMarked(handle: DockerHandle, container: string, marker: string, user?: string, graceMs = 2000): Promise<number[]> {
   try {
-    const r = await execIn(handle, container, ['node', '-e', KILL_SCRIPT, marker, String(graceMs)], {timeoutMs: graceMs + 10_000, user: '0', noKillOnTimeout: true})
+    const r = await execIn(handle, container, ['node', '-e', KILL_SCRIPT, marker, String(graceMs)], {timeoutMs: graceMs + 10_000, user, noKillOnTimeout: true})
     return JSON.parse(r.stdout.trim() || '[]') as number[]
   } catch {
     return []

@@ -1,0 +1,99 @@
+// fleet ping against the real engine: healthy instances pass with their latency, each lab fault gives its
+// failure class, a ping that times out leaves no process behind in the container, and the JUnit file parses
+// with one testcase per instance and failures for the failing ones.
+import {XMLParser} from 'fast-xml-parser'
+import {existsSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import * as faults from '../../lab/faults.mjs'
+import {configVariant, containerName, fleetIn, fleetJson, labDown, labUp, lockFiles, processesIn, type Lab} from './helpers.js'
+
+let lab: Lab
+let doc: any
+let exitCode: number
+let junit: string
+const injected: Record<string, any> = {}
+const by = (id: number) => doc.results.find((r: {id: number}) => r.id === id)
+
+beforeAll(async () => {
+  lab = await labUp(301, 7)
+  const root = lab.root
+  Object.assign(injected, {
+    // A lock held by a process that is alive and never lets go (an orphaned docker exec) times turns out.
+    orphan: await faults.orphan(302, {root}),
+    wrong: await faults.wrongReply(303, {root}),
+    model: await faults.modelError(304, {root}),
+    slow: await faults.slow(305, {root, ms: 60_000}),
+    stopped: await faults.stoppedWithLock(306, {root}),
+  })
+  junit = path.join(lab.root, 'reports', 'ping.xml')
+  const r = await fleetIn(lab, ['ping', '--instances', '301-306', '--timeout', '15s', '--json', '--junit', junit])
+  exitCode = r.exitCode
+  doc = JSON.parse(r.stdout)
+  if (!doc.results) throw new Error(`fleet ping failed (exit ${r.exitCode}): ${r.stdout}\n${r.stderr}`)
+}, 600_000)
+
+afterAll(() => labDown(lab), 300_000)
+
+describe('fleet ping on the lab', () => {
+  it('exits 1 when some fail; healthy instances pass with their latency', () => {
+    expect(exitCode).toBe(1)
+    expect(by(301)).toMatchObject({ok: true, failure: null, reply: 'SPEED_OK'})
+    expect(by(301).latencyMs).toBeGreaterThan(0)
+    expect(doc.summary).toMatchObject({instances: 6, passed: 1, failed: 5})
+  })
+
+  it('a held lock gives lock-timeout with the pid and lock path from the error', () => {
+    const r = by(302)
+    expect(r.failure).toBe('lock-timeout')
+    expect(r.lockPid).toBe(injected.orphan.pid)
+    expect(r.lockPath).toBe(injected.orphan.lockPath)
+    expect(r.lockPath).toMatch(/\/home\/node\/\.openclaw\/agents\/main\/sessions\/.+\.jsonl\.lock$/)
+    expect(r.latencyMs).toBeGreaterThan(9_000)
+  })
+
+  it('wrong-reply shows what came back; model-error; container-not-running', () => {
+    expect(by(303)).toMatchObject({failure: 'wrong-reply', reply: 'WRONG_REPLY'})
+    expect(by(304)).toMatchObject({failure: 'model-error'})
+    expect(by(304).detail).toContain('No API key found for provider')
+    expect(by(306)).toMatchObject({failure: 'container-not-running'})
+  })
+
+  it('a slow gateway times out, and the timed-out turn leaves no process and no lock behind', async () => {
+    expect(by(305).failure).toBe('timeout')
+    expect(by(305).attempts[0].killed.length).toBeGreaterThan(0)
+    const procs = await processesIn(containerName(305))
+    expect(procs.filter((p) => /openclaw-agent|openclaw agent/.test(p.args))).toEqual([])
+    expect(lockFiles(lab, 305)).toEqual([])
+  })
+
+  it('writes a JUnit file with one testcase per instance and a failure for each failing one', () => {
+    expect(existsSync(junit)).toBe(true)
+    const x = new XMLParser({ignoreAttributes: false}).parse(readFileSync(junit, 'utf8'))
+    const cases = x.testsuites.testsuite.testcase
+    expect(cases).toHaveLength(6)
+    expect(cases.filter((c: {failure?: unknown}) => c.failure).map((c: {'@_name': string}) => c['@_name'].split(' ')[0])).toEqual(['oc302', 'oc303', 'oc304', 'oc305', 'oc306'])
+    expect(cases.find((c: {'@_name': string}) => c['@_name'].startsWith('oc302')).failure['@_type']).toBe('lock-timeout')
+  })
+
+  it('--repeat gives p50 and p95; plain lines in CI; exit 0 when all pass', async () => {
+    const {r, doc: d} = await fleetJson(lab, ['ping', '--instances', '301,307', '--repeat', '3'])
+    expect(r.exitCode).toBe(0)
+    for (const res of d.results) {
+      expect(res.attempts).toHaveLength(3)
+      expect(res.p50Ms).toBeGreaterThan(0)
+      expect(res.p95Ms).toBeGreaterThanOrEqual(res.p50Ms)
+    }
+    const plain = await fleetIn(lab, ['ping', '--instances', '301'])
+    expect(plain.exitCode).toBe(0)
+    expect(plain.stdout).toMatch(/oc301: SPEED_OK in \d+/)
+    expect(plain.stdout).toMatch(/ping: 1\/1 passed/)
+  })
+
+  it('a command missing from the container is exec-failed', async () => {
+    const config = configVariant(lab, 'fleet.ping-missing.yml', (y) => y.replace('ping:\n', 'ping:\n  command: [openclaw-missing, agent]\n'))
+    const {r, doc: d} = await fleetJson(lab, ['ping', '--instances', '301'], {config})
+    expect(r.exitCode).toBe(1)
+    expect(d.results[0].failure).toBe('exec-failed')
+  })
+})
