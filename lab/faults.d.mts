@@ -1,0 +1,51 @@
+// Types for lab/faults.mjs (fault injection by real processes).
+import type {RunResult} from './run.mjs'
+
+export interface FaultOptions {root?: string}
+export interface LockPayload {pid: number; createdAt: string; starttime?: number}
+export interface ProcInfo {pid: number; exists: boolean; state?: string; ppid?: number; starttime?: number; cmdline?: string}
+export interface GatewayInfo {pid: number; ppid: number; starttime: number; title: string; version: string; ready: boolean; startedAt: string; stateDir: string}
+export interface FaultBase {fault: string; instance: number; container: string}
+/** Lock faults: the main session's lock. lockPath is the path inside the container (as in the error line). */
+export interface LockFault extends FaultBase {sessionId: string; lockPath: string; hostLockPath: string; pid: number; lock: LockPayload}
+export interface ControlFault extends FaultBase {controlFile: string; value: string | number | null}
+
+export interface TurnOptions {local?: boolean; agent?: string; message?: string; sessionId?: string; timeout?: number; env?: Record<string, string | number>; timeoutMs?: number}
+export interface TurnResult extends RunResult {json: any}
+
+export declare const FIXTURE_LOCKS: ['empty', 'truncated', 'invalid-createdAt', 'missing-pid']
+export declare const TYPICAL_GATEWAY_PID: 7
+export declare function agentArgs(turn?: Omit<TurnOptions, 'env' | 'timeoutMs'>): string[]
+/** docker exec <container> openclaw agent [--local] --agent main --message "Reply exactly SPEED_OK" --thinking low --json; never rejects on exit code. */
+export declare function agentTurn(container: string, opts?: TurnOptions): Promise<TurnResult>
+export declare function gatewayGet(container: string, urlPath: string, opts?: {post?: boolean; timeoutMs?: number}): Promise<any>
+export declare function gatewayInfo(container: string): Promise<GatewayInfo>
+export declare function procInContainer(container: string, pid: number): Promise<ProcInfo>
+export declare function mainSession(inst: {sessionsDir: string; containerSessionsDir: string}, agent?: string): {sessionId: string; hostLockPath: string; lockPath: string}
+export declare function readLock(hostLockPath: string): LockPayload | null
+/** value null removes the control file. Names: slow-ms, reply, model-error, skip-startup-sweep, lock-format. */
+export declare function setControl(instance: number, name: string, value: string | number | null, opts?: FaultOptions): Promise<{instance: number; container: string; controlFile: string; value: string | number | null}>
+export declare function killAndStart(container: string, opts?: {wantPid?: number; attempts?: number}): Promise<{info: GatewayInfo; attempts: number}>
+
+/** (a) */
+export declare function deadPid(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {pidAlive: false; clientExitCode: number | null}>
+/** (b) */
+export declare function orphan(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {clientPid: number; process: ProcInfo}>
+/** (c) */
+export declare function frozen(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {gatewayPid: number; process: ProcInfo}>
+/** (d) */
+export declare function previousIncarnation(instance: number, opts?: FaultOptions & {legacy?: boolean; holdMs?: number}): Promise<LockFault & {legacy: boolean; oldGatewayPid: number; oldGatewayStarttime: number | null; gatewayPid: number; gatewayStarttime: number; samePid: boolean; restarts: number; containerStartedAt: string}>
+/** (e) */
+export declare function sharedSessions(instance: number, opts?: FaultOptions & {other?: number}): Promise<FaultBase & {other: number; otherContainer: string; sharedDir: string; mountTarget: string; composeFile: string; ms: number}>
+/** (f) */
+export declare function slow(instance: number, opts?: FaultOptions & {ms?: number}): Promise<ControlFault & {ms: number}>
+export declare function wrongReply(instance: number, opts?: FaultOptions & {text?: string}): Promise<ControlFault & {text: string}>
+export declare function modelError(instance: number, opts?: FaultOptions): Promise<ControlFault>
+/** (g) */
+export declare function stoppedWithLock(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {containerStatus: string; restartedByPolicy: boolean}>
+/** (h) */
+export declare function malformedLocks(instance: number, opts?: FaultOptions): Promise<FaultBase & {files: {fixture: string; sessionId: string; hostPath: string; lockPath: string; bytes: number}[]}>
+/** (i) */
+export declare function manyTranscripts(instance: number, opts?: FaultOptions & {count?: number}): Promise<FaultBase & {dir: string; count: number; sample: string; ms: number}>
+export declare function clearFaults(instance: number, opts?: FaultOptions): Promise<{instance: number; container: string; ms: number}>
+export declare const FAULTS: Record<string, {letter: string | null; inject: (instance: number, opts?: any) => Promise<FaultBase>}>
