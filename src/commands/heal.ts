@@ -43,7 +43,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     const lock = f['dry-run'] ? null : await acquireRunLock(runLockPath(path.dirname(fleet.heal.incidentDir), fleet.file), {config: fleet.file})
     try {
       const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
-      const conflicts = statuses.filter((s) => s.sharedWith.length > 0).map((s) => `${s.name} (${s.container}) shares a sessions dir with ${s.sharedWith.join(', ')}: nothing there was deleted`)
+      const conflicts = statuses.filter((s) => s.sharedWith.length > 0).map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
       if (f['dry-run']) {
         const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: summarisePlan(plans.find((p) => p.id === s.id)!, restart)}))
         this.log(renderPlan(planned))

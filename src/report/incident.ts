@@ -18,8 +18,8 @@ export class IncidentLog {
   }
 
   /** Appends one event synchronously (it must be on disk before the action it announces). */
-  write(type: string, data: Record<string, unknown> = {}): void {
-    appendFileSync(this.file, `${JSON.stringify({ts: new Date().toISOString(), run: this.runId, type, ...data})}\n`)
+  write(event: string, data: Record<string, unknown> = {}): void {
+    appendFileSync(this.file, `${JSON.stringify({ts: new Date().toISOString(), run: this.runId, event, ...data})}\n`)
   }
 
   /** Where removed lock files of an instance are copied. */

@@ -94,6 +94,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     log.write('observed', {instance: st.name, container: st.container, state: st.state, health: st.health, startedAt: st.startedAt, restartCount: st.restartCount, sharedWith: st.sharedWith, logSignature: st.logSignature})
     for (const l of st.locks) log.write('lock', {instance: st.name, path: l.path, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
   }
+  // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
+  // namespace can steal a lock held in the other), unless --force.
+  const sharing = new Set(statuses.flatMap((st) => (st.sharedWith.length > 0 ? [st.container, ...st.sharedWith] : [])))
   const results: InstanceHeal[] = []
   let rolling = Promise.resolve()
   const groupRestarts = new Map<string, Promise<number>>()
@@ -136,6 +139,18 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       res.ping = await pingInstance(fleet, inst)
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
+    }
+    if (sharing.has(st.container) && !s.force) {
+      return {
+        title: `${inst.name} (${st.container})`,
+        task: async (_c, task) => {
+          const others = [...sharing].filter((n) => n !== st.container)
+          res.steps.push({step: 'conflict', status: 'skipped', durationMs: 0, detail: `sessions dir shared with ${others.join(', ')}: nothing done`})
+          log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others})
+          throw new Error(`${inst.name}: sessions dir shared with ${others.join(', ')}: nothing done (fix the mounts; --force to heal anyway)`)
+        },
+        exitOnError: false,
+      } satisfies ListrTask
     }
     const subtasks: ListrTask[] = [
       step('backup', () => s.backup && affected, async () => {
