@@ -34,7 +34,7 @@ export declare function orphan(instance: number, opts?: FaultOptions & {holdMs?:
 /** (c) */
 export declare function frozen(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {gatewayPid: number; process: ProcInfo}>
 /** (d) */
-export declare function previousIncarnation(instance: number, opts?: FaultOptions & {legacy?: boolean; holdMs?: number}): Promise<LockFault & {legacy: boolean; oldGatewayPid: number; oldGatewayStarttime: number | null; gatewayPid: number; gatewayStarttime: number; samePid: boolean; restarts: number; containerStartedAt: string}>
+export declare function previousIncarnation(instance: number, opts?: FaultOptions & {legacy?: boolean; holdMs?: number; heldForMs?: number}): Promise<LockFault & {legacy: boolean; oldGatewayPid: number; oldGatewayStarttime: number | null; gatewayPid: number; gatewayStarttime: number; samePid: boolean; restarts: number; containerStartedAt: string}>
 /** (e) */
 export declare function sharedSessions(instance: number, opts?: FaultOptions & {other?: number}): Promise<FaultBase & {other: number; otherContainer: string; sharedDir: string; mountTarget: string; composeFile: string; ms: number}>
 /** (f) */

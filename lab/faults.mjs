@@ -178,13 +178,14 @@ export async function killAndStart(container, {wantPid, attempts = 12} = {}) {
  * written in the 2026.2 shape (no starttime), so 2026.4.29 cannot tell the new process from
  * the old one and every turn times out; without legacy a turn reclaims it (recycled-pid).
  */
-export async function previousIncarnation(instance, {root, legacy = false, holdMs = HOUR} = {}) {
+export async function previousIncarnation(instance, {root, legacy = false, holdMs = HOUR, heldForMs = 3_000} = {}) {
   const {inst} = context(instance, {root})
   if ((await gatewayInfo(inst.container)).pid !== TYPICAL_GATEWAY_PID) await killAndStart(inst.container, {wantPid: TYPICAL_GATEWAY_PID})
   await setControl(inst.id, 'skip-startup-sweep', 'fault d', {root})
   if (legacy) await setControl(inst.id, 'lock-format', '2026.2', {root})
   const {session, lock, res} = await gatewayHold(inst, holdMs)
   if (legacy) await setControl(inst.id, 'lock-format', null, {root})
+  await sleep(heldForMs) // a turn in progress for a while when the container dies, as in real fleets
   const {attempts} = await killAndStart(inst.container, {wantPid: lock.pid})
   const info = await waitFor(async () => {
     const i = await gatewayInfo(inst.container)

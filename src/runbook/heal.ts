@@ -114,15 +114,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const started = Date.now()
     let needRestart = plan.restart !== null
     let restartedAt = 0
-    const step = (name: string, enabled: () => boolean, fn: (t: {title: string; output?: string}) => Promise<string | void>): ListrTask => ({
+    /** A step runs only when its condition holds when its turn comes (listr2 evaluates `enabled` then); hidden otherwise. */
+    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>): ListrTask => ({
       title: name,
-      enabled: () => true,
+      enabled,
       task: async (_c, task) => {
-        if (!enabled()) {
-          res.steps.push({step: name, status: 'skipped', durationMs: 0})
-          task.skip(`${name}: not needed`)
-          return
-        }
         const t0 = Date.now()
         try {
           const detail = await fn(task)

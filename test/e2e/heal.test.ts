@@ -29,7 +29,7 @@ function transcripts(l: Lab): Map<string, Buffer> {
 beforeAll(async () => {
   lab = await labUp(401, 8)
   const root = lab.root
-  config = configVariant(lab, 'fleet.heal.yml', (y) => `${withLocks(y, {maxHold: '20s', orphanAfter: '3s', clockSkew: '50ms'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`)
+  config = configVariant(lab, 'fleet.heal.yml', (y) => `${withLocks(y, {maxHold: '20s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`)
   const frozenAt = Date.now()
   injected.c = await faults.frozen(403, {root})
   injected.a = await faults.deadPid(401, {root})

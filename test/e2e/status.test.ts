@@ -17,9 +17,8 @@ const by = (id: number) => doc.instances.find((i: {id: number}) => i.id === id)
 beforeAll(async () => {
   lab = await labUp(201, 10)
   const root = lab.root
-  // Short thresholds so hung and orphan show within seconds; one engine on this host, one clock: the lab's
-  // fault (d) restarts the container well under the default 2 s skew tolerance after the lock was taken.
-  config = configVariant(lab, 'fleet.status.yml', (y) => withLocks(y, {maxHold: '8s', orphanAfter: '3s', clockSkew: '50ms'}))
+  // Short thresholds so hung and orphan show within seconds.
+  config = configVariant(lab, 'fleet.status.yml', (y) => withLocks(y, {maxHold: '8s', orphanAfter: '3s'}))
   Object.assign(injected, {
     a: await faults.deadPid(201, {root}),
     b: await faults.orphan(202, {root}),
