@@ -1,0 +1,100 @@
+// Simulated OpenClaw 2026.4.29 CLI (lab only). Commands:
+//   openclaw --version | -V
+//   openclaw agent [--local] (--agent ID | --session-id ID) -m TEXT [--thinking L] [--json] [--timeout S]
+//   openclaw gateway [--bind lan|loopback] [--port 18789]
+//   openclaw health [--json]        openclaw channels status --probe
+//   openclaw doctor [--non-interactive] [--fix]
+import http from 'node:http'
+import path from 'node:path'
+import fs from 'node:fs'
+import {agentCommand, errorLine, GATEWAY_PORT} from './agent.js'
+import {gatewayCommand} from './gateway.js'
+import {cleanStaleLockFiles} from './lock.js'
+import {COMMIT, resolveStateDir, VERSION} from './state.js'
+
+const SHORT = {m: 'message', t: 'to', V: 'version', h: 'help'}
+const BOOLEAN = new Set(['local', 'json', 'version', 'help', 'probe', 'fix', 'non-interactive', 'deliver', 'verbose'])
+
+export function parseArgs(argv) {
+  const positional = []
+  const flags = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const match = /^--?([^=]+)(?:=(.*))?$/.exec(arg)
+    if (!match || arg === '-') {
+      positional.push(arg)
+      continue
+    }
+    const name = SHORT[match[1]] ?? match[1]
+    flags[name] = match[2] ?? (BOOLEAN.has(name) ? true : argv[++i])
+  }
+  return {positional, flags}
+}
+
+const getJson = (pathname) =>
+  new Promise((resolve, reject) => {
+    http.get({host: '127.0.0.1', port: GATEWAY_PORT, path: pathname, timeout: 5000}, (res) => {
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => resolve({status: res.statusCode, body: JSON.parse(text || '{}')}))
+    }).on('error', reject).on('timeout', function () {
+      this.destroy(new Error('gateway timeout after 5000ms'))
+    })
+  })
+
+async function health(flags) {
+  const res = await getJson('/healthz')
+  const out = {ok: res.body.ok === true, ts: Date.now(), version: VERSION, defaultAgentId: 'main', agents: [{agentId: 'main', isDefault: true}]}
+  console.log(flags.json ? JSON.stringify(out, null, 2) : `Gateway: ok (${VERSION})`)
+}
+
+const age = (ms) => (ms === null ? '?' : ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s` : `${Math.floor(ms / 1000)}s`)
+
+async function doctor(flags) {
+  const agentsDir = path.join(resolveStateDir(), 'agents')
+  const agents = fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []
+  console.log('Session locks:')
+  for (const agent of agents) {
+    const {locks} = await cleanStaleLockFiles(path.join(agentsDir, agent, 'sessions'), {removeStale: Boolean(flags.fix)})
+    for (const l of locks) {
+      const state = l.pid === null ? 'unknown' : l.pidAlive ? 'alive' : 'dead'
+      console.log(`- ${l.lockPath} pid=${l.pid ?? '?'} (${state}) age=${age(l.ageMs)} stale=${l.stale ? 'yes' : 'no'}${l.stale ? ` (${l.staleReasons.join(', ')})` : ''}${l.removed ? ' removed' : ''}`)
+    }
+    if (locks.length === 0) console.log(`- none (${agent})`)
+  }
+}
+
+export async function main(argv) {
+  const {positional, flags} = parseArgs(argv)
+  const [command, sub] = positional
+  if (flags.version && !command) return console.log(`OpenClaw ${VERSION} (${COMMIT})`)
+  switch (command) {
+    case 'agent':
+      return agentCommand(flags)
+    case 'gateway':
+      return gatewayCommand(flags)
+    case 'health':
+      return health(flags)
+    case 'doctor':
+      return doctor(flags)
+    case 'channels':
+      if (sub === 'status') {
+        await getJson('/healthz')
+        return console.log('Gateway reachable.')
+      }
+      break
+  }
+  console.log(`OpenClaw ${VERSION} (${COMMIT}) lab simulator\nUsage: openclaw <agent|gateway|health|doctor|channels status> [options]`)
+  if (!flags.help) process.exitCode = 1
+}
+
+main(process.argv.slice(2)).then(
+  () => {
+    // The gateway keeps running; every other command ends here (even with a pending watchdog).
+    if (process.title !== 'openclaw-gateway') process.exit(process.exitCode ?? 0)
+  },
+  (error) => {
+    process.stderr.write(`${errorLine(error)}\n`)
+    process.exit(1)
+  },
+)
