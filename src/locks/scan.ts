@@ -6,6 +6,7 @@
 import {constants, promises as fsp} from 'node:fs'
 import type {Stats} from 'node:fs'
 import path from 'node:path'
+import {mapLimit} from '../util/concurrency.js'
 import {lockKindOf, sessionOf} from './parse.js'
 import type {LockFile, SuspiciousKind} from './types.js'
 
@@ -115,17 +116,4 @@ async function inspect(file: string, maxBytes: number): Promise<Entry | null> {
   } finally {
     await handle.close().catch(() => undefined)
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all(Array.from({length: Math.min(limit, items.length)}, worker))
-  return out
 }
