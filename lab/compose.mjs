@@ -84,7 +84,7 @@ export function renderCompose(lab, group) {
       network_mode: 'none',
       user: quoted('1000:1000'),
       environment: {OPENCLAW_LAB_INSTANCE: `${id}`, OPENCLAW_LAB_STARTUP_MS: '${OPENCLAW_LAB_STARTUP_MS}'},
-      volumes: [`\${OPENCLAW_CONFIG_DIR_${id}}:${CONTAINER_STATE_DIR}`, ...extra.map((m) => `${m.source}:${m.target}`)],
+      volumes: [`${lab.stateSources?.[id] ?? `\${OPENCLAW_CONFIG_DIR_${id}}`}:${CONTAINER_STATE_DIR}`, ...extra.map((m) => `${m.source}:${m.target}`)],
       healthcheck: {test: ['CMD', 'timeout', '2', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:18789/healthz'], interval: lab.healthInterval ?? '2s', timeout: '3s', retries: 3, start_period: '30s'},
       labels: {[LAB_LABEL]: '${OPENCLAW_LAB_ROOT}', [`${LAB_LABEL}.instance`]: `${id}`},
     }

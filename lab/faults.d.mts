@@ -49,3 +49,5 @@ export declare function malformedLocks(instance: number, opts?: FaultOptions): P
 export declare function manyTranscripts(instance: number, opts?: FaultOptions & {count?: number}): Promise<FaultBase & {dir: string; count: number; sample: string; ms: number}>
 export declare function clearFaults(instance: number, opts?: FaultOptions): Promise<{instance: number; container: string; ms: number}>
 export declare const FAULTS: Record<string, {letter: string | null; inject: (instance: number, opts?: any) => Promise<FaultBase>}>
+export declare function wrongMount(instance: number, opts?: FaultOptions): Promise<{fault: 'wrong-mount'; instance: number; container: string; mounted: string; configured: string; ms: number}>
+export declare function smallContextModel(instance: number, opts?: FaultOptions & {tokens?: number}): Promise<{fault: 'small-context-model'; instance: number; container: string; file: string; model: string; tokens: number}>

@@ -208,6 +208,31 @@ export async function sharedSessions(instance, {root, other} = {}) {
   return {fault: 'shared-sessions', instance: inst.id, container: inst.container, other: peer.id, otherContainer: peer.container, sharedDir: peer.sessionsDir, mountTarget: inst.containerSessionsDir, composeFile: path.join(lab.projectDir, inst.group.composeFile), ms}
 }
 
+/** Wrong mount (for fleet doctor): the container mounts another host dir at the state dir than the config's dataDir. */
+export async function wrongMount(instance, {root} = {}) {
+  const {lab, inst} = context(instance, {root})
+  const source = path.join(lab.root, 'data', `oc${inst.id}`, 'elsewhere')
+  fs.mkdirSync(path.join(source, 'agents', 'main', 'sessions'), {recursive: true})
+  await ownForContainer([source])
+  lab.stateSources = {...lab.stateSources, [inst.id]: source}
+  saveLab(lab)
+  const ms = await recreateInstance(lab, inst.id)
+  return {fault: 'wrong-mount', instance: inst.id, container: inst.container, mounted: source, configured: inst.stateDir, ms}
+}
+
+/** A fallback model below OpenClaw's 16000-token minimum in the instance's openclaw.json (for fleet doctor). */
+export async function smallContextModel(instance, {root, tokens = 8192} = {}) {
+  const {inst} = context(instance, {root})
+  const file = path.join(inst.stateDir, 'openclaw.json')
+  const config = {
+    agents: {defaults: {model: {primary: 'google/gemini-flash-latest', fallbacks: ['google/gemma-4-31b-it']}}},
+    models: {providers: {google: {models: [{id: 'gemini-flash-latest', contextWindow: 1_000_000}, {id: 'gemma-4-31b-it', contextWindow: tokens}]}}},
+  }
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`)
+  await ownForContainer([file])
+  return {fault: 'small-context-model', instance: inst.id, container: inst.container, file, model: 'google/gemma-4-31b-it', tokens}
+}
+
 /** (f) Slow gateway: every turn holds the lock `ms` before replying (control file slow-ms). */
 export async function slow(instance, {root, ms = 15_000} = {}) {
   return {fault: 'slow', ...(await setControl(instance, 'slow-ms', ms, {root})), ms}
@@ -270,6 +295,7 @@ export async function clearFaults(instance, {root} = {}) {
   const {lab, inst} = context(instance, {root})
   const t0 = Date.now()
   delete lab.extraMounts[inst.id]
+  if (lab.stateSources) delete lab.stateSources[inst.id]
   saveLab(lab)
   await docker(['rm', '-f', inst.container], {reject: false})
   await seedInstance(lab, inst.id)
@@ -289,5 +315,7 @@ export const FAULTS = {
   'malformed-locks': {letter: 'h', inject: malformedLocks},
   'many-transcripts': {letter: 'i', inject: manyTranscripts},
   'wrong-reply': {letter: null, inject: wrongReply},
+  'wrong-mount': {letter: null, inject: wrongMount},
+  'small-context-model': {letter: null, inject: smallContextModel},
   'model-error': {letter: null, inject: modelError},
 }

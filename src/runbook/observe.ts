@@ -6,6 +6,7 @@
 import type {Fleet, Instance} from '../config/model.js'
 import {dockerFor, type DockerHandle} from '../docker/client.js'
 import {discover, type ContainerInfo, type Discovery} from '../docker/discover.js'
+import {mountedBy} from '../docker/mounts.js'
 import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {judge, worstVerdict} from '../locks/judge.js'
@@ -13,7 +14,6 @@ import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir} from '../locks/scan.js'
 import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Reason, type Verdict} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
-import {isWithin, realOrSelf} from '../util/paths.js'
 
 export interface LockReport {
   path: string
@@ -133,7 +133,7 @@ async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instanc
   ])
 
   const now = opts.nowMs ?? Date.now()
-  const mountedByDir = new Map(inst.sessions.map((s) => [s.hostDir, mountedBy(s.hostDir, disc)]))
+  const mountedByDir = new Map(inst.sessions.map((s) => [s.hostDir, mountedBy(s.hostDir, disc.running)]))
   const locks = parsed.map(({file, payload}): LockReport => {
     const hostDir = inst.sessions.find((s) => s.agent === file.agent)?.hostDir ?? ''
     const mounted = mountedByDir.get(hostDir) ?? []
@@ -200,10 +200,4 @@ async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instanc
     errors,
     ok: running && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict)),
   }
-}
-
-/** Running containers whose bind mounts expose this host dir. */
-function mountedBy(hostDir: string, disc: Discovery): string[] {
-  const real = realOrSelf(hostDir)
-  return disc.running.filter((rc) => rc.mounts.some((m) => m.source && (isWithin(hostDir, m.source) || isWithin(real, realOrSelf(m.source))))).map((rc) => rc.name)
 }
