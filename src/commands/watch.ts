@@ -1,0 +1,66 @@
+import {Flags} from '@oclif/core'
+import {randomUUID} from 'node:crypto'
+import path from 'node:path'
+import {BaseCommand} from '../base-command.js'
+import {parseDuration} from '../config/duration.js'
+import {UsageError} from '../errors.js'
+import {EventSink} from '../report/events.js'
+import {IncidentLog} from '../report/incident.js'
+import {Metrics} from '../report/metrics.js'
+import {acquireRunLock, runLockPath} from '../runbook/run-lock.js'
+import {Watcher} from '../runbook/watch.js'
+
+export default class Watch extends BaseCommand<typeof Watch> {
+  static summary = 'Self-healing without cron: scan every interval, clear stale locks and end orphan holders once seen twice, alert on the rest.'
+  static description = `Each scan judges the selected instances (as fleet status) and pings them. Stale locks and orphan holders seen on two consecutive scans are cleared or ended (recorded in the incident log first); hung locks, shared sessions dirs and gateways failing the ping on two scans raise alerts, and restart only with --auto-restart, capped per instance (--max-attempts) with an exponential cool-down (--cooldown): no restart loops. --report-only changes nothing.
+Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (retried with backoff, never blocking the loop). --metrics-port serves Prometheus metrics on 127.0.0.1. SIGINT/SIGTERM finish the current step, release the run lock and exit 0.`
+  static examples = ['<%= config.bin %> watch --interval 30s', '<%= config.bin %> watch --report-only --webhook http://127.0.0.1:9000/hook', '<%= config.bin %> watch --auto-restart --metrics-port 9464 --events /var/log/fleet-events.jsonl']
+  static enableJsonFlag = false
+
+  static flags = {
+    interval: Flags.string({description: 'Time between scans.', default: '30s'}),
+    'report-only': Flags.boolean({description: 'Change nothing: only report and alert.', default: false}),
+    'auto-restart': Flags.boolean({description: 'Restart instances with hung locks, stopped containers, or failing the ping on two scans.', default: false}),
+    'max-attempts': Flags.integer({description: 'Restarts per instance before giving up (until it recovers).', default: 3, min: 1}),
+    cooldown: Flags.string({description: 'Wait after a restart before the next one (doubles with each attempt).', default: '5m'}),
+    events: Flags.string({description: 'Append events (JSON lines) to this file instead of stdout.'}),
+    webhook: Flags.string({description: 'POST each event (JSON) to this URL; retried with backoff, never blocking.'}),
+    'metrics-port': Flags.integer({description: 'Serve Prometheus metrics on 127.0.0.1:<port>/metrics.', min: 1, max: 65535}),
+    ping: Flags.boolean({description: 'Ping each running instance every scan.', default: true, allowNo: true}),
+    scans: Flags.integer({description: 'Stop after this many scans (default: run until SIGINT/SIGTERM).', default: 0, min: 0}),
+    json: Flags.boolean({description: 'Events are JSON lines already; accepted for symmetry with the other commands.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const fleet = await this.fleet()
+    const instances = this.selectInstances(fleet)
+    const intervalMs = ms('--interval', f.interval)
+    const cooldownMs = ms('--cooldown', f.cooldown)
+    if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError(`--webhook: expected an http(s) URL, got "${f.webhook}"`)
+    const lock = f['report-only'] ? null : await acquireRunLock(runLockPath(path.dirname(fleet.heal.incidentDir), fleet.file), {config: fleet.file, command: 'watch'})
+    const metrics = new Metrics()
+    const server = f['metrics-port'] ? await metrics.listen(f['metrics-port']) : null
+    const events = new EventSink({file: f.events ? path.resolve(f.events) : undefined, stdout: (l) => process.stdout.write(`${l}\n`), webhook: f.webhook})
+    const log = new IncidentLog(fleet.heal.incidentDir, `watch-${randomUUID().slice(0, 8)}`)
+    const watcher = new Watcher(fleet, instances, {intervalMs, cooldownMs, reportOnly: f['report-only'], autoRestart: f['auto-restart'], maxAttempts: f['max-attempts'], ping: f.ping, scans: f.scans, waitTimeoutMs: fleet.heal.waitTimeoutMs}, events, log, metrics)
+    const onSignal = () => watcher.stop()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    try {
+      await watcher.run()
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      await events.drain()
+      server?.close()
+      await lock?.release()
+    }
+  }
+}
+
+function ms(flag: string, value: string): number {
+  const v = parseDuration(value)
+  if (v === null || v <= 0) throw new UsageError(`${flag}: expected a duration like 30s or 5m, got "${value}"`)
+  return v
+}

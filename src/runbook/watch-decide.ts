@@ -1,0 +1,85 @@
+/**
+ * The pure part of `fleet watch`: given this scan's status of an instance and what the previous scans saw,
+ * what to do now. Stale locks and orphan holders are acted on once seen on two consecutive scans (a grace
+ * period, same content both times); hung and conflict raise alerts and restart only with autoRestart; a
+ * gateway failing its ping on two consecutive scans likewise. Restarts are capped per instance, with an
+ * exponential cool-down after each: no restart loops.
+ */
+import type {InstanceStatus, LockReport} from './observe.js'
+
+export interface WatchPolicy {
+  reportOnly: boolean
+  autoRestart: boolean
+  maxAttempts: number
+  cooldownMs: number
+}
+
+export interface InstanceMemory {
+  /** Lock path -> verdict and content seen on the previous scan. */
+  seen: Map<string, {verdict: string; raw: string | null}>
+  pingFailures: number
+  attempts: number
+  lastRestartAt: number | null
+  gaveUp: boolean
+}
+
+export function freshMemory(): InstanceMemory {
+  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false}
+}
+
+export type WatchAction =
+  | {type: 'clear'; lock: LockReport}
+  | {type: 'end-holder'; lock: LockReport}
+  | {type: 'pending'; lock: LockReport}
+  | {type: 'alert'; reason: 'hung' | 'conflict' | 'ping-failed' | 'not-running'; detail: string}
+  | {type: 'restart'; reason: string}
+  | {type: 'hold-off'; reason: string; until: number}
+  | {type: 'give-up'; detail: string}
+  | {type: 'recovered'}
+
+export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceMemory, p: WatchPolicy, now: number): {actions: WatchAction[]; next: InstanceMemory} {
+  const actions: WatchAction[] = []
+  const seen = new Map<string, {verdict: string; raw: string | null}>()
+  let hung = false
+  for (const lock of s.locks) {
+    seen.set(lock.path, {verdict: lock.verdict, raw: lock.raw})
+    const before = mem.seen.get(lock.path)
+    const confirmed = before !== undefined && before.verdict === lock.verdict && before.raw === lock.raw
+    if (lock.verdict === 'stale' || lock.verdict === 'orphan') {
+      if (!confirmed || p.reportOnly) actions.push({type: 'pending', lock})
+      else actions.push({type: lock.verdict === 'stale' ? 'clear' : 'end-holder', lock})
+    } else if (lock.verdict === 'hung') {
+      hung = true
+      actions.push({type: 'alert', reason: 'hung', detail: `${lock.path} held ${Math.round(lock.ageMs / 1000)}s by pid ${lock.pid}`})
+    } else if (lock.verdict === 'conflict') {
+      actions.push({type: 'alert', reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
+    }
+  }
+  const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
+  const notRunning = s.state !== 'running'
+  if (pingFailures >= 2) actions.push({type: 'alert', reason: 'ping-failed', detail: `no SPEED_OK on ${pingFailures} consecutive scans`})
+  if (notRunning) actions.push({type: 'alert', reason: 'not-running', detail: `container ${s.state}`})
+  const next: InstanceMemory = {...mem, seen, pingFailures}
+
+  const healthy = !notRunning && s.ok && pingOk !== false
+  if (healthy && (mem.attempts > 0 || mem.gaveUp)) {
+    actions.push({type: 'recovered'})
+    return {actions, next: {...next, attempts: 0, gaveUp: false}}
+  }
+  const wantsRestart = hung ? 'hung lock holder' : pingFailures >= 2 ? 'failing the ping' : notRunning ? `container ${s.state}` : null
+  if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, next}
+  if (mem.gaveUp) return {actions, next}
+  if (mem.attempts >= p.maxAttempts) {
+    actions.push({type: 'give-up', detail: `${mem.attempts} restart(s) did not help (${wantsRestart}); no more restarts until it recovers`})
+    return {actions, next: {...next, gaveUp: true}}
+  }
+  if (mem.lastRestartAt !== null) {
+    const until = mem.lastRestartAt + p.cooldownMs * 2 ** Math.max(0, mem.attempts - 1)
+    if (now < until) {
+      actions.push({type: 'hold-off', reason: wantsRestart, until})
+      return {actions, next}
+    }
+  }
+  actions.push({type: 'restart', reason: wantsRestart})
+  return {actions, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0}}
+}

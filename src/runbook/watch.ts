@@ -1,0 +1,162 @@
+/**
+ * `fleet watch`: scan the selected instances every interval, act on what `decide` says (clear stale locks,
+ * end orphan holders, restart with --auto-restart), and report through events, the incident log and metrics.
+ */
+import type {Fleet, Instance} from '../config/model.js'
+import {groupOf} from '../config/model.js'
+import type {EventSink} from '../report/events.js'
+import type {IncidentLog} from '../report/incident.js'
+import type {Metrics} from '../report/metrics.js'
+import {deleteLock, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {observe, type InstanceStatus} from './observe.js'
+import {pingInstance} from './ping.js'
+import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
+import {mapLimit} from '../util/concurrency.js'
+import {errorMessage} from '../errors.js'
+import type {Verdict} from '../locks/types.js'
+
+export interface WatchSettings extends WatchPolicy {
+  intervalMs: number
+  ping: boolean
+  /** Stop after this many scans (0 = until a signal). */
+  scans: number
+  waitTimeoutMs: number
+}
+
+const VERDICTS: Verdict[] = ['live', 'stale', 'hung', 'orphan', 'conflict', 'unknown']
+
+export class Watcher {
+  private memory = new Map<number, InstanceMemory>()
+  private stopping = false
+  private wake: (() => void) | null = null
+  scansDone = 0
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly instances: Instance[],
+    private readonly s: WatchSettings,
+    private readonly events: EventSink,
+    private readonly log: IncidentLog,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Finish the current step, then return from run(). */
+  stop(): void {
+    this.stopping = true
+    this.wake?.()
+  }
+
+  async run(): Promise<void> {
+    this.events.emit({event: 'watch-start', instances: this.instances.map((i) => i.name), intervalMs: this.s.intervalMs, reportOnly: this.s.reportOnly, autoRestart: this.s.autoRestart})
+    while (!this.stopping) {
+      const started = Date.now()
+      try {
+        await this.scan()
+      } catch (error) {
+        this.events.emit({event: 'error', message: errorMessage(error)})
+      }
+      this.scansDone++
+      if (this.s.scans > 0 && this.scansDone >= this.s.scans) break
+      await this.sleep(Math.max(0, this.s.intervalMs - (Date.now() - started)))
+    }
+    this.events.emit({event: 'watch-stop', scans: this.scansDone})
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(t)
+        resolve()
+      }
+    })
+  }
+
+  private async scan(): Promise<void> {
+    const t0 = Date.now()
+    const obs = await observe(this.fleet, this.instances, {logs: false})
+    const pings = this.s.ping ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) => (st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id)) : Promise.resolve(null))) : obs.instances.map(() => null)
+    this.metrics.clear('openclaw_fleet_locks')
+    for (const [i, st] of obs.instances.entries()) {
+      if (this.stopping) break
+      const ping = pings[i]
+      this.record(st, ping?.ok ?? null, ping?.latencyMs ?? null)
+      await this.act(st, ping ? ping.ok : null)
+    }
+    const durationMs = Date.now() - t0
+    this.metrics.set('openclaw_fleet_scan_duration_seconds', 'Duration of the last scan.', {}, durationMs / 1000)
+    this.metrics.set('openclaw_fleet_last_scan_timestamp_seconds', 'When the last scan finished (unix time).', {}, Date.now() / 1000)
+    this.metrics.inc('openclaw_fleet_scans_total', 'Scans done.', {})
+    this.events.emit({event: 'scan', durationMs, instances: obs.instances.map((st) => ({instance: st.name, state: st.state, worst: st.worst, locks: st.locks.length}))})
+  }
+
+  private inst(id: number): Instance {
+    return this.instances.find((i) => i.id === id) as Instance
+  }
+
+  private record(st: InstanceStatus, pingOk: boolean | null, latencyMs: number | null): void {
+    for (const v of VERDICTS) this.metrics.set('openclaw_fleet_locks', 'Session locks by verdict.', {instance: st.name, verdict: v}, st.counts[v])
+    this.metrics.set('openclaw_fleet_instance_ok', '1 when the container runs with no stale/hung/orphan/conflict lock.', {instance: st.name}, st.ok ? 1 : 0)
+    if (pingOk !== null) this.metrics.set('openclaw_fleet_ping_ok', '1 when the last SPEED_OK ping passed.', {instance: st.name}, pingOk ? 1 : 0)
+    if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {instance: st.name}, latencyMs / 1000)
+  }
+
+  private async act(st: InstanceStatus, pingOk: boolean | null): Promise<void> {
+    const inst = this.inst(st.id)
+    const mem = this.memory.get(st.id) ?? freshMemory()
+    const {actions, next} = decide(st, pingOk, mem, this.s, Date.now())
+    this.memory.set(st.id, next)
+    const records: ActionRecord[] = []
+    for (const a of actions) {
+      if (this.stopping) return
+      const base = {instance: st.name, container: st.container}
+      switch (a.type) {
+        case 'pending':
+          if (!mem.seen.has(a.lock.path)) this.events.emit({...base, event: 'lock-seen', path: a.lock.path, verdict: a.lock.verdict, reasons: a.lock.reasons, note: this.s.reportOnly ? 'report only' : 'acted on if still so at the next scan'})
+          break
+        case 'clear': {
+          this.log.write('lock', {instance: st.name, path: a.lock.path, content: a.lock.raw, mtime: a.lock.mtime, verdict: a.lock.verdict, reasons: a.lock.reasons, evidence: a.lock.evidence})
+          const r = await deleteLock(this.log, inst, a.lock, records)
+          if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'clear'})
+          this.events.emit({...base, event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped', path: a.lock.path, verdict: a.lock.verdict, reasons: a.lock.reasons, outcome: r.outcome, detail: r.detail})
+          break
+        }
+        case 'end-holder': {
+          const p = a.lock.evidence.process
+          if (!p || a.lock.pid === null) break
+          this.log.write('lock', {instance: st.name, path: a.lock.path, content: a.lock.raw, mtime: a.lock.mtime, verdict: a.lock.verdict, reasons: a.lock.reasons, evidence: a.lock.evidence})
+          await endOrphan(this.fleet, this.log, inst, st.container, {pid: a.lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock: a.lock}, records)
+          this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'end-holder'})
+          this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
+          break
+        }
+        case 'alert':
+          this.events.emit({...base, event: 'alert', reason: a.reason, detail: a.detail})
+          break
+        case 'hold-off':
+          this.events.emit({...base, event: 'restart-held-off', reason: a.reason, until: new Date(a.until).toISOString()})
+          break
+        case 'give-up':
+          this.events.emit({...base, event: 'gave-up', detail: a.detail})
+          this.log.write('gave-up', {instance: st.name, detail: a.detail})
+          break
+        case 'recovered':
+          this.events.emit({...base, event: 'recovered'})
+          break
+        case 'restart': {
+          this.events.emit({...base, event: 'restart', reason: a.reason, attempt: next.attempts})
+          const t = Date.now()
+          try {
+            await restartInstance(this.fleet, this.log, inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
+            this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {instance: st.name})
+            const w = await waitUp(this.fleet, this.log, inst, st.container, t, this.s.waitTimeoutMs, records)
+            this.events.emit({...base, event: w.ok ? 'restarted' : 'restart-unhealthy', detail: w.detail, durationMs: Date.now() - t})
+          } catch (error) {
+            this.events.emit({...base, event: 'restart-failed', detail: errorMessage(error)})
+          }
+          break
+        }
+      }
+    }
+  }
+}

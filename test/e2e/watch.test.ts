@@ -1,0 +1,127 @@
+// fleet watch against the real engine: an injected dead-pid lock is cleared within two intervals and a
+// webhook receiver on loopback gets the event; /metrics shows the figures; SIGTERM exits 0 and releases the
+// run lock; a fault that healing cannot fix (a gateway whose model always fails) hits the retry cap and
+// stops restarting.
+import {execa, type ResultPromise} from 'execa'
+import {existsSync, readFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import path from 'node:path'
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import * as faults from '../../lab/faults.mjs'
+import {BIN} from '../helpers/cli.js'
+import {configVariant, containerFacts, containerName, labDown, labUp, lockFiles, sleep, type Lab} from './helpers.js'
+
+let lab: Lab
+let config: string
+let hook: Server
+const received: any[] = []
+let hookUrl: string
+const running: ResultPromise[] = []
+
+async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+const events = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [])
+
+function watch(args: string[]): ResultPromise {
+  return execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+}
+
+beforeAll(async () => {
+  lab = await labUp(551, 4)
+  config = configVariant(lab, 'fleet.watch.yml', (y) => `${y}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
+  hook = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c) => (body += c))
+    req.on('end', () => {
+      received.push(JSON.parse(body))
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`
+}, 300_000)
+
+afterEach(() => {
+  for (const w of running.splice(0)) w.kill('SIGKILL')
+})
+
+afterAll(async () => {
+  hook?.close()
+  await labDown(lab)
+}, 300_000)
+
+describe('fleet watch', () => {
+  it('clears an injected dead-pid lock within two intervals, tells the webhook, serves metrics, exits 0 on SIGTERM', async () => {
+    const file = path.join(lab.root, 'events-1.jsonl')
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const w = watch(['--interval', '2s', '--no-ping', '--events', file, '--webhook', hookUrl, '--metrics-port', String(port), '--instances', '551-552'])
+    running.push(w)
+    await until('the first scan', () => events(file).some((e) => e.event === 'scan'))
+    const a = await faults.deadPid(551, {root: lab.root})
+    const injectedAt = Date.now()
+    await until('the lock to be cleared', () => lockFiles(lab, 551).length === 0, 30_000)
+    const clearedAfter = Date.now() - injectedAt
+    expect(clearedAfter).toBeLessThanOrEqual(2 * 2_000 + 2_500) // two intervals, plus one scan's own time
+    const cleared = await until('the webhook event', () => received.find((e) => e.event === 'lock-cleared' && e.instance === 'oc551'), 15_000)
+    expect(cleared).toMatchObject({path: a.hostLockPath, verdict: 'stale', reasons: expect.arrayContaining(['dead-pid']), outcome: 'removed'})
+    expect(events(file).some((e) => e.event === 'lock-seen' && e.path === a.hostLockPath)).toBe(true)
+
+    // Metrics show what the last scan saw: wait for a scan after the clearing.
+    const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const text = await until('a scan without the lock', async () => {
+      const t = await scrape()
+      return /openclaw_fleet_locks\{instance="oc551",verdict="stale"\} 0/.test(t) && t
+    }, 10_000)
+    expect(text).toContain('openclaw_fleet_heals_total{instance="oc551",action="clear"} 1')
+    expect(text).toMatch(/openclaw_fleet_locks\{instance="oc551",verdict="stale"\} 0/)
+    expect(text).toMatch(/openclaw_fleet_locks\{instance="oc552",verdict="live"\} 0/)
+    expect(Number(/^openclaw_fleet_scans_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2)
+    const last = Number(/^openclaw_fleet_last_scan_timestamp_seconds (\S+)$/m.exec(text)?.[1])
+    expect(Math.abs(Date.now() / 1000 - last)).toBeLessThan(10)
+    expect(Number(/^openclaw_fleet_scan_duration_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0)
+
+    w.kill('SIGTERM')
+    const r = await w
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(events(file).at(-1)).toMatchObject({event: 'watch-stop'})
+    // The run lock is released: a heal can take it at once.
+    const heal = await execa('node', [BIN, 'heal', '--config', config, '--instances', '552'], {reject: false, env: {CI: 'true'}})
+    expect(heal.exitCode, heal.stderr).toBe(0)
+  })
+
+  it('a fault healing cannot fix hits the retry cap and stops restarting', async () => {
+    await faults.modelError(553, {root: lab.root})
+    const file = path.join(lab.root, 'events-2.jsonl')
+    const w = watch(['--interval', '1s', '--events', file, '--auto-restart', '--max-attempts', '2', '--cooldown', '1s', '--instances', '553'])
+    running.push(w)
+    await until('the give-up', () => events(file).some((e) => e.event === 'gave-up'), 180_000)
+    const facts = await containerFacts([containerName(553)])
+    await sleep(6_000) // several more scans
+    w.kill('SIGTERM')
+    const r = await w
+    expect(r.exitCode).toBe(0)
+    const all = events(file)
+    expect(all.filter((e) => e.event === 'restart')).toHaveLength(2)
+    expect(all.filter((e) => e.event === 'alert' && e.reason === 'ping-failed').length).toBeGreaterThanOrEqual(3)
+    const after = await containerFacts([containerName(553)])
+    expect(after[containerName(553)].startedAt).toBe(facts[containerName(553)].startedAt)
+  })
+
+  it('--report-only changes nothing', async () => {
+    const a = await faults.deadPid(554, {root: lab.root})
+    const file = path.join(lab.root, 'events-3.jsonl')
+    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--no-ping', '--report-only', '--scans', '3', '--events', file, '--instances', '554'], {reject: false, env: {CI: 'true'}})
+    expect(r.exitCode).toBe(0)
+    expect(existsSync(a.hostLockPath)).toBe(true)
+    expect(events(file).filter((e) => e.event === 'scan')).toHaveLength(3)
+  })
+})
