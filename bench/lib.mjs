@@ -46,3 +46,57 @@ export function saveSection(name, value) {
 }
 
 export const round = (x, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d)
+
+// ---- shared by run.mjs, status.mjs and recovery.mjs ----------------------------------------------------------
+export const BASELINE = path.join(REPO, 'bench', 'baseline-runbook.sh')
+/** Bench labs use instance ids from 700 (other labs on the shared engine use other ranges). */
+export const FIRST_ID = 700
+/** Prefix of every bench lab root (under os.tmpdir()); a crashed bench's labs are recognised by it. */
+export const ROOT_PREFIX = 'fleet-bench-'
+export const log = (s) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`)
+export const ratio = (a, b) => (a === null || b === null || b === 0 ? null : round(a / b, 2))
+export const sum = (xs) => xs.reduce((a, b) => a + b, 0)
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Environment of every fleet run: incident logs and run locks under the lab root, not in $HOME. */
+export const fleetEnv = (labRoot) => ({XDG_STATE_HOME: path.join(labRoot, 'fleet-state')})
+
+/** `node bin/run.js <args>` under GNU time. */
+export const fleet = (args, {labRoot} = {}) => timed(['node', BIN, ...args], {env: labRoot ? fleetEnv(labRoot) : {}})
+
+/**
+ * bench/baseline-runbook.sh under GNU time; adds steps: {list, locks, restart, ping} in ms (from the script's
+ * `STEP <name> <epoch>` lines) and the runbook's stdout lines.
+ */
+export async function baseline(root, mode = 'full') {
+  const r = await timed(['bash', BASELINE, '--root', root, '--mode', mode])
+  const marks = [...r.stderr.matchAll(/^STEP (\S+) (\d+\.\d+)$/gm)].map((m) => ({name: m[1], at: Number(m[2]) * 1000}))
+  const steps = {}
+  for (let i = 0; i + 1 < marks.length; i++) steps[marks[i].name] = round(marks[i + 1].at - marks[i].at)
+  return {...r, steps, lines: r.stdout.split('\n').filter(Boolean)}
+}
+
+/** Stats of a list of numbers: {median, min, max, n}. */
+export const stats = (xs, d = 1) => {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x))
+  return {median: round(median(v), d), min: v.length ? round(Math.min(...v), d) : null, max: v.length ? round(Math.max(...v), d) : null, n: v.length}
+}
+
+/** Runs cleanups (once) on SIGINT/SIGTERM/SIGHUP, then exits 130; returns an unregister function. */
+export function onSignals(cleanup) {
+  let running = false
+  const handler = async (signal) => {
+    if (running) return
+    running = true
+    console.error(`[bench] ${signal}: cleaning up`)
+    try {
+      await cleanup()
+    } finally {
+      process.exit(130)
+    }
+  }
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, handler)
+  return () => {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, handler)
+  }
+}
