@@ -3,7 +3,7 @@ import {createInterface} from 'node:readline/promises'
 import path from 'node:path'
 import {BaseCommand} from '../base-command.js'
 import {parseDuration} from '../config/duration.js'
-import {UsageError} from '../errors.js'
+import {EXIT, UsageError} from '../errors.js'
 import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
 import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
@@ -74,6 +74,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
       }
       this.log(renderHeal(doc))
       this.markUnhealthy(!doc.ok)
+      if (statuses.some((x) => x.state === 'unreachable')) process.exitCode = EXIT.unreachable
       return doc
     } finally {
       await lock?.release()

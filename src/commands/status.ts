@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {EXIT} from '../errors.js'
 import {renderStatus, statusDocument, type StatusDocument} from '../report/status.js'
 import {observe} from '../runbook/observe.js'
 
@@ -17,9 +18,11 @@ Exit 0 when every selected instance runs with no stale, hung, orphan or conflict
   async run(): Promise<StatusDocument> {
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
-    const doc = statusDocument(await observe(fleet, instances, {logs: this.flags.logs}))
+    const obs = await observe(fleet, instances, {logs: this.flags.logs})
+    const doc = statusDocument(obs)
     this.log(renderStatus(doc, {locks: this.flags.locks || this.flags.verbose}))
     this.markUnhealthy(!doc.ok)
+    if (obs.unreachable.length > 0) process.exitCode = EXIT.unreachable
     return doc
   }
 }

@@ -6,6 +6,7 @@ import {table} from './table.js'
 
 export interface StatusDocument {
   instances: InstanceStatus[]
+  unreachable: string[]
   summary: {instances: number; ok: number; notOk: number; locks: Record<Verdict, number>; lockTimeoutsInLogs: number}
   durationMs: number
   ok: boolean
@@ -19,6 +20,7 @@ export function statusDocument(obs: Observation): StatusDocument {
   const ok = obs.instances.filter((i) => i.ok).length
   return {
     instances: obs.instances,
+    unreachable: obs.unreachable,
     summary: {instances: obs.instances.length, ok, notOk: obs.instances.length - ok, locks, lockTimeoutsInLogs: obs.instances.reduce((n, i) => n + (i.logSignature?.count ?? 0), 0)},
     durationMs: obs.durationMs,
     ok: ok === obs.instances.length,

@@ -60,9 +60,9 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
     }
   }
   plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
-  if (opts.restart !== 'never') {
+  if (opts.restart !== 'never' && s.state !== 'unreachable') {
     if (hung) plan.restart = 'hung lock holder'
-    else if (s.state !== 'running' && s.state !== 'missing') plan.restart = `container ${s.state}`
+    else if (s.state !== 'running' && s.state !== 'missing' && s.state !== 'unreachable') plan.restart = `container ${s.state}`
     else if (opts.restart === 'always' && (plan.acted || !s.ok || opts.probeFailed?.has(s.id))) plan.restart = '--restart always'
   }
   return plan

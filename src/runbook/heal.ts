@@ -136,6 +136,16 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
+    if (st.state === 'unreachable') {
+      return {
+        title: `${inst.name} (${st.container})`,
+        task: async () => {
+          res.steps.push({step: 'judge', status: 'failed', durationMs: 0, detail: st.errors[0]})
+          throw new Error(`${inst.name}: ${st.errors[0]}`)
+        },
+        exitOnError: false,
+      } satisfies ListrTask
+    }
     if (sharing.has(st.container) && !s.force) {
       return {
         title: `${inst.name} (${st.container})`,

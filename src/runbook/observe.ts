@@ -14,6 +14,7 @@ import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir} from '../locks/scan.js'
 import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Reason, type Verdict} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
+import {UnreachableError} from '../errors.js'
 
 export interface LockReport {
   path: string
@@ -79,6 +80,8 @@ export interface ObserveOptions {
 
 export interface Observation {
   instances: InstanceStatus[]
+  /** Docker hosts that could not be reached (their instances have state `unreachable`). */
+  unreachable: string[]
   /** Raw discovery, per Docker host label, for later steps. */
   containers: Map<number, ContainerInfo | null>
   durationMs: number
@@ -95,14 +98,33 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
   }
   const containers = new Map<number, ContainerInfo | null>()
   const results: InstanceStatus[] = []
-  for (const {handle, instances: group} of byHost.values()) {
-    const disc = await discover(handle, group)
-    for (const [id, c] of disc.byInstance) containers.set(id, c)
-    const statuses = await mapLimit(group, opts.concurrency ?? 8, (inst) => observeInstance(fleet, handle, inst, disc, opts))
-    results.push(...statuses)
-  }
+  const unreachable: string[] = []
+  // Hosts are observed side by side; a host that is down marks its own instances unreachable and the
+  // others go on.
+  await Promise.all(
+    [...byHost.values()].map(async ({handle, instances: group}) => {
+      try {
+        const disc = await discover(handle, group)
+        for (const [id, c] of disc.byInstance) containers.set(id, c)
+        results.push(...(await mapLimit(group, opts.concurrency ?? 8, (inst) => observeInstance(fleet, handle, inst, disc, opts))))
+      } catch (error) {
+        if (!(error instanceof UnreachableError)) throw error
+        unreachable.push(handle.label)
+        results.push(...group.map((inst) => unreachableStatus(inst, error.message)))
+      }
+    }),
+  )
+  if (unreachable.length === byHost.size && byHost.size > 0) throw new UnreachableError(results[0]?.errors[0] ?? `Docker unreachable: ${unreachable.join(', ')}`, {hint: 'is the engine running? check DOCKER_HOST / docker.host in the config (for the lab: sudo bash lab/engine.sh)'})
   results.sort((a, b) => a.id - b.id)
-  return {instances: results, containers, durationMs: Date.now() - started}
+  return {instances: results, containers, unreachable, durationMs: Date.now() - started}
+}
+
+function unreachableStatus(inst: Instance, message: string): InstanceStatus {
+  return {
+    id: inst.id, name: inst.name, group: inst.group ?? null, container: inst.container, service: inst.service, state: 'unreachable', health: 'unknown',
+    startedAt: null, uptimeMs: null, restartCount: null, image: null, compose: null, foundBy: null, locks: [],
+    counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0}, worst: null, sharedWith: [], logSignature: null, errors: [message], ok: false,
+  }
 }
 
 async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus> {

@@ -2,7 +2,7 @@
  * Pure classification of one ping attempt (an `openclaw agent ... --json` turn) from its exit code,
  * stdout and stderr.
  */
-export type PingFailure = 'lock-timeout' | 'wrong-reply' | 'no-reply' | 'model-error' | 'timeout' | 'exec-failed' | 'container-not-running'
+export type PingFailure = 'lock-timeout' | 'wrong-reply' | 'no-reply' | 'model-error' | 'timeout' | 'exec-failed' | 'container-not-running' | 'host-unreachable'
 
 export interface PingVerdict {
   ok: boolean

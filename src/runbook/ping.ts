@@ -6,6 +6,7 @@ import type {Fleet, Instance, PingSettings} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
 import {inspectContainer} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
+import {UnreachableError} from '../errors.js'
 import {classifyAttempt, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
 
 export interface PingAttempt extends PingVerdict {
@@ -41,7 +42,13 @@ export function pingArgv(p: PingSettings): string[] {
 export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingSettings = fleet.ping, repeat = 1): Promise<PingResult> {
   const handle = dockerFor(inst.docker)
   const attempts: PingAttempt[] = []
-  const info = await inspectContainer(handle, inst.container)
+  let info
+  try {
+    info = await inspectContainer(handle, inst.container)
+  } catch (error) {
+    if (error instanceof UnreachableError) return summarise(inst, inst.container, [failed('host-unreachable', error.message, 0)])
+    throw error
+  }
   const container = info?.name ?? inst.container
   for (let n = 0; n < repeat; n++) {
     if (!info || info.state !== 'running') {
@@ -57,6 +64,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
     } catch (error) {
       if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))
       else if (error instanceof ExecFailedError) attempts.push(failed('exec-failed', error.message, Date.now() - started))
+      else if (error instanceof UnreachableError) attempts.push(failed('host-unreachable', error.message, Date.now() - started))
       else throw error
       break
     }

@@ -2,6 +2,7 @@
 // real processes; each gives the right verdict and reasons, healthy instances show no locks, and the
 // exit code follows the rule (0 only when every selected instance runs with no stale/hung/orphan/conflict lock).
 import {execa} from 'execa'
+import YAML from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {fleet} from '../helpers/cli.js'
@@ -128,6 +129,25 @@ describe('fleet status verdicts on the lab', () => {
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toMatch(new RegExp(`oc201\\s+main\\s+\\S+\\s+${injected.a.pid}\\s+\\S+\\s+stale\\s+dead-pid`))
     expect(r.stdout.match(/^oc208 /gm)?.length).toBe(5) // one instance row + four lock rows
+  })
+
+  it('a group on an unreachable Docker host: its instances are unreachable (exit 3), the others are judged', async () => {
+    const split = configVariant(lab, 'fleet.split.yml', (y) => {
+      const doc = YAML.parse(y)
+      const last = Object.keys(doc.groups).at(-1) as string
+      doc.groups[last].docker = {host: 'unix:///nonexistent/docker.sock', timeout: '3s'}
+      return YAML.stringify(doc)
+    })
+    const r = await fleetIn(lab, ['status', '--json', '--instances', '201,209,210'], {config: split})
+    expect(r.exitCode).toBe(3)
+    const d = JSON.parse(r.stdout)
+    expect(d.unreachable).toEqual(['unix:///nonexistent/docker.sock'])
+    const state = Object.fromEntries(d.instances.map((i: {name: string; state: string}) => [i.name, i.state]))
+    expect(state).toEqual({oc201: 'running', oc209: 'running', oc210: 'unreachable'})
+    expect(d.instances[0].locks[0].verdict).toBe('stale')
+    const ping = await fleetIn(lab, ['ping', '--json', '--instances', '209,210'], {config: split})
+    expect(ping.exitCode).toBe(3)
+    expect(JSON.parse(ping.stdout).results.map((x: {failure: string | null}) => x.failure)).toEqual([null, 'host-unreachable'])
   })
 
   it('Docker unreachable: exit 3 with the host named', async () => {
