@@ -1,8 +1,8 @@
 import {runCommand} from '@oclif/test'
-import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterAll, afterEach, describe, expect, it} from 'vitest'
 import {findConfig, loadFleet, SEARCH_PLACES} from '../../src/config/load.js'
 import {fleet as runFleet, json, REPO} from '../helpers/cli.js'
 
@@ -20,9 +20,16 @@ groups:
     composeFile: b.yml
 `
 
+const made: string[] = []
 function tmp(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'fleet-cfg-'))
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-cfg-'))
+  made.push(dir)
+  return dir
 }
+
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, {recursive: true, force: true})
+})
 
 function fixtureDir(config: string, name = 'fleet.config.yml'): string {
   const dir = tmp()
