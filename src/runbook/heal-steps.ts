@@ -1,6 +1,6 @@
 /** The heal steps for one instance, each a small function over the instance's state; the tree is in heal.ts. */
 import {execa} from 'execa'
-import {mkdir} from 'node:fs/promises'
+import {copyFile, mkdir, readdir, rename, unlink} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Group, Instance} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
@@ -41,6 +41,28 @@ export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, 
   const r = await endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs)
   record(log, inst, actions, {type: 'end-holder', target: `pid ${sig.pid} (${sig.cmdline})`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})
   if (r.outcome === 'killed' || r.outcome === 'terminated') await deleteLock(log, inst, sig.lock, actions)
+}
+
+/**
+ * A heal killed between the rename and the end of a careful removal leaves `<lock>.fleet-removing-*` side
+ * files (never locks: OpenClaw ignores them). They are moved into this run's incident dir.
+ */
+export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<number> {
+  let moved = 0
+  for (const s of inst.sessions) {
+    const names = await readdir(s.hostDir).catch(() => [] as string[])
+    for (const name of names.filter((n) => n.includes('.fleet-removing-'))) {
+      await mkdir(log.locksDir(inst.name), {recursive: true})
+      const to = path.join(log.locksDir(inst.name), name)
+      await rename(path.join(s.hostDir, name), to).catch(async () => {
+        await copyFile(path.join(s.hostDir, name), to)
+        await unlink(path.join(s.hostDir, name))
+      })
+      record(log, inst, actions, {type: 'delete-lock', target: path.join(s.hostDir, name), outcome: 'side-file-moved', detail: `left by an interrupted fleet run; now ${to}`})
+      moved++
+    }
+  }
+  return moved
 }
 
 export async function backupSessions(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<void> {

@@ -8,7 +8,7 @@ import {Listr, type ListrTask} from 'listr2'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {IncidentLog} from '../report/incident.js'
-import {backupSessions, deleteLock, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {backupSessions, deleteLock, sweepSideFiles, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
@@ -159,6 +159,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       } satisfies ListrTask
     }
     const subtasks: ListrTask[] = [
+      step('tidy', () => true, async () => {
+        const moved = await sweepSideFiles(log, inst, res.actions)
+        return moved > 0 ? `${moved} side file(s) of an interrupted run moved to the incident dir` : undefined
+      }),
       step('backup', () => s.backup && affected, async () => {
         await backupSessions(log, inst, res.actions)
         return 'sessions dir archived'

@@ -152,7 +152,10 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
     expect(killed.signal).toBe('SIGKILL')
     const r = await fleetIn(lab, ['heal', '--instances', '401,402,406'], {config})
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
-    for (const id of [401, 402, 406]) expect(lockFiles(lab, id)).toEqual([])
+    for (const id of [401, 402, 406]) {
+      expect(lockFiles(lab, id)).toEqual([])
+      expect(readdirSync(path.join(lab.root, 'data', `oc${id}`, 'config', 'agents', 'main', 'sessions')).filter((n) => n.includes('.fleet-removing-'))).toEqual([])
+    }
     const status = await fleetIn(lab, ['status', '--instances', '401,402,406'], {config})
     expect(status.exitCode).toBe(0)
   })
