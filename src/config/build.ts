@@ -56,6 +56,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
     const fill = (t: string) => t.replaceAll('{id}', String(id))
     const group = groups.find((g) => g.ids.includes(id))
     const dataDir = resolve(fill(raw.dataDir))
+    const docker = group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000}
     return {
       id,
       name: `oc${id}`,
@@ -69,7 +70,8 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
         containerDir: path.posix.join(raw.stateDir, 'agents', agent, 'sessions'),
       })),
       group: group?.name,
-      docker: group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000},
+      docker,
+      lockAccess: raw.locks.access === 'auto' ? (isLocalHost(docker.host ?? process.env.DOCKER_HOST) ? 'host' : 'docker') : raw.locks.access,
     }
   })
   const names = new Map<string, number>()
@@ -112,6 +114,11 @@ function ids_(value: RawConfig['instances'], keyPath: string[], issues: ConfigIs
     issues.push({path: keyPath, message: error.message})
     return []
   }
+}
+
+/** A Docker host on this machine (its bind-mount sources are on this disk). */
+export function isLocalHost(host: string | undefined): boolean {
+  return host === undefined || host === '' || host.startsWith('unix://') || host.startsWith('/') || host.startsWith('npipe:')
 }
 
 function expandHome(p: string): string {

@@ -26,6 +26,8 @@ export interface Instance {
   sessions: SessionsDir[]
   group?: string
   docker: DockerTarget
+  /** How lock files are read and removed: on this machine's disk, or through the Docker API only (remote hosts). */
+  lockAccess: 'host' | 'docker'
 }
 
 export interface Group {

@@ -73,8 +73,9 @@ export const configSchema = z.strictObject({
       clockSkew: duration.default(2_000),
       malformedGrace: duration.default(5_000),
       probeTimeout: duration.default(15_000),
+      access: z.enum(['auto', 'host', 'docker']).default('auto'),
     })
-    .default({maxHold: 300_000, orphanAfter: 120_000, clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000}),
+    .default({maxHold: 300_000, orphanAfter: 120_000, clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto'}),
   heal: z
     .strictObject({
       waitTimeout: duration.default(180_000),

@@ -50,20 +50,23 @@ export async function scanSessionsDir(opts: ScanOptions): Promise<ScanResult> {
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 
   const entries = await mapLimit(names, CONCURRENCY, (name) => inspect(path.join(opts.dir, name), maxBytes))
-  const locks: LockFile[] = []
-  names.forEach((name, i) => {
-    const entry = entries[i]
-    if (entry === null) return // vanished: released meanwhile
-    locks.push({
+  return {locks: toLockFiles(opts, names.map((name, i) => (entries[i] === null ? null : {name, ...entries[i]})))}
+}
+
+export type ScanEntry = Entry & {name: string}
+
+/** Builds the LockFiles of a scan's entries (null: vanished meanwhile, released), wherever they were read. */
+export function toLockFiles(opts: Pick<ScanOptions, 'dir' | 'containerDir' | 'agent'>, entries: (ScanEntry | null)[]): LockFile[] {
+  return entries
+    .filter((e): e is ScanEntry => e !== null && lockKindOf(e.name) !== null)
+    .map(({name, ...entry}) => ({
       path: path.join(opts.dir, name),
       containerPath: path.posix.join(opts.containerDir, name),
       kind: lockKindOf(name)!,
       agent: opts.agent,
       session: sessionOf(name)!,
       ...entry,
-    })
-  })
-  return {locks}
+    }))
 }
 
 function suspiciousKindOf(st: Stats, maxBytes: number): SuspiciousKind | undefined {

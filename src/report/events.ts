@@ -50,7 +50,8 @@ export class EventSink {
       } catch {
         // retried below
       }
-      if (attempt < retries) await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 500) * 2 ** attempt))
+      // unref: a dead receiver never keeps fleet alive after the loop has stopped
+      if (attempt < retries) await new Promise((r) => setTimeout(r, (this.opts.backoffMs ?? 500) * 2 ** attempt).unref())
     }
     return false
   }

@@ -65,7 +65,7 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowM
 
 async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
-  if (!existsSync(inst.dataDir)) out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
+  if (inst.lockAccess === 'host' && !existsSync(inst.dataDir)) out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
   if (!c) {
     out.push(check('container', inst, 'fail', `no container named ${inst.container} (nor one labelled with service ${inst.service})`, 'start the compose group, or fix container/service in the config'))
   } else {
@@ -73,8 +73,11 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
     if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, nowMs)))
     else out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal restarts it'))
   }
-  out.push(...modelChecks(inst))
-  out.push(...(await diskChecks(inst)))
+  // openclaw.json and the sessions dirs are read from this disk only when the host is this machine.
+  if (inst.lockAccess === 'host') {
+    out.push(...modelChecks(inst))
+    out.push(...(await diskChecks(inst)))
+  }
   return out
 }
 

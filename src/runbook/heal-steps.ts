@@ -1,9 +1,13 @@
 /** The heal steps for one instance, each a small function over the instance's state; the tree is in heal.ts. */
 import {execa} from 'execa'
-import {copyFile, mkdir, readdir, rename, unlink} from 'node:fs/promises'
+import {createWriteStream} from 'node:fs'
+import {pipeline} from 'node:stream/promises'
+import {copyFile, mkdir, readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Group, Instance} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
+import {inspectContainer} from '../docker/discover.js'
+import {removeViaDocker} from '../docker/remote-locks.js'
 import {runCompose} from '../docker/compose.js'
 import {endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
@@ -30,9 +34,22 @@ export function record(log: IncidentLog, inst: Instance, actions: ActionRecord[]
 
 export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockReport, actions: ActionRecord[]): Promise<RemoveResult> {
   log.write('intent', {instance: inst.name, action: 'delete-lock', path: lock.path, verdict: lock.verdict, reasons: lock.reasons})
-  const r = await removeLockCarefully(lock.path, {raw: lock.raw, mtimeMs: Date.parse(lock.mtime), size: lock.size}, log.locksDir(inst.name))
+  const expected = {raw: lock.raw, mtimeMs: Date.parse(lock.mtime), size: lock.size}
+  const r = inst.lockAccess === 'host' ? await removeLockCarefully(lock.path, expected, log.locksDir(inst.name)) : await removeThroughDocker(inst, lock, expected, log)
   record(log, inst, actions, {type: 'delete-lock', target: lock.path, outcome: r.outcome, detail: r.backup ? `copy: ${r.backup}` : r.detail})
   return r
+}
+
+async function removeThroughDocker(inst: Instance, lock: LockReport, expected: {raw: string | null; mtimeMs: number; size: number}, log: IncidentLog): Promise<RemoveResult> {
+  const handle = dockerFor(inst.docker)
+  const c = await inspectContainer(handle, lock.evidence.container ?? inst.container)
+  if (!c) return {outcome: 'gone', detail: 'the container is gone: nothing to remove the lock through'}
+  const r = await removeViaDocker(handle, inst, c, lock.containerPath, expected, 60_000)
+  if (r.outcome !== 'removed' || r.content === undefined) return r
+  await mkdir(log.locksDir(inst.name), {recursive: true})
+  const backup = path.join(log.locksDir(inst.name), path.basename(lock.containerPath))
+  await writeFile(backup, r.content)
+  return {outcome: 'removed', backup}
 }
 
 /** Ends an orphan holder; if it died without releasing (SIGKILL), its lock is now provably stale and is removed. */
@@ -49,6 +66,7 @@ export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, 
  */
 export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<number> {
   let moved = 0
+  if (inst.lockAccess !== 'host') return 0
   for (const s of inst.sessions) {
     const names = await readdir(s.hostDir).catch(() => [] as string[])
     for (const name of names.filter((n) => n.includes('.fleet-removing-'))) {
@@ -66,13 +84,26 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
 }
 
 export async function backupSessions(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<void> {
+  await mkdir(log.backupsDir(), {recursive: true})
   for (const s of inst.sessions) {
-    const file = path.join(log.backupsDir(), `${inst.name}-${s.agent}-sessions.tar.gz`)
     const started = Date.now()
-    await mkdir(log.backupsDir(), {recursive: true})
-    const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
-    record(log, inst, actions, {type: 'backup', target: s.hostDir, outcome: r.exitCode === 0 ? 'written' : 'failed', detail: r.exitCode === 0 ? file : r.stderr.slice(-300), durationMs: Date.now() - started})
-    if (r.exitCode !== 0) throw new Error(`backup of ${s.hostDir} failed: ${r.stderr.slice(-300)}`)
+    const viaDocker = inst.lockAccess !== 'host'
+    const file = path.join(log.backupsDir(), `${inst.name}-${s.agent}-sessions.tar${viaDocker ? '' : '.gz'}`)
+    let error: string | null = null
+    if (viaDocker) {
+      // The sessions dir is on the Docker host, not here: the engine archives it (docker cp).
+      try {
+        const stream = await dockerFor(inst.docker).docker.getContainer(inst.container).getArchive({path: s.containerDir})
+        await pipeline(stream, createWriteStream(file))
+      } catch (e) {
+        error = (e as Error).message
+      }
+    } else {
+      const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
+      if (r.exitCode !== 0) error = r.stderr.slice(-300)
+    }
+    record(log, inst, actions, {type: 'backup', target: viaDocker ? `${inst.container}:${s.containerDir}` : s.hostDir, outcome: error ? 'failed' : 'written', detail: error ?? file, durationMs: Date.now() - started})
+    if (error) throw new Error(`backup of ${s.hostDir} failed: ${error}`)
   }
 }
 

@@ -11,7 +11,8 @@ import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {judge, worstVerdict} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
-import {scanSessionsDir} from '../locks/scan.js'
+import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
+import {scanViaDocker} from '../docker/remote-locks.js'
 import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Reason, type Verdict} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
 import {UnreachableError} from '../errors.js'
@@ -119,6 +120,18 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
   return {instances: results, containers, unreachable, durationMs: Date.now() - started}
 }
 
+/** Scans one sessions dir: on this disk, or through the Docker API for hosts that are not this machine. */
+async function scanDir(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, s: Instance['sessions'][number]): Promise<{locks: LockFile[]; error?: string}> {
+  if (inst.lockAccess === 'host') return scanSessionsDir({dir: s.hostDir, containerDir: s.containerDir, agent: s.agent})
+  if (!c) return {locks: [], error: 'no container to read the locks through (Docker API access)'}
+  try {
+    const r = await scanViaDocker(handle, inst, c, s.containerDir, fleet.locks.probeTimeoutMs)
+    return {locks: toLockFiles({dir: s.hostDir, containerDir: s.containerDir, agent: s.agent}, r.entries), error: r.error}
+  } catch (error) {
+    return {locks: [], error: (error as Error).message}
+  }
+}
+
 function unreachableStatus(inst: Instance, message: string): InstanceStatus {
   return {
     id: inst.id, name: inst.name, group: inst.group ?? null, container: inst.container, service: inst.service, state: 'unreachable', health: 'unknown',
@@ -131,7 +144,7 @@ async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instanc
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'
-  const scans = await Promise.all(inst.sessions.map((s) => scanSessionsDir({dir: s.hostDir, containerDir: s.containerDir, agent: s.agent})))
+  const scans = await Promise.all(inst.sessions.map((s) => scanDir(fleet, handle, inst, c, s)))
   const files: LockFile[] = []
   scans.forEach((s, i) => {
     if (s.error) errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}`)
