@@ -24,6 +24,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
   const issues: ConfigIssue[] = []
   const ids = ids_(raw.instances, ['instances'], issues)
   const resolve = (p: string, base = dir) => path.resolve(base, expandHome(p))
+  const certPath = (p: string | undefined) => (p ? resolve(p) : undefined)
 
   const groups: Group[] = []
   const owner = new Map<number, string>()
@@ -43,7 +44,11 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
       projectDir,
       composeFile: resolve(g.composeFile, projectDir),
       envFile: g.envFile ? resolve(g.envFile, projectDir) : undefined,
-      docker: {host: g.docker?.host ?? raw.docker.host, timeoutMs: g.docker?.timeout ?? raw.docker.timeout ?? 15_000},
+      docker: {
+        host: g.docker?.host ?? raw.docker.host,
+        timeoutMs: g.docker?.timeout ?? raw.docker.timeout ?? 15_000,
+        certPath: certPath(g.docker?.certPath ?? raw.docker.certPath),
+      },
     })
   }
   if (raw.groups) {
@@ -56,7 +61,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
     const fill = (t: string) => t.replaceAll('{id}', String(id))
     const group = groups.find((g) => g.ids.includes(id))
     const dataDir = resolve(fill(raw.dataDir))
-    const docker = group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000}
+    const docker = group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000, certPath: certPath(raw.docker.certPath)}
     return {
       id,
       name: `oc${id}`,

@@ -13,6 +13,8 @@ export interface DockerTarget {
   /** As configured (`unix://...`, `tcp://...`, `ssh://...`) or undefined for DOCKER_HOST / the local socket. */
   host?: string
   timeoutMs: number
+  /** TLS client certificates (ca.pem, cert.pem, key.pem) for tcp:// hosts. */
+  certPath?: string
 }
 
 export interface Instance {

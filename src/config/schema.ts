@@ -27,6 +27,8 @@ const EXAMPLES: Record<string, string> = {
 const dockerHost = z.strictObject({
   host: z.string().min(1).optional(),
   timeout: duration.optional(),
+  /** Dir with ca.pem, cert.pem, key.pem for tcp:// with TLS (default: DOCKER_CERT_PATH). */
+  certPath: z.string().min(1).optional(),
 })
 
 const composeCommand = z.union([z.enum(['auto', 'docker compose', 'docker-compose']), z.array(z.string().min(1)).min(1)])

@@ -18,10 +18,11 @@ const clients = new Map<string, DockerHandle>()
 
 export function dockerFor(target: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
   const host = target.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
-  const key = `${host}|${target.timeoutMs}`
+  const key = `${host}|${target.timeoutMs}|${target.certPath ?? ''}`
   let handle = clients.get(key)
   if (!handle) {
-    handle = {docker: new Docker(dockerOptions(host, target.timeoutMs, env)), label: host, timeoutMs: target.timeoutMs}
+    const withCerts = target.certPath ? {...env, DOCKER_CERT_PATH: target.certPath, DOCKER_TLS_VERIFY: '1'} : env
+    handle = {docker: new Docker(dockerOptions(host, target.timeoutMs, withCerts)), label: host, timeoutMs: target.timeoutMs}
     clients.set(key, handle)
   }
   return handle
