@@ -40,7 +40,7 @@ ensure_pkgs() {
 ensure_lab_pkgs() {
   if command -v dpkg-query >/dev/null 2>&1; then
     if is_root; then
-      ensure_pkgs busybox-static docker-compose
+      ensure_pkgs busybox-static docker-compose openssh-server openssh-client openssl
     else
       [ -x /bin/busybox ] || die "/bin/busybox is missing; as root: apt-get install busybox-static"
     fi

@@ -48,6 +48,8 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
         host: g.docker?.host ?? raw.docker.host,
         timeoutMs: g.docker?.timeout ?? raw.docker.timeout ?? 15_000,
         certPath: certPath(g.docker?.certPath ?? raw.docker.certPath),
+        sshKey: certPath(g.docker?.sshKey ?? raw.docker.sshKey),
+        knownHosts: certPath(g.docker?.knownHosts ?? raw.docker.knownHosts),
       },
     })
   }
@@ -61,7 +63,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
     const fill = (t: string) => t.replaceAll('{id}', String(id))
     const group = groups.find((g) => g.ids.includes(id))
     const dataDir = resolve(fill(raw.dataDir))
-    const docker = group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000, certPath: certPath(raw.docker.certPath)}
+    const docker = group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000, certPath: certPath(raw.docker.certPath), sshKey: certPath(raw.docker.sshKey), knownHosts: certPath(raw.docker.knownHosts)}
     return {
       id,
       name: `oc${id}`,

@@ -15,6 +15,9 @@ export interface DockerTarget {
   timeoutMs: number
   /** TLS client certificates (ca.pem, cert.pem, key.pem) for tcp:// hosts. */
   certPath?: string
+  /** ssh:// hosts: private key file and known_hosts file. */
+  sshKey?: string
+  knownHosts?: string
 }
 
 export interface Instance {

@@ -29,6 +29,10 @@ const dockerHost = z.strictObject({
   timeout: duration.optional(),
   /** Dir with ca.pem, cert.pem, key.pem for tcp:// with TLS (default: DOCKER_CERT_PATH). */
   certPath: z.string().min(1).optional(),
+  /** Private key for ssh:// hosts (default: the SSH agent, else ~/.ssh/id_*). */
+  sshKey: z.string().min(1).optional(),
+  /** known_hosts file for ssh:// hosts (default: ~/.ssh/known_hosts). */
+  knownHosts: z.string().min(1).optional(),
 })
 
 const composeCommand = z.union([z.enum(['auto', 'docker compose', 'docker-compose']), z.array(z.string().min(1)).min(1)])

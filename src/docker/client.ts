@@ -6,9 +6,13 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import type {DockerTarget} from '../config/model.js'
 import {FleetError, UnreachableError} from '../errors.js'
+import {defaultKnownHosts, hostCheck, privateKey} from './ssh.js'
+import {withTimeout} from '../util/concurrency.js'
 
 export interface DockerHandle {
   docker: Docker
+  /** Why the SSH host key was refused, when it was. */
+  sshProblem?: () => string | null
   /** Human label for messages: the host URL, or `local`. */
   label: string
   timeoutMs: number
@@ -18,11 +22,23 @@ const clients = new Map<string, DockerHandle>()
 
 export function dockerFor(target: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
   const host = target.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
-  const key = `${host}|${target.timeoutMs}|${target.certPath ?? ''}`
+  const key = `${host}|${target.timeoutMs}|${target.certPath ?? ''}|${target.sshKey ?? ''}|${target.knownHosts ?? ''}`
   let handle = clients.get(key)
   if (!handle) {
     const withCerts = target.certPath ? {...env, DOCKER_CERT_PATH: target.certPath, DOCKER_TLS_VERIFY: '1'} : env
-    handle = {docker: new Docker(dockerOptions(host, target.timeoutMs, withCerts)), label: host, timeoutMs: target.timeoutMs}
+    const opts = dockerOptions(host, target.timeoutMs, withCerts)
+    let sshProblem: (() => string | null) | undefined
+    if (opts.protocol === 'ssh') {
+      const check = hostCheck(String(opts.host), Number(opts.port), defaultKnownHosts(target))
+      sshProblem = check.problem
+      ;(opts as {sshOptions?: object}).sshOptions = {
+        privateKey: privateKey(target, env),
+        agent: target.sshKey ? undefined : env.SSH_AUTH_SOCK,
+        hostVerifier: check.verify,
+        readyTimeout: target.timeoutMs,
+      }
+    }
+    handle = {docker: new Docker(opts), label: host, timeoutMs: target.timeoutMs, sshProblem}
     clients.set(key, handle)
   }
   return handle
@@ -47,7 +63,8 @@ export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.Proce
     return opts
   }
   if (url.protocol === 'ssh:') {
-    return {protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined, timeout: timeoutMs} as Docker.DockerOptions
+    // No socket `timeout` here: docker-modem's SSH streams have no setTimeout (engineCall bounds each call instead).
+    return {protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined} as Docker.DockerOptions
   }
   throw new FleetError(`unsupported Docker host "${host}"`, {exitCode: 2, code: 'CONFIG'})
 }
@@ -58,14 +75,16 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOU
 export function isUnreachable(error: unknown): boolean {
   const e = error as {code?: string; message?: string; statusCode?: number}
   if (e?.code && UNREACHABLE_CODES.has(e.code)) return true
-  return /timeout|socket hang up|connect E|Timed out|All configured authentication methods failed/i.test(e?.message ?? '') && e?.statusCode === undefined
+  return /timeout|socket hang up|connect E|Timed out|All configured authentication methods failed|Host denied|handshake/i.test(e?.message ?? '') && e?.statusCode === undefined
 }
 
 /** Wraps an engine call: connection failures become UnreachableError (exit 3) naming the host. */
 export async function engineCall<T>(handle: DockerHandle, what: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn()
+    return await withTimeout(fn(), handle.timeoutMs + 1000, () => Object.assign(new Error(`Timed out after ${handle.timeoutMs} ms`), {code: 'ETIMEDOUT'}))
   } catch (error) {
+    const ssh = handle.sshProblem?.()
+    if (ssh) throw new UnreachableError(`Docker at ${handle.label}: ${ssh}`, {hint: 'fix known_hosts (docker.knownHosts) for this host', cause: error})
     if (isUnreachable(error)) {
       throw new UnreachableError(`Docker at ${handle.label} is unreachable (${what}): ${(error as Error).message}`, {
         hint: 'is the engine running? check DOCKER_HOST / docker.host in the config (for the lab: sudo bash lab/engine.sh)',

@@ -1,15 +1,17 @@
-// A fleet split over two Docker engines: group 1 on the local engine (unix socket), group 2 on a second
-// dockerd reached over TCP+TLS on 127.0.0.1 with certificates made for the test. status, heal and ping work
-// across both; the remote group's locks are judged and cleared through the API only (fleet runs with those
-// instances' data dirs hidden behind an empty tmpfs); stopping the second engine gives `unreachable` and
-// exit 3 for its instances and correct results for the others.
+// A fleet split over two Docker engines: group 1 on this machine's engine reached over SSH (an sshd on
+// 127.0.0.1 with keys made for the test; host keys checked against known_hosts), group 2 on a second dockerd
+// reached over TCP+TLS on 127.0.0.1 with certificates made for the test. status, heal and ping work across
+// both; every lock is judged and cleared through the Docker API only (fleet runs with all the data dirs
+// hidden behind empty tmpfs mounts); stopping the second engine gives `unreachable` and exit 3 for its
+// instances and correct results for the others; an unknown or changed SSH host key is refused at once.
 import {execa} from 'execa'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import YAML from 'yaml'
 import * as engine2 from '../../lab/engine2.mjs'
+import * as sshd from '../../lab/sshd.mjs'
 import * as faults from '../../lab/faults.mjs'
 import {BIN} from '../helpers/cli.js'
 import {configVariant, containerName, labDown, labUp, lockFiles, sleep, type Lab} from './helpers.js'
@@ -19,6 +21,8 @@ const REMOTE = [474, 475, 476]
 let lab: Lab & {image?: string}
 let e2: {host: string; socket: string; certPath: string}
 let e2dir: string
+let ssh: {host: string; key: string; knownHosts: string; badKnownHosts: string; emptyKnownHosts: string}
+let sshDir: string
 let config: string
 const injected: Record<string, any> = {}
 
@@ -35,16 +39,18 @@ async function onEngine2<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** fleet with the remote instances' data dirs hidden from it (it must use the Docker API for them). */
-function fleetHidden(args: string[]) {
-  const dirs = REMOTE.map((id) => path.join(lab.root, 'data', `oc${id}`))
+function fleetHidden(args: string[], cfg = config) {
+  const dirs = [...LOCAL, ...REMOTE].map((id) => path.join(lab.root, 'data', `oc${id}`))
   const script = `for d in ${dirs.map((d) => `"${d}"`).join(' ')}; do mount -t tmpfs tmpfs "$d" || exit 99; done; exec node "$@"`
-  return execa('unshare', ['-m', 'sh', '-c', script, 'sh', BIN, ...args, '--config', config], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+  return execa('unshare', ['-m', 'sh', '-c', script, 'sh', BIN, ...args, '--config', cfg], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
 }
 
 beforeAll(async () => {
   lab = await labUp(471, 6)
   e2dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-engine2-'))
   e2 = await engine2.start({dir: e2dir, port: 23_000 + Math.floor(Math.random() * 5000)})
+  sshDir = mkdtempSync(path.join(os.tmpdir(), 'fleet-sshd-'))
+  ssh = await sshd.start({dir: sshDir, port: 28_000 + Math.floor(Math.random() * 5000)})
   await engine2.loadImage(lab.image as string, {socket: e2.socket})
   // Move the second compose group to the second engine: same compose files, same host dirs.
   const group = lab.groups[1]
@@ -61,6 +67,7 @@ beforeAll(async () => {
   config = configVariant(lab, 'fleet.multi.yml', (y) => {
     const doc = YAML.parse(y)
     doc.groups[group].docker = {host: e2.host, certPath: e2.certPath, timeout: '5s'}
+    doc.groups[lab.groups[0]].docker = {host: ssh.host, sshKey: ssh.key, knownHosts: ssh.knownHosts, timeout: '10s'}
     doc.heal = {incidentDir: 'incidents'}
     return YAML.stringify(doc)
   })
@@ -79,6 +86,7 @@ afterAll(async () => {
     await engine2.stop({dir: e2dir})
     await engine2.cleanup({dir: e2dir})
   }
+  if (sshDir) await sshd.stop({dir: sshDir})
   await labDown(lab)
 }, 300_000)
 
@@ -94,6 +102,18 @@ describe('a fleet over two engines (local socket, TCP+TLS)', () => {
     expect(by(475).locks.map((l: {verdict: string}) => l.verdict)).toEqual(['stale', 'stale', 'stale', 'stale'])
     for (const id of [...LOCAL, ...REMOTE]) expect(by(id).state).toBe('running')
     expect(doc.unreachable).toEqual([])
+  })
+
+  it('an unknown or changed SSH host key is refused at once (exit 3), never prompted for', async () => {
+    for (const [file, message] of [[ssh.emptyKnownHosts, 'unknown SSH host [127.0.0.1]'], [ssh.badKnownHosts, 'does not match']]) {
+      const cfg = path.join(lab.root, `fleet.ssh-${path.basename(file)}.yml`)
+      writeFileSync(cfg, readFileSync(config, 'utf8').replace(ssh.knownHosts, file))
+      const t0 = Date.now()
+      const r = await fleetHidden(['status', '--json', '--instances', '471-473'], cfg)
+      expect(Date.now() - t0).toBeLessThan(15_000)
+      expect(r.exitCode).toBe(3)
+      expect(r.stdout).toContain(message)
+    }
   })
 
   it('heal clears both groups and ping passes across both engines', async () => {
@@ -116,6 +136,7 @@ describe('a fleet over two engines (local socket, TCP+TLS)', () => {
     const doc = JSON.parse(r.stdout)
     const state = Object.fromEntries(doc.instances.map((i: {id: number; state: string}) => [i.id, i.state]))
     expect(state).toEqual({471: 'running', 472: 'running', 473: 'running', 474: 'unreachable', 475: 'unreachable', 476: 'unreachable'})
+    expect(doc.instances.find((i: {id: number}) => i.id === 472).locks[0].evidence.container).toBe(containerName(472))
     expect(doc.instances.find((i: {id: number}) => i.id === 472).locks[0].verdict).toBe('stale')
     expect(doc.unreachable).toEqual([e2.host])
     const ping = await fleetHidden(['ping', '--json'])
