@@ -7,6 +7,7 @@ import path from 'node:path'
 import type {DockerTarget} from '../config/model.js'
 import {FleetError, UnreachableError} from '../errors.js'
 import {defaultKnownHosts, hostCheck, privateKey} from './ssh.js'
+import {isContextName, resolveContext} from './context.js'
 import {withTimeout} from '../util/concurrency.js'
 
 export interface DockerHandle {
@@ -20,7 +21,8 @@ export interface DockerHandle {
 
 const clients = new Map<string, DockerHandle>()
 
-export function dockerFor(target: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
+export function dockerFor(given: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
+  const target = withContext(given, env)
   const host = target.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
   const key = `${host}|${target.timeoutMs}|${target.certPath ?? ''}|${target.sshKey ?? ''}|${target.knownHosts ?? ''}`
   let handle = clients.get(key)
@@ -42,6 +44,14 @@ export function dockerFor(target: DockerTarget, env: NodeJS.ProcessEnv = process
     clients.set(key, handle)
   }
   return handle
+}
+
+/** A host given as a Docker context name (or DOCKER_CONTEXT when no host is set) becomes its endpoint. */
+export function withContext(target: DockerTarget, env: NodeJS.ProcessEnv): DockerTarget {
+  const name = target.host !== undefined ? (isContextName(target.host) ? target.host : undefined) : env.DOCKER_HOST ? undefined : env.DOCKER_CONTEXT
+  if (!name) return target
+  const ctx = resolveContext(name, env)
+  return {...target, host: ctx.host, certPath: target.certPath ?? ctx.certPath}
 }
 
 export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Docker.DockerOptions {

@@ -5,6 +5,7 @@
 import {execa} from 'execa'
 import type {Fleet, Group} from '../config/model.js'
 import {FleetError} from '../errors.js'
+import {withContext} from './client.js'
 
 let detected: Promise<string[]> | undefined
 
@@ -40,8 +41,9 @@ export async function runCompose(fleet: Fleet, group: Group, verb: string[], pro
   const cmd = await composeCommand(fleet.compose.command)
   const argv = composeArgv(cmd, group, verb, project)
   const started = Date.now()
-  const env: Record<string, string> = group.docker.host ? {DOCKER_HOST: group.docker.host} : {}
-  if (group.docker.certPath) Object.assign(env, {DOCKER_CERT_PATH: group.docker.certPath, DOCKER_TLS_VERIFY: '1'})
+  const target = withContext(group.docker, process.env)
+  const env: Record<string, string> = target.host ? {DOCKER_HOST: target.host} : {}
+  if (target.certPath) Object.assign(env, {DOCKER_CERT_PATH: target.certPath, DOCKER_TLS_VERIFY: '1'})
   const r = await execa(argv[0], argv.slice(1), {cwd: group.projectDir, reject: false, timeout: fleet.compose.timeoutMs, env, stdin: 'ignore'})
   return {argv, cwd: group.projectDir, exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started}
 }

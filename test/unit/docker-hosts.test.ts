@@ -1,0 +1,74 @@
+import {createHash, createHmac, randomBytes} from 'node:crypto'
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {dockerOptions, withContext} from '../../src/docker/client.js'
+import {resolveContext} from '../../src/docker/context.js'
+import {hostCheck, knownKeys} from '../../src/docker/ssh.js'
+
+function contextDir(name: string, host: string, tls: boolean): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-ctx-'))
+  const id = createHash('sha256').update(name).digest('hex')
+  mkdirSync(path.join(dir, 'contexts', 'meta', id), {recursive: true})
+  writeFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({Name: name, Metadata: {}, Endpoints: {docker: {Host: host, SkipTLSVerify: false}}}))
+  if (tls) {
+    mkdirSync(path.join(dir, 'contexts', 'tls', id, 'docker'), {recursive: true})
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(dir, 'contexts', 'tls', id, 'docker', f), 'x')
+  }
+  return dir
+}
+
+describe('Docker contexts', () => {
+  it('resolves a context name to its endpoint and TLS files, as the docker CLI does', () => {
+    const dir = contextDir('prod-b', 'tcp://127.0.0.1:2376', true)
+    const ctx = resolveContext('prod-b', {DOCKER_CONFIG: dir})
+    expect(ctx).toMatchObject({host: 'tcp://127.0.0.1:2376', skipTlsVerify: false})
+    expect(ctx.certPath).toMatch(/contexts\/tls\/[0-9a-f]{64}\/docker$/)
+    expect(withContext({host: 'prod-b', timeoutMs: 1}, {DOCKER_CONFIG: dir})).toMatchObject({host: 'tcp://127.0.0.1:2376', certPath: ctx.certPath})
+    expect(withContext({timeoutMs: 1}, {DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'prod-b'}).host).toBe('tcp://127.0.0.1:2376')
+    expect(withContext({host: 'unix:///x.sock', timeoutMs: 1}, {DOCKER_CONFIG: dir}).host).toBe('unix:///x.sock')
+  })
+
+  it('an unknown context is a config error (exit 2)', () => {
+    expect(() => resolveContext('nope', {DOCKER_CONFIG: mkdtempSync(path.join(os.tmpdir(), 'fleet-ctx-'))})).toThrow(/Docker context "nope" not found/)
+    try {
+      resolveContext('nope', {DOCKER_CONFIG: '/nonexistent'})
+    } catch (error) {
+      expect((error as {exitCode: number}).exitCode).toBe(2)
+    }
+  })
+
+  it('maps host URLs to dockerode options', () => {
+    expect(dockerOptions('unix:///var/run/docker.sock', 5000)).toMatchObject({socketPath: '/var/run/docker.sock'})
+    expect(dockerOptions('tcp://127.0.0.1:2375', 5000, {})).toMatchObject({host: '127.0.0.1', port: 2375, protocol: 'http'})
+    expect(dockerOptions('tcp://127.0.0.1:2376', 5000, {})).toMatchObject({protocol: 'https'})
+    expect(dockerOptions('ssh://ops@127.0.0.1:2222', 5000)).toMatchObject({protocol: 'ssh', host: '127.0.0.1', port: 2222, username: 'ops'})
+  })
+})
+
+describe('known_hosts', () => {
+  const key = randomBytes(51)
+  const b64 = key.toString('base64')
+  it('matches plain and hashed entries, [host]:port for other ports, and skips revoked keys', () => {
+    const salt = randomBytes(20)
+    const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('[127.0.0.1]:2222').digest('base64')}`
+    const text = `# comment\n127.0.0.1 ssh-ed25519 AAAAother\n${hashed} ssh-ed25519 ${b64}\n@revoked [127.0.0.1]:2222 ssh-ed25519 AAAArevoked\n`
+    expect(knownKeys(text, ['[127.0.0.1]:2222'])).toEqual([{type: 'ssh-ed25519', key: b64}])
+    expect(knownKeys(text, ['127.0.0.1'])).toEqual([{type: 'ssh-ed25519', key: 'AAAAother'}])
+  })
+
+  it('refuses unknown hosts and changed keys with a reason', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-kh-'))
+    const file = path.join(dir, 'known_hosts')
+    writeFileSync(file, `[127.0.0.1]:2222 ssh-ed25519 ${b64}\n`)
+    const ok = hostCheck('127.0.0.1', 2222, file)
+    expect(ok.verify(key)).toBe(true)
+    expect(ok.problem()).toBeNull()
+    expect(ok.verify(randomBytes(51))).toBe(false)
+    expect(ok.problem()).toMatch(/does not match/)
+    const unknown = hostCheck('127.0.0.1', 2223, file)
+    expect(unknown.verify(key)).toBe(false)
+    expect(unknown.problem()).toMatch(/unknown SSH host \[127.0.0.1\]:2223/)
+  })
+})
