@@ -1,4 +1,5 @@
-// Shared benchmark helpers: timing with medians, peak RSS through GNU time, results file merging.
+// Shared benchmark helpers: timing under GNU time (wall ms, peak RSS), medians, the CLI snapshot, the runbook,
+// signal cleanup.
 import {execFile} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -7,7 +8,23 @@ import {fileURLToPath} from 'node:url'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const RESULTS = path.join(REPO, 'bench', 'results.json')
-export const BIN = path.join(REPO, 'bin', 'run.js')
+/** The CLI under test: bin/run.js of the repo, or of the snapshot snapshotCli() made. */
+export let BIN = path.join(REPO, 'bin', 'run.js')
+/** dist/ of the CLI under test. */
+export let DIST = path.join(REPO, 'dist')
+
+/**
+ * Copies the built CLI (package.json, oclif.manifest.json, bin/, dist/; node_modules linked) to dir and points
+ * BIN/DIST there, so that a rebuild of the working tree during a long bench (rm -rf dist) cannot break it.
+ */
+export function snapshotCli(dir) {
+  for (const f of ['package.json', 'oclif.manifest.json']) fs.copyFileSync(path.join(REPO, f), path.join(dir, f))
+  for (const d of ['bin', 'dist']) fs.cpSync(path.join(REPO, d), path.join(dir, d), {recursive: true})
+  fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'))
+  BIN = path.join(dir, 'bin', 'run.js')
+  DIST = path.join(dir, 'dist')
+  return dir
+}
 
 /** Runs argv under /usr/bin/time -f '%e %M'; resolves {ms, rssKb, code, stdout, stderr}. */
 export function timed(argv, {cwd = REPO, env = {}} = {}) {
@@ -35,14 +52,6 @@ export async function repeat(n, fn) {
 
 export function machine() {
   return {date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release()}
-}
-
-/** Merges one section into bench/results.json (other sections stay). */
-export function saveSection(name, value) {
-  const all = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {}
-  all.machine = machine()
-  all[name] = value
-  fs.writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`)
 }
 
 export const round = (x, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d)

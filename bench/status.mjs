@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {down, up} from '../lab/compose.mjs'
 import * as faults from '../lab/faults.mjs'
-import {baseline, BIN, FIRST_ID, fleet, log, median, ratio, REPO, ROOT_PREFIX, round, stats, timed} from './lib.mjs'
+import {baseline, BIN, DIST, FIRST_ID, fleet, log, median, ratio, ROOT_PREFIX, round, stats, timed} from './lib.mjs'
 
 /** `node -e 0`, `fleet --version`, `fleet status --help`: median wall ms of `runs` each, interleaved; ratios to node. */
 export async function coldStart({runs = 10} = {}) {
@@ -59,7 +59,7 @@ export async function lockScan({runs = 5} = {}) {
     fs.mkdirSync(sessions, {recursive: true})
     for (let i = 0; i < 10_000; i++) fs.writeFileSync(path.join(sessions, `${String(i).padStart(8, '0')}-aaaa-bbbb-cccc-dddddddddddd.jsonl`), '{"type":"message"}\n')
     for (let i = 0; i < 3; i++) fs.writeFileSync(path.join(sessions, `lock${i}.jsonl.lock`), JSON.stringify({pid: 99999, createdAt: new Date().toISOString(), starttime: 1}, null, 2))
-    const scanJs = path.join(REPO, 'dist', 'locks', 'scan.js')
+    const scanJs = path.join(DIST, 'locks', 'scan.js')
     const script = `import(${JSON.stringify(scanJs)}).then(async (m) => { const t = process.hrtime.bigint(); const r = await m.scanSessionsDir({dir: ${JSON.stringify(sessions)}, containerDir: '/c', agent: 'main'}); console.log(JSON.stringify({n: r.locks.length, ms: Number(process.hrtime.bigint() - t) / 1e6})) })`
     const fleetScan = []
     const find = []
