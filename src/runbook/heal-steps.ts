@@ -32,6 +32,11 @@ export function record(log: IncidentLog, inst: Instance, actions: ActionRecord[]
   return full
 }
 
+/** Records a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence) before anything touches it. */
+export function logLock(log: IncidentLog, instance: string, l: LockReport): void {
+  log.write('lock', {instance, path: l.path, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+}
+
 export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockReport, actions: ActionRecord[]): Promise<RemoveResult> {
   log.write('intent', {instance: inst.name, action: 'delete-lock', path: lock.path, verdict: lock.verdict, reasons: lock.reasons})
   const expected = {raw: lock.raw, mtimeMs: Date.parse(lock.mtime), size: lock.size}

@@ -8,7 +8,7 @@ import {Listr, type ListrTask} from 'listr2'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {IncidentLog} from '../report/incident.js'
-import {backupSessions, deleteLock, sweepSideFiles, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
@@ -92,7 +92,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...s, probeFailed: [...probeFailed]}})
   for (const st of statuses) {
     log.write('observed', {instance: st.name, container: st.container, state: st.state, health: st.health, startedAt: st.startedAt, restartCount: st.restartCount, sharedWith: st.sharedWith, logSignature: st.logSignature})
-    for (const l of st.locks) log.write('lock', {instance: st.name, path: l.path, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+    for (const l of st.locks) logLock(log, st.name, l)
   }
   // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
   // namespace can steal a lock held in the other), unless --force.
@@ -182,20 +182,20 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       step('restart', () => needRestart || (s.restart === 'always' && affected), async () => {
         const run = async () => {
           const group = groupOf(fleet, inst)
-          const c = (await observe(fleet, [inst], {logs: false})).instances[0]
+          // The judge step's observation (st) already names the container, its compose project and service.
           restartedAt = Date.now()
           if (s.restart === 'group' && group) {
             let p = groupRestarts.get(group.name)
             if (!p) {
-              p = restartInstance(fleet, log, inst, group, {project: c.compose?.project, services: [], container: c.container}, res.actions).then(() => restartedAt)
+              p = restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions).then(() => restartedAt)
               groupRestarts.set(group.name, p)
             }
             restartedAt = await p
           } else {
-            await restartInstance(fleet, log, inst, group, {project: c.compose?.project, services: [c.service], container: c.container}, res.actions)
+            await restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions)
           }
           res.restarted = true
-          const w = await waitUp(fleet, log, inst, c.container, restartedAt, s.waitTimeoutMs, res.actions)
+          const w = await waitUp(fleet, log, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions)
           if (!w.ok) throw new Error(`not healthy: ${w.detail}`)
           return `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
         }

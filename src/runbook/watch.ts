@@ -7,7 +7,7 @@ import {groupOf} from '../config/model.js'
 import type {EventSink} from '../report/events.js'
 import type {IncidentLog} from '../report/incident.js'
 import type {Metrics} from '../report/metrics.js'
-import {deleteLock, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {deleteLock, endOrphan, logLock, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance} from './ping.js'
 import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
@@ -115,7 +115,7 @@ export class Watcher {
           if (!mem.seen.has(a.lock.path)) this.events.emit({...base, event: 'lock-seen', path: a.lock.path, verdict: a.lock.verdict, reasons: a.lock.reasons, note: this.s.reportOnly ? 'report only' : 'acted on if still so at the next scan'})
           break
         case 'clear': {
-          this.log.write('lock', {instance: st.name, path: a.lock.path, content: a.lock.raw, mtime: a.lock.mtime, verdict: a.lock.verdict, reasons: a.lock.reasons, evidence: a.lock.evidence})
+          logLock(this.log, st.name, a.lock)
           const r = await deleteLock(this.log, inst, a.lock, records)
           if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'clear'})
           this.events.emit({...base, event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped', path: a.lock.path, verdict: a.lock.verdict, reasons: a.lock.reasons, outcome: r.outcome, detail: r.detail})
@@ -124,7 +124,7 @@ export class Watcher {
         case 'end-holder': {
           const p = a.lock.evidence.process
           if (!p || a.lock.pid === null) break
-          this.log.write('lock', {instance: st.name, path: a.lock.path, content: a.lock.raw, mtime: a.lock.mtime, verdict: a.lock.verdict, reasons: a.lock.reasons, evidence: a.lock.evidence})
+          logLock(this.log, st.name, a.lock)
           await endOrphan(this.fleet, this.log, inst, st.container, {pid: a.lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock: a.lock}, records)
           this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'end-holder'})
           this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
