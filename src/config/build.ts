@@ -101,6 +101,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
       clockSkewMs: raw.locks.clockSkew,
       malformedGraceMs: raw.locks.malformedGrace,
       probeTimeoutMs: raw.locks.probeTimeout,
+      probe: raw.locks.probe,
     },
     heal: {
       waitTimeoutMs: raw.heal.waitTimeout,

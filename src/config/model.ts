@@ -63,7 +63,8 @@ export interface Fleet {
   groups: Group[]
   compose: {command: 'auto' | 'docker compose' | 'docker-compose' | string[]; timeoutMs: number}
   ping: PingSettings
-  locks: LockPolicy & {probeTimeoutMs: number}
+  /** probe: where process evidence comes from (auto: the host's /proc when it is proven to show the container, else exec). */
+  locks: LockPolicy & {probeTimeoutMs: number; probe: 'auto' | 'exec'}
   heal: {waitTimeoutMs: number; concurrency: number; incidentDir: string; termGraceMs: number}
 }
 

@@ -80,8 +80,9 @@ export const configSchema = z.strictObject({
       malformedGrace: duration.default(5_000),
       probeTimeout: duration.default(15_000),
       access: z.enum(['auto', 'host', 'docker']).default('auto'),
+      probe: z.enum(['auto', 'exec']).default('auto'),
     })
-    .default({maxHold: 300_000, orphanAfter: 120_000, clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto'}),
+    .default({maxHold: 300_000, orphanAfter: 120_000, clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto', probe: 'auto'}),
   heal: z
     .strictObject({
       waitTimeout: duration.default(180_000),

@@ -25,6 +25,8 @@ export interface ContainerInfo {
   startedAtMs: number | null
   finishedAt: string | null
   restartCount: number
+  /** Host pid of the container's pid 1, as the engine sees it (0 when not running). */
+  pid: number
   image: string
   compose: {project?: string; service?: string; configFiles?: string; workingDir?: string}
   mounts: MountInfo[]
@@ -87,6 +89,7 @@ export async function inspectContainer(handle: DockerHandle, idOrName: string, f
     startedAtMs: started ? Date.parse(started) : null,
     finishedAt: finished,
     restartCount: c.RestartCount ?? 0,
+    pid: c.State.Pid ?? 0,
     image: c.Config.Image,
     compose: {project: labels[LABEL.project], service: labels[LABEL.service], configFiles: labels[LABEL.configFiles], workingDir: labels[LABEL.workingDir]},
     mounts: (c.Mounts ?? []).map(toMount),

@@ -16,6 +16,8 @@ export interface ProbeResult {
   processes: Map<number, ProcessEvidence>
   /** Every process in the container (pid, ppid, state, cmdline), for reports and orphan search. */
   table?: ProcessEvidence[]
+  /** Where the evidence came from: an exec in the container, or the host's /proc (local engines). */
+  source: 'exec' | 'host-proc'
 }
 
 const NODE_PROBE = `
@@ -50,8 +52,8 @@ export async function probePids(handle: DockerHandle, container: string, pids: n
   const unique = [...new Set(pids)].filter((p) => Number.isSafeInteger(p) && p > 0)
   try {
     const r = await execIn(handle, container, ['node', '-e', NODE_PROBE, ...unique.map(String)], {timeoutMs})
-    if (r.timedOut) return {ok: false, error: `probe timed out after ${timeoutMs} ms`, processes: new Map()}
-    if (r.exitCode !== 0) return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map()}
+    if (r.timedOut) return {ok: false, error: `probe timed out after ${timeoutMs} ms`, processes: new Map(), source: 'exec'}
+    if (r.exitCode !== 0) return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map(), source: 'exec'}
     const data = JSON.parse(r.stdout) as {now: number; table: ProcessEvidence[]; asked: ProcessEvidence[]}
     const pid1 = data.table.find((p) => p.pid === 1)
     return {
@@ -59,8 +61,9 @@ export async function probePids(handle: DockerHandle, container: string, pids: n
       nowMs: data.now,
       processes: new Map(data.asked.map((p) => [p.pid, classify(p, pid1)])),
       table: data.table.map((p) => classify(p, pid1)),
+      source: 'exec',
     }
   } catch (error) {
-    return {ok: false, error: (error as Error).message, processes: new Map()}
+    return {ok: false, error: (error as Error).message, processes: new Map(), source: 'exec'}
   }
 }

@@ -9,6 +9,7 @@ import {discover, type ContainerInfo, type Discovery} from '../docker/discover.j
 import {mountedBy} from '../docker/mounts.js'
 import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
+import {evidenceFromTable, readHostProcesses} from '../docker/host-proc.js'
 import {judge, worstVerdict} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
@@ -43,6 +44,8 @@ export interface LockReport {
     mountedBy: string[]
     process: ProcessEvidence | null
     probeError: string | null
+    /** Where the process evidence came from: `exec` in the container, or the host's `/proc` (local engines). */
+    processSource: ProbeResult['source'] | null
   }
 }
 
@@ -107,7 +110,7 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
       try {
         const disc = await discover(handle, group)
         for (const [id, c] of disc.byInstance) containers.set(id, c)
-        results.push(...(await mapLimit(group, opts.concurrency ?? 8, (inst) => observeInstance(fleet, handle, inst, disc, opts))))
+        results.push(...(await observeHost(fleet, handle, group, disc, opts)))
       } catch (error) {
         if (!(error instanceof UnreachableError)) throw error
         unreachable.push(handle.label)
@@ -140,25 +143,44 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
   }
 }
 
-async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus> {
+interface Gathered {
+  inst: Instance
+  c: ContainerInfo | null
+  running: boolean
+  parsed: {file: LockFile; payload: LockPayload | null}[]
+  pids: number[]
+  signature: LockTimeoutSignature | null
+  errors: string[]
+}
+
+/**
+ * Two phases per host: first every instance's locks (and log signature) are read, then the process evidence
+ * is taken, so that it is never older than a lock it judges. A lock's owner exists before its lock does,
+ * so evidence taken after the lock was read cannot miss a live owner.
+ */
+async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[], disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus[]> {
+  const concurrency = opts.concurrency ?? 8
+  const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts))
+  const probing = gathered.filter((g) => g.running && g.c && g.pids.length > 0)
+  const view = fleet.locks.probe === 'auto' && probing.some((g) => g.inst.lockAccess === 'host') ? readHostProcesses(probing.map((g) => ({id: g.c!.id, pid: g.c!.pid}))) : null
+  const nowMs = Date.now()
+  return mapLimit(gathered, concurrency, async (g) => {
+    let probe: ProbeResult | undefined
+    if (g.running && g.c && g.pids.length > 0) {
+      const local = view?.get(g.c.id)
+      probe = local?.ok ? evidenceFromTable(local.table, g.pids, nowMs) : await probePids(handle, g.c.name, g.pids, fleet.locks.probeTimeoutMs)
+      if (!probe.ok) g.errors.push(`process probe in ${g.c.name} failed: ${probe.error}`)
+    }
+    return judgeInstance(fleet, g, disc, probe, opts)
+  })
+}
+
+async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions): Promise<Gathered> {
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'
-  const scans = await Promise.all(inst.sessions.map((s) => scanDir(fleet, handle, inst, c, s)))
-  const files: LockFile[] = []
-  scans.forEach((s, i) => {
-    if (s.error) errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}`)
-    files.push(...s.locks)
-  })
-  const parsed = files.map((f) => ({file: f, payload: f.raw !== undefined && !f.suspicious ? parseLockPayload(f.raw) : null}))
-  const pids = parsed.map((p) => p.payload?.pid).filter((p): p is number => typeof p === 'number')
-
-  let probe: ProbeResult | undefined
-  if (running && c && pids.length > 0) {
-    probe = await probePids(handle, c.name, pids, fleet.locks.probeTimeoutMs)
-    if (!probe.ok) errors.push(`process probe in ${c.name} failed: ${probe.error}`)
-  }
-  const [signature] = await Promise.all([
+  const [scans, signature] = await Promise.all([
+    Promise.all(inst.sessions.map((s) => scanDir(fleet, handle, inst, c, s))),
     c && c.startedAtMs && opts.logs !== false
       ? containerLockSignature(handle, c.name, c.startedAtMs).catch((error: Error) => {
           errors.push(`cannot read the log of ${c.name}: ${error.message}`)
@@ -166,7 +188,18 @@ async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instanc
         })
       : Promise.resolve(null),
   ])
+  const files: LockFile[] = []
+  scans.forEach((s, i) => {
+    if (s.error) errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}`)
+    files.push(...s.locks)
+  })
+  const parsed = files.map((f) => ({file: f, payload: f.raw !== undefined && !f.suspicious ? parseLockPayload(f.raw) : null}))
+  const pids = parsed.map((p) => p.payload?.pid).filter((p): p is number => typeof p === 'number')
+  return {inst, c, running, parsed, pids, signature, errors}
+}
 
+function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
+  const {inst, c, running, parsed, signature, errors} = g
   const now = opts.nowMs ?? Date.now()
   const mountedByDir = new Map(inst.sessions.map((s) => [s.hostDir, mountedBy(s.hostDir, disc.running)]))
   const locks = parsed.map(({file, payload}): LockReport => {
@@ -207,6 +240,7 @@ async function observeInstance(fleet: Fleet, handle: DockerHandle, inst: Instanc
         mountedBy: mounted,
         process: evidence.process ?? null,
         probeError: evidence.probeError ?? null,
+        processSource: probe?.source ?? null,
       },
     }
   })

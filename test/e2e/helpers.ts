@@ -114,9 +114,10 @@ export function configVariant(l: Lab, name: string, edit: (yaml: string) => stri
   return file
 }
 
-export function withLocks(yaml: string, locks: {maxHold?: string; orphanAfter?: string; clockSkew?: string}): string {
+export function withLocks(yaml: string, locks: {maxHold?: string; orphanAfter?: string; clockSkew?: string; probe?: 'auto' | 'exec'}): string {
   let out = yaml
   if (locks.clockSkew) out = out.replace(/^locks:\n/m, `locks:\n  clockSkew: ${locks.clockSkew}\n`)
+  if (locks.probe) out = out.replace(/^locks:\n/m, `locks:\n  probe: ${locks.probe}\n`)
   if (locks.maxHold) out = out.replace(/maxHold: \S+/, `maxHold: ${locks.maxHold}`)
   if (locks.orphanAfter) out = out.replace(/orphanAfter: \S+/, `orphanAfter: ${locks.orphanAfter}`)
   return out

@@ -118,6 +118,25 @@ describe('fleet status verdicts on the lab', () => {
     for (const id of [209, 210]) expect(by(id)).toMatchObject({state: 'running', health: 'healthy', locks: [], ok: true, worst: null})
   })
 
+  it('process evidence read from the host /proc (local engine) is the same as from an exec in each container', async () => {
+    const viaExec = configVariant(lab, 'fleet.exec-probe.yml', (y) => withLocks(y, {maxHold: '8s', orphanAfter: '3s', probe: 'exec'}))
+    const again = JSON.parse((await fleetIn(lab, ['status', '--json'], {config})).stdout)
+    const exec = JSON.parse((await fleetIn(lab, ['status', '--json'], {config: viaExec})).stdout)
+    const evidence = (d: any) =>
+      d.instances.flatMap((i: any) => i.locks.filter((l: any) => l.evidence.process).map((l: any) => ({path: l.path, verdict: l.verdict, reasons: l.reasons, process: l.evidence.process, source: l.evidence.processSource})))
+    const host = evidence(again)
+    // Probed locks: 201 (dead), 202 (orphan), 203 (frozen main), 204 (recycled pid), 208 (pid 7).
+    expect(host.length).toBeGreaterThanOrEqual(5)
+    expect(new Set(host.map((e: any) => e.source))).toEqual(new Set(['host-proc']))
+    expect(new Set(evidence(exec).map((e: any) => e.source))).toEqual(new Set(['exec']))
+    // The verdicts agree everywhere. The evidence agrees exactly for every lock held by a lasting process; pid 7
+    // of oc208's lock may be a short-lived exec (a healthcheck, or the exec probe itself) in one run and gone
+    // in the other: recycled-pid or dead-pid, stale either way.
+    const transient = (e: any) => e.path.includes('oc208')
+    expect(host.map((e: any) => [e.path, e.verdict])).toEqual(evidence(exec).map((e: any) => [e.path, e.verdict]))
+    expect(host.filter((e: any) => !transient(e)).map(({source, ...rest}: any) => rest)).toEqual(evidence(exec).filter((e: any) => !transient(e)).map(({source, ...rest}: any) => rest))
+  })
+
   it('exit 0 when only healthy instances are selected', async () => {
     const r = await fleetIn(lab, ['status', '--instances', '209,210'], {config})
     expect(r.exitCode).toBe(0)
