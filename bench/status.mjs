@@ -8,7 +8,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {down, up} from '../lab/compose.mjs'
-import * as faults from '../lab/faults.mjs'
+import {injectMix} from './recovery.mjs'
 import {baseline, BIN, DIST, FIRST_ID, fleet, log, median, ratio, ROOT_PREFIX, round, stats, timed} from './lib.mjs'
 
 /** `node -e 0`, `fleet --version`, `fleet status --help`: median wall ms of `runs` each, interleaved; ratios to node. */
@@ -85,9 +85,7 @@ async function main() {
     const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `${ROOT_PREFIX}status-${size}-`)), 'lab')
     try {
       const lab = await up({root, first: FIRST_ID, size})
-      await faults.deadPid(FIRST_ID, {root})
-      await faults.orphan(FIRST_ID + 1, {root})
-      if (size > 2) await faults.malformedLocks(FIRST_ID + 2, {root})
+      await injectMix(lab) // the same fault mix as `npm run bench`
       out.inspection.push({instances: size, ...(await inspectionOn(lab, {runs}))})
     } finally {
       await down({root})
