@@ -1,8 +1,8 @@
 /**
  * Evidence from inside a container's PID namespace: ONE exec per container covering all its lock pids.
  * For each pid: does /proc/<pid> exist, its state, ppid, starttime (field 22) and cmdline; plus the
- * container's own clock (for skew). Uses the container's `node` (every OpenClaw image has it) and falls
- * back to the POSIX shell when node is missing.
+ * container's own clock (for skew). Uses the container's `node` (every OpenClaw image has it). For local
+ * engines observe() reads the same evidence from the host's /proc instead (host-proc.ts) when it can.
  */
 import type {ProcessEvidence} from '../locks/types.js'
 import type {DockerHandle} from './client.js'
