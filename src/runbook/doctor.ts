@@ -11,6 +11,7 @@ import {composeCommand} from '../docker/compose.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
 import {execIn} from '../docker/exec.js'
 import {probePids} from '../docker/probe.js'
+import {readHostProcesses} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
 import {lockBehaviour, parseOpenClawVersion} from '../openclaw/version.js'
 import {mapLimit} from '../util/concurrency.js'
@@ -113,6 +114,7 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
     const b = lockBehaviour(parsed)
     out.push(check('openclaw-version', inst, b.level, b.summary, b.lockStorage === 'sqlite' ? 'run `openclaw doctor --fix` inside the container to clean legacy JSONL locks' : null))
   }
+  out.push(processEvidenceCheck(fleet, inst, c))
   const probe = await probePids(handle, c.name, [], fleet.locks.probeTimeoutMs)
   if (probe.ok && probe.nowMs !== undefined) {
     const skew = Math.abs(probe.nowMs - (nowMs ?? Date.now()))
@@ -121,6 +123,16 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
       : check('clock-skew', inst, 'pass', `clock skew ${skew} ms`))
   }
   return out
+}
+
+/** Where status, heal and watch will take this container's process evidence from (locks.probe). */
+function processEvidenceCheck(fleet: Fleet, inst: Instance, c: ContainerInfo): Check {
+  if (fleet.locks.probe === 'exec') return check('process-evidence', inst, 'pass', 'one docker exec per container holding a lock (locks.probe: exec)')
+  if (inst.lockAccess !== 'host') return check('process-evidence', inst, 'pass', 'one docker exec per container holding a lock (engine not on this machine)')
+  const seen = readHostProcesses([{id: c.id, pid: c.pid}]).get(c.id)
+  return seen?.ok
+    ? check('process-evidence', inst, 'pass', `this host's /proc shows ${c.name} (${seen.table.length} processes): no exec needed`)
+    : check('process-evidence', inst, 'pass', `one docker exec per container holding a lock: ${seen?.error ?? 'not checked'}`, 'run fleet on the engine host, in its PID namespace, for faster scans')
 }
 
 function modelChecks(inst: Instance): Check[] {

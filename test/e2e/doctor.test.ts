@@ -53,6 +53,7 @@ describe('fleet doctor on the lab', () => {
   it('reports the OpenClaw version and its lock behaviour, clock skew and disk', () => {
     expect(find('openclaw-version', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('OpenClaw 2026.4.29 (lab0429): JSONL session locks, 10 s acquire timeout')})
     expect(find('clock-skew', 'oc505')[0].status).toBe('pass')
+    expect(find('process-evidence', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/this host's \/proc shows openclaw-openclaw-gateway-505-1 \(\d+ processes\)/)})
     expect(find('disk', 'oc505')[0].message).toMatch(/files, [\d.]+ MiB; [\d.]+ GiB free/)
     expect(doc.checks.find((c: {check: string}) => c.check === 'docker').status).toBe('pass')
     expect(doc.checks.find((c: {check: string}) => c.check === 'compose')).toMatchObject({status: 'pass', message: expect.stringMatching(/docker.compose/)})
