@@ -9,7 +9,7 @@ import {dockerFor} from '../docker/client.js'
 import {inspectContainer} from '../docker/discover.js'
 import {removeViaDocker} from '../docker/remote-locks.js'
 import {runCompose} from '../docker/compose.js'
-import {endHolder} from '../docker/signal.js'
+import {continueProcess, endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type RemoveResult} from '../locks/remove.js'
 import type {IncidentLog} from '../report/incident.js'
@@ -18,7 +18,7 @@ import type {LockReport} from './observe.js'
 
 export interface ActionRecord {
   at: string
-  type: 'delete-lock' | 'end-holder' | 'restart' | 'backup' | 'wait'
+  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait'
   target: string
   outcome: string
   detail?: string
@@ -113,6 +113,27 @@ export async function backupSessions(log: IncidentLog, inst: Instance, actions: 
 }
 
 /** Restarts the instance's compose service (or the whole group), or the container through the API when it has no group. */
+/**
+ * Before a restart: lock holders seen stopped (state T, e.g. SIGSTOPped) are resumed, so the restart's SIGTERM
+ * reaches them at once and they shut down cleanly (releasing their locks, flushing their sessions) instead of
+ * being SIGKILLed at compose's stop timeout. Only the same process (starttime) is touched.
+ */
+export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instance, locks: LockReport[], container: string, actions: ActionRecord[]): Promise<number> {
+  const stopped = new Map<number, number | null>()
+  for (const l of locks) {
+    const p = l.evidence.process
+    if (l.evidence.containerRunning && p?.exists && (p.state === 'T' || p.state === 't')) stopped.set(p.pid, p.starttime ?? null)
+  }
+  let resumed = 0
+  for (const [pid, starttime] of stopped) {
+    log.write('intent', {instance: inst.name, action: 'continue', pid, reason: 'stopped lock holder, before its restart'})
+    const r = await continueProcess(dockerFor(inst.docker), container, pid, starttime, fleet.locks.probeTimeoutMs)
+    record(log, inst, actions, {type: 'continue', target: `pid ${pid}`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})
+    if (r.outcome === 'continued') resumed++
+  }
+  return resumed
+}
+
 export async function restartInstance(fleet: Fleet, log: IncidentLog, inst: Instance, group: Group | undefined, target: {project?: string; services: string[]; container: string}, actions: ActionRecord[]): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
   log.write('intent', {instance: inst.name, action: 'restart', target: what})

@@ -8,7 +8,7 @@ import {Listr, type ListrTask} from 'listr2'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {IncidentLog} from '../report/incident.js'
-import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
@@ -183,6 +183,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         const run = async () => {
           const group = groupOf(fleet, inst)
           // The judge step's observation (st) already names the container, its compose project and service.
+          await resumeStopped(fleet, log, inst, st.locks, st.container, res.actions)
           restartedAt = Date.now()
           if (s.restart === 'group' && group) {
             let p = groupRestarts.get(group.name)

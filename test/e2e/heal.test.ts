@@ -72,6 +72,11 @@ describe('fleet heal --instances 401-408 on faults a, b, c, d, g, h', () => {
     }
     for (const id of [403, 405]) expect(Date.parse(after[containerName(id)].startedAt)).toBeGreaterThan(Date.parse(before[containerName(id)].startedAt || '0'))
     expect(res(403).plan.restart).toBe('hung lock holder')
+    // The frozen gateway was resumed before its restart, so it took the SIGTERM and released its own lock:
+    // no SIGKILL at compose's stop timeout, nothing left behind for "clear leftovers".
+    expect(res(403).actions).toContainEqual(expect.objectContaining({type: 'continue', target: `pid ${injected.c.gatewayPid}`, outcome: 'continued', detail: 'was T'}))
+    expect(res(403).actions.filter((a: {type: string}) => a.type === 'delete-lock')).toEqual([])
+    expect(existsSync(injected.c.hostLockPath)).toBe(false)
     expect(res(405).plan.restart).toBe('container exited')
   })
 
