@@ -7,7 +7,7 @@ import {groupOf} from '../config/model.js'
 import type {EventSink} from '../report/events.js'
 import type {IncidentLog} from '../report/incident.js'
 import type {Metrics} from '../report/metrics.js'
-import {deleteLock, endOrphan, logLock, restartInstance, waitUp, type ActionRecord} from './heal-steps.js'
+import {deleteLock, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance} from './ping.js'
 import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
@@ -147,6 +147,7 @@ export class Watcher {
           this.events.emit({...base, event: 'restart', reason: a.reason, attempt: next.attempts})
           const t = Date.now()
           try {
+            await resumeStopped(this.fleet, this.log, inst, st.locks, st.container, records)
             await restartInstance(this.fleet, this.log, inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
             this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {instance: st.name})
             const w = await waitUp(this.fleet, this.log, inst, st.container, t, this.s.waitTimeoutMs, records)
