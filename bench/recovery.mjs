@@ -8,8 +8,11 @@ import * as faults from '../lab/faults.mjs'
 import {docker, mapLimit, start, waitFor} from '../lab/run.mjs'
 import {baseline, fleet, round, sleep, sum} from './lib.mjs'
 
-/** Fault kinds by instance index (cycled): four kinds of trouble a careful tool fixes without a restart, a live turn, a healthy gateway. */
-export const KINDS = ['dead-pid', 'orphan', 'malformed', 'legacy-lock', 'live-lock', 'healthy']
+/**
+ * Fault kinds by instance index (cycled): four kinds of trouble a careful tool fixes without a restart, a live
+ * turn, a frozen gateway (SIGSTOPped mid-turn: hung, it must restart), a healthy gateway.
+ */
+export const KINDS = ['dead-pid', 'orphan', 'live-lock', 'malformed', 'legacy-lock', 'frozen', 'healthy']
 export const kindOf = (index) => KINDS[index % KINDS.length]
 /** Instances whose only trouble is a stale lock or an orphan holder: the zero-downtime target applies to them. */
 export const STALE_OR_ORPHAN = new Set(['dead-pid', 'orphan', 'malformed', 'legacy-lock'])
@@ -18,6 +21,8 @@ export const LIVE_SESSION = 'live-chat'
 const LIVE_HOLD_MS = 600_000
 /** Lab config: locks.orphanAfter 5s, locks.malformedGrace 5s (default); the faults are aged past both before a tool runs. */
 const AGE_BEFORE_TOOL_MS = 6_500
+/** Lab config: locks.maxHold 20s; a frozen gateway's lock is aged past it (hung) before a tool runs. */
+const HUNG_AFTER_MS = 21_500
 const INJECT_CONCURRENCY = 8
 
 const liveLockPath = (inst) => path.join(inst.sessionsDir, `${LIVE_SESSION}.jsonl.lock`)
@@ -36,8 +41,8 @@ export function mixOf(up) {
 
 /**
  * Injects the mix: dead-pid (a), orphan (b), malformed locks (h), previous incarnation with a 2026.2 lock (d
- * --legacy), then waits until the orphans and malformed locks are older than the lab's orphanAfter/malformedGrace,
- * waits every container healthy, and last makes each live-lock gateway take the `live-chat` session's lock for
+ * --legacy), frozen gateway (c), then waits until the orphans and malformed locks are older than the lab's
+ * orphanAfter/malformedGrace and the frozen gateways' locks older than its maxHold, waits every other container healthy, and last makes each live-lock gateway take the `live-chat` session's lock for
  * 10 min (well under locks.maxHold old when the tool starts). Resolves {ms, faults, live: [{id, container, hostPath, raw}]}.
  */
 export async function injectMix(up) {
@@ -46,7 +51,8 @@ export async function injectMix(up) {
   const t0 = Date.now()
   const mix = mixOf(up)
   // The slowest first (previous incarnation restarts its container until the gateway has pid 7 again).
-  const order = [...mix.filter((m) => m.kind === 'legacy-lock'), ...mix.filter((m) => m.kind !== 'legacy-lock')]
+  const first = ['legacy-lock', 'frozen']
+  const order = [...mix.filter((m) => first.includes(m.kind)), ...mix.filter((m) => !first.includes(m.kind))]
   const injected = await mapLimit(order, INJECT_CONCURRENCY, async (m) => {
     const started = Date.now()
     switch (m.kind) {
@@ -62,15 +68,21 @@ export async function injectMix(up) {
       case 'legacy-lock':
         await faults.previousIncarnation(m.id, {root, legacy: true})
         break
+      case 'frozen':
+        await faults.frozen(m.id, {root})
+        break
       default:
         return {...m, ms: 0}
     }
     return {...m, ms: Date.now() - started, at: Date.now()}
   })
   const agingLast = Math.max(0, ...injected.filter((m) => m.kind === 'orphan' || m.kind === 'malformed').map((m) => m.at))
-  const wait = agingLast + AGE_BEFORE_TOOL_MS - Date.now()
+  const frozenLast = Math.max(0, ...injected.filter((m) => m.kind === 'frozen').map((m) => m.at))
+  const wait = Math.max(agingLast + AGE_BEFORE_TOOL_MS, frozenLast + HUNG_AFTER_MS) - Date.now()
   if (wait > 0) await sleep(wait)
-  await waitHealthy(up.containers, {timeoutMs: 60_000})
+  // A frozen gateway answers no health check: every other container must be healthy.
+  const frozen = new Set(mix.filter((m) => m.kind === 'frozen').map((m) => m.container))
+  await waitHealthy(up.containers.filter((c) => !frozen.has(c)), {timeoutMs: 60_000})
   const live = await mapLimit(mix.filter((m) => m.kind === 'live-lock'), INJECT_CONCURRENCY, async (m) => {
     const res = await faults.gatewayGet(m.container, `/lab/turn?holdMs=${LIVE_HOLD_MS}&sessionId=${LIVE_SESSION}`, {post: true})
     if (!res.ok) throw new Error(`${m.container}: the gateway could not take the ${LIVE_SESSION} lock: ${res.error}`)
@@ -252,6 +264,11 @@ export async function resetLab(up, injected, result) {
   const lab = loadLab(up.root)
   const restart = new Set(injected.live.filter((l) => fs.existsSync(l.hostPath)).map((l) => l.container))
   for (const id of result?.endHolderFailures ?? []) restart.add(up.containers[up.ids.indexOf(id)])
+  // A gateway a tool left frozen (SIGSTOPped) is restarted too.
+  await mapLimit(mixOf(up).filter((m) => m.kind === 'frozen'), 8, async (m) => {
+    const r = await docker(['exec', m.container, 'sh', '-c', "grep -l '^State:[[:space:]]*T' /proc/[0-9]*/status"], {reject: false, timeoutMs: 30_000})
+    if (r.stdout.trim() !== '') restart.add(m.container)
+  })
   await mapLimit([...restart], 8, async (c) => {
     await docker(['restart', '-t', '5', c], {timeoutMs: 60_000})
     await waitFor(() => faults.gatewayInfo(c), {timeoutMs: 60_000, intervalMs: 200, what: `the gateway of ${c}`})
