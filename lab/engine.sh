@@ -36,11 +36,12 @@ ensure_pkgs() {
   apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null || die "apt-get install ${missing[*]} failed"
 }
 
-# Build inputs of the lab image (/bin/busybox) and the compose v1 fallback.
+# Build inputs of the lab image (/bin/busybox), the compose v1 fallback, sshd for the multi-host tests, GNU time
+# for the benchmarks' peak RSS.
 ensure_lab_pkgs() {
   if command -v dpkg-query >/dev/null 2>&1; then
     if is_root; then
-      ensure_pkgs busybox-static docker-compose openssh-server openssh-client openssl
+      ensure_pkgs busybox-static docker-compose openssh-server openssh-client openssl time
     else
       [ -x /bin/busybox ] || die "/bin/busybox is missing; as root: apt-get install busybox-static"
     fi
