@@ -273,12 +273,20 @@ export async function labContainers(root) {
 export async function down({root, log = () => {}} = {}) {
   const t0 = Date.now()
   root = labRoot(root)
-  const removedContainers = await labContainers(root)
-  await mapLimit(removedContainers, DOCKER_CONCURRENCY, (name) =>
-    docker(['rm', '-f', name], {timeoutMs: 90_000}).catch((error) => {
-      throw new Error(`${error.message}\n(the Docker engine did not remove ${name} within 90 s; check \`docker info\` and the dockerd log)`)
-    }),
-  )
+  const removedContainers = []
+  // A bring-up interrupted by a signal may still be creating containers: list again until none is left.
+  for (let round = 0; round < 5; round++) {
+    const names = await labContainers(root)
+    if (names.length === 0) break
+    if (round > 0) await new Promise((r) => setTimeout(r, 1000))
+    await mapLimit(names, DOCKER_CONCURRENCY, (name) =>
+      docker(['rm', '-f', name], {timeoutMs: 90_000}).catch((error) => {
+        if (/No such container/i.test(error.message)) return
+        throw new Error(`${error.message}\n(the Docker engine did not remove ${name} within 90 s; check \`docker info\` and the dockerd log)`)
+      }),
+    )
+    removedContainers.push(...names.filter((n) => !removedContainers.includes(n)))
+  }
   log(`removed ${removedContainers.length} containers`)
   if (fs.existsSync(path.join(root, 'lab.json'))) {
     fs.rmSync(root, {recursive: true, force: true})

@@ -1,7 +1,8 @@
 /**
  * dockerode clients per Docker host, with errors that say which host could not be reached (exit 3).
  */
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
+import DockerClient from './dockerode.js'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import type {DockerTarget} from '../config/model.js'
@@ -40,7 +41,7 @@ export function dockerFor(given: DockerTarget, env: NodeJS.ProcessEnv = process.
         readyTimeout: target.timeoutMs,
       }
     }
-    handle = {docker: new Docker(opts), label: host, timeoutMs: target.timeoutMs, sshProblem}
+    handle = {docker: new DockerClient(opts), label: host, timeoutMs: target.timeoutMs, sshProblem}
     clients.set(key, handle)
   }
   return handle

@@ -136,27 +136,21 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
-    if (st.state === 'unreachable') {
-      return {
-        title: `${inst.name} (${st.container})`,
-        task: async () => {
-          res.steps.push({step: 'judge', status: 'failed', durationMs: 0, detail: st.errors[0]})
-          throw new Error(`${inst.name}: ${st.errors[0]}`)
-        },
-        exitOnError: false,
-      } satisfies ListrTask
-    }
+    /** An instance heal does not touch: one task that records why and fails (exit 1 or 3). */
+    const refuse = (step: string, status: 'failed' | 'skipped', detail: string, message: string, before?: () => void): ListrTask => ({
+      title: `${inst.name} (${st.container})`,
+      task: async () => {
+        res.steps.push({step, status, durationMs: 0, detail})
+        before?.()
+        throw new Error(`${inst.name}: ${message}`)
+      },
+      exitOnError: false,
+    })
+    if (st.state === 'unreachable') return refuse('judge', 'failed', st.errors[0], st.errors[0])
     if (sharing.has(st.container) && !s.force) {
-      return {
-        title: `${inst.name} (${st.container})`,
-        task: async (_c, task) => {
-          const others = [...sharing].filter((n) => n !== st.container)
-          res.steps.push({step: 'conflict', status: 'skipped', durationMs: 0, detail: `sessions dir shared with ${others.join(', ')}: nothing done`})
-          log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others})
-          throw new Error(`${inst.name}: sessions dir shared with ${others.join(', ')}: nothing done (fix the mounts; --force to heal anyway)`)
-        },
-        exitOnError: false,
-      } satisfies ListrTask
+      const others = [...sharing].filter((n) => n !== st.container)
+      const what = `sessions dir shared with ${others.join(', ')}: nothing done`
+      return refuse('conflict', 'skipped', what, `${what} (fix the mounts; --force to heal anyway)`, () => log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others}))
     }
     const subtasks: ListrTask[] = [
       step('tidy', () => true, async () => {
