@@ -2,15 +2,18 @@
  * Process evidence for containers of an engine on THIS machine, read from the host's /proc in one pass
  * instead of one `docker exec` per container (an exec costs ~100 ms of CPU; this pass costs a few ms).
  *
- * Each process is tied to its container by the 64-hex container id in /proc/<pid>/cgroup, and its pid as
- * the container sees it is the last field of `NSpid:` in /proc/<pid>/status. starttime (stat field 22) is
- * the same in every PID namespace. All three files are world-readable.
+ * A process belongs to a container when it is in the container's PID namespace (its /proc/<pid>/ns/pid link
+ * is the one of the container's pid 1: readable by root) or in the container's cgroup (the 64-hex container
+ * id in /proc/<pid>/cgroup: world-readable; also catches nested PID namespaces inside the container). Its pid
+ * as the container sees it comes from `NSpid:` in /proc/<pid>/status, at the container's depth. starttime
+ * (stat field 22) is the same number in every PID namespace.
  *
- * The view is only used for a container when it is proven right: the container's main process
- * (inspect's State.Pid) must be visible here, carry the container id in its cgroup and be pid 1 in its
- * namespace. fleet in a container of its own, a remote engine, or a /proc mounted with hidepid all fail that
- * proof or the global check, and the caller falls back to the exec probe. A process missing from a proven
- * view really is gone, so "no such process" from here is as strong as from inside the container.
+ * The view is only used for a container when it is proven right: the container's main process (inspect's
+ * State.Pid) must be visible here as pid 1 of its namespace. fleet in a container of its own, a remote engine,
+ * or a /proc mounted with hidepid fail that proof or the global check, and the caller falls back to the exec
+ * probe. A process this view cannot place (its namespace link unreadable, in a nested PID namespace, in no
+ * container's cgroup: e.g. started with `nsenter` by another user) is reported, and a pid it could be is never
+ * called absent from here.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -26,14 +29,20 @@ export interface ContainerRef {
 interface RawProcess {
   hostPid: number
   hostPpid: number
-  nsPid: number
+  /** NSpid: this pid in each PID namespace from ours inwards. */
+  nsPids: number[]
   state: string
   starttime: number
   cmdline: string[]
 }
 
 /** Per container id: its process table, or why this view cannot be trusted for it. */
-export type HostProcView = Map<string, {ok: true; table: ProcessEvidence[]} | {ok: false; error: string}>
+export type HostProcTable = {ok: true; table: ProcessEvidence[]} | {ok: false; error: string}
+export interface HostProcView {
+  containers: Map<string, HostProcTable>
+  /** Inner pids of processes in nested PID namespaces that could not be placed in or out of any container. */
+  unplaced: Set<number>
+}
 
 /** Fields of /proc/<pid>/stat after the `(comm)`, which may itself hold spaces and parentheses. */
 export function parseStat(stat: string): {state: string; ppid: number; starttime: number} | null {
@@ -46,12 +55,16 @@ export function parseStat(stat: string): {state: string; ppid: number; starttime
   return {state: f[0], ppid, starttime}
 }
 
-/** The pid in the innermost PID namespace, from /proc/<pid>/status (`NSpid:\t2760\t1`). */
+/** The pids of a process from the outermost visible PID namespace inwards, from /proc/<pid>/status (`NSpid:\t2760\t1`). */
+export function parseNsPids(status: string): number[] | null {
+  const m = /^NSpid:[ \t]+([\d \t]+)$/m.exec(status)
+  const pids = m?.[1].trim().split(/\s+/).map(Number)
+  return pids && pids.length > 0 && pids.every((n) => Number.isSafeInteger(n) && n > 0) ? pids : null
+}
+
+/** The pid in the innermost PID namespace. */
 export function parseNsPid(status: string): number | null {
-  const m = /^NSpid:\s+([\d\s]+)$/m.exec(status)
-  const last = m?.[1].trim().split(/\s+/).at(-1)
-  const n = Number(last)
-  return last && Number.isSafeInteger(n) ? n : null
+  return parseNsPids(status)?.at(-1) ?? null
 }
 
 /** Container ids (64 hex) named in /proc/<pid>/cgroup: cgroupfs `/docker/<id>`, systemd `docker-<id>.scope`. */
@@ -76,59 +89,86 @@ export function hostProcProblem(procRoot = '/proc', euid = process.geteuid?.() ?
   return null
 }
 
-function readProcess(procRoot: string, pid: number, wanted: Set<string>): {id: string; p: RawProcess} | null {
-  const dir = path.join(procRoot, String(pid))
+const nsLink = (procRoot: string, pid: number): string | null => {
   try {
-    const id = containerIdsInCgroup(fs.readFileSync(path.join(dir, 'cgroup'), 'latin1')).find((i) => wanted.has(i))
-    if (!id) return null
-    const stat = parseStat(fs.readFileSync(path.join(dir, 'stat'), 'latin1'))
-    const nsPid = parseNsPid(fs.readFileSync(path.join(dir, 'status'), 'latin1'))
-    if (!stat || nsPid === null) return null
-    const cmdline = fs.readFileSync(path.join(dir, 'cmdline'), 'latin1').split('\0').filter(Boolean)
-    return {id, p: {hostPid: pid, hostPpid: stat.ppid, nsPid, state: stat.state, starttime: stat.starttime, cmdline}}
+    return fs.readlinkSync(path.join(procRoot, String(pid), 'ns', 'pid'))
   } catch {
-    return null // exited while being read, or not ours to read
+    return null
   }
+}
+
+function readRaw(dir: string, pid: number): RawProcess | null {
+  const stat = parseStat(fs.readFileSync(path.join(dir, 'stat'), 'latin1'))
+  const nsPids = parseNsPids(fs.readFileSync(path.join(dir, 'status'), 'latin1'))
+  if (!stat || !nsPids) return null
+  const cmdline = fs.readFileSync(path.join(dir, 'cmdline'), 'latin1').split('\0').filter(Boolean)
+  return {hostPid: pid, hostPpid: stat.ppid, nsPids, state: stat.state, starttime: stat.starttime, cmdline}
 }
 
 /** One pass over /proc for the given running containers. */
 export function readHostProcesses(containers: ContainerRef[], opts: {procRoot?: string; euid?: number} = {}): HostProcView {
   const procRoot = opts.procRoot ?? '/proc'
-  const view: HostProcView = new Map()
-  const problem = hostProcProblem(procRoot, opts.euid)
-  if (problem) {
-    for (const c of containers) view.set(c.id, {ok: false, error: problem})
+  const view: HostProcView = {containers: new Map(), unplaced: new Set()}
+  const refuse = (error: string) => {
+    for (const c of containers) view.containers.set(c.id, {ok: false, error})
     return view
   }
-  const wanted = new Set(containers.map((c) => c.id))
-  const raw = new Map<string, RawProcess[]>()
+  const problem = hostProcProblem(procRoot, opts.euid)
+  if (problem) return refuse(problem)
   let entries: string[]
   try {
     entries = fs.readdirSync(procRoot)
   } catch (error) {
-    for (const c of containers) view.set(c.id, {ok: false, error: `cannot list ${procRoot}: ${(error as Error).message}`})
-    return view
+    return refuse(`cannot list ${procRoot}: ${(error as Error).message}`)
   }
+  const wanted = new Set(containers.map((c) => c.id))
+  const byNs = new Map<string, string>()
+  for (const c of containers) {
+    const ns = nsLink(procRoot, c.pid)
+    if (ns) byNs.set(ns, c.id)
+  }
+  const raw = new Map<string, RawProcess[]>()
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue
-    const hit = readProcess(procRoot, Number(name), wanted)
-    if (!hit) continue
-    const list = raw.get(hit.id) ?? []
-    list.push(hit.p)
-    raw.set(hit.id, list)
+    const pid = Number(name)
+    const dir = path.join(procRoot, name)
+    try {
+      const ns = nsLink(procRoot, pid)
+      const ids = containerIdsInCgroup(fs.readFileSync(path.join(dir, 'cgroup'), 'latin1'))
+      const id = (ns !== null ? byNs.get(ns) : undefined) ?? ids.find((i) => wanted.has(i))
+      if (id === undefined) {
+        // Not placed in a wanted container. If it is in a nested PID namespace, in no container's cgroup and
+        // its namespace cannot be read, it might still be in one of them (nsenter): remember its inner pids.
+        if (ns === null && ids.length === 0) {
+          const nsPids = parseNsPids(fs.readFileSync(path.join(dir, 'status'), 'latin1'))
+          for (const inner of nsPids?.slice(1) ?? []) view.unplaced.add(inner)
+        }
+        continue
+      }
+      const p = readRaw(dir, pid)
+      if (!p) continue
+      const list = raw.get(id) ?? []
+      list.push(p)
+      raw.set(id, list)
+    } catch {
+      // exited while being read
+    }
   }
-  for (const c of containers) view.set(c.id, toTable(c, raw.get(c.id) ?? [], procRoot))
+  for (const c of containers) view.containers.set(c.id, toTable(c, raw.get(c.id) ?? [], procRoot))
   return view
 }
 
-function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): {ok: true; table: ProcessEvidence[]} | {ok: false; error: string} {
+function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): HostProcTable {
   const main = list.find((p) => p.hostPid === c.pid)
-  if (!main || main.nsPid !== 1) {
+  if (!main || main.nsPids.length < 2 || main.nsPids.at(-1) !== 1) {
     return {ok: false, error: `the container's pid 1 (host pid ${c.pid}) is not visible as such in ${procRoot}; fleet does not share the engine's PID namespace`}
   }
-  const nsOf = new Map(list.map((p) => [p.hostPid, p.nsPid]))
-  const table = list.map((p): ProcessEvidence => ({
-    pid: p.nsPid,
+  // The container's depth: its pid 1 is NSpid[level]; every process of it is seen there by that index.
+  const level = main.nsPids.length - 1
+  const inContainer = list.filter((p) => p.nsPids.length > level)
+  const nsOf = new Map(inContainer.map((p) => [p.hostPid, p.nsPids[level]]))
+  const table = inContainer.map((p): ProcessEvidence => ({
+    pid: p.nsPids[level],
     exists: true,
     state: p.state,
     // The parent as the container sees it; a parent outside the container reads as 0, as inside it.
@@ -137,6 +177,12 @@ function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): {ok: tr
     cmdline: p.cmdline,
   }))
   return {ok: true, table}
+}
+
+/** Asked pids the table lacks but an unplaced process might be: the exec probe must answer for them. */
+export function undecided(table: ProcessEvidence[], pids: number[], unplaced: Set<number>): number[] {
+  const seen = new Set(table.map((p) => p.pid))
+  return pids.filter((p) => !seen.has(p) && unplaced.has(p))
 }
 
 /** The evidence for some pids of one container from its table, shaped like an exec probe's answer. */

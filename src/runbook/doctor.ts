@@ -129,7 +129,7 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
 function processEvidenceCheck(fleet: Fleet, inst: Instance, c: ContainerInfo): Check {
   if (fleet.locks.probe === 'exec') return check('process-evidence', inst, 'pass', 'one docker exec per container holding a lock (locks.probe: exec)')
   if (inst.lockAccess !== 'host') return check('process-evidence', inst, 'pass', 'one docker exec per container holding a lock (engine not on this machine)')
-  const seen = readHostProcesses([{id: c.id, pid: c.pid}]).get(c.id)
+  const seen = readHostProcesses([{id: c.id, pid: c.pid}]).containers.get(c.id)
   return seen?.ok
     ? check('process-evidence', inst, 'pass', `this host's /proc shows ${c.name} (${seen.table.length} processes): no exec needed`)
     : check('process-evidence', inst, 'pass', `one docker exec per container holding a lock: ${seen?.error ?? 'not checked'}`, 'run fleet on the engine host, in its PID namespace, for faster scans')

@@ -6,7 +6,9 @@ import YAML from 'yaml'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {fleet} from '../helpers/cli.js'
-import {configVariant, containerName, fleetIn, labDown, labUp, sleep, withLocks, type Lab} from './helpers.js'
+import {readdirSync, readFileSync, rmSync} from 'node:fs'
+import path from 'node:path'
+import {configVariant, containerName, fleetIn, labDown, labUp, sessionsDir, sleep, withLocks, type Lab} from './helpers.js'
 
 let lab: Lab
 let config: string
@@ -173,5 +175,37 @@ describe('fleet status verdicts on the lab', () => {
     const r = await fleet(['status', '--config', config], {env: {DOCKER_HOST: 'unix:///nonexistent/docker.sock'}})
     expect(r.exitCode).toBe(3)
     expect(r.stderr).toContain('unix:///nonexistent/docker.sock')
+  })
+
+  it('a lock held by a process nsenter\'d into the container (its PID namespace, not its cgroup) is seen alive, never stale', async () => {
+    const c = containerName(209)
+    const {stdout} = await execa('docker', ['inspect', '-f', '{{.State.Pid}}|{{json .Config.Env}}', c])
+    const [statePid, envJson] = stdout.split('|')
+    const env = JSON.parse(envJson) as string[]
+    const dir = sessionsDir(lab, 209)
+    const before = new Set(readdirSync(dir))
+    // As an operator would: nsenter into the gateway's mount and PID namespaces, from this host's cgroup.
+    const holder = execa('nsenter', ['-t', statePid, '-m', '-p', '--wd=/', '--', '/bin/busybox', 'env', '-i', ...env, 'OPENCLAW_LAB_HOLD_MS=600000', 'openclaw', 'agent', '--local', '--agent', 'main', '--message', 'held via nsenter', '--json'], {reject: false})
+    let pid: number | undefined
+    try {
+      let lockName: string | undefined
+      for (let i = 0; i < 100 && !lockName; i++) {
+        lockName = readdirSync(dir).find((n) => n.endsWith('.jsonl.lock') && !before.has(n))
+        if (!lockName) await sleep(100)
+      }
+      expect(lockName).toBeDefined()
+      pid = JSON.parse(readFileSync(path.join(dir, lockName!), 'utf8')).pid as number
+      const d = JSON.parse((await fleetIn(lab, ['status', '--json', '--instances', '209'], {config})).stdout)
+      const l = d.instances[0].locks.find((x: {path: string}) => x.path.endsWith(lockName!))
+      expect(l.evidence.process).toMatchObject({pid, exists: true, isAgent: true})
+      expect(l.evidence.processSource).toBe('host-proc') // root reads the namespace link: placed without an exec
+      expect(['live', 'orphan']).toContain(l.verdict)
+    } finally {
+      // nsenter's child is in the container's namespace: end it there.
+      if (pid !== undefined) await execa('docker', ['exec', '-u', '0', c, 'kill', '-KILL', String(pid)], {reject: false})
+      holder.kill('SIGKILL')
+      await holder
+      for (const n of readdirSync(dir)) if (n.endsWith('.lock') && !before.has(n)) rmSync(path.join(dir, n), {force: true})
+    }
   })
 })

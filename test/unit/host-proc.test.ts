@@ -5,7 +5,8 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {containerIdsInCgroup, evidenceFromTable, hostProcProblem, parseNsPid, parseStat, readHostProcesses} from '../../src/docker/host-proc.js'
+import {mkdirSync as mkdir, symlinkSync} from 'node:fs'
+import {containerIdsInCgroup, evidenceFromTable, hostProcProblem, parseNsPid, parseNsPids, parseStat, readHostProcesses, undecided} from '../../src/docker/host-proc.js'
 
 const ID_A = 'a'.repeat(63) + '1'
 const ID_B = 'b'.repeat(63) + '2'
@@ -21,6 +22,8 @@ interface FakeProc {
   starttime?: number
   cmd?: string[]
   comm?: string
+  /** Target of ns/pid (`pid:[4026531836]`); no link when unset (unreadable to a non-root reader). */
+  ns_link?: string
 }
 
 function stat(p: FakeProc): string {
@@ -41,6 +44,10 @@ function fakeProc(procs: FakeProc[], procOpts = 'rw'): string {
     writeFileSync(path.join(dir, 'status'), `Name:\tnode\nState:\t${p.state ?? 'S'}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nNSpid:\t${p.ns.join('\t')}\n`)
     writeFileSync(path.join(dir, 'cgroup'), p.cgroup)
     writeFileSync(path.join(dir, 'cmdline'), (p.cmd ?? ['node']).map((a) => a + '\0').join(''))
+    if (p.ns_link) {
+      mkdir(path.join(dir, 'ns'))
+      symlinkSync(p.ns_link, path.join(dir, 'ns', 'pid'))
+    }
   }
   return root
 }
@@ -68,6 +75,7 @@ describe('parsers', () => {
     expect(parseNsPid('NSpid:\t44\n')).toBe(44)
     expect(parseNsPid('NSpid:\t900\t300\t7\n')).toBe(7)
     expect(parseNsPid('Name:\tx\n')).toBeNull() // kernels before 4.1
+    expect(parseNsPids('NSpid:\t900\t300\t7\n')).toEqual([900, 300, 7])
   })
 
   it('containerIdsInCgroup finds cgroupfs and systemd ids, not longer hex runs', () => {
@@ -93,44 +101,81 @@ describe('readHostProcesses', () => {
   it('gives each proven container its table with the pids and parents it sees, classified', () => {
     const root = fakeProc(procs)
     const view = readHostProcesses([{id: ID_A, pid: 100}, {id: ID_B, pid: 200}], {procRoot: root})
-    const a = view.get(ID_A)
+    const a = view.containers.get(ID_A)
     expect(a?.ok).toBe(true)
     const r = evidenceFromTable((a as {table: any[]}).table, [7, 30, 8], 123)
     expect(r).toMatchObject({ok: true, nowMs: 123, source: 'host-proc'})
     expect(r.processes.get(7)).toEqual({pid: 7, exists: true, state: 'T', ppid: 1, starttime: 1101, cmdline: ['openclaw-gateway'], isMain: true, isAgent: false})
     expect(r.processes.get(30)).toMatchObject({pid: 30, exists: true, ppid: 0, isMain: false, isAgent: true})
     expect(r.processes.get(8)).toEqual({pid: 8, exists: false})
-    const b = view.get(ID_B) as {ok: true; table: any[]}
+    const b = view.containers.get(ID_B) as {ok: true; table: any[]}
     expect(b.table).toEqual([{pid: 1, exists: true, state: 'S', ppid: 0, starttime: 1200, cmdline: ['node', 'openclaw.mjs', 'gateway']}])
     expect(evidenceFromTable(b.table, [1], 0).processes.get(1)).toMatchObject({isMain: true})
+  })
+
+  it('places a process entered into the container namespace from outside its cgroup (nsenter) by its namespace link', () => {
+    const NS_A = 'pid:[4026532001]'
+    const root = fakeProc([
+      {pid: 100, ppid: 90, ns: [100, 1], cgroup: v1(ID_A), ns_link: NS_A, cmd: ['/sbin/docker-init']},
+      {pid: 101, ppid: 100, ns: [101, 7], cgroup: v1(ID_A), ns_link: NS_A, cmd: ['openclaw-gateway']},
+      // nsenter -t 100 -p openclaw agent: the container's namespace, the operator's cgroup.
+      {pid: 300, ppid: 299, ns: [300, 41], cgroup: '0::/user.slice/session-4.scope\n', ns_link: NS_A, cmd: ['openclaw-agent']},
+    ])
+    const view = readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root})
+    const a = view.containers.get(ID_A) as {ok: true; table: any[]}
+    expect(a.table.map((p) => p.pid).sort((x, y) => x - y)).toEqual([1, 7, 41])
+    expect(view.unplaced.size).toBe(0)
+  })
+
+  it('never calls a pid absent when a process it cannot place might be it (no namespace link, no container cgroup)', () => {
+    const root = fakeProc([
+      {pid: 100, ppid: 90, ns: [100, 1], cgroup: v1(ID_A), cmd: ['/sbin/docker-init']},
+      {pid: 101, ppid: 100, ns: [101, 7], cgroup: v1(ID_A), cmd: ['openclaw-gateway']},
+      {pid: 300, ppid: 299, ns: [300, 41], cgroup: '0::/user.slice/session-4.scope\n', cmd: ['openclaw-agent']},
+      {pid: 301, ppid: 1, ns: [301], cgroup: '0::/user.slice/session-4.scope\n', cmd: ['bash']},
+    ])
+    const view = readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root})
+    const a = view.containers.get(ID_A) as {ok: true; table: any[]}
+    expect(a.table.map((p) => p.pid).sort((x, y) => x - y)).toEqual([1, 7])
+    expect([...view.unplaced]).toEqual([41])
+    expect(undecided(a.table, [41, 7, 55], view.unplaced)).toEqual([41]) // 7 is there, 55 is surely gone
+  })
+
+  it('sees processes of a nested PID namespace inside the container by the pid the container sees', () => {
+    const root = fakeProc([
+      {pid: 100, ppid: 90, ns: [100, 1], cgroup: v2(ID_A), cmd: ['/sbin/docker-init']},
+      {pid: 120, ppid: 100, ns: [120, 9, 1], cgroup: v2(ID_A), cmd: ['sandbox']},
+    ])
+    const a = readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root}).containers.get(ID_A) as {ok: true; table: any[]}
+    expect(a.table).toContainEqual(expect.objectContaining({pid: 9, ppid: 1, cmdline: ['sandbox']}))
   })
 
   it('refuses a container whose pid 1 it cannot see (fleet in its own PID namespace, or another machine)', () => {
     const root = fakeProc(procs)
     const view = readHostProcesses([{id: ID_A, pid: 4242}], {procRoot: root})
-    expect(view.get(ID_A)).toMatchObject({ok: false, error: expect.stringContaining('host pid 4242')})
+    expect(view.containers.get(ID_A)).toMatchObject({ok: false, error: expect.stringContaining('host pid 4242')})
   })
 
   it('refuses when the State.Pid number here is another process (same number, other namespace)', () => {
     // fleet inside a container: /proc shows its own namespace, where 200 is some unrelated process.
     const root = fakeProc([{pid: 200, ppid: 1, ns: [200], cgroup: '0::/\n'}])
-    expect(readHostProcesses([{id: ID_B, pid: 200}], {procRoot: root}).get(ID_B)?.ok).toBe(false)
+    expect(readHostProcesses([{id: ID_B, pid: 200}], {procRoot: root}).containers.get(ID_B)?.ok).toBe(false)
     // ...or a process of the container that is not its pid 1.
     const root2 = fakeProc([{pid: 200, ppid: 1, ns: [200, 5], cgroup: v2(ID_B)}])
-    expect(readHostProcesses([{id: ID_B, pid: 200}], {procRoot: root2}).get(ID_B)?.ok).toBe(false)
+    expect(readHostProcesses([{id: ID_B, pid: 200}], {procRoot: root2}).containers.get(ID_B)?.ok).toBe(false)
   })
 
   it('refuses every container when /proc hides other users processes from a non-root fleet', () => {
     const root = fakeProc(procs, 'rw,hidepid=invisible')
     expect(hostProcProblem(root, 1000)).toMatch(/hidepid=invisible/)
     expect(hostProcProblem(root, 0)).toBeNull()
-    expect(readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root, euid: 1000}).get(ID_A)).toMatchObject({ok: false})
-    expect(readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root, euid: 0}).get(ID_A)).toMatchObject({ok: true})
+    expect(readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root, euid: 1000}).containers.get(ID_A)).toMatchObject({ok: false})
+    expect(readHostProcesses([{id: ID_A, pid: 100}], {procRoot: root, euid: 0}).containers.get(ID_A)).toMatchObject({ok: true})
     expect(hostProcProblem(fakeProc(procs, 'rw,hidepid=0'), 1000)).toBeNull()
   })
 
   it('the real /proc of this machine shows this process in no container', () => {
     expect(hostProcProblem()).toBeNull()
-    expect(readHostProcesses([{id: ID_A, pid: process.pid}]).get(ID_A)?.ok).toBe(false)
+    expect(readHostProcesses([{id: ID_A, pid: process.pid}]).containers.get(ID_A)?.ok).toBe(false)
   })
 })
