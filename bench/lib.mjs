@@ -62,7 +62,8 @@ export const BASELINE = path.join(REPO, 'bench', 'baseline-runbook.sh')
 export const FIRST_ID = 700
 /** Prefix of every bench lab root (under os.tmpdir()); a crashed bench's labs are recognised by it. */
 export const ROOT_PREFIX = 'fleet-bench-'
-export const log = (s) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`)
+// Progress lines go to stderr: stdout carries the results (the table, or the JSON of a standalone part).
+export const log = (s) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`)
 export const ratio = (a, b) => (a === null || b === null || b === 0 ? null : round(a / b, 2))
 export const sum = (xs) => xs.reduce((a, b) => a + b, 0)
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
