@@ -53,6 +53,14 @@ beforeAll(async () => {
 
 afterAll(() => labDown(lab), 300_000)
 
+const readText = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
 const res = (id: number) => heal.doc.instances.find((i: {id: number}) => i.id === id)
 
 describe('fleet heal --instances 401-408 on faults a, b, c, d, g, h', () => {
@@ -150,11 +158,15 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
   it('a heal killed with SIGKILL mid-run, run again, completes the job', async () => {
     await faults.orphan(402, {root: lab.root})
     await sleep(3_500)
+    // The first run is killed once it logged its first intent: after judging, as it starts to act.
+    const incidents = path.join(lab.root, 'incidents') // heal.incidentDir of this config
+    const earlier = new Set(existsSync(incidents) ? readdirSync(incidents) : [])
     const first = execa('node', [BIN, 'heal', '--instances', '401,402,406', '--config', config], {reject: false, env: {CI: 'true'}})
-    await sleep(1_200)
+    const acting = () => existsSync(incidents) && readdirSync(incidents).some((run) => !earlier.has(run) && readText(path.join(incidents, run, 'incident.jsonl')).includes('"event":"intent"'))
+    for (let i = 0; i < 1500 && !acting() && first.exitCode === null; i++) await sleep(10)
     first.kill('SIGKILL')
     const killed = await first
-    expect(killed.signal).toBe('SIGKILL')
+    expect(killed.signal, `exit ${killed.exitCode}: ${killed.stdout}`).toBe('SIGKILL')
     const r = await fleetIn(lab, ['heal', '--instances', '401,402,406'], {config})
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     for (const id of [401, 402, 406]) {
