@@ -62,11 +62,6 @@ export function parseNsPids(status: string): number[] | null {
   return pids && pids.length > 0 && pids.every((n) => Number.isSafeInteger(n) && n > 0) ? pids : null
 }
 
-/** The pid in the innermost PID namespace. */
-export function parseNsPid(status: string): number | null {
-  return parseNsPids(status)?.at(-1) ?? null
-}
-
 /** Container ids (64 hex) named in /proc/<pid>/cgroup: cgroupfs `/docker/<id>`, systemd `docker-<id>.scope`. */
 export function containerIdsInCgroup(cgroup: string): string[] {
   return [...new Set(cgroup.match(/(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g) ?? [])]

@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {mkdirSync as mkdir, symlinkSync} from 'node:fs'
-import {containerIdsInCgroup, evidenceFromTable, hostProcProblem, parseNsPid, parseNsPids, parseStat, readHostProcesses, undecided} from '../../src/docker/host-proc.js'
+import {containerIdsInCgroup, evidenceFromTable, hostProcProblem, parseNsPids, parseStat, readHostProcesses, undecided} from '../../src/docker/host-proc.js'
 
 const ID_A = 'a'.repeat(63) + '1'
 const ID_B = 'b'.repeat(63) + '2'
@@ -70,12 +70,11 @@ describe('parsers', () => {
     expect(parseStat('12 (x) S notanumber')).toBeNull()
   })
 
-  it('parseNsPid gives the innermost pid', () => {
-    expect(parseNsPid('Name:\tx\nNSpid:\t2760\t1\nNSpgid:\t1\n')).toBe(1)
-    expect(parseNsPid('NSpid:\t44\n')).toBe(44)
-    expect(parseNsPid('NSpid:\t900\t300\t7\n')).toBe(7)
-    expect(parseNsPid('Name:\tx\n')).toBeNull() // kernels before 4.1
+  it('parseNsPids gives the pids from the outermost namespace inwards', () => {
+    expect(parseNsPids('Name:\tx\nNSpid:\t2760\t1\nNSpgid:\t1\n')).toEqual([2760, 1])
+    expect(parseNsPids('NSpid:\t44\n')).toEqual([44])
     expect(parseNsPids('NSpid:\t900\t300\t7\n')).toEqual([900, 300, 7])
+    expect(parseNsPids('Name:\tx\n')).toBeNull() // kernels before 4.1
   })
 
   it('containerIdsInCgroup finds cgroupfs and systemd ids, not longer hex runs', () => {
