@@ -1,6 +1,6 @@
 // Shared benchmark helpers: timing under GNU time (wall ms, peak RSS), medians, the CLI snapshot, the runbook,
 // signal cleanup.
-import {execFile} from 'node:child_process'
+import {execFile, execFileSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -51,7 +51,18 @@ export async function repeat(n, fn) {
 }
 
 export function machine() {
-  return {date: new Date().toISOString(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release()}
+  return {date: new Date().toISOString(), commit: gitCommit(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release()}
+}
+
+/** The commit the bench ran from, `+dirty` when the working tree had changes (null outside git). */
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() !== ''
+    return dirty ? `${head}+dirty` : head
+  } catch {
+    return null
+  }
 }
 
 export const round = (x, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d)

@@ -45,7 +45,7 @@ export function renderTable(r) {
   const lines = []
   const date = m.date.slice(0, 10)
   const recRuns = [...new Set(r.settings.recoveryRuns)].join('/')
-  lines.push(`## Last run: ${date}, ${m.cpus} vCPU (${m.cpuModel}) / ${m.memGiB} GiB, Node ${m.node}, Docker ${m.docker}, compose ${m.compose}`)
+  lines.push(`## Last run: ${date}${m.commit ? `, commit ${m.commit}` : ''}, ${m.cpus} vCPU (${m.cpuModel}) / ${m.memGiB} GiB, Node ${m.node}, Docker ${m.docker}, compose ${m.compose}`)
   lines.push('')
   lines.push(`Medians of ${r.settings.runs} runs (recovery: ${recRuns} runs per size${r.settings.recoveryRuns.every((n) => n === r.settings.runs) ? '' : `, at sizes ${r.settings.sizes.join('/')}`}), min-max in brackets; ratios are fleet/runbook from this run. Whole \`npm run bench\`: ${(r.totalMs / 60000).toFixed(1)} min.`)
   lines.push('')
