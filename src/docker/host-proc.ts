@@ -18,6 +18,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {ProcessEvidence} from '../locks/types.js'
+import {parseStat} from '../util/proc-stat.js'
 import {classify, type ProbeResult} from './probe.js'
 
 export interface ContainerRef {
@@ -42,17 +43,6 @@ export interface HostProcView {
   containers: Map<string, HostProcTable>
   /** Inner pids of processes in nested PID namespaces that could not be placed in or out of any container. */
   unplaced: Set<number>
-}
-
-/** Fields of /proc/<pid>/stat after the `(comm)`, which may itself hold spaces and parentheses. */
-export function parseStat(stat: string): {state: string; ppid: number; starttime: number} | null {
-  const close = stat.lastIndexOf(')')
-  if (close < 0) return null
-  const f = stat.slice(close + 2).trim().split(' ')
-  const ppid = Number(f[1])
-  const starttime = Number(f[19])
-  if (!f[0] || !Number.isSafeInteger(ppid) || !Number.isSafeInteger(starttime)) return null
-  return {state: f[0], ppid, starttime}
 }
 
 /** The pids of a process from the outermost visible PID namespace inwards, from /proc/<pid>/status (`NSpid:\t2760\t1`). */
@@ -186,4 +176,11 @@ export function evidenceFromTable(table: ProcessEvidence[], pids: number[], nowM
   const byPid = new Map(table.map((p) => [p.pid, classify(p, pid1)]))
   const processes = new Map<number, ProcessEvidence>(pids.map((pid) => [pid, byPid.get(pid) ?? {pid, exists: false}]))
   return {ok: true, nowMs, processes, table: [...byPid.values()], source: 'host-proc'}
+}
+
+/** The evidence for some pids of one container from the host view, or null when the exec probe must answer. */
+export function hostEvidence(view: HostProcView, containerId: string, pids: number[], nowMs: number): ProbeResult | null {
+  const local = view.containers.get(containerId)
+  if (!local?.ok || undecided(local.table, pids, view.unplaced).length > 0) return null
+  return evidenceFromTable(local.table, pids, nowMs)
 }

@@ -9,7 +9,7 @@ import {discover, type ContainerInfo, type Discovery} from '../docker/discover.j
 import {mountedBy} from '../docker/mounts.js'
 import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
-import {evidenceFromTable, readHostProcesses, undecided} from '../docker/host-proc.js'
+import {hostEvidence, readHostProcesses} from '../docker/host-proc.js'
 import {judge, worstVerdict} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
@@ -167,9 +167,7 @@ async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[]
   return mapLimit(gathered, concurrency, async (g) => {
     let probe: ProbeResult | undefined
     if (g.running && g.c && g.pids.length > 0) {
-      const local = view?.containers.get(g.c.id)
-      const usable = local?.ok && undecided(local.table, g.pids, view!.unplaced).length === 0
-      probe = usable && local.ok ? evidenceFromTable(local.table, g.pids, nowMs) : await probePids(handle, g.c.name, g.pids, fleet.locks.probeTimeoutMs)
+      probe = (view && hostEvidence(view, g.c.id, g.pids, nowMs)) ?? (await probePids(handle, g.c.name, g.pids, fleet.locks.probeTimeoutMs))
       if (!probe.ok) g.errors.push(`process probe in ${g.c.name} failed: ${probe.error}`)
     }
     return judgeInstance(fleet, g, disc, probe, opts)

@@ -13,6 +13,7 @@ import {judge} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
 import type {LockPolicy, ProcessEvidence} from '../locks/types.js'
 import {removeLockCarefully} from '../locks/remove.js'
+import {parseStat} from '../util/proc-stat.js'
 
 export interface RunLock {
   path: string
@@ -26,9 +27,8 @@ export function runLockPath(stateDir: string, configFile: string, name = 'heal')
 
 export function localProcess(pid: number): ProcessEvidence {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return {pid, exists: true, state: f[0], ppid: Number(f[1]), starttime: Number(f[19])}
+    const fields = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))
+    return {pid, exists: true, ...fields}
   } catch {
     return {pid, exists: false}
   }

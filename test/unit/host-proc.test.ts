@@ -6,7 +6,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {mkdirSync as mkdir, symlinkSync} from 'node:fs'
-import {containerIdsInCgroup, evidenceFromTable, hostProcProblem, parseNsPids, parseStat, readHostProcesses, undecided} from '../../src/docker/host-proc.js'
+import {containerIdsInCgroup, evidenceFromTable, hostEvidence, hostProcProblem, parseNsPids, readHostProcesses, undecided} from '../../src/docker/host-proc.js'
+import {parseStat} from '../../src/util/proc-stat.js'
 
 const ID_A = 'a'.repeat(63) + '1'
 const ID_B = 'b'.repeat(63) + '2'
@@ -138,6 +139,8 @@ describe('readHostProcesses', () => {
     expect(a.table.map((p) => p.pid).sort((x, y) => x - y)).toEqual([1, 7])
     expect([...view.unplaced]).toEqual([41])
     expect(undecided(a.table, [41, 7, 55], view.unplaced)).toEqual([41]) // 7 is there, 55 is surely gone
+    expect(hostEvidence(view, ID_A, [7, 41], 0)).toBeNull() // the exec probe answers for this container
+    expect(hostEvidence(view, ID_A, [7, 55], 0)?.processes.get(55)).toEqual({pid: 55, exists: false})
   })
 
   it('sees processes of a nested PID namespace inside the container by the pid the container sees', () => {
