@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {down} from '../lab/compose.mjs'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const RESULTS = path.join(REPO, 'bench', 'results.json')
@@ -44,12 +45,6 @@ export const median = (xs) => {
   return n === 0 ? null : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
 }
 
-export async function repeat(n, fn) {
-  const out = []
-  for (let i = 0; i < n; i++) out.push(await fn(i))
-  return out
-}
-
 export function machine() {
   return {date: new Date().toISOString(), commit: gitCommit(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release()}
 }
@@ -77,7 +72,17 @@ export const ROOT_PREFIX = 'fleet-bench-'
 export const log = (s) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`)
 export const ratio = (a, b) => (a === null || b === null || b === 0 ? null : round(a / b, 2))
 export const sum = (xs) => xs.reduce((a, b) => a + b, 0)
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+/** Peak RSS (MB) over timed runs (`timed` records each one's rssKb). */
+export const peakRssMB = (runs) => round(Math.max(...runs.map((r) => r.rssKb)) / 1024)
+
+/** Removes a bench lab: its containers, then its temp dir (the lab root's parent). Resolves down()'s answer. */
+export async function removeBenchLab(root) {
+  try {
+    return await down({root})
+  } finally {
+    fs.rmSync(path.dirname(root), {recursive: true, force: true})
+  }
+}
 
 /** Environment of every fleet run: incident logs and run locks under the lab root, not in $HOME. */
 export const fleetEnv = (labRoot) => ({XDG_STATE_HOME: path.join(labRoot, 'fleet-state')})

@@ -3,10 +3,10 @@
 // locks deleted from each tool's own record. Used by bench/run.mjs; importable pieces only.
 import fs from 'node:fs'
 import path from 'node:path'
-import {instanceOf, loadLab, waitHealthy} from '../lab/compose.mjs'
+import {instanceOf, LAB_LABEL, loadLab, waitHealthy} from '../lab/compose.mjs'
 import * as faults from '../lab/faults.mjs'
-import {docker, mapLimit, start, waitFor} from '../lab/run.mjs'
-import {baseline, fleet, round, sleep, sum} from './lib.mjs'
+import {docker, mapLimit, sleep, start, waitFor} from '../lab/run.mjs'
+import {baseline, fleet, round, sum} from './lib.mjs'
 
 /**
  * Fault kinds by instance index (cycled): four kinds of trouble a careful tool fixes without a restart, a live
@@ -108,7 +108,7 @@ async function failingPings(up) {
  */
 async function eventStream(root) {
   const since = Date.now()
-  const p = start('docker', ['events', '--since', (since / 1000).toFixed(3), '--filter', `label=openclaw-fleet.lab=${root}`, '--filter', 'type=container', '--filter', 'event=kill', '--filter', 'event=die', '--filter', 'event=start', '--format', '{{json .}}'])
+  const p = start('docker', ['events', '--since', (since / 1000).toFixed(3), '--filter', `label=${LAB_LABEL}=${root}`, '--filter', 'type=container', '--filter', 'event=kill', '--filter', 'event=die', '--filter', 'event=start', '--format', '{{json .}}'])
   await sleep(300)
   if (p.child.exitCode !== null) throw new Error(`docker events exited: ${p.output.stderr}`)
   const byName = (sinceMs) => {

@@ -15,12 +15,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {parseArgs} from 'node:util'
-import {down, LAB_LABEL, up} from '../lab/compose.mjs'
+import {LAB_LABEL, up} from '../lab/compose.mjs'
 import {docker} from '../lab/run.mjs'
 import {coldStart, inspectionOn, lockScan} from './status.mjs'
-import {injectMix, KINDS, recover, resetLab} from './recovery.mjs'
+import {injectMix, kindOf, KINDS, recover, resetLab} from './recovery.mjs'
 import {renderReadme, renderTable} from './render.mjs'
-import {baseline, FIRST_ID, fleet, log, machine, median, onSignals, ratio, RESULTS, round, ROOT_PREFIX, snapshotCli, stats, sum} from './lib.mjs'
+import {baseline, FIRST_ID, fleet, log, machine, median, onSignals, peakRssMB, ratio, removeBenchLab, RESULTS, round, ROOT_PREFIX, snapshotCli, stats, sum} from './lib.mjs'
 
 const {values} = parseArgs({options: {sizes: {type: 'string', default: '5,20,50'}, runs: {type: 'string', default: '5'}, 'recovery-runs': {type: 'string'}, 'no-readme': {type: 'boolean', default: false}}})
 const sizes = values.sizes.split(',').map(Number)
@@ -36,11 +36,10 @@ const active = new Set()
 async function teardown(root) {
   if (!active.has(root)) return
   try {
-    const r = await down({root})
+    const r = await removeBenchLab(root)
     log(`lab down: ${r.removedContainers.length} containers removed in ${r.ms} ms`)
   } finally {
     active.delete(root)
-    fs.rmSync(path.dirname(root), {recursive: true, force: true})
   }
 }
 onSignals(async () => {
@@ -60,8 +59,7 @@ async function clearCrashedBenchLabs() {
     } catch {}
     if (alive) throw new Error(`another bench (pid ${pid}) runs a lab at ${root}: wait for it to finish`)
     log(`removing the lab a crashed bench left at ${root}`)
-    await down({root})
-    fs.rmSync(path.dirname(root), {recursive: true, force: true})
+    await removeBenchLab(root)
   }
 }
 
@@ -150,7 +148,7 @@ async function benchSize(size, nRecovery) {
     // `fleet status` once more on the healed fleet (no lock anywhere: no probe exec at all).
     const clean = []
     for (let i = 0; i < runs; i++) clean.push(await fleet(['status', '--json', '--config', lab.configFile], {labRoot: root}))
-    const cleanStatus = {fleetMs: stats(clean.map((c) => c.ms)), fleetInternalMs: stats(clean.map((c) => JSON.parse(c.stdout).durationMs)), peakRssMB: round(Math.max(...clean.map((c) => c.rssKb)) / 1024), runs}
+    const cleanStatus = {fleetMs: stats(clean.map((c) => c.ms)), fleetInternalMs: stats(clean.map((c) => JSON.parse(c.stdout).durationMs)), peakRssMB: peakRssMB(clean), runs}
     log(`${size}: fleet status on the healed fleet ${cleanStatus.fleetMs.median} ms`)
     const pingDocs = fleetPing.map((p) => JSON.parse(p.stdout))
     const ping = {
@@ -160,7 +158,7 @@ async function benchSize(size, nRecovery) {
       baselineAllPassed: basePing.every((p) => p.code === 0),
       baselineFailures: basePing.flatMap((p) => p.lines.filter((l) => / FAIL/.test(l))),
       fleetFailures: pingDocs.flatMap((d) => d.results.filter((x) => !x.ok).map((x) => `${x.container} ${x.failure}: ${x.detail ?? ''}`.slice(0, 300))),
-      peakRssMB: round(Math.max(...fleetPing.map((p) => p.rssKb)) / 1024),
+      peakRssMB: peakRssMB(fleetPing),
       concurrency: 4,
       runs,
     }
@@ -185,7 +183,7 @@ async function benchSize(size, nRecovery) {
       injectMs: stats([...runsOut.baseline, ...runsOut.fleet].map((r) => r.injectMs), 0),
       perRun: runsOut,
     }
-    const mix = Object.fromEntries(KINDS.map((k) => [k, lab.ids.filter((_, i) => KINDS[i % KINDS.length] === k).length]))
+    const mix = Object.fromEntries(KINDS.map((k) => [k, lab.ids.filter((_, i) => kindOf(i) === k).length]))
     return {instances: size, groups: lab.groups.length, mix, labUpMs: lab.timings.totalMs, inspection, cleanStatus, recovery, ping, phases, context: ctx}
   } finally {
     await teardown(root)

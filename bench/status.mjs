@@ -7,9 +7,9 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
-import {down, up} from '../lab/compose.mjs'
+import {up} from '../lab/compose.mjs'
 import {injectMix} from './recovery.mjs'
-import {baseline, BIN, DIST, FIRST_ID, fleet, log, median, ratio, ROOT_PREFIX, round, stats, timed} from './lib.mjs'
+import {baseline, BIN, DIST, FIRST_ID, fleet, log, median, peakRssMB, ratio, removeBenchLab, ROOT_PREFIX, round, stats, timed} from './lib.mjs'
 
 /** `node -e 0`, `fleet --version`, `fleet status --help`: median wall ms of `runs` each, interleaved; ratios to node. */
 export async function coldStart({runs = 10} = {}) {
@@ -45,7 +45,7 @@ export async function inspectionOn(lab, {runs = 5} = {}) {
     fleetInternalMs: stats(docs.map((d) => d.durationMs)),
     baselineMs,
     ratio: ratio(fleetMs.median, baselineMs.median),
-    peakRssMB: round(Math.max(...fleetRuns.map((s) => s.rssKb)) / 1024),
+    peakRssMB: peakRssMB(fleetRuns),
     locksSeen: {fleet: docs.at(-1).summary.locks, baseline: baseRuns.at(-1).lines.filter((l) => l.endsWith('.jsonl.lock')).length},
     runs,
   }
@@ -88,8 +88,7 @@ async function main() {
       await injectMix(lab) // the same fault mix as `npm run bench`
       out.inspection.push({instances: size, ...(await inspectionOn(lab, {runs}))})
     } finally {
-      await down({root})
-      fs.rmSync(path.dirname(root), {recursive: true, force: true})
+      await removeBenchLab(root)
     }
   }
   console.log(JSON.stringify(out, null, 2))

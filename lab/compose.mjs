@@ -278,7 +278,7 @@ export async function down({root, log = () => {}} = {}) {
   for (let round = 0; round < 5; round++) {
     const names = await labContainers(root)
     if (names.length === 0) break
-    if (round > 0) await new Promise((r) => setTimeout(r, 1000))
+    if (round > 0) await sleep(1000)
     await mapLimit(names, DOCKER_CONCURRENCY, (name) =>
       docker(['rm', '-f', name], {timeoutMs: 90_000}).catch((error) => {
         if (/No such container/i.test(error.message)) return

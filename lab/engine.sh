@@ -60,7 +60,7 @@ is_root || die "no Docker engine answers (docker info failed) and this is not ro
   Start one (e.g. sudo bash lab/engine.sh), point DOCKER_HOST at a running engine, or, if one
   runs but refuses you, get access to its socket (e.g. the docker group)."
 
-ensure_pkgs docker.io docker-compose busybox-static
+ensure_pkgs docker.io
 ensure_lab_pkgs
 
 if pgrep -x dockerd >/dev/null 2>&1; then

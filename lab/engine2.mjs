@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {spawn} from 'node:child_process'
-import {run, waitFor} from './run.mjs'
+import {run, sleep, waitFor} from './run.mjs'
 
 const openssl = (args, cwd) => run('openssl', args, {cwd, timeoutMs: 60_000})
 
@@ -98,7 +98,7 @@ export async function cleanup({dir}) {
       process.kill(pid, 'SIGKILL')
     } catch {}
   }
-  await new Promise((r) => setTimeout(r, 500))
+  await sleep(500)
   const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(dir)).reverse()
   for (const m of mounts) await run('umount', ['-l', m], {reject: false})
   fs.rmSync(dir, {recursive: true, force: true})
