@@ -167,9 +167,9 @@ function writeLayout(lab) {
 /** Run compose for a group: `<compose> --env-file <env> -f <file> ...args` in the project dir. */
 export async function composeGroup(lab, group, args, opts = {}) {
   const [cmd, ...pre] = await composeCommand()
-  const env = {...process.env}
-  delete env.COMPOSE_PROJECT_NAME
   const file = (name) => path.join(lab.projectDir, name)
+  // The project name comes from the env file, never from the caller's environment (run() drops undefined values).
+  const env = {...opts.env, COMPOSE_PROJECT_NAME: undefined}
   return run(cmd, [...pre, '--env-file', file(group.envFile), '-f', file(group.composeFile), ...args], {cwd: lab.projectDir, timeoutMs: 300_000, ...opts, env})
 }
 

@@ -5,7 +5,8 @@ export class RunError extends Error {}
 
 /**
  * Run a command; resolves {code, stdout, stderr, ms}. Rejects with RunError (carrying the same
- * fields) on a non-zero exit unless reject is false. timeoutMs kills the process (SIGKILL).
+ * fields) on a non-zero exit unless reject is false. timeoutMs kills the process (SIGKILL). env is added to
+ * process.env; a variable given as undefined is left out of the child's environment.
  */
 export function run(cmd, args, {reject = true, timeoutMs = 120_000, cwd, env, input} = {}) {
   const started = Date.now()
