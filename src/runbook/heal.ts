@@ -148,7 +148,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     })
     if (st.state === 'unreachable') return refuse('judge', 'failed', st.errors[0], st.errors[0])
     if (sharing.has(st.container) && !s.force) {
-      const others = [...sharing].filter((n) => n !== st.container)
+      // The containers this one shares a sessions dir with: its own dirs' other mounters, and those whose dir it mounts.
+      const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter((n) => n !== st.container)
       const what = `sessions dir shared with ${others.join(', ')}: nothing done`
       return refuse('conflict', 'skipped', what, `${what} (fix the mounts; --force to heal anyway)`, () => log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others}))
     }
