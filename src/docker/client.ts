@@ -22,6 +22,18 @@ export interface DockerHandle {
 
 const clients = new Map<string, DockerHandle>()
 
+/** Instances grouped by the Docker host they run on (one handle per host). */
+export function byDockerHost<T extends {docker: DockerTarget}>(instances: T[]): Map<string, {handle: DockerHandle; instances: T[]}> {
+  const out = new Map<string, {handle: DockerHandle; instances: T[]}>()
+  for (const inst of instances) {
+    const handle = dockerFor(inst.docker)
+    const entry = out.get(handle.label) ?? {handle, instances: []}
+    entry.instances.push(inst)
+    out.set(handle.label, entry)
+  }
+  return out
+}
+
 export function dockerFor(given: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
   const target = withContext(given, env)
   const host = target.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'

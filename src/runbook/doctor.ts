@@ -6,12 +6,12 @@ import {readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Instance} from '../config/model.js'
 import {checkFleetPaths} from '../config/load.js'
-import {dockerFor, type DockerHandle} from '../docker/client.js'
+import {byDockerHost, type DockerHandle} from '../docker/client.js'
 import {composeCommand} from '../docker/compose.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
 import {execIn} from '../docker/exec.js'
 import {probePids} from '../docker/probe.js'
-import {readHostProcesses} from '../docker/host-proc.js'
+import {readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
 import {lockBehaviour, parseOpenClawVersion} from '../openclaw/version.js'
 import {mapLimit} from '../util/concurrency.js'
@@ -33,13 +33,7 @@ const check = (name: string, instance: Instance | null, status: CheckStatus, mes
 
 export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowMs?: number} = {}): Promise<Check[]> {
   const checks: Check[] = []
-  const handles = new Map<string, {handle: DockerHandle; instances: Instance[]}>()
-  for (const i of instances) {
-    const h = dockerFor(i.docker)
-    const e = handles.get(h.label) ?? {handle: h, instances: []}
-    e.instances.push(i)
-    handles.set(h.label, e)
-  }
+  const handles = byDockerHost(instances)
   try {
     const cmd = await composeCommand(fleet.compose.command)
     checks.push(check('compose', null, 'pass', `compose runs as: ${cmd.join(' ')}`))
@@ -58,20 +52,23 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowM
     }
     const disc = await discover(handle, group)
     checks.push(...sharedDirChecks(group, disc.running))
-    const perInstance = await mapLimit(group, 8, (inst) => instanceChecks(fleet, handle, inst, disc.byInstance.get(inst.id) ?? null, opts.nowMs))
+    // One pass over this host's /proc for every running container it may show (as observe does).
+    const shown = fleet.locks.probe === 'exec' ? [] : group.filter((i) => i.lockAccess === 'host').map((i) => disc.byInstance.get(i.id)).filter((c): c is ContainerInfo => c?.state === 'running')
+    const hostView = shown.length > 0 ? readHostProcesses(shown.map((c) => ({id: c.id, pid: c.pid}))) : null
+    const perInstance = await mapLimit(group, 8, (inst) => instanceChecks(fleet, handle, inst, disc.byInstance.get(inst.id) ?? null, hostView, opts.nowMs))
     checks.push(...perInstance.flat())
   }
   return checks
 }
 
-async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, nowMs?: number): Promise<Check[]> {
+async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, hostView: HostProcView | null, nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
   if (inst.lockAccess === 'host' && !existsSync(inst.dataDir)) out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
   if (!c) {
     out.push(check('container', inst, 'fail', `no container named ${inst.container} (nor one labelled with service ${inst.service})`, 'start the compose group, or fix container/service in the config'))
   } else {
     out.push(mountCheck(inst, c))
-    if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, nowMs)))
+    if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, nowMs)))
     else out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal restarts it'))
   }
   // openclaw.json and the sessions dirs are read from this disk only when the host is this machine.
@@ -105,7 +102,7 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
   )
 }
 
-async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, nowMs?: number): Promise<Check[]> {
+async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, hostView: HostProcView | null, nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
   const v = await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch((error: Error) => ({exitCode: -1, stdout: '', stderr: error.message, timedOut: false}))
   const parsed = v.exitCode === 0 ? parseOpenClawVersion(v.stdout) : null
@@ -114,7 +111,7 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
     const b = lockBehaviour(parsed)
     out.push(check('openclaw-version', inst, b.level, b.summary, b.lockStorage === 'sqlite' ? 'run `openclaw doctor --fix` inside the container to clean legacy JSONL locks' : null))
   }
-  out.push(processEvidenceCheck(fleet, inst, c))
+  out.push(processEvidenceCheck(fleet, inst, c, hostView))
   const probe = await probePids(handle, c.name, [], fleet.locks.probeTimeoutMs)
   if (probe.ok && probe.nowMs !== undefined) {
     const skew = Math.abs(probe.nowMs - (nowMs ?? Date.now()))
@@ -126,10 +123,10 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
 }
 
 /** Where status, heal and watch will take this container's process evidence from (locks.probe). */
-function processEvidenceCheck(fleet: Fleet, inst: Instance, c: ContainerInfo): Check {
+function processEvidenceCheck(fleet: Fleet, inst: Instance, c: ContainerInfo, hostView: HostProcView | null): Check {
   if (fleet.locks.probe === 'exec') return check('process-evidence', inst, 'pass', 'one docker exec per container holding a lock (locks.probe: exec)')
   if (inst.lockAccess !== 'host') return check('process-evidence', inst, 'pass', 'one docker exec per container holding a lock (engine not on this machine)')
-  const seen = readHostProcesses([{id: c.id, pid: c.pid}]).containers.get(c.id)
+  const seen = hostView?.containers.get(c.id)
   return seen?.ok
     ? check('process-evidence', inst, 'pass', `this host's /proc shows ${c.name} (${seen.table.length} processes): no exec needed`)
     : check('process-evidence', inst, 'pass', `one docker exec per container holding a lock: ${seen?.error ?? 'not checked'}`, 'run fleet on the engine host, in its PID namespace, for faster scans')

@@ -4,7 +4,7 @@
  * I/O lives here; decisions are the pure `judge`.
  */
 import type {Fleet, Instance} from '../config/model.js'
-import {dockerFor, type DockerHandle} from '../docker/client.js'
+import {byDockerHost, type DockerHandle} from '../docker/client.js'
 import {discover, type ContainerInfo, type Discovery} from '../docker/discover.js'
 import {mountedBy} from '../docker/mounts.js'
 import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
@@ -93,13 +93,7 @@ export interface Observation {
 
 export async function observe(fleet: Fleet, instances: Instance[], opts: ObserveOptions = {}): Promise<Observation> {
   const started = Date.now()
-  const byHost = new Map<string, {handle: DockerHandle; instances: Instance[]}>()
-  for (const inst of instances) {
-    const handle = dockerFor(inst.docker)
-    const entry = byHost.get(handle.label) ?? {handle, instances: []}
-    entry.instances.push(inst)
-    byHost.set(handle.label, entry)
-  }
+  const byHost = byDockerHost(instances)
   const containers = new Map<number, ContainerInfo | null>()
   const results: InstanceStatus[] = []
   const unreachable: string[] = []
