@@ -20,7 +20,7 @@ export interface InstancePlan {
   /** Locks to delete (stale; with --force also live and unknown). */
   deletes: LockReport[]
   /** Orphan holders to end inside the container (SIGTERM, then SIGKILL after the grace). */
-  signals: {pid: number; starttime: number | null; cmdline: string; lock: LockReport}[]
+  signals: HolderSignal[]
   /** Locks left alone, and why. */
   untouched: {lock: LockReport; why: string}[]
   /** Containers that share a sessions dir with this instance (conflict: nothing there is deleted). */
@@ -29,6 +29,20 @@ export interface InstancePlan {
   restart: string | null
   /** Whether anything is done to the instance before the ping. */
   acted: boolean
+}
+
+/** An orphan holder to end: the lock's pid, checked against its starttime before any signal. */
+export interface HolderSignal {
+  pid: number
+  starttime: number | null
+  cmdline: string
+  lock: LockReport
+}
+
+/** The holder of an orphan lock, or null when there is no process evidence to act on. */
+export function holderSignal(lock: LockReport): HolderSignal | null {
+  const p = lock.evidence.process
+  return p && lock.pid !== null ? {pid: lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock} : null
 }
 
 export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan {
@@ -40,8 +54,8 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
         plan.deletes.push(lock)
         break
       case 'orphan': {
-        const p = lock.evidence.process
-        if (p && lock.pid !== null) plan.signals.push({pid: lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock})
+        const sig = holderSignal(lock)
+        if (sig) plan.signals.push(sig)
         else plan.untouched.push({lock, why: 'orphan without process evidence'})
         break
       }
@@ -62,7 +76,7 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
   plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
   if (opts.restart !== 'never' && s.state !== 'unreachable') {
     if (hung) plan.restart = 'hung lock holder'
-    else if (s.state !== 'running' && s.state !== 'missing' && s.state !== 'unreachable') plan.restart = `container ${s.state}`
+    else if (s.state !== 'running' && s.state !== 'missing') plan.restart = `container ${s.state}`
     else if (opts.restart === 'always' && (plan.acted || !s.ok || opts.probeFailed?.has(s.id))) plan.restart = '--restart always'
   }
   return plan

@@ -11,9 +11,9 @@ import {removeViaDocker} from '../docker/remote-locks.js'
 import {runCompose} from '../docker/compose.js'
 import {continueProcess, endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
-import {removeLockCarefully, type RemoveResult} from '../locks/remove.js'
+import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
 import type {IncidentLog} from '../report/incident.js'
-import type {InstancePlan} from './heal-plan.js'
+import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
 
 export interface ActionRecord {
@@ -45,7 +45,7 @@ export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockRep
   return r
 }
 
-async function removeThroughDocker(inst: Instance, lock: LockReport, expected: {raw: string | null; mtimeMs: number; size: number}, log: IncidentLog): Promise<RemoveResult> {
+async function removeThroughDocker(inst: Instance, lock: LockReport, expected: Expected, log: IncidentLog): Promise<RemoveResult> {
   const handle = dockerFor(inst.docker)
   const c = await inspectContainer(handle, lock.evidence.container ?? inst.container)
   if (!c) return {outcome: 'gone', detail: 'the container is gone: nothing to remove the lock through'}
@@ -58,7 +58,7 @@ async function removeThroughDocker(inst: Instance, lock: LockReport, expected: {
 }
 
 /** Ends an orphan holder; if it died without releasing (SIGKILL), its lock is now provably stale and is removed. */
-export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sig: InstancePlan['signals'][number], actions: ActionRecord[]): Promise<void> {
+export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sig: HolderSignal, actions: ActionRecord[]): Promise<void> {
   log.write('intent', {instance: inst.name, action: 'end-holder', pid: sig.pid, cmdline: sig.cmdline, lock: sig.lock.path})
   const r = await endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs)
   record(log, inst, actions, {type: 'end-holder', target: `pid ${sig.pid} (${sig.cmdline})`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})

@@ -9,6 +9,7 @@ import type {IncidentLog} from '../report/incident.js'
 import type {Metrics} from '../report/metrics.js'
 import {deleteLock, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {observe, type InstanceStatus} from './observe.js'
+import {holderSignal} from './heal-plan.js'
 import {pingInstance} from './ping.js'
 import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
 import {mapLimit} from '../util/concurrency.js'
@@ -122,10 +123,10 @@ export class Watcher {
           break
         }
         case 'end-holder': {
-          const p = a.lock.evidence.process
-          if (!p || a.lock.pid === null) break
+          const sig = holderSignal(a.lock)
+          if (!sig) break
           logLock(this.log, st.name, a.lock)
-          await endOrphan(this.fleet, this.log, inst, st.container, {pid: a.lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock: a.lock}, records)
+          await endOrphan(this.fleet, this.log, inst, st.container, sig, records)
           this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'end-holder'})
           this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
           break
