@@ -43,9 +43,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
-  /** Sets the exit code for a command that completed but found something unhealthy. */
-  protected markUnhealthy(unhealthy: boolean): void {
-    if (unhealthy) process.exitCode = EXIT.unhealthy
+  /**
+   * Sets the exit code of a command that completed: 3 when a Docker host could not be reached (it wins), else 1
+   * when something is unhealthy, else it stays 0.
+   */
+  protected markUnhealthy(unhealthy: boolean, unreachable = false): void {
+    if (unreachable) process.exitCode = EXIT.unreachable
+    else if (unhealthy) process.exitCode = EXIT.unhealthy
   }
 
   protected verbose(message: string): void {

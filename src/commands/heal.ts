@@ -3,7 +3,7 @@ import {createInterface} from 'node:readline/promises'
 import path from 'node:path'
 import {BaseCommand} from '../base-command.js'
 import {parseDuration} from '../config/duration.js'
-import {EXIT, UsageError} from '../errors.js'
+import {UsageError} from '../errors.js'
 import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
 import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
@@ -73,8 +73,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
         ok: r.every((x) => x.healed) && (conflicts.length === 0 || f.force),
       }
       this.log(renderHeal(doc))
-      this.markUnhealthy(!doc.ok)
-      if (statuses.some((x) => x.state === 'unreachable')) process.exitCode = EXIT.unreachable
+      this.markUnhealthy(!doc.ok, statuses.some((x) => x.state === 'unreachable'))
       return doc
     } finally {
       await lock?.release()

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {Listr} from 'listr2'
 import {BaseCommand} from '../base-command.js'
 import {parseDuration} from '../config/duration.js'
-import {EXIT, UsageError} from '../errors.js'
+import {UsageError} from '../errors.js'
 import {pingJunit} from '../report/junit.js'
 import {pingDocument, pingLine, renderPingSummary, type PingDocument} from '../report/ping.js'
 import {pingInstance, type PingResult} from '../runbook/ping.js'
@@ -60,8 +60,7 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
       doc.junit = file
     }
     this.log(renderPingSummary(doc, renderer === 'silent'))
-    this.markUnhealthy(!doc.ok)
-    if (results.some((r) => r.failure === 'host-unreachable')) process.exitCode = EXIT.unreachable
+    this.markUnhealthy(!doc.ok, results.some((r) => r.failure === 'host-unreachable'))
     return doc
   }
 }

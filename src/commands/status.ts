@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {EXIT} from '../errors.js'
 import {renderStatus, statusDocument, type StatusDocument} from '../report/status.js'
 import {observe} from '../runbook/observe.js'
 
@@ -18,11 +17,9 @@ Exit 0 when every selected instance runs with no stale, hung, orphan or conflict
   async run(): Promise<StatusDocument> {
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
-    const obs = await observe(fleet, instances, {logs: this.flags.logs})
-    const doc = statusDocument(obs)
+    const doc = statusDocument(await observe(fleet, instances, {logs: this.flags.logs}))
     this.log(renderStatus(doc, {locks: this.flags.locks || this.flags.verbose}))
-    this.markUnhealthy(!doc.ok)
-    if (obs.unreachable.length > 0) process.exitCode = EXIT.unreachable
+    this.markUnhealthy(!doc.ok, doc.unreachable.length > 0)
     return doc
   }
 }
