@@ -2,7 +2,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import type {RawConfig} from './schema.js'
-import type {Fleet, Group, Instance} from './model.js'
+import type {DockerTarget, Fleet, Group, Instance} from './model.js'
 import {parseIdList, SelectorError} from './selector.js'
 
 export interface ConfigIssue {
@@ -25,6 +25,14 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
   const ids = ids_(raw.instances, ['instances'], issues)
   const resolve = (p: string, base = dir) => path.resolve(base, expandHome(p))
   const certPath = (p: string | undefined) => (p ? resolve(p) : undefined)
+  /** A group's Docker target: each field from the group's docker block, else the top-level one. */
+  const dockerTarget = (d?: RawConfig['docker']): DockerTarget => ({
+    host: d?.host ?? raw.docker.host,
+    timeoutMs: d?.timeout ?? raw.docker.timeout ?? 15_000,
+    certPath: certPath(d?.certPath ?? raw.docker.certPath),
+    sshKey: certPath(d?.sshKey ?? raw.docker.sshKey),
+    knownHosts: certPath(d?.knownHosts ?? raw.docker.knownHosts),
+  })
 
   const groups: Group[] = []
   const owner = new Map<number, string>()
@@ -44,13 +52,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
       projectDir,
       composeFile: resolve(g.composeFile, projectDir),
       envFile: g.envFile ? resolve(g.envFile, projectDir) : undefined,
-      docker: {
-        host: g.docker?.host ?? raw.docker.host,
-        timeoutMs: g.docker?.timeout ?? raw.docker.timeout ?? 15_000,
-        certPath: certPath(g.docker?.certPath ?? raw.docker.certPath),
-        sshKey: certPath(g.docker?.sshKey ?? raw.docker.sshKey),
-        knownHosts: certPath(g.docker?.knownHosts ?? raw.docker.knownHosts),
-      },
+      docker: dockerTarget(g.docker),
     })
   }
   if (raw.groups) {
@@ -59,11 +61,12 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
   }
   if (issues.length > 0) throw new FleetBuildError(issues)
 
+  const defaultDocker = dockerTarget()
   const instances: Instance[] = ids.map((id) => {
     const fill = (t: string) => t.replaceAll('{id}', String(id))
     const group = groups.find((g) => g.ids.includes(id))
     const dataDir = resolve(fill(raw.dataDir))
-    const docker = group?.docker ?? {host: raw.docker.host, timeoutMs: raw.docker.timeout ?? 15_000, certPath: certPath(raw.docker.certPath), sshKey: certPath(raw.docker.sshKey), knownHosts: certPath(raw.docker.knownHosts)}
+    const docker = group?.docker ?? defaultDocker
     return {
       id,
       name: `oc${id}`,
