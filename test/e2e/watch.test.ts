@@ -24,15 +24,21 @@ async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_0
   for (;;) {
     const v = await fn()
     if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; watch output so far:\n${output.join('')}`)
     await sleep(100)
   }
 }
 
 const events = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [])
 
+/** Everything the watch processes printed, for the message when a wait times out. */
+const output: string[] = []
+
 function watch(args: string[]): ResultPromise {
-  return execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+  const w = execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+  w.stdout?.on('data', (d: Buffer) => output.push(String(d)))
+  w.stderr?.on('data', (d: Buffer) => output.push(String(d)))
+  return w
 }
 
 beforeAll(async () => {
