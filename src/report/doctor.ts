@@ -16,7 +16,8 @@ export function doctorDocument(checks: Check[]): DoctorDocument {
 
 export function renderDoctor(doc: DoctorDocument, opts: {all?: boolean} = {}): string {
   const shown = opts.all ? doc.checks : doc.checks.filter((c) => c.status !== 'pass')
-  const rows = shown.map((c) => [c.status.toUpperCase(), c.check, c.instance ?? '-', c.message + (c.hint ? `\n  fix: ${c.hint}` : '')])
+  // table() keeps a cell on one line, so a hint is a continuation row under FINDING
+  const rows = shown.flatMap((c) => [[c.status.toUpperCase(), c.check, c.instance ?? '-', c.message], ...(c.hint ? [['', '', '', `  fix: ${c.hint}`]] : [])])
   const head = shown.length > 0 ? table(['STATUS', 'CHECK', 'INSTANCE', 'FINDING'], rows) : 'every check passed'
   return `${head}\n\ndoctor: ${doc.summary.pass} pass, ${doc.summary.warn} warn, ${doc.summary.fail} fail${opts.all ? '' : ' (--all shows the passes)'}`
 }

@@ -1,6 +1,7 @@
 /** The `fleet config` view of a resolved fleet (JSON shape and table). */
 import type {ConfigIssue} from '../config/build.js'
 import type {Fleet, Instance} from '../config/model.js'
+import {printable} from '../util/escape.js'
 import {table} from './table.js'
 
 export interface FleetDescription {
@@ -52,7 +53,7 @@ export function describeFleet(fleet: Fleet, selected: Instance[], pathIssues: Co
 
 export function renderFleet(d: FleetDescription): string {
   const rows = d.instances.map((i) => [i.name, i.container, i.group ?? '-', i.composeFile ?? '-', i.envFile ?? '-', i.sessionsDirs.map((s) => s.hostDir).join(', '), i.dockerHost])
-  const out = [`config: ${d.file}`, '', table(['INSTANCE', 'CONTAINER', 'GROUP', 'COMPOSE FILE', 'ENV FILE', 'SESSIONS DIRS', 'DOCKER HOST'], rows)]
-  if (d.warnings.length > 0) out.push('', 'warnings (run `fleet config --validate` before heal):', ...d.warnings.map((w) => `  - ${w}`))
+  const out = [`config: ${printable(d.file)}`, '', table(['INSTANCE', 'CONTAINER', 'GROUP', 'COMPOSE FILE', 'ENV FILE', 'SESSIONS DIRS', 'DOCKER HOST'], rows)]
+  if (d.warnings.length > 0) out.push('', 'warnings (run `fleet config --validate` before heal):', ...d.warnings.map((w) => `  - ${printable(w)}`))
   return out.join('\n')
 }

@@ -1,6 +1,7 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
 import type {InstanceHeal, PlanSummary} from '../runbook/heal.js'
+import {printable} from '../util/escape.js'
 import {table} from './table.js'
 
 export interface HealDocument {
@@ -21,6 +22,7 @@ export interface PlannedInstance {
   plan: PlanSummary
 }
 
+/** Every line is free text holding lock paths, cmdlines and container names: each goes through printable(). */
 export function renderPlan(items: PlannedInstance[]): string {
   const lines = ['DRY RUN: nothing will be changed. Plan:']
   for (const p of items) {
@@ -33,7 +35,7 @@ export function renderPlan(items: PlannedInstance[]): string {
     ]
     lines.push(`${p.name} (${p.container}, ${p.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))
   }
-  return lines.join('\n')
+  return lines.map(printable).join('\n')
 }
 
 export function renderHeal(doc: HealDocument): string {
@@ -48,8 +50,8 @@ export function renderHeal(doc: HealDocument): string {
   ])
   const s = doc.summary
   const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]
-  if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${c}`))
+  if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${printable(c)}`))
   out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
-  if (doc.incidentLog) out.push(`incident log: ${doc.incidentLog}`)
+  if (doc.incidentLog) out.push(`incident log: ${printable(doc.incidentLog)}`)
   return out.join('\n')
 }

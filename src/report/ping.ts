@@ -3,6 +3,7 @@ import {formatDuration} from '../config/duration.js'
 import type {PingSettings} from '../config/model.js'
 import {percentile} from '../runbook/ping-classify.js'
 import type {PingResult} from '../runbook/ping.js'
+import {printable} from '../util/escape.js'
 
 export interface PingDocument {
   results: PingResult[]
@@ -27,7 +28,12 @@ export function pingDocument(results: PingResult[], durationMs: number, s: PingS
   }
 }
 
+/** One line per instance (also the listr2 task title): the reply, detail and lock path come from the container, so the line goes through printable(). */
 export function pingLine(r: PingResult): string {
+  return printable(rawPingLine(r))
+}
+
+function rawPingLine(r: PingResult): string {
   const lat = r.latencyMs === null ? '' : ` in ${formatDuration(r.latencyMs)}`
   const reps = r.attempts.length > 1 && r.p50Ms !== null ? ` (p50 ${formatDuration(r.p50Ms)}, p95 ${formatDuration(r.p95Ms ?? 0)}, ${r.attempts.length} turns)` : ''
   const warn = r.warnings.length > 0 ? ` [warning: ${r.warnings.join(', ')}]` : ''
@@ -42,6 +48,6 @@ export function renderPingSummary(doc: PingDocument, withLines = true): string {
   const failures = Object.entries(s.byFailure).map(([k, v]) => `${v} ${k}`).join(', ')
   const lines = withLines ? doc.results.map(pingLine) : []
   const lat = s.p50Ms === null ? '' : `; latency p50 ${formatDuration(s.p50Ms)}, p95 ${formatDuration(s.p95Ms ?? 0)}`
-  lines.push(`ping: ${s.passed}/${s.instances} passed${failures ? ` (${failures})` : ''}${lat}; ${formatDuration(doc.durationMs)}`)
+  lines.push(printable(`ping: ${s.passed}/${s.instances} passed${failures ? ` (${failures})` : ''}${lat}; ${formatDuration(doc.durationMs)}`))
   return lines.join('\n')
 }

@@ -2,6 +2,7 @@
 import {formatDuration} from '../config/duration.js'
 import type {Verdict} from '../locks/types.js'
 import type {InstanceStatus, Observation} from '../runbook/observe.js'
+import {printable} from '../util/escape.js'
 import {table} from './table.js'
 
 export interface StatusDocument {
@@ -60,7 +61,8 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     ...(i.logSignature && i.logSignature.count > 0 ? [`${i.name}: ${i.logSignature.count} "session file locked" errors since start (first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'}) on ${i.logSignature.paths.join(', ')}`] : []),
     ...i.errors.map((e) => `${i.name}: ${e}`),
   ])
-  if (notes.length > 0) out.push('', ...notes)
+  // free-text lines (shared dirs, log paths, probe errors) outside the tables: escaped like the cells
+  if (notes.length > 0) out.push('', ...notes.map(printable))
   const s = doc.summary
   out.push('', `${s.ok}/${s.instances} ok; locks: ${ORDER.filter((v) => s.locks[v] > 0).map((v) => `${s.locks[v]} ${v}`).join(', ') || 'none'}; ${formatDuration(doc.durationMs)}`)
   return out.join('\n')
