@@ -3,7 +3,8 @@
  * instance on it), then an inspect of each found container for what the list does not carry
  * (StartedAt, RestartCount, health). Found by the name template, else by compose labels.
  */
-import type {Instance} from '../config/model.js'
+import path from 'node:path'
+import type {Group, Instance} from '../config/model.js'
 import {engineCall, type DockerHandle} from './client.js'
 import {mapLimit} from '../util/concurrency.js'
 
@@ -48,16 +49,41 @@ const LABEL = {
   workingDir: 'com.docker.compose.project.working_dir',
 }
 
-export async function discover(handle: DockerHandle, instances: Instance[]): Promise<Discovery> {
+type Summary = {Id: string; Names: string[]; State: string; Labels?: Record<string, string>}
+
+/** The project name compose derives from a project dir when none is set: its base name, lower case, [a-z0-9_-] only. */
+export const defaultProjectName = (projectDir: string): string => path.basename(projectDir).toLowerCase().replace(/[^a-z0-9_-]/g, '')
+
+/**
+ * The container an instance's compose service label points to, when its name template misses (compose v1
+ * names, a renamed project): of the containers labelled with the service, the one of the configured compose
+ * group (its compose file among the config_files label, or its project dir as working_dir, else the project
+ * name compose derives from that dir) first, then a running one over a stopped one. Pure.
+ */
+export function pickByLabels<T extends Summary>(list: readonly T[], service: string, group?: Pick<Group, 'projectDir' | 'composeFile'>): T | undefined {
+  const score = (c: T): number => {
+    const l = c.Labels ?? {}
+    const files = (l[LABEL.configFiles] ?? '').split(',').map((f) => path.resolve(l[LABEL.workingDir] ?? '/', f))
+    const ours = group !== undefined && (files.includes(group.composeFile) || l[LABEL.workingDir] === group.projectDir)
+    const sameName = group !== undefined && l[LABEL.project] === defaultProjectName(group.projectDir)
+    return (ours ? 4 : sameName ? 2 : 0) + (c.State === 'running' ? 1 : 0)
+  }
+  let best: T | undefined
+  for (const c of list) if (c.Labels?.[LABEL.service] === service && (best === undefined || score(c) > score(best))) best = c
+  return best
+}
+
+export async function discover(handle: DockerHandle, instances: Instance[], groups: readonly Group[] = []): Promise<Discovery> {
   const list = await engineCall(handle, 'list containers', () => handle.docker.listContainers({all: true}))
   const byName = new Map(list.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c]))
+  // Containers with processes (running or paused): each can hold locks in what it mounts.
   const running = list
-    .filter((c) => c.State === 'running')
+    .filter((c) => c.State === 'running' || c.State === 'paused')
     .map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
   const chosen = instances.map((inst) => {
     const named = byName.get(inst.container)
     if (named) return {inst, summary: named, foundBy: 'name' as const}
-    const labelled = list.find((c) => c.Labels?.[LABEL.service] === inst.service)
+    const labelled = pickByLabels(list, inst.service, groups.find((g) => g.name === inst.group))
     return {inst, summary: labelled, foundBy: 'labels' as const}
   })
   const infos = await mapLimit(chosen, 8, async ({inst, summary, foundBy}) => {

@@ -7,6 +7,7 @@
  */
 import {randomUUID} from 'node:crypto'
 import {PassThrough} from 'node:stream'
+import {ownerMarker} from '../util/exec-owner.js'
 import {engineCall, type DockerHandle} from './client.js'
 
 export interface ExecOptions {
@@ -56,7 +57,7 @@ export async function execIn(handle: DockerHandle, container: string, cmd: strin
   const max = opts.maxOutput ?? 1024 * 1024
   const c = handle.docker.getContainer(container)
   const exec = await engineCall(handle, `exec in ${container}`, () =>
-    c.exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false, Env: [...(opts.env ?? []), `FLEET_EXEC_ID=${marker}`], User: opts.user}),
+    c.exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false, Env: [...(opts.env ?? []), `FLEET_EXEC_ID=${marker}`, `FLEET_EXEC_OWNER=${ownerMarker()}`], User: opts.user}),
   ).catch((error) => {
     throw toExecError(error, container)
   })

@@ -25,6 +25,8 @@ export interface ContainerRef {
   id: string
   /** inspect State.Pid: the host pid of the container's pid 1 (0 when not running). */
   pid: number
+  /** Names an exec client on this host may use for it: the container name, its compose service. */
+  names?: string[]
 }
 
 interface RawProcess {
@@ -37,12 +39,28 @@ interface RawProcess {
   cmdline: string[]
 }
 
-/** Per container id: its process table, or why this view cannot be trusted for it. */
-export type HostProcTable = {ok: true; table: ProcessEvidence[]} | {ok: false; error: string}
+/** Per container id: its process table (and each entry's host pid), or why this view cannot be trusted for it. */
+export type HostProcTable = {ok: true; table: ProcessEvidence[]; hostPids: Map<number, number>} | {ok: false; error: string}
 export interface HostProcView {
   containers: Map<string, HostProcTable>
   /** Inner pids of processes in nested PID namespaces that could not be placed in or out of any container. */
   unplaced: Set<number>
+  /** Per container id: host pids of `docker exec` / `docker compose exec` / `docker-compose exec` clients naming it. */
+  clients: Map<string, number[]>
+  procRoot: string
+}
+
+/**
+ * Whether a host command line is a docker CLI exec naming one of `names` (container name, id prefix,
+ * compose service): `docker exec … NAME …`, `docker compose … exec … SERVICE …`, `docker-compose … exec …`.
+ * Loose on purpose: any exec client that may belong to the container counts (it only ever keeps a turn alive).
+ */
+export function isExecClientOf(cmdline: readonly string[], names: readonly string[]): boolean {
+  // docker-compose v1 runs as `python3 /usr/bin/docker-compose …`: the CLI is argv[0] or argv[1].
+  const isCli = cmdline.slice(0, 2).some((a) => /^(docker|docker-compose|com\.docker\.cli)$/.test(path.basename(a)))
+  if (!isCli || !cmdline.includes('exec')) return false
+  const args = cmdline.slice(1)
+  return names.some((n) => n.length > 0 && args.some((a) => a === n || (n.length >= 12 && /^[0-9a-f]+$/.test(a) && a.length >= 12 && n.startsWith(a))))
 }
 
 /** The pids of a process from the outermost visible PID namespace inwards, from /proc/<pid>/status (`NSpid:\t2760\t1`). */
@@ -93,7 +111,7 @@ function readRaw(dir: string, pid: number): RawProcess | null {
 /** One pass over /proc for the given running containers. */
 export function readHostProcesses(containers: ContainerRef[], opts: {procRoot?: string; euid?: number} = {}): HostProcView {
   const procRoot = opts.procRoot ?? '/proc'
-  const view: HostProcView = {containers: new Map(), unplaced: new Set()}
+  const view: HostProcView = {containers: new Map(), unplaced: new Set(), clients: new Map(), procRoot}
   const refuse = (error: string) => {
     for (const c of containers) view.containers.set(c.id, {ok: false, error})
     return view
@@ -128,6 +146,7 @@ export function readHostProcesses(containers: ContainerRef[], opts: {procRoot?: 
           const nsPids = parseNsPids(fs.readFileSync(path.join(dir, 'status'), 'latin1'))
           for (const inner of nsPids?.slice(1) ?? []) view.unplaced.add(inner)
         }
+        if (ids.length === 0) noteClient(view, containers, pid, fs.readFileSync(path.join(dir, 'cmdline'), 'latin1').split('\0').filter(Boolean))
         continue
       }
       const p = readRaw(dir, pid)
@@ -143,6 +162,15 @@ export function readHostProcesses(containers: ContainerRef[], opts: {procRoot?: 
   return view
 }
 
+function noteClient(view: HostProcView, containers: ContainerRef[], hostPid: number, cmdline: string[]): void {
+  for (const c of containers) {
+    if (!isExecClientOf(cmdline, [c.id, ...(c.names ?? [])])) continue
+    const list = view.clients.get(c.id) ?? []
+    list.push(hostPid)
+    view.clients.set(c.id, list)
+  }
+}
+
 function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): HostProcTable {
   const main = list.find((p) => p.hostPid === c.pid)
   if (!main || main.nsPids.length < 2 || main.nsPids.at(-1) !== 1) {
@@ -152,6 +180,7 @@ function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): HostPro
   const level = main.nsPids.length - 1
   const inContainer = list.filter((p) => p.nsPids.length > level)
   const nsOf = new Map(inContainer.map((p) => [p.hostPid, p.nsPids[level]]))
+  const hostPids = new Map(inContainer.map((p) => [p.nsPids[level], p.hostPid]))
   const table = inContainer.map((p): ProcessEvidence => ({
     pid: p.nsPids[level],
     exists: true,
@@ -161,7 +190,7 @@ function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): HostPro
     starttime: p.starttime,
     cmdline: p.cmdline,
   }))
-  return {ok: true, table}
+  return {ok: true, table, hostPids}
 }
 
 /** Asked pids the table lacks but an unplaced process might be: the exec probe must answer for them. */
@@ -178,9 +207,30 @@ export function evidenceFromTable(table: ProcessEvidence[], pids: number[], nowM
   return {ok: true, nowMs, processes, table: [...byPid.values()], source: 'host-proc'}
 }
 
+/** FLEET_EXEC_* variables of a process's environment (readable by root or its own user); null when unreadable. */
+export function fleetMarks(environ: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const kv of environ.split('\0')) {
+    if (!kv.startsWith('FLEET_EXEC_')) continue
+    const i = kv.indexOf('=')
+    out[kv.slice(0, i)] = kv.slice(i + 1)
+  }
+  return out
+}
+
 /** The evidence for some pids of one container from the host view, or null when the exec probe must answer. */
 export function hostEvidence(view: HostProcView, containerId: string, pids: number[], nowMs: number): ProbeResult | null {
   const local = view.containers.get(containerId)
   if (!local?.ok || undecided(local.table, pids, view.unplaced).length > 0) return null
-  return evidenceFromTable(local.table, pids, nowMs)
+  const marks = new Map<number, Record<string, string>>()
+  for (const pid of pids) {
+    const hostPid = local.hostPids.get(pid)
+    if (hostPid === undefined) continue
+    try {
+      marks.set(pid, fleetMarks(fs.readFileSync(path.join(view.procRoot, String(hostPid), 'environ'), 'latin1')))
+    } catch {
+      // exited, or not readable by this user: no marker evidence
+    }
+  }
+  return {...evidenceFromTable(local.table, pids, nowMs), marks, clients: view.clients.get(containerId) ?? []}
 }

@@ -18,6 +18,10 @@ export interface ProbeResult {
   table?: ProcessEvidence[]
   /** Where the evidence came from: an exec in the container, or the host's /proc (local engines). */
   source: 'exec' | 'host-proc'
+  /** FLEET_EXEC_* variables in the environment of each asked pid (absent: unreadable). */
+  marks?: Map<number, Record<string, string>>
+  /** Host pids of `docker exec` clients on this host naming the container; absent when this host's processes were not seen. */
+  clients?: number[]
 }
 
 const NODE_PROBE = `
@@ -30,9 +34,16 @@ const proc = (pid) => {
   const cmd = read('/proc/' + pid + '/cmdline');
   return { pid, exists: true, state: f[0], ppid: Number(f[1]), starttime: Number(f[19]), cmdline: cmd === null ? [] : cmd.split('\\0').filter(Boolean) };
 };
+const marks = (pid) => {
+  const env = read('/proc/' + pid + '/environ');
+  if (env === null) return undefined;
+  const out = {};
+  for (const kv of env.split('\0')) if (kv.startsWith('FLEET_EXEC_')) { const i = kv.indexOf('='); out[kv.slice(0, i)] = kv.slice(i + 1); }
+  return out;
+};
 const all = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).map(Number).filter((p) => p !== process.pid).map(proc).filter((p) => p.exists);
 const asked = process.argv.slice(1).map(Number);
-process.stdout.write(JSON.stringify({ now: Date.now(), table: all, asked: asked.map(proc) }));
+process.stdout.write(JSON.stringify({ now: Date.now(), table: all, asked: asked.map(proc), marks: Object.fromEntries(asked.map((p) => [p, marks(p)])) }));
 `
 
 const INITS = /(^|\/)(docker-init|tini|dumb-init|catatonit|s6-svscan)$/
@@ -54,7 +65,7 @@ export async function probePids(handle: DockerHandle, container: string, pids: n
     const r = await execIn(handle, container, ['node', '-e', NODE_PROBE, ...unique.map(String)], {timeoutMs})
     if (r.timedOut) return {ok: false, error: `probe timed out after ${timeoutMs} ms`, processes: new Map(), source: 'exec'}
     if (r.exitCode !== 0) return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map(), source: 'exec'}
-    const data = JSON.parse(r.stdout) as {now: number; table: ProcessEvidence[]; asked: ProcessEvidence[]}
+    const data = JSON.parse(r.stdout) as {now: number; table: ProcessEvidence[]; asked: ProcessEvidence[]; marks?: Record<string, Record<string, string> | null>}
     const pid1 = data.table.find((p) => p.pid === 1)
     return {
       ok: true,
@@ -62,6 +73,7 @@ export async function probePids(handle: DockerHandle, container: string, pids: n
       processes: new Map(data.asked.map((p) => [p.pid, classify(p, pid1)])),
       table: data.table.map((p) => classify(p, pid1)),
       source: 'exec',
+      marks: new Map(Object.entries(data.marks ?? {}).flatMap(([pid, m]) => (m ? [[Number(pid), m] as const] : []))),
     }
   } catch (error) {
     return {ok: false, error: (error as Error).message, processes: new Map(), source: 'exec'}

@@ -2,6 +2,7 @@
  * The pure verdict function: lock + payload + evidence + policy + now -> Judgement. No I/O, no clock.
  * Safety rule: 'stale' (deletable) only with a reason from PROOF_OF_NO_OWNER; missing evidence is 'unknown'.
  */
+import {DEFAULT_DEADLINE_MARGIN_MS, turnDeadlineMs} from './turn.js'
 import {VERDICT_SEVERITY} from './types.js'
 import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, Verdict} from './types.js'
 
@@ -67,6 +68,9 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
   const foreign = mountedBy.length === 1 && mountedBy[0] !== container?.name
   const mismatch: Reason[] = foreign ? ['mount-mismatch'] : []
 
+  // c0. A paused container's processes exist but are frozen and cannot be probed: evidence missing, never stale.
+  if (container?.paused) return result('unknown', ['container-paused'])
+
   // Only another container mounts the dir: its owner may live there, where we have no evidence. Never stale.
   if (foreign) return result('unknown', ['mount-mismatch'])
 
@@ -101,11 +105,31 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
 
   // h. The owner is alive.
   const extras = [...ownerExtras(payload, proc), ...mismatch]
-  const holdExceeded = ageMs > policy.maxHoldMs
-  if (proc.isAgent && !proc.isMain && ageMs > policy.orphanAfterMs) {
-    const why: Reason[] = holdExceeded ? ['agent-process', 'hold-exceeded'] : ['agent-process']
-    return result('orphan', [...why, ...extras])
-  }
-  if (holdExceeded) return result('hung', ['hold-exceeded', ...extras])
+  if (proc.isAgent && !proc.isMain) return judgeTurn(proc, ageMs, extras, policy, result)
+  if (ageMs > policy.maxHoldMs) return result('hung', ['hold-exceeded', ...extras])
   return result('live', extras)
+}
+
+/**
+ * A live `openclaw agent` holder that is not the gateway: a turn, maybe still working, maybe nobody's.
+ * It is ended (`orphan`) only on positive evidence that it cannot finish or that nothing waits for it:
+ * - `client-gone`: it is fleet's own turn and the fleet run that started it is gone; or, with
+ *   `execClients: this-host`, no `docker exec` client on this host names its container any more (after orphanAfter);
+ * - `past-deadline`: it holds longer than its own `--timeout` (else OpenClaw's default 600 s) plus deadlineMargin;
+ * - `stopped`: it is SIGSTOPped and has held longer than orphanAfter.
+ * fleet's own turn from a live fleet run is never an orphan: that run ends it at its own deadline.
+ * Without such evidence it is `live`, flagged `long-hold` past orphanAfter.
+ */
+function judgeTurn(proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
+  const turn = proc.turn
+  if (turn?.fleet?.ownerAlive === true) return result('live', ['fleet-exec', ...extras])
+  const long = ageMs > policy.orphanAfterMs
+  const signals: Reason[] = []
+  const localClientGone = policy.execClients === 'this-host' && turn?.execRoot != null && turn.clients !== null && turn.clients.length === 0 && long
+  if (turn?.fleet?.ownerAlive === false || localClientGone) signals.push('client-gone')
+  const deadline = turnDeadlineMs(turn)
+  if (deadline !== null && ageMs > deadline + (policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS)) signals.push('past-deadline')
+  const frozen = extras.includes('stopped') && long
+  if (signals.length > 0 || frozen) return result('orphan', ['agent-process', ...signals, ...extras])
+  return result('live', long ? ['long-hold', ...extras] : extras)
 }

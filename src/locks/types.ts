@@ -66,6 +66,27 @@ export interface ProcessEvidence {
   isMain?: boolean
   /** An `openclaw agent` / `openclaw-agent` process. */
   isAgent?: boolean
+  /** What is known about the turn this process runs (set for lock holders by observe; see src/locks/turn.ts). */
+  turn?: TurnEvidence
+}
+
+/**
+ * The evidence about a holder's turn: whether anything still waits for it, and when it must be over.
+ * A real `openclaw agent` turn is two processes: `openclaw` (started by docker exec: PPID 0 in the container)
+ * and its child `openclaw-agent`, which takes the lock. The evidence follows that tree.
+ */
+export interface TurnEvidence {
+  /** The process started by `docker exec` this holder descends from (PPID 0, not the container's pid 1), or null when it descends from pid 1 (the gateway). */
+  execRoot: {pid: number; cmdline: string[]} | null
+  /** `--timeout` seconds on the holder's or an ancestor's `openclaw agent` command line (0: no deadline); null when none is visible. */
+  timeoutSec: number | null
+  /**
+   * fleet's own turn (a ping): the FLEET_EXEC_ID / FLEET_EXEC_OWNER marker in the holder's environment.
+   * ownerAlive: the fleet process that started it is alive (true) or provably gone (false) on this host; null when it cannot be checked from here.
+   */
+  fleet: {execId: string; owner: string | null; ownerAlive: boolean | null} | null
+  /** Host pids of `docker exec` / `compose exec` client processes on this host naming the container; null when this host's processes cannot be seen. */
+  clients: number[] | null
 }
 
 export interface ContainerEvidence {
@@ -73,6 +94,8 @@ export interface ContainerEvidence {
   running: boolean
   /** State.StartedAt of the current incarnation, epoch ms; null when unknown (never started / missing). */
   startedAtMs: number | null
+  /** `docker pause`d: its processes exist but are frozen, and cannot be probed. */
+  paused?: boolean
 }
 
 export interface LockEvidence {
@@ -93,8 +116,15 @@ export interface LockEvidence {
 export interface LockPolicy {
   /** A live owner holding longer than this is `hung` (config locks.maxHold). */
   maxHoldMs: number
-  /** A live non-main `openclaw agent` owner holding longer than this is an `orphan` (config locks.orphanAfter). */
+  /**
+   * A live `openclaw agent` holder (not the gateway) held longer than this is flagged `long-hold` (a warning), and
+   * is an `orphan` when it is also stopped, or when `execClients: this-host` finds no exec client for it (config locks.orphanAfter).
+   */
   orphanAfterMs: number
+  /** How long past its own deadline (its `--timeout`, else OpenClaw's default 600 s) a turn may hold before it is an `orphan` (config locks.deadlineMargin; default 2 min). */
+  deadlineMarginMs?: number
+  /** Where exec clients run: `anywhere` (default: a missing local client proves nothing) or `this-host` (every exec client runs attached on this host: none left means gone). */
+  execClients?: 'anywhere' | 'this-host'
   /** Tolerance when comparing lock times with the container's StartedAt (config locks.clockSkew). */
   clockSkewMs: number
   /** A lock without a usable pid is reclaimable once its mtime is older than this (OpenClaw: 5 s). */
@@ -122,6 +152,11 @@ export type Reason =
   | 'uninterruptible'
   | 'being-written'
   | 'no-starttime'
+  | 'container-paused'
+  | 'client-gone'
+  | 'past-deadline'
+  | 'fleet-exec'
+  | 'long-hold'
 
 export interface Judgement {
   verdict: Verdict

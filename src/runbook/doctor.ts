@@ -50,7 +50,7 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowM
       checks.push(check('docker', null, 'fail', `Docker at ${handle.label} is unreachable: ${errorMessage(error)}`, 'start the engine or fix docker.host / DOCKER_HOST'))
       continue
     }
-    const disc = await discover(handle, group)
+    const disc = await discover(handle, group, fleet.groups)
     checks.push(...sharedDirChecks(group, disc.running))
     // One pass over this host's /proc for every running container it may show (as observe does).
     const shown = fleet.locks.probe === 'exec' ? [] : group.filter((i) => i.lockAccess === 'host').map((i) => disc.byInstance.get(i.id)).filter((c): c is ContainerInfo => c?.state === 'running')

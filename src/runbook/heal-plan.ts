@@ -68,13 +68,14 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
         break
       case 'live':
       case 'unknown':
-        if (opts.force && !lock.suspicious) plan.deletes.push(lock)
+        if (opts.force && !lock.suspicious && s.state !== 'paused') plan.deletes.push(lock)
         else plan.untouched.push({lock, why: lock.verdict === 'live' ? 'live owner (use --force to delete anyway)' : `unknown (${lock.reasons.join(', ')}): never treated as stale`})
         break
     }
   }
   plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
-  if (opts.restart !== 'never' && s.state !== 'unreachable') {
+  // Nothing is planned for an unreachable host or a paused container (its locks are unknown, and a restart would kill its frozen turns).
+  if (opts.restart !== 'never' && s.state !== 'unreachable' && s.state !== 'paused') {
     if (hung) plan.restart = 'hung lock holder'
     else if (s.state !== 'running' && s.state !== 'missing') plan.restart = `container ${s.state}`
     else if (opts.restart === 'always' && (plan.acted || !s.ok || opts.probeFailed?.has(s.id))) plan.restart = '--restart always'

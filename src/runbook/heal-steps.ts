@@ -88,7 +88,7 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
   return moved
 }
 
-export async function backupSessions(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<void> {
+export async function backupSessions(log: IncidentLog, inst: Instance, container: string, actions: ActionRecord[]): Promise<void> {
   await mkdir(log.backupsDir(), {recursive: true})
   for (const s of inst.sessions) {
     const started = Date.now()
@@ -98,7 +98,7 @@ export async function backupSessions(log: IncidentLog, inst: Instance, actions: 
     if (viaDocker) {
       // The sessions dir is on the Docker host, not here: the engine archives it (docker cp).
       try {
-        const stream = await dockerFor(inst.docker).docker.getContainer(inst.container).getArchive({path: s.containerDir})
+        const stream = await dockerFor(inst.docker).docker.getContainer(container).getArchive({path: s.containerDir})
         await pipeline(stream, createWriteStream(file))
       } catch (e) {
         error = (e as Error).message
@@ -107,7 +107,7 @@ export async function backupSessions(log: IncidentLog, inst: Instance, actions: 
       const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
       if (r.exitCode !== 0) error = r.stderr.slice(-300)
     }
-    record(log, inst, actions, {type: 'backup', target: viaDocker ? `${inst.container}:${s.containerDir}` : s.hostDir, outcome: error ? 'failed' : 'written', detail: error ?? file, durationMs: Date.now() - started})
+    record(log, inst, actions, {type: 'backup', target: viaDocker ? `${container}:${s.containerDir}` : s.hostDir, outcome: error ? 'failed' : 'written', detail: error ?? file, durationMs: Date.now() - started})
     if (error) throw new Error(`backup of ${s.hostDir} failed: ${error}`)
   }
 }

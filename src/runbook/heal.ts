@@ -132,7 +132,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       },
     })
     const ping = async () => {
-      res.ping = await pingInstance(fleet, inst)
+      res.ping = await pingInstance(fleet, inst, fleet.ping, 1, st.container)
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
@@ -147,6 +147,12 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       exitOnError: false,
     })
     if (st.state === 'unreachable') return refuse('judge', 'failed', st.errors[0], st.errors[0])
+    // A paused container's processes are frozen: no probe can judge its locks, and a lock deleted now could be
+    // taken by a second writer while the first turn resumes on unpause. Nothing is done; exit 1.
+    if (st.state === 'paused') {
+      const what = `container ${st.container} is paused: its locks cannot be judged, nothing done`
+      return refuse('judge', 'skipped', what, `${what} (docker unpause it, then heal again)`, () => log.write('skipped', {instance: inst.name, container: st.container, reason: 'paused'}))
+    }
     if (sharing.has(st.container) && !s.force) {
       // The containers this one shares a sessions dir with: its own dirs' other mounters, and those whose dir it mounts.
       const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter((n) => n !== st.container)
@@ -159,7 +165,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         return moved > 0 ? `${moved} side file(s) of an interrupted run moved to the incident dir` : undefined
       }),
       step('backup', () => s.backup && affected, async () => {
-        await backupSessions(log, inst, res.actions)
+        await backupSessions(log, inst, st.container, res.actions)
         return 'sessions dir archived'
       }),
       step('act', () => plan.acted, async () => {

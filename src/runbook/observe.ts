@@ -16,6 +16,8 @@ import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
 import {scanViaDocker} from '../docker/remote-locks.js'
 import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Reason, type Verdict} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
+import {ownerAlive} from '../util/exec-owner.js'
+import {turnTree} from '../locks/turn.js'
 import {UnreachableError} from '../errors.js'
 
 export interface LockReport {
@@ -70,8 +72,12 @@ export interface InstanceStatus {
   /** Other running containers that see one of this instance's sessions dirs. */
   sharedWith: string[]
   logSignature: LockTimeoutSignature | null
+  /** Sessions dirs that could not be listed (permissions, I/O): their locks are unknown, so the instance is not ok. */
+  unlisted: string[]
+  /** Other containers that mount one of this instance's sessions dirs read-only: they cannot write locks, so they are no conflict. */
+  readOnlyMounts: string[]
   errors: string[]
-  /** Running, and no stale/hung/orphan/conflict lock. */
+  /** Running, every sessions dir listed, and no stale/hung/orphan/conflict lock. */
   ok: boolean
 }
 
@@ -102,7 +108,7 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
   await Promise.all(
     [...byHost.values()].map(async ({handle, instances: group}) => {
       try {
-        const disc = await discover(handle, group)
+        const disc = await discover(handle, group, fleet.groups)
         for (const [id, c] of disc.byInstance) containers.set(id, c)
         results.push(...(await observeHost(fleet, handle, group, disc, opts)))
       } catch (error) {
@@ -133,7 +139,7 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
   return {
     id: inst.id, name: inst.name, group: inst.group ?? null, container: inst.container, service: inst.service, state: 'unreachable', health: 'unknown',
     startedAt: null, uptimeMs: null, restartCount: null, image: null, compose: null, foundBy: null, locks: [],
-    counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0}, worst: null, sharedWith: [], logSignature: null, errors: [message], ok: false,
+    counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0}, worst: null, sharedWith: [], logSignature: null, unlisted: [], readOnlyMounts: [], errors: [message], ok: false,
   }
 }
 
@@ -144,6 +150,7 @@ interface Gathered {
   parsed: {file: LockFile; payload: LockPayload | null}[]
   pids: number[]
   signature: LockTimeoutSignature | null
+  unlisted: string[]
   errors: string[]
 }
 
@@ -156,7 +163,8 @@ async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[]
   const concurrency = opts.concurrency ?? 8
   const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts))
   const probing = gathered.filter((g) => g.running && g.c && g.pids.length > 0)
-  const view = fleet.locks.probe === 'auto' && probing.some((g) => g.inst.lockAccess === 'host') ? readHostProcesses(probing.map((g) => ({id: g.c!.id, pid: g.c!.pid}))) : null
+  const refs = probing.map((g) => ({id: g.c!.id, pid: g.c!.pid, names: [g.c!.name, g.c!.compose.service ?? ''].filter(Boolean)}))
+  const view = fleet.locks.probe === 'auto' && probing.some((g) => g.inst.lockAccess === 'host') ? readHostProcesses(refs) : null
   const nowMs = Date.now()
   return mapLimit(gathered, concurrency, async (g) => {
     let probe: ProbeResult | undefined
@@ -182,29 +190,53 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
       : Promise.resolve(null),
   ])
   const files: LockFile[] = []
+  const unlisted: string[] = []
   scans.forEach((s, i) => {
-    if (s.error) errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}`)
+    if (s.error) {
+      errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}; its locks are unknown`)
+      unlisted.push(inst.sessions[i].hostDir)
+    }
     files.push(...s.locks)
   })
   const parsed = files.map((f) => ({file: f, payload: f.raw !== undefined && !f.suspicious ? parseLockPayload(f.raw) : null}))
   const pids = parsed.map((p) => p.payload?.pid).filter((p): p is number => typeof p === 'number')
-  return {inst, c, running, parsed, pids, signature, errors}
+  return {inst, c, running, parsed, pids, signature, unlisted, errors}
+}
+
+/** What is known about the turn of a lock's holder: its process tree, fleet's marker, exec clients on this host. */
+function withTurn(proc: ProcessEvidence | null, probe: ProbeResult): ProcessEvidence | null {
+  if (!proc?.exists || !proc.isAgent || proc.isMain) return proc
+  const marks = probe.marks?.get(proc.pid)
+  const id = marks?.FLEET_EXEC_ID
+  const owner = marks?.FLEET_EXEC_OWNER ?? null
+  return {
+    ...proc,
+    turn: {
+      ...turnTree(probe.table ?? [], proc.pid),
+      fleet: id ? {execId: id, owner, ownerAlive: ownerAlive(owner)} : null,
+      clients: probe.clients ?? null,
+    },
+  }
 }
 
 function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
-  const {inst, c, running, parsed, signature, errors} = g
+  const {inst, c, running, parsed, signature, unlisted, errors} = g
   const now = opts.nowMs ?? Date.now()
+  const paused = c?.state === 'paused'
+  if (paused) errors.push(`container ${c.name} is paused: its processes are frozen and cannot be probed, so its locks are unknown; nothing is done until it is unpaused`)
+  // Writers only: a container that mounts the dir read-only cannot create or hold a lock there.
   const mountedByDir = new Map(inst.sessions.map((s) => [s.hostDir, mountedBy(s.hostDir, disc.running)]))
+  const readOnly = [...new Set(inst.sessions.flatMap((s) => mountedBy(s.hostDir, disc.running, 'read-only')))].filter((n) => n !== c?.name)
   const locks = parsed.map(({file, payload}): LockReport => {
     const hostDir = inst.sessions.find((s) => s.agent === file.agent)?.hostDir ?? ''
     const mounted = mountedByDir.get(hostDir) ?? []
     const evidence: LockEvidence = {
-      container: c ? {name: c.name, running, startedAtMs: c.startedAtMs} : null,
+      container: c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {})} : null,
       mountedBy: mounted,
     }
     const pid = payload?.pid ?? null
     if (running && pid !== null && probe) {
-      evidence.process = probe.ok ? (probe.processes.get(pid) ?? null) : null
+      evidence.process = probe.ok ? withTurn(probe.processes.get(pid) ?? null, probe) : null
       if (!probe.ok) evidence.probeError = probe.error
     }
     const j = judge(file, payload, evidence, fleet.locks, now)
@@ -259,7 +291,9 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     worst: worstVerdict(locks.map((l) => l.verdict)),
     sharedWith,
     logSignature: signature,
+    unlisted,
+    readOnlyMounts: readOnly,
     errors,
-    ok: running && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict)),
+    ok: running && unlisted.length === 0 && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict)),
   }
 }

@@ -4,7 +4,7 @@
  */
 import type {Fleet, Instance, PingSettings} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
-import {inspectContainer} from '../docker/discover.js'
+import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
 import {UnreachableError} from '../errors.js'
 import {classifyAttempt, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
@@ -39,26 +39,30 @@ export function pingArgv(p: PingSettings): string[] {
   return argv
 }
 
-export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingSettings = fleet.ping, repeat = 1): Promise<PingResult> {
+/**
+ * Pings one instance in its container: `container`, the name an observation found (by name or by compose
+ * labels), else discovered here the same way, so a ping never misses a container that status finds.
+ */
+export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingSettings = fleet.ping, repeat = 1, container?: string): Promise<PingResult> {
   const handle = dockerFor(inst.docker)
   const attempts: PingAttempt[] = []
-  let info
+  let info: ContainerInfo | null
   try {
-    info = await inspectContainer(handle, inst.container)
+    info = container ? await inspectContainer(handle, container) : ((await discover(handle, [inst], fleet.groups)).byInstance.get(inst.id) ?? null)
   } catch (error) {
     if (error instanceof UnreachableError) return summarise(inst, inst.container, [failed('host-unreachable', error.message, 0)])
     throw error
   }
-  const container = info?.name ?? inst.container
+  const name = info?.name ?? container ?? inst.container
   for (let n = 0; n < repeat; n++) {
     if (!info || info.state !== 'running') {
-      attempts.push(notRunning(info ? `container is ${info.state}` : 'container not found'))
+      attempts.push(notRunning(info ? `container is ${info.state}` : `no container named ${inst.container} nor labelled with service ${inst.service}`))
       break
     }
     const started = Date.now()
     try {
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
-      const r = await execIn(handle, container, pingArgv(settings), {timeoutMs: settings.timeoutMs + 2_000})
+      const r = await execIn(handle, name, pingArgv(settings), {timeoutMs: settings.timeoutMs + 2_000})
       const v = classifyAttempt(r, settings.expect)
       attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: r.stderr.slice(-2000), killed: r.killed})
     } catch (error) {
@@ -69,7 +73,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
       break
     }
   }
-  return summarise(inst, container, attempts)
+  return summarise(inst, name, attempts)
 }
 
 function notRunning(detail: string): PingAttempt {

@@ -28,6 +28,8 @@ const VERDICTS: Verdict[] = ['live', 'stale', 'hung', 'orphan', 'conflict', 'unk
 
 export class Watcher {
   private memory = new Map<number, InstanceMemory>()
+  /** Instances seen paused on the last scan (one alert per pause). */
+  private paused = new Set<number>()
   private stopping = false
   private wake: (() => void) | null = null
   scansDone = 0
@@ -76,7 +78,7 @@ export class Watcher {
   private async scan(): Promise<void> {
     const t0 = Date.now()
     const obs = await observe(this.fleet, this.instances, {logs: false})
-    const pings = this.s.ping ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) => (st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id)) : Promise.resolve(null))) : obs.instances.map(() => null)
+    const pings = this.s.ping ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) => (st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null))) : obs.instances.map(() => null)
     this.metrics.clear('openclaw_fleet_locks')
     for (const [i, st] of obs.instances.entries()) {
       if (this.stopping) break
@@ -104,6 +106,15 @@ export class Watcher {
 
   private async act(st: InstanceStatus, pingOk: boolean | null): Promise<void> {
     const inst = this.inst(st.id)
+    if (st.state === 'paused') {
+      // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
+      if (!this.paused.has(st.id)) this.events.emit({instance: st.name, container: st.container, event: 'alert', reason: 'paused', detail: `container ${st.container} is paused: its locks cannot be judged; nothing is done until it is unpaused`})
+      this.paused.add(st.id)
+      // What was seen before the pause is not confirmed by what is seen after it.
+      this.memory.set(st.id, {...(this.memory.get(st.id) ?? freshMemory()), seen: new Map()})
+      return
+    }
+    this.paused.delete(st.id)
     const mem = this.memory.get(st.id) ?? freshMemory()
     const {actions, next} = decide(st, pingOk, mem, this.s, Date.now())
     this.memory.set(st.id, next)

@@ -12,8 +12,10 @@ import type {
   ProcessEvidence,
   Reason,
   SuspiciousKind,
+  TurnEvidence,
   Verdict,
 } from '../../src/locks/types.js'
+import {DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TURN_TIMEOUT_MS} from '../../src/locks/turn.js'
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
 const S = 1000
@@ -55,7 +57,12 @@ function healthy(): Case {
   }
 }
 
+/** An `openclaw-agent` holder that is not the gateway, started by docker exec (pid 30, PPID 0). */
+const AGENT: Partial<ProcessEvidence> = {isAgent: true, isMain: false, cmdline: ['openclaw-agent']}
+const turn = (t: Partial<TurnEvidence>): TurnEvidence => ({execRoot: {pid: 30, cmdline: ['openclaw', 'agent']}, timeoutSec: null, fleet: null, clients: null, ...t})
+
 type Patch = {
+  policy?: Partial<LockPolicy>
   lock?: Partial<LockFile>
   payload?: Partial<LockPayload> | null
   evidence?: Partial<LockEvidence>
@@ -70,6 +77,7 @@ function withPatch(p: Patch): Case {
   const process = p.process === null ? null : {...c.evidence.process!, ...p.process}
   return {
     ...c,
+    policy: {...c.policy, ...p.policy},
     lock: {...c.lock, ...p.lock},
     payload: p.payload === null ? null : {...c.payload!, ...p.payload},
     evidence: {...c.evidence, container, process, ...p.evidence},
@@ -112,10 +120,30 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['owner in uninterruptible sleep', 'live', ['uninterruptible'], {process: {state: 'D'}}],
   ['held too long', 'hung', ['hold-exceeded'], {payload: {createdAtMs: NOW - 11 * MIN}}],
   ['held too long while stopped', 'hung', ['hold-exceeded', 'stopped'], {payload: {createdAtMs: NOW - 11 * MIN}, process: {state: 'T'}}],
-  ['orphaned agent process', 'orphan', ['agent-process'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {isAgent: true, isMain: false}}],
-  ['orphaned agent process past max hold', 'orphan', ['agent-process', 'hold-exceeded'], {payload: {createdAtMs: NOW - 11 * MIN}, process: {isAgent: true, isMain: false}}],
-  ['young agent process', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: {isAgent: true, isMain: false}}],
   ['main process held past orphanAfter', 'live', [], {payload: {createdAtMs: NOW - 6 * MIN}, process: {isAgent: true, isMain: true}}],
+  // A turn (an `openclaw agent` holder that is not the gateway) is ended only on positive evidence.
+  ['young agent turn', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: AGENT}],
+  ['agent turn past orphanAfter: its client may be attached', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: AGENT}],
+  ['agent turn past maxHold but within its deadline: not hung', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 11 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 900})}}],
+  ['agent turn past its default deadline (600 s) + margin', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 12 * MIN - S}, process: AGENT}],
+  ['agent turn at its default deadline + margin exactly', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 12 * MIN}, process: AGENT}],
+  ['agent turn past its --timeout 60 + margin', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 181 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}}],
+  ['agent turn within its --timeout 60 + margin', 'live', [], {payload: {createdAtMs: NOW - 179 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}}],
+  ['agent turn with --timeout 0 has no deadline', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 0})}}],
+  ['deadline margin from the policy', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 71 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}, policy: {deadlineMarginMs: 10 * S}}],
+  ["fleet's own turn from a live fleet run: never an orphan", 'live', ['fleet-exec'], {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: true}})}}],
+  ["fleet's own turn whose fleet run is gone", 'orphan', ['agent-process', 'client-gone'], {payload: {createdAtMs: NOW - 10 * S}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: false}})}}],
+  ["fleet's turn started on another host (owner unknown)", 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'other:1:2', ownerAlive: null}})}}],
+  ['anywhere: no exec client on this host proves nothing', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}}],
+  ['this-host: no exec client left, past orphanAfter', 'orphan', ['agent-process', 'client-gone'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}}],
+  ['this-host: no exec client, young turn', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}}],
+  ['this-host: an exec client is attached', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: [4242]})}, policy: {execClients: 'this-host'}}],
+  ["this-host: this host's processes not seen", 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: null})}, policy: {execClients: 'this-host'}}],
+  ['this-host: a turn the gateway started has no exec client to lose', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({execRoot: null, clients: []})}, policy: {execClients: 'this-host'}}],
+  ['stopped agent turn past orphanAfter', 'orphan', ['agent-process', 'stopped'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, state: 'T'}}],
+  ['stopped agent turn, young', 'live', ['stopped'], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, state: 'T'}}],
+  ['paused container: evidence missing', 'unknown', ['container-paused'], {container: {running: false, paused: true}, evidence: {process: undefined}}],
+  ['paused container, lock predates its start: still unknown', 'unknown', ['container-paused'], {container: {running: false, paused: true, startedAtMs: NOW - 5 * S}, evidence: {process: undefined}}],
 ]
 
 /** Compile-time list of every Reason / Verdict, so the coverage check below cannot miss one. */
@@ -123,6 +151,7 @@ const ALL_REASONS = Object.keys({
   'dead-pid': 1, zombie: 1, 'recycled-pid': 1, 'predates-container-start': 1, 'container-not-running': 1, 'missing-pid': 1,
   'invalid-createdAt': 1, unreadable: 1, 'hold-exceeded': 1, 'shared-sessions-dir': 1, suspicious: 1, 'probe-failed': 1,
   'mount-mismatch': 1, 'agent-process': 1, stopped: 1, uninterruptible: 1, 'being-written': 1, 'no-starttime': 1,
+  'container-paused': 1, 'client-gone': 1, 'past-deadline': 1, 'fleet-exec': 1, 'long-hold': 1,
 } satisfies Record<Reason, 1>)
 const ALL_VERDICTS = Object.keys({live: 1, stale: 1, hung: 1, orphan: 1, conflict: 1, unknown: 1} satisfies Record<Verdict, 1>)
 
@@ -172,6 +201,8 @@ const smallStarttime = fc.integer({min: 0, max: 3})
 const policyArb: fc.Arbitrary<LockPolicy> = fc.record({
   maxHoldMs: duration,
   orphanAfterMs: duration,
+  deadlineMarginMs: duration,
+  execClients: fc.constantFrom('anywhere' as const, 'this-host' as const),
   clockSkewMs: fc.integer({min: 0, max: 10 * S}),
   malformedGraceMs: fc.integer({min: 0, max: 30 * S}),
 })
@@ -211,6 +242,12 @@ const processArb: fc.Arbitrary<ProcessEvidence> = fc.record(
     cmdline: fc.constant(['openclaw-agent']),
     isMain: fc.boolean(),
     isAgent: fc.boolean(),
+    turn: fc.record({
+      execRoot: fc.option(fc.record({pid: smallPid, cmdline: fc.constant(['openclaw', 'agent'])}), {nil: null}),
+      timeoutSec: fc.option(fc.constantFrom(0, 1, 60, 600, 3600), {nil: null}),
+      fleet: fc.option(fc.record({execId: fc.constant('m'), owner: fc.constant('h:1:1'), ownerAlive: fc.constantFrom(true, false, null)}), {nil: null}),
+      clients: fc.option(fc.constantFrom([], [7]), {nil: null}),
+    }),
   },
   {requiredKeys: ['pid', 'exists']},
 )
@@ -283,7 +320,7 @@ describe('judge: properties', () => {
         isAgent: fc.boolean(),
       })
       .map((g) => {
-        const age = Math.min(g.age, g.policy.maxHoldMs, g.policy.orphanAfterMs)
+        const age = Math.min(g.age, g.policy.maxHoldMs, g.policy.orphanAfterMs, DEFAULT_TURN_TIMEOUT_MS + (g.policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS))
         const byCreatedAt = g.createdAt === 'valid'
         const birth = NOW - age
         const c: Case = {
@@ -398,6 +435,45 @@ describe('judge: properties', () => {
         )
       }),
       {numRuns: 3000},
+    )
+  })
+
+  it('(7) a turn is an orphan only with a signal that it cannot finish or that nothing waits for it', () => {
+    const SIGNALS: Reason[] = ['client-gone', 'past-deadline', 'stopped']
+    let orphans = 0
+    fc.assert(
+      fc.property(caseArb(), (c) => {
+        const j = run(c)
+        if (j.verdict !== 'orphan') return true
+        orphans++
+        return j.reasons.includes('agent-process') && j.reasons.some((r) => SIGNALS.includes(r))
+      }),
+      {numRuns: 3000},
+    )
+    expect(orphans).toBeGreaterThan(10)
+  })
+
+  it("(8) fleet's own turn from a live fleet run is never ended (orphan) nor restarted (hung)", () => {
+    const arb = caseArb().map((c) => ({
+      ...c,
+      evidence: {...c.evidence, process: c.evidence.process && {...c.evidence.process, isAgent: true, isMain: false, turn: {execRoot: null, timeoutSec: null, clients: null, fleet: {execId: 'm', owner: 'h:1:1', ownerAlive: true}}}},
+    }))
+    fc.assert(
+      fc.property(arb, (c) => !['orphan', 'hung'].includes(run(c).verdict)),
+      {numRuns: 2000},
+    )
+  })
+
+  it('(9) an agent turn within its deadline + margin, with a client that may be attached and not stopped, stays live', () => {
+    const arb = fc.record({policy: policyArb, timeoutSec: fc.integer({min: 1, max: 3600}), frac: fc.double({min: 0, max: 1, noNaN: true}), state: fc.constantFrom('R', 'S', 'D')}).map((g) => {
+      const limit = g.timeoutSec * 1000 + (g.policy.deadlineMarginMs ?? 0)
+      const age = Math.floor(limit * g.frac)
+      const c = withPatch({policy: {...g.policy, execClients: 'anywhere'}, payload: {createdAtMs: NOW - age}, lock: {mtimeMs: NOW - age}, container: {startedAtMs: NOW - 10 * 60 * MIN}, process: {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, clients: []})}})
+      return c
+    })
+    fc.assert(
+      fc.property(arb, (c) => run(c).verdict === 'live'),
+      {numRuns: 2000},
     )
   })
 })
