@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type {RawConfig} from './schema.js'
 import type {DockerTarget, Fleet, Group, Instance} from './model.js'
-import {parseIdList, SelectorError} from './selector.js'
+import {describeIds, duplicateIds, parseIdList, SelectorError} from './selector.js'
 
 export interface ConfigIssue {
   /** Key path, e.g. ['groups', 'oc7-9', 'instances']. */
@@ -101,6 +101,8 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
     locks: {
       maxHoldMs: raw.locks.maxHold,
       orphanAfterMs: raw.locks.orphanAfter,
+      deadlineMarginMs: raw.locks.deadlineMargin,
+      execClients: raw.locks.execClients,
       clockSkewMs: raw.locks.clockSkew,
       malformedGraceMs: raw.locks.malformedGrace,
       probeTimeoutMs: raw.locks.probeTimeout,
@@ -119,6 +121,11 @@ function ids_(value: RawConfig['instances'], keyPath: string[], issues: ConfigIs
   try {
     const ids = parseIdList(value)
     if (ids.length === 0) issues.push({path: keyPath, message: 'selects no instance'})
+    const twice = duplicateIds(value)
+    if (twice.length > 0) {
+      const which = twice.length > 1 ? `instances ${describeIds(twice)} are` : `instance ${twice[0]} is`
+      issues.push({path: keyPath, message: `${which} listed more than once (in ${JSON.stringify(value)}): name each id once`})
+    }
     return ids
   } catch (error) {
     if (!(error instanceof SelectorError)) throw error

@@ -2,9 +2,10 @@
  * Config discovery (cosmiconfig) and validation (zod), with errors that name the file, the key path and,
  * for YAML, the line. `--config` and FLEET_CONFIG override the search.
  */
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
-import {cosmiconfig, type Loader} from 'cosmiconfig'
+import {pathToFileURL} from 'node:url'
+import {cosmiconfig, defaultLoaders, type Loader} from 'cosmiconfig'
 import {LineCounter, parseDocument, isMap, isPair, isScalar, type Document} from 'yaml'
 import {ConfigError} from '../errors.js'
 import {buildFleet, FleetBuildError, type ConfigIssue} from './build.js'
@@ -37,6 +38,62 @@ const yamlLoader: Loader = (filepath, content) => {
   return doc.toJS() ?? {}
 }
 
+/**
+ * A JS/TS config module runs when it is loaded: whatever it throws (or a syntax error in it) becomes a
+ * ConfigError naming the file and the message, never a stack trace.
+ */
+const moduleLoader =
+  (load: Loader): Loader =>
+  async (filepath, content) => {
+    try {
+      return await load(filepath, content)
+    } catch (error) {
+      const original = await originalError(filepath, content, error)
+      throw new ConfigError(`${filepath}: loading the config module failed: ${thrownMessage(original)}`, 'fix the module (it runs when fleet loads it), or use fleet.config.yml')
+    }
+  }
+
+/**
+ * cosmiconfig retries a failed import() with require(); for a module with a syntax error, Node 20's
+ * require() of ES modules then fails with an internal assertion that hides the real error. The syntax error
+ * itself (with its line) comes from TypeScript's parser when it is installed (it is, for .ts configs), else
+ * from importing the module again (Node keeps the first failure).
+ */
+async function originalError(filepath: string, content: string, error: unknown): Promise<unknown> {
+  if (!(error instanceof SyntaxError) && (error as {code?: unknown})?.code !== 'ERR_INTERNAL_ASSERTION') return error
+  try {
+    const ts = (await import('typescript')).default
+    const out = ts.transpileModule(content, {fileName: filepath, reportDiagnostics: true, compilerOptions: {allowJs: true}})
+    const d = out.diagnostics?.find((x) => x.category === ts.DiagnosticCategory.Error)
+    if (d) {
+      const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : null
+      return new SyntaxError(`${where ? `line ${where.line + 1}, column ${where.character + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
+    }
+  } catch {
+    // no TypeScript: fall through
+  }
+  if (filepath.endsWith('.ts')) return error
+  try {
+    await import(pathToFileURL(realpathSync(filepath)).href)
+  } catch (again) {
+    return again
+  }
+  return error
+}
+
+/** The message of something thrown, without stack lines or cosmiconfig's "TypeScript Error in <file>:" prefix. */
+function thrownMessage(error: unknown): string {
+  const text = error instanceof Error ? `${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}` : String(error)
+  const lines = text
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l))
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '' && !/^TypeScript Error in /.test(l))
+  return lines.join(' ').slice(0, 500) || '(no message)'
+}
+
+const JS_LOADERS = {'.js': moduleLoader(defaultLoaders['.js']), '.mjs': moduleLoader(defaultLoaders['.mjs']), '.cjs': moduleLoader(defaultLoaders['.cjs']), '.ts': moduleLoader(defaultLoaders['.ts'])}
+
 export interface LoadOptions {
   /** Explicit path (--config); else FLEET_CONFIG; else search from cwd upwards. */
   configPath?: string
@@ -56,7 +113,7 @@ export async function findConfig(opts: LoadOptions = {}): Promise<{file: string;
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'global',
     stopDir: path.parse(cwd).root,
-    loaders: {'.yml': yamlLoader, '.yaml': yamlLoader, noExt: yamlLoader},
+    loaders: {...JS_LOADERS, '.yml': yamlLoader, '.yaml': yamlLoader, noExt: yamlLoader},
     cache: false,
   })
   const explicit = opts.configPath ?? env.FLEET_CONFIG
@@ -89,7 +146,13 @@ export function validateFleet(data: unknown, file: string): Fleet {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(`${file}: expected a mapping of settings at the top level, got ${Array.isArray(data) ? 'a list' : typeof data}`)
   }
-  const parsed = configSchema.safeParse(data)
+  let parsed: ReturnType<typeof configSchema.safeParse>
+  try {
+    parsed = configSchema.safeParse(data)
+  } catch (error) {
+    // A config module can export an object whose getters throw.
+    throw new ConfigError(`${file}: reading the settings the config module exported failed: ${thrownMessage(error)}`)
+  }
   if (!parsed.success) {
     throw configError(
       file,

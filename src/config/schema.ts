@@ -1,17 +1,30 @@
 /** The fleet config file's shape (zod). Unknown keys are errors everywhere. */
 import {z} from 'zod'
-import {parseDuration} from './duration.js'
+import {durationProblem, MAX_TIMER_MS, parseDuration} from './duration.js'
 
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
+/**
+ * A duration in ms. `positive`: 0 is refused (timeouts, waits and thresholds where 0 gives up at once or
+ * judges everything); without it 0 is allowed because it means something (no tolerance, no grace). Every
+ * duration must fit a Node timer (at most 2147483647 ms).
+ */
+const durationOf = (opts: {positive: boolean}) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = parseDuration(v)
     if (ms === null) {
       ctx.addIssue({code: 'custom', message: `expected a duration like 90s, 5m or 1h30m, got ${JSON.stringify(v)}`})
       return z.NEVER
     }
+    const problem = durationProblem(ms, opts)
+    if (problem) {
+      ctx.addIssue({code: 'custom', message: `${problem}, got ${JSON.stringify(v)}${ms > MAX_TIMER_MS ? ` (${ms} ms)` : ''}`})
+      return z.NEVER
+    }
     return ms
   })
+/** Timeouts, waits, and thresholds that would judge everything at 0. */
+const duration = durationOf({positive: true})
+/** Durations where 0 means something: locks.clockSkew (no tolerance), locks.malformedGrace (reclaim at once), heal.termGrace (SIGKILL right after SIGTERM). */
+const durationOrZero = durationOf({positive: false})
 
 const idList = z.union([z.string(), z.number().int().nonnegative(), z.array(z.number().int().nonnegative())])
 
@@ -24,8 +37,49 @@ const EXAMPLES: Record<string, string> = {
   service: 'openclaw-gateway-{id}',
 }
 
+/** A Docker context name, as `docker context create` accepts it. */
+export const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/
+
+/** What is wrong with a `docker.host` value (null: fine): unix://, tcp://, ssh://, npipe:// or a Docker context name. */
+export function dockerHostProblem(host: string): string | null {
+  const expected = 'expected unix:///path/to/docker.sock, tcp://host:port, ssh://[user@]host[:port], npipe:////./pipe/name or a Docker context name'
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/s.exec(host)
+  if (!scheme) {
+    if (CONTEXT_NAME.test(host)) return null
+    const hint = host.startsWith('/') ? ` (for a socket path write unix://${host})` : /^[a-z]+:?\/+/i.test(host) ? ' (a scheme is written scheme://)' : ''
+    return `${expected}, got ${JSON.stringify(host)}${hint}`
+  }
+  const [, name, rest] = scheme
+  switch (name) {
+    case 'unix':
+      return rest.startsWith('/') ? null : `expected an absolute socket path after unix:// (unix:///var/run/docker.sock), got ${JSON.stringify(host)}`
+    case 'npipe':
+      return rest !== '' ? null : `expected a pipe name after npipe:// (npipe:////./pipe/docker_engine), got ${JSON.stringify(host)}`
+    case 'tcp':
+    case 'ssh': {
+      let url: URL | null = null
+      try {
+        url = new URL(host)
+      } catch {
+        url = null
+      }
+      if (!url || url.hostname === '') return `expected ${name}://host${name === 'ssh' ? ' (or ssh://user@host:port)' : ':port'}, got ${JSON.stringify(host)}: no host name`
+      return null
+    }
+    default: {
+      const hint = name === 'http' ? ` (write tcp://${rest})` : name === 'https' ? ` (write tcp://${rest} with docker.certPath for TLS)` : ''
+      return `${expected}, got ${JSON.stringify(host)}: unsupported scheme ${name}://${hint}`
+    }
+  }
+}
+
+const dockerHostValue = z.string().min(1).superRefine((host, ctx) => {
+  const problem = dockerHostProblem(host)
+  if (problem) ctx.addIssue({code: 'custom', message: problem})
+})
+
 const dockerHost = z.strictObject({
-  host: z.string().min(1).optional(),
+  host: dockerHostValue.optional(),
   timeout: duration.optional(),
   /** Dir with ca.pem, cert.pem, key.pem for tcp:// with TLS (default: DOCKER_CERT_PATH). */
   certPath: z.string().min(1).optional(),
@@ -76,19 +130,21 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxHold: duration.default(300_000),
       orphanAfter: duration.default(120_000),
-      clockSkew: duration.default(2_000),
-      malformedGrace: duration.default(5_000),
+      deadlineMargin: durationOrZero.default(120_000),
+      execClients: z.enum(['anywhere', 'this-host']).default('anywhere'),
+      clockSkew: durationOrZero.default(2_000),
+      malformedGrace: durationOrZero.default(5_000),
       probeTimeout: duration.default(15_000),
       access: z.enum(['auto', 'host', 'docker']).default('auto'),
       probe: z.enum(['auto', 'exec']).default('auto'),
     })
-    .default({maxHold: 300_000, orphanAfter: 120_000, clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto', probe: 'auto'}),
+    .default({maxHold: 300_000, orphanAfter: 120_000, deadlineMargin: 120_000, execClients: 'anywhere', clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto', probe: 'auto'}),
   heal: z
     .strictObject({
       waitTimeout: duration.default(180_000),
       concurrency: z.number().int().min(1).max(64).default(4),
       incidentDir: z.string().min(1).optional(),
-      termGrace: duration.default(5_000),
+      termGrace: durationOrZero.default(5_000),
     })
     .default({waitTimeout: 180_000, concurrency: 4, termGrace: 5_000}),
 })

@@ -15,11 +15,24 @@ const MAX_RANGE = 100_000
 
 /** Parses a list of ids and ranges only (used for `instances:` in the config). */
 export function parseIdList(input: string | number | number[]): number[] {
+  return normalise(expandIdList(input))
+}
+
+/** The ids of a list of ids and ranges in the order written, repeats kept (`7-9,8` -> 7, 8, 9, 8). */
+export function expandIdList(input: string | number | number[]): number[] {
   if (typeof input === 'number') return [checkId(String(input), input)]
-  if (Array.isArray(input)) return normalise(input.map((n) => checkId(String(n), n)))
+  if (Array.isArray(input)) return input.map((n) => checkId(String(n), n))
   const ids: number[] = []
   for (const token of tokens(input)) ids.push(...parseIdToken(token))
-  return normalise(ids)
+  return ids
+}
+
+/** Ids a list names more than once (`[7, 7]`, `"7-9,8"`), sorted; empty when every id is named once. */
+export function duplicateIds(input: string | number | number[]): number[] {
+  const seen = new Set<number>()
+  const twice = new Set<number>()
+  for (const id of expandIdList(input)) (seen.has(id) ? twice : seen).add(id)
+  return normalise([...twice])
 }
 
 /** Resolves a selector against the configured ids and group names. */

@@ -3,7 +3,10 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, afterEach, describe, expect, it} from 'vitest'
+import fc from 'fast-check'
 import {findConfig, loadFleet, SEARCH_PLACES} from '../../src/config/load.js'
+import {dockerHostProblem} from '../../src/config/schema.js'
+import {ConfigError} from '../../src/errors.js'
 import {fleet as runFleet, json, REPO} from '../helpers/cli.js'
 
 const GOOD = `instances: 7-11
@@ -190,5 +193,133 @@ describe('fleet config (through oclif runCommand)', () => {
     const r = await runFleet(['--help'])
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(/COMMANDS[\s\S]*config/)
+  })
+})
+
+/** Loads a config in-process and returns the ConfigError it must raise (exit 2). */
+async function configError(body: string, name = 'fleet.config.yml'): Promise<ConfigError> {
+  const dir = fixtureDir(body, name)
+  const file = path.join(dir, name)
+  const error = await loadFleet({configPath: file, env: {}}).then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error, 'the config was accepted').toBeInstanceOf(ConfigError)
+  const e = error as ConfigError
+  expect(e.exitCode).toBe(2)
+  expect(e.message).toContain(file)
+  return e
+}
+
+const BASE = 'instances: 7-9\ndataDir: d/oc{id}\n'
+
+describe('config rules: duplicate ids, durations, docker.host, config modules', () => {
+  it.each([
+    ['a list naming 7 twice', 'instances: [7, 7]\ndataDir: d/{id}\n', /instances \(line 1\): instance 7 is listed more than once/],
+    ['a range and an id inside it', 'instances: "7-9,8"\ndataDir: d/{id}\n', /instances \(line 1\): instance 8 is listed more than once \(in "7-9,8"\)/],
+    ['two overlapping ranges', 'instances: "7-9,8-10"\ndataDir: d/{id}\n', /instances \(line 1\): instances 8-9 are listed more than once/],
+    ['a group naming an id twice', GOOD.replace('instances: 10-11', 'instances: [10, 11, 11]'), /groups.b.instances \(line 10\): instance 11 is listed more than once/],
+  ])('duplicate ids: %s', async (_name, body, message) => {
+    expect((await configError(body)).message).toMatch(message)
+  })
+
+  it('a list without repeats is still fine', async () => {
+    const dir = fixtureDir('instances: [9, 7, 8]\ndataDir: d/{id}\n')
+    expect((await loadFleet({configPath: path.join(dir, 'fleet.config.yml'), env: {}})).ids).toEqual([7, 8, 9])
+  })
+
+  it.each([
+    ['heal.waitTimeout', 'heal:\n  waitTimeout: 0\n', 'heal.waitTimeout (line 4)'],
+    ['heal.waitTimeout as "0s"', 'heal:\n  waitTimeout: 0s\n', 'heal.waitTimeout (line 4)'],
+    ['docker.timeout', 'docker:\n  timeout: 0\n', 'docker.timeout (line 4)'],
+    ['compose.timeout', 'compose:\n  timeout: 0ms\n', 'compose.timeout (line 4)'],
+    ['ping.timeout', 'ping:\n  timeout: 0\n', 'ping.timeout (line 4)'],
+    ['locks.probeTimeout', 'locks:\n  probeTimeout: 0\n', 'locks.probeTimeout (line 4)'],
+    ['locks.maxHold', 'locks:\n  maxHold: 0\n', 'locks.maxHold (line 4)'],
+    ['locks.orphanAfter', 'locks:\n  orphanAfter: 0\n', 'locks.orphanAfter (line 4)'],
+  ])('a zero duration is refused where it is meaningless: %s', async (_name, extra, where) => {
+    const e = await configError(BASE + extra)
+    expect(e.message).toContain(`${where}: expected a duration above 0`)
+  })
+
+  it('0 stays allowed where it means something (no tolerance, no grace)', async () => {
+    const dir = fixtureDir(`${BASE}locks:\n  clockSkew: 0\n  malformedGrace: 0\nheal:\n  termGrace: 0\n`)
+    const f = await loadFleet({configPath: path.join(dir, 'fleet.config.yml'), env: {}})
+    expect([f.locks.clockSkewMs, f.locks.malformedGraceMs, f.heal.termGraceMs]).toEqual([0, 0, 0])
+  })
+
+  it.each([
+    ['locks.maxHold: 30d', 'locks:\n  maxHold: 30d\n', 'locks.maxHold (line 4)', '2592000000 ms'],
+    ['locks.maxHold: 1e12 (seconds)', 'locks:\n  maxHold: 1e12\n', 'locks.maxHold (line 4)', '1000000000000000 ms'],
+    ['heal.waitTimeout: 25d', 'heal:\n  waitTimeout: 25d\n', 'heal.waitTimeout (line 4)', '2160000000 ms'],
+    ['locks.clockSkew (0 allowed, overflow is not)', 'locks:\n  clockSkew: 2147483.648\n', 'locks.clockSkew (line 4)', '2147483648 ms'],
+  ])('a duration past a Node timer is refused: %s', async (_name, extra, where, got) => {
+    const e = await configError(BASE + extra)
+    expect(e.message).toContain(`${where}: expected at most 2147483647 ms (about 24.8 days, the longest a Node timer can wait)`)
+    expect(e.message).toContain(got)
+  })
+
+  it('property: a duration is accepted exactly when it is in (0, 2147483647] ms (0 too where allowed)', async () => {
+    const {durationProblem, MAX_TIMER_MS} = await import('../../src/config/duration.js')
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({min: 0, max: 2 * MAX_TIMER_MS}), fc.constantFrom(0, 1, MAX_TIMER_MS, MAX_TIMER_MS + 1)), fc.boolean(), (ms, positive) => {
+        const ok = ms <= MAX_TIMER_MS && (!positive || ms > 0)
+        expect(durationProblem(ms, {positive}) === null).toBe(ok)
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it.each([
+    ['http://x:2375', 'docker:\n  host: http://x:2375\n', 'docker.host (line 4)', /unsupported scheme http:\/\/ \(write tcp:\/\/x:2375\)/],
+    ['tcp//x (no colon)', 'docker:\n  host: tcp//x\n', 'docker.host (line 4)', /got "tcp\/\/x" \(a scheme is written scheme:\/\/\)/],
+    ['a bare socket path', 'docker:\n  host: /var/run/docker.sock\n', 'docker.host (line 4)', /for a socket path write unix:\/\/\/var\/run\/docker.sock/],
+    ['unix:// with a relative path', 'docker:\n  host: unix://docker.sock\n', 'docker.host (line 4)', /absolute socket path after unix:\/\//],
+    ['tcp:// without a host', 'docker:\n  host: "tcp://:2375"\n', 'docker.host (line 4)', /no host name/],
+    ['a context name with a space', 'docker:\n  host: my context\n', 'docker.host (line 4)', /or a Docker context name, got "my context"/],
+  ])('a bad docker.host is refused at load time: %s', async (_name, extra, where, message) => {
+    const e = await configError(BASE + extra)
+    expect(e.message).toContain(`${where}: expected`)
+    expect(e.message).toMatch(message)
+  })
+
+  it('a bad groups.<g>.docker.host names the group key', async () => {
+    const e = await configError(GOOD.replace('    composeFile: b.yml\n', '    composeFile: b.yml\n    docker:\n      host: https://h:2376\n'))
+    expect(e.message).toMatch(/groups.b.docker.host \(line 14\): .*unsupported scheme https:\/\/ \(write tcp:\/\/h:2376 with docker.certPath for TLS\)/)
+  })
+
+  it.each(['unix:///var/run/docker.sock', 'tcp://10.0.0.5:2376', 'ssh://deploy@gw1:2222', 'ssh://gw1', 'npipe:////./pipe/docker_engine', 'default', 'prod-eu.1+x_y'])('a good docker.host is accepted: %s', (host) => {
+    expect(dockerHostProblem(host)).toBeNull()
+  })
+
+  it.each([
+    ['a .mjs that throws', 'fleet.config.mjs', 'throw new Error("vault is sealed")\n', 'loading the config module failed: vault is sealed'],
+    ['a .cjs that throws a TypeError', 'fleet.config.cjs', 'const x = undefined\nmodule.exports = {instances: x.y}\n', 'loading the config module failed: TypeError: Cannot read properties of undefined'],
+    ['a .js that throws a string', 'fleet.config.js', 'throw "no config today"\n', 'loading the config module failed: no config today'],
+    ['a .ts that throws', 'fleet.config.ts', 'const why: string = "no secrets"\nthrow new Error(why)\nexport default {}\n', 'loading the config module failed: no secrets'],
+    ['a .mjs whose default export rejects', 'fleet.config.mjs', 'export default Promise.reject(new Error("late failure"))\n', 'loading the config module failed: late failure'],
+    ['a .mjs with a syntax error', 'fleet.config.mjs', 'export default {instances: 7,\n', 'loading the config module failed: SyntaxError'],
+    ['a .ts with a syntax error', 'fleet.config.ts', 'const x: number = ;\nexport default {}\n', 'loading the config module failed: SyntaxError: line 1'],
+    ['a .mjs whose settings throw when read', 'fleet.config.mjs', 'export default {get instances() { throw new Error("getter failed") }, dataDir: "d/{id}"}\n', 'failed: getter failed'],
+  ])('%s: a ConfigError naming the file and the thrown message, no stack', async (_name, file, body, message) => {
+    const e = await configError(body, file)
+    expect(e.message).toContain(message)
+    expect(e.message).not.toMatch(/\n\s+at /)
+  })
+
+  it('a config module found by the search that throws is reported the same way', async () => {
+    const dir = tmp()
+    writeFileSync(path.join(dir, 'fleet.config.mjs'), 'throw new Error("vault is sealed")\n')
+    await expect(loadFleet({cwd: dir, env: {}})).rejects.toThrow(`${path.join(dir, 'fleet.config.mjs')}: loading the config module failed: vault is sealed`)
+  })
+
+  it('through the CLI: exit 2, the file and the message on stderr, no stack', async () => {
+    const dir = tmp()
+    const file = path.join(dir, 'fleet.config.mjs')
+    writeFileSync(file, 'throw new Error("vault is sealed")\n')
+    const r = await runFleet(['config', '--config', file])
+    expect(r.exitCode).toBe(2)
+    expect(r.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toContain(`${file}: loading the config module failed: vault is sealed`)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 })
