@@ -50,7 +50,7 @@ export function instanceOf(lab, id) {
   if (!group) throw new Error(`instance ${id} is not in the lab at ${lab.root} (instances ${range(lab.ids)})`)
   const stateDir = path.join(lab.root, 'data', `oc${id}`, 'config')
   // After fault (e) the container sees another instance's sessions dir at its own path.
-  const shared = (lab.extraMounts[id] ?? []).find((m) => m.target === sessionsDir(CONTAINER_STATE_DIR))
+  const shared = (lab.extraMounts[id] ?? []).find((m) => m.target === sessionsDir(CONTAINER_STATE_DIR) && !m.readOnly)
   return {
     id,
     container: containerName(id),
@@ -84,7 +84,7 @@ export function renderCompose(lab, group) {
       network_mode: 'none',
       user: quoted('1000:1000'),
       environment: {OPENCLAW_LAB_INSTANCE: `${id}`, OPENCLAW_LAB_STARTUP_MS: '${OPENCLAW_LAB_STARTUP_MS}'},
-      volumes: [`${lab.stateSources?.[id] ?? `\${OPENCLAW_CONFIG_DIR_${id}}`}:${CONTAINER_STATE_DIR}`, ...extra.map((m) => `${m.source}:${m.target}`)],
+      volumes: [`${lab.stateSources?.[id] ?? `\${OPENCLAW_CONFIG_DIR_${id}}`}:${CONTAINER_STATE_DIR}`, ...extra.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`)],
       healthcheck: {test: ['CMD', 'timeout', '2', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:18789/healthz'], interval: lab.healthInterval ?? '2s', timeout: '3s', retries: 3, start_period: '30s'},
       labels: {[LAB_LABEL]: '${OPENCLAW_LAB_ROOT}', [`${LAB_LABEL}.instance`]: `${id}`},
     }
@@ -130,6 +130,7 @@ ping:
 locks:
   maxHold: 20s
   orphanAfter: 5s
+  deadlineMargin: 4s                   # a stuck turn is ended 4 s past its --timeout (lab faults use --timeout 1)
 `
 }
 

@@ -30,13 +30,18 @@ export declare function killAndStart(container: string, opts?: {wantPid?: number
 /** (a) */
 export declare function deadPid(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {pidAlive: false; clientExitCode: number | null}>
 /** (b) */
-export declare function orphan(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {clientPid: number; process: ProcInfo}>
+export declare function orphan(instance: number, opts?: FaultOptions & {holdMs?: number; timeout?: number}): Promise<LockFault & {clientPid: number; process: ProcInfo; timeoutSec: number}>
+/** An exec'd two-process turn holding the main session's lock for holdMs (client attached until `holder` is killed). */
+export declare function startHolder(inst: any, holdMs: number, opts?: {timeout?: number}): Promise<{holder: {child: import('node:child_process').ChildProcess; pid: number; exited: Promise<{code: number | null; stdout: string; stderr: string}>}; session: {sessionId: string; hostLockPath: string; lockPath: string}; lock: LockPayload}>
+export declare function attachedTurn(instance: number, opts?: FaultOptions & {holdMs?: number; timeout?: number}): Promise<{instance: number; container: string; holder: {child: import('node:child_process').ChildProcess; pid: number; exited: Promise<{code: number | null; stdout: string; stderr: string}>}; session: {sessionId: string; hostLockPath: string; lockPath: string}; lock: LockPayload}>
+/** A gateway mid-turn (holding the main session's lock) whose container is docker-paused. */
+export declare function paused(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {gatewayPid: number}>
 /** (c) */
 export declare function frozen(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {gatewayPid: number; process: ProcInfo}>
 /** (d) */
 export declare function previousIncarnation(instance: number, opts?: FaultOptions & {legacy?: boolean; holdMs?: number; heldForMs?: number}): Promise<LockFault & {legacy: boolean; oldGatewayPid: number; oldGatewayStarttime: number | null; gatewayPid: number; gatewayStarttime: number; samePid: boolean; restarts: number; containerStartedAt: string}>
 /** (e) */
-export declare function sharedSessions(instance: number, opts?: FaultOptions & {other?: number}): Promise<FaultBase & {other: number; otherContainer: string; sharedDir: string; mountTarget: string; composeFile: string; ms: number}>
+export declare function sharedSessions(instance: number, opts?: FaultOptions & {other?: number; readOnly?: boolean}): Promise<FaultBase & {readOnly: boolean; other: number; otherContainer: string; sharedDir: string; mountTarget: string; composeFile: string; ms: number}>
 /** (f) */
 export declare function slow(instance: number, opts?: FaultOptions & {ms?: number}): Promise<ControlFault & {ms: number}>
 export declare function wrongReply(instance: number, opts?: FaultOptions & {text?: string}): Promise<ControlFault & {text: string}>

@@ -96,11 +96,15 @@ function waitForLock(session, since, what) {
   }, {timeoutMs: 30_000, intervalMs: 50, what})
 }
 
-/** An exec'd `openclaw agent --local` turn that holds the main session's lock for holdMs. */
-async function startHolder(inst, holdMs) {
+/**
+ * An exec'd `openclaw agent --local` turn (two processes, as the real one: `openclaw agent` with PPID 0 and
+ * its child `openclaw-agent`, which takes the lock) that holds the main session's lock for holdMs, whatever
+ * its --timeout says (a stuck turn).
+ */
+export async function startHolder(inst, holdMs, {timeout} = {}) {
   const session = mainSession(inst)
   const since = Date.now()
-  const holder = start('docker', ['exec', ...envArgs({OPENCLAW_LAB_HOLD_MS: holdMs}), inst.container, ...agentArgs({message: 'lab: holding the session lock'})])
+  const holder = start('docker', ['exec', ...envArgs({OPENCLAW_LAB_HOLD_MS: holdMs}), inst.container, ...agentArgs({message: 'lab: holding the session lock', timeout})])
   const lock = await Promise.race([
     waitForLock(session, since, `the exec'd holder's lock in ${inst.container}`),
     holder.exited.then((r) => Promise.reject(new Error(`holder exited early (${r.code}): ${r.stderr}`))),
@@ -130,16 +134,25 @@ export async function deadPid(instance, {root, holdMs = HOUR} = {}) {
   return {fault: 'dead-pid', instance: inst.id, container: inst.container, ...lockFields(inst, session, lock), pidAlive: false, clientExitCode: client.code}
 }
 
-/** (b) `docker exec ... openclaw agent` whose host client is SIGKILLed: the process inside lives on with the lock. */
-export async function orphan(instance, {root, holdMs = HOUR} = {}) {
+/** A live exec'd turn holding the main session's lock for holdMs, its client attached (kill `holder.child` to orphan it). */
+export async function attachedTurn(instance, {root, holdMs = 30_000, timeout} = {}) {
   const {inst} = context(instance, {root})
-  const {holder, session, lock} = await startHolder(inst, holdMs)
+  return {instance: inst.id, container: inst.container, ...(await startHolder(inst, holdMs, {timeout}))}
+}
+
+/**
+ * (b) `docker exec ... openclaw agent --timeout 1` whose host client is SIGKILLed: the turn inside lives on with
+ * the lock, stuck past its own deadline (fleet ends it once it is past --timeout + locks.deadlineMargin).
+ */
+export async function orphan(instance, {root, holdMs = HOUR, timeout = 1} = {}) {
+  const {inst} = context(instance, {root})
+  const {holder, session, lock} = await startHolder(inst, holdMs, {timeout})
   holder.child.kill('SIGKILL')
   await holder.exited
   await sleep(300)
   const proc = await procInContainer(inst.container, lock.pid)
   if (!proc.exists || proc.cmdline !== 'openclaw-agent') throw new Error(`the orphan pid ${lock.pid} did not survive its client in ${inst.container}: ${JSON.stringify(proc)}`)
-  return {fault: 'orphan', instance: inst.id, container: inst.container, ...lockFields(inst, session, lock), clientPid: holder.pid, process: proc}
+  return {fault: 'orphan', instance: inst.id, container: inst.container, ...lockFields(inst, session, lock), clientPid: holder.pid, process: proc, timeoutSec: timeout}
 }
 
 /** (c) The gateway main process takes the lock and is SIGSTOPped. */
@@ -196,16 +209,29 @@ export async function previousIncarnation(instance, {root, legacy = false, holdM
   return {fault: 'previous-incarnation', instance: inst.id, container: inst.container, ...lockFields(inst, session, lock), legacy, oldGatewayPid: res.pid, oldGatewayStarttime: res.starttime, gatewayPid: info.pid, gatewayStarttime: info.starttime, samePid: info.pid === lock.pid, restarts: attempts, containerStartedAt: startedAt.trim()}
 }
 
-/** (e) Instance N also mounts instance M's sessions dir at its own agents/main/sessions (compose file regenerated, container recreated). */
-export async function sharedSessions(instance, {root, other} = {}) {
+/**
+ * (e) Instance N also mounts instance M's sessions dir at its own agents/main/sessions (compose file regenerated,
+ * container recreated). readOnly: the mount is read-only (a reader, not a second writer).
+ */
+export async function sharedSessions(instance, {root, other, readOnly = false} = {}) {
   const {lab, inst} = context(instance, {root})
   other ??= lab.ids.includes(inst.id - 1) ? inst.id - 1 : inst.id + 1
   const peer = instanceOf(lab, other)
   if (peer.id === inst.id) throw new Error('shared-sessions needs two different instances')
-  lab.extraMounts[inst.id] = [{source: peer.sessionsDir, target: inst.containerSessionsDir}]
+  lab.extraMounts[inst.id] = [{source: peer.sessionsDir, target: readOnly ? `${inst.containerSessionsDir}-of-${peer.id}` : inst.containerSessionsDir, readOnly}]
   saveLab(lab)
   const ms = await recreateInstance(lab, inst.id)
-  return {fault: 'shared-sessions', instance: inst.id, container: inst.container, other: peer.id, otherContainer: peer.container, sharedDir: peer.sessionsDir, mountTarget: inst.containerSessionsDir, composeFile: path.join(lab.projectDir, inst.group.composeFile), ms}
+  return {fault: 'shared-sessions', readOnly, instance: inst.id, container: inst.container, other: peer.id, otherContainer: peer.container, sharedDir: peer.sessionsDir, mountTarget: inst.containerSessionsDir, composeFile: path.join(lab.projectDir, inst.group.composeFile), ms}
+}
+
+/** A gateway mid-turn (the gateway holds the main session's lock) whose container is `docker pause`d. */
+export async function paused(instance, {root, holdMs = HOUR} = {}) {
+  const {inst} = context(instance, {root})
+  const {session, lock, res} = await gatewayHold(inst, holdMs)
+  await docker(['pause', inst.container])
+  const state = await containerState(inst.container)
+  if (state.status !== 'paused') throw new Error(`${inst.container} is ${state.status}, not paused`)
+  return {fault: 'paused', instance: inst.id, container: inst.container, ...lockFields(inst, session, lock), gatewayPid: res.pid}
 }
 
 /** Wrong mount (for fleet doctor): the container mounts another host dir at the state dir than the config's dataDir. */
@@ -297,6 +323,7 @@ export async function clearFaults(instance, {root} = {}) {
   delete lab.extraMounts[inst.id]
   if (lab.stateSources) delete lab.stateSources[inst.id]
   saveLab(lab)
+  await docker(['unpause', inst.container], {reject: false})
   await docker(['rm', '-f', inst.container], {reject: false})
   await seedInstance(lab, inst.id)
   await recreateInstance(lab, inst.id)
@@ -315,6 +342,7 @@ export const FAULTS = {
   'malformed-locks': {letter: 'h', inject: malformedLocks},
   'many-transcripts': {letter: 'i', inject: manyTranscripts},
   'wrong-reply': {letter: null, inject: wrongReply},
+  paused: {letter: null, inject: paused},
   'wrong-mount': {letter: null, inject: wrongMount},
   'small-context-model': {letter: null, inject: smallContextModel},
   'model-error': {letter: null, inject: modelError},

@@ -1,4 +1,5 @@
 // One agent turn (embedded runner) and the `openclaw agent` command.
+import {spawn} from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import {randomUUID} from 'node:crypto'
@@ -72,11 +73,32 @@ export function gatewayRequest(path, body, {timeoutMs} = {}) {
 
 export const errorLine = (error) => `${error.name && error.name !== 'Error' ? error.name : 'Error'}: ${error.message}`
 
+/** Set in the child `openclaw-agent` process of a turn. */
+const CHILD_ENV = 'OPENCLAW_LAB_AGENT_CHILD'
+
+/**
+ * As in the real package, a turn is two processes: the `openclaw agent …` command (exec'd by docker exec:
+ * PPID 0, its argv visible) starts a child titled `openclaw-agent` that runs the turn and takes the lock.
+ * The parent relays the child's output and exit code, and passes SIGINT/SIGTERM/SIGHUP on to it. Nothing
+ * ends either when the docker exec client dies.
+ */
+function runAsChild() {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, process.argv.slice(1), {stdio: 'inherit', env: {...process.env, [CHILD_ENV]: '1'}})
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+    child.on('exit', (code, signal) => {
+      process.exitCode = code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1) : 1)
+      resolve()
+    })
+  })
+}
+
 /**
  * `openclaw agent`: --local runs the embedded runner; otherwise the turn goes to the gateway
  * and, when that fails, falls back to embedded (printing the real warning line).
  */
 export async function agentCommand(flags) {
+  if (flags.message && !process.env[CHILD_ENV]) return runAsChild()
   process.title = 'openclaw-agent'
   if (!flags.message) throw Object.assign(new Error('required option -m, --message <text> not specified'), {exitCode: 1})
   if (!flags.agent && !flags['session-id'] && !flags.to) throw new Error('Pass --to <E.164>, --session-id, or --agent to choose a session')
