@@ -40,7 +40,7 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
     const tasks = new Listr(
       instances.map((inst) => ({
-        title: `${inst.name} (${inst.container})`,
+        title: inst.name,
         task: async (_ctx: unknown, task: {title: string}) => {
           const r = await pingInstance(fleet, inst, settings, f.repeat)
           results.push(r)

@@ -8,6 +8,7 @@ import {Listr, type ListrTask} from 'listr2'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {IncidentLog} from '../report/incident.js'
+import {printable} from '../util/escape.js'
 import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
@@ -124,7 +125,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const detail = await fn(task)
           res.steps.push({step: name, status: 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
           res.durationMs = Date.now() - started
-          if (detail) task.title = `${name}: ${detail}`
+          if (detail) task.title = `${name}: ${printable(detail)}`
         } catch (error) {
           res.steps.push({step: name, status: 'failed', durationMs: Date.now() - t0, detail: (error as Error).message})
           throw error
@@ -138,11 +139,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     }
     /** An instance heal does not touch: one task that records why and fails (exit 1 or 3). */
     const refuse = (step: string, status: 'failed' | 'skipped', detail: string, message: string, before?: () => void): ListrTask => ({
-      title: `${inst.name} (${st.container})`,
+      title: `${inst.name} (${printable(st.container)})`,
       task: async () => {
         res.steps.push({step, status, durationMs: 0, detail})
         before?.()
-        throw new Error(`${inst.name}: ${message}`)
+        throw new Error(`${inst.name}: ${printable(message)}`)
       },
       exitOnError: false,
     })
@@ -223,7 +224,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       }),
     ]
     return {
-      title: `${inst.name} (${st.container})`,
+      title: `${inst.name} (${printable(st.container)})`,
       task: (_c, task) => task.newListr(subtasks, {concurrent: false, exitOnError: true}),
       exitOnError: false,
     } satisfies ListrTask
