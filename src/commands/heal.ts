@@ -2,11 +2,12 @@ import {Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
 import path from 'node:path'
 import {BaseCommand} from '../base-command.js'
-import {parseDuration} from '../config/duration.js'
+import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
 import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
+import {assertPreflight} from '../runbook/preflight.js'
 import {chooseRenderer} from '../runbook/renderer.js'
 import {acquireRunLock, runLockPath} from '../runbook/run-lock.js'
 
@@ -34,9 +35,10 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     const f = this.flags
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
-    const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDuration(f['wait-timeout'])
-    if (waitTimeoutMs === null || waitTimeoutMs <= 0) throw new UsageError(`--wait-timeout: expected a duration like 90s or 3m, got "${f['wait-timeout']}"`)
+    const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDurationFlag('--wait-timeout', f['wait-timeout'])
     const restart: RestartPolicy = f['no-restart'] ? 'never' : (f.restart as RestartPolicy) === 'needed' ? 'needed' : (f.restart as RestartPolicy)
+    // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
+    assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
     const opts = {force: f.force, restart, probe: f.probe, renderer}
 

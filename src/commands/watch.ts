@@ -2,11 +2,12 @@ import {Flags} from '@oclif/core'
 import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 import {BaseCommand} from '../base-command.js'
-import {parseDuration} from '../config/duration.js'
+import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {EventSink} from '../report/events.js'
 import {IncidentLog} from '../report/incident.js'
 import {Metrics} from '../report/metrics.js'
+import {assertPreflight} from '../runbook/preflight.js'
 import {acquireRunLock, runLockPath} from '../runbook/run-lock.js'
 import {Watcher} from '../runbook/watch.js'
 
@@ -35,9 +36,11 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     const f = this.flags
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
-    const intervalMs = ms('--interval', f.interval)
-    const cooldownMs = ms('--cooldown', f.cooldown)
+    const intervalMs = parseDurationFlag('--interval', f.interval)
+    const cooldownMs = parseDurationFlag('--cooldown', f.cooldown)
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError(`--webhook: expected an http(s) URL, got "${f.webhook}"`)
+    // Restarts need each group's compose paths: checked before the run lock and the first scan.
+    assertPreflight(fleet, instances, {mayRestart: f['auto-restart'] && !f['report-only'], command: 'fleet watch --auto-restart', withoutRestart: 'without --auto-restart (or with --report-only)'})
     const lock = f['report-only'] ? null : await acquireRunLock(runLockPath(path.dirname(fleet.heal.incidentDir), fleet.file), {config: fleet.file, command: 'watch'})
     const metrics = new Metrics()
     const server = f['metrics-port'] ? await metrics.listen(f['metrics-port']) : null
@@ -57,10 +60,4 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
       await lock?.release()
     }
   }
-}
-
-function ms(flag: string, value: string): number {
-  const v = parseDuration(value)
-  if (v === null || v <= 0) throw new UsageError(`${flag}: expected a duration like 30s or 5m, got "${value}"`)
-  return v
 }

@@ -2,14 +2,14 @@
  * Config discovery (cosmiconfig) and validation (zod), with errors that name the file, the key path and,
  * for YAML, the line. `--config` and FLEET_CONFIG override the search.
  */
-import {existsSync, readFileSync, realpathSync, statSync} from 'node:fs'
+import {accessSync, constants, existsSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {cosmiconfig, defaultLoaders, type Loader} from 'cosmiconfig'
 import {LineCounter, parseDocument, isMap, isPair, isScalar, type Document} from 'yaml'
 import {ConfigError} from '../errors.js'
 import {buildFleet, FleetBuildError, type ConfigIssue} from './build.js'
-import type {Fleet} from './model.js'
+import type {Fleet, Group} from './model.js'
 import {configSchema} from './schema.js'
 
 export const SEARCH_PLACES = [
@@ -177,13 +177,40 @@ export function validateFleet(data: unknown, file: string): Fleet {
 
 /** Checks that the files a fleet names exist (compose files, env files, project dirs). */
 export function checkFleetPaths(fleet: Fleet): ConfigIssue[] {
+  return checkGroupPaths(fleet.groups)
+}
+
+/**
+ * The paths compose needs for these groups: the project dir (a directory), the compose file and the env file
+ * when one is set (files that can be read). Each issue's key is groups.<name>.projectDir / composeFile / envFile.
+ */
+export function checkGroupPaths(groups: readonly Group[]): ConfigIssue[] {
   const issues: ConfigIssue[] = []
-  for (const g of fleet.groups) {
-    if (!isDir(g.projectDir)) issues.push({path: ['groups', g.name, 'projectDir'], message: `directory does not exist: ${g.projectDir}`})
-    if (!existsSync(g.composeFile)) issues.push({path: ['groups', g.name, 'composeFile'], message: `file does not exist: ${g.composeFile}`})
-    if (g.envFile && !existsSync(g.envFile)) issues.push({path: ['groups', g.name, 'envFile'], message: `file does not exist: ${g.envFile}`})
+  for (const g of groups) {
+    if (!isDir(g.projectDir)) issues.push({path: ['groups', g.name, 'projectDir'], message: existsSync(g.projectDir) ? `not a directory: ${g.projectDir}` : `directory does not exist: ${g.projectDir}`})
+    const files: [string, string | undefined][] = [['composeFile', g.composeFile], ['envFile', g.envFile]]
+    for (const [key, file] of files) {
+      const problem = file === undefined ? null : fileProblem(file)
+      if (problem) issues.push({path: ['groups', g.name, key], message: problem})
+    }
   }
   return issues
+}
+
+function fileProblem(file: string): string | null {
+  let st
+  try {
+    st = statSync(file)
+  } catch {
+    return `file does not exist: ${file}`
+  }
+  if (st.isDirectory()) return `is a directory, not a file: ${file}`
+  try {
+    accessSync(file, constants.R_OK)
+  } catch {
+    return `file cannot be read (permissions): ${file}`
+  }
+  return null
 }
 
 export function assertFleetPaths(fleet: Fleet): void {
@@ -199,13 +226,17 @@ function isDir(p: string): boolean {
   }
 }
 
-function configError(file: string, issues: ConfigIssue[]): ConfigError {
+/**
+ * One ConfigError (exit 2) for every issue: a line each with the key path, its YAML line when the file is YAML,
+ * and the message. `header` replaces "invalid fleet config <file>" (it should name the file too).
+ */
+export function configError(file: string, issues: ConfigIssue[], opts: {header?: string; hint?: string} = {}): ConfigError {
   const lines = issues.map((i) => {
     const key = i.path.length > 0 ? i.path.join('.') : '(top level)'
     const line = yamlLine(file, i.path)
     return `  ${key}${line ? ` (line ${line})` : ''}: ${i.message}`
   })
-  return new ConfigError(`invalid fleet config ${file}:\n${lines.join('\n')}`, 'see fleet.config.example.yml and the config reference in the README')
+  return new ConfigError(`${opts.header ?? `invalid fleet config ${file}`}:\n${lines.join('\n')}`, opts.hint ?? 'see fleet.config.example.yml and the config reference in the README')
 }
 
 const docCache = new Map<string, {doc: Document; counter: LineCounter} | null>()
