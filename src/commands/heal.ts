@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core'
 import {createInterface} from 'node:readline/promises'
-import path from 'node:path'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
@@ -9,7 +8,7 @@ import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
 import {assertPreflight} from '../runbook/preflight.js'
 import {chooseRenderer} from '../runbook/renderer.js'
-import {acquireRunLock, runLockPath} from '../runbook/run-lock.js'
+import {acquireRunLocks, runLockDir} from '../runbook/run-lock.js'
 
 export default class Heal extends BaseCommand<typeof Heal> {
   static summary = 'The safe recovery runbook: judge, record, clear what is stale, end orphan holders, restart only what must restart, wait, ping, re-check.'
@@ -42,7 +41,10 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
     const opts = {force: f.force, restart, probe: f.probe, renderer}
 
-    const lock = f['dry-run'] ? null : await acquireRunLock(runLockPath(path.dirname(fleet.heal.incidentDir), fleet.file), {config: fleet.file})
+    // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
+    // --restart group restarts the selected instances' whole groups: their other members are acted on too.
+    const touched = restart === 'group' ? fleet.instances.filter((i) => instances.includes(i) || (i.group !== undefined && instances.some((s) => s.group === i.group))) : instances
+    const lock = f['dry-run'] ? null : await acquireRunLocks(runLockDir(), touched, {command: 'heal', config: fleet.file})
     try {
       const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
       const conflicts = statuses.filter((s) => s.sharedWith.length > 0).map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)

@@ -8,7 +8,7 @@ import {EventSink} from '../report/events.js'
 import {IncidentLog} from '../report/incident.js'
 import {Metrics} from '../report/metrics.js'
 import {assertPreflight} from '../runbook/preflight.js'
-import {acquireRunLock, runLockPath} from '../runbook/run-lock.js'
+import {acquireRunLocks, runLockDir} from '../runbook/run-lock.js'
 import {Watcher} from '../runbook/watch.js'
 
 export default class Watch extends BaseCommand<typeof Watch> {
@@ -41,7 +41,8 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError(`--webhook: expected an http(s) URL, got "${f.webhook}"`)
     // Restarts need each group's compose paths: checked before the run lock and the first scan.
     assertPreflight(fleet, instances, {mayRestart: f['auto-restart'] && !f['report-only'], command: 'fleet watch --auto-restart', withoutRestart: 'without --auto-restart (or with --report-only)'})
-    const lock = f['report-only'] ? null : await acquireRunLock(runLockPath(path.dirname(fleet.heal.incidentDir), fleet.file), {config: fleet.file, command: 'watch'})
+    // The run lock of every watched instance, held until the watch stops; --report-only changes nothing and takes none.
+    const lock = f['report-only'] ? null : await acquireRunLocks(runLockDir(), instances, {command: 'watch', config: fleet.file})
     const metrics = new Metrics()
     const server = f['metrics-port'] ? await metrics.listen(f['metrics-port']) : null
     const events = new EventSink({file: f.events ? path.resolve(f.events) : undefined, stdout: (l) => process.stdout.write(`${l}\n`), webhook: f.webhook})

@@ -1,13 +1,19 @@
 /**
- * fleet's own run lock, so two heals never run on one fleet at once. Same protocol as OpenClaw's
- * (O_EXCL file with pid, createdAt, starttime) and judged with the same `judge` as session locks, with
- * this host's /proc as the evidence: a heal killed with SIGKILL leaves a lock that the next run finds
- * stale (dead-pid / recycled-pid) and takes over.
+ * fleet's own run locks, so two runs never act on one instance at once. A lock is per instance, keyed by what is
+ * acted on: the Docker endpoint (as src/docker/client.ts resolves it, without connecting) and the container name,
+ * never by the config file, so the same fleet reached through a symlinked or copied config is still one fleet.
+ * A run takes the locks of every instance it acts on, in sorted order; on a busy one it lets go of what it took.
+ *
+ * Same protocol as OpenClaw's (O_EXCL file with pid, createdAt, starttime, plus host, command, config, instance)
+ * and judged with the same `judge` as session locks, with this host's /proc as the evidence: a run killed with
+ * SIGKILL leaves locks that the next run finds stale (dead-pid / recycled-pid) and takes over.
  */
 import {createHash} from 'node:crypto'
-import {promises as fsp, readFileSync} from 'node:fs'
+import {promises as fsp, readFileSync, realpathSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type {DockerTarget} from '../config/model.js'
+import {withContext} from '../docker/client.js'
 import {BusyError} from '../errors.js'
 import {judge} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
@@ -16,15 +22,103 @@ import {removeLockCarefully} from '../locks/remove.js'
 import {parseStat} from '../util/proc-stat.js'
 
 export interface RunLock {
-  path: string
+  /** The lock files held, one per instance. */
+  paths: string[]
   release(): Promise<void>
 }
 
-export function runLockPath(stateDir: string, configFile: string, name = 'heal'): string {
-  const key = createHash('sha256').update(configFile).digest('hex').slice(0, 12)
-  return path.join(stateDir, `${name}-${key}.lock`)
+export type RunCommand = 'heal' | 'watch'
+
+/** An instance a run acts on, as its lock needs it. */
+export interface RunTarget {
+  /** `oc7`: for the payload and messages (another config may call the same container otherwise). */
+  name: string
+  container: string
+  docker: DockerTarget
 }
 
+/** Where run locks live: the user's state dir, whatever the config says (two configs must meet here). */
+export function runLockDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'run-locks')
+}
+
+/**
+ * The Docker endpoint of a target as dockerFor() resolves it (docker.host, else DOCKER_HOST, else DOCKER_CONTEXT,
+ * else the local socket; a context name becomes its endpoint), written one way: socket paths made absolute and
+ * real (`/var/run` is often a link to `/run`), URL hosts lower-cased.
+ */
+export function dockerEndpoint(target: DockerTarget, env: NodeJS.ProcessEnv = process.env): string {
+  return normaliseEndpoint(withContext(target, env).host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock')
+}
+
+export function normaliseEndpoint(host: string): string {
+  const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : host.startsWith('/') ? host : null
+  if (socket !== null) {
+    let real = path.resolve(socket)
+    try {
+      real = realpathSync(real)
+    } catch {
+      // not there (yet): as written
+    }
+    return `unix://${real}`
+  }
+  try {
+    const url = new URL(host)
+    if (url.hostname === '') return host
+    return `${url.protocol}//${url.username ? `${url.username}@` : ''}${url.hostname.toLowerCase()}${url.port ? `:${url.port}` : ''}${url.pathname === '/' ? '' : url.pathname}`
+  } catch {
+    return host
+  }
+}
+
+/** sha256 of the endpoint and the container name: the identity of what a run acts on. */
+export function runLockKey(endpoint: string, container: string): string {
+  return createHash('sha256').update(JSON.stringify([endpoint, container])).digest('hex')
+}
+
+export function runLockPath(dir: string, endpoint: string, container: string): string {
+  return path.join(dir, `${runLockKey(endpoint, container).slice(0, 24)}.lock`)
+}
+
+export interface PlannedRunLock {
+  path: string
+  target: RunTarget
+  endpoint: string
+}
+
+/** The lock files a run on these targets takes: one per endpoint and container, sorted by path (the order they are taken in). */
+export function planRunLocks(dir: string, targets: readonly RunTarget[], env: NodeJS.ProcessEnv = process.env): PlannedRunLock[] {
+  const byPath = new Map<string, PlannedRunLock>()
+  for (const target of targets) {
+    const endpoint = dockerEndpoint(target.docker, env)
+    const p = runLockPath(dir, endpoint, target.container)
+    if (!byPath.has(p)) byPath.set(p, {path: p, target, endpoint})
+  }
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/**
+ * Takes the run lock of every target, in planRunLocks' order. When one is held by a live run, the locks taken so
+ * far are released and a BusyError (exit 1) names the holder.
+ */
+export async function acquireRunLocks(dir: string, targets: readonly RunTarget[], meta: {command: RunCommand; config: string}, env: NodeJS.ProcessEnv = process.env): Promise<RunLock> {
+  const taken: RunLock[] = []
+  const release = async () => {
+    for (const lock of taken.splice(0).reverse()) await lock.release()
+  }
+  try {
+    for (const {path: p, target, endpoint} of planRunLocks(dir, targets, env)) {
+      taken.push(await acquireRunLock(p, {...meta, instance: target.name}, {subject: `${target.name} (container ${target.container} on ${endpoint})`, command: meta.command}))
+    }
+  } catch (error) {
+    await release()
+    throw error
+  }
+  const paths = taken.flatMap((l) => l.paths)
+  return {paths, release}
+}
+
+/** This host's view of a pid (/proc/<pid>/stat): the evidence a run lock is judged with. */
 export function localProcess(pid: number): ProcessEvidence {
   try {
     const fields = parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))
@@ -36,7 +130,8 @@ export function localProcess(pid: number): ProcessEvidence {
 
 const POLICY: LockPolicy = {maxHoldMs: Number.MAX_SAFE_INTEGER, orphanAfterMs: Number.MAX_SAFE_INTEGER, clockSkewMs: 0, malformedGraceMs: 5_000}
 
-export async function acquireRunLock(lockPath: string, meta: Record<string, unknown> = {}): Promise<RunLock> {
+/** One run lock file. `about` words the BusyError: what the lock guards and which command wanted it. */
+export async function acquireRunLock(lockPath: string, meta: Record<string, unknown> = {}, about: {subject?: string; command?: RunCommand} = {}): Promise<RunLock> {
   await fsp.mkdir(path.dirname(lockPath), {recursive: true})
   const self = localProcess(process.pid)
   const payload = JSON.stringify({pid: process.pid, createdAt: new Date().toISOString(), starttime: self.starttime, host: os.hostname(), ...meta}, null, 2)
@@ -45,7 +140,7 @@ export async function acquireRunLock(lockPath: string, meta: Record<string, unkn
       const fh = await fsp.open(lockPath, 'wx', 0o644)
       await fh.writeFile(payload)
       await fh.close()
-      return {path: lockPath, release: () => fsp.rm(lockPath, {force: true})}
+      return {paths: [lockPath], release: () => fsp.rm(lockPath, {force: true})}
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
@@ -53,23 +148,52 @@ export async function acquireRunLock(lockPath: string, meta: Record<string, unkn
     if (!st) continue
     const raw = await fsp.readFile(lockPath, 'utf8').catch(() => null)
     const parsed = raw === null ? null : parseLockPayload(raw)
-    const host = raw ? safeHost(raw) : undefined
-    const foreign = host !== undefined && host !== os.hostname()
+    const holder = holderOf(raw)
+    const foreign = holder.host !== undefined && holder.host !== os.hostname()
     const lockFile = {path: lockPath, containerPath: lockPath, kind: 'session' as const, agent: 'fleet', session: 'run', size: st.size, mtimeMs: st.mtimeMs, raw: raw ?? undefined}
     const j = judge(lockFile, parsed, {container: {name: 'host', running: true, startedAtMs: null}, mountedBy: ['host'], process: foreign || !parsed?.pid ? undefined : localProcess(parsed.pid)}, POLICY, Date.now())
-    if (j.verdict !== 'stale' || foreign) {
-      throw new BusyError(`another fleet run holds ${lockPath} (pid ${parsed?.pid ?? '?'}${host ? ` on ${host}` : ''}, since ${parsed?.createdAt ?? '?'})`, foreign ? 'it was taken on another host: remove the file by hand once that run is over' : 'wait for it to finish; a run that was killed is detected and taken over automatically')
-    }
+    if (j.verdict !== 'stale' || foreign) throw busy(lockPath, {...holder, pid: parsed?.pid ?? holder.pid}, foreign, about)
     await removeLockCarefully(lockPath, {raw, mtimeMs: st.mtimeMs, size: st.size}, path.join(path.dirname(lockPath), 'taken-over'), {anyName: true})
   }
-  throw new BusyError(`could not take the run lock ${lockPath}`)
+  throw new BusyError(`could not take the run lock ${lockPath}${about.subject ? ` of ${about.subject}` : ''}`)
 }
 
-function safeHost(raw: string): string | undefined {
+interface Holder {
+  pid?: number
+  createdAt?: string
+  host?: string
+  command?: string
+  config?: string
+  instance?: string
+}
+
+/** What a run lock says about its holder (any field may be missing: older fleet versions, a damaged file). */
+function holderOf(raw: string | null): Holder {
+  let doc: Record<string, unknown>
   try {
-    const h = (JSON.parse(raw) as {host?: unknown}).host
-    return typeof h === 'string' ? h : undefined
+    doc = raw ? (JSON.parse(raw) as Record<string, unknown>) : {}
   } catch {
-    return undefined
+    return {}
   }
+  if (doc === null || typeof doc !== 'object') return {}
+  const str = (k: string) => (typeof doc[k] === 'string' ? (doc[k] as string) : undefined)
+  return {pid: typeof doc.pid === 'number' ? doc.pid : undefined, createdAt: str('createdAt'), host: str('host'), command: str('command'), config: str('config'), instance: str('instance')}
+}
+
+/**
+ * The error for a lock a live run holds: who (fleet heal / fleet watch, pid, host, since, config), what, and how
+ * to go on. A watch never finishes, so it is never "wait for it to finish".
+ */
+function busy(lockPath: string, h: Holder, foreign: boolean, about: {subject?: string; command?: RunCommand}): BusyError {
+  const who = h.command === 'watch' ? 'fleet watch' : h.command === 'heal' ? 'fleet heal' : 'another fleet run'
+  const facts = [`pid ${h.pid ?? '?'}${h.host && foreign ? ` on host ${h.host}` : ''}`, `since ${h.createdAt ?? '?'}`, ...(h.config ? [`config ${h.config}`] : [])]
+  const subject = about.subject ?? 'the run lock'
+  const theirName = h.instance && about.subject && !about.subject.startsWith(`${h.instance} `) ? ` (${h.instance} in its config)` : ''
+  const message = `${who} (${facts.join(', ')}) holds ${subject}${theirName}: ${lockPath}`
+  const then = about.command === 'watch' ? 'start this watch' : 'heal'
+  let hint: string
+  if (h.command === 'watch') hint = `stop that watch (SIGINT/SIGTERM) or restart it with --report-only, then ${then}${foreign ? `; it runs on ${h.host}: remove the file by hand only once it is stopped` : ''}`
+  else if (foreign) hint = `it was taken on another host (${h.host}): remove the file by hand once that run is over`
+  else hint = 'wait for it to finish; a run that was killed is detected and taken over automatically'
+  return new BusyError(message, hint)
 }
