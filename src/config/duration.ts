@@ -37,14 +37,14 @@ export const MAX_TIMER_MS = 2_147_483_647
  * What a duration of `ms` should have been, or null when it is fine. `positive`: 0 is refused too (timeouts,
  * waits, thresholds: 0 would give up or judge at once). Every duration must fit a Node timer.
  */
-export function durationProblem(ms: number, opts: {positive: boolean}): string | null {
-  if (opts.positive && ms <= 0) return 'expected a duration above 0 (0 is meaningless here: it would give up or judge at once)'
+export function durationProblem(ms: number, opts: {positive: boolean; zero?: string}): string | null {
+  if (opts.positive && ms <= 0) return `expected a duration above 0 (${opts.zero ?? '0 is meaningless here: it would give up or judge at once'})`
   if (ms > MAX_TIMER_MS) return `expected at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest a Node timer can wait)`
   return null
 }
 
 /** A duration flag (`--interval 30s`) in ms; a UsageError (exit 2) naming the flag and what was expected otherwise. */
-export function parseDurationFlag(flag: string, value: string, opts: {positive: boolean} = {positive: true}): number {
+export function parseDurationFlag(flag: string, value: string, opts: {positive: boolean; zero?: string} = {positive: true}): number {
   const ms = parseDuration(value)
   if (ms === null) throw new UsageError(`${flag}: expected a duration like 30s, 5m or 1h30m, got "${value}"`)
   const problem = durationProblem(ms, opts)

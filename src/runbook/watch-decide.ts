@@ -3,8 +3,11 @@
  * what to do now. Stale locks and orphan holders are acted on once seen on two consecutive scans (a grace
  * period, same content both times); hung and conflict raise alerts and restart only with autoRestart; a
  * gateway failing its ping on two consecutive scans likewise. Restarts are capped per instance, with an
- * exponential cool-down after each: no restart loops.
+ * exponential cool-down after each: no restart loops. The cap is reset only by a recovery: healthy on every scan
+ * for recoverAfterMs (as Kubernetes resets a crash-loop back-off after 10 minutes of running fine), so a
+ * crash-looping container that looks healthy for one scan after each restart is not restarted forever.
  */
+import {formatDuration} from '../config/duration.js'
 import type {InstanceStatus, LockReport} from './observe.js'
 
 export interface WatchPolicy {
@@ -12,7 +15,12 @@ export interface WatchPolicy {
   autoRestart: boolean
   maxAttempts: number
   cooldownMs: number
+  /** How long an instance must be healthy on every scan before its restart attempts (and a give-up) are forgotten. */
+  recoverAfterMs: number
 }
+
+/** Default of recoverAfterMs (`--recover-after`): 10 minutes, as Kubernetes resets its crash-loop back-off. */
+export const DEFAULT_RECOVER_AFTER_MS = 600_000
 
 export interface InstanceMemory {
   /** Lock path -> verdict and content seen on the previous scan. */
@@ -21,10 +29,12 @@ export interface InstanceMemory {
   attempts: number
   lastRestartAt: number | null
   gaveUp: boolean
+  /** When the current run of healthy scans began (null: the last scan was not healthy). */
+  healthySince: number | null
 }
 
 export function freshMemory(): InstanceMemory {
-  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false}
+  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false, healthySince: null}
 }
 
 export type WatchAction =
@@ -59,18 +69,22 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   const notRunning = s.state !== 'running'
   if (pingFailures >= 2) actions.push({type: 'alert', reason: 'ping-failed', detail: `no SPEED_OK on ${pingFailures} consecutive scans`})
   if (notRunning) actions.push({type: 'alert', reason: 'not-running', detail: `container ${s.state}`})
-  const next: InstanceMemory = {...mem, seen, pingFailures}
-
   const healthy = !notRunning && s.ok && pingOk !== false
+  // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
+  const healthySince = healthy ? (mem.healthySince ?? now) : null
+  const next: InstanceMemory = {...mem, seen, pingFailures, healthySince}
+
   if (healthy && (mem.attempts > 0 || mem.gaveUp)) {
-    actions.push({type: 'recovered'})
-    return {actions, next: {...next, attempts: 0, gaveUp: false}}
+    if (now - (healthySince as number) >= p.recoverAfterMs) {
+      actions.push({type: 'recovered'})
+      return {actions, next: {...next, attempts: 0, gaveUp: false}}
+    }
   }
   const wantsRestart = hung ? 'hung lock holder' : pingFailures >= 2 ? 'failing the ping' : notRunning ? `container ${s.state}` : null
   if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, next}
   if (mem.gaveUp) return {actions, next}
   if (mem.attempts >= p.maxAttempts) {
-    actions.push({type: 'give-up', detail: `${mem.attempts} restart(s) did not help (${wantsRestart}); no more restarts until it recovers`})
+    actions.push({type: 'give-up', detail: `${mem.attempts} restart(s) did not help (${wantsRestart}); no more restarts until it has been healthy on every scan for ${formatDuration(p.recoverAfterMs)}`})
     return {actions, next: {...next, gaveUp: true}}
   }
   if (mem.lastRestartAt !== null) {
@@ -81,5 +95,6 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
     }
   }
   actions.push({type: 'restart', reason: wantsRestart})
-  return {actions, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0}}
+  // The new incarnation has to prove itself: its healthy stretch starts after the restart.
+  return {actions, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0, healthySince: null}}
 }

@@ -323,3 +323,29 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 })
+
+describe('duration flags (--interval, --cooldown, --recover-after, --wait-timeout)', () => {
+  it.each([
+    ['--interval', '30d', {positive: true}, /^--interval: expected at most 2147483647 ms .*, got "30d" \(2592000000 ms\)$/],
+    ['--wait-timeout', '0', {positive: true}, /^--wait-timeout: expected a duration above 0 /],
+    ['--recover-after', '0s', {positive: true, zero: 'why not'}, /^--recover-after: expected a duration above 0 \(why not\), got "0s"$/],
+    ['--cooldown', '5x', {positive: true}, /^--cooldown: expected a duration like 30s, 5m or 1h30m, got "5x"$/],
+  ])('%s %s is a usage error (exit 2)', async (flag, value, opts, message) => {
+    const {parseDurationFlag} = await import('../../src/config/duration.js')
+    const {UsageError} = await import('../../src/errors.js')
+    let error: unknown
+    try {
+      parseDurationFlag(flag, value, opts)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(UsageError)
+    expect((error as InstanceType<typeof UsageError>).exitCode).toBe(2)
+    expect((error as Error).message).toMatch(message)
+  })
+
+  it('a good one is its ms', async () => {
+    const {parseDurationFlag} = await import('../../src/config/duration.js')
+    expect(parseDurationFlag('--recover-after', '10m')).toBe(600_000)
+  })
+})

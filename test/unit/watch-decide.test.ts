@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {decide, freshMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
+import {decide, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
+import {parseDuration} from '../../src/config/duration.js'
 import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
 import {Metrics} from '../../src/report/metrics.js'
@@ -15,7 +16,7 @@ const status = (locks: LockReport[], state = 'running'): InstanceStatus => ({
   locks, counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0}, worst: null, sharedWith: [], logSignature: null, errors: [],
   ok: state === 'running' && !locks.some((l) => ['stale', 'hung', 'orphan', 'conflict'].includes(l.verdict)),
 })
-const policy: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 2, cooldownMs: 1000}
+const policy: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 2, cooldownMs: 1000, recoverAfterMs: 600_000}
 
 describe('watch decisions', () => {
   it('acts on a stale lock only when seen twice with the same content', () => {
@@ -57,13 +58,126 @@ describe('watch decisions', () => {
     )
   })
 
-  it('a recovered instance gets its attempts back', () => {
+  it('a recovered instance gets its attempts back once healthy on every scan for recoverAfterMs', () => {
     let mem = freshMemory()
     for (let t = 0; t < 10; t++) mem = decide(status([]), false, mem, policy, t * 10_000).next
     expect(mem.gaveUp).toBe(true)
-    const r = decide(status([]), true, mem, policy, 200_000)
+    const first = decide(status([]), true, mem, policy, 200_000)
+    expect(first.actions.map((a) => a.type)).toEqual([])
+    expect(first.next).toMatchObject({gaveUp: true, healthySince: 200_000})
+    const still = decide(status([]), true, first.next, policy, 200_000 + 599_999)
+    expect(still.actions.map((a) => a.type)).toEqual([])
+    const r = decide(status([]), true, still.next, policy, 200_000 + 600_000)
     expect(r.actions.map((a) => a.type)).toEqual(['recovered'])
     expect(r.next).toMatchObject({attempts: 0, gaveUp: false})
+    // Recovered once: later healthy scans say nothing.
+    expect(decide(status([]), true, r.next, policy, 900_000).actions).toEqual([])
+  })
+
+  it('the default is 10 minutes, as Kubernetes resets its crash-loop back-off', () => {
+    expect(DEFAULT_RECOVER_AFTER_MS).toBe(parseDuration('10m'))
+  })
+
+  /** One scan of a table: h = healthy (running, ok, ping passes), f = ping fails, x = container exited, u = hung lock. */
+  const scanOf = (c: string) =>
+    c === 'h' ? ([status([]), true] as const) : c === 'f' ? ([status([]), false] as const) : c === 'x' ? ([status([], 'exited'), null] as const) : ([status([lock('hung')]), true] as const)
+  /** Runs scans `every` ms apart; returns the action types of each scan and the memory at the end. */
+  function run(scans: string, p: WatchPolicy, every = 60_000): {types: string[][]; mem: InstanceMemory} {
+    let mem = freshMemory()
+    const types: string[][] = []
+    ;[...scans].forEach((c, i) => {
+      const [st, ping] = scanOf(c)
+      const r = decide(st, ping, mem, p, (i + 1) * every)
+      mem = r.next
+      types.push(r.actions.map((a) => a.type).filter((t) => t !== 'alert'))
+    })
+    return {types, mem}
+  }
+  const count = (types: string[][], t: string) => types.flat().filter((x) => x === t).length
+  const crash = {...policy, maxAttempts: 3, cooldownMs: 0, recoverAfterMs: 600_000}
+
+  it.each([
+    // scans 1 min apart; a crash loop: exited, restarted, healthy for one scan, exited again...
+    ['crash loop, healthy for one scan after each restart', 'xhxhxhxhxhxhxhxh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
+    ['crash loop, healthy for 9 scans (9 min) each time', 'x' + 'hhhhhhhhhx'.repeat(5), crash, {restarts: 3, recovered: 0, gaveUp: true}],
+    ['healthy for 10 scans after a give-up: the 11th (10 min after the first) recovers, restarts start again', 'xxxx' + 'h'.repeat(11) + 'xx', crash, {restarts: 5, recovered: 1, gaveUp: false}],
+    ['ping failing on and off never counts as healthy for long', 'ffhffhffhffhffhffh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
+    ['a hung lock between healthy scans ends the stretch', 'x' + 'hhhhhu'.repeat(6), crash, {restarts: 3, recovered: 0, gaveUp: true}],
+    ['recoverAfterMs 0 recovers on the first healthy scan (the old rule)', 'xhxhxh', {...crash, recoverAfterMs: 0}, {restarts: 3, recovered: 3, gaveUp: false}],
+  ] as const)('%s', (_name, scans, p, want) => {
+    const {types, mem} = run(scans, p)
+    expect(count(types, 'restart')).toBe(want.restarts)
+    expect(count(types, 'recovered')).toBe(want.recovered)
+    expect(mem.gaveUp).toBe(want.gaveUp)
+  })
+
+  it('a scan that is not healthy ends the stretch; the next healthy one starts a new one', () => {
+    let mem = {...freshMemory(), attempts: 1}
+    mem = decide(status([]), true, mem, policy, 1000).next
+    expect(mem.healthySince).toBe(1000)
+    mem = decide(status([]), true, mem, policy, 2000).next
+    expect(mem.healthySince).toBe(1000)
+    mem = decide(status([], 'exited'), null, mem, {...policy, autoRestart: false}, 3000).next
+    expect(mem.healthySince).toBeNull()
+    mem = decide(status([]), true, mem, policy, 4000).next
+    expect(mem.healthySince).toBe(4000)
+    expect(decide(status([]), true, mem, policy, 4000 + 600_000).actions.map((a) => a.type)).toEqual(['recovered'])
+  })
+
+  it('property: when no healthy stretch reaches recoverAfterMs, restarts never exceed maxAttempts and nothing recovers', () => {
+    const kind = fc.constantFrom('h', 'h', 'h', 'f', 'x', 'u')
+    fc.assert(
+      fc.property(
+        fc.integer({min: 1, max: 5}),
+        fc.integer({min: 0, max: 5000}),
+        fc.integer({min: 1, max: 50_000}),
+        fc.array(fc.tuple(fc.integer({min: 1, max: 20_000}), kind), {minLength: 1, maxLength: 120}),
+        (maxAttempts, cooldownMs, recoverAfterMs, scans) => {
+          const p = {...policy, maxAttempts, cooldownMs, recoverAfterMs}
+          let mem = freshMemory()
+          let now = 0
+          let stretch: number | null = null
+          let restarts = 0
+          for (const [gap, k] of scans) {
+            now += gap
+            // A healthy scan that would complete a stretch of recoverAfterMs is made unhealthy instead.
+            let c: string = k
+            if (c === 'h' && stretch !== null && now - stretch >= recoverAfterMs) c = 'f'
+            stretch = c === 'h' ? (stretch ?? now) : null
+            const [st, ping] = scanOf(c)
+            const r = decide(st, ping, mem, p, now)
+            mem = r.next
+            if (r.actions.some((a) => a.type === 'restart')) {
+              restarts++
+              stretch = null
+            }
+            expect(r.actions.some((a) => a.type === 'recovered')).toBe(false)
+          }
+          expect(restarts).toBeLessThanOrEqual(maxAttempts)
+        },
+      ),
+      {numRuns: 3000},
+    )
+  })
+
+  it('property: a stretch that does reach recoverAfterMs recovers exactly at its first scan past it', () => {
+    fc.assert(
+      fc.property(fc.integer({min: 1, max: 100_000}), fc.array(fc.integer({min: 1, max: 30_000}), {minLength: 1, maxLength: 60}), (recoverAfterMs, gaps) => {
+        const p = {...policy, recoverAfterMs}
+        let mem: InstanceMemory = {...freshMemory(), attempts: 2, gaveUp: true}
+        let now = 0
+        let start: number | null = null
+        for (const gap of gaps) {
+          now += gap
+          start ??= now
+          const r = decide(status([]), true, mem, p, now)
+          const recovered = r.actions.some((a) => a.type === 'recovered')
+          expect(recovered).toBe(mem.gaveUp && now - start >= recoverAfterMs)
+          mem = r.next
+        }
+      }),
+      {numRuns: 1000},
+    )
   })
 })
 
