@@ -24,7 +24,7 @@ export interface ProbeResult {
   clients?: number[]
 }
 
-const NODE_PROBE = `
+export const NODE_PROBE = `
 const fs = require('fs');
 const read = (p) => { try { return fs.readFileSync(p, 'latin1'); } catch { return null; } };
 const proc = (pid) => {
@@ -38,7 +38,7 @@ const marks = (pid) => {
   const env = read('/proc/' + pid + '/environ');
   if (env === null) return undefined;
   const out = {};
-  for (const kv of env.split('\0')) if (kv.startsWith('FLEET_EXEC_')) { const i = kv.indexOf('='); out[kv.slice(0, i)] = kv.slice(i + 1); }
+  for (const kv of env.split('\\0')) if (kv.startsWith('FLEET_EXEC_')) { const i = kv.indexOf('='); out[kv.slice(0, i)] = kv.slice(i + 1); }
   return out;
 };
 const all = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).map(Number).filter((p) => p !== process.pid).map(proc).filter((p) => p.exists);

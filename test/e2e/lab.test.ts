@@ -75,7 +75,11 @@ describe('faults that wedge a session', () => {
       faults.previousIncarnation(104, {root, legacy: true}),
       faults.stoppedWithLock(105, {root}),
     ])
-    expect(b.process).toMatchObject({exists: true, ppid: 0, cmdline: 'openclaw-agent'})
+    // The real two-process turn: the holder `openclaw-agent` is the child of the exec'd `openclaw agent` (PPID 0).
+    expect(b.process).toMatchObject({exists: true, cmdline: 'openclaw-agent'})
+    const parent = await faults.procInContainer(b.container, b.process.ppid!)
+    expect(parent).toMatchObject({exists: true, ppid: 0})
+    expect(parent.cmdline).toContain('agent --local')
     expect(c.process).toMatchObject({pid: c.pid, state: 'T', cmdline: 'openclaw-gateway'})
     expect(d).toMatchObject({samePid: true, gatewayPid: d.pid, legacy: true})
     expect(d.lock).not.toHaveProperty('starttime')
