@@ -14,7 +14,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {BIN} from '../helpers/cli.js'
-import {configVariant, containerName, fleetIn, fleetJson, labDown, labUp, sessionsDir, sleep, type Lab} from './helpers.js'
+import {configVariant, containerName, dataSnapshot, fleetIn, fleetJson, labDown, labUp, sessionsDir, sleep, type Lab} from './helpers.js'
 
 let lab: Lab
 let thisHost: string
@@ -231,6 +231,42 @@ describe('smaller holes', () => {
       expect(r.stdout).toContain('\\x1b[2J\\nOC99 running ok')
     } finally {
       rmSync(file, {force: true})
+    }
+  })
+
+  it('two runs on one instance never run at once, whatever config names it; a watch holder is named', async () => {
+    const copy = path.join(lab.root, 'copy-of-fleet.config.yml')
+    writeFileSync(copy, readFileSync(lab.configFile, 'utf8')) // the same fleet through another config path
+    const events = path.join(lab.root, 'lock-watch.jsonl')
+    const w: ResultPromise = execa('node', [BIN, 'watch', '--config', copy, '--instances', '612', '--interval', '2s', '--no-ping', '--events', events], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+    try {
+      await until('the watch to start', () => existsSync(events) && readFileSync(events, 'utf8').includes('watch-start'))
+      const heal = await fleetIn(lab, ['heal', '--instances', '611-612'])
+      expect(heal.exitCode).toBe(1)
+      const text = `${heal.stdout}\n${heal.stderr}`
+      expect(text).toContain('fleet watch')
+      expect(text).not.toContain('wait for it to finish')
+      // An instance the watch does not hold is free.
+      const other = await fleetIn(lab, ['heal', '--instances', '611'])
+      expect(other.exitCode).toBe(0)
+    } finally {
+      w.kill('SIGTERM')
+      await w
+    }
+  })
+
+  it('checks come before changes: a missing composeFile is exit 2, and a stopped instance keeps its lock', async () => {
+    const f = await faults.stoppedWithLock(615, {root: lab.root})
+    try {
+      const broken = configVariant(lab, 'fleet.broken.yml', (y) => y.replace(/composeFile: (\S+)/g, 'composeFile: missing-compose.yml'))
+      const before = dataSnapshot(lab)
+      const r = await fleetIn(lab, ['heal', '--instances', '615'], {config: broken})
+      expect(r.exitCode).toBe(2)
+      expect(`${r.stdout}${r.stderr}`).toMatch(/composeFile/)
+      expect(existsSync(f.hostLockPath)).toBe(true)
+      expect(dataSnapshot(lab)).toEqual(before)
+    } finally {
+      await execa('docker', ['start', containerName(615)], {reject: false})
     }
   })
 })
