@@ -5,6 +5,7 @@ import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
 import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
+import {isAffected} from '../runbook/heal-plan.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
 import {assertPreflight} from '../runbook/preflight.js'
 import {chooseRenderer} from '../runbook/renderer.js'
@@ -20,7 +21,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     'dry-run': Flags.boolean({char: 'n', description: 'Print the exact plan (locks to delete, processes to signal, services to restart) and change nothing.', default: false}),
     force: Flags.boolean({description: 'Also delete live and unknown locks (asks on a TTY), and do not fail on shared sessions dirs.', default: false}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask before --force deletes live locks.', default: false}),
-    restart: Flags.string({description: 'What to restart: needed (hung, or still failing the ping), group (whole compose groups of those), always (every affected instance).', options: ['needed', 'group', 'always'], default: 'needed'}),
+    restart: Flags.string({description: 'What to restart: needed (hung, or still failing the ping), group (whole compose groups of those), always (every affected instance).', options: ['needed', 'group', 'always']}),
     'no-restart': Flags.boolean({description: 'Never restart anything.', default: false}),
     rolling: Flags.boolean({description: 'Restart one instance at a time, waiting until each is healthy.', default: false}),
     probe: Flags.boolean({description: 'Ping every instance first, to find silent gateways without lock trouble too.', default: false}),
@@ -35,7 +36,8 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
     const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDurationFlag('--wait-timeout', f['wait-timeout'])
-    const restart: RestartPolicy = f['no-restart'] ? 'never' : (f.restart as RestartPolicy) === 'needed' ? 'needed' : (f.restart as RestartPolicy)
+    if (f['no-restart'] && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
+    const restart: RestartPolicy = f['no-restart'] ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
     // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
     assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
@@ -49,7 +51,11 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
       const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
       const conflicts = statuses.filter((s) => s.sharedWith.length > 0).map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
       if (f['dry-run']) {
-        const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: summarisePlan(plans.find((p) => p.id === s.id)!, restart)}))
+        const planOf = (st: (typeof statuses)[number]) => {
+          const p = plans.find((x) => x.id === st.id)!
+          return summarisePlan(p, restart, isAffected(st, p, probeFailed), st.state)
+        }
+        const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: planOf(s)}))
         this.log(renderPlan(planned))
         return {runId: null, dryRun: true, incidentLog: null, instances: planned, summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts}, durationMs: Date.now() - started, ok: true}
       }

@@ -31,7 +31,7 @@ export function renderPlan(items: PlannedInstance[]): string {
       ...p.plan.endHolders.map((h) => `  end holder pid ${h.pid} (${h.cmdline}) of ${h.lock}: SIGTERM, then SIGKILL`),
       ...p.plan.untouched.map((u) => `  leave ${u.path}: ${u.why}`),
       ...(p.plan.restart ? [`  restart ${p.container} (${p.plan.restart})`] : []),
-      ...(p.plan.restartIfPingFails ? [`  ping; restart ${p.container} only if it does not answer`] : []),
+      ...(p.plan.restartIfPingFails ? [`  ping; restart ${p.container} only if the ping then fails with a lock timeout, no reply or a timeout`] : []),
     ]
     lines.push(`${p.name} (${p.container}, ${p.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))
   }

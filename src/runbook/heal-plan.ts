@@ -4,8 +4,9 @@
  * which restarts are certain and which depend on the ping.
  */
 import type {InstanceStatus, LockReport} from './observe.js'
+import {decideRestart, type RestartPolicy} from './restart-decision.js'
 
-export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
+export type {RestartPolicy} from './restart-decision.js'
 
 export interface HealOptions {
   force: boolean
@@ -74,12 +75,9 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
     }
   }
   plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
-  // Nothing is planned for an unreachable host or a paused container (its locks are unknown, and a restart would kill its frozen turns).
-  if (opts.restart !== 'never' && s.state !== 'unreachable' && s.state !== 'paused') {
-    if (hung) plan.restart = 'hung lock holder'
-    else if (s.state !== 'running' && s.state !== 'missing') plan.restart = `container ${s.state}`
-    else if (opts.restart === 'always' && (plan.acted || !s.ok || opts.probeFailed?.has(s.id))) plan.restart = '--restart always'
-  }
+  // Certain restarts (before any ping): the one rule, with no ping failure known yet.
+  const d = decideRestart({state: s.state, hung, pingFailure: null, acted: plan.acted}, opts.restart)
+  plan.restart = d.restart ? d.why : null
   return plan
 }
 

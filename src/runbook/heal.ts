@@ -13,6 +13,7 @@ import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartI
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
+import {decideRestart, type RestartDecision} from './restart-decision.js'
 import type {RendererName} from './renderer.js'
 
 export interface HealSettings extends HealOptions {
@@ -40,6 +41,8 @@ export interface InstanceHeal {
   steps: StepRecord[]
   actions: ActionRecord[]
   restarted: boolean
+  /** The restart rule's answer after the first ping (null when it did not run: a certain restart, or nothing to do). */
+  restartDecision: RestartDecision | null
   ping: PingResult | null
   healed: boolean
   recurred: {path: string; verdict: string; reasons: string[]}[]
@@ -56,14 +59,19 @@ export interface PlanSummary {
   restartIfPingFails: boolean
 }
 
-export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['restart']): PlanSummary {
+/**
+ * The plan as heal will carry it out. restartIfPingFails only where heal really pings after acting (an affected,
+ * running instance without a certain restart) and the policy allows a restart; the restart then follows
+ * decideRestart (only a lock timeout, no reply or a timeout restarts).
+ */
+export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['restart'], affected: boolean, state: string): PlanSummary {
   return {
     deleteLocks: p.deletes.map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons})),
     endHolders: p.signals.map((s) => ({pid: s.pid, cmdline: s.cmdline, lock: s.lock.path})),
     untouched: p.untouched.map((u) => ({path: u.lock.path, verdict: u.lock.verdict, why: u.why})),
     sharedWith: p.sharedWith,
     restart: p.restart,
-    restartIfPingFails: p.restart === null && restartPolicy !== 'never',
+    restartIfPingFails: p.restart === null && restartPolicy !== 'never' && affected && state === 'running',
   }
 }
 
@@ -109,7 +117,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const res: InstanceHeal = {
       id: inst.id, name: inst.name, container: st.container,
       before: {state: st.state, health: st.health, worst: st.worst, counts: st.counts},
-      plan: summarisePlan(plan, s.restart), steps: [], actions: [], restarted: false, ping: null, healed: false, recurred: [], after: null, durationMs: 0,
+      plan: summarisePlan(plan, s.restart, affected, st.state), steps: [], actions: [], restarted: false, restartDecision: plan.restart ? {restart: true, why: plan.restart, hint: null} : null, ping: null, healed: false, recurred: [], after: null, durationMs: 0,
     }
     results.push(res)
     const started = Date.now()
@@ -178,10 +186,14 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       }),
       step('ping', () => affected && plan.restart === null, async () => {
         const out = await ping()
-        if (!res.ping?.ok && s.restart !== 'never') needRestart = true
-        return out
+        // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
+        const d = decideRestart({state: st.state, hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
+        res.restartDecision = d
+        if (d.restart) needRestart = true
+        else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})
+        return res.ping?.ok || d.restart ? out : `${out}; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}`
       }),
-      step('restart', () => needRestart || (s.restart === 'always' && affected), async () => {
+      step('restart', () => needRestart, async () => {
         const run = async () => {
           const group = groupOf(fleet, inst)
           // The judge step's observation (st) already names the container, its compose project and service.

@@ -9,6 +9,8 @@
  */
 import {formatDuration} from '../config/duration.js'
 import type {InstanceStatus, LockReport} from './observe.js'
+import type {PingFailure} from './ping-classify.js'
+import {decideRestart} from './restart-decision.js'
 
 export interface WatchPolicy {
   reportOnly: boolean
@@ -47,7 +49,8 @@ export type WatchAction =
   | {type: 'give-up'; detail: string}
   | {type: 'recovered'}
 
-export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceMemory, p: WatchPolicy, now: number): {actions: WatchAction[]; next: InstanceMemory} {
+/** pingFailure: the class of this scan's failed ping (restarts follow decideRestart: only what a restart can cure). */
+export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceMemory, p: WatchPolicy, now: number, pingFailure: PingFailure | null = null): {actions: WatchAction[]; next: InstanceMemory} {
   const actions: WatchAction[] = []
   const seen = new Map<string, {verdict: string; raw: string | null}>()
   let hung = false
@@ -67,7 +70,9 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   }
   const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
   const notRunning = s.state !== 'running'
-  if (pingFailures >= 2) actions.push({type: 'alert', reason: 'ping-failed', detail: `no SPEED_OK on ${pingFailures} consecutive scans`})
+  const failing = pingFailures >= 2 && pingOk === false
+  const rule = decideRestart({state: s.state, hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
+  if (pingFailures >= 2) actions.push({type: 'alert', reason: 'ping-failed', detail: `no SPEED_OK on ${pingFailures} consecutive scans${pingFailure ? ` (${pingFailure})` : ''}${!rule.restart && rule.hint ? `: ${rule.hint}` : ''}`})
   if (notRunning) actions.push({type: 'alert', reason: 'not-running', detail: `container ${s.state}`})
   const healthy = !notRunning && s.ok && pingOk !== false
   // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
@@ -80,7 +85,8 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
       return {actions, next: {...next, attempts: 0, gaveUp: false}}
     }
   }
-  const wantsRestart = hung ? 'hung lock holder' : pingFailures >= 2 ? 'failing the ping' : notRunning ? `container ${s.state}` : null
+  // The one restart rule (decideRestart): a hung holder, a container not running, a ping failing in a way a restart cures.
+  const wantsRestart = rule.restart ? rule.why : null
   if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, next}
   if (mem.gaveUp) return {actions, next}
   if (mem.attempts >= p.maxAttempts) {

@@ -11,6 +11,7 @@ import {deleteLock, endOrphan, logLock, restartInstance, resumeStopped, waitUp, 
 import {observe, type InstanceStatus} from './observe.js'
 import {holderSignal} from './heal-plan.js'
 import {pingInstance} from './ping.js'
+import type {PingFailure} from './ping-classify.js'
 import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
 import {mapLimit} from '../util/concurrency.js'
 import {errorMessage} from '../errors.js'
@@ -84,7 +85,7 @@ export class Watcher {
       if (this.stopping) break
       const ping = pings[i]
       this.record(st, ping?.ok ?? null, ping?.latencyMs ?? null)
-      await this.act(st, ping ? ping.ok : null)
+      await this.act(st, ping ? ping.ok : null, ping?.failure ?? null)
     }
     const durationMs = Date.now() - t0
     this.metrics.set('openclaw_fleet_scan_duration_seconds', 'Duration of the last scan.', {}, durationMs / 1000)
@@ -104,7 +105,7 @@ export class Watcher {
     if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {instance: st.name}, latencyMs / 1000)
   }
 
-  private async act(st: InstanceStatus, pingOk: boolean | null): Promise<void> {
+  private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null): Promise<void> {
     const inst = this.inst(st.id)
     if (st.state === 'paused') {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
@@ -116,7 +117,7 @@ export class Watcher {
     }
     this.paused.delete(st.id)
     const mem = this.memory.get(st.id) ?? freshMemory()
-    const {actions, next} = decide(st, pingOk, mem, this.s, Date.now())
+    const {actions, next} = decide(st, pingOk, mem, this.s, Date.now(), pingFailure)
     this.memory.set(st.id, next)
     const records: ActionRecord[] = []
     for (const a of actions) {

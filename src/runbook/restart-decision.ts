@@ -1,0 +1,64 @@
+/**
+ * The one restart rule, for heal and watch alike: what is known about an instance (container state, a hung
+ * lock holder, the class of its last ping failure) and the policy -> restart or not, and why. Pure.
+ *
+ * A restart kills every turn in the container and takes the gateway down until it is ready again (16-80 s
+ * on real gateways), so it is done only for what it can cure:
+ * - a hung holder (the gateway itself held a lock past maxHold; a stopped one is resumed first);
+ * - a container that is not running (exited, created, dead);
+ * - a ping that still fails after fleet acted, in a way a wedged gateway fails: a lock timeout, no reply,
+ *   a turn that timed out.
+ * It never cures a model or provider error, missing credentials, a wrong reply, a CLI that cannot start
+ * (exec-failed), and it is never done for a paused container or an unreachable host: those get the reason
+ * and a hint instead.
+ */
+import type {PingFailure} from './ping-classify.js'
+
+export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
+
+export interface RestartFacts {
+  /** Container state (`running`, `exited`, `paused`, `missing`, `unreachable`, ...). */
+  state: string
+  /** A lock held past maxHold by a live process that is not a turn (verdict hung). */
+  hung: boolean
+  /** The failure class of the last ping (after acting); null when it passed or was not run. */
+  pingFailure: PingFailure | null
+  /** Whether fleet acted on the instance (removed locks, ended holders). */
+  acted: boolean
+}
+
+export interface RestartDecision {
+  restart: boolean
+  /** Why (restart) or why not (no restart). */
+  why: string
+  /** What to do instead, when a restart cannot cure it. */
+  hint: string | null
+}
+
+/** Ping failures a restart can cure: the gateway is wedged on a lock, or answers nothing in time. */
+export const CURABLE_BY_RESTART: ReadonlySet<PingFailure> = new Set<PingFailure>(['lock-timeout', 'no-reply', 'timeout'])
+
+const HINTS: Partial<Record<PingFailure, string>> = {
+  'model-error': 'a model or provider error: check the model config and the provider (fleet doctor checks the models)',
+  'wrong-reply': 'the gateway answered, with another text: check ping.expect and the model',
+  'exec-failed': 'the ping command could not run in the container: check ping.command and the image (fleet doctor)',
+  'host-unreachable': 'the Docker host is unreachable: nothing can be restarted there',
+  'container-not-running': 'the container is not running',
+}
+
+export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDecision {
+  const no = (why: string, hint: string | null = null): RestartDecision => ({restart: false, why, hint})
+  const yes = (why: string): RestartDecision => ({restart: true, why, hint: null})
+  if (policy === 'never') return no('--no-restart')
+  if (f.state === 'unreachable') return no('the Docker host is unreachable', HINTS['host-unreachable'] ?? null)
+  if (f.state === 'paused') return no('the container is paused: its turns are frozen, a restart would kill them', 'docker unpause it, then heal again')
+  if (f.state === 'missing') return no('no container to restart', 'start the compose group (docker compose up -d)')
+  if (f.hung) return yes('hung lock holder')
+  if (f.state !== 'running') return yes(`container ${f.state}`)
+  if (f.pingFailure !== null) {
+    if (CURABLE_BY_RESTART.has(f.pingFailure)) return yes(`ping still fails (${f.pingFailure})`)
+    return no(`ping fails with ${f.pingFailure}: a restart does not cure that`, HINTS[f.pingFailure] ?? null)
+  }
+  if (policy === 'always' && f.acted) return yes('--restart always')
+  return no(f.acted ? 'answers after its locks were cleared' : 'nothing a restart would cure')
+}
