@@ -65,6 +65,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
       throw new Errors.CLIError(err.hint ? `${err.message}\nHint: ${err.hint}` : err.message, {exit: err.exitCode, code: err.code})
     }
+    // oclif's own parse errors (an unknown flag, a bad option value, a missing argument) are usage errors: exit 2,
+    // and under --json the documented error document, not oclif's internals.
+    const parse = err as Error & {parse?: unknown; oclif?: {exit?: number}}
+    if (parse.parse !== undefined || err instanceof Errors.CLIError && parse.oclif?.exit === 2) {
+      const message = err.message.split('\n').filter((l) => l.trim() && !/^\s*See more help with/.test(l)).join('\n')
+      return this.catch(new UsageError(message, `run fleet ${this.id ?? ''} --help`.replace(/\s+--help$/, ' --help')))
+    }
     return super.catch(err)
   }
 }

@@ -33,10 +33,10 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
   async run(): Promise<HealDocument> {
     const started = Date.now()
     const f = this.flags
+    if (f['no-restart'] && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
     const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDurationFlag('--wait-timeout', f['wait-timeout'])
-    if (f['no-restart'] && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
     const restart: RestartPolicy = f['no-restart'] ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
     // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
     assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})

@@ -48,7 +48,8 @@ export function select(selector: string, fleet: {ids: readonly number[]; groups:
       chosen.push(...fleet.groups[token])
       continue
     }
-    const ids = parseIdToken(token, Object.keys(fleet.groups))
+    // Instance names as every table prints them: `oc802`, `oc7-oc9` or `oc7-9` (when no group has that name).
+    const ids = parseIdToken(unName(token), Object.keys(fleet.groups))
     const outside = ids.filter((id) => !known.has(id))
     if (outside.length > 0) {
       const shown = outside.length > 5 ? `${outside.slice(0, 5).join(', ')}, ...` : outside.join(', ')
@@ -72,6 +73,12 @@ export function describeIds(ids: readonly number[]): string {
     i = j + 1
   }
   return parts.join(',')
+}
+
+/** `oc802` -> `802`, `oc7-oc9` / `oc7-9` -> `7-9`; other tokens unchanged. */
+export function unName(token: string): string {
+  const m = /^oc(\d+)(?:-(?:oc)?(\d+))?$/i.exec(token)
+  return m ? (m[2] === undefined ? m[1] : `${m[1]}-${m[2]}`) : token
 }
 
 function tokens(input: string): string[] {

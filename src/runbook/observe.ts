@@ -77,7 +77,7 @@ export interface InstanceStatus {
   /** Other containers that mount one of this instance's sessions dirs read-only: they cannot write locks, so they are no conflict. */
   readOnlyMounts: string[]
   errors: string[]
-  /** Running, every sessions dir listed, and no stale/hung/orphan/conflict lock. */
+  /** Running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
   ok: boolean
 }
 
@@ -294,6 +294,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     unlisted,
     readOnlyMounts: readOnly,
     errors,
-    ok: running && unlisted.length === 0 && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict)),
+    // Not ok when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
+    // or a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes.
+    ok: running && unlisted.length === 0 && sharedWith.length === 0 && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped')),
   }
 }

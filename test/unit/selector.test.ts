@@ -13,6 +13,11 @@ describe('instance selectors', () => {
     ['oc10-11,7', [7, 10, 11]],
     ['all', [7, 8, 9, 10, 11]],
     ['9,9,8-9', [8, 9]],
+    // instance names as the tables print them
+    ['oc8', [8]],
+    ['OC9,oc11', [9, 11]],
+    ['oc7-oc8', [7, 8]],
+    ['oc7-10', [7, 8, 9, 10]],
   ])('%s selects %j', (selector, ids) => {
     expect(select(selector, fleet)).toEqual(ids)
   })
@@ -26,7 +31,8 @@ describe('instance selectors', () => {
     ['7,,8', /empty item at position 2/],
     ['-3', /"-3" is not an instance id/],
     ['7-', /"7-" is not/],
-    ['oc7-10', /"oc7-10" is not an instance id.*groups: oc7-9, oc10-11/],
+    ['oc12', /"oc12" names an instance not in the config: 12/],
+    ['ocx', /"ocx" is not an instance id.*groups: oc7-9, oc10-11/],
   ])('%j is an error naming the token', (selector, message) => {
     expect(() => select(selector, fleet)).toThrow(SelectorError)
     expect(() => select(selector, fleet)).toThrow(message)
