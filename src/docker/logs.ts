@@ -2,6 +2,7 @@
  * The outage signature in a container's log since its current start: `session file locked (timeout N ms)`
  * lines (10000 and 60000 ms forms, `pid=N` and `owner=unknown`), with first/last occurrence and the lock paths.
  */
+import {LOCK_TIMEOUT} from '../locks/signatures.js'
 import {engineCall, type DockerHandle} from './client.js'
 
 export interface LockTimeoutSignature {
@@ -14,7 +15,7 @@ export interface LockTimeoutSignature {
   paths: string[]
 }
 
-const LINE = /session file locked \(timeout (\d+)ms\): (?:pid=(\d+)|owner=unknown)[^\n]*?(\/\S+\.lock)/
+const LINE = LOCK_TIMEOUT
 
 /** Pure: scans log text (lines optionally prefixed with a Docker RFC3339 timestamp). */
 export function lockTimeoutSignature(text: string): LockTimeoutSignature {
@@ -53,11 +54,14 @@ export function demuxLogBuffer(buf: Buffer): string {
   return buf.toString('utf8')
 }
 
-export async function containerLockSignature(handle: DockerHandle, container: string, sinceMs: number | null): Promise<LockTimeoutSignature> {
+/** A container's log (stdout and stderr, with timestamps) since a time, as text. */
+export async function containerLog(handle: DockerHandle, container: string, sinceMs: number | null): Promise<string> {
   const buf = await engineCall(handle, `logs of ${container}`, () =>
     handle.docker.getContainer(container).logs({stdout: true, stderr: true, timestamps: true, follow: false, since: sinceMs ? Math.floor(sinceMs / 1000) : 0}),
   )
-  const text = demuxLogBuffer(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)))
-  const sig = lockTimeoutSignature(text)
-  return sig
+  return demuxLogBuffer(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)))
+}
+
+export async function containerLockSignature(handle: DockerHandle, container: string, sinceMs: number | null): Promise<LockTimeoutSignature> {
+  return lockTimeoutSignature(await containerLog(handle, container, sinceMs))
 }

@@ -1,8 +1,22 @@
+import {LOCK_TIMEOUT} from '../locks/signatures.js'
+
 /**
  * Pure classification of one ping attempt (an `openclaw agent ... --json` turn) from its exit code,
  * stdout and stderr.
  */
-export type PingFailure = 'lock-timeout' | 'wrong-reply' | 'no-reply' | 'model-error' | 'timeout' | 'exec-failed' | 'container-not-running' | 'host-unreachable'
+export type PingFailure =
+  | 'lock-timeout'
+  | 'storage-locked'
+  | 'state-contention'
+  | 'gateway-unavailable'
+  | 'auth'
+  | 'wrong-reply'
+  | 'no-reply'
+  | 'model-error'
+  | 'timeout'
+  | 'exec-failed'
+  | 'container-not-running'
+  | 'host-unreachable'
 
 export interface PingVerdict {
   ok: boolean
@@ -24,22 +38,64 @@ export interface AttemptOutput {
   timedOut: boolean
 }
 
-const LOCK = /session file locked \(timeout (\d+)ms\): (?:pid=(\d+)|owner=unknown)[^\n]*?(\/\S+\.lock)/
-const MODEL = /FailoverError|All models failed|No API key|provider|model|rate limit|context window|Request was aborted/i
+const LOCK = LOCK_TIMEOUT
 const FALLBACK = /falling back to embedded/i
+
+/**
+ * Failure classes recognised in what a failed turn printed, in order (the first that matches wins), from the
+ * messages real OpenClaw writes (2026.4.29 to 2026.9.6) and the lab's.
+ */
+const CLASSES: [PingFailure, RegExp][] = [
+  // 2026.8+: a writer stuck in its SQLite transaction; every later turn fails after the busy timeout.
+  ['storage-locked', /database is locked|SQLITE_BUSY|state database was busy/i],
+  ['state-contention', /owns (state|gateway|maintenance)-lifecycle|StateDatabaseCoordinatorContentionError|GatewayLockError|gateway already running/i],
+  // The CLI itself could not start or was refused (plugin staging offline, --local while a gateway owns the state dir): not the model.
+  ['exec-failed', /PluginLoadFailureError|Unable to resolve a safe npm executable|A Gateway is running for this state directory|executable file not found|OCI runtime exec failed|required option|unknown (option|command)/i],
+  ['auth', /No API key found|no usable credentials|invalid api key|Unauthorized|authentication (failed|required)|\b401\b/i],
+  ['gateway-unavailable', /gateway (closed|not reachable|unavailable|is not running)|UNAVAILABLE|ECONNREFUSED[^\n]*18789|connect ECONNREFUSED 127\.0\.0\.1/i],
+  ['model-error', /FailoverError|FallbackSummaryError|All models failed|rate limit|context window|Request was aborted|model [^\n]*not found|provider [^\n]*(error|failed)|Unknown model/i],
+]
+
+/** A stack frame or a bare location line: never the line that says what went wrong. */
+const NOISE = /^\s*(at\s|\^+$|~+$|Node\.js v\d|\[openclaw\] Help:|\s*$)/
+
+/**
+ * The line that says what went wrong: the last line naming an error (`…Error:`, `Error:`, `Reason:`, `error=`)
+ * that is not a stack frame, else the last line that is not noise.
+ */
+export function errorLine(text: string): string | null {
+  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => !NOISE.test(l))
+  const named = lines.filter((l) => /(^|\s)([A-Z]\w*)?Error\b|^\s*Reason:|\berror=|^\s*error:/i.test(l)).at(-1)
+  const line = named ?? lines.at(-1)
+  return line ? line.trim().slice(0, 500) : null
+}
+
+/** stderr as kept for the record: the head and the tail when it is long, so neither the cause nor the end is lost. */
+export function clipOutput(text: string, head = 2000, tail = 6000): string {
+  if (text.length <= head + tail) return text
+  return `${text.slice(0, head)}\n… (${text.length - head - tail} characters left out) …\n${text.slice(-tail)}`
+}
+
+/** On failure through the gateway (2026.8+), stdout carries `{"ok":false,"error":{"message":…}}`. */
+function gatewayError(stdout: string): string | null {
+  const doc = parseJson(stdout) as {ok?: unknown; error?: {message?: unknown}} | undefined
+  return doc && doc.ok === false && typeof doc.error?.message === 'string' ? doc.error.message : null
+}
 
 export function classifyAttempt(out: AttemptOutput, expect: string): PingVerdict {
   const base: PingVerdict = {ok: false, failure: null, reply: null, fallback: FALLBACK.test(out.stderr), lockPid: null, lockPath: null, lockTimeoutMs: null, detail: null}
   const lock = LOCK.exec(`${out.stderr}\n${out.stdout}`)
-  if (out.timedOut) return {...base, failure: 'timeout', detail: lastLine(out.stderr)}
+  if (out.timedOut) return {...base, failure: 'timeout', detail: errorLine(out.stderr)}
   if (out.exitCode !== 0) {
     if (lock) return {...base, failure: 'lock-timeout', lockTimeoutMs: Number(lock[1]), lockPid: lock[2] ? Number(lock[2]) : null, lockPath: lock[3], detail: lock[0]}
-    if (out.exitCode === 126 || out.exitCode === 127 || /executable file not found|no such file or directory|not found/i.test(out.stderr) && !MODEL.test(out.stderr)) {
-      return {...base, failure: 'exec-failed', detail: lastLine(out.stderr) ?? `exit code ${out.exitCode}`}
-    }
-    if (MODEL.test(out.stderr)) return {...base, failure: 'model-error', detail: lastLine(out.stderr)}
-    return {...base, failure: 'exec-failed', detail: lastLine(out.stderr) ?? `exit code ${out.exitCode}`}
+    const said = [gatewayError(out.stdout), out.stderr].filter(Boolean).join('\n')
+    const detail = gatewayError(out.stdout) ?? errorLine(out.stderr) ?? `exit code ${out.exitCode}`
+    if (out.exitCode === 126 || out.exitCode === 127) return {...base, failure: 'exec-failed', detail}
+    const cls = CLASSES.find(([, re]) => re.test(said))
+    return {...base, failure: cls?.[0] ?? 'exec-failed', detail}
   }
+  const refused = gatewayError(out.stdout)
+  if (refused !== null) return {...base, failure: CLASSES.find(([, re]) => re.test(`${refused}\n${out.stderr}`))?.[0] ?? 'no-reply', detail: refused}
   const doc = parseJson(out.stdout)
   if (doc === undefined) return {...base, failure: 'no-reply', detail: out.stdout.trim() ? `not JSON: ${out.stdout.trim().slice(0, 200)}` : 'empty output'}
   const texts = replyTexts(doc)
@@ -76,10 +132,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-function lastLine(text: string): string | null {
-  const lines = text.trim().split('\n').filter(Boolean)
-  return lines.length > 0 ? lines[lines.length - 1].slice(0, 500) : null
-}
 
 /** Percentile (nearest rank) of a list of numbers. */
 export function percentile(values: number[], p: number): number | null {

@@ -7,7 +7,7 @@ import {dockerFor} from '../docker/client.js'
 import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
 import {UnreachableError} from '../errors.js'
-import {classifyAttempt, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
+import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
 
 export interface PingAttempt extends PingVerdict {
   latencyMs: number
@@ -64,7 +64,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
       const r = await execIn(handle, name, pingArgv(settings), {timeoutMs: settings.timeoutMs + 2_000})
       const v = classifyAttempt(r, settings.expect)
-      attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: r.stderr.slice(-2000), killed: r.killed})
+      attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: clipOutput(r.stderr), killed: r.killed})
     } catch (error) {
       if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))
       else if (error instanceof ExecFailedError) attempts.push(failed('exec-failed', error.message, Date.now() - started))

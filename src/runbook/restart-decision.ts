@@ -7,8 +7,8 @@
  * - a hung holder (the gateway itself held a lock past maxHold; a stopped one is resumed first);
  * - a container that is not running (exited, created, dead);
  * - a ping that still fails after fleet acted, in a way a wedged gateway fails: a lock timeout, no reply,
- *   a turn that timed out.
- * It never cures a model or provider error, missing credentials, a wrong reply, a CLI that cannot start
+ *   a turn that timed out, storage or state locked by a stuck writer (2026.8+), the gateway unavailable.
+ * It never cures a model or provider error, missing credentials (auth), a wrong reply, a CLI that cannot start
  * (exec-failed), and it is never done for a paused container or an unreachable host: those get the reason
  * and a hint instead.
  */
@@ -36,9 +36,10 @@ export interface RestartDecision {
 }
 
 /** Ping failures a restart can cure: the gateway is wedged on a lock, or answers nothing in time. */
-export const CURABLE_BY_RESTART: ReadonlySet<PingFailure> = new Set<PingFailure>(['lock-timeout', 'no-reply', 'timeout'])
+export const CURABLE_BY_RESTART: ReadonlySet<PingFailure> = new Set<PingFailure>(['lock-timeout', 'no-reply', 'timeout', 'storage-locked', 'state-contention', 'gateway-unavailable'])
 
 const HINTS: Partial<Record<PingFailure, string>> = {
+  auth: 'no usable credentials for the model provider: set the API key or auth profile in the gateway config (fleet doctor checks the models)',
   'model-error': 'a model or provider error: check the model config and the provider (fleet doctor checks the models)',
   'wrong-reply': 'the gateway answered, with another text: check ping.expect and the model',
   'exec-failed': 'the ping command could not run in the container: check ping.command and the image (fleet doctor)',

@@ -157,7 +157,8 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
 
   it('a heal killed with SIGKILL mid-run, run again, completes the job', async () => {
     await faults.orphan(402, {root: lab.root})
-    await sleep(3_500)
+    await sleep(5_500) // past its --timeout 1 + the lab's deadlineMargin 4s: an orphan
+
     // The first run is killed once it logged its first intent: after judging, as it starts to act.
     const incidents = path.join(lab.root, 'incidents') // heal.incidentDir of this config
     const earlier = new Set(existsSync(incidents) ? readdirSync(incidents) : [])
@@ -175,5 +176,20 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
     }
     const status = await fleetIn(lab, ['status', '--instances', '401,402,406'], {config})
     expect(status.exitCode).toBe(0)
+  })
+
+  it('a ping failure a restart cannot cure (auth) is not restarted: the reason and a hint instead', async () => {
+    await faults.modelError(408, {root: lab.root})
+    const before = await containerFacts([containerName(408)])
+    const {r, doc} = await fleetJson(lab, ['heal', '--instances', '408', '--probe'], {config})
+    expect(r.exitCode).toBe(1)
+    const i = doc.instances[0]
+    expect(i.restarted).toBe(false)
+    expect(i.ping.failure).toBe('auth')
+    expect(i.restartDecision).toMatchObject({restart: false})
+    expect(i.restartDecision.why).toContain('auth')
+    expect(i.restartDecision.hint).toContain('credentials')
+    expect((await containerFacts([containerName(408)]))[containerName(408)].startedAt).toBe(before[containerName(408)].startedAt)
+    await faults.setControl(408, 'model-error', null, {root: lab.root})
   })
 })

@@ -52,9 +52,9 @@ describe('fleet ping on the lab', () => {
     expect(r.latencyMs).toBeGreaterThan(9_000)
   })
 
-  it('wrong-reply shows what came back; model-error; container-not-running', () => {
+  it('wrong-reply shows what came back; a missing API key is auth; container-not-running', () => {
     expect(by(303)).toMatchObject({failure: 'wrong-reply', reply: 'WRONG_REPLY'})
-    expect(by(304)).toMatchObject({failure: 'model-error'})
+    expect(by(304)).toMatchObject({failure: 'auth', detail: 'FailoverError: No API key found for provider "openai"'})
     expect(by(304).detail).toContain('No API key found for provider')
     expect(by(306)).toMatchObject({failure: 'container-not-running'})
   })

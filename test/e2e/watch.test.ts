@@ -105,21 +105,42 @@ describe('fleet watch', () => {
   })
 
   it('a fault healing cannot fix hits the retry cap and stops restarting', async () => {
-    await faults.modelError(553, {root: lab.root})
+    // Every turn of oc553 now takes 30 s (the control file survives restarts) and pings time out after 2 s: a
+    // failure a restart could cure (timeout), which restarts do not cure here.
+    await faults.slow(553, {root: lab.root, ms: 30_000})
+    const quick = configVariant(lab, 'fleet.watch-quick.yml', (y) => `${y.replace(/^  timeout: 60s$/m, '  timeout: 2s')}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
     const file = path.join(lab.root, 'events-2.jsonl')
-    const w = watch(['--interval', '1s', '--events', file, '--auto-restart', '--max-attempts', '2', '--cooldown', '1s', '--instances', '553'])
+    const w = execa('node', [BIN, 'watch', '--config', quick, '--interval', '1s', '--events', file, '--auto-restart', '--max-attempts', '2', '--cooldown', '1s', '--instances', '553'], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
     running.push(w)
-    await until('the give-up', () => events(file).some((e) => e.event === 'gave-up'), 180_000)
+    await until('the give-up', () => events(file).some((e) => e.event === 'gave-up'), 240_000)
     const facts = await containerFacts([containerName(553)])
-    await sleep(6_000) // several more scans
+    await sleep(8_000) // several more scans
     w.kill('SIGTERM')
     const r = await w
     expect(r.exitCode).toBe(0)
     const all = events(file)
     expect(all.filter((e) => e.event === 'restart')).toHaveLength(2)
+    expect(all.find((e) => e.event === 'restart').reason).toContain('timeout')
     expect(all.filter((e) => e.event === 'alert' && e.reason === 'ping-failed').length).toBeGreaterThanOrEqual(3)
     const after = await containerFacts([containerName(553)])
     expect(after[containerName(553)].startedAt).toBe(facts[containerName(553)].startedAt)
+    await faults.setControl(553, 'slow-ms', null, {root: lab.root})
+  })
+
+  it('a failure a restart cannot cure (no API key: auth) is alerted with a hint, never restarted', async () => {
+    await faults.modelError(552, {root: lab.root})
+    const file = path.join(lab.root, 'events-auth.jsonl')
+    const before = await containerFacts([containerName(552)])
+    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--scans', '4', '--events', file, '--auto-restart', '--cooldown', '1s', '--instances', '552'], {reject: false, env: {CI: 'true'}, stdin: 'ignore', timeout: 120_000})
+    expect(r.exitCode).toBe(0)
+    const all = events(file)
+    const alerts = all.filter((e) => e.event === 'alert' && e.reason === 'ping-failed')
+    expect(alerts.length).toBeGreaterThanOrEqual(2)
+    expect(alerts[0].detail).toContain('auth')
+    expect(alerts[0].detail).toContain('credentials')
+    expect(all.filter((e) => e.event === 'restart')).toHaveLength(0)
+    expect((await containerFacts([containerName(552)]))[containerName(552)].startedAt).toBe(before[containerName(552)].startedAt)
+    await faults.setControl(552, 'model-error', null, {root: lab.root})
   })
 
   it('--report-only changes nothing', async () => {

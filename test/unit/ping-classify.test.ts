@@ -36,7 +36,14 @@ describe('ping classification', () => {
   })
 
   it.each([
-    [fail('FailoverError: No API key found for provider "openai"'), 'model-error'],
+    [fail('FailoverError: No API key found for provider "openai"'), 'auth'],
+    [fail('FallbackSummaryError: All models failed (2): vllm/lab: Request was aborted (timeout)'), 'model-error'],
+    [fail('Error: database is locked: code=ERR_SQLITE_ERROR'), 'storage-locked'],
+    [fail('StateDatabaseCoordinatorContentionError: another OpenClaw process owns state-lifecycle'), 'state-contention'],
+    [fail('A Gateway is running for this state directory (pid 7, port 18789). Run without --local to use it, or stop the Gateway first'), 'exec-failed'],
+    [fail('PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)'), 'exec-failed'],
+    [fail('Error: gateway closed (1006): connect ECONNREFUSED 127.0.0.1:18789'), 'gateway-unavailable'],
+    [fail('something odd happened'), 'exec-failed'],
     [fail('OCI runtime exec failed: exec failed: unable to start container process: exec: "openclaw": executable file not found in $PATH', 126), 'exec-failed'],
     [ok(''), 'no-reply'],
     [ok('{"payloads":[]}'), 'no-reply'],
@@ -45,6 +52,28 @@ describe('ping classification', () => {
     [{exitCode: null, stdout: '', stderr: '', timedOut: true}, 'timeout'],
   ])('%j is %s', (out, failure) => {
     expect(classifyAttempt(out, 'SPEED_OK')).toMatchObject({ok: false, failure})
+  })
+
+  it('the detail is the line that says what went wrong, never a stack frame', () => {
+    const stderr = 'PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)\n\nNode.js v24.11.0\n'
+    expect(classifyAttempt(fail(stderr), 'SPEED_OK').detail).toBe('PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable')
+    const help = 'Error: A Gateway is running for this state directory (pid 7, port 18789).\n[openclaw] Help: openclaw --help\n'
+    expect(classifyAttempt(fail(help), 'SPEED_OK').detail).toBe('Error: A Gateway is running for this state directory (pid 7, port 18789).')
+  })
+
+  it('a gateway failure document on stdout (2026.8+) gives its message as the detail', () => {
+    const out = {exitCode: 1, stdout: '{"ok":false,"error":{"message":"Agent run failed: the Gateway state database was busy (SQLite: database is locked)"}}', stderr: 'Reason: database is locked\n', timedOut: false}
+    expect(classifyAttempt(out, 'SPEED_OK')).toMatchObject({failure: 'storage-locked', detail: 'Agent run failed: the Gateway state database was busy (SQLite: database is locked)'})
+    expect(classifyAttempt({...out, exitCode: 0}, 'SPEED_OK')).toMatchObject({failure: 'storage-locked'})
+  })
+
+  it('long stderr keeps its head and its tail', async () => {
+    const {clipOutput} = await import('../../src/runbook/ping-classify.js')
+    const text = `CAUSE\n${'x'.repeat(20_000)}\nEND`
+    const kept = clipOutput(text)
+    expect(kept.startsWith('CAUSE')).toBe(true)
+    expect(kept.endsWith('END')).toBe(true)
+    expect(kept.length).toBeLessThan(9000)
   })
 
   it('property: exit 0 with the exact expected text (any whitespace around) always passes; any other text never does', () => {
