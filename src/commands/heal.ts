@@ -3,7 +3,7 @@ import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
-import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
+import {healDocument, renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
 import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
 import {isAffected} from '../runbook/heal-plan.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
@@ -64,24 +64,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
         throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
       }
       const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs})
-      const r = run.results
-      const doc: HealDocument = {
-        runId: run.runId,
-        dryRun: false,
-        incidentLog: run.incidentLog,
-        instances: r,
-        summary: {
-          instances: r.length,
-          healed: r.filter((x) => x.healed).length,
-          failed: r.filter((x) => !x.healed).length,
-          restarted: r.filter((x) => x.restarted).length,
-          locksRemoved: r.reduce((n, x) => n + x.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length, 0),
-          holdersEnded: r.reduce((n, x) => n + x.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length, 0),
-          conflicts,
-        },
-        durationMs: Date.now() - started,
-        ok: r.every((x) => x.healed) && (conflicts.length === 0 || f.force),
-      }
+      const doc = healDocument(run, conflicts, f.force, Date.now() - started)
       this.log(renderHeal(doc))
       this.markUnhealthy(!doc.ok, statuses.some((x) => x.state === 'unreachable'))
       return doc

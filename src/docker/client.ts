@@ -102,9 +102,9 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 /** Wraps an engine call: connection failures become UnreachableError (exit 3) naming the host. */
-export async function engineCall<T>(handle: DockerHandle, what: string, fn: () => Promise<T>): Promise<T> {
+export async function engineCall<T>(handle: DockerHandle, what: string, fn: () => Promise<T>, timeoutMs = handle.timeoutMs): Promise<T> {
   try {
-    return await withTimeout(fn(), handle.timeoutMs + 1000, () => Object.assign(new Error(`Timed out after ${handle.timeoutMs} ms`), {code: 'ETIMEDOUT'}))
+    return await withTimeout(fn(), timeoutMs + 1000, () => Object.assign(new Error(`Timed out after ${timeoutMs} ms`), {code: 'ETIMEDOUT'}))
   } catch (error) {
     const ssh = handle.sshProblem?.()
     if (ssh) throw new UnreachableError(`Docker at ${handle.label}: ${ssh}`, {hint: 'fix known_hosts (docker.knownHosts) for this host', cause: error})

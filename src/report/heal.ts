@@ -38,15 +38,52 @@ export function renderPlan(items: PlannedInstance[]): string {
   return lines.map(printable).join('\n')
 }
 
+const removed = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length
+const ended = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
+
+/** The heal document (--json) from the run's results: one place that counts, for the table and the summary alike. */
+export function healDocument(run: {runId: string; incidentLog: string | null; results: InstanceHeal[]}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
+  const r = run.results
+  return {
+    runId: run.runId,
+    dryRun: false,
+    incidentLog: run.incidentLog,
+    instances: r,
+    summary: {
+      instances: r.length,
+      healed: r.filter((x) => x.healed).length,
+      failed: r.filter((x) => !x.healed).length,
+      restarted: r.filter((x) => x.restarted).length,
+      locksRemoved: r.reduce((n, x) => n + removed(x), 0),
+      holdersEnded: r.reduce((n, x) => n + ended(x), 0),
+      conflicts,
+    },
+    durationMs,
+    ok: r.every((x) => x.healed) && (conflicts.length === 0 || force),
+  }
+}
+
+/** Why an instance was not healed, in one line: the refusal, the failed step, or the ping's failure and the restart rule's answer. */
+export function whyNotHealed(r: InstanceHeal): string {
+  if (r.healed) return r.recurred.length > 0 ? `${r.recurred.length} lock(s) recurred` : ''
+  const failed = r.steps.find((s) => s.status !== 'done' && s.detail)
+  if (failed && !r.ping) return `${failed.step}: ${failed.detail}`
+  const p = r.ping
+  if (!p) return 'not pinged'
+  const d = r.restartDecision
+  const rule = d && !d.restart ? `; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}` : ''
+  return `${p.failure}${p.detail ? `: ${p.detail.slice(0, 160)}` : ''}${rule}`
+}
+
 export function renderHeal(doc: HealDocument): string {
   const rows = (doc.instances as InstanceHeal[]).map((r) => [
     r.name,
     r.before.worst ?? 'no locks',
-    r.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length,
-    r.actions.filter((a) => a.type === 'end-holder').length,
+    removed(r),
+    ended(r),
     r.restarted ? 'yes' : 'no',
     r.ping ? (r.ping.ok ? `${r.ping.reply} ${formatDuration(r.ping.latencyMs ?? 0)}` : `FAIL ${r.ping.failure}`) : '-',
-    r.recurred.length > 0 ? `${r.recurred.length} recurred` : '',
+    whyNotHealed(r),
   ])
   const s = doc.summary
   const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]

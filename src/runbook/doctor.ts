@@ -6,7 +6,7 @@ import {readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Instance} from '../config/model.js'
 import {checkFleetPaths} from '../config/load.js'
-import {byDockerHost, type DockerHandle} from '../docker/client.js'
+import {byDockerHost, engineCall, type DockerHandle} from '../docker/client.js'
 import {composeCommand} from '../docker/compose.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
 import {execIn} from '../docker/exec.js'
@@ -44,7 +44,7 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowM
   for (const {handle, instances: group} of handles.values()) {
     let version: string
     try {
-      version = (await handle.docker.version()).Version
+      version = (await engineCall(handle, 'version', () => handle.docker.version())).Version
       checks.push(check('docker', null, 'pass', `Docker ${version} at ${handle.label}`))
     } catch (error) {
       checks.push(check('docker', null, 'fail', `Docker at ${handle.label} is unreachable: ${errorMessage(error)}`, 'start the engine or fix docker.host / DOCKER_HOST'))

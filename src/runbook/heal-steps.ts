@@ -5,14 +5,14 @@ import {pipeline} from 'node:stream/promises'
 import {copyFile, mkdir, readdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Group, Instance} from '../config/model.js'
-import {dockerFor} from '../docker/client.js'
+import {dockerFor, engineCall} from '../docker/client.js'
 import {inspectContainer} from '../docker/discover.js'
 import {removeViaDocker} from '../docker/remote-locks.js'
 import {runCompose} from '../docker/compose.js'
 import {continueProcess, endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
-import type {IncidentLog} from '../report/incident.js'
+import type {IncidentLog} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
 
@@ -98,7 +98,8 @@ export async function backupSessions(log: IncidentLog, inst: Instance, container
     if (viaDocker) {
       // The sessions dir is on the Docker host, not here: the engine archives it (docker cp).
       try {
-        const stream = await dockerFor(inst.docker).docker.getContainer(container).getArchive({path: s.containerDir})
+        const handle = dockerFor(inst.docker)
+        const stream = await engineCall(handle, `archive of ${container}:${s.containerDir}`, () => handle.docker.getContainer(container).getArchive({path: s.containerDir}), 600_000)
         await pipeline(stream, createWriteStream(file))
       } catch (e) {
         error = (e as Error).message
@@ -144,7 +145,9 @@ export async function restartInstance(fleet: Fleet, log: IncidentLog, inst: Inst
     if (r.exitCode !== 0) throw new Error(`${r.argv.join(' ')} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(-400)}`)
     return
   }
-  await dockerFor(inst.docker).docker.getContainer(target.container).restart()
+  const handle = dockerFor(inst.docker)
+  // docker restart waits up to its 10 s stop timeout, then starts: bounded by the compose timeout.
+  await engineCall(handle, `restart ${target.container}`, () => handle.docker.getContainer(target.container).restart(), fleet.compose.timeoutMs)
   record(log, inst, actions, {type: 'restart', target: what, outcome: 'done', detail: 'docker restart (no compose group configured)', durationMs: Date.now() - started})
 }
 

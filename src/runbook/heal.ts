@@ -7,7 +7,8 @@ import {randomUUID} from 'node:crypto'
 import {Listr, type ListrTask} from 'listr2'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
-import {IncidentLog} from '../report/incident.js'
+import {formatDuration} from '../config/duration.js'
+import {IncidentLog} from './record/incident.js'
 import {printable} from '../util/escape.js'
 import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
@@ -124,8 +125,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     let needRestart = plan.restart !== null
     let restartedAt = 0
     /** A step runs only when its condition holds when its turn comes (listr2 evaluates `enabled` then); hidden otherwise. */
+    // Off a TTY every line stands alone (CI logs, pipes): it names its instance. Every finished step shows its time.
+    const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
     const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>): ListrTask => ({
-      title: name,
+      title: label(name),
       enabled,
       task: async (_c, task) => {
         const t0 = Date.now()
@@ -133,10 +136,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const detail = await fn(task)
           res.steps.push({step: name, status: 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
           res.durationMs = Date.now() - started
-          if (detail) task.title = `${name}: ${printable(detail)}`
+          task.title = `${label(name)}${detail ? `: ${printable(detail)}` : ''} (${formatDuration(Date.now() - t0)})`
         } catch (error) {
           res.steps.push({step: name, status: 'failed', durationMs: Date.now() - t0, detail: (error as Error).message})
-          throw error
+          throw new Error(`${label(name)}: ${printable((error as Error).message)} (${formatDuration(Date.now() - t0)})`)
         }
       },
     })
@@ -169,7 +172,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       return refuse('conflict', 'skipped', what, `${what} (fix the mounts; --force to heal anyway)`, () => log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others}))
     }
     const subtasks: ListrTask[] = [
-      step('tidy', () => true, async () => {
+      step('side files', () => true, async () => {
         const moved = await sweepSideFiles(log, inst, res.actions)
         return moved > 0 ? `${moved} side file(s) of an interrupted run moved to the incident dir` : undefined
       }),
@@ -233,6 +236,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         res.recurred = after.locks.filter((l) => touched.has(l.path) && l.verdict !== 'live').map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
         for (const r of res.recurred) log.write('recurred', {instance: inst.name, ...r})
         return res.recurred.length > 0 ? `${res.recurred.length} lock(s) recurred (contention, not a leftover)` : `${after.locks.length} lock(s) now, none recurred`
+      }),
+      // The instance's line is green only when it answers: a last step fails (red) with the reason otherwise.
+      step('result', () => res.ping?.ok !== true, async () => {
+        throw new Error(`not healed: ${res.ping ? `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 160)}` : ''}` : 'not pinged'}${res.restartDecision && !res.restartDecision.restart ? `; not restarted: ${res.restartDecision.why}` : ''}`)
       }),
     ]
     return {

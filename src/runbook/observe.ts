@@ -14,88 +14,14 @@ import {judge, worstVerdict} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
 import {scanViaDocker} from '../docker/remote-locks.js'
-import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Reason, type Verdict} from '../locks/types.js'
+import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Verdict} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
 import {ownerAlive} from '../util/exec-owner.js'
 import {turnTree} from '../locks/turn.js'
 import {UnreachableError} from '../errors.js'
 
-export interface LockReport {
-  path: string
-  containerPath: string
-  kind: LockFile['kind']
-  agent: string
-  session: string
-  size: number
-  mtime: string
-  suspicious: LockFile['suspicious'] | null
-  /** Verbatim content (null when not read). */
-  raw: string | null
-  readError: string | null
-  pid: number | null
-  createdAt: string | null
-  starttime: number | null
-  payloadProblems: LockPayload['problems']
-  verdict: Verdict
-  reasons: Reason[]
-  ageMs: number
-  evidence: {
-    container: string | null
-    containerRunning: boolean
-    containerStartedAt: string | null
-    mountedBy: string[]
-    process: ProcessEvidence | null
-    probeError: string | null
-    /** Where the process evidence came from: `exec` in the container, or the host's `/proc` (local engines). */
-    processSource: ProbeResult['source'] | null
-  }
-}
-
-export interface InstanceStatus {
-  id: number
-  name: string
-  group: string | null
-  container: string
-  service: string
-  /** Container state, or `missing`. */
-  state: string
-  health: ContainerInfo['health'] | 'unknown'
-  startedAt: string | null
-  uptimeMs: number | null
-  restartCount: number | null
-  image: string | null
-  compose: ContainerInfo['compose'] | null
-  foundBy: ContainerInfo['foundBy'] | null
-  locks: LockReport[]
-  counts: Record<Verdict, number>
-  worst: Verdict | null
-  /** Other running containers that see one of this instance's sessions dirs. */
-  sharedWith: string[]
-  logSignature: LockTimeoutSignature | null
-  /** Sessions dirs that could not be listed (permissions, I/O): their locks are unknown, so the instance is not ok. */
-  unlisted: string[]
-  /** Other containers that mount one of this instance's sessions dirs read-only: they cannot write locks, so they are no conflict. */
-  readOnlyMounts: string[]
-  errors: string[]
-  /** Running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
-  ok: boolean
-}
-
-export interface ObserveOptions {
-  nowMs?: number
-  /** Read each container's log for the lock-timeout signature (default true). */
-  logs?: boolean
-  concurrency?: number
-}
-
-export interface Observation {
-  instances: InstanceStatus[]
-  /** Docker hosts that could not be reached (their instances have state `unreachable`). */
-  unreachable: string[]
-  /** Raw discovery, per Docker host label, for later steps. */
-  containers: Map<number, ContainerInfo | null>
-  durationMs: number
-}
+import type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
+export type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
 
 export async function observe(fleet: Fleet, instances: Instance[], opts: ObserveOptions = {}): Promise<Observation> {
   const started = Date.now()

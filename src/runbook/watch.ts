@@ -4,9 +4,9 @@
  */
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
-import type {EventSink} from '../report/events.js'
-import type {IncidentLog} from '../report/incident.js'
-import type {Metrics} from '../report/metrics.js'
+import type {EventSink} from './record/events.js'
+import type {IncidentLog} from './record/incident.js'
+import type {Metrics} from './record/metrics.js'
 import {deleteLock, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {holderSignal} from './heal-plan.js'

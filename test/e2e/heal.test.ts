@@ -190,6 +190,16 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
     expect(i.restartDecision.why).toContain('auth')
     expect(i.restartDecision.hint).toContain('credentials')
     expect((await containerFacts([containerName(408)]))[containerName(408)].startedAt).toBe(before[containerName(408)].startedAt)
+    // Plain lines (CI, no TTY): each names its instance and has its time; no green mark for an instance not healed.
+    const text = await fleetIn(lab, ['heal', '--instances', '408', '--probe'], {config})
+    expect(text.exitCode).toBe(1)
+    const marked = text.stdout.split('\n').filter((l) => /^\s*[✔✖❯↓]/.test(l))
+    expect(marked.length).toBeGreaterThan(2)
+    for (const l of marked) expect(l).toContain('oc408')
+    expect(text.stdout).not.toMatch(/✔ oc408 \(/)
+    expect(text.stdout).toMatch(/✖.*not healed: auth/)
+    expect(text.stdout).toMatch(/oc408: ping: auth.*\(\d/)
+    expect(text.stdout).toContain('credentials') // the NOTES column says why
     await faults.setControl(408, 'model-error', null, {root: lab.root})
   })
 })

@@ -52,6 +52,8 @@ describe('renderer choice', () => {
   it('silent for --json, simple in CI or without a TTY, the tree on a TTY', () => {
     expect(chooseRenderer({json: true, env: {}, isTTY: true})).toBe('silent')
     expect(chooseRenderer({env: {CI: 'true'}, isTTY: true})).toBe('simple')
+    expect(chooseRenderer({env: {TERM: 'dumb'}, isTTY: true})).toBe('simple')
+    expect(chooseRenderer({env: {TERM: 'xterm-256color'}, isTTY: true})).toBe('default')
     expect(chooseRenderer({env: {}, isTTY: false})).toBe('simple')
     expect(chooseRenderer({env: {}, isTTY: true})).toBe('default')
   })

@@ -4,7 +4,7 @@ import {decide, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type
 import {parseDuration} from '../../src/config/duration.js'
 import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
-import {Metrics} from '../../src/report/metrics.js'
+import {Metrics} from '../../src/runbook/record/metrics.js'
 
 const lock = (verdict: Verdict, raw = '{"pid": 26}', p = '/s/a.jsonl.lock'): LockReport => ({
   path: p, containerPath: '/c', kind: 'session', agent: 'main', session: 'a', size: 10, mtime: '2026-01-01T00:00:00.000Z', suspicious: null, raw, readError: null,

@@ -1,0 +1,86 @@
+/**
+ * The shapes of an observation (what `fleet status` reports, and heal and watch judge from): one InstanceStatus per
+ * instance, with a LockReport per lock (verdict, reasons, the evidence). Types only; observe.ts fills them.
+ */
+import type {ContainerInfo} from '../docker/discover.js'
+import type {LockTimeoutSignature} from '../docker/logs.js'
+import type {ProbeResult} from '../docker/probe.js'
+import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
+
+export interface LockReport {
+  path: string
+  containerPath: string
+  kind: LockFile['kind']
+  agent: string
+  session: string
+  size: number
+  mtime: string
+  suspicious: LockFile['suspicious'] | null
+  /** Verbatim content (null when not read). */
+  raw: string | null
+  readError: string | null
+  pid: number | null
+  createdAt: string | null
+  starttime: number | null
+  payloadProblems: LockPayload['problems']
+  verdict: Verdict
+  reasons: Reason[]
+  ageMs: number
+  evidence: {
+    container: string | null
+    containerRunning: boolean
+    containerStartedAt: string | null
+    mountedBy: string[]
+    process: ProcessEvidence | null
+    probeError: string | null
+    /** Where the process evidence came from: `exec` in the container, or the host's `/proc` (local engines). */
+    processSource: ProbeResult['source'] | null
+  }
+}
+
+export interface InstanceStatus {
+  id: number
+  name: string
+  group: string | null
+  container: string
+  service: string
+  /** Container state, or `missing`. */
+  state: string
+  health: ContainerInfo['health'] | 'unknown'
+  startedAt: string | null
+  uptimeMs: number | null
+  restartCount: number | null
+  image: string | null
+  compose: ContainerInfo['compose'] | null
+  foundBy: ContainerInfo['foundBy'] | null
+  locks: LockReport[]
+  counts: Record<Verdict, number>
+  worst: Verdict | null
+  /** Other running containers that see one of this instance's sessions dirs. */
+  sharedWith: string[]
+  logSignature: LockTimeoutSignature | null
+  /** Sessions dirs that could not be listed (permissions, I/O): their locks are unknown, so the instance is not ok. */
+  unlisted: string[]
+  /** Other containers that mount one of this instance's sessions dirs read-only: they cannot write locks, so they are no conflict. */
+  readOnlyMounts: string[]
+  errors: string[]
+  /** Running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
+  ok: boolean
+}
+
+export interface ObserveOptions {
+  nowMs?: number
+  /** Read each container's log for the lock-timeout signature (default true). */
+  logs?: boolean
+  concurrency?: number
+}
+
+export interface Observation {
+  instances: InstanceStatus[]
+  /** Docker hosts that could not be reached (their instances have state `unreachable`). */
+  unreachable: string[]
+  /** Raw discovery, per Docker host label, for later steps. */
+  containers: Map<number, ContainerInfo | null>
+  durationMs: number
+}
+
