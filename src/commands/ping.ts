@@ -24,7 +24,8 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     message: Flags.string({description: 'Message to send (default: ping.message).'}),
     expect: Flags.string({description: 'Expected reply text (default: ping.expect).'}),
     agent: Flags.string({description: 'Agent id (default: ping.agent).'}),
-    'session-id': Flags.string({description: 'Session id to use (default: the agent main session).'}),
+    'session-id': Flags.string({description: "Session id to use (default: ping.sessionId, else fleet's own session openclaw-fleet-ping)."}),
+    session: Flags.string({description: "own: a session of fleet's own (default, never a user's transcript); main: the agent's main session, as the old runbook did.", options: ['own', 'main']}),
     junit: Flags.string({description: 'Also write a JUnit XML report to this file (one testcase per instance).'}),
   }
 
@@ -34,7 +35,7 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     const f = this.flags
     const timeoutMs = f.timeout === undefined ? fleet.ping.timeoutMs : parseDuration(f.timeout)
     if (timeoutMs === null || timeoutMs <= 0) throw new UsageError(`--timeout: expected a duration like 30s or 2m, got "${f.timeout}"`)
-    const settings = {...fleet.ping, timeoutMs, message: f.message ?? fleet.ping.message, expect: f.expect ?? fleet.ping.expect, agent: f.agent ?? fleet.ping.agent, sessionId: f['session-id'] ?? fleet.ping.sessionId}
+    const settings = {...fleet.ping, timeoutMs, message: f.message ?? fleet.ping.message, expect: f.expect ?? fleet.ping.expect, agent: f.agent ?? fleet.ping.agent, session: (f.session as 'own' | 'main' | undefined) ?? fleet.ping.session, sessionId: f['session-id'] ?? (f.session === 'main' ? undefined : fleet.ping.sessionId)}
     const started = Date.now()
     const results: PingResult[] = []
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})

@@ -49,6 +49,8 @@ export interface PingSettings {
   message: string
   expect: string
   agent: string
+  /** own: a session of fleet's own (sessionId, else DEFAULT_PING_SESSION), never a user's; main: the agent's main session, as the old runbook. */
+  session: 'own' | 'main'
   sessionId?: string
   thinking: string
   timeoutMs: number
@@ -76,4 +78,12 @@ export function instanceById(fleet: Fleet, id: number): Instance {
 
 export function groupOf(fleet: Fleet, instance: Instance): Group | undefined {
   return fleet.groups.find((g) => g.name === instance.group)
+}
+
+/** The session fleet's pings use by default: its own, so users' transcripts are never written (its name marks it as fleet's). */
+export const DEFAULT_PING_SESSION = 'openclaw-fleet-ping'
+
+/** The session a ping turn runs on: an explicit sessionId, else fleet's own, else (session: main) the agent's main session (null). */
+export function pingSession(p: Pick<PingSettings, 'session' | 'sessionId'>): string | null {
+  return p.sessionId ?? (p.session === 'main' ? null : DEFAULT_PING_SESSION)
 }

@@ -120,12 +120,13 @@ export const configSchema = z.strictObject({
       message: z.string().min(1).default('Reply exactly SPEED_OK'),
       expect: z.string().min(1).default('SPEED_OK'),
       agent: z.string().min(1).default('main'),
-      sessionId: z.string().min(1).optional(),
+      session: z.enum(['own', 'main']).default('own'),
+      sessionId: z.string().regex(/^[A-Za-z0-9._:-]+$/, 'session ids are letters, digits, . _ : -').optional(),
       thinking: z.string().min(1).default('low'),
       timeout: duration.default(120_000),
       concurrency: z.number().int().min(1).max(64).default(4),
     })
-    .default({command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', thinking: 'low', timeout: 120_000, concurrency: 4}),
+    .default({command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', session: 'own', thinking: 'low', timeout: 120_000, concurrency: 4}),
   locks: z
     .strictObject({
       maxHold: duration.default(300_000),

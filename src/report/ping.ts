@@ -1,6 +1,6 @@
 /** Rendering of `fleet ping`: one line per instance, a summary line, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
-import type {PingSettings} from '../config/model.js'
+import {pingSession, type PingSettings} from '../config/model.js'
 import {percentile} from '../runbook/ping-classify.js'
 import type {PingResult} from '../runbook/ping.js'
 import {printable} from '../util/escape.js'
@@ -8,7 +8,7 @@ import {printable} from '../util/escape.js'
 export interface PingDocument {
   results: PingResult[]
   summary: {instances: number; passed: number; failed: number; p50Ms: number | null; p95Ms: number | null; byFailure: Record<string, number>}
-  settings: {message: string; expect: string; agent: string; timeoutMs: number}
+  settings: {message: string; expect: string; agent: string; session: string; timeoutMs: number}
   durationMs: number
   ok: boolean
   junit?: string
@@ -22,7 +22,7 @@ export function pingDocument(results: PingResult[], durationMs: number, s: PingS
   return {
     results,
     summary: {instances: results.length, passed, failed: results.length - passed, p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), byFailure},
-    settings: {message: s.message, expect: s.expect, agent: s.agent, timeoutMs: s.timeoutMs},
+    settings: {message: s.message, expect: s.expect, agent: s.agent, session: pingSession(s) ?? `main session of ${s.agent}`, timeoutMs: s.timeoutMs},
     durationMs,
     ok: passed === results.length,
   }

@@ -2,7 +2,7 @@
  * The SPEED_OK smoke test: one configured agent turn inside each container through docker exec,
  * with a timeout that ends the turn's processes inside the container.
  */
-import type {Fleet, Instance, PingSettings} from '../config/model.js'
+import {pingSession, type Fleet, type Instance, type PingSettings} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
 import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
@@ -35,7 +35,8 @@ export interface PingResult {
 
 export function pingArgv(p: PingSettings): string[] {
   const argv = [...p.command, '--agent', p.agent, '--message', p.message, '--thinking', p.thinking, '--json', '--timeout', String(Math.max(1, Math.ceil(p.timeoutMs / 1000)))]
-  if (p.sessionId) argv.push('--session-id', p.sessionId)
+  const session = pingSession(p)
+  if (session) argv.push('--session-id', session)
   return argv
 }
 

@@ -6,7 +6,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
-import {configVariant, containerName, fleetIn, fleetJson, labDown, labUp, lockFiles, processesIn, type Lab} from './helpers.js'
+import {configVariant, containerName, fleetIn, fleetJson, labDown, labUp, lockFiles, processesIn, sessionsDir, type Lab} from './helpers.js'
 
 let lab: Lab
 let doc: any
@@ -27,7 +27,8 @@ beforeAll(async () => {
     stopped: await faults.stoppedWithLock(306, {root}),
   })
   junit = path.join(lab.root, 'reports', 'ping.xml')
-  const r = await fleetIn(lab, ['ping', '--instances', '301-306', '--timeout', '15s', '--json', '--junit', junit])
+  // --session main: the operators' old runbook pings the agent's main session, where these faults wedge it.
+  const r = await fleetIn(lab, ['ping', '--instances', '301-306', '--session', 'main', '--timeout', '15s', '--json', '--junit', junit])
   exitCode = r.exitCode
   doc = JSON.parse(r.stdout)
   if (!doc.results) throw new Error(`fleet ping failed (exit ${r.exitCode}): ${r.stdout}\n${r.stderr}`)
@@ -50,6 +51,17 @@ describe('fleet ping on the lab', () => {
     expect(r.lockPath).toBe(injected.orphan.lockPath)
     expect(r.lockPath).toMatch(/\/home\/node\/\.openclaw\/agents\/main\/sessions\/.+\.jsonl\.lock$/)
     expect(r.latencyMs).toBeGreaterThan(9_000)
+  })
+
+  it("by default a ping runs on fleet's own session: the wedged main session of oc302 is not touched, and no user transcript is written", async () => {
+    const main = faults.mainSession({sessionsDir: sessionsDir(lab, 301), containerSessionsDir: ''})
+    const transcript = path.join(sessionsDir(lab, 301), `${main.sessionId}.jsonl`)
+    const before = readFileSync(transcript)
+    const {doc: own} = await fleetJson(lab, ['ping', '--instances', '301,302'])
+    expect(own.settings.session).toBe('openclaw-fleet-ping')
+    expect(own.results.map((x: any) => x.ok)).toEqual([true, true])
+    expect(readFileSync(transcript).equals(before)).toBe(true)
+    expect(readFileSync(path.join(sessionsDir(lab, 301), 'openclaw-fleet-ping.jsonl'), 'utf8')).toContain('SPEED_OK')
   })
 
   it('wrong-reply shows what came back; a missing API key is auth; container-not-running', () => {

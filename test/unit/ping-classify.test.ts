@@ -120,3 +120,15 @@ describe('JUnit report', () => {
     expect(failed.failure['#text']).toContain('& <more>')
   })
 })
+
+describe('ping session', () => {
+  it("runs on fleet's own session by default, the main session only when asked", async () => {
+    const {pingArgv} = await import('../../src/runbook/ping.js')
+    const {DEFAULT_PING_SESSION} = await import('../../src/config/model.js')
+    const base = {command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', thinking: 'low', timeoutMs: 120_000, concurrency: 4}
+    expect(pingArgv({...base, session: 'own'})).toEqual(['openclaw', 'agent', '--local', '--agent', 'main', '--message', 'Reply exactly SPEED_OK', '--thinking', 'low', '--json', '--timeout', '120', '--session-id', DEFAULT_PING_SESSION])
+    expect(pingArgv({...base, session: 'main'})).not.toContain('--session-id')
+    expect(pingArgv({...base, session: 'main', sessionId: 'x1'}).slice(-2)).toEqual(['--session-id', 'x1'])
+    expect(pingArgv({...base, session: 'own', sessionId: 'x2'}).slice(-2)).toEqual(['--session-id', 'x2'])
+  })
+})
