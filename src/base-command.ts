@@ -23,7 +23,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   override async init(): Promise<void> {
     await super.init()
-    const {flags} = await this.parse({flags: this.ctor.flags, baseFlags: (this.ctor as typeof BaseCommand).baseFlags, enableJsonFlag: this.ctor.enableJsonFlag, strict: this.ctor.strict, args: this.ctor.args})
+    const {flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      strict: this.ctor.strict,
+      args: this.ctor.args,
+    })
     this.flags = flags as BaseFlags<T>
   }
 
@@ -68,8 +74,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // oclif's own parse errors (an unknown flag, a bad option value, a missing argument) are usage errors: exit 2,
     // and under --json the documented error document, not oclif's internals.
     const parse = err as Error & {parse?: unknown; oclif?: {exit?: number}}
-    if (parse.parse !== undefined || err instanceof Errors.CLIError && parse.oclif?.exit === 2) {
-      const message = err.message.split('\n').filter((l) => l.trim() && !/^\s*See more help with/.test(l)).join('\n')
+    if (parse.parse !== undefined || (err instanceof Errors.CLIError && parse.oclif?.exit === 2)) {
+      const message = err.message
+        .split('\n')
+        .filter((l) => l.trim() && !/^\s*See more help with/.test(l))
+        .join('\n')
       return this.catch(new UsageError(message, `run fleet ${this.id ?? ''} --help`.replace(/\s+--help$/, ' --help')))
     }
     return super.catch(err)

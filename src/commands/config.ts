@@ -5,7 +5,8 @@ import {describeFleet, renderFleet, type FleetDescription} from '../report/fleet
 
 export default class Config extends BaseCommand<typeof Config> {
   static summary = 'Show the resolved fleet: one row per instance with its container, group, compose files, sessions dirs and Docker host.'
-  static description = 'Reads the fleet config (--config, FLEET_CONFIG, or fleet.config.* / .fleetrc* / package.json#fleet searched upwards), validates it and prints the instances it selects. With --validate it only validates, including that compose files, env files and project dirs exist.'
+  static description =
+    'Reads the fleet config (--config, FLEET_CONFIG, or fleet.config.* / .fleetrc* / package.json#fleet searched upwards), validates it and prints the instances it selects. With --validate it only validates, including that compose files, env files and project dirs exist.'
   static examples = ['<%= config.bin %> config', '<%= config.bin %> config --config fleet.config.example.yml --json', '<%= config.bin %> config --validate']
 
   static flags = {

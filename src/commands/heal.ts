@@ -15,13 +15,21 @@ export default class Heal extends BaseCommand<typeof Heal> {
   static summary = 'The safe recovery runbook: judge, record, clear what is stale, end orphan holders, restart only what must restart, wait, ping, re-check.'
   static description = `Never deletes a lock whose owner is alive (unless --force), never writes transcripts, and logs every lock and action to an incident log before acting. A gateway that answers SPEED_OK after its stale locks are cleared is healed without a restart.
 Exit 0 when every selected instance answers afterwards; 1 when some do not (or a sessions dir is shared, unless --force); 2 usage/config; 3 Docker unreachable.`
-  static examples = ['<%= config.bin %> heal --instances 7-11', '<%= config.bin %> heal --instances 7-11 --dry-run', '<%= config.bin %> heal --instances oc7-9 --restart group --rolling', '<%= config.bin %> heal --probe --backup --json']
+  static examples = [
+    '<%= config.bin %> heal --instances 7-11',
+    '<%= config.bin %> heal --instances 7-11 --dry-run',
+    '<%= config.bin %> heal --instances oc7-9 --restart group --rolling',
+    '<%= config.bin %> heal --probe --backup --json',
+  ]
 
   static flags = {
     'dry-run': Flags.boolean({char: 'n', description: 'Print the exact plan (locks to delete, processes to signal, services to restart) and change nothing.', default: false}),
     force: Flags.boolean({description: 'Also delete live and unknown locks (asks on a TTY), and do not fail on shared sessions dirs.', default: false}),
     yes: Flags.boolean({char: 'y', description: 'Do not ask before --force deletes live locks.', default: false}),
-    restart: Flags.string({description: 'What to restart: needed (hung, or still failing the ping), group (whole compose groups of those), always (every affected instance).', options: ['needed', 'group', 'always']}),
+    restart: Flags.string({
+      description: 'What to restart: needed (hung, or still failing the ping), group (whole compose groups of those), always (every affected instance).',
+      options: ['needed', 'group', 'always'],
+    }),
     'no-restart': Flags.boolean({description: 'Never restart anything.', default: false}),
     rolling: Flags.boolean({description: 'Restart one instance at a time, waiting until each is healthy.', default: false}),
     probe: Flags.boolean({description: 'Ping every instance first, to find silent gateways without lock trouble too.', default: false}),
@@ -49,7 +57,9 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     const lock = f['dry-run'] ? null : await acquireRunLocks(runLockDir(), touched, {command: 'heal', config: fleet.file})
     try {
       const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
-      const conflicts = statuses.filter((s) => s.sharedWith.length > 0).map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
+      const conflicts = statuses
+        .filter((s) => s.sharedWith.length > 0)
+        .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
       if (f['dry-run']) {
         const planOf = (st: (typeof statuses)[number]) => {
           const p = plans.find((x) => x.id === st.id)!
@@ -57,7 +67,15 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
         }
         const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: planOf(s)}))
         this.log(renderPlan(planned))
-        return {runId: null, dryRun: true, incidentLog: null, instances: planned, summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts}, durationMs: Date.now() - started, ok: true}
+        return {
+          runId: null,
+          dryRun: true,
+          incidentLog: null,
+          instances: planned,
+          summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts},
+          durationMs: Date.now() - started,
+          ok: true,
+        }
       }
       const forced = plans.flatMap((p) => p.deletes.filter((l) => l.verdict === 'live' || l.verdict === 'unknown'))
       if (forced.length > 0 && !(await this.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
@@ -66,7 +84,10 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
       const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs})
       const doc = healDocument(run, conflicts, f.force, Date.now() - started)
       this.log(renderHeal(doc))
-      this.markUnhealthy(!doc.ok, statuses.some((x) => x.state === 'unreachable'))
+      this.markUnhealthy(
+        !doc.ok,
+        statuses.some((x) => x.state === 'unreachable'),
+      )
       return doc
     } finally {
       await lock?.release()

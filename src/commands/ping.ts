@@ -35,7 +35,15 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     const f = this.flags
     const timeoutMs = f.timeout === undefined ? fleet.ping.timeoutMs : parseDuration(f.timeout)
     if (timeoutMs === null || timeoutMs <= 0) throw new UsageError(`--timeout: expected a duration like 30s or 2m, got "${f.timeout}"`)
-    const settings = {...fleet.ping, timeoutMs, message: f.message ?? fleet.ping.message, expect: f.expect ?? fleet.ping.expect, agent: f.agent ?? fleet.ping.agent, session: (f.session as 'own' | 'main' | undefined) ?? fleet.ping.session, sessionId: f['session-id'] ?? (f.session === 'main' ? undefined : fleet.ping.sessionId)}
+    const settings = {
+      ...fleet.ping,
+      timeoutMs,
+      message: f.message ?? fleet.ping.message,
+      expect: f.expect ?? fleet.ping.expect,
+      agent: f.agent ?? fleet.ping.agent,
+      session: (f.session as 'own' | 'main' | undefined) ?? fleet.ping.session,
+      sessionId: f['session-id'] ?? (f.session === 'main' ? undefined : fleet.ping.sessionId),
+    }
     const started = Date.now()
     const results: PingResult[] = []
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
@@ -61,7 +69,10 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
       doc.junit = file
     }
     this.log(renderPingSummary(doc, renderer === 'silent'))
-    this.markUnhealthy(!doc.ok, results.some((r) => r.failure === 'host-unreachable'))
+    this.markUnhealthy(
+      !doc.ok,
+      results.some((r) => r.failure === 'host-unreachable'),
+    )
     return doc
   }
 }

@@ -15,7 +15,11 @@ export default class Watch extends BaseCommand<typeof Watch> {
   static summary = 'Self-healing without cron: scan every interval, clear stale locks and end orphan holders once seen twice, alert on the rest.'
   static description = `Each scan judges the selected instances (as fleet status) and pings them. Stale locks and orphan holders seen on two consecutive scans are cleared or ended (recorded in the incident log first); hung locks, shared sessions dirs and gateways failing the ping on two scans raise alerts, and restart only with --auto-restart, capped per instance (--max-attempts) with an exponential cool-down (--cooldown): no restart loops; the cap is reset only after the instance has been healthy on every scan for --recover-after (10m). --report-only changes nothing.
 Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (retried with backoff, never blocking the loop). --metrics-port serves Prometheus metrics on 127.0.0.1. SIGINT/SIGTERM finish the current step, release the run lock and exit 0.`
-  static examples = ['<%= config.bin %> watch --interval 30s', '<%= config.bin %> watch --report-only --webhook http://127.0.0.1:9000/hook', '<%= config.bin %> watch --auto-restart --metrics-port 9464 --events /var/log/fleet-events.jsonl']
+  static examples = [
+    '<%= config.bin %> watch --interval 30s',
+    '<%= config.bin %> watch --report-only --webhook http://127.0.0.1:9000/hook',
+    '<%= config.bin %> watch --auto-restart --metrics-port 9464 --events /var/log/fleet-events.jsonl',
+  ]
   static enableJsonFlag = false
 
   static flags = {
@@ -39,7 +43,10 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     const instances = this.selectInstances(fleet)
     const intervalMs = parseDurationFlag('--interval', f.interval)
     const cooldownMs = parseDurationFlag('--cooldown', f.cooldown)
-    const recoverAfterMs = parseDurationFlag('--recover-after', f['recover-after'], {positive: true, zero: '0 would reset the restart cap on one healthy scan, and a crash-looping container would be restarted forever'})
+    const recoverAfterMs = parseDurationFlag('--recover-after', f['recover-after'], {
+      positive: true,
+      zero: '0 would reset the restart cap on one healthy scan, and a crash-looping container would be restarted forever',
+    })
     if (f.webhook && !/^https?:\/\//.test(f.webhook)) throw new UsageError(`--webhook: expected an http(s) URL, got "${f.webhook}"`)
     // Restarts need each group's compose paths: checked before the run lock and the first scan.
     assertPreflight(fleet, instances, {mayRestart: f['auto-restart'] && !f['report-only'], command: 'fleet watch --auto-restart', withoutRestart: 'without --auto-restart (or with --report-only)'})
@@ -49,7 +56,24 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     const server = f['metrics-port'] ? await metrics.listen(f['metrics-port']) : null
     const events = new EventSink({file: f.events ? path.resolve(f.events) : undefined, stdout: (l) => process.stdout.write(`${l}\n`), webhook: f.webhook})
     const log = new IncidentLog(fleet.heal.incidentDir, `watch-${randomUUID().slice(0, 8)}`)
-    const watcher = new Watcher(fleet, instances, {intervalMs, cooldownMs, reportOnly: f['report-only'], autoRestart: f['auto-restart'], maxAttempts: f['max-attempts'], recoverAfterMs, ping: f.ping, scans: f.scans, waitTimeoutMs: fleet.heal.waitTimeoutMs}, events, log, metrics)
+    const watcher = new Watcher(
+      fleet,
+      instances,
+      {
+        intervalMs,
+        cooldownMs,
+        reportOnly: f['report-only'],
+        autoRestart: f['auto-restart'],
+        maxAttempts: f['max-attempts'],
+        recoverAfterMs,
+        ping: f.ping,
+        scans: f.scans,
+        waitTimeoutMs: fleet.heal.waitTimeoutMs,
+      },
+      events,
+      log,
+      metrics,
+    )
     const onSignal = () => watcher.stop()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)

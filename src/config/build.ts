@@ -57,7 +57,11 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
   }
   if (raw.groups) {
     const orphans = ids.filter((id) => !owner.has(id))
-    if (orphans.length > 0) issues.push({path: ['groups'], message: `instance${orphans.length > 1 ? 's' : ''} ${orphans.join(', ')} ${orphans.length > 1 ? 'are' : 'is'} in no group: every instance needs a compose group to be restarted`})
+    if (orphans.length > 0)
+      issues.push({
+        path: ['groups'],
+        message: `instance${orphans.length > 1 ? 's' : ''} ${orphans.join(', ')} ${orphans.length > 1 ? 'are' : 'is'} in no group: every instance needs a compose group to be restarted`,
+      })
   }
   if (issues.length > 0) throw new FleetBuildError(issues)
 

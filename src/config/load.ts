@@ -128,10 +128,7 @@ export async function findConfig(opts: LoadOptions = {}): Promise<{file: string;
     }
     const result = await explorer.search(cwd)
     if (!result) {
-      throw new ConfigError(
-        `no fleet config found in ${cwd} or any parent directory`,
-        'create fleet.config.yml (see fleet.config.example.yml), or pass --config <path> or set FLEET_CONFIG',
-      )
+      throw new ConfigError(`no fleet config found in ${cwd} or any parent directory`, 'create fleet.config.yml (see fleet.config.example.yml), or pass --config <path> or set FLEET_CONFIG')
     }
     if (result.isEmpty) throw new ConfigError(`${result.filepath}: the config file is empty`, 'see fleet.config.example.yml')
     return {file: result.filepath, data: result.config}
@@ -187,8 +184,12 @@ export function checkFleetPaths(fleet: Fleet): ConfigIssue[] {
 export function checkGroupPaths(groups: readonly Group[]): ConfigIssue[] {
   const issues: ConfigIssue[] = []
   for (const g of groups) {
-    if (!isDir(g.projectDir)) issues.push({path: ['groups', g.name, 'projectDir'], message: existsSync(g.projectDir) ? `not a directory: ${g.projectDir}` : `directory does not exist: ${g.projectDir}`})
-    const files: [string, string | undefined][] = [['composeFile', g.composeFile], ['envFile', g.envFile]]
+    if (!isDir(g.projectDir))
+      issues.push({path: ['groups', g.name, 'projectDir'], message: existsSync(g.projectDir) ? `not a directory: ${g.projectDir}` : `directory does not exist: ${g.projectDir}`})
+    const files: [string, string | undefined][] = [
+      ['composeFile', g.composeFile],
+      ['envFile', g.envFile],
+    ]
     for (const [key, file] of files) {
       const problem = file === undefined ? null : fileProblem(file)
       if (problem) issues.push({path: ['groups', g.name, key], message: problem})

@@ -29,7 +29,10 @@ const durationOrZero = durationOf({positive: false})
 const idList = z.union([z.string(), z.number().int().nonnegative(), z.array(z.number().int().nonnegative())])
 
 const template = (what: string) =>
-  z.string().min(1).refine((s) => s.includes('{id}'), {message: `${what} template must contain {id}, e.g. ${EXAMPLES[what]}`})
+  z
+    .string()
+    .min(1)
+    .refine((s) => s.includes('{id}'), {message: `${what} template must contain {id}, e.g. ${EXAMPLES[what]}`})
 
 const EXAMPLES: Record<string, string> = {
   container: 'openclaw-openclaw-gateway-{id}-1',
@@ -73,10 +76,13 @@ export function dockerHostProblem(host: string): string | null {
   }
 }
 
-const dockerHostValue = z.string().min(1).superRefine((host, ctx) => {
-  const problem = dockerHostProblem(host)
-  if (problem) ctx.addIssue({code: 'custom', message: problem})
-})
+const dockerHostValue = z
+  .string()
+  .min(1)
+  .superRefine((host, ctx) => {
+    const problem = dockerHostProblem(host)
+    if (problem) ctx.addIssue({code: 'custom', message: problem})
+  })
 
 const dockerHost = z.strictObject({
   host: dockerHostValue.optional(),
@@ -105,7 +111,10 @@ export const configSchema = z.strictObject({
   service: template('service').default('openclaw-gateway-{id}'),
   dataDir: template('dataDir'),
   stateDir: z.string().startsWith('/').default('/home/node/.openclaw'),
-  agents: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'agent ids are letters, digits, . _ -')).min(1).default(['main']),
+  agents: z
+    .array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'agent ids are letters, digits, . _ -'))
+    .min(1)
+    .default(['main']),
   docker: dockerHost.default({}),
   compose: z
     .strictObject({
@@ -121,7 +130,10 @@ export const configSchema = z.strictObject({
       expect: z.string().min(1).default('SPEED_OK'),
       agent: z.string().min(1).default('main'),
       session: z.enum(['own', 'main']).default('own'),
-      sessionId: z.string().regex(/^[A-Za-z0-9._:-]+$/, 'session ids are letters, digits, . _ : -').optional(),
+      sessionId: z
+        .string()
+        .regex(/^[A-Za-z0-9._:-]+$/, 'session ids are letters, digits, . _ : -')
+        .optional(),
       thinking: z.string().min(1).default('low'),
       timeout: duration.default(120_000),
       concurrency: z.number().int().min(1).max(64).default(4),

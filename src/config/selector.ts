@@ -3,7 +3,10 @@
  * Pure functions; errors name the offending token.
  */
 export class SelectorError extends Error {
-  constructor(message: string, readonly token: string) {
+  constructor(
+    message: string,
+    readonly token: string,
+  ) {
     super(message)
     this.name = 'SelectorError'
   }
@@ -66,7 +69,7 @@ export function select(selector: string, fleet: {ids: readonly number[]; groups:
 export function describeIds(ids: readonly number[]): string {
   const sorted = normalise([...ids])
   const parts: string[] = []
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++
     parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`)

@@ -18,7 +18,11 @@ export async function composeCommand(setting: Fleet['compose']['command']): Prom
     if (v2.exitCode === 0) return ['docker', 'compose']
     const v1 = await execa('docker-compose', ['version'], {reject: false, timeout: 10_000})
     if (v1.exitCode === 0) return ['docker-compose']
-    throw new FleetError('no docker compose found: neither `docker compose` (v2) nor `docker-compose` (v1) runs', {exitCode: 3, code: 'NO_COMPOSE', hint: 'install the compose plugin or docker-compose, or set compose.command'})
+    throw new FleetError('no docker compose found: neither `docker compose` (v2) nor `docker-compose` (v1) runs', {
+      exitCode: 3,
+      code: 'NO_COMPOSE',
+      hint: 'install the compose plugin or docker-compose, or set compose.command',
+    })
   })()
   return detected
 }

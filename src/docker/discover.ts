@@ -52,7 +52,11 @@ const LABEL = {
 type Summary = {Id: string; Names: string[]; State: string; Labels?: Record<string, string>}
 
 /** The project name compose derives from a project dir when none is set: its base name, lower case, [a-z0-9_-] only. */
-export const defaultProjectName = (projectDir: string): string => path.basename(projectDir).toLowerCase().replace(/[^a-z0-9_-]/g, '')
+export const defaultProjectName = (projectDir: string): string =>
+  path
+    .basename(projectDir)
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
 
 /**
  * The container an instance's compose service label points to, when its name template misses (compose v1
@@ -77,13 +81,15 @@ export async function discover(handle: DockerHandle, instances: Instance[], grou
   const list = await engineCall(handle, 'list containers', () => handle.docker.listContainers({all: true}))
   const byName = new Map(list.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c]))
   // Containers with processes (running or paused): each can hold locks in what it mounts.
-  const running = list
-    .filter((c) => c.State === 'running' || c.State === 'paused')
-    .map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
+  const running = list.filter((c) => c.State === 'running' || c.State === 'paused').map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
   const chosen = instances.map((inst) => {
     const named = byName.get(inst.container)
     if (named) return {inst, summary: named, foundBy: 'name' as const}
-    const labelled = pickByLabels(list, inst.service, groups.find((g) => g.name === inst.group))
+    const labelled = pickByLabels(
+      list,
+      inst.service,
+      groups.find((g) => g.name === inst.group),
+    )
     return {inst, summary: labelled, foundBy: 'labels' as const}
   })
   const infos = await mapLimit(chosen, 8, async ({inst, summary, foundBy}) => {

@@ -31,7 +31,10 @@ export interface ExecResult {
 }
 
 export class ExecFailedError extends Error {
-  constructor(message: string, readonly statusCode?: number) {
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+  ) {
     super(message)
     this.name = 'ExecFailedError'
   }
@@ -57,7 +60,15 @@ export async function execIn(handle: DockerHandle, container: string, cmd: strin
   const max = opts.maxOutput ?? 1024 * 1024
   const c = handle.docker.getContainer(container)
   const exec = await engineCall(handle, `exec in ${container}`, () =>
-    c.exec({Cmd: cmd, AttachStdout: true, AttachStderr: true, AttachStdin: false, Tty: false, Env: [...(opts.env ?? []), `FLEET_EXEC_ID=${marker}`, `FLEET_EXEC_OWNER=${ownerMarker()}`], User: opts.user}),
+    c.exec({
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+      AttachStdin: false,
+      Tty: false,
+      Env: [...(opts.env ?? []), `FLEET_EXEC_ID=${marker}`, `FLEET_EXEC_OWNER=${ownerMarker()}`],
+      User: opts.user,
+    }),
   ).catch((error) => {
     throw toExecError(error, container)
   })

@@ -85,7 +85,10 @@ export function hostProcProblem(procRoot = '/proc', euid = process.geteuid?.() ?
     return `cannot read ${procRoot}/self/mountinfo: ${(error as Error).message}`
   }
   // hidepid hides other users' processes from non-root readers: a hidden live owner would look gone.
-  const procMount = mountinfo.split('\n').filter((l) => l.split(' ')[4] === procRoot).at(-1)
+  const procMount = mountinfo
+    .split('\n')
+    .filter((l) => l.split(' ')[4] === procRoot)
+    .at(-1)
   const opts = procMount?.split(' - ')[1]?.split(' ')[2] ?? ''
   const hidden = /(^|,)hidepid=(1|2|noaccess|invisible|ptraceable)(,|$)/.test(opts)
   if (hidden && euid !== 0) return `${procRoot} is mounted with ${opts.match(/hidepid=\w+/)?.[0]} and fleet is not root`

@@ -88,7 +88,14 @@ export async function scanViaDocker(handle: DockerHandle, inst: Instance, c: Con
   return JSON.parse(out) as {entries: (ScanEntry | null)[]; error?: string}
 }
 
-export async function removeViaDocker(handle: DockerHandle, inst: Instance, c: ContainerInfo, containerPath: string, expected: {raw: string | null; size: number; mtimeMs: number}, timeoutMs: number): Promise<RemoveResult & {content?: string}> {
+export async function removeViaDocker(
+  handle: DockerHandle,
+  inst: Instance,
+  c: ContainerInfo,
+  containerPath: string,
+  expected: {raw: string | null; size: number; mtimeMs: number},
+  timeoutMs: number,
+): Promise<RemoveResult & {content?: string}> {
   if (expected.raw === null) return {outcome: 'changed', detail: 'unreadable lock: not removed'}
   const out = await runWhereMounted(handle, inst, c, [REMOVE, containerPath, Buffer.from(expected.raw).toString('base64'), String(expected.size), String(expected.mtimeMs)], timeoutMs)
   return JSON.parse(out) as RemoveResult & {content?: string}

@@ -56,7 +56,14 @@ export async function waitHealthy(handle: DockerHandle, container: string, timeo
       if (ready === 'unknown') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}; gateway readiness unknown (no [gateway] ready line, and /readyz could not be asked)`}
     }
     if (Date.now() - started + interval > timeoutMs) {
-      return {ok: false, info, waitedMs: Date.now() - started, detail: info ? `still ${info.state}${info.health !== 'none' ? ` (${info.health})` : ''}${ready === 'starting' ? ', gateway not ready (/readyz 503)' : ''} after ${Math.round(timeoutMs / 1000)}s` : 'container not found'}
+      return {
+        ok: false,
+        info,
+        waitedMs: Date.now() - started,
+        detail: info
+          ? `still ${info.state}${info.health !== 'none' ? ` (${info.health})` : ''}${ready === 'starting' ? ', gateway not ready (/readyz 503)' : ''} after ${Math.round(timeoutMs / 1000)}s`
+          : 'container not found',
+      }
     }
     await new Promise((r) => setTimeout(r, interval))
   }

@@ -7,15 +7,7 @@ import {VERDICT_SEVERITY} from './types.js'
 import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, Verdict} from './types.js'
 
 /** Reasons that prove no process can own the lock. Every 'stale' carries at least one. */
-export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>([
-  'dead-pid',
-  'zombie',
-  'recycled-pid',
-  'predates-container-start',
-  'container-not-running',
-  'missing-pid',
-  'unreadable',
-])
+export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>(['dead-pid', 'zombie', 'recycled-pid', 'predates-container-start', 'container-not-running', 'missing-pid', 'unreadable'])
 
 /** Payload problems meaning nothing usable could be read at all. */
 const UNREADABLE_PROBLEMS = new Set(['empty', 'invalid-json', 'not-an-object'])

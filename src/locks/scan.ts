@@ -50,7 +50,12 @@ export async function scanSessionsDir(opts: ScanOptions): Promise<ScanResult> {
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 
   const entries = await mapLimit(names, CONCURRENCY, (name) => inspect(path.join(opts.dir, name), maxBytes))
-  return {locks: toLockFiles(opts, names.map((name, i) => (entries[i] === null ? null : {name, ...entries[i]})))}
+  return {
+    locks: toLockFiles(
+      opts,
+      names.map((name, i) => (entries[i] === null ? null : {name, ...entries[i]})),
+    ),
+  }
 }
 
 export type ScanEntry = Entry & {name: string}

@@ -22,7 +22,9 @@ function modelRefs(model: unknown): {ref: string; role: SmallModel['role']}[] {
   const m = obj(model)
   return [
     ...(typeof m.primary === 'string' ? [{ref: m.primary, role: 'primary' as const}] : []),
-    ...arr(m.fallbacks).filter((f): f is string => typeof f === 'string').map((ref) => ({ref, role: 'fallback' as const})),
+    ...arr(m.fallbacks)
+      .filter((f): f is string => typeof f === 'string')
+      .map((ref) => ({ref, role: 'fallback' as const})),
   ]
 }
 

@@ -24,10 +24,25 @@ export interface LockBehaviour {
 export function lockBehaviour(v: OpenClawVersion): LockBehaviour {
   const at = (minor: number) => v.year > 2026 || (v.year === 2026 && v.minor >= minor)
   if (at(8)) {
-    return {acquireTimeoutMs: 60_000, lockStorage: 'sqlite', level: 'warn', summary: `${v.raw}: sessions live in SQLite (agents/<id>/agent/openclaw-agent.sqlite); *.jsonl.lock files are legacy and only \`openclaw doctor\` cleans them`}
+    return {
+      acquireTimeoutMs: 60_000,
+      lockStorage: 'sqlite',
+      level: 'warn',
+      summary: `${v.raw}: sessions live in SQLite (agents/<id>/agent/openclaw-agent.sqlite); *.jsonl.lock files are legacy and only \`openclaw doctor\` cleans them`,
+    }
   }
   if (at(5)) {
-    return {acquireTimeoutMs: 60_000, lockStorage: 'jsonl', level: 'pass', summary: `${v.raw}: JSONL session locks, 60 s acquire timeout (OPENCLAW_SESSION_WRITE_LOCK_* or session.writeLock.* tune it), trailing-newline payloads`}
+    return {
+      acquireTimeoutMs: 60_000,
+      lockStorage: 'jsonl',
+      level: 'pass',
+      summary: `${v.raw}: JSONL session locks, 60 s acquire timeout (OPENCLAW_SESSION_WRITE_LOCK_* or session.writeLock.* tune it), trailing-newline payloads`,
+    }
   }
-  return {acquireTimeoutMs: 10_000, lockStorage: 'jsonl', level: 'pass', summary: `${v.raw}: JSONL session locks, 10 s acquire timeout${v.minor <= 2 && v.year === 2026 ? ', payloads without starttime (pid recycling cannot be ruled out by starttime)' : ''}`}
+  return {
+    acquireTimeoutMs: 10_000,
+    lockStorage: 'jsonl',
+    level: 'pass',
+    summary: `${v.raw}: JSONL session locks, 10 s acquire timeout${v.minor <= 2 && v.year === 2026 ? ', payloads without starttime (pid recycling cannot be ruled out by starttime)' : ''}`,
+  }
 }

@@ -15,7 +15,10 @@ export function pingJunit(results: PingResult[], opts: {suite?: string; timestam
     const time = ((r.latencyMs ?? 0) / 1000).toFixed(3)
     const head = `  <testcase classname="fleet.ping" name="${esc(r.name)} (${esc(r.container)})" time="${time}">`
     if (r.ok) return `${head}${r.warnings.length > 0 ? `\n    <system-out>${esc(`warnings: ${r.warnings.join(', ')}`)}</system-out>\n  ` : ''}</testcase>`
-    const body = [r.detail, r.lockPath ? `lock ${r.lockPath} pid=${r.lockPid ?? 'unknown'}` : null, r.reply !== null ? `reply: ${r.reply}` : null].filter((x): x is string => Boolean(x)).map(esc).join('\n')
+    const body = [r.detail, r.lockPath ? `lock ${r.lockPath} pid=${r.lockPid ?? 'unknown'}` : null, r.reply !== null ? `reply: ${r.reply}` : null]
+      .filter((x): x is string => Boolean(x))
+      .map(esc)
+      .join('\n')
     return `${head}\n    <failure type="${esc(r.failure ?? 'failed')}" message="${esc(`${r.failure}: ${r.detail ?? ''}`.slice(0, 500))}">${body}</failure>\n  </testcase>`
   })
   return [

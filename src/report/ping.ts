@@ -45,7 +45,9 @@ function rawPingLine(r: PingResult): string {
 /** The summary line, preceded by one line per instance unless a progress renderer already showed them. */
 export function renderPingSummary(doc: PingDocument, withLines = true): string {
   const s = doc.summary
-  const failures = Object.entries(s.byFailure).map(([k, v]) => `${v} ${k}`).join(', ')
+  const failures = Object.entries(s.byFailure)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')
   const lines = withLines ? doc.results.map(pingLine) : []
   const lat = s.p50Ms === null ? '' : `; latency p50 ${formatDuration(s.p50Ms)}, p95 ${formatDuration(s.p95Ms ?? 0)}`
   lines.push(printable(`ping: ${s.passed}/${s.instances} passed${failures ? ` (${failures})` : ''}${lat}; ${formatDuration(doc.durationMs)}`))

@@ -51,20 +51,27 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
   ])
   const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'UPTIME', 'LOCKS', 'WORST', 'LOCK TIMEOUTS', 'RESULT'], rows)]
   if (opts.locks) {
-    const lockRows = doc.instances.flatMap((i) =>
-      i.locks.map((l) => [i.name, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]),
-    )
+    const lockRows = doc.instances.flatMap((i) => i.locks.map((l) => [i.name, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]))
     out.push('', lockRows.length > 0 ? table(['INSTANCE', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
   }
   const notes = doc.instances.flatMap((i) => [
     ...(i.sharedWith.length > 0 ? [`${i.name}: sessions dir also mounted by ${i.sharedWith.join(', ')}`] : []),
-    ...(i.logSignature && i.logSignature.count > 0 ? [`${i.name}: ${i.logSignature.count} "session file locked" errors since start (first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'}) on ${i.logSignature.paths.join(', ')}`] : []),
+    ...(i.logSignature && i.logSignature.count > 0
+      ? [`${i.name}: ${i.logSignature.count} "session file locked" errors since start (first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'}) on ${i.logSignature.paths.join(', ')}`]
+      : []),
     ...i.errors.map((e) => `${i.name}: ${e}`),
   ])
   // free-text lines (shared dirs, log paths, probe errors) outside the tables: escaped like the cells
   if (notes.length > 0) out.push('', ...notes.map(printable))
   const s = doc.summary
-  out.push('', `${s.ok}/${s.instances} ok; locks: ${ORDER.filter((v) => s.locks[v] > 0).map((v) => `${s.locks[v]} ${v}`).join(', ') || 'none'}; ${formatDuration(doc.durationMs)}`)
+  out.push(
+    '',
+    `${s.ok}/${s.instances} ok; locks: ${
+      ORDER.filter((v) => s.locks[v] > 0)
+        .map((v) => `${s.locks[v]} ${v}`)
+        .join(', ') || 'none'
+    }; ${formatDuration(doc.durationMs)}`,
+  )
   return out.join('\n')
 }
 

@@ -29,7 +29,13 @@ export interface Check {
   hint: string | null
 }
 
-const check = (name: string, instance: Instance | null, status: CheckStatus, message: string, hint: string | null = null): Check => ({check: name, instance: instance?.name ?? null, status, message, hint})
+const check = (name: string, instance: Instance | null, status: CheckStatus, message: string, hint: string | null = null): Check => ({
+  check: name,
+  instance: instance?.name ?? null,
+  status,
+  message,
+  hint,
+})
 
 export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowMs?: number} = {}): Promise<Check[]> {
   const checks: Check[] = []
@@ -53,7 +59,13 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowM
     const disc = await discover(handle, group, fleet.groups)
     checks.push(...sharedDirChecks(group, disc.running))
     // One pass over this host's /proc for every running container it may show (as observe does).
-    const shown = fleet.locks.probe === 'exec' ? [] : group.filter((i) => i.lockAccess === 'host').map((i) => disc.byInstance.get(i.id)).filter((c): c is ContainerInfo => c?.state === 'running')
+    const shown =
+      fleet.locks.probe === 'exec'
+        ? []
+        : group
+            .filter((i) => i.lockAccess === 'host')
+            .map((i) => disc.byInstance.get(i.id))
+            .filter((c): c is ContainerInfo => c?.state === 'running')
     const hostView = shown.length > 0 ? readHostProcesses(shown.map((c) => ({id: c.id, pid: c.pid}))) : null
     const perInstance = await mapLimit(group, 8, (inst) => instanceChecks(fleet, handle, inst, disc.byInstance.get(inst.id) ?? null, hostView, opts.nowMs))
     checks.push(...perInstance.flat())
@@ -65,7 +77,9 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
   const out: Check[] = []
   if (inst.lockAccess === 'host' && !existsSync(inst.dataDir)) out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
   if (!c) {
-    out.push(check('container', inst, 'fail', `no container named ${inst.container} (nor one labelled with service ${inst.service})`, 'start the compose group, or fix container/service in the config'))
+    out.push(
+      check('container', inst, 'fail', `no container named ${inst.container} (nor one labelled with service ${inst.service})`, 'start the compose group, or fix container/service in the config'),
+    )
   } else {
     out.push(mountCheck(inst, c))
     if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, nowMs)))
@@ -82,9 +96,22 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
 /** The container must bind-mount the configured dataDir at the state dir. */
 export function mountCheck(inst: Instance, c: ContainerInfo): Check {
   const m = c.mounts.find((x) => x.destination === inst.stateDir)
-  if (!m) return check('mount', inst, 'fail', `${c.name} mounts nothing at ${inst.stateDir}: its state is inside the container and is lost with it; fleet sees no locks`, `bind-mount ${inst.dataDir} at ${inst.stateDir}`)
+  if (!m)
+    return check(
+      'mount',
+      inst,
+      'fail',
+      `${c.name} mounts nothing at ${inst.stateDir}: its state is inside the container and is lost with it; fleet sees no locks`,
+      `bind-mount ${inst.dataDir} at ${inst.stateDir}`,
+    )
   if (realOrSelf(m.source) !== realOrSelf(inst.dataDir)) {
-    return check('mount', inst, 'fail', `${c.name} mounts ${m.source} at ${inst.stateDir}, but the config says dataDir ${inst.dataDir}: fleet would judge the wrong locks`, 'fix dataDir in the fleet config or the volume in the compose file')
+    return check(
+      'mount',
+      inst,
+      'fail',
+      `${c.name} mounts ${m.source} at ${inst.stateDir}, but the config says dataDir ${inst.dataDir}: fleet would judge the wrong locks`,
+      'fix dataDir in the fleet config or the volume in the compose file',
+    )
   }
   if (!m.rw) return check('mount', inst, 'warn', `${c.name} mounts ${m.source} read-only`, null)
   return check('mount', inst, 'pass', `${c.name} mounts ${m.source} at ${inst.stateDir}`)
@@ -96,7 +123,13 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
     inst.sessions.map((s) => {
       const seen = mountedBy(s.hostDir, running)
       return seen.length > 1
-        ? check('shared-sessions-dir', inst, 'fail', `sessions dir ${s.hostDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}; each judges the other's lock pids in its own namespace (stolen or stuck locks)`, 'give every instance its own data dir')
+        ? check(
+            'shared-sessions-dir',
+            inst,
+            'fail',
+            `sessions dir ${s.hostDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}; each judges the other's lock pids in its own namespace (stolen or stuck locks)`,
+            'give every instance its own data dir',
+          )
         : check('shared-sessions-dir', inst, 'pass', `sessions dir ${s.hostDir} is mounted by ${seen.length === 1 ? seen[0] : 'no running container'} only`)
     }),
   )
@@ -104,7 +137,12 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
 
 async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, hostView: HostProcView | null, nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
-  const v = await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch((error: Error) => ({exitCode: -1, stdout: '', stderr: error.message, timedOut: false}))
+  const v = await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch((error: Error) => ({
+    exitCode: -1,
+    stdout: '',
+    stderr: error.message,
+    timedOut: false,
+  }))
   const parsed = v.exitCode === 0 ? parseOpenClawVersion(v.stdout) : null
   if (!parsed) out.push(check('openclaw-version', inst, 'warn', `openclaw --version failed in ${c.name}: ${(v.stderr || v.stdout).trim().slice(0, 200)}`, 'is this an OpenClaw gateway image?'))
   else {
@@ -115,9 +153,17 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
   const probe = await probePids(handle, c.name, [], fleet.locks.probeTimeoutMs)
   if (probe.ok && probe.nowMs !== undefined) {
     const skew = Math.abs(probe.nowMs - (nowMs ?? Date.now()))
-    out.push(skew > fleet.locks.clockSkewMs
-      ? check('clock-skew', inst, 'warn', `container clock differs from this host by ${skew} ms (tolerance locks.clockSkew ${fleet.locks.clockSkewMs} ms)`, 'sync clocks (NTP) or raise locks.clockSkew')
-      : check('clock-skew', inst, 'pass', `clock skew ${skew} ms`))
+    out.push(
+      skew > fleet.locks.clockSkewMs
+        ? check(
+            'clock-skew',
+            inst,
+            'warn',
+            `container clock differs from this host by ${skew} ms (tolerance locks.clockSkew ${fleet.locks.clockSkewMs} ms)`,
+            'sync clocks (NTP) or raise locks.clockSkew',
+          )
+        : check('clock-skew', inst, 'pass', `clock skew ${skew} ms`),
+    )
   }
   return out
 }
@@ -144,7 +190,13 @@ function modelChecks(inst: Instance): Check[] {
   const small = smallContextModels(config)
   if (small.length === 0) return [check('models', inst, 'pass', `no model below ${MIN_CONTEXT_TOKENS} context tokens in ${file}`)]
   return small.map((m) =>
-    check('models', inst, 'fail', `${m.role} model ${m.model} of agent ${m.agent} has a ${m.contextWindow}-token context window, below the minimum ${MIN_CONTEXT_TOKENS}: every fallback to it fails ("Model context window too small")`, `remove ${m.model} from the fallbacks in ${file} or raise its contextWindow`),
+    check(
+      'models',
+      inst,
+      'fail',
+      `${m.role} model ${m.model} of agent ${m.agent} has a ${m.contextWindow}-token context window, below the minimum ${MIN_CONTEXT_TOKENS}: every fallback to it fails ("Model context window too small")`,
+      `remove ${m.model} from the fallbacks in ${file} or raise its contextWindow`,
+    ),
   )
 }
 
@@ -165,7 +217,15 @@ async function diskChecks(inst: Instance): Promise<Check[]> {
     const free = fsInfo.bavail * fsInfo.bsize
     const total = fsInfo.blocks * fsInfo.bsize
     const low = free < 1024 ** 3 || free / total < 0.05
-    out.push(check('disk', inst, low ? 'warn' : 'pass', `${s.hostDir}: ${files} files, ${(bytes / 1024 ** 2).toFixed(1)} MiB; ${(free / 1024 ** 3).toFixed(1)} GiB free of ${(total / 1024 ** 3).toFixed(1)} GiB`, low ? 'free disk space: a full disk freezes lock holders (hung locks)' : null))
+    out.push(
+      check(
+        'disk',
+        inst,
+        low ? 'warn' : 'pass',
+        `${s.hostDir}: ${files} files, ${(bytes / 1024 ** 2).toFixed(1)} MiB; ${(free / 1024 ** 3).toFixed(1)} GiB free of ${(total / 1024 ** 3).toFixed(1)} GiB`,
+        low ? 'free disk space: a full disk freezes lock holders (hung locks)' : null,
+      ),
+    )
   }
   return out
 }

@@ -108,7 +108,13 @@ export async function backupSessions(log: IncidentLog, inst: Instance, container
       const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
       if (r.exitCode !== 0) error = r.stderr.slice(-300)
     }
-    record(log, inst, actions, {type: 'backup', target: viaDocker ? `${container}:${s.containerDir}` : s.hostDir, outcome: error ? 'failed' : 'written', detail: error ?? file, durationMs: Date.now() - started})
+    record(log, inst, actions, {
+      type: 'backup',
+      target: viaDocker ? `${container}:${s.containerDir}` : s.hostDir,
+      outcome: error ? 'failed' : 'written',
+      detail: error ?? file,
+      durationMs: Date.now() - started,
+    })
     if (error) throw new Error(`backup of ${s.hostDir} failed: ${error}`)
   }
 }
@@ -135,7 +141,14 @@ export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instan
   return resumed
 }
 
-export async function restartInstance(fleet: Fleet, log: IncidentLog, inst: Instance, group: Group | undefined, target: {project?: string; services: string[]; container: string}, actions: ActionRecord[]): Promise<void> {
+export async function restartInstance(
+  fleet: Fleet,
+  log: IncidentLog,
+  inst: Instance,
+  group: Group | undefined,
+  target: {project?: string; services: string[]; container: string},
+  actions: ActionRecord[],
+): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
   log.write('intent', {instance: inst.name, action: 'restart', target: what})
   const started = Date.now()

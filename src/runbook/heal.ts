@@ -101,7 +101,16 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   const log = new IncidentLog(fleet.heal.incidentDir, runId)
   log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...s, probeFailed: [...probeFailed]}})
   for (const st of statuses) {
-    log.write('observed', {instance: st.name, container: st.container, state: st.state, health: st.health, startedAt: st.startedAt, restartCount: st.restartCount, sharedWith: st.sharedWith, logSignature: st.logSignature})
+    log.write('observed', {
+      instance: st.name,
+      container: st.container,
+      state: st.state,
+      health: st.health,
+      startedAt: st.startedAt,
+      restartCount: st.restartCount,
+      sharedWith: st.sharedWith,
+      logSignature: st.logSignature,
+    })
     for (const l of st.locks) logLock(log, st.name, l)
   }
   // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
@@ -116,9 +125,20 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const plan = plans.find((p) => p.id === inst.id) as InstancePlan
     const affected = isAffected(st, plan, probeFailed)
     const res: InstanceHeal = {
-      id: inst.id, name: inst.name, container: st.container,
+      id: inst.id,
+      name: inst.name,
+      container: st.container,
       before: {state: st.state, health: st.health, worst: st.worst, counts: st.counts},
-      plan: summarisePlan(plan, s.restart, affected, st.state), steps: [], actions: [], restarted: false, restartDecision: plan.restart ? {restart: true, why: plan.restart, hint: null} : null, ping: null, healed: false, recurred: [], after: null, durationMs: 0,
+      plan: summarisePlan(plan, s.restart, affected, st.state),
+      steps: [],
+      actions: [],
+      restarted: false,
+      restartDecision: plan.restart ? {restart: true, why: plan.restart, hint: null} : null,
+      ping: null,
+      healed: false,
+      recurred: [],
+      after: null,
+      durationMs: 0,
     }
     results.push(res)
     const started = Date.now()
@@ -172,75 +192,112 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       return refuse('conflict', 'skipped', what, `${what} (fix the mounts; --force to heal anyway)`, () => log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others}))
     }
     const subtasks: ListrTask[] = [
-      step('side files', () => true, async () => {
-        const moved = await sweepSideFiles(log, inst, res.actions)
-        return moved > 0 ? `${moved} side file(s) of an interrupted run moved to the incident dir` : undefined
-      }),
-      step('backup', () => s.backup && affected, async () => {
-        await backupSessions(log, inst, st.container, res.actions)
-        return 'sessions dir archived'
-      }),
-      step('act', () => plan.acted, async () => {
-        for (const lock of plan.deletes) await deleteLock(log, inst, lock, res.actions)
-        for (const sig of plan.signals) await endOrphan(fleet, log, inst, st.container, sig, res.actions)
-        const removed = res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length
-        const ended = res.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
-        return `${removed} lock(s) removed, ${ended} holder(s) ended`
-      }),
-      step('ping', () => affected && plan.restart === null, async () => {
-        const out = await ping()
-        // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
-        const d = decideRestart({state: st.state, hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
-        res.restartDecision = d
-        if (d.restart) needRestart = true
-        else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})
-        return res.ping?.ok || d.restart ? out : `${out}; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}`
-      }),
-      step('restart', () => needRestart, async () => {
-        const run = async () => {
-          const group = groupOf(fleet, inst)
-          // The judge step's observation (st) already names the container, its compose project and service.
-          await resumeStopped(fleet, log, inst, st.locks, st.container, res.actions)
-          restartedAt = Date.now()
-          if (s.restart === 'group' && group) {
-            let p = groupRestarts.get(group.name)
-            if (!p) {
-              p = restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions).then(() => restartedAt)
-              groupRestarts.set(group.name, p)
+      step(
+        'side files',
+        () => true,
+        async () => {
+          const moved = await sweepSideFiles(log, inst, res.actions)
+          return moved > 0 ? `${moved} side file(s) of an interrupted run moved to the incident dir` : undefined
+        },
+      ),
+      step(
+        'backup',
+        () => s.backup && affected,
+        async () => {
+          await backupSessions(log, inst, st.container, res.actions)
+          return 'sessions dir archived'
+        },
+      ),
+      step(
+        'act',
+        () => plan.acted,
+        async () => {
+          for (const lock of plan.deletes) await deleteLock(log, inst, lock, res.actions)
+          for (const sig of plan.signals) await endOrphan(fleet, log, inst, st.container, sig, res.actions)
+          const removed = res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length
+          const ended = res.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
+          return `${removed} lock(s) removed, ${ended} holder(s) ended`
+        },
+      ),
+      step(
+        'ping',
+        () => affected && plan.restart === null,
+        async () => {
+          const out = await ping()
+          // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
+          const d = decideRestart({state: st.state, hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
+          res.restartDecision = d
+          if (d.restart) needRestart = true
+          else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})
+          return res.ping?.ok || d.restart ? out : `${out}; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}`
+        },
+      ),
+      step(
+        'restart',
+        () => needRestart,
+        async () => {
+          const run = async () => {
+            const group = groupOf(fleet, inst)
+            // The judge step's observation (st) already names the container, its compose project and service.
+            await resumeStopped(fleet, log, inst, st.locks, st.container, res.actions)
+            restartedAt = Date.now()
+            if (s.restart === 'group' && group) {
+              let p = groupRestarts.get(group.name)
+              if (!p) {
+                p = restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions).then(() => restartedAt)
+                groupRestarts.set(group.name, p)
+              }
+              restartedAt = await p
+            } else {
+              await restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions)
             }
-            restartedAt = await p
-          } else {
-            await restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions)
+            res.restarted = true
+            const w = await waitUp(fleet, log, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions)
+            if (!w.ok) throw new Error(`not healthy: ${w.detail}`)
+            return `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
           }
-          res.restarted = true
-          const w = await waitUp(fleet, log, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions)
-          if (!w.ok) throw new Error(`not healthy: ${w.detail}`)
-          return `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
-        }
-        if (!s.rolling) return run()
-        const mine = rolling.then(run)
-        rolling = mine.then(() => undefined, () => undefined)
-        return mine
-      }),
-      step('clear leftovers', () => res.restarted, async () => {
-        // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
-        const again = (await observe(fleet, [inst], {logs: false})).instances[0]
-        const stale = again.locks.filter((l) => l.verdict === 'stale')
-        for (const lock of stale) await deleteLock(log, inst, lock, res.actions)
-        return `${stale.length} stale lock(s) removed`
-      }),
+          if (!s.rolling) return run()
+          const mine = rolling.then(run)
+          rolling = mine.then(
+            () => undefined,
+            () => undefined,
+          )
+          return mine
+        },
+      ),
+      step(
+        'clear leftovers',
+        () => res.restarted,
+        async () => {
+          // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
+          const again = (await observe(fleet, [inst], {logs: false})).instances[0]
+          const stale = again.locks.filter((l) => l.verdict === 'stale')
+          for (const lock of stale) await deleteLock(log, inst, lock, res.actions)
+          return `${stale.length} stale lock(s) removed`
+        },
+      ),
       step('ping', () => res.restarted || !affected || res.ping === null, ping),
-      step('re-check', () => affected, async () => {
-        const after = (await observe(fleet, [inst], {logs: false})).instances[0]
-        const touched = new Set(res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').map((a) => a.target))
-        res.recurred = after.locks.filter((l) => touched.has(l.path) && l.verdict !== 'live').map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
-        for (const r of res.recurred) log.write('recurred', {instance: inst.name, ...r})
-        return res.recurred.length > 0 ? `${res.recurred.length} lock(s) recurred (contention, not a leftover)` : `${after.locks.length} lock(s) now, none recurred`
-      }),
+      step(
+        're-check',
+        () => affected,
+        async () => {
+          const after = (await observe(fleet, [inst], {logs: false})).instances[0]
+          const touched = new Set(res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').map((a) => a.target))
+          res.recurred = after.locks.filter((l) => touched.has(l.path) && l.verdict !== 'live').map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
+          for (const r of res.recurred) log.write('recurred', {instance: inst.name, ...r})
+          return res.recurred.length > 0 ? `${res.recurred.length} lock(s) recurred (contention, not a leftover)` : `${after.locks.length} lock(s) now, none recurred`
+        },
+      ),
       // The instance's line is green only when it answers: a last step fails (red) with the reason otherwise.
-      step('result', () => res.ping?.ok !== true, async () => {
-        throw new Error(`not healed: ${res.ping ? `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 160)}` : ''}` : 'not pinged'}${res.restartDecision && !res.restartDecision.restart ? `; not restarted: ${res.restartDecision.why}` : ''}`)
-      }),
+      step(
+        'result',
+        () => res.ping?.ok !== true,
+        async () => {
+          throw new Error(
+            `not healed: ${res.ping ? `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 160)}` : ''}` : 'not pinged'}${res.restartDecision && !res.restartDecision.restart ? `; not restarted: ${res.restartDecision.why}` : ''}`,
+          )
+        },
+      ),
     ]
     return {
       title: `${inst.name} (${printable(st.container)})`,

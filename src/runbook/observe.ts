@@ -44,7 +44,10 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
       }
     }),
   )
-  if (unreachable.length === byHost.size && byHost.size > 0) throw new UnreachableError(results[0]?.errors[0] ?? `Docker unreachable: ${unreachable.join(', ')}`, {hint: 'is the engine running? check DOCKER_HOST / docker.host in the config (for the lab: sudo bash lab/engine.sh)'})
+  if (unreachable.length === byHost.size && byHost.size > 0)
+    throw new UnreachableError(results[0]?.errors[0] ?? `Docker unreachable: ${unreachable.join(', ')}`, {
+      hint: 'is the engine running? check DOCKER_HOST / docker.host in the config (for the lab: sudo bash lab/engine.sh)',
+    })
   results.sort((a, b) => a.id - b.id)
   return {instances: results, containers, unreachable, durationMs: Date.now() - started}
 }
@@ -63,9 +66,28 @@ async function scanDir(fleet: Fleet, handle: DockerHandle, inst: Instance, c: Co
 
 function unreachableStatus(inst: Instance, message: string): InstanceStatus {
   return {
-    id: inst.id, name: inst.name, group: inst.group ?? null, container: inst.container, service: inst.service, state: 'unreachable', health: 'unknown',
-    startedAt: null, uptimeMs: null, restartCount: null, image: null, compose: null, foundBy: null, locks: [],
-    counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0}, worst: null, sharedWith: [], logSignature: null, unlisted: [], readOnlyMounts: [], errors: [message], ok: false,
+    id: inst.id,
+    name: inst.name,
+    group: inst.group ?? null,
+    container: inst.container,
+    service: inst.service,
+    state: 'unreachable',
+    health: 'unknown',
+    startedAt: null,
+    uptimeMs: null,
+    restartCount: null,
+    image: null,
+    compose: null,
+    foundBy: null,
+    locks: [],
+    counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0},
+    worst: null,
+    sharedWith: [],
+    logSignature: null,
+    unlisted: [],
+    readOnlyMounts: [],
+    errors: [message],
+    ok: false,
   }
 }
 

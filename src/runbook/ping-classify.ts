@@ -50,7 +50,10 @@ const CLASSES: [PingFailure, RegExp][] = [
   ['storage-locked', /database is locked|SQLITE_BUSY|state database was busy/i],
   ['state-contention', /owns (state|gateway|maintenance)-lifecycle|StateDatabaseCoordinatorContentionError|GatewayLockError|gateway already running/i],
   // The CLI itself could not start or was refused (plugin staging offline, --local while a gateway owns the state dir): not the model.
-  ['exec-failed', /PluginLoadFailureError|Unable to resolve a safe npm executable|A Gateway is running for this state directory|executable file not found|OCI runtime exec failed|required option|unknown (option|command)/i],
+  [
+    'exec-failed',
+    /PluginLoadFailureError|Unable to resolve a safe npm executable|A Gateway is running for this state directory|executable file not found|OCI runtime exec failed|required option|unknown (option|command)/i,
+  ],
   ['auth', /No API key found|no usable credentials|invalid api key|Unauthorized|authentication (failed|required)|\b401\b/i],
   ['gateway-unavailable', /gateway (closed|not reachable|unavailable|is not running)|UNAVAILABLE|ECONNREFUSED[^\n]*18789|connect ECONNREFUSED 127\.0\.0\.1/i],
   ['model-error', /FailoverError|FallbackSummaryError|All models failed|rate limit|context window|Request was aborted|model [^\n]*not found|provider [^\n]*(error|failed)|Unknown model/i],
@@ -64,7 +67,10 @@ const NOISE = /^\s*(at\s|\^+$|~+$|Node\.js v\d|\[openclaw\] Help:|\s*$)/
  * that is not a stack frame, else the last line that is not noise.
  */
 export function errorLine(text: string): string | null {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => !NOISE.test(l))
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => !NOISE.test(l))
   const named = lines.filter((l) => /(^|\s)([A-Z]\w*)?Error\b|^\s*Reason:|\berror=|^\s*error:/i.test(l)).at(-1)
   const line = named ?? lines.at(-1)
   return line ? line.trim().slice(0, 500) : null
@@ -131,7 +137,6 @@ function parseJson(text: string): unknown {
     return undefined
   }
 }
-
 
 /** Percentile (nearest rank) of a list of numbers. */
 export function percentile(values: number[], p: number): number | null {

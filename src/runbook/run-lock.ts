@@ -73,7 +73,9 @@ export function normaliseEndpoint(host: string): string {
 
 /** sha256 of the endpoint and the container name: the identity of what a run acts on. */
 export function runLockKey(endpoint: string, container: string): string {
-  return createHash('sha256').update(JSON.stringify([endpoint, container])).digest('hex')
+  return createHash('sha256')
+    .update(JSON.stringify([endpoint, container]))
+    .digest('hex')
 }
 
 export function runLockPath(dir: string, endpoint: string, container: string): string {
@@ -151,7 +153,13 @@ export async function acquireRunLock(lockPath: string, meta: Record<string, unkn
     const holder = holderOf(raw)
     const foreign = holder.host !== undefined && holder.host !== os.hostname()
     const lockFile = {path: lockPath, containerPath: lockPath, kind: 'session' as const, agent: 'fleet', session: 'run', size: st.size, mtimeMs: st.mtimeMs, raw: raw ?? undefined}
-    const j = judge(lockFile, parsed, {container: {name: 'host', running: true, startedAtMs: null}, mountedBy: ['host'], process: foreign || !parsed?.pid ? undefined : localProcess(parsed.pid)}, POLICY, Date.now())
+    const j = judge(
+      lockFile,
+      parsed,
+      {container: {name: 'host', running: true, startedAtMs: null}, mountedBy: ['host'], process: foreign || !parsed?.pid ? undefined : localProcess(parsed.pid)},
+      POLICY,
+      Date.now(),
+    )
     if (j.verdict !== 'stale' || foreign) throw busy(lockPath, {...holder, pid: parsed?.pid ?? holder.pid}, foreign, about)
     await removeLockCarefully(lockPath, {raw, mtimeMs: st.mtimeMs, size: st.size}, path.join(path.dirname(lockPath), 'taken-over'), {anyName: true})
   }
@@ -192,7 +200,8 @@ function busy(lockPath: string, h: Holder, foreign: boolean, about: {subject?: s
   const message = `${who} (${facts.join(', ')}) holds ${subject}${theirName}: ${lockPath}`
   const then = about.command === 'watch' ? 'start this watch' : 'heal'
   let hint: string
-  if (h.command === 'watch') hint = `stop that watch (SIGINT/SIGTERM) or restart it with --report-only, then ${then}${foreign ? `; it runs on ${h.host}: remove the file by hand only once it is stopped` : ''}`
+  if (h.command === 'watch')
+    hint = `stop that watch (SIGINT/SIGTERM) or restart it with --report-only, then ${then}${foreign ? `; it runs on ${h.host}: remove the file by hand only once it is stopped` : ''}`
   else if (foreign) hint = `it was taken on another host (${h.host}): remove the file by hand once that run is over`
   else hint = 'wait for it to finish; a run that was killed is detected and taken over automatically'
   return new BusyError(message, hint)

@@ -83,4 +83,3 @@ export interface Observation {
   containers: Map<number, ContainerInfo | null>
   durationMs: number
 }
-

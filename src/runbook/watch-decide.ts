@@ -50,7 +50,14 @@ export type WatchAction =
   | {type: 'recovered'}
 
 /** pingFailure: the class of this scan's failed ping (restarts follow decideRestart: only what a restart can cure). */
-export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceMemory, p: WatchPolicy, now: number, pingFailure: PingFailure | null = null): {actions: WatchAction[]; next: InstanceMemory} {
+export function decide(
+  s: InstanceStatus,
+  pingOk: boolean | null,
+  mem: InstanceMemory,
+  p: WatchPolicy,
+  now: number,
+  pingFailure: PingFailure | null = null,
+): {actions: WatchAction[]; next: InstanceMemory} {
   const actions: WatchAction[] = []
   const seen = new Map<string, {verdict: string; raw: string | null}>()
   let hung = false
@@ -72,7 +79,12 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   const notRunning = s.state !== 'running'
   const failing = pingFailures >= 2 && pingOk === false
   const rule = decideRestart({state: s.state, hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
-  if (pingFailures >= 2) actions.push({type: 'alert', reason: 'ping-failed', detail: `no SPEED_OK on ${pingFailures} consecutive scans${pingFailure ? ` (${pingFailure})` : ''}${!rule.restart && rule.hint ? `: ${rule.hint}` : ''}`})
+  if (pingFailures >= 2)
+    actions.push({
+      type: 'alert',
+      reason: 'ping-failed',
+      detail: `no SPEED_OK on ${pingFailures} consecutive scans${pingFailure ? ` (${pingFailure})` : ''}${!rule.restart && rule.hint ? `: ${rule.hint}` : ''}`,
+    })
   if (notRunning) actions.push({type: 'alert', reason: 'not-running', detail: `container ${s.state}`})
   const healthy = !notRunning && s.ok && pingOk !== false
   // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
@@ -90,7 +102,10 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, next}
   if (mem.gaveUp) return {actions, next}
   if (mem.attempts >= p.maxAttempts) {
-    actions.push({type: 'give-up', detail: `${mem.attempts} restart(s) did not help (${wantsRestart}); no more restarts until it has been healthy on every scan for ${formatDuration(p.recoverAfterMs)}`})
+    actions.push({
+      type: 'give-up',
+      detail: `${mem.attempts} restart(s) did not help (${wantsRestart}); no more restarts until it has been healthy on every scan for ${formatDuration(p.recoverAfterMs)}`,
+    })
     return {actions, next: {...next, gaveUp: true}}
   }
   if (mem.lastRestartAt !== null) {

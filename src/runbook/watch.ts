@@ -79,7 +79,11 @@ export class Watcher {
   private async scan(): Promise<void> {
     const t0 = Date.now()
     const obs = await observe(this.fleet, this.instances, {logs: false})
-    const pings = this.s.ping ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) => (st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null))) : obs.instances.map(() => null)
+    const pings = this.s.ping
+      ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) =>
+          st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),
+        )
+      : obs.instances.map(() => null)
     this.metrics.clear('openclaw_fleet_locks')
     for (const [i, st] of obs.instances.entries()) {
       if (this.stopping) break
@@ -109,7 +113,14 @@ export class Watcher {
     const inst = this.inst(st.id)
     if (st.state === 'paused') {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
-      if (!this.paused.has(st.id)) this.events.emit({instance: st.name, container: st.container, event: 'alert', reason: 'paused', detail: `container ${st.container} is paused: its locks cannot be judged; nothing is done until it is unpaused`})
+      if (!this.paused.has(st.id))
+        this.events.emit({
+          instance: st.name,
+          container: st.container,
+          event: 'alert',
+          reason: 'paused',
+          detail: `container ${st.container} is paused: its locks cannot be judged; nothing is done until it is unpaused`,
+        })
       this.paused.add(st.id)
       // What was seen before the pause is not confirmed by what is seen after it.
       this.memory.set(st.id, {...(this.memory.get(st.id) ?? freshMemory()), seen: new Map()})
@@ -125,13 +136,29 @@ export class Watcher {
       const base = {instance: st.name, container: st.container}
       switch (a.type) {
         case 'pending':
-          if (!mem.seen.has(a.lock.path)) this.events.emit({...base, event: 'lock-seen', path: a.lock.path, verdict: a.lock.verdict, reasons: a.lock.reasons, note: this.s.reportOnly ? 'report only' : 'acted on if still so at the next scan'})
+          if (!mem.seen.has(a.lock.path))
+            this.events.emit({
+              ...base,
+              event: 'lock-seen',
+              path: a.lock.path,
+              verdict: a.lock.verdict,
+              reasons: a.lock.reasons,
+              note: this.s.reportOnly ? 'report only' : 'acted on if still so at the next scan',
+            })
           break
         case 'clear': {
           logLock(this.log, st.name, a.lock)
           const r = await deleteLock(this.log, inst, a.lock, records)
           if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'clear'})
-          this.events.emit({...base, event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped', path: a.lock.path, verdict: a.lock.verdict, reasons: a.lock.reasons, outcome: r.outcome, detail: r.detail})
+          this.events.emit({
+            ...base,
+            event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped',
+            path: a.lock.path,
+            verdict: a.lock.verdict,
+            reasons: a.lock.reasons,
+            outcome: r.outcome,
+            detail: r.detail,
+          })
           break
         }
         case 'end-holder': {

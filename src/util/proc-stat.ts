@@ -4,7 +4,10 @@
 export function parseStat(stat: string): {state: string; ppid: number; starttime: number} | null {
   const close = stat.lastIndexOf(')')
   if (close < 0) return null
-  const f = stat.slice(close + 2).trim().split(' ')
+  const f = stat
+    .slice(close + 2)
+    .trim()
+    .split(' ')
   const ppid = Number(f[1])
   const starttime = Number(f[19])
   if (!f[0] || !Number.isSafeInteger(ppid) || !Number.isSafeInteger(starttime)) return null

@@ -111,7 +111,10 @@ describe('fleet heal --instances 401-408 on faults a, b, c, d, g, h', () => {
   })
 
   it('wrote the incident log before acting, with verbatim lock contents, and kept a copy of every removed lock', () => {
-    const lines = readFileSync(heal.doc.incidentLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(heal.doc.incidentLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const types = lines.map((l) => l.event)
     expect(types[0]).toBe('run-start')
     const firstAction = types.indexOf('action')

@@ -101,7 +101,9 @@ export async function processesIn(container: string): Promise<{pid: number; ppid
 
 export function lockFiles(l: Lab, id: number): string[] {
   try {
-    return readdirSync(sessionsDir(l, id)).filter((n) => n.endsWith('.lock')).sort()
+    return readdirSync(sessionsDir(l, id))
+      .filter((n) => n.endsWith('.lock'))
+      .sort()
   } catch {
     return []
   }

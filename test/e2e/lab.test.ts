@@ -32,13 +32,19 @@ afterAll(async () => {
 describe('lab bring-up', () => {
   it('runs 5 healthy gateways in two compose groups, labelled, without any network', async () => {
     expect(await lines(['network', 'ls', '-q'])).toEqual(before.networks)
-    const {stdout} = await docker(['inspect', '--format', '{{.Name}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.Init}}|{{.HostConfig.RestartPolicy.Name}}|{{.Config.User}}|{{index .Config.Labels "com.docker.compose.project"}}|{{index .Config.Labels "com.docker.compose.service"}}|{{index .Config.Labels "openclaw-fleet.lab"}}|{{.State.Health.Status}}', ...[101, 102, 103, 104, 105].map(name)])
+    const {stdout} = await docker([
+      'inspect',
+      '--format',
+      '{{.Name}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.Init}}|{{.HostConfig.RestartPolicy.Name}}|{{.Config.User}}|{{index .Config.Labels "com.docker.compose.project"}}|{{index .Config.Labels "com.docker.compose.service"}}|{{index .Config.Labels "openclaw-fleet.lab"}}|{{.State.Health.Status}}',
+      ...[101, 102, 103, 104, 105].map(name),
+    ])
     expect(stdout.trim().split('\n')).toEqual([101, 102, 103, 104, 105].map((id) => `/${name(id)}|none|true|unless-stopped|1000:1000|openclaw|openclaw-gateway-${id}|${root}|healthy`))
     const config = fs.readFileSync(path.join(root, 'fleet.config.yml'), 'utf8')
     expect(config).toContain('instances: 101-105\n')
     expect(config).toContain('  oc101-103:\n    instances: 101-103\n    projectDir: openclaw\n    composeFile: docker-compose.oc101-103.yml\n    envFile: .env.multi.oc101-103\n')
     expect(config).toContain('  oc104-105:\n    instances: 104-105\n')
-    for (const file of ['docker-compose.oc101-103.yml', '.env.multi.oc101-103', 'docker-compose.oc104-105.yml', '.env.multi.oc104-105']) expect(fs.existsSync(path.join(root, 'openclaw', file))).toBe(true)
+    for (const file of ['docker-compose.oc101-103.yml', '.env.multi.oc101-103', 'docker-compose.oc104-105.yml', '.env.multi.oc104-105'])
+      expect(fs.existsSync(path.join(root, 'openclaw', file))).toBe(true)
   })
 
   it('runs the gateway as a small pid under docker-init, titled openclaw-gateway, and reports ready', async () => {
@@ -69,12 +75,7 @@ describe('lab bring-up', () => {
 
 describe('faults that wedge a session', () => {
   it('(b) orphan, (c) frozen, (d) previous incarnation, (g) stopped: turns fail after 10 s naming the lock pid', async () => {
-    const [b, c, d, g] = await Promise.all([
-      faults.orphan(102, {root}),
-      faults.frozen(103, {root}),
-      faults.previousIncarnation(104, {root, legacy: true}),
-      faults.stoppedWithLock(105, {root}),
-    ])
+    const [b, c, d, g] = await Promise.all([faults.orphan(102, {root}), faults.frozen(103, {root}), faults.previousIncarnation(104, {root, legacy: true}), faults.stoppedWithLock(105, {root})])
     // The real two-process turn: the holder `openclaw-agent` is the child of the exec'd `openclaw agent` (PPID 0).
     expect(b.process).toMatchObject({exists: true, cmdline: 'openclaw-agent'})
     const parent = await faults.procInContainer(b.container, b.process.ppid!)
@@ -87,13 +88,12 @@ describe('faults that wedge a session', () => {
     expect(faults.readLock(g.hostLockPath)).toEqual(g.lock)
     expect((await docker(['inspect', '--format', '{{.State.Status}}', name(105)])).stdout.trim()).toBe('exited')
 
-    const [tb, tc, td, viaGateway] = await Promise.all([
-      faults.agentTurn(b.container),
-      faults.agentTurn(c.container),
-      faults.agentTurn(d.container),
-      faults.agentTurn(b.container, {local: false}),
-    ])
-    for (const [turn, fault] of [[tb, b], [tc, c], [td, d]] as const) {
+    const [tb, tc, td, viaGateway] = await Promise.all([faults.agentTurn(b.container), faults.agentTurn(c.container), faults.agentTurn(d.container), faults.agentTurn(b.container, {local: false})])
+    for (const [turn, fault] of [
+      [tb, b],
+      [tc, c],
+      [td, d],
+    ] as const) {
       expect(turn.code).toBe(1)
       expect(turn.stdout).toBe('')
       expect(turn.stderr.trim()).toBe(lockedLine(fault.pid, fault.lockPath))
@@ -184,7 +184,11 @@ describe('faults that do not wedge', () => {
     expect(i.ms).toBeLessThan(30_000)
     const {stdout} = await docker(['exec', name(101), 'sh', '-c', 'ls /home/node/.openclaw/agents/main/sessions | grep -c "\\.jsonl$"'])
     expect(Number(stdout.trim())).toBe(10_001) // + the main session's transcript
-    const sample = fs.readFileSync(path.join(i.dir, i.sample), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const sample = fs
+      .readFileSync(path.join(i.dir, i.sample), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(sample.map((e) => e.type)).toEqual(['session', 'message', 'message'])
     expect((await faults.agentTurn(name(101))).json.payloads[0].text).toBe('SPEED_OK')
   }, 60_000)

@@ -55,7 +55,10 @@ beforeAll(async () => {
   // Move the second compose group to the second engine: same compose files, same host dirs.
   const group = lab.groups[1]
   await execa('docker', ['rm', '-f', ...REMOTE.map(containerName)])
-  await execa('docker-compose', ['-p', 'openclaw', '--env-file', `.env.multi.${group}`, '-f', `docker-compose.${group}.yml`, 'up', '-d'], {cwd: path.join(lab.root, 'openclaw'), env: {DOCKER_HOST: e2.socket}})
+  await execa('docker-compose', ['-p', 'openclaw', '--env-file', `.env.multi.${group}`, '-f', `docker-compose.${group}.yml`, 'up', '-d'], {
+    cwd: path.join(lab.root, 'openclaw'),
+    env: {DOCKER_HOST: e2.socket},
+  })
   await onEngine2(async () => {
     for (let i = 0; i < 120; i++) {
       const {stdout} = await execa('docker', ['inspect', '--format', '{{.State.Health.Status}}', ...REMOTE.map(containerName)])
@@ -105,7 +108,10 @@ describe('a fleet over two engines (local socket, TCP+TLS)', () => {
   })
 
   it('an unknown or changed SSH host key is refused at once (exit 3), never prompted for', async () => {
-    for (const [file, message] of [[ssh.emptyKnownHosts, 'unknown SSH host [127.0.0.1]'], [ssh.badKnownHosts, 'does not match']]) {
+    for (const [file, message] of [
+      [ssh.emptyKnownHosts, 'unknown SSH host [127.0.0.1]'],
+      [ssh.badKnownHosts, 'does not match'],
+    ]) {
       const cfg = path.join(lab.root, `fleet.ssh-${path.basename(file)}.yml`)
       writeFileSync(cfg, readFileSync(config, 'utf8').replace(ssh.knownHosts, file))
       const t0 = Date.now()
@@ -142,6 +148,13 @@ describe('a fleet over two engines (local socket, TCP+TLS)', () => {
     const ping = await fleetHidden(['ping', '--json'])
     expect(ping.exitCode).toBe(3)
     const failures = JSON.parse(ping.stdout).results.map((x: {id: number; failure: string | null}) => [x.id, x.failure])
-    expect(failures).toEqual([[471, null], [472, null], [473, null], [474, 'host-unreachable'], [475, 'host-unreachable'], [476, 'host-unreachable']])
+    expect(failures).toEqual([
+      [471, null],
+      [472, null],
+      [473, null],
+      [474, 'host-unreachable'],
+      [475, 'host-unreachable'],
+      [476, 'host-unreachable'],
+    ])
   })
 })

@@ -66,9 +66,17 @@ describe('a turn with its client attached is never ended', () => {
     expect(existsSync(t.session.hostLockPath)).toBe(true)
 
     const events = path.join(lab.root, 'safety-watch.jsonl')
-    const w = await execa('node', [BIN, 'watch', '--config', lab.configFile, '--instances', '611', '--interval', '1s', '--scans', '3', '--no-ping', '--events', events], {reject: false, env: {CI: 'true'}, stdin: 'ignore', timeout: 120_000})
+    const w = await execa('node', [BIN, 'watch', '--config', lab.configFile, '--instances', '611', '--interval', '1s', '--scans', '3', '--no-ping', '--events', events], {
+      reject: false,
+      env: {CI: 'true'},
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
     expect(w.exitCode).toBe(0)
-    const kinds = readFileSync(events, 'utf8').trim().split('\n').map((x) => JSON.parse(x).event)
+    const kinds = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x).event)
     expect(kinds).not.toContain('holder-ended')
     expect(kinds).not.toContain('lock-cleared')
 
@@ -167,9 +175,17 @@ describe('a paused container', () => {
       const healed = await fleetJson(lab, ['heal', '--instances', '615'])
       expect(healed.doc.instances[0].restarted).toBe(false)
       const events = path.join(lab.root, 'paused-watch.jsonl')
-      const w = await execa('node', [BIN, 'watch', '--config', lab.configFile, '--instances', '615', '--interval', '1s', '--scans', '2', '--no-ping', '--auto-restart', '--events', events], {reject: false, env: {CI: 'true'}, stdin: 'ignore', timeout: 120_000})
+      const w = await execa('node', [BIN, 'watch', '--config', lab.configFile, '--instances', '615', '--interval', '1s', '--scans', '2', '--no-ping', '--auto-restart', '--events', events], {
+        reject: false,
+        env: {CI: 'true'},
+        stdin: 'ignore',
+        timeout: 120_000,
+      })
       expect(w.exitCode).toBe(0)
-      const ev = readFileSync(events, 'utf8').trim().split('\n').map((x) => JSON.parse(x))
+      const ev = readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((x) => JSON.parse(x))
       expect(ev.filter((e) => e.event === 'alert' && e.reason === 'paused')).toHaveLength(1)
       expect(ev.map((e) => e.event)).not.toEqual(expect.arrayContaining(['lock-cleared', 'restart']))
       expect(readFileSync(f.hostLockPath, 'utf8')).toBe(raw)
@@ -238,7 +254,11 @@ describe('smaller holes', () => {
     const copy = path.join(lab.root, 'copy-of-fleet.config.yml')
     writeFileSync(copy, readFileSync(lab.configFile, 'utf8')) // the same fleet through another config path
     const events = path.join(lab.root, 'lock-watch.jsonl')
-    const w: ResultPromise = execa('node', [BIN, 'watch', '--config', copy, '--instances', '612', '--interval', '2s', '--no-ping', '--events', events], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+    const w: ResultPromise = execa('node', [BIN, 'watch', '--config', copy, '--instances', '612', '--interval', '2s', '--no-ping', '--events', events], {
+      reject: false,
+      env: {CI: 'true'},
+      stdin: 'ignore',
+    })
     try {
       await until('the watch to start', () => existsSync(events) && readFileSync(events, 'utf8').includes('watch-start'))
       const heal = await fleetIn(lab, ['heal', '--instances', '611-612'])

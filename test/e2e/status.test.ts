@@ -131,7 +131,11 @@ describe('fleet status verdicts on the lab', () => {
     // Exec clients on this host are seen only with the host view (the exec probe reports null: not seen).
     const noClients = (p: any) => (p.turn ? {...p, turn: {...p.turn, clients: 'n/a'}} : p)
     const evidence = (d: any) =>
-      d.instances.flatMap((i: any) => i.locks.filter((l: any) => l.evidence.process).map((l: any) => ({path: l.path, verdict: l.verdict, reasons: l.reasons, process: noClients(l.evidence.process), source: l.evidence.processSource})))
+      d.instances.flatMap((i: any) =>
+        i.locks
+          .filter((l: any) => l.evidence.process)
+          .map((l: any) => ({path: l.path, verdict: l.verdict, reasons: l.reasons, process: noClients(l.evidence.process), source: l.evidence.processSource})),
+      )
     const host = evidence(again)
     // Probed locks: 201 (dead), 202 (orphan), 203 (frozen main), 204 (recycled pid), 208 (pid 7).
     expect(host.length).toBeGreaterThanOrEqual(5)
@@ -142,7 +146,11 @@ describe('fleet status verdicts on the lab', () => {
     // in the other: recycled-pid or dead-pid, stale either way.
     const transient = (e: any) => e.path.includes('oc208')
     expect(host.map((e: any) => [e.path, e.verdict])).toEqual(evidence(exec).map((e: any) => [e.path, e.verdict]))
-    expect(host.filter((e: any) => !transient(e)).map(({source, ...rest}: any) => rest)).toEqual(evidence(exec).filter((e: any) => !transient(e)).map(({source, ...rest}: any) => rest))
+    expect(host.filter((e: any) => !transient(e)).map(({source: _source, ...rest}: any) => rest)).toEqual(
+      evidence(exec)
+        .filter((e: any) => !transient(e))
+        .map(({source: _source, ...rest}: any) => rest),
+    )
   })
 
   it('exit 0 when only healthy instances are selected', async () => {
@@ -183,7 +191,7 @@ describe('fleet status verdicts on the lab', () => {
     expect(r.stderr).toContain('unix:///nonexistent/docker.sock')
   })
 
-  it('a lock held by a process nsenter\'d into the container (its PID namespace, not its cgroup) is seen alive, never stale', async () => {
+  it("a lock held by a process nsenter'd into the container (its PID namespace, not its cgroup) is seen alive, never stale", async () => {
     const c = containerName(209)
     const {stdout} = await execa('docker', ['inspect', '-f', '{{.State.Pid}}|{{json .Config.Env}}', c])
     const [statePid, envJson] = stdout.split('|')
@@ -191,7 +199,31 @@ describe('fleet status verdicts on the lab', () => {
     const dir = sessionsDir(lab, 209)
     const before = new Set(readdirSync(dir))
     // As an operator would: nsenter into the gateway's mount and PID namespaces, from this host's cgroup.
-    const holder = execa('nsenter', ['-t', statePid, '-m', '-p', '--wd=/', '--', '/bin/busybox', 'env', '-i', ...env, 'OPENCLAW_LAB_HOLD_MS=600000', 'openclaw', 'agent', '--local', '--agent', 'main', '--message', 'held via nsenter', '--json'], {reject: false})
+    const holder = execa(
+      'nsenter',
+      [
+        '-t',
+        statePid,
+        '-m',
+        '-p',
+        '--wd=/',
+        '--',
+        '/bin/busybox',
+        'env',
+        '-i',
+        ...env,
+        'OPENCLAW_LAB_HOLD_MS=600000',
+        'openclaw',
+        'agent',
+        '--local',
+        '--agent',
+        'main',
+        '--message',
+        'held via nsenter',
+        '--json',
+      ],
+      {reject: false},
+    )
     let pid: number | undefined
     try {
       let lockName: string | undefined

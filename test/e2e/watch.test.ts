@@ -29,7 +29,14 @@ async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_0
   }
 }
 
-const events = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [])
+const events = (file: string) =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : []
 
 /** Everything the watch processes printed, for the message when a wait times out. */
 const output: string[] = []
@@ -83,10 +90,14 @@ describe('fleet watch', () => {
 
     // Metrics show what the last scan saw: wait for a scan after the clearing.
     const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-    const text = await until('a scan without the lock', async () => {
-      const t = await scrape()
-      return /openclaw_fleet_locks\{instance="oc551",verdict="stale"\} 0/.test(t) && t
-    }, 10_000)
+    const text = await until(
+      'a scan without the lock',
+      async () => {
+        const t = await scrape()
+        return /openclaw_fleet_locks\{instance="oc551",verdict="stale"\} 0/.test(t) && t
+      },
+      10_000,
+    )
     expect(text).toContain('openclaw_fleet_heals_total{instance="oc551",action="clear"} 1')
     expect(text).toMatch(/openclaw_fleet_locks\{instance="oc551",verdict="stale"\} 0/)
     expect(text).toMatch(/openclaw_fleet_locks\{instance="oc552",verdict="live"\} 0/)
@@ -108,9 +119,13 @@ describe('fleet watch', () => {
     // Every turn of oc553 now takes 30 s (the control file survives restarts) and pings time out after 2 s: a
     // failure a restart could cure (timeout), which restarts do not cure here.
     await faults.slow(553, {root: lab.root, ms: 30_000})
-    const quick = configVariant(lab, 'fleet.watch-quick.yml', (y) => `${y.replace(/^  timeout: 60s$/m, '  timeout: 2s')}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
+    const quick = configVariant(lab, 'fleet.watch-quick.yml', (y) => `${y.replace(/^ {2}timeout: 60s$/m, '  timeout: 2s')}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
     const file = path.join(lab.root, 'events-2.jsonl')
-    const w = execa('node', [BIN, 'watch', '--config', quick, '--interval', '1s', '--events', file, '--auto-restart', '--max-attempts', '2', '--cooldown', '1s', '--instances', '553'], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+    const w = execa('node', [BIN, 'watch', '--config', quick, '--interval', '1s', '--events', file, '--auto-restart', '--max-attempts', '2', '--cooldown', '1s', '--instances', '553'], {
+      reject: false,
+      env: {CI: 'true'},
+      stdin: 'ignore',
+    })
     running.push(w)
     await until('the give-up', () => events(file).some((e) => e.event === 'gave-up'), 240_000)
     const facts = await containerFacts([containerName(553)])
@@ -131,7 +146,12 @@ describe('fleet watch', () => {
     await faults.modelError(552, {root: lab.root})
     const file = path.join(lab.root, 'events-auth.jsonl')
     const before = await containerFacts([containerName(552)])
-    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--scans', '4', '--events', file, '--auto-restart', '--cooldown', '1s', '--instances', '552'], {reject: false, env: {CI: 'true'}, stdin: 'ignore', timeout: 120_000})
+    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--scans', '4', '--events', file, '--auto-restart', '--cooldown', '1s', '--instances', '552'], {
+      reject: false,
+      env: {CI: 'true'},
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
     expect(r.exitCode).toBe(0)
     const all = events(file)
     const alerts = all.filter((e) => e.event === 'alert' && e.reason === 'ping-failed')
@@ -146,7 +166,10 @@ describe('fleet watch', () => {
   it('--report-only changes nothing', async () => {
     const a = await faults.deadPid(554, {root: lab.root})
     const file = path.join(lab.root, 'events-3.jsonl')
-    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--no-ping', '--report-only', '--scans', '3', '--events', file, '--instances', '554'], {reject: false, env: {CI: 'true'}})
+    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--no-ping', '--report-only', '--scans', '3', '--events', file, '--instances', '554'], {
+      reject: false,
+      env: {CI: 'true'},
+    })
     expect(r.exitCode).toBe(0)
     expect(existsSync(a.hostLockPath)).toBe(true)
     expect(events(file).filter((e) => e.event === 'scan')).toHaveLength(3)

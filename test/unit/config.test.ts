@@ -117,7 +117,11 @@ describe('bad configs exit 2 with a message naming what and where', () => {
     ['zero ping concurrency', 'instances: 7\ndataDir: d/{id}\nping:\n  concurrency: 0\n', /ping.concurrency \(line 4\): Too small/],
     ['unknown compose command', 'instances: 7\ndataDir: d/{id}\ncompose:\n  command: podman\n', /compose.command \(line 4\): Invalid input/],
     ['empty agents list', 'instances: 7\ndataDir: d/{id}\nagents: []\n', /agents \(line 3\): Too small/],
-    ['a group name that looks like a range', 'instances: 7\ndataDir: d/{id}\ngroups:\n  7-9:\n    instances: 7\n    projectDir: .\n    composeFile: x.yml\n', /groups.7-9.*group names start with a letter/],
+    [
+      'a group name that looks like a range',
+      'instances: 7\ndataDir: d/{id}\ngroups:\n  7-9:\n    instances: 7\n    projectDir: .\n    composeFile: x.yml\n',
+      /groups.7-9.*group names start with a letter/,
+    ],
     ['missing dataDir', 'instances: 7-11\n', /dataDir: Invalid input: expected string, received undefined/],
   ]
 
@@ -288,13 +292,21 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
     expect(e.message).toMatch(/groups.b.docker.host \(line 14\): .*unsupported scheme https:\/\/ \(write tcp:\/\/h:2376 with docker.certPath for TLS\)/)
   })
 
-  it.each(['unix:///var/run/docker.sock', 'tcp://10.0.0.5:2376', 'ssh://deploy@gw1:2222', 'ssh://gw1', 'npipe:////./pipe/docker_engine', 'default', 'prod-eu.1+x_y'])('a good docker.host is accepted: %s', (host) => {
-    expect(dockerHostProblem(host)).toBeNull()
-  })
+  it.each(['unix:///var/run/docker.sock', 'tcp://10.0.0.5:2376', 'ssh://deploy@gw1:2222', 'ssh://gw1', 'npipe:////./pipe/docker_engine', 'default', 'prod-eu.1+x_y'])(
+    'a good docker.host is accepted: %s',
+    (host) => {
+      expect(dockerHostProblem(host)).toBeNull()
+    },
+  )
 
   it.each([
     ['a .mjs that throws', 'fleet.config.mjs', 'throw new Error("vault is sealed")\n', 'loading the config module failed: vault is sealed'],
-    ['a .cjs that throws a TypeError', 'fleet.config.cjs', 'const x = undefined\nmodule.exports = {instances: x.y}\n', 'loading the config module failed: TypeError: Cannot read properties of undefined'],
+    [
+      'a .cjs that throws a TypeError',
+      'fleet.config.cjs',
+      'const x = undefined\nmodule.exports = {instances: x.y}\n',
+      'loading the config module failed: TypeError: Cannot read properties of undefined',
+    ],
     ['a .js that throws a string', 'fleet.config.js', 'throw "no config today"\n', 'loading the config module failed: no config today'],
     ['a .ts that throws', 'fleet.config.ts', 'const why: string = "no secrets"\nthrow new Error(why)\nexport default {}\n', 'loading the config module failed: no secrets'],
     ['a .mjs whose default export rejects', 'fleet.config.mjs', 'export default Promise.reject(new Error("late failure"))\n', 'loading the config module failed: late failure'],

@@ -30,7 +30,39 @@ function unprintable(s: string): string {
 /** Strings dense in the troublesome characters, and in the text of the escapes themselves. */
 const nasty = fc.string({
   unit: fc.oneof(
-    fc.constantFrom('\\', 'x', 'u', 'n', 'r', 't', '1', 'b', '2', 'e', '0', '\u001b', '\n', '\r', '\t', '\b', '\u0000', '\u007f', '\u0085', '\u009b', '\u202e', '\u2066', '\u2069', '\u200f', '\u2028', '\ud800', '\udc00', 'é', '中', '😀', '\u200d'),
+    fc.constantFrom(
+      '\\',
+      'x',
+      'u',
+      'n',
+      'r',
+      't',
+      '1',
+      'b',
+      '2',
+      'e',
+      '0',
+      '\u001b',
+      '\n',
+      '\r',
+      '\t',
+      '\b',
+      '\u0000',
+      '\u007f',
+      '\u0085',
+      '\u009b',
+      '\u202e',
+      '\u2066',
+      '\u2069',
+      '\u200f',
+      '\u2028',
+      '\ud800',
+      '\udc00',
+      'é',
+      '中',
+      '😀',
+      '\u200d',
+    ),
     fc.integer({min: 0, max: 0x2070}).map((c) => String.fromCharCode(c)),
   ),
   maxLength: 40,
@@ -82,13 +114,26 @@ describe('printable()', () => {
   })
 
   it('leaves ordinary text and UTF-8 unchanged', () => {
-    for (const s of ['', '/data/oc7/agents/main/sessions/9e051a52.jsonl.lock', 'café déjà vu', '中文会话', '日本語のファイル', 'emoji 😀🚀', 'family 👨‍👩‍👧 flag 🇩🇪', 'עברית and العربية', 'node /app/openclaw.mjs gateway --port 18789', '~!@#$%^&*()_+-={}[]|:";\'<>?,./`']) {
+    for (const s of [
+      '',
+      '/data/oc7/agents/main/sessions/9e051a52.jsonl.lock',
+      'café déjà vu',
+      '中文会话',
+      '日本語のファイル',
+      'emoji 😀🚀',
+      'family 👨‍👩‍👧 flag 🇩🇪',
+      'עברית and العربية',
+      'node /app/openclaw.mjs gateway --port 18789',
+      '~!@#$%^&*()_+-={}[]|:";\'<>?,./`',
+    ]) {
       expect(printable(s)).toBe(s)
     }
-    fc.assert(fc.property(fc.string({unit: 'grapheme', maxLength: 30}), (s) => {
-      fc.pre(!FORBIDDEN.test(s) && !s.includes('\\'))
-      expect(printable(s)).toBe(s)
-    }))
+    fc.assert(
+      fc.property(fc.string({unit: 'grapheme', maxLength: 30}), (s) => {
+        fc.pre(!FORBIDDEN.test(s) && !s.includes('\\'))
+        expect(printable(s)).toBe(s)
+      }),
+    )
   })
 })
 
@@ -137,7 +182,14 @@ function lock(session: string, extra: Partial<LockReport> = {}): LockReport {
     verdict: 'orphan',
     reasons: ['pid-not-running' as LockReport['reasons'][number]],
     ageMs: 60_000,
-    evidence: {container: 'c\u001b[2J', containerRunning: true, containerStartedAt: null, mountedBy: [], process: {pid: 42, exists: true, state: 'S', starttime: 100, cmdline: ['node', 'x\u001b]0;pwned\u0007', 'a\nOC99 ok'], isMain: false, isAgent: true}, probeError: null},
+    evidence: {
+      container: 'c\u001b[2J',
+      containerRunning: true,
+      containerStartedAt: null,
+      mountedBy: [],
+      process: {pid: 42, exists: true, state: 'S', starttime: 100, cmdline: ['node', 'x\u001b]0;pwned\u0007', 'a\nOC99 ok'], isMain: false, isAgent: true},
+      probeError: null,
+    },
     ...extra,
   } as LockReport
 }
@@ -175,7 +227,13 @@ const clean = (out: string) => {
 
 describe('renderers escape text from disk, containers and the engine', () => {
   it('status: one instance row, one lock row, one line per note', () => {
-    const doc: StatusDocument = {instances: [instance()], unreachable: [], summary: {instances: 1, ok: 0, notOk: 1, locks: {live: 0, stale: 0, hung: 0, orphan: 1, conflict: 0, unknown: 0}, lockTimeoutsInLogs: 0}, durationMs: 5, ok: false}
+    const doc: StatusDocument = {
+      instances: [instance()],
+      unreachable: [],
+      summary: {instances: 1, ok: 0, notOk: 1, locks: {live: 0, stale: 0, hung: 0, orphan: 1, conflict: 0, unknown: 0}, lockTimeoutsInLogs: 0},
+      durationMs: 5,
+      ok: false,
+    }
     const lines = clean(renderStatus(doc, {locks: true}))
     // instance table (2) + blank + lock table (2) + blank + 2 notes + blank + summary
     expect(lines).toHaveLength(10)
@@ -199,22 +257,64 @@ describe('renderers escape text from disk, containers and the engine', () => {
       name: 'oc7',
       container: 'c\u202etxt',
       state: 'running',
-      plan: {deleteLocks: [{path: `/s/${FORGED}`, verdict: 'orphan', reasons: ['pid-not-running']}], endHolders: [{pid: 9, cmdline: 'node\n  delete lock /etc/passwd', lock: '/s/x.lock'}], untouched: [], sharedWith: [], restart: null, restartIfPingFails: false},
+      plan: {
+        deleteLocks: [{path: `/s/${FORGED}`, verdict: 'orphan', reasons: ['pid-not-running']}],
+        endHolders: [{pid: 9, cmdline: 'node\n  delete lock /etc/passwd', lock: '/s/x.lock'}],
+        untouched: [],
+        sharedWith: [],
+        restart: null,
+        restartIfPingFails: false,
+      },
     }
     const plan = clean(renderPlan([p]))
-    expect(plan).toEqual(['DRY RUN: nothing will be changed. Plan:', 'oc7 (c\\u202etxt, running):', '  delete lock /s/a\\nOC99 running ok.jsonl.lock (orphan: pid-not-running)', '  end holder pid 9 (node\\n  delete lock /etc/passwd) of /s/x.lock: SIGTERM, then SIGKILL'])
-    const doc = {runId: 'r', dryRun: false, incidentLog: '/tmp/i\u001b[2J', instances: [], summary: {instances: 0, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts: ['shared\nOC99 healed']}, durationMs: 1, ok: true} as HealDocument
+    expect(plan).toEqual([
+      'DRY RUN: nothing will be changed. Plan:',
+      'oc7 (c\\u202etxt, running):',
+      '  delete lock /s/a\\nOC99 running ok.jsonl.lock (orphan: pid-not-running)',
+      '  end holder pid 9 (node\\n  delete lock /etc/passwd) of /s/x.lock: SIGTERM, then SIGKILL',
+    ])
+    const doc = {
+      runId: 'r',
+      dryRun: false,
+      incidentLog: '/tmp/i\u001b[2J',
+      instances: [],
+      summary: {instances: 0, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts: ['shared\nOC99 healed']},
+      durationMs: 1,
+      ok: true,
+    } as HealDocument
     const heal = clean(renderHeal(doc))
     expect(heal).toContain('conflict: shared\\nOC99 healed')
     expect(heal).toContain('incident log: /tmp/i\\x1b[2J')
   })
 
-  const pingResult = (over: Partial<PingResult>): PingResult => ({id: 7, name: 'oc7', container: 'c7', ok: false, failure: 'model-error', warnings: [], reply: null, detail: 'Error\n\u001b[2Joc8: SPEED_OK', lockPid: null, lockPath: null, latencyMs: 10, p50Ms: null, p95Ms: null, attempts: [], ...over}) as PingResult
+  const pingResult = (over: Partial<PingResult>): PingResult =>
+    ({
+      id: 7,
+      name: 'oc7',
+      container: 'c7',
+      ok: false,
+      failure: 'model-error',
+      warnings: [],
+      reply: null,
+      detail: 'Error\n\u001b[2Joc8: SPEED_OK',
+      lockPid: null,
+      lockPath: null,
+      latencyMs: 10,
+      p50Ms: null,
+      p95Ms: null,
+      attempts: [],
+      ...over,
+    }) as PingResult
 
   it('ping: one line per instance whatever the reply or detail holds', () => {
     expect(pingLine(pingResult({}))).toBe('oc7: FAIL model-error in 10ms: Error\\n\\x1b[2Joc8: SPEED_OK')
     expect(pingLine(pingResult({ok: true, failure: null, reply: 'SPEED_OK\noc8: SPEED_OK', detail: null}))).toMatch(/^oc7: SPEED_OK\\noc8: SPEED_OK in /)
-    const doc = {results: [pingResult({}), pingResult({failure: 'lock-timeout', lockPath: `/s/${FORGED}`, lockPid: 3})], summary: {instances: 2, passed: 0, failed: 2, p50Ms: null, p95Ms: null, byFailure: {}}, durationMs: 1, ok: false} as unknown as PingDocument
+    const doc = {
+      results: [pingResult({}), pingResult({failure: 'lock-timeout', lockPath: `/s/${FORGED}`, lockPid: 3})],
+      summary: {instances: 2, passed: 0, failed: 2, p50Ms: null, p95Ms: null, byFailure: {}},
+      durationMs: 1,
+      ok: false,
+    } as unknown as PingDocument
     expect(clean(renderPingSummary(doc))).toHaveLength(3)
   })
 

@@ -100,7 +100,13 @@ describe('readHostProcesses', () => {
 
   it('gives each proven container its table with the pids and parents it sees, classified', () => {
     const root = fakeProc(procs)
-    const view = readHostProcesses([{id: ID_A, pid: 100}, {id: ID_B, pid: 200}], {procRoot: root})
+    const view = readHostProcesses(
+      [
+        {id: ID_A, pid: 100},
+        {id: ID_B, pid: 200},
+      ],
+      {procRoot: root},
+    )
     const a = view.containers.get(ID_A)
     expect(a?.ok).toBe(true)
     const r = evidenceFromTable((a as {table: any[]}).table, [7, 30, 8], 123)

@@ -2,19 +2,7 @@ import {isDeepStrictEqual} from 'node:util'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {PROOF_OF_NO_OWNER, judge, worstVerdict} from '../../src/locks/judge.js'
-import type {
-  ContainerEvidence,
-  Judgement,
-  LockEvidence,
-  LockFile,
-  LockPayload,
-  LockPolicy,
-  ProcessEvidence,
-  Reason,
-  SuspiciousKind,
-  TurnEvidence,
-  Verdict,
-} from '../../src/locks/types.js'
+import type {ContainerEvidence, Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, SuspiciousKind, TurnEvidence, Verdict} from '../../src/locks/types.js'
 import {DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TURN_TIMEOUT_MS} from '../../src/locks/turn.js'
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
@@ -92,7 +80,12 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['lock predates the container start', 'stale', ['predates-container-start', 'dead-pid'], {container: {startedAtMs: NOW - 5 * S}, process: {exists: false}}],
   ['predates start, pid reused by a new process', 'stale', ['predates-container-start', 'recycled-pid'], {container: {startedAtMs: NOW - 5 * S}, process: {starttime: 7}}],
   ['predates start, no process evidence needed', 'stale', ['predates-container-start'], {container: {startedAtMs: NOW - 5 * S}, evidence: {process: undefined}}],
-  ['predates start of a stopped container', 'stale', ['predates-container-start', 'container-not-running'], {container: {running: false, startedAtMs: NOW - 5 * S}, evidence: {mountedBy: [], process: undefined}}],
+  [
+    'predates start of a stopped container',
+    'stale',
+    ['predates-container-start', 'container-not-running'],
+    {container: {running: false, startedAtMs: NOW - 5 * S}, evidence: {mountedBy: [], process: undefined}},
+  ],
   ['within clock skew of the start', 'live', [], {container: {startedAtMs: NOW - 10 * S + 1500}}],
   ['a later mtime counts as birth', 'live', [], {lock: {mtimeMs: NOW - S}, container: {startedAtMs: NOW - 5 * S}}],
   ['container stopped, nothing mounts the dir', 'stale', ['container-not-running'], {container: {running: false}, evidence: {mountedBy: [], process: undefined}}],
@@ -114,7 +107,12 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['recycled pid', 'stale', ['recycled-pid'], {process: {starttime: 5000}}],
   ['2026.2.x payload, alive', 'live', ['no-starttime'], {payload: {starttime: null, shape: 'v2026.2'}}],
   ['no starttime seen in /proc', 'live', [], {process: {starttime: undefined}}],
-  ['invalid createdAt: age by mtime', 'hung', ['hold-exceeded', 'invalid-createdAt'], {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAt: null, createdAtMs: null, problems: ['invalid-createdAt']}}],
+  [
+    'invalid createdAt: age by mtime',
+    'hung',
+    ['hold-exceeded', 'invalid-createdAt'],
+    {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAt: null, createdAtMs: null, problems: ['invalid-createdAt']}},
+  ],
   ['stopped owner', 'live', ['stopped'], {process: {state: 'T'}}],
   ['traced owner', 'live', ['stopped'], {process: {state: 't'}}],
   ['owner in uninterruptible sleep', 'live', ['uninterruptible'], {process: {state: 'D'}}],
@@ -130,16 +128,46 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['agent turn past its --timeout 60 + margin', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 181 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}}],
   ['agent turn within its --timeout 60 + margin', 'live', [], {payload: {createdAtMs: NOW - 179 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}}],
   ['agent turn with --timeout 0 has no deadline', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 0})}}],
-  ['deadline margin from the policy', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 71 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}, policy: {deadlineMarginMs: 10 * S}}],
-  ["fleet's own turn from a live fleet run: never an orphan", 'live', ['fleet-exec'], {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: true}})}}],
-  ["fleet's own turn whose fleet run is gone", 'orphan', ['agent-process', 'client-gone'], {payload: {createdAtMs: NOW - 10 * S}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: false}})}}],
-  ["fleet's turn started on another host (owner unknown)", 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'other:1:2', ownerAlive: null}})}}],
+  [
+    'deadline margin from the policy',
+    'orphan',
+    ['agent-process', 'past-deadline'],
+    {payload: {createdAtMs: NOW - 71 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}, policy: {deadlineMarginMs: 10 * S}},
+  ],
+  [
+    "fleet's own turn from a live fleet run: never an orphan",
+    'live',
+    ['fleet-exec'],
+    {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: true}})}},
+  ],
+  [
+    "fleet's own turn whose fleet run is gone",
+    'orphan',
+    ['agent-process', 'client-gone'],
+    {payload: {createdAtMs: NOW - 10 * S}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: false}})}},
+  ],
+  [
+    "fleet's turn started on another host (owner unknown)",
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'other:1:2', ownerAlive: null}})}},
+  ],
   ['anywhere: no exec client on this host proves nothing', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}}],
-  ['this-host: no exec client left, past orphanAfter', 'orphan', ['agent-process', 'client-gone'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}}],
+  [
+    'this-host: no exec client left, past orphanAfter',
+    'orphan',
+    ['agent-process', 'client-gone'],
+    {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}},
+  ],
   ['this-host: no exec client, young turn', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}}],
   ['this-host: an exec client is attached', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: [4242]})}, policy: {execClients: 'this-host'}}],
   ["this-host: this host's processes not seen", 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: null})}, policy: {execClients: 'this-host'}}],
-  ['this-host: a turn the gateway started has no exec client to lose', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({execRoot: null, clients: []})}, policy: {execClients: 'this-host'}}],
+  [
+    'this-host: a turn the gateway started has no exec client to lose',
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({execRoot: null, clients: []})}, policy: {execClients: 'this-host'}},
+  ],
   ['stopped agent turn past orphanAfter', 'orphan', ['agent-process', 'stopped'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, state: 'T'}}],
   ['stopped agent turn, young', 'live', ['stopped'], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, state: 'T'}}],
   ['paused container: evidence missing', 'unknown', ['container-paused'], {container: {running: false, paused: true}, evidence: {process: undefined}}],
@@ -148,10 +176,29 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
 
 /** Compile-time list of every Reason / Verdict, so the coverage check below cannot miss one. */
 const ALL_REASONS = Object.keys({
-  'dead-pid': 1, zombie: 1, 'recycled-pid': 1, 'predates-container-start': 1, 'container-not-running': 1, 'missing-pid': 1,
-  'invalid-createdAt': 1, unreadable: 1, 'hold-exceeded': 1, 'shared-sessions-dir': 1, suspicious: 1, 'probe-failed': 1,
-  'mount-mismatch': 1, 'agent-process': 1, stopped: 1, uninterruptible: 1, 'being-written': 1, 'no-starttime': 1,
-  'container-paused': 1, 'client-gone': 1, 'past-deadline': 1, 'fleet-exec': 1, 'long-hold': 1,
+  'dead-pid': 1,
+  zombie: 1,
+  'recycled-pid': 1,
+  'predates-container-start': 1,
+  'container-not-running': 1,
+  'missing-pid': 1,
+  'invalid-createdAt': 1,
+  unreadable: 1,
+  'hold-exceeded': 1,
+  'shared-sessions-dir': 1,
+  suspicious: 1,
+  'probe-failed': 1,
+  'mount-mismatch': 1,
+  'agent-process': 1,
+  stopped: 1,
+  uninterruptible: 1,
+  'being-written': 1,
+  'no-starttime': 1,
+  'container-paused': 1,
+  'client-gone': 1,
+  'past-deadline': 1,
+  'fleet-exec': 1,
+  'long-hold': 1,
 } satisfies Record<Reason, 1>)
 const ALL_VERDICTS = Object.keys({live: 1, stale: 1, hung: 1, orphan: 1, conflict: 1, unknown: 1} satisfies Record<Verdict, 1>)
 
@@ -226,7 +273,10 @@ const lockArb: fc.Arbitrary<LockFile> = fc.record({
 const payloadArb: fc.Arbitrary<LockPayload> = fc.record({
   pid: fc.option(smallPid, {nil: null}),
   createdAt: fc.constant(null),
-  createdAtMs: fc.option(offset.map((o) => NOW + o), {nil: null}),
+  createdAtMs: fc.option(
+    offset.map((o) => NOW + o),
+    {nil: null},
+  ),
   starttime: fc.option(smallStarttime, {nil: null}),
   shape: fc.constantFrom('v2026.2' as const, 'v2026.3-4' as const, 'v2026.5+' as const, 'unknown' as const),
   problems: fc.subarray(['empty', 'invalid-json', 'not-an-object', 'missing-pid', 'invalid-pid', 'missing-createdAt', 'invalid-createdAt', 'invalid-starttime'] as const),
@@ -255,7 +305,10 @@ const processArb: fc.Arbitrary<ProcessEvidence> = fc.record(
 const containerArb: fc.Arbitrary<ContainerEvidence> = fc.record({
   name: fc.constantFrom(...NAMES),
   running: fc.boolean(),
-  startedAtMs: fc.option(offset.map((o) => NOW + o), {nil: null}),
+  startedAtMs: fc.option(
+    offset.map((o) => NOW + o),
+    {nil: null},
+  ),
 })
 
 const birthOf = (c: Case): number => Math.max(c.payload?.createdAtMs ?? -Infinity, c.lock.mtimeMs)
@@ -410,18 +463,28 @@ describe('judge: properties', () => {
 
   it('(6) judge is deterministic, pure and total, even for garbage numbers', () => {
     const wild = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0))
-    const arb = fc.record({c: caseArb(), mtimeMs: wild, createdAtMs: wild, startedAtMs: wild, now: wild, policy: fc.record({maxHoldMs: wild, orphanAfterMs: wild, clockSkewMs: wild, malformedGraceMs: wild}), garbage: fc.boolean()}).map((g) =>
-      g.garbage
-        ? {
-            ...g.c,
-            lock: {...g.c.lock, mtimeMs: g.mtimeMs},
-            payload: g.c.payload && {...g.c.payload, createdAtMs: g.createdAtMs},
-            evidence: {...g.c.evidence, container: g.c.evidence.container && {...g.c.evidence.container, startedAtMs: g.startedAtMs}},
-            policy: g.policy,
-            now: g.now,
-          }
-        : g.c,
-    )
+    const arb = fc
+      .record({
+        c: caseArb(),
+        mtimeMs: wild,
+        createdAtMs: wild,
+        startedAtMs: wild,
+        now: wild,
+        policy: fc.record({maxHoldMs: wild, orphanAfterMs: wild, clockSkewMs: wild, malformedGraceMs: wild}),
+        garbage: fc.boolean(),
+      })
+      .map((g) =>
+        g.garbage
+          ? {
+              ...g.c,
+              lock: {...g.c.lock, mtimeMs: g.mtimeMs},
+              payload: g.c.payload && {...g.c.payload, createdAtMs: g.createdAtMs},
+              evidence: {...g.c.evidence, container: g.c.evidence.container && {...g.c.evidence.container, startedAtMs: g.startedAtMs}},
+              policy: g.policy,
+              now: g.now,
+            }
+          : g.c,
+      )
     fc.assert(
       fc.property(arb, (c) => {
         const before = structuredClone(c)
@@ -456,7 +519,15 @@ describe('judge: properties', () => {
   it("(8) fleet's own turn from a live fleet run is never ended (orphan) nor restarted (hung)", () => {
     const arb = caseArb().map((c) => ({
       ...c,
-      evidence: {...c.evidence, process: c.evidence.process && {...c.evidence.process, isAgent: true, isMain: false, turn: {execRoot: null, timeoutSec: null, clients: null, fleet: {execId: 'm', owner: 'h:1:1', ownerAlive: true}}}},
+      evidence: {
+        ...c.evidence,
+        process: c.evidence.process && {
+          ...c.evidence.process,
+          isAgent: true,
+          isMain: false,
+          turn: {execRoot: null, timeoutSec: null, clients: null, fleet: {execId: 'm', owner: 'h:1:1', ownerAlive: true}},
+        },
+      },
     }))
     fc.assert(
       fc.property(arb, (c) => !['orphan', 'hung'].includes(run(c).verdict)),
@@ -468,7 +539,13 @@ describe('judge: properties', () => {
     const arb = fc.record({policy: policyArb, timeoutSec: fc.integer({min: 1, max: 3600}), frac: fc.double({min: 0, max: 1, noNaN: true}), state: fc.constantFrom('R', 'S', 'D')}).map((g) => {
       const limit = g.timeoutSec * 1000 + (g.policy.deadlineMarginMs ?? 0)
       const age = Math.floor(limit * g.frac)
-      const c = withPatch({policy: {...g.policy, execClients: 'anywhere'}, payload: {createdAtMs: NOW - age}, lock: {mtimeMs: NOW - age}, container: {startedAtMs: NOW - 10 * 60 * MIN}, process: {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, clients: []})}})
+      const c = withPatch({
+        policy: {...g.policy, execClients: 'anywhere'},
+        payload: {createdAtMs: NOW - age},
+        lock: {mtimeMs: NOW - age},
+        container: {startedAtMs: NOW - 10 * 60 * MIN},
+        process: {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, clients: []})},
+      })
       return c
     })
     fc.assert(

@@ -60,9 +60,7 @@ const FIXTURE_EXPECTATIONS: Record<string, {bytes: number; payload: LockPayload}
   },
 }
 
-const isoDate = fc
-  .date({min: new Date('1970-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true})
-  .map((d) => d.toISOString())
+const isoDate = fc.date({min: new Date('1970-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true}).map((d) => d.toISOString())
 const pid = fc.maxSafeNat().filter((n) => n > 0)
 
 describe('lock payload fixtures', () => {
@@ -149,15 +147,25 @@ describe('parseLockPayload', () => {
 })
 
 describe('parseIsoDate', () => {
-  it.each(['2026-04-09T07:59:50.000Z', '2026-04-09T07:59:50+02:00', '2026-04-09T07:59:50-0530', '2026-04-09T07:59Z', '2026-04-09', '2024-02-29T00:00:00Z'])(
-    'accepts %j',
-    (s) => expect(parseIsoDate(s)).toBe(Date.parse(s)),
+  it.each(['2026-04-09T07:59:50.000Z', '2026-04-09T07:59:50+02:00', '2026-04-09T07:59:50-0530', '2026-04-09T07:59Z', '2026-04-09', '2024-02-29T00:00:00Z'])('accepts %j', (s) =>
+    expect(parseIsoDate(s)).toBe(Date.parse(s)),
   )
 
-  it.each<unknown>(['not-a-date', 1714000000000, '1714000000000', '2026', '2026-04-09T07:59:50', '2026-02-30T00:00:00Z', '2025-02-29', '2026-13-01', '2026-04-09T24:00:00Z', 'April 9, 2026', '', null, {}])(
-    'rejects %j',
-    (v) => expect(parseIsoDate(v)).toBeNull(),
-  )
+  it.each<unknown>([
+    'not-a-date',
+    1714000000000,
+    '1714000000000',
+    '2026',
+    '2026-04-09T07:59:50',
+    '2026-02-30T00:00:00Z',
+    '2025-02-29',
+    '2026-13-01',
+    '2026-04-09T24:00:00Z',
+    'April 9, 2026',
+    '',
+    null,
+    {},
+  ])('rejects %j', (v) => expect(parseIsoDate(v)).toBeNull())
 })
 
 describe('lock file names', () => {

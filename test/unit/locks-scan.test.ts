@@ -21,8 +21,7 @@ let fixtureNames: string[]
 const scan = (opts: {dir?: string; maxBytes?: number} = {}) => scanSessionsDir({dir, containerDir: CONTAINER_DIR, agent: 'main', ...opts})
 
 /** The given fields only; with toEqual, `raw: undefined` then really means "no raw". */
-const pick = (lock: LockFile | undefined, keys: (keyof LockFile)[]): Partial<LockFile> | undefined =>
-  lock && Object.fromEntries(keys.map((k) => [k, lock[k]]))
+const pick = (lock: LockFile | undefined, keys: (keyof LockFile)[]): Partial<LockFile> | undefined => lock && Object.fromEntries(keys.map((k) => [k, lock[k]]))
 const CONTENT: (keyof LockFile)[] = ['session', 'size', 'suspicious', 'raw', 'readError']
 
 /** What scan must report for `name`, with size/mtime from lstat. */
@@ -74,9 +73,7 @@ afterEach(() => {
 
 describe('scanSessionsDir', () => {
   it('finds exactly the lock files among 10,000 transcripts', async () => {
-    const fixtures = await Promise.all(
-      fixtureNames.map(async (f) => expected(f, {raw: await fsp.readFile(path.join(FIXTURES, f), 'utf8')})),
-    )
+    const fixtures = await Promise.all(fixtureNames.map(async (f) => expected(f, {raw: await fsp.readFile(path.join(FIXTURES, f), 'utf8')})))
     const want = [
       await expected('aaaa-normal.jsonl.lock', {raw: PAYLOAD}),
       await expected('big.jsonl.lock', {suspicious: 'too-large'}),
@@ -91,8 +88,18 @@ describe('scanSessionsDir', () => {
     expect(result).toEqual({locks: want})
     const names = result.locks.map((l) => path.basename(l.path))
     expect(names).toEqual([...names].sort())
-    expect(pick(result.locks.find((l) => l.session === 'link'), CONTENT)).toEqual({session: 'link', size: transcripts[0].length, suspicious: 'symlink'})
-    expect(pick(result.locks.find((l) => l.session === 'big'), CONTENT)).toEqual({session: 'big', size: 70 * 1024, suspicious: 'too-large'})
+    expect(
+      pick(
+        result.locks.find((l) => l.session === 'link'),
+        CONTENT,
+      ),
+    ).toEqual({session: 'link', size: transcripts[0].length, suspicious: 'symlink'})
+    expect(
+      pick(
+        result.locks.find((l) => l.session === 'big'),
+        CONTENT,
+      ),
+    ).toEqual({session: 'big', size: 70 * 1024, suspicious: 'too-large'})
   })
 
   it('lists the dir once and never stats or opens a transcript', async () => {
@@ -118,7 +125,12 @@ describe('scanSessionsDir', () => {
 
   it('honours maxBytes', async () => {
     const {locks} = await scan({maxBytes: 82})
-    expect(pick(locks.find((l) => l.session === 'v2026.4.29-dead-holder'), CONTENT)).toEqual({session: 'v2026.4.29-dead-holder', size: 83, suspicious: 'too-large'})
+    expect(
+      pick(
+        locks.find((l) => l.session === 'v2026.4.29-dead-holder'),
+        CONTENT,
+      ),
+    ).toEqual({session: 'v2026.4.29-dead-holder', size: 83, suspicious: 'too-large'})
     const fits = locks.find((l) => l.session === 'v2026.5.x-trailing-newline')
     expect(pick(fits, CONTENT)).toEqual({session: 'v2026.5.x-trailing-newline', size: 81, raw: fits?.raw})
     expect(fits?.raw).toHaveLength(81)

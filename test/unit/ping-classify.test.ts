@@ -22,15 +22,23 @@ describe('ping classification', () => {
   })
 
   it('lock-timeout parses pid and path, also inside an all-models-failed summary', () => {
-    const line = 'FallbackSummaryError: All models failed (3): qiniu/deepseek-v3: session file locked (timeout 10000ms): pid=47321 /home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock (timeout) | qiniu/kimi-k2: Request was aborted (timeout)'
-    expect(classifyAttempt(fail(line), 'SPEED_OK')).toMatchObject({failure: 'lock-timeout', lockPid: 47321, lockTimeoutMs: 10000, lockPath: '/home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock'})
+    const line =
+      'FallbackSummaryError: All models failed (3): qiniu/deepseek-v3: session file locked (timeout 10000ms): pid=47321 /home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock (timeout) | qiniu/kimi-k2: Request was aborted (timeout)'
+    expect(classifyAttempt(fail(line), 'SPEED_OK')).toMatchObject({
+      failure: 'lock-timeout',
+      lockPid: 47321,
+      lockTimeoutMs: 10000,
+      lockPath: '/home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock',
+    })
     const unknown = 'SessionWriteLockTimeoutError: session file locked (timeout 60000ms): owner=unknown /home/node/.openclaw/agents/main/sessions/5f2c.jsonl.lock'
     expect(classifyAttempt(fail(unknown), 'SPEED_OK')).toMatchObject({failure: 'lock-timeout', lockPid: null, lockTimeoutMs: 60000})
   })
 
   it('every fixture log line with a lock error classifies as lock-timeout', async () => {
     const {readFileSync} = await import('node:fs')
-    const lines = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8').split('\n').filter((l) => l.includes('session file locked'))
+    const lines = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('session file locked'))
     expect(lines.length).toBeGreaterThanOrEqual(5)
     for (const l of lines) expect(classifyAttempt(fail(l), 'SPEED_OK').failure).toBe('lock-timeout')
   })
@@ -41,7 +49,12 @@ describe('ping classification', () => {
     [fail('Error: database is locked: code=ERR_SQLITE_ERROR'), 'storage-locked'],
     [fail('StateDatabaseCoordinatorContentionError: another OpenClaw process owns state-lifecycle'), 'state-contention'],
     [fail('A Gateway is running for this state directory (pid 7, port 18789). Run without --local to use it, or stop the Gateway first'), 'exec-failed'],
-    [fail('PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)'), 'exec-failed'],
+    [
+      fail(
+        'PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)',
+      ),
+      'exec-failed',
+    ],
     [fail('Error: gateway closed (1006): connect ECONNREFUSED 127.0.0.1:18789'), 'gateway-unavailable'],
     [fail('something odd happened'), 'exec-failed'],
     [fail('OCI runtime exec failed: exec failed: unable to start container process: exec: "openclaw": executable file not found in $PATH', 126), 'exec-failed'],
@@ -55,14 +68,20 @@ describe('ping classification', () => {
   })
 
   it('the detail is the line that says what went wrong, never a stack frame', () => {
-    const stderr = 'PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)\n\nNode.js v24.11.0\n'
+    const stderr =
+      'PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)\n\nNode.js v24.11.0\n'
     expect(classifyAttempt(fail(stderr), 'SPEED_OK').detail).toBe('PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable')
     const help = 'Error: A Gateway is running for this state directory (pid 7, port 18789).\n[openclaw] Help: openclaw --help\n'
     expect(classifyAttempt(fail(help), 'SPEED_OK').detail).toBe('Error: A Gateway is running for this state directory (pid 7, port 18789).')
   })
 
   it('a gateway failure document on stdout (2026.8+) gives its message as the detail', () => {
-    const out = {exitCode: 1, stdout: '{"ok":false,"error":{"message":"Agent run failed: the Gateway state database was busy (SQLite: database is locked)"}}', stderr: 'Reason: database is locked\n', timedOut: false}
+    const out = {
+      exitCode: 1,
+      stdout: '{"ok":false,"error":{"message":"Agent run failed: the Gateway state database was busy (SQLite: database is locked)"}}',
+      stderr: 'Reason: database is locked\n',
+      timedOut: false,
+    }
     expect(classifyAttempt(out, 'SPEED_OK')).toMatchObject({failure: 'storage-locked', detail: 'Agent run failed: the Gateway state database was busy (SQLite: database is locked)'})
     expect(classifyAttempt({...out, exitCode: 0}, 'SPEED_OK')).toMatchObject({failure: 'storage-locked'})
   })
@@ -78,18 +97,24 @@ describe('ping classification', () => {
 
   it('property: exit 0 with the exact expected text (any whitespace around) always passes; any other text never does', () => {
     fc.assert(
-      fc.property(fc.string({minLength: 1, maxLength: 30}).filter((s) => s.trim() === s && s.length > 0), fc.string({maxLength: 30}), (expected, other) => {
-        expect(classifyAttempt(ok(JSON.stringify({payloads: [{text: `  ${expected}\n`}]})), expected).ok).toBe(true)
-        if (other.trim() !== expected) expect(classifyAttempt(ok(JSON.stringify({payloads: [{text: other}]})), expected).ok).toBe(false)
-      }),
+      fc.property(
+        fc.string({minLength: 1, maxLength: 30}).filter((s) => s.trim() === s && s.length > 0),
+        fc.string({maxLength: 30}),
+        (expected, other) => {
+          expect(classifyAttempt(ok(JSON.stringify({payloads: [{text: `  ${expected}\n`}]})), expected).ok).toBe(true)
+          if (other.trim() !== expected) expect(classifyAttempt(ok(JSON.stringify({payloads: [{text: other}]})), expected).ok).toBe(false)
+        },
+      ),
       {numRuns: 2000},
     )
   })
 
   it('property: a non-zero exit never passes', () => {
-    fc.assert(fc.property(fc.integer({min: 1, max: 255}), fc.string(), fc.string(), (code, stdout, stderr) => {
-      expect(classifyAttempt({exitCode: code, stdout, stderr, timedOut: false}, 'SPEED_OK').ok).toBe(false)
-    }))
+    fc.assert(
+      fc.property(fc.integer({min: 1, max: 255}), fc.string(), fc.string(), (code, stdout, stderr) => {
+        expect(classifyAttempt({exitCode: code, stdout, stderr, timedOut: false}, 'SPEED_OK').ok).toBe(false)
+      }),
+    )
   })
 
   it('replyTexts ignores non-text payloads; percentile is nearest-rank', () => {
@@ -102,9 +127,20 @@ describe('ping classification', () => {
 
 describe('JUnit report', () => {
   const result = (name: string, ok: boolean): PingResult => ({
-    id: 1, name, container: `c-${name}`, ok, failure: ok ? null : 'lock-timeout', warnings: [], reply: ok ? 'SPEED_OK' : null,
-    detail: ok ? null : 'session file locked (timeout 10000ms): pid=7 /x.jsonl.lock & <more>', lockPid: ok ? null : 7, lockPath: ok ? null : '/x.jsonl.lock',
-    latencyMs: 1234, p50Ms: null, p95Ms: null, attempts: [],
+    id: 1,
+    name,
+    container: `c-${name}`,
+    ok,
+    failure: ok ? null : 'lock-timeout',
+    warnings: [],
+    reply: ok ? 'SPEED_OK' : null,
+    detail: ok ? null : 'session file locked (timeout 10000ms): pid=7 /x.jsonl.lock & <more>',
+    lockPid: ok ? null : 7,
+    lockPath: ok ? null : '/x.jsonl.lock',
+    latencyMs: 1234,
+    p50Ms: null,
+    p95Ms: null,
+    attempts: [],
   })
 
   it('has one testcase per instance and a failure for each failing one, escaped', () => {
@@ -126,7 +162,22 @@ describe('ping session', () => {
     const {pingArgv} = await import('../../src/runbook/ping.js')
     const {DEFAULT_PING_SESSION} = await import('../../src/config/model.js')
     const base = {command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', thinking: 'low', timeoutMs: 120_000, concurrency: 4}
-    expect(pingArgv({...base, session: 'own'})).toEqual(['openclaw', 'agent', '--local', '--agent', 'main', '--message', 'Reply exactly SPEED_OK', '--thinking', 'low', '--json', '--timeout', '120', '--session-id', DEFAULT_PING_SESSION])
+    expect(pingArgv({...base, session: 'own'})).toEqual([
+      'openclaw',
+      'agent',
+      '--local',
+      '--agent',
+      'main',
+      '--message',
+      'Reply exactly SPEED_OK',
+      '--thinking',
+      'low',
+      '--json',
+      '--timeout',
+      '120',
+      '--session-id',
+      DEFAULT_PING_SESSION,
+    ])
     expect(pingArgv({...base, session: 'main'})).not.toContain('--session-id')
     expect(pingArgv({...base, session: 'main', sessionId: 'x1'}).slice(-2)).toEqual(['--session-id', 'x1'])
     expect(pingArgv({...base, session: 'own', sessionId: 'x2'}).slice(-2)).toEqual(['--session-id', 'x2'])

@@ -81,7 +81,11 @@ describe('fleet run lock', () => {
     const error = await acquireRunLocks(dir, [{...oc7, name: 'oc1'}], {command: 'heal', config: '/home/op/copy-of-fleet.yml'}, {}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BusyError)
     expect((error as BusyError).exitCode).toBe(1)
-    expect((error as BusyError).message).toMatch(new RegExp(`^fleet heal \\(pid ${process.pid}, since \\S+, config /etc/fleet/fleet.config.yml\\) holds oc1 \\(container openclaw-openclaw-gateway-7-1 on unix:///srv/engine-a.sock\\) \\(oc7 in its config\\): `))
+    expect((error as BusyError).message).toMatch(
+      new RegExp(
+        `^fleet heal \\(pid ${process.pid}, since \\S+, config /etc/fleet/fleet.config.yml\\) holds oc1 \\(container openclaw-openclaw-gateway-7-1 on unix:///srv/engine-a.sock\\) \\(oc7 in its config\\): `,
+      ),
+    )
     expect((error as BusyError).hint).toMatch(/wait for it to finish/)
     await first.release()
   })
@@ -166,10 +170,17 @@ describe('fleet run lock', () => {
   })
 
   it('property: the locks of a run do not depend on the order or repeats of its targets; one per endpoint and container, sorted', () => {
-    const target = fc.record({name: fc.constantFrom('oc1', 'oc7', 'x'), container: fc.constantFrom('gw-1', 'gw-2', 'gw-3'), docker: fc.record({host: fc.constantFrom(undefined, 'tcp://a:1', 'tcp://A:1', 'ssh://b'), timeoutMs: fc.constant(1000)})})
+    const target = fc.record({
+      name: fc.constantFrom('oc1', 'oc7', 'x'),
+      container: fc.constantFrom('gw-1', 'gw-2', 'gw-3'),
+      docker: fc.record({host: fc.constantFrom(undefined, 'tcp://a:1', 'tcp://A:1', 'ssh://b'), timeoutMs: fc.constant(1000)}),
+    })
     fc.assert(
       fc.property(fc.array(target, {maxLength: 12}), fc.array(fc.nat(), {maxLength: 12}), (targets, order) => {
-        const shuffled = [...targets, ...targets.slice(0, 2)].map((t, i) => ({t, k: order[i % Math.max(1, order.length)] ?? i})).sort((x, y) => x.k - y.k).map((x) => x.t)
+        const shuffled = [...targets, ...targets.slice(0, 2)]
+          .map((t, i) => ({t, k: order[i % Math.max(1, order.length)] ?? i}))
+          .sort((x, y) => x.k - y.k)
+          .map((x) => x.t)
         const env = {DOCKER_HOST: 'tcp://a:1'}
         const one = planRunLocks('/l', targets, env).map((p) => p.path)
         expect(planRunLocks('/l', shuffled, env).map((p) => p.path)).toEqual(one)
@@ -186,11 +197,14 @@ describe('fleet run lock', () => {
     const p = planRunLocks(dir, [oc7], {})[0].path
     mkdirSync(dir, {recursive: true})
     // A real process takes the lock with the same payload fleet writes, then dies by SIGKILL.
-    const child = execa('node', ['-e', `
+    const child = execa('node', [
+      '-e',
+      `
       const fs = require('fs');
       const st = fs.readFileSync('/proc/self/stat', 'latin1'); const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
       fs.writeFileSync(${JSON.stringify(p)}, JSON.stringify({pid: process.pid, createdAt: new Date().toISOString(), starttime: Number(f[19]), host: require('os').hostname(), command: 'heal', config: '/k.yml', instance: 'oc7'}, null, 2), {flag: 'wx'});
-      console.log('locked'); setInterval(() => {}, 1000);`])
+      console.log('locked'); setInterval(() => {}, 1000);`,
+    ])
     await new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()))
     await expect(acquireRunLocks(dir, [oc7], meta, {})).rejects.toThrow(/^fleet heal \(pid \d+, since .*, config \/k.yml\) holds oc7 /)
     child.kill('SIGKILL')
@@ -228,7 +242,11 @@ describe('fleet run lock', () => {
       const heal = await runFleet(['heal', '--config', link], {env})
       const err = heal.stderr.replace(/\s*\n\s*›\s*/g, ' ')
       expect(heal.exitCode, heal.stderr).toBe(1)
-      expect(err).toMatch(new RegExp(`fleet watch \\(pid ${watch.pid}, since \\S+, config ${real.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) holds oc7 \\(container openclaw-openclaw-gateway-7-1 on unix:///nonexistent/fleet-runlock.sock\\)`))
+      expect(err).toMatch(
+        new RegExp(
+          `fleet watch \\(pid ${watch.pid}, since \\S+, config ${real.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) holds oc7 \\(container openclaw-openclaw-gateway-7-1 on unix:///nonexistent/fleet-runlock.sock\\)`,
+        ),
+      )
       expect(err).toContain('stop that watch (SIGINT/SIGTERM) or restart it with --report-only, then heal')
     } finally {
       watch.kill('SIGTERM')

@@ -52,10 +52,19 @@ describe('decideRestart: the one restart rule for heal and watch', () => {
 
   it('property: never with --no-restart, a paused container or an unreachable host', () => {
     fc.assert(
-      fc.property(fc.record({state: fc.constantFrom('running', 'exited', 'paused', 'unreachable', 'missing'), hung: fc.boolean(), acted: fc.boolean(), pingFailure: fc.constantFrom<PingFailure | null>(null, 'lock-timeout', 'timeout')}), fc.constantFrom<RestartPolicy>('needed', 'group', 'always', 'never'), (f, policy) => {
-        const d = decideRestart(f, policy)
-        return !(d.restart && (policy === 'never' || f.state === 'paused' || f.state === 'unreachable'))
-      }),
+      fc.property(
+        fc.record({
+          state: fc.constantFrom('running', 'exited', 'paused', 'unreachable', 'missing'),
+          hung: fc.boolean(),
+          acted: fc.boolean(),
+          pingFailure: fc.constantFrom<PingFailure | null>(null, 'lock-timeout', 'timeout'),
+        }),
+        fc.constantFrom<RestartPolicy>('needed', 'group', 'always', 'never'),
+        (f, policy) => {
+          const d = decideRestart(f, policy)
+          return !(d.restart && (policy === 'never' || f.state === 'paused' || f.state === 'unreachable'))
+        },
+      ),
     )
   })
 })

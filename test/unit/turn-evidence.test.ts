@@ -26,7 +26,12 @@ describe('timeoutFlag', () => {
 
 describe('turnTree: the real two-process turn', () => {
   // docker-init (1) -> gateway (7); docker exec'd `openclaw agent` (26, PPID 0) -> `openclaw-agent` (33)
-  const table = [p(1, 0, ['/sbin/docker-init', '--', 'node']), p(7, 1, ['node', 'dist/index.js', 'gateway']), p(26, 0, ['openclaw', 'agent', '--local', '--timeout', '120']), p(33, 26, ['openclaw-agent'])]
+  const table = [
+    p(1, 0, ['/sbin/docker-init', '--', 'node']),
+    p(7, 1, ['node', 'dist/index.js', 'gateway']),
+    p(26, 0, ['openclaw', 'agent', '--local', '--timeout', '120']),
+    p(33, 26, ['openclaw-agent']),
+  ]
   it('follows the holder to its exec root and finds the --timeout there', () => {
     expect(turnTree(table, 33)).toEqual({execRoot: {pid: 26, cmdline: ['openclaw', 'agent', '--local', '--timeout', '120']}, timeoutSec: 120})
   })
@@ -39,7 +44,10 @@ describe('turnTree: the real two-process turn', () => {
   it('a loop or a missing parent ends the walk (total for any table)', () => {
     fc.assert(
       fc.property(fc.array(fc.record({pid: fc.integer({min: 1, max: 8}), ppid: fc.integer({min: 0, max: 8})}), {maxLength: 10}), fc.integer({min: 1, max: 8}), (rows, pid) => {
-        const t = turnTree(rows.map((r) => p(r.pid, r.ppid, ['x'])), pid)
+        const t = turnTree(
+          rows.map((r) => p(r.pid, r.ppid, ['x'])),
+          pid,
+        )
         return t.timeoutSec === null && (t.execRoot === null || t.execRoot.pid >= 1)
       }),
     )
@@ -81,7 +89,17 @@ describe('isExecClientOf', () => {
 
 describe('pickByLabels', () => {
   const S = 'com.docker.compose.service'
-  const c = (Id: string, State: string, project: string, workingDir: string) => ({Id, Names: [`/${Id}`], State, Labels: {[S]: 'openclaw-gateway-7', 'com.docker.compose.project': project, 'com.docker.compose.project.working_dir': workingDir, 'com.docker.compose.project.config_files': `${workingDir}/docker-compose.yml`}})
+  const c = (Id: string, State: string, project: string, workingDir: string) => ({
+    Id,
+    Names: [`/${Id}`],
+    State,
+    Labels: {
+      [S]: 'openclaw-gateway-7',
+      'com.docker.compose.project': project,
+      'com.docker.compose.project.working_dir': workingDir,
+      'com.docker.compose.project.config_files': `${workingDir}/docker-compose.yml`,
+    },
+  })
   const group = {projectDir: '/opt/openclaw', composeFile: '/opt/openclaw/docker-compose.yml'}
   it("prefers the configured group's container, running, over an exited one of another project", () => {
     const list = [c('other-exited', 'exited', 'staging', '/opt/staging'), c('ours', 'running', 'openclaw', '/opt/openclaw'), c('other-running', 'running', 'staging', '/opt/staging')]
@@ -97,7 +115,10 @@ describe('pickByLabels', () => {
 })
 
 describe('mountedBy: read-only mounts are no writers', () => {
-  const running = [{name: 'a', mounts: [{source: '/d/oc7/config', rw: true}]}, {name: 'b', mounts: [{source: '/d/oc7/config/agents/main/sessions', rw: false}]}]
+  const running = [
+    {name: 'a', mounts: [{source: '/d/oc7/config', rw: true}]},
+    {name: 'b', mounts: [{source: '/d/oc7/config/agents/main/sessions', rw: false}]},
+  ]
   it('writable', () => expect(mountedBy('/d/oc7/config/agents/main/sessions', running)).toEqual(['a']))
   it('read-only', () => expect(mountedBy('/d/oc7/config/agents/main/sessions', running, 'read-only')).toEqual(['b']))
 })

@@ -45,7 +45,12 @@ export class EventSink {
     const retries = this.opts.retries ?? 4
     for (let attempt = 0; attempt <= retries; attempt++) {
       try {
-        const r = await fetch(this.opts.webhook as string, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify(e), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000)})
+        const r = await fetch(this.opts.webhook as string, {
+          method: 'POST',
+          headers: {'content-type': 'application/json'},
+          body: JSON.stringify(e),
+          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000),
+        })
         if (r.ok) return true
       } catch {
         // retried below

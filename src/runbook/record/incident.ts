@@ -10,7 +10,10 @@ export class IncidentLog {
   readonly file: string
   readonly dir: string
 
-  constructor(baseDir: string, readonly runId: string) {
+  constructor(
+    baseDir: string,
+    readonly runId: string,
+  ) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-')
     this.dir = path.join(baseDir, `${stamp}-${runId}`)
     mkdirSync(this.dir, {recursive: true})
