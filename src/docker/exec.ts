@@ -8,6 +8,7 @@
 import {randomUUID} from 'node:crypto'
 import {PassThrough} from 'node:stream'
 import {ownerMarker} from '../util/exec-owner.js'
+import {PARSE_STAT_JS} from '../util/proc-stat.js'
 import {engineCall, type DockerHandle} from './client.js'
 
 export interface ExecOptions {
@@ -48,7 +49,8 @@ const pids = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).map(Numbe
 });
 const signal = (s) => { for (const p of pids) { try { process.kill(p, s); } catch {} } };
 signal('SIGCONT'); signal('SIGTERM');
-const alive = () => pids.filter((p) => { try { process.kill(p, 0); return !/\\) Z/.test(fs.readFileSync('/proc/' + p + '/stat', 'latin1')); } catch { return false; } });
+${PARSE_STAT_JS}
+const alive = () => pids.filter((p) => { try { process.kill(p, 0); return parseStat(fs.readFileSync('/proc/' + p + '/stat', 'latin1'))?.state !== 'Z'; } catch { return false; } });
 const t0 = Date.now();
 const wait = () => { if (alive().length === 0 || Date.now() - t0 > grace) { signal('SIGKILL'); console.log(JSON.stringify(pids)); } else setTimeout(wait, 50); };
 wait();

@@ -7,6 +7,7 @@
 import type {ProcessEvidence} from '../locks/types.js'
 import type {DockerHandle} from './client.js'
 import {execIn} from './exec.js'
+import {PARSE_STAT_JS} from '../util/proc-stat.js'
 
 export interface ProbeResult {
   ok: boolean
@@ -26,13 +27,14 @@ export interface ProbeResult {
 
 export const NODE_PROBE = `
 const fs = require('fs');
+${PARSE_STAT_JS}
 const read = (p) => { try { return fs.readFileSync(p, 'latin1'); } catch { return null; } };
 const proc = (pid) => {
-  const stat = read('/proc/' + pid + '/stat');
+  const text = read('/proc/' + pid + '/stat');
+  const stat = text === null ? null : parseStat(text);
   if (stat === null) return { pid, exists: false };
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cmd = read('/proc/' + pid + '/cmdline');
-  return { pid, exists: true, state: f[0], ppid: Number(f[1]), starttime: Number(f[19]), cmdline: cmd === null ? [] : cmd.split('\\0').filter(Boolean) };
+  return { pid, exists: true, state: stat.state, ppid: stat.ppid, starttime: stat.starttime, cmdline: cmd === null ? [] : cmd.split('\\0').filter(Boolean) };
 };
 const marks = (pid) => {
   const env = read('/proc/' + pid + '/environ');

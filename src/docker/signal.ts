@@ -5,6 +5,7 @@
  */
 import type {DockerHandle} from './client.js'
 import {execIn} from './exec.js'
+import {PARSE_STAT_JS} from '../util/proc-stat.js'
 
 export interface SignalResult {
   outcome: 'terminated' | 'killed' | 'continued' | 'gone' | 'recycled' | 'failed'
@@ -15,15 +16,16 @@ export interface SignalResult {
 /** Shared head of the in-container scripts: argv pid and expected starttime; stops unless it is the same process. */
 const SAME_PROCESS = `
 const fs = require('fs'); const pid = Number(process.argv[1]); const want = process.argv[2];
-const stat = () => { try { const s = fs.readFileSync('/proc/' + pid + '/stat', 'latin1'); const f = s.slice(s.lastIndexOf(')') + 2).split(' '); return { state: f[0], starttime: f[19] }; } catch { return null; } };
+${PARSE_STAT_JS}
+const stat = () => { try { return parseStat(fs.readFileSync('/proc/' + pid + '/stat', 'latin1')); } catch { return null; } };
 const out = (o) => { process.stdout.write(JSON.stringify(o)); };
 const s0 = stat();
 const same = !s0 || s0.state === 'Z' ? (out({ outcome: 'gone' }), false)
-  : want !== '' && s0.starttime !== want ? (out({ outcome: 'recycled', detail: 'pid ' + pid + ' now names another process (starttime ' + s0.starttime + ', lock ' + want + ')' }), false)
+  : want !== '' && String(s0.starttime) !== want ? (out({ outcome: 'recycled', detail: 'pid ' + pid + ' now names another process (starttime ' + s0.starttime + ', lock ' + want + ')' }), false)
   : true;
 `
 
-const SCRIPT = `${SAME_PROCESS}
+export const END_HOLDER_SCRIPT = `${SAME_PROCESS}
 const grace = Number(process.argv[3]);
 if (same) {
   try { process.kill(pid, 'SIGCONT'); process.kill(pid, 'SIGTERM'); } catch (e) { out({ outcome: 'failed', detail: String(e.message) }); process.exit(0); }
@@ -48,7 +50,7 @@ if (same) { try { process.kill(pid, 'SIGCONT'); out({ outcome: 'continued', deta
 `
 
 export function endHolder(handle: DockerHandle, container: string, pid: number, starttime: number | null, graceMs: number): Promise<SignalResult> {
-  return runSignalScript(handle, container, SCRIPT, [pid, starttime, graceMs], graceMs + 15_000)
+  return runSignalScript(handle, container, END_HOLDER_SCRIPT, [pid, starttime, graceMs], graceMs + 15_000)
 }
 
 /**

@@ -13,3 +13,6 @@ export function parseStat(stat: string): {state: string; ppid: number; starttime
   if (!f[0] || !Number.isSafeInteger(ppid) || !Number.isSafeInteger(starttime)) return null
   return {state: f[0], ppid, starttime}
 }
+
+/** The same parser as JavaScript source, for the scripts fleet runs inside containers (one parser everywhere). */
+export const PARSE_STAT_JS = parseStat.toString()

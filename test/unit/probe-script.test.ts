@@ -19,3 +19,21 @@ describe('NODE_PROBE', () => {
     }
   })
 })
+
+describe('END_HOLDER_SCRIPT', () => {
+  it('ends the same process (SIGTERM), and refuses a recycled pid (other starttime)', async () => {
+    const {END_HOLDER_SCRIPT} = await import('../../src/docker/signal.js')
+    const {parseStat} = await import('../../src/util/proc-stat.js')
+    const {readFileSync} = await import('node:fs')
+    expect(END_HOLDER_SCRIPT).not.toContain('\0')
+    const child = spawn('sleep', ['30'], {stdio: 'ignore'})
+    await new Promise((r) => setTimeout(r, 100))
+    const st = parseStat(readFileSync(`/proc/${child.pid}/stat`, 'latin1'))!
+    const wrong = JSON.parse(execFileSync('node', ['-e', END_HOLDER_SCRIPT, String(child.pid), String(st.starttime + 1), '1000'], {encoding: 'utf8'}))
+    expect(wrong.outcome).toBe('recycled')
+    const exited = new Promise((r) => child.on('exit', r))
+    const ended = JSON.parse(execFileSync('node', ['-e', END_HOLDER_SCRIPT, String(child.pid), String(st.starttime), '1000'], {encoding: 'utf8'}))
+    expect(['terminated', 'killed']).toContain(ended.outcome)
+    await exited
+  })
+})
