@@ -166,7 +166,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const ping = async () => {
       res.ping = await pingInstance(fleet, inst, fleet.ping, 1, st.container)
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
-      return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
+      return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `FAIL ${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
     /** An instance heal does not touch: one task that records why and fails (exit 1 or 3). */
     const refuse = (step: string, status: 'failed' | 'skipped', detail: string, message: string, before?: () => void): ListrTask => ({
