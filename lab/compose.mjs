@@ -13,6 +13,8 @@ import {fileURLToPath} from 'node:url'
 import YAML from 'yaml'
 import {seedState, sessionsDir} from './image/app/dist/state.js'
 import {buildImage, LAB_LABEL} from './image/build.mjs'
+import {buildRealImage} from './real/build.mjs'
+import {prepareStateDir, usesGatewayTurns} from './real/gateway.mjs'
 import {composeCommand, docker, mapLimit, run, sleep, waitFor} from './run.mjs'
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -28,8 +30,22 @@ export const serviceName = (id) => `openclaw-gateway-${id}`
 const quoted = (value) => Object.assign(new YAML.Scalar(value), {type: 'QUOTE_DOUBLE'})
 const range = (ids) => (ids.length === 1 ? `${ids[0]}` : `${ids[0]}-${ids.at(-1)}`)
 
+/**
+ * Which OpenClaw each instance runs: `sim` (the simulator, default), a version (`2026.4.29`) for all, or a comma
+ * list assigned round-robin over the instances (`2026.4.29,2026.9.6`: a mixed lab). Pure.
+ */
+export function planVersions(spec = 'sim', ids) {
+  const list = String(spec)
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+  if (list.length === 0) throw new Error('--openclaw needs "sim" or a version like 2026.4.29')
+  for (const v of list) if (v !== 'sim' && !/^\d{4}\.\d{1,2}\.\d{1,3}$/.test(v)) throw new Error(`--openclaw: "${v}" is neither sim nor a version like 2026.4.29`)
+  return Object.fromEntries(ids.map((id, i) => [id, list[i % list.length]]))
+}
+
 /** The lab's plan: ids, groups of three consecutive ids, paths. Pure. */
-export function planLab({root, first = 7, size = 5, image}) {
+export function planLab({root, first = 7, size = 5, image, openclaw = 'sim', images = {}}) {
   root = labRoot(root)
   const ids = Array.from({length: size}, (_, i) => first + i)
   const groups = []
@@ -40,8 +56,12 @@ export function planLab({root, first = 7, size = 5, image}) {
   }
   // 2 s keeps tests quick; big labs probe less often (each probe is an exec: 50 x 2 s = 25 execs/s on this 2-core box).
   const healthInterval = size <= 10 ? '2s' : '5s'
-  return {version: 1, root, first, size, ids, image, healthInterval, projectDir: path.join(root, PROJECT), groups, extraMounts: {}}
+  const versions = planVersions(openclaw, ids)
+  return {version: 1, root, first, size, ids, image, images, versions, healthInterval, projectDir: path.join(root, PROJECT), groups, extraMounts: {}}
 }
+
+/** The OpenClaw an instance runs: 'sim' or a version. */
+export const versionOf = (lab, id) => lab.versions?.[id] ?? 'sim'
 
 /** Everything the lab knows about one instance (host paths and in-container paths). */
 export function instanceOf(lab, id) {
@@ -76,16 +96,22 @@ export function renderCompose(lab, group) {
   const services = {}
   for (const id of group.ids) {
     const extra = lab.extraMounts[id] ?? []
+    const version = versionOf(lab, id)
+    const real = version !== 'sim'
     services[serviceName(id)] = {
-      image: '${OPENCLAW_IMAGE}',
+      // Real OpenClaw: its offline image (lab/real/build.mjs), started by the image's CMD (model stub + gateway).
+      image: real ? lab.images[version] : '${OPENCLAW_IMAGE}',
       container_name: containerName(id),
       init: true,
       restart: 'unless-stopped',
       network_mode: 'none',
       user: quoted('1000:1000'),
-      environment: {OPENCLAW_LAB_INSTANCE: `${id}`, OPENCLAW_LAB_STARTUP_MS: '${OPENCLAW_LAB_STARTUP_MS}'},
+      environment: real ? {OPENCLAW_LAB_INSTANCE: `${id}`} : {OPENCLAW_LAB_INSTANCE: `${id}`, OPENCLAW_LAB_STARTUP_MS: '${OPENCLAW_LAB_STARTUP_MS}'},
       volumes: [`${lab.stateSources?.[id] ?? `\${OPENCLAW_CONFIG_DIR_${id}}`}:${CONTAINER_STATE_DIR}`, ...extra.map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`)],
-      healthcheck: {test: ['CMD', 'timeout', '2', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:18789/healthz'], interval: lab.healthInterval ?? '2s', timeout: '3s', retries: 3, start_period: '30s'},
+      // A real gateway is healthy once it is ready (/readyz 200: 16-80 s after a start here), not when /healthz answers.
+      healthcheck: real
+        ? {test: ['CMD', 'timeout', '3', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:18789/readyz'], interval: '5s', timeout: '4s', retries: 3, start_period: '300s'}
+        : {test: ['CMD', 'timeout', '2', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:18789/healthz'], interval: lab.healthInterval ?? '2s', timeout: '3s', retries: 3, start_period: '30s'},
       labels: {[LAB_LABEL]: '${OPENCLAW_LAB_ROOT}', [`${LAB_LABEL}.instance`]: `${id}`},
     }
   }
@@ -101,6 +127,17 @@ export function renderEnv(lab, group) {
     ...group.ids.map((id) => `OPENCLAW_CONFIG_DIR_${id}=${instanceOf(lab, id).stateDir}`),
   ]
   return lines.join('\n') + '\n'
+}
+
+/**
+ * The ping settings of the lab's fleet config: the simulator answers in milliseconds; real turns take 70-160 s
+ * here. 2026.8+ refuses `--local` while a gateway runs, so a lab of only 2026.8+ gateways pings through the gateway.
+ */
+function pingLines(lab) {
+  const versions = [...new Set(lab.ids.map((id) => versionOf(lab, id)))]
+  const real = versions.some((v) => v !== 'sim')
+  const viaGateway = versions.every((v) => v !== 'sim' && usesGatewayTurns(v))
+  return [...(viaGateway ? ['  command: [openclaw, agent]              # 2026.8+: through the gateway'] : []), `  timeout: ${real ? '300s' : '60s'}`]
 }
 
 export function renderFleetConfig(lab) {
@@ -125,7 +162,7 @@ ping:
   message: Reply exactly SPEED_OK
   expect: SPEED_OK
   thinking: low
-  timeout: 60s
+${pingLines(lab).join('\n')}
   concurrency: 4
 locks:
   maxHold: 20s
@@ -151,14 +188,21 @@ export async function ownForContainer(paths) {
 export async function seedInstance(lab, id) {
   const {stateDir} = instanceOf(lab, id)
   fs.rmSync(stateDir, {recursive: true, force: true})
-  const seeded = seedState(stateDir)
+  const seeded = seedOne(lab, id)
   await ownForContainer([path.dirname(stateDir)])
   return seeded
 }
 
+/** The simulator's seed (sessions index + a main session), or for real OpenClaw only its openclaw.json (the model stub). */
+function seedOne(lab, id) {
+  const {stateDir} = instanceOf(lab, id)
+  const version = versionOf(lab, id)
+  return version === 'sim' ? seedState(stateDir) : prepareStateDir(version, {stateDir})
+}
+
 function writeLayout(lab) {
   fs.mkdirSync(lab.root, {recursive: true})
-  for (const id of lab.ids) seedState(instanceOf(lab, id).stateDir)
+  for (const id of lab.ids) seedOne(lab, id)
   for (const group of lab.groups) writeGroupFiles(lab, group)
   fs.writeFileSync(path.join(lab.root, 'fleet.config.yml'), renderFleetConfig(lab))
   saveLab(lab)
@@ -220,14 +264,19 @@ export async function waitHealthy(names, {timeoutMs = 180_000} = {}) {
  * Bring a lab up. Returns {root, configFile, image, ids, containers, groups, timings}
  * timings: {imageMs, layoutMs, composeMs, healthyMs, totalMs}.
  */
-export async function up({root, first = 7, size = 5, image, log = () => {}} = {}) {
+export async function up({root, first = 7, size = 5, image, openclaw = 'sim', log = () => {}} = {}) {
   const t0 = Date.now()
   if (!Number.isInteger(first) || first < 1 || !Number.isInteger(size) || size < 1) throw new Error(`invalid --first ${first} / --size ${size}`)
   root = labRoot(root)
   if (fs.existsSync(path.join(root, 'lab.json'))) throw new Error(`a lab already exists at ${root}: run node lab/lab.mjs down --root ${root} first`)
-  image ??= (await buildImage({log})).image
+  const ids = Array.from({length: size}, (_, i) => first + i)
+  const wanted = new Set(Object.values(planVersions(openclaw, ids)))
+  if (wanted.has('sim')) image ??= (await buildImage({log})).image
+  // Real OpenClaw images are built once per version and reused while their inputs are unchanged (content hash).
+  const images = {}
+  for (const v of [...wanted].filter((x) => x !== 'sim')) images[v] = (await buildRealImage(v, {log})).image
   const imageMs = Date.now() - t0
-  const lab = planLab({root, first, size, image})
+  const lab = planLab({root, first, size, image, openclaw, images})
   await clearAbandoned(lab.ids.map(containerName), log)
   writeLayout(lab)
   await ownForContainer([path.join(root, 'data')])
@@ -238,10 +287,10 @@ export async function up({root, first = 7, size = 5, image, log = () => {}} = {}
   const composeMs = Date.now() - t1
   log(`compose up -d for ${lab.groups.length} groups in ${composeMs} ms`)
   const containers = lab.ids.map(containerName)
-  const healthyMs = await waitHealthy(containers)
+  const healthyMs = await waitHealthy(containers, {timeoutMs: images && Object.keys(images).length > 0 ? 600_000 : 180_000})
   const totalMs = Date.now() - t0
   log(`${containers.length} containers healthy ${healthyMs} ms later; total ${totalMs} ms`)
-  return {root, configFile: path.join(root, 'fleet.config.yml'), image, ids: lab.ids, containers, groups: lab.groups.map((g) => g.name), timings: {imageMs, layoutMs, composeMs, healthyMs, totalMs}}
+  return {root, configFile: path.join(root, 'fleet.config.yml'), image, images, versions: lab.versions, ids: lab.ids, containers, groups: lab.groups.map((g) => g.name), timings: {imageMs, layoutMs, composeMs, healthyMs, totalMs}}
 }
 
 /**
@@ -315,6 +364,6 @@ export async function recreateInstance(lab, id) {
   const t0 = Date.now()
   writeGroupFiles(lab, inst.group)
   await composeUp(lab, inst.group, ['--no-deps', '--force-recreate', inst.service])
-  await waitHealthy([inst.container])
+  await waitHealthy([inst.container], {timeoutMs: versionOf(lab, id) === 'sim' ? 180_000 : 600_000})
   return Date.now() - t0
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The lab CLI (npm run lab:up / lab:down / lab:break):
-//   node lab/lab.mjs up     [--size 5] [--first 7] [--root DIR]
+//   node lab/lab.mjs up     [--size 5] [--first 7] [--root DIR] [--openclaw sim|VERSION[,VERSION...]]
 //   node lab/lab.mjs down   [--root DIR]
 //   node lab/lab.mjs status [--root DIR | --all] [--json]
 //   node lab/lab.mjs break  <fault> --instance N [--root DIR] [--hold-ms MS] [--ms MS] [--other M] [--count N] [--legacy] [--text T]
@@ -13,7 +13,9 @@ import {clearFaults, FAULTS} from './faults.mjs'
 import {buildImage} from './image/build.mjs'
 
 const USAGE = `usage: node lab/lab.mjs <up|down|status|break|clear|image> [options]
-  up      [--size 5] [--first 7] [--root DIR]   build the image if needed, write the layout, compose up, wait healthy
+  up      [--size 5] [--first 7] [--root DIR] [--openclaw sim|2026.4.29[,2026.9.6...]]
+                                                build the image(s) if needed, write the layout, compose up, wait healthy;
+                                                --openclaw: the simulator (default) or real OpenClaw from npm, round-robin
   down    [--root DIR]                          remove the lab's containers (by label) and its root
   status  [--root DIR | --all] [--json]         list lab containers
   break   <fault> --instance N [--root DIR]     inject a fault; faults:
@@ -24,6 +26,7 @@ const USAGE = `usage: node lab/lab.mjs <up|down|status|break|clear|image> [optio
 
 const options = {
   root: {type: 'string'},
+  openclaw: {type: 'string'},
   size: {type: 'string'},
   first: {type: 'string'},
   instance: {type: 'string', short: 'i'},
@@ -57,7 +60,7 @@ async function main() {
   const root = o.root
   switch (command) {
     case 'up': {
-      const r = await up({root, first: num(o.first, 'first') ?? 7, size: num(o.size, 'size') ?? 5, log})
+      const r = await up({root, first: num(o.first, 'first') ?? 7, size: num(o.size, 'size') ?? 5, openclaw: o.openclaw ?? 'sim', log})
       log(`lab up at ${r.root}: ${r.containers.length} instances ${r.ids[0]}-${r.ids.at(-1)} in ${r.groups.length} groups; fleet config ${r.configFile}`)
       log(`timings (ms): image ${r.timings.imageMs}, layout ${r.timings.layoutMs}, compose ${r.timings.composeMs}, healthy ${r.timings.healthyMs}, total ${r.timings.totalMs}`)
       return o.json && print(r, true)

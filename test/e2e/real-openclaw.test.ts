@@ -1,0 +1,145 @@
+// fleet on REAL OpenClaw (the npm packages, offline images from lab/real/build.mjs, a loopback model stub in
+// each container): per version, the lab comes up and fleet ping passes; on the JSONL-lock versions the genuine
+// wedge fails the way users see it (a real turn holds the session lock, a second real turn fails with
+// `session file locked (timeout 10000ms|60000ms): pid=N <path>`), fleet judges the live holder from the real
+// two-process tree, then, the holder SIGKILLed, judges the lock stale as OpenClaw's own `openclaw doctor` does,
+// heals it, and a real turn on that session succeeds. Times go to the test output (real turns take 70-160 s here).
+import {execa, type ResultPromise} from 'execa'
+import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import * as lab from '../../lab/compose.mjs'
+import {fleetJson, sleep, type Lab} from './helpers.js'
+
+const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[] = [
+  {version: '2026.4.29', first: 701, lockTimeoutMs: 10_000},
+  {version: '2026.5.5', first: 711, lockTimeoutMs: 60_000},
+  {version: '2026.9.6', first: 721, lockTimeoutMs: null}, // SQLite sessions: no session lock file at all
+]
+const MIN = 60_000
+const times: Record<string, Record<string, number>> = {}
+
+async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(500)
+  }
+}
+
+const turnArgv = (v: string, session: string, message: string) => [
+  'openclaw',
+  'agent',
+  ...(v.startsWith('2026.9') || v.startsWith('2026.8') ? [] : ['--local']),
+  '--agent',
+  'main',
+  '--session-id',
+  session,
+  '--message',
+  message,
+  '--thinking',
+  'low',
+  '--json',
+  '--timeout',
+  '600',
+]
+
+afterAll(() => console.log(`[real-openclaw] times (ms): ${JSON.stringify(times)}`))
+
+for (const {version, first, lockTimeoutMs} of VERSIONS) {
+  describe(`real OpenClaw ${version}`, () => {
+    let l: Lab
+    const t: Record<string, number> = (times[version] = {})
+    const container = lab.containerName(first)
+
+    beforeAll(async () => {
+      const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-real-${version}-`)), 'lab')
+      const t0 = Date.now()
+      l = (await lab.up({root, first, size: 1, openclaw: version})) as Lab
+      t.up = Date.now() - t0
+      t.image = l.timings.imageMs
+      t.ready = l.timings.healthyMs
+    }, 20 * MIN)
+
+    afterAll(() => (l ? lab.down({root: l.root}) : undefined), 5 * MIN)
+
+    it(
+      'fleet status sees the gateway, and fleet ping gets SPEED_OK from a real turn',
+      async () => {
+        const status = await fleetJson(l, ['status'])
+        expect(status.r.exitCode, status.r.stdout).toBe(0)
+        expect(status.doc.instances[0]).toMatchObject({state: 'running', ok: true})
+        const t0 = Date.now()
+        const ping = await fleetJson(l, ['ping'])
+        t.firstPing = Date.now() - t0
+        expect(ping.r.exitCode, JSON.stringify(ping.doc.results?.[0]?.attempts?.[0] ?? ping.doc)).toBe(0)
+        expect(ping.doc.results[0]).toMatchObject({ok: true, reply: 'SPEED_OK'})
+        const t1 = Date.now()
+        const again = await fleetJson(l, ['ping'])
+        t.laterPing = Date.now() - t1
+        expect(again.doc.results[0].ok).toBe(true)
+      },
+      20 * MIN,
+    )
+
+    if (lockTimeoutMs === null) return
+
+    it(
+      `the genuine wedge: a live real holder, a second turn fails with "session file locked (timeout ${lockTimeoutMs}ms)", fleet judges, heals, a real turn then succeeds`,
+      async () => {
+        const sessions = path.join(l.root, 'data', `oc${first}`, 'config', 'agents', 'main', 'sessions')
+        const lockFile = path.join(sessions, 'wedge.jsonl.lock')
+        // The model stub answers after 10 min: the first turn takes the session's lock and holds it.
+        await execa('docker', ['exec', container, 'sh', '-c', 'mkdir -p /tmp/ocreal-model && echo 600000 > /tmp/ocreal-model/delay-ms'])
+        const holder: ResultPromise = execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly HELD')], {reject: false})
+        try {
+          await until('the real holder to take the lock', () => existsSync(lockFile), 5 * MIN)
+          const live = await fleetJson(l, ['status'])
+          const held = live.doc.instances[0].locks.find((x: any) => x.session === 'wedge')
+          expect(held.verdict).toBe('live')
+          // The real tree: the holder is an openclaw agent process under the exec'd `openclaw agent` (PPID 0).
+          expect(held.evidence.process).toMatchObject({exists: true, isAgent: true, isMain: false})
+          expect(held.evidence.process.turn.execRoot).not.toBeNull()
+          const t0 = Date.now()
+          const second = await execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly SECOND')], {reject: false, timeout: 10 * MIN})
+          t.secondTurnFails = Date.now() - t0
+          expect(second.exitCode).not.toBe(0)
+          expect(`${second.stderr}\n${second.stdout}`).toMatch(new RegExp(`session file locked \\(timeout ${lockTimeoutMs}ms\\): (pid=${held.pid}|unknown|owner=unknown)[^\\n]*wedge\\.jsonl\\.lock`))
+
+          // The holder dies without releasing (SIGKILL): OpenClaw's own doctor and fleet agree it is stale.
+          await execa('docker', ['exec', '-u', '0', container, 'kill', '-KILL', String(held.pid)])
+          await holder
+          await until('the holder to be gone', async () => (await execa('docker', ['exec', container, 'test', '-d', `/proc/${held.pid}`], {reject: false})).exitCode !== 0, MIN)
+          const own = await execa('docker', ['exec', container, 'openclaw', 'doctor', '--non-interactive'], {reject: false, timeout: 5 * MIN})
+          const ownLine = `${own.stdout}\n${own.stderr}`.split('\n').find((x) => x.includes('wedge.jsonl.lock'))
+          const dead = await fleetJson(l, ['status'])
+          const stale = dead.doc.instances[0].locks.find((x: any) => x.session === 'wedge')
+          expect(stale).toMatchObject({verdict: 'stale'})
+          expect(stale.reasons).toContain('dead-pid')
+          if (ownLine) expect(ownLine).toMatch(/dead|stale=yes/)
+          console.log(`[real-openclaw] ${version} openclaw doctor: ${ownLine ?? '(no lock line)'}; fleet: ${stale.verdict} ${stale.reasons.join(',')}`)
+
+          const h0 = Date.now()
+          const heal = await fleetJson(l, ['heal'])
+          t.heal = Date.now() - h0
+          expect(heal.doc.instances[0].actions.some((a: any) => a.type === 'delete-lock' && a.outcome === 'removed')).toBe(true)
+          expect(heal.doc.instances[0].restarted).toBe(false)
+          expect(readdirSync(sessions).filter((n) => n === 'wedge.jsonl.lock')).toEqual([])
+          await execa('docker', ['exec', container, 'rm', '-f', '/tmp/ocreal-model/delay-ms'])
+          const a0 = Date.now()
+          const after = await execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly HEALED')], {reject: false, timeout: 10 * MIN})
+          t.turnAfterHeal = Date.now() - a0
+          expect(after.exitCode, after.stderr).toBe(0)
+          expect(after.stdout).toContain('HEALED')
+        } finally {
+          holder.kill('SIGKILL')
+          await execa('docker', ['exec', container, 'rm', '-f', '/tmp/ocreal-model/delay-ms'], {reject: false})
+        }
+      },
+      40 * MIN,
+    )
+  })
+}
