@@ -114,13 +114,28 @@ async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[]
   const refs = probing.map((g) => ({id: g.c!.id, pid: g.c!.pid, names: [g.c!.name, g.c!.compose.service ?? ''].filter(Boolean)}))
   const view = fleet.locks.probe === 'auto' && probing.some((g) => g.inst.lockAccess === 'host') ? readHostProcesses(refs) : null
   const nowMs = Date.now()
-  return mapLimit(gathered, concurrency, async (g) => {
+  const statuses = await mapLimit(gathered, concurrency, async (g) => {
     let probe: ProbeResult | undefined
     if (g.running && g.c && g.pids.length > 0) {
       probe = (view && hostEvidence(view, g.c.id, g.pids, nowMs)) ?? (await probePids(handle, g.c.name, g.pids, fleet.locks.probeTimeoutMs))
       if (!probe.ok) g.errors.push(`process probe in ${g.c.name} failed: ${probe.error}`)
     }
     return judgeInstance(fleet, g, disc, probe, opts)
+  })
+  return withBothSidesShared(statuses)
+}
+
+/**
+ * A shared sessions dir has two sides: the instance whose dir it is (its sharedWith names the other container)
+ * and the instance whose container mounts it too. Both are not ok, and both name each other, as heal refuses both.
+ */
+export function withBothSidesShared(statuses: InstanceStatus[]): InstanceStatus[] {
+  return statuses.map((t) => {
+    const owners = statuses.filter((s) => s !== t && s.sharedWith.includes(t.container))
+    if (owners.length === 0) return t
+    const names = owners.map((s) => s.container).filter((n) => !t.sharedWith.includes(n))
+    const notes = owners.map((s) => `container ${t.container} also mounts the sessions dir of ${s.name} (${s.container}): two writers on one dir`)
+    return {...t, sharedWith: [...t.sharedWith, ...names], errors: [...t.errors, ...notes], ok: false}
   })
 }
 

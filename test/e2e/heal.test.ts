@@ -73,6 +73,8 @@ describe('fleet heal --instances 401-408 on faults a, b, c, d, g, h', () => {
   it('restarts only what had to restart: the frozen gateway (hung) and the stopped container', async () => {
     const after = await containerFacts(IDS.map(containerName))
     expect(IDS.filter((id) => res(id).restarted)).toEqual([403, 405])
+    // After a restart heal waits until the gateway itself says ready, not only until the container runs.
+    for (const id of [403, 405]) expect(res(id).actions.find((a: any) => a.type === 'wait').detail).toContain('gateway ready')
     for (const id of [401, 402, 404, 406, 407, 408]) {
       const n = containerName(id)
       expect(after[n].startedAt, `${n} must not restart`).toBe(before[n].startedAt)

@@ -122,13 +122,14 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           if (ownLine) expect(ownLine).toMatch(/dead|stale=yes/)
           console.log(`[real-openclaw] ${version} openclaw doctor: ${ownLine ?? '(no lock line)'}; fleet: ${stale.verdict} ${stale.reasons.join(',')}`)
 
+          // The model answers at once again before heal pings.
+          await execa('docker', ['exec', container, 'rm', '-f', '/tmp/ocreal-model/delay-ms'])
           const h0 = Date.now()
           const heal = await fleetJson(l, ['heal'])
           t.heal = Date.now() - h0
           expect(heal.doc.instances[0].actions.some((a: any) => a.type === 'delete-lock' && a.outcome === 'removed')).toBe(true)
           expect(heal.doc.instances[0].restarted).toBe(false)
           expect(readdirSync(sessions).filter((n) => n === 'wedge.jsonl.lock')).toEqual([])
-          await execa('docker', ['exec', container, 'rm', '-f', '/tmp/ocreal-model/delay-ms'])
           const a0 = Date.now()
           const after = await execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly HEALED')], {reject: false, timeout: 10 * MIN})
           t.turnAfterHeal = Date.now() - a0

@@ -159,6 +159,27 @@ describe('a turn whose client is gone is ended only on evidence', () => {
   })
 })
 
+describe('status agrees with ping', () => {
+  it('a lock held by a stopped (SIGSTOPped) turn, before any threshold: live, stopped, and the instance is not ok', async () => {
+    const t = await faults.attachedTurn(612, {root: lab.root, holdMs: 60_000, timeout: 600})
+    try {
+      await execa('docker', ['exec', '-u', '0', t.container, 'kill', '-STOP', String(t.lock.pid)])
+      const {r, doc} = await fleetJson(lab, ['status', '--instances', '612'])
+      const l = lockOf(doc, 612)[0]
+      expect(l).toMatchObject({verdict: 'live'})
+      expect(l.reasons).toContain('stopped')
+      expect(doc.instances[0].ok).toBe(false)
+      expect(r.exitCode).toBe(1)
+    } finally {
+      // Resumed and terminated, the turn releases its lock (OpenClaw's SIGTERM handler) and the client returns.
+      await execa('docker', ['exec', '-u', '0', t.container, 'kill', '-CONT', String(t.lock.pid)], {reject: false})
+      await execa('docker', ['exec', '-u', '0', t.container, 'kill', '-TERM', String(t.lock.pid)], {reject: false})
+      await t.holder.exited
+      expect(existsSync(t.session.hostLockPath)).toBe(false)
+    }
+  })
+})
+
 describe('a paused container', () => {
   it('its live lock is unknown; heal and watch leave it alone and say why; exit 1', async () => {
     const f = await faults.paused(615, {root: lab.root})

@@ -96,6 +96,9 @@ describe('fleet status verdicts on the lab', () => {
     expect(i.locks[0]).toMatchObject({verdict: 'conflict', reasons: ['shared-sessions-dir']})
     expect(i.locks[0].evidence.mountedBy.sort()).toEqual([containerName(205), containerName(206)].sort())
     expect(i.sharedWith).toEqual([containerName(205)])
+    // Status agrees with heal, which refuses both sides: neither is ok, even the side without a lock.
+    expect(i.ok).toBe(false)
+    expect(by(205).ok).toBe(false)
   })
 
   it('(g) a stopped container with a lock left behind: stale, container-not-running; the instance is not ok', () => {

@@ -52,6 +52,8 @@ const status = (locks: LockReport[], extra: Partial<InstanceStatus> = {}): Insta
   worst: null,
   sharedWith: [],
   logSignature: null,
+  unlisted: [],
+  readOnlyMounts: [],
   errors: [],
   ok: true,
   ...extra,
@@ -88,5 +90,23 @@ describe('heal plan', () => {
       }),
       {numRuns: 2000},
     )
+  })
+})
+
+describe('the dry-run plan says what heal will do', () => {
+  it('promises a ping-dependent restart only where heal pings after acting', async () => {
+    const {summarisePlan} = await import('../../src/runbook/heal.js')
+    const healthy = status([])
+    const p = planInstance(healthy, {force: false, restart: 'needed'})
+    expect(summarisePlan(p, 'needed', false, 'running').restartIfPingFails).toBe(false) // not affected: only a final ping
+    expect(summarisePlan(p, 'needed', true, 'running').restartIfPingFails).toBe(true)
+    expect(summarisePlan(p, 'never', true, 'running').restartIfPingFails).toBe(false)
+    expect(summarisePlan(p, 'needed', true, 'paused').restartIfPingFails).toBe(false)
+  })
+
+  it('a paused container: no restart planned, nothing deleted even with --force', () => {
+    const p = planInstance(status([lock('unknown')], {state: 'paused', ok: false}), {force: true, restart: 'always'})
+    expect(p.restart).toBeNull()
+    expect(p.deletes).toEqual([])
   })
 })

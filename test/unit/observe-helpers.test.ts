@@ -58,3 +58,18 @@ describe('renderer choice', () => {
     expect(chooseRenderer({env: {}, isTTY: true})).toBe('default')
   })
 })
+
+describe('a shared sessions dir has two sides', () => {
+  it('the instance whose container mounts another instance dir is not ok either, and names it', async () => {
+    const {withBothSidesShared} = await import('../../src/runbook/observe.js')
+    const base = {locks: [], errors: [], ok: true, sharedWith: [] as string[]}
+    const a = {...base, id: 1, name: 'oc1', container: 'c1'} as any
+    const b = {...base, id: 2, name: 'oc2', container: 'c2', sharedWith: ['c1'], ok: false} as any
+    const c = {...base, id: 3, name: 'oc3', container: 'c3'} as any
+    const [a2, b2, c2] = withBothSidesShared([a, b, c])
+    expect(a2).toMatchObject({ok: false, sharedWith: ['c2']})
+    expect(a2.errors[0]).toContain('oc2')
+    expect(b2).toBe(b)
+    expect(c2).toBe(c)
+  })
+})
