@@ -10,6 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
+// @ts-expect-error: the simulator's lock module is plain JavaScript without types
+import {lockPayload} from '../../lab/image/app/dist/lock.js'
 import {fleetJson, sleep, type Lab} from './helpers.js'
 
 const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[] = [
@@ -100,6 +102,13 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           const live = await fleetJson(l, ['status'])
           const held = live.doc.instances[0].locks.find((x: any) => x.session === 'wedge')
           expect(held.verdict).toBe('live')
+          // The simulator check: the real payload has the shape the simulator writes for these versions (pretty JSON,
+          // pid/createdAt/starttime in that order, no trailing newline on 2026.4.29 and 2026.5.5).
+          expect(Object.keys(JSON.parse(held.raw))).toEqual(['pid', 'createdAt', 'starttime'])
+          expect(held.raw).toBe(JSON.stringify(JSON.parse(held.raw), null, 2))
+          const simulated: string = lockPayload('2026.4.29')
+          expect(Object.keys(JSON.parse(simulated))).toEqual(Object.keys(JSON.parse(held.raw)))
+          expect(simulated.endsWith('\n')).toBe(held.raw.endsWith('\n'))
           // The real tree: the holder is an openclaw agent process under the exec'd `openclaw agent` (PPID 0).
           expect(held.evidence.process).toMatchObject({exists: true, isAgent: true, isMain: false})
           expect(held.evidence.process.turn.execRoot).not.toBeNull()
