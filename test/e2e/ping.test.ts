@@ -1,11 +1,13 @@
 // fleet ping against the real engine: healthy instances pass with their latency, each lab fault gives its
 // failure class, a ping that times out leaves no process behind in the container, and the JUnit file parses
 // with one testcase per instance and failures for the failing ones.
+import {execa} from 'execa'
 import {XMLParser} from 'fast-xml-parser'
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
+import {BIN} from '../helpers/cli.js'
 import {configVariant, containerName, fleetIn, fleetJson, labDown, labUp, lockFiles, processesIn, sessionsDir, type Lab} from './helpers.js'
 
 let lab: Lab
@@ -107,5 +109,22 @@ describe('fleet ping on the lab', () => {
     const {r, doc: d} = await fleetJson(lab, ['ping', '--instances', '301'], {config})
     expect(r.exitCode).toBe(1)
     expect(d.results[0].failure).toBe('exec-failed')
+  })
+
+  it('on a TTY with TERM=dumb: plain lines, no animation (a real terminal through script(1))', async () => {
+    const run = (term: string) =>
+      execa('script', ['-qec', `node ${BIN} ping --instances 301 --config ${lab.configFile}`, '/dev/null'], {
+        reject: false,
+        env: {TERM: term, CI: '', NO_COLOR: '1'},
+        stdin: 'ignore',
+        timeout: 120_000,
+      })
+    const dumb = await run('dumb')
+    expect(dumb.exitCode).toBe(0)
+    expect(dumb.stdout).toMatch(/oc301: SPEED_OK in \d+/)
+    expect(dumb.stdout).not.toContain('\u001b[') // no cursor control at all (NO_COLOR: no colours either)
+    // The same on a capable terminal animates (the check above can fail).
+    const xterm = await run('xterm-256color')
+    expect(xterm.stdout).toContain('\u001b[')
   })
 })
