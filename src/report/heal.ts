@@ -1,6 +1,6 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
-import type {InstanceHeal, PlanSummary} from '../runbook/heal.js'
+import {whyNotHealed, type InstanceHeal, type PlanSummary} from '../runbook/heal.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
 
@@ -61,18 +61,6 @@ export function healDocument(run: {runId: string; incidentLog: string | null; re
     durationMs,
     ok: r.every((x) => x.healed) && (conflicts.length === 0 || force),
   }
-}
-
-/** Why an instance was not healed, in one line: the refusal, the failed step, or the ping's failure and the restart rule's answer. */
-export function whyNotHealed(r: InstanceHeal): string {
-  if (r.healed) return r.recurred.length > 0 ? `${r.recurred.length} lock(s) recurred` : ''
-  const failed = r.steps.find((s) => s.status !== 'done' && s.detail)
-  if (failed && !r.ping) return `${failed.step}: ${failed.detail}`
-  const p = r.ping
-  if (!p) return 'not pinged'
-  const d = r.restartDecision
-  const rule = d && !d.restart ? `; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}` : ''
-  return `${p.failure}${p.detail ? `: ${p.detail.slice(0, 160)}` : ''}${rule}`
 }
 
 export function renderHeal(doc: HealDocument): string {

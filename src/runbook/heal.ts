@@ -76,6 +76,18 @@ export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['resta
   }
 }
 
+/** Why an instance was not healed, in one line: the refusal, the failed step, or the ping's failure and the restart rule's answer. */
+export function whyNotHealed(r: InstanceHeal): string {
+  if (r.healed) return r.recurred.length > 0 ? `${r.recurred.length} lock(s) recurred` : ''
+  const failed = r.steps.find((s) => s.status !== 'done' && s.detail)
+  if (failed && !r.ping) return `${failed.step}: ${failed.detail}`
+  const p = r.ping
+  if (!p) return 'not pinged'
+  const d = r.restartDecision
+  const rule = d && !d.restart ? `; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}` : ''
+  return `${p.failure}${p.detail ? `: ${p.detail.slice(0, 160)}` : ''}${rule}`
+}
+
 export interface HealRun {
   runId: string
   incidentLog: string | null
@@ -293,9 +305,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'result',
         () => res.ping?.ok !== true,
         async () => {
-          throw new Error(
-            `not healed: ${res.ping ? `${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 160)}` : ''}` : 'not pinged'}${res.restartDecision && !res.restartDecision.restart ? `; not restarted: ${res.restartDecision.why}` : ''}`,
-          )
+          throw new Error(`not healed: ${whyNotHealed(res)}`)
         },
       ),
     ]

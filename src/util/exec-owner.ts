@@ -3,22 +3,13 @@
  * FLEET_EXEC_OWNER=<hostname>:<pid>:<starttime> of the fleet process waiting for it. A turn whose owner is
  * provably gone (same host, and that pid is dead or now another process) has nobody waiting for it.
  */
-import {readFileSync} from 'node:fs'
 import os from 'node:os'
-import {parseStat} from './proc-stat.js'
-
-function starttimeOf(pid: number): {state: string; starttime: number} | null {
-  try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))
-  } catch {
-    return null
-  }
-}
+import {localStat} from './proc-stat.js'
 
 let self: string | undefined
 /** This process's owner marker. */
 export function ownerMarker(): string {
-  self ??= `${os.hostname()}:${process.pid}:${starttimeOf(process.pid)?.starttime ?? ''}`
+  self ??= `${os.hostname()}:${process.pid}:${localStat(process.pid)?.starttime ?? ''}`
   return self
 }
 
@@ -34,7 +25,7 @@ export function parseOwner(marker: string): {host: string; pid: number; starttim
  * zombie, or a different starttime); null: cannot be told from here (another host, a malformed marker, or
  * no starttime to compare with a live pid).
  */
-export function ownerAlive(marker: string | null | undefined, hostname = os.hostname(), stat: (pid: number) => {state: string; starttime: number} | null = starttimeOf): boolean | null {
+export function ownerAlive(marker: string | null | undefined, hostname = os.hostname(), stat: (pid: number) => {state: string; starttime: number} | null = localStat): boolean | null {
   const o = marker ? parseOwner(marker) : null
   if (!o || o.host !== hostname || process.platform !== 'linux') return null
   const s = stat(o.pid)
