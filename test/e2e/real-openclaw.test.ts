@@ -10,9 +10,10 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
+import {waitFor} from '../../lab/run.mjs'
 // @ts-expect-error: the simulator's lock module is plain JavaScript without types
 import {lockPayload} from '../../lab/image/app/dist/lock.js'
-import {fleetJson, sleep, type Lab} from './helpers.js'
+import {fleetJson, type Lab} from './helpers.js'
 
 const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[] = [
   {version: '2026.4.29', first: 701, lockTimeoutMs: 10_000},
@@ -21,16 +22,6 @@ const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[]
 ]
 const MIN = 60_000
 const times: Record<string, Record<string, number>> = {}
-
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(500)
-  }
-}
 
 const turnArgv = (v: string, session: string, message: string) => [
   'openclaw',
@@ -98,7 +89,7 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
         await execa('docker', ['exec', container, 'sh', '-c', 'mkdir -p /tmp/ocreal-model && echo 600000 > /tmp/ocreal-model/delay-ms'])
         const holder: ResultPromise = execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly HELD')], {reject: false})
         try {
-          await until('the real holder to take the lock', () => existsSync(lockFile), 5 * MIN)
+          await waitFor(() => existsSync(lockFile), {what: 'the real holder to take the lock', timeoutMs: 5 * MIN, intervalMs: 500})
           const live = await fleetJson(l, ['status'])
           const held = live.doc.instances[0].locks.find((x: any) => x.session === 'wedge')
           expect(held.verdict).toBe('live')
@@ -121,7 +112,11 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           // The holder dies without releasing (SIGKILL): OpenClaw's own doctor and fleet agree it is stale.
           await execa('docker', ['exec', '-u', '0', container, 'kill', '-KILL', String(held.pid)])
           await holder
-          await until('the holder to be gone', async () => (await execa('docker', ['exec', container, 'test', '-d', `/proc/${held.pid}`], {reject: false})).exitCode !== 0, MIN)
+          await waitFor(async () => (await execa('docker', ['exec', container, 'test', '-d', `/proc/${held.pid}`], {reject: false})).exitCode !== 0, {
+            what: 'the holder to be gone',
+            timeoutMs: MIN,
+            intervalMs: 500,
+          })
           const own = await execa('docker', ['exec', container, 'openclaw', 'doctor', '--non-interactive'], {reject: false, timeout: 5 * MIN})
           const ownLine = `${own.stdout}\n${own.stderr}`.split('\n').find((x) => x.includes('wedge.jsonl.lock'))
           const dead = await fleetJson(l, ['status'])

@@ -13,6 +13,7 @@ import {existsSync, readFileSync, rmSync, writeFileSync, mkdirSync} from 'node:f
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
+import {waitFor} from '../../lab/run.mjs'
 import {BIN} from '../helpers/cli.js'
 import {configVariant, containerName, dataSnapshot, fleetIn, fleetJson, labDown, labUp, sessionsDir, sleep, type Lab} from './helpers.js'
 
@@ -20,16 +21,6 @@ let lab: Lab
 let thisHost: string
 const lockOf = (doc: any, id: number) => doc.instances.find((i: any) => i.id === id).locks.filter((l: any) => l.session !== 'sessions.json')
 const alive = async (container: string, pid: number) => (await execa('docker', ['exec', container, 'test', '-d', `/proc/${pid}`], {reject: false})).exitCode === 0
-
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(200)
-  }
-}
 
 beforeAll(async () => {
   lab = await labUp(611, 5)
@@ -94,11 +85,14 @@ describe('a turn whose client is gone is ended only on evidence', () => {
     const early = await fleetJson(lab, ['status', '--instances', '612'])
     const e = lockOf(early.doc, 612)[0]
     if (Date.now() - created < 4_500) expect(e.verdict).toBe('live')
-    const seen = await until('the orphan verdict', async () => {
-      const {doc} = await fleetJson(lab, ['status', '--instances', '612'])
-      const l = lockOf(doc, 612)[0]
-      return l?.verdict === 'orphan' ? {l, at: Date.now()} : null
-    })
+    const seen = await waitFor(
+      async () => {
+        const {doc} = await fleetJson(lab, ['status', '--instances', '612'])
+        const l = lockOf(doc, 612)[0]
+        return l?.verdict === 'orphan' ? {l, at: Date.now()} : null
+      },
+      {what: 'the orphan verdict', timeoutMs: 60_000, intervalMs: 200},
+    )
     expect(seen.l.reasons).toEqual(expect.arrayContaining(['agent-process', 'past-deadline']))
     // 1 s (--timeout) + 4 s (deadlineMargin): never before, and soon after.
     expect(seen.at - created).toBeGreaterThanOrEqual(5_000)
@@ -135,10 +129,13 @@ describe('a turn whose client is gone is ended only on evidence', () => {
     await faults.setControl(614, 'slow-ms', 60_000, {root: lab.root})
     const ping: ResultPromise = execa('node', [BIN, 'ping', '--config', lab.configFile, '--instances', '614', '--timeout', '90s', '--json'], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
     try {
-      const live = await until('the ping to hold its lock', async () => {
-        const {doc} = await fleetJson(lab, ['status', '--instances', '614'])
-        return lockOf(doc, 614).find((x: any) => x.verdict === 'live' && x.reasons.includes('fleet-exec'))
-      })
+      const live = await waitFor(
+        async () => {
+          const {doc} = await fleetJson(lab, ['status', '--instances', '614'])
+          return lockOf(doc, 614).find((x: any) => x.verdict === 'live' && x.reasons.includes('fleet-exec'))
+        },
+        {what: 'the ping to hold its lock', timeoutMs: 60_000, intervalMs: 200},
+      )
       expect(live.evidence.process.turn.fleet.ownerAlive).toBe(true)
       // Even with this-host (no docker CLI client: fleet talks to the API) it is fleet's own, alive: live.
       const local = await fleetJson(lab, ['status', '--instances', '614'], {config: thisHost})
@@ -281,7 +278,7 @@ describe('smaller holes', () => {
       stdin: 'ignore',
     })
     try {
-      await until('the watch to start', () => existsSync(events) && readFileSync(events, 'utf8').includes('watch-start'))
+      await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('watch-start'), {what: 'the watch to start', timeoutMs: 60_000, intervalMs: 200})
       const heal = await fleetIn(lab, ['heal', '--instances', '611-612'])
       expect(heal.exitCode).toBe(1)
       const text = `${heal.stdout}\n${heal.stderr}`
