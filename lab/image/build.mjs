@@ -74,7 +74,7 @@ export async function rootfsEntries() {
   ]
 }
 
-const contentOf = (entry) => entry.data ?? fs.readFileSync(entry.source)
+export const contentOf = (entry) => entry.data ?? fs.readFileSync(entry.source)
 
 /** sha256 over every entry (path, type, mode, owner, content or target) and the recipe. */
 export function hashInputs(entries) {
@@ -116,12 +116,16 @@ function tarHeader(e, size) {
   return h
 }
 
-async function writeTar(entries, stream) {
+/**
+ * Streams entries as a tar archive: for each, its header block(s) (`headerBlocks(entry, data)`: the plain
+ * ustar header by default; lab/real/build.mjs passes PAX headers for long paths), then its data padded to 512.
+ */
+export async function writeTar(entries, stream, headerBlocks = (e, data) => [tarHeader(e, data.length)]) {
   const write = (chunk) => (stream.write(chunk) ? undefined : new Promise((resolve) => stream.once('drain', resolve)))
   let bytes = 0
   for (const e of entries) {
     const data = e.type === 'file' ? contentOf(e) : Buffer.alloc(0)
-    await write(tarHeader(e, data.length))
+    for (const block of headerBlocks(e, data)) if (block.length) await write(block)
     if (data.length) {
       await write(data)
       const pad = (512 - (data.length % 512)) % 512

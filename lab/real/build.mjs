@@ -24,6 +24,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {writeTar} from '../image/build.mjs'
 import {docker, run} from '../run.mjs'
 
 export const IMAGE_REPO = 'openclaw-real'
@@ -250,7 +251,6 @@ export async function realRootfsEntries({version, node, installDir}) {
 }
 
 // ---- hashing ----------------------------------------------------------------------------------
-const contentOf = (entry) => entry.data ?? fs.readFileSync(entry.source)
 
 /**
  * sha256 over every entry (path, type, mode, owner, content or target) and the recipe. File
@@ -330,25 +330,6 @@ function tarBlocks(e, data, mtime) {
   return blocks
 }
 
-/** mtime: one timestamp (seconds) for every entry, so the same inputs give the same layer. */
-async function writeTar(entries, stream, mtime = 0) {
-  const write = (chunk) => (stream.write(chunk) ? undefined : new Promise((resolve) => stream.once('drain', resolve)))
-  let bytes = 0
-  for (const e of entries) {
-    const data = e.type === 'file' ? contentOf(e) : Buffer.alloc(0)
-    for (const block of tarBlocks(e, data, mtime)) if (block.length) await write(block)
-    if (data.length) {
-      await write(data)
-      const pad = (512 - (data.length % 512)) % 512
-      if (pad) await write(Buffer.alloc(pad))
-    }
-    bytes += 512 + data.length
-  }
-  await write(Buffer.alloc(1024))
-  stream.end()
-  return bytes
-}
-
 // ---- build -------------------------------------------------------------------------------------
 const imageExists = async (tag) => (await docker(['image', 'inspect', tag], {reject: false})).code === 0
 
@@ -378,7 +359,8 @@ export async function buildRealImage(version, {force = false, nodeVersion = DEFA
     const exited = new Promise((resolve) => child.on('close', resolve))
     child.stdin.on('error', () => {}) // reported through the exit code below
     // every entry gets the npm publish time of the version as its mtime (deterministic, and not 1970)
-    bytes = await writeTar(entries, child.stdin, Math.floor(Date.parse(openclawInstall.before) / 1000) - 24 * 3600)
+    const mtime = Math.floor(Date.parse(openclawInstall.before) / 1000) - 24 * 3600
+    bytes = await writeTar(entries, child.stdin, (e, data) => tarBlocks(e, data, mtime))
     const code = await exited
     if (code !== 0) throw new Error(`docker import failed (exit ${code}): ${output.trim()}`)
   }
