@@ -33,6 +33,8 @@ export interface ContainerInfo {
   mounts: MountInfo[]
   /** How it was found: by name template, or by compose labels. */
   foundBy: 'name' | 'labels'
+  /** Config.WorkingDir (the official image: /app, where OpenClaw's package.json is); null when unset. */
+  workingDir?: string | null
 }
 
 export interface Discovery {
@@ -126,6 +128,7 @@ export async function inspectContainer(handle: DockerHandle, idOrName: string, f
     compose: {project: labels[LABEL.project], service: labels[LABEL.service], configFiles: labels[LABEL.configFiles], workingDir: labels[LABEL.workingDir]},
     mounts: (c.Mounts ?? []).map(toMount),
     foundBy,
+    workingDir: c.Config.WorkingDir || null,
   }
 }
 

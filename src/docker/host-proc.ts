@@ -18,7 +18,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type {ProcessEvidence} from '../locks/types.js'
-import {parseStat} from '../util/proc-stat.js'
+import {localBootTime, parseStat} from '../util/proc-stat.js'
 import {classify, type ProbeResult} from './probe.js'
 
 export interface ContainerRef {
@@ -196,6 +196,14 @@ function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): HostPro
   return {ok: true, table, hostPids}
 }
 
+/** The pid in the container's namespace of a host pid, when the view places it in that container; null otherwise. */
+export function containerPidOf(view: HostProcView, containerId: string, hostPid: number): number | null {
+  const local = view.containers.get(containerId)
+  if (!local?.ok) return null
+  for (const [pid, host] of local.hostPids) if (host === hostPid) return pid
+  return null
+}
+
 /** Asked pids the table lacks but an unplaced process might be: the exec probe must answer for them. */
 export function undecided(table: ProcessEvidence[], pids: number[], unplaced: Set<number>): number[] {
   const seen = new Set(table.map((p) => p.pid))
@@ -207,7 +215,8 @@ export function evidenceFromTable(table: ProcessEvidence[], pids: number[], nowM
   const pid1 = table.find((p) => p.pid === 1)
   const byPid = new Map(table.map((p) => [p.pid, classify(p, pid1)]))
   const processes = new Map<number, ProcessEvidence>(pids.map((pid) => [pid, byPid.get(pid) ?? {pid, exists: false}]))
-  return {ok: true, nowMs, processes, table: [...byPid.values()], source: 'host-proc'}
+  const bootTimeMs = localBootTime()
+  return {ok: true, nowMs, processes, table: [...byPid.values()], source: 'host-proc', ...(bootTimeMs !== null ? {bootTimeMs} : {})}
 }
 
 /** FLEET_EXEC_* variables of a process's environment (readable by root or its own user); null when unreadable. */

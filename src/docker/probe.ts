@@ -7,7 +7,7 @@
 import type {ProcessEvidence} from '../locks/types.js'
 import type {DockerHandle} from './client.js'
 import {execIn} from './exec.js'
-import {PARSE_STAT_JS} from '../util/proc-stat.js'
+import {PARSE_BOOT_TIME_JS, PARSE_STAT_JS} from '../util/proc-stat.js'
 
 export interface ProbeResult {
   ok: boolean
@@ -23,6 +23,8 @@ export interface ProbeResult {
   marks?: Map<number, Record<string, string>>
   /** Host pids of `docker exec` clients on this host naming the container; absent when this host's processes were not seen. */
   clients?: number[]
+  /** The kernel's boot time (epoch ms, /proc/stat btime), for process ages; absent when unknown. */
+  bootTimeMs?: number
 }
 
 export const NODE_PROBE = `
@@ -45,7 +47,8 @@ const marks = (pid) => {
 };
 const all = fs.readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d)).map(Number).filter((p) => p !== process.pid).map(proc).filter((p) => p.exists);
 const asked = process.argv.slice(1).map(Number);
-process.stdout.write(JSON.stringify({ now: Date.now(), table: all, asked: asked.map(proc), marks: Object.fromEntries(asked.map((p) => [p, marks(p)])) }));
+${PARSE_BOOT_TIME_JS}
+process.stdout.write(JSON.stringify({ now: Date.now(), btime: parseBootTime(read('/proc/stat') || '') ?? undefined, table: all, asked: asked.map(proc), marks: Object.fromEntries(asked.map((p) => [p, marks(p)])) }));
 `
 
 const INITS = /(^|\/)(docker-init|tini|dumb-init|catatonit|s6-svscan)$/
@@ -67,11 +70,12 @@ export async function probePids(handle: DockerHandle, container: string, pids: n
     const r = await execIn(handle, container, ['node', '-e', NODE_PROBE, ...unique.map(String)], {timeoutMs})
     if (r.timedOut) return {ok: false, error: `probe timed out after ${timeoutMs} ms`, processes: new Map(), source: 'exec'}
     if (r.exitCode !== 0) return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map(), source: 'exec'}
-    const data = JSON.parse(r.stdout) as {now: number; table: ProcessEvidence[]; asked: ProcessEvidence[]; marks?: Record<string, Record<string, string> | null>}
+    const data = JSON.parse(r.stdout) as {now: number; btime?: number; table: ProcessEvidence[]; asked: ProcessEvidence[]; marks?: Record<string, Record<string, string> | null>}
     const pid1 = data.table.find((p) => p.pid === 1)
     return {
       ok: true,
       nowMs: data.now,
+      ...(typeof data.btime === 'number' ? {bootTimeMs: data.btime} : {}),
       processes: new Map(data.asked.map((p) => [p.pid, classify(p, pid1)])),
       table: data.table.map((p) => classify(p, pid1)),
       source: 'exec',

@@ -7,6 +7,7 @@
  */
 import type {Instance} from '../config/model.js'
 import type {ScanEntry} from '../locks/scan.js'
+import {GATEWAY_LOCK} from '../locks/parse.js'
 import type {RemoveResult} from '../locks/remove.js'
 import {engineCall, type DockerHandle} from './client.js'
 import type {ContainerInfo} from './discover.js'
@@ -33,7 +34,7 @@ const snap = (file, max) => {
 const SCAN = `${PRELUDE}
 const dir = process.argv[1]; const max = Number(process.argv[2]);
 let names; try { names = fs.readdirSync(dir); } catch (e) { process.stdout.write(JSON.stringify(e.code === 'ENOENT' ? { entries: [] } : { entries: [], error: e.message })); process.exit(0); }
-names = names.filter((n) => (n.endsWith('.jsonl.lock') && n.length > 11) || n === 'sessions.json.lock').sort();
+names = names.filter((n) => (n.endsWith('.jsonl.lock') && n.length > 11) || n === 'sessions.json.lock' || new RegExp(${JSON.stringify(GATEWAY_LOCK.source)}).test(n)).sort();
 process.stdout.write(JSON.stringify({ entries: names.map((name) => { const e = snap(path.join(dir, name), max); return e && { name, ...e }; }) }));
 `
 

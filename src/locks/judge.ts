@@ -35,9 +35,13 @@ function ownerExtras(payload: LockPayload, proc: ProcessEvidence): Reason[] {
   const extras: Reason[] = []
   if (payload.problems.includes('invalid-createdAt')) extras.push('invalid-createdAt')
   if (payload.starttime === null) extras.push('no-starttime')
-  if (proc.state === 'T' || proc.state === 't') extras.push('stopped')
-  if (proc.state === 'D') extras.push('uninterruptible')
-  return extras
+  return [...extras, ...stateExtras(proc)]
+}
+
+/** `stopped` (state T/t: SIGSTOPped or traced) and `uninterruptible` (D: blocked in the kernel, e.g. on I/O). */
+export function stateExtras(proc: ProcessEvidence): Reason[] {
+  if (proc.state === 'T' || proc.state === 't') return ['stopped']
+  return proc.state === 'D' ? ['uninterruptible'] : []
 }
 
 /** Negative and NaN ages (clock skew, garbage input) become 0. */
@@ -97,6 +101,9 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
 
   // h. The owner is alive.
   const extras = [...ownerExtras(payload, proc), ...mismatch]
+  // A gateway lock (2026.8+) is held for the gateway's whole life: never hung by age. One taken by an embedded
+  // turn (`role: agent-embedded`) is that turn's, judged as one.
+  if (lock.kind === 'gateway') return payload.role === 'agent-embedded' && proc.isAgent && !proc.isMain ? judgeTurn(proc, ageMs, extras, policy, result) : result('live', extras)
   if (proc.isAgent && !proc.isMain) return judgeTurn(proc, ageMs, extras, policy, result)
   if (ageMs > policy.maxHoldMs) return result('hung', ['hold-exceeded', ...extras])
   return result('live', extras)
@@ -112,7 +119,7 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
  * fleet's own turn from a live fleet run is never an orphan: that run ends it at its own deadline.
  * Without such evidence it is `live`, flagged `long-hold` past orphanAfter.
  */
-function judgeTurn(proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
+export function judgeTurn(proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
   const turn = proc.turn
   if (turn?.fleet?.ownerAlive === true) return result('live', ['fleet-exec', ...extras])
   const long = ageMs > policy.orphanAfterMs

@@ -10,11 +10,14 @@ import type {LockKind, LockPayload, PayloadProblem} from './types.js'
 
 const SESSION_SUFFIX = '.jsonl.lock'
 const STORE_LOCK = 'sessions.json.lock'
+/** 2026.8+ gateway lock files in `<state>/tmp/openclaw-<uid>/`: `gateway.<config hash>.lock`, `gateway.state.lock` (not their `.lock.sqlite` coordinators). */
+export const GATEWAY_LOCK = /^gateway\.[A-Za-z0-9_-]{1,64}\.lock$/
 
-/** 'x.jsonl.lock' -> 'session', 'sessions.json.lock' -> 'store', anything else -> null. */
-export function lockKindOf(fileName: string): LockKind | null {
+/** 'x.jsonl.lock' -> 'session', 'sessions.json.lock' -> 'store', 'gateway.state.lock' -> 'gateway', anything else -> null. */
+export function lockKindOf(fileName: string): Exclude<LockKind, 'sqlite-writer'> | null {
   if (fileName === STORE_LOCK) return 'store'
   if (fileName.length > SESSION_SUFFIX.length && fileName.endsWith(SESSION_SUFFIX)) return 'session'
+  if (GATEWAY_LOCK.test(fileName)) return 'gateway'
   return null
 }
 
@@ -25,6 +28,8 @@ export function sessionOf(fileName: string): string | null {
       return fileName.slice(0, -'.lock'.length)
     case 'session':
       return fileName.slice(0, -SESSION_SUFFIX.length)
+    case 'gateway':
+      return fileName.slice(0, -'.lock'.length)
     default:
       return null
   }
@@ -92,18 +97,22 @@ export function parseLockPayload(raw: string): LockPayload {
     else createdAt = obj.createdAt as string
   }
 
+  // Session locks say `starttime`; 2026.8+ gateway locks say `startTime` (the same /proc stat field 22).
+  const rawStart = isAbsent(obj.starttime) ? obj.startTime : obj.starttime
   let starttime: number | null = null
-  if (!isAbsent(obj.starttime)) {
-    if (isNonNegativeSafeInt(obj.starttime)) starttime = obj.starttime
+  if (!isAbsent(rawStart)) {
+    if (isNonNegativeSafeInt(rawStart)) starttime = rawStart
     else problems.push('invalid-starttime')
   }
 
-  return {pid, createdAt, createdAtMs, starttime, shape: shapeOf(obj, raw), problems}
+  const role = typeof obj.role === 'string' ? obj.role : undefined
+  return {pid, createdAt, createdAtMs, starttime, shape: shapeOf(obj, raw), problems, ...(role ? {role} : {})}
 }
 
 /** Shape by keys and trailing newline; values are validated separately. */
 function shapeOf(obj: Record<string, unknown>, raw: string): LockPayload['shape'] {
   if (!('pid' in obj) || !('createdAt' in obj)) return 'unknown'
+  if ('ownerId' in obj || 'startTime' in obj) return 'gateway-2026.8+'
   const newline = raw.endsWith('\n')
   if (!('starttime' in obj)) return newline ? 'unknown' : 'v2026.2'
   return newline ? 'v2026.5+' : 'v2026.3-4'

@@ -3,8 +3,12 @@
  * Data flows: scan (host fs or in-container) -> LockFile (+ LockPayload) -> judge(lock, evidence, policy, now) -> Judgement.
  */
 
-/** `<session>.jsonl.lock` (session write lock) or `sessions.json.lock` (session store index lock). */
-export type LockKind = 'session' | 'store'
+/**
+ * `<session>.jsonl.lock` (session write lock, to 2026.7) or `sessions.json.lock` (session store index lock);
+ * `gateway`: a gateway lock file `<state>/tmp/openclaw-<uid>/gateway.*.lock` (2026.8+);
+ * `sqlite-writer`: the write lock of an SQLite db (2026.8+ sessions and state), held by a process (no file to delete).
+ */
+export type LockKind = 'session' | 'store' | 'gateway' | 'sqlite-writer'
 
 /** Why a lock file was not parsed. */
 export type SuspiciousKind = 'symlink' | 'directory' | 'too-large' | 'not-a-regular-file'
@@ -37,8 +41,10 @@ export interface LockPayload {
   createdAtMs: number | null
   starttime: number | null
   /** Payload shape seen: e.g. '2026.3-2026.4.29' (pid,createdAt,starttime, no newline), '2026.5+' (trailing newline), '2026.2.x' (no starttime). */
-  shape: 'v2026.2' | 'v2026.3-4' | 'v2026.5+' | 'unknown'
+  shape: 'v2026.2' | 'v2026.3-4' | 'v2026.5+' | 'gateway-2026.8+' | 'unknown'
   problems: PayloadProblem[]
+  /** Gateway locks (2026.8+): who took it, when not the gateway itself (`agent-embedded`, `sqlite-maintenance`, ...). */
+  role?: string
 }
 
 export type PayloadProblem = 'empty' | 'invalid-json' | 'not-an-object' | 'missing-pid' | 'invalid-pid' | 'missing-createdAt' | 'invalid-createdAt' | 'invalid-starttime'
@@ -123,7 +129,8 @@ export interface LockPolicy {
   malformedGraceMs: number
 }
 
-export type Verdict = 'live' | 'stale' | 'hung' | 'orphan' | 'conflict' | 'unknown'
+/** `ignored`: a legacy `.jsonl.lock` on OpenClaw 2026.8+, which never reads it (litter: no exit 1, no action unless heal --tidy). */
+export type Verdict = 'ignored' | 'live' | 'stale' | 'hung' | 'orphan' | 'conflict' | 'unknown'
 
 export type Reason =
   | 'dead-pid'
@@ -149,6 +156,8 @@ export type Reason =
   | 'past-deadline'
   | 'fleet-exec'
   | 'long-hold'
+  | 'legacy-ignored'
+  | 'foreign-holder'
 
 export interface Judgement {
   verdict: Verdict
@@ -159,6 +168,7 @@ export interface Judgement {
 
 /** Severity order used for "worst verdict" summaries. */
 export const VERDICT_SEVERITY: Record<Verdict, number> = {
+  ignored: -1,
   live: 0,
   unknown: 1,
   stale: 2,
@@ -166,6 +176,9 @@ export const VERDICT_SEVERITY: Record<Verdict, number> = {
   hung: 4,
   conflict: 5,
 }
+
+/** Every verdict at 0. */
+export const noVerdicts = (): Record<Verdict, number> => ({ignored: 0, live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0})
 
 /** Verdicts that make `fleet status` exit 1. */
 export const UNHEALTHY_VERDICTS: ReadonlySet<Verdict> = new Set(['stale', 'hung', 'orphan', 'conflict'])

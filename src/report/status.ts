@@ -1,6 +1,6 @@
 /** Rendering of `fleet status`: instance table, optional per-lock rows, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
-import type {Verdict} from '../locks/types.js'
+import {noVerdicts, type Verdict} from '../locks/types.js'
 import type {InstanceStatus, Observation} from '../runbook/observe.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
@@ -13,10 +13,10 @@ export interface StatusDocument {
   ok: boolean
 }
 
-const ORDER: Verdict[] = ['conflict', 'hung', 'orphan', 'stale', 'unknown', 'live']
+const ORDER: Verdict[] = ['conflict', 'hung', 'orphan', 'stale', 'unknown', 'live', 'ignored']
 
 export function statusDocument(obs: Observation): StatusDocument {
-  const locks = {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0} as Record<Verdict, number>
+  const locks = noVerdicts()
   for (const i of obs.instances) for (const v of ORDER) locks[v] += i.counts[v]
   const ok = obs.instances.filter((i) => i.ok).length
   return {

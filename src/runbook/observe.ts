@@ -9,16 +9,22 @@ import {discover, type ContainerInfo, type Discovery} from '../docker/discover.j
 import {mountedBy} from '../docker/mounts.js'
 import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
-import {hostEvidence, readHostProcesses} from '../docker/host-proc.js'
+import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
+import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
+import {judgeWriter} from '../locks/judge-writer.js'
+import {processAgeMs} from '../util/proc-stat.js'
+import {scanWritersInContainer, scanWritersOnHost, type WriterScan} from './observe-storage.js'
 import {judge, worstVerdict} from '../locks/judge.js'
 import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
 import {scanViaDocker} from '../docker/remote-locks.js'
-import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Verdict} from '../locks/types.js'
+import {noVerdicts, UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence, type Verdict} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
 import {ownerAlive} from '../util/exec-owner.js'
 import {turnTree} from '../locks/turn.js'
 import {UnreachableError} from '../errors.js'
+import fs from 'node:fs'
+import path from 'node:path'
 
 import type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
 export type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
@@ -64,6 +70,27 @@ async function scanDir(fleet: Fleet, handle: DockerHandle, inst: Instance, c: Co
   }
 }
 
+/**
+ * The dirs where an instance's lock files may be: its agents' sessions dirs (JSONL locks, to 2026.7) and, from
+ * 2026.8, the gateway lock dirs `<state>/tmp/openclaw-<uid>/` (on this disk: every such dir; through Docker: the
+ * official image's uid 1000).
+ */
+export function lockDirs(inst: Instance): Instance['sessions'] {
+  let uids = ['openclaw-1000']
+  if (inst.lockAccess === 'host') {
+    try {
+      uids = fs
+        .readdirSync(path.join(inst.dataDir, 'tmp'))
+        .filter((n) => /^openclaw(-\d+)?$/.test(n))
+        .sort()
+    } catch {
+      uids = []
+    }
+  }
+  const gateway = uids.map((u) => ({agent: 'gateway', hostDir: path.join(inst.dataDir, 'tmp', u), containerDir: path.posix.join(inst.stateDir, 'tmp', u)}))
+  return [...inst.sessions, ...gateway]
+}
+
 function unreachableStatus(inst: Instance, message: string): InstanceStatus {
   return {
     id: inst.id,
@@ -80,12 +107,13 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
     compose: null,
     foundBy: null,
     locks: [],
-    counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0},
+    counts: noVerdicts(),
     worst: null,
     sharedWith: [],
     logSignature: null,
     unlisted: [],
     readOnlyMounts: [],
+    openclaw: {version: null, storage: null, source: null, error: message},
     errors: [message],
     ok: false,
   }
@@ -97,6 +125,9 @@ interface Gathered {
   running: boolean
   parsed: {file: LockFile; payload: LockPayload | null}[]
   pids: number[]
+  version: VersionReading
+  /** SQLite writer holds (2026.8+); pids are host pids when the scan was on the host. */
+  writers: WriterScan | null
   signature: LockTimeoutSignature | null
   unlisted: string[]
   errors: string[]
@@ -110,14 +141,17 @@ interface Gathered {
 async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[], disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus[]> {
   const concurrency = opts.concurrency ?? 8
   const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts))
-  const probing = gathered.filter((g) => g.running && g.c && g.pids.length > 0)
+  const holding = (g: Gathered) => (g.writers?.holds.length ?? 0) > 0
+  const probing = gathered.filter((g) => g.running && g.c && (g.pids.length > 0 || holding(g)))
   const refs = probing.map((g) => ({id: g.c!.id, pid: g.c!.pid, names: [g.c!.name, g.c!.compose.service ?? ''].filter(Boolean)}))
   const view = fleet.locks.probe === 'auto' && probing.some((g) => g.inst.lockAccess === 'host') ? readHostProcesses(refs) : null
   const nowMs = Date.now()
   const statuses = await mapLimit(gathered, concurrency, async (g) => {
     let probe: ProbeResult | undefined
-    if (g.running && g.c && g.pids.length > 0) {
-      probe = (view && hostEvidence(view, g.c.id, g.pids, nowMs)) ?? (await probePids(handle, g.c.name, g.pids, fleet.locks.probeTimeoutMs))
+    if (g.running && g.c && (g.pids.length > 0 || holding(g))) {
+      await placeWriters(fleet, handle, g, view)
+      const pids = [...new Set([...g.pids, ...(g.writers?.holds.map((h) => h.pid).filter((p) => p > 0) ?? [])])]
+      probe = (view && hostEvidence(view, g.c.id, pids, nowMs)) ?? (await probePids(handle, g.c.name, pids, fleet.locks.probeTimeoutMs))
       if (!probe.ok) g.errors.push(`process probe in ${g.c.name} failed: ${probe.error}`)
     }
     return judgeInstance(fleet, g, disc, probe, opts)
@@ -139,12 +173,32 @@ export function withBothSidesShared(statuses: InstanceStatus[]): InstanceStatus[
   })
 }
 
+/**
+ * Host scans name host pids: each is placed in the container by the host view, and a holder it cannot place is
+ * kept with pid 0 (foreign: another container on the dir, or a host process). Without a trustworthy view, the scan is
+ * done again inside the container, which names its own pids.
+ */
+async function placeWriters(fleet: Fleet, handle: DockerHandle, g: Gathered, view: HostProcView | null): Promise<void> {
+  if (!g.writers || g.writers.source !== 'host' || g.writers.holds.length === 0 || !g.c) return
+  const local = view?.containers.get(g.c.id)
+  if (local?.ok) {
+    g.writers = {...g.writers, holds: g.writers.holds.map((h) => ({...h, pid: containerPidOf(view!, g.c!.id, h.pid) ?? 0}))}
+    return
+  }
+  g.writers = await scanWritersInContainer(handle, g.inst, g.c, fleet.locks.probeTimeoutMs)
+  if (g.writers.error) g.errors.push(g.writers.error)
+}
+
 async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions): Promise<Gathered> {
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'
+  const dirs = lockDirs(inst)
+  const version: Promise<VersionReading> = c ? detectVersion(handle, c, {local: inst.lockAccess === 'host'}) : Promise.resolve({version: null, source: null, file: null, error: 'no container'})
+  const writers: Promise<WriterScan | null> =
+    inst.lockAccess === 'host' ? Promise.resolve(scanWritersOnHost(inst)) : running && c ? scanWritersInContainer(handle, inst, c, fleet.locks.probeTimeoutMs) : Promise.resolve(null)
   const [scans, signature] = await Promise.all([
-    Promise.all(inst.sessions.map((s) => scanDir(fleet, handle, inst, c, s))),
+    Promise.all(dirs.map((s) => scanDir(fleet, handle, inst, c, s))),
     c && c.startedAtMs && opts.logs !== false
       ? containerLockSignature(handle, c.name, c.startedAtMs).catch((error: Error) => {
           errors.push(`cannot read the log of ${c.name}: ${error.message}`)
@@ -156,14 +210,16 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const unlisted: string[] = []
   scans.forEach((s, i) => {
     if (s.error) {
-      errors.push(`cannot list ${inst.sessions[i].hostDir}: ${s.error}; its locks are unknown`)
-      unlisted.push(inst.sessions[i].hostDir)
+      errors.push(`cannot list ${dirs[i].hostDir}: ${s.error}; its locks are unknown`)
+      unlisted.push(dirs[i].hostDir)
     }
     files.push(...s.locks)
   })
   const parsed = files.map((f) => ({file: f, payload: f.raw !== undefined && !f.suspicious ? parseLockPayload(f.raw) : null}))
   const pids = parsed.map((p) => p.payload?.pid).filter((p): p is number => typeof p === 'number')
-  return {inst, c, running, parsed, pids, signature, unlisted, errors}
+  const w = await writers
+  if (w?.error) errors.push(w.error)
+  return {inst, c, running, parsed, pids, version: await version, writers: w, signature, unlisted, errors}
 }
 
 /** What is known about the turn of a lock's holder: its process tree, fleet's marker, exec clients on this host. */
@@ -182,27 +238,71 @@ function withTurn(proc: ProcessEvidence | null, probe: ProbeResult): ProcessEvid
   }
 }
 
+/** One report per SQLite write lock held (2026.8+): the holder judged by judgeWriter. A holder that exited since the scan released its lock: no report. */
+function writerReports(fleet: Fleet, g: Gathered, container: LockEvidence['container'], mounted: string[], probe: ProbeResult | undefined, now: number): LockReport[] {
+  const holds = g.writers?.holds ?? []
+  return holds.flatMap(({db, pid, lock}): LockReport[] => {
+    const placed = pid > 0 && probe?.ok ? (probe.processes.get(pid) ?? null) : null
+    if (placed && !placed.exists) return []
+    const proc = placed ? withTurn(placed, probe!) : null
+    const probeError = g.running && probe && !probe.ok ? (probe.error ?? 'probe failed') : undefined
+    const j = judgeWriter({container, mountedBy: mounted, process: proc, holderAgeMs: processAgeMs(proc?.starttime, probe?.bootTimeMs, now), ...(probeError ? {probeError} : {})}, fleet.locks)
+    return [
+      {
+        path: db.path,
+        containerPath: db.containerPath,
+        kind: 'sqlite-writer',
+        agent: db.agent,
+        session: path.basename(db.containerPath),
+        size: 0,
+        mtime: new Date(db.walMtimeMs ?? now).toISOString(),
+        suspicious: null,
+        // The kernel's lock line is the evidence (pid as the reader's namespace sees it).
+        raw: lock.line,
+        readError: null,
+        pid: pid > 0 ? pid : null,
+        createdAt: null,
+        starttime: proc?.starttime ?? null,
+        payloadProblems: [],
+        verdict: j.verdict,
+        reasons: j.reasons,
+        ageMs: j.ageMs,
+        evidence: {
+          container: g.c?.name ?? null,
+          containerRunning: g.running,
+          containerStartedAt: g.c?.startedAt ?? null,
+          mountedBy: mounted,
+          process: proc,
+          probeError: probeError ?? null,
+          processSource: probe?.source ?? null,
+        },
+      },
+    ]
+  })
+}
+
 function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
   const {inst, c, running, parsed, signature, unlisted, errors} = g
   const now = opts.nowMs ?? Date.now()
   const paused = c?.state === 'paused'
   if (paused) errors.push(`container ${c.name} is paused: its processes are frozen and cannot be probed, so its locks are unknown; nothing is done until it is unpaused`)
   // Writers only: a container that mounts the dir read-only cannot create or hold a lock there.
-  const mountedByDir = new Map(inst.sessions.map((s) => [s.hostDir, mountedBy(s.hostDir, disc.running)]))
+  const dirs = [...lockDirs(inst).map((d) => d.hostDir), inst.dataDir]
+  const mountedByDir = new Map(dirs.map((d) => [d, mountedBy(d, disc.running)]))
   const readOnly = [...new Set(inst.sessions.flatMap((s) => mountedBy(s.hostDir, disc.running, 'read-only')))].filter((n) => n !== c?.name)
-  const locks = parsed.map(({file, payload}): LockReport => {
-    const hostDir = inst.sessions.find((s) => s.agent === file.agent)?.hostDir ?? ''
-    const mounted = mountedByDir.get(hostDir) ?? []
-    const evidence: LockEvidence = {
-      container: c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {})} : null,
-      mountedBy: mounted,
-    }
+  const container = c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {})} : null
+  const storage = storageOf(g.version.version)
+  const fileLocks = parsed.map(({file, payload}): LockReport => {
+    const mounted = mountedByDir.get(path.dirname(file.path)) ?? []
+    const evidence: LockEvidence = {container, mountedBy: mounted}
     const pid = payload?.pid ?? null
     if (running && pid !== null && probe) {
       evidence.process = probe.ok ? withTurn(probe.processes.get(pid) ?? null, probe) : null
       if (!probe.ok) evidence.probeError = probe.error
     }
     const j = judge(file, payload, evidence, fleet.locks, now)
+    // 2026.8+ never reads a .jsonl.lock: whatever its holder, it is litter (heal --tidy removes the provably stale ones).
+    const legacy = storage === 'sqlite' && (file.kind === 'session' || file.kind === 'store')
     return {
       path: file.path,
       containerPath: file.containerPath,
@@ -218,8 +318,9 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
       createdAt: payload?.createdAt ?? null,
       starttime: payload?.starttime ?? null,
       payloadProblems: payload?.problems ?? [],
-      verdict: j.verdict,
-      reasons: j.reasons,
+      verdict: legacy ? 'ignored' : j.verdict,
+      reasons: legacy ? ['legacy-ignored', ...j.reasons] : j.reasons,
+      ...(legacy ? {legacyVerdict: j.verdict} : {}),
       ageMs: j.ageMs,
       evidence: {
         container: c?.name ?? null,
@@ -232,7 +333,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
       },
     }
   })
-  const counts = {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0} as Record<Verdict, number>
+  const locks = [...fileLocks, ...writerReports(fleet, g, container, mountedByDir.get(inst.dataDir) ?? [], probe, now)]
+  const counts = noVerdicts()
   for (const l of locks) counts[l.verdict]++
   const sharedWith = [...new Set([...mountedByDir.values()].flat())].filter((n) => n !== c?.name)
   return {
@@ -256,9 +358,10 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     logSignature: signature,
     unlisted,
     readOnlyMounts: readOnly,
+    openclaw: {version: g.version.version, storage, source: g.version.source, error: g.version.error},
     errors,
     // Not ok when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
     // or a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes.
-    ok: running && unlisted.length === 0 && sharedWith.length === 0 && !locks.some((l) => UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped')),
+    ok: running && unlisted.length === 0 && sharedWith.length === 0 && !locks.some((l) => l.verdict !== 'ignored' && (UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped'))),
   }
 }

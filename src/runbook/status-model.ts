@@ -5,6 +5,7 @@
 import type {ContainerInfo} from '../docker/discover.js'
 import type {LockTimeoutSignature} from '../docker/logs.js'
 import type {ProbeResult} from '../docker/probe.js'
+import type {VersionReading} from '../openclaw/detect.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
 
 export interface LockReport {
@@ -25,6 +26,9 @@ export interface LockReport {
   payloadProblems: LockPayload['problems']
   verdict: Verdict
   reasons: Reason[]
+  /** For `ignored` legacy locks: the verdict it would have on a JSONL version (heal --tidy removes only `stale` ones). */
+  legacyVerdict?: Verdict
+  /** Age used for the verdict: since createdAt (lock files), or the holder's own age (SQLite write locks). */
   ageMs: number
   evidence: {
     container: string | null
@@ -63,6 +67,8 @@ export interface InstanceStatus {
   unlisted: string[]
   /** Other containers that mount one of this instance's sessions dirs read-only: they cannot write locks, so they are no conflict. */
   readOnlyMounts: string[]
+  /** The OpenClaw that runs there (read from its package.json), and how it stores sessions. Unknown: fleet only reports. */
+  openclaw: {version: string | null; storage: 'jsonl' | 'sqlite' | null; source: VersionReading['source']; error: string | null}
   errors: string[]
   /** Running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
   ok: boolean
