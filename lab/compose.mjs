@@ -14,7 +14,7 @@ import YAML from 'yaml'
 import {seedState, sessionsDir} from './image/app/dist/state.js'
 import {buildImage, LAB_LABEL} from './image/build.mjs'
 import {buildRealImage} from './real/build.mjs'
-import {prepareStateDir, usesGatewayTurns} from './real/gateway.mjs'
+import {prepareStateDir} from './real/gateway.mjs'
 import {composeCommand, docker, mapLimit, run, sleep, waitFor} from './run.mjs'
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -131,13 +131,11 @@ export function renderEnv(lab, group) {
 
 /**
  * The ping settings of the lab's fleet config: the simulator answers in milliseconds; real turns take 70-160 s
- * here. 2026.8+ refuses `--local` while a gateway runs, so a lab of only 2026.8+ gateways pings through the gateway.
+ * here. The command stays `auto`: fleet reads each gateway's version and pings 2026.8+ through the gateway.
  */
 function pingLines(lab) {
-  const versions = [...new Set(lab.ids.map((id) => versionOf(lab, id)))]
-  const real = versions.some((v) => v !== 'sim')
-  const viaGateway = versions.every((v) => v !== 'sim' && usesGatewayTurns(v))
-  return [...(viaGateway ? ['  command: [openclaw, agent]              # 2026.8+: through the gateway'] : []), `  timeout: ${real ? '300s' : '60s'}`]
+  const real = lab.ids.some((id) => versionOf(lab, id) !== 'sim')
+  return ['  command: auto                          # --local up to 2026.7, through the gateway from 2026.8', `  timeout: ${real ? '300s' : '60s'}`]
 }
 
 export function renderFleetConfig(lab) {

@@ -25,6 +25,10 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
   static flags = {
     'dry-run': Flags.boolean({char: 'n', description: 'Print the exact plan (locks to delete, processes to signal, services to restart) and change nothing.', default: false}),
     force: Flags.boolean({description: 'Also delete live and unknown locks (asks on a TTY), and do not fail on shared sessions dirs.', default: false}),
+    tidy: Flags.boolean({
+      description: 'Also remove legacy .jsonl.lock files that OpenClaw 2026.8+ ignores (only those no process could own; copies go to the incident dir).',
+      default: false,
+    }),
     yes: Flags.boolean({char: 'y', description: 'Do not ask before --force deletes live locks.', default: false}),
     restart: Flags.string({
       description: 'What to restart: needed (hung, or still failing the ping), group (whole compose groups of those), always (every affected instance).',
@@ -49,7 +53,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
     assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
-    const opts = {force: f.force, restart, probe: f.probe, renderer}
+    const opts = {force: f.force, tidy: f.tidy, restart, probe: f.probe, renderer}
 
     // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
     // --restart group restarts the selected instances' whole groups: their other members are acted on too.

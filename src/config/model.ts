@@ -45,7 +45,8 @@ export interface Group {
 }
 
 export interface PingSettings {
-  command: string[]
+  /** auto: `openclaw agent --local` up to 2026.7 (and when the version is unknown), `openclaw agent` (through the gateway) from 2026.8; else this argv. */
+  command: 'auto' | string[]
   message: string
   expect: string
   agent: string

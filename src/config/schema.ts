@@ -125,7 +125,7 @@ export const configSchema = z.strictObject({
   groups: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, 'group names start with a letter (they must not look like an id or a range)'), groupSchema).optional(),
   ping: z
     .strictObject({
-      command: z.array(z.string().min(1)).min(1).default(['openclaw', 'agent', '--local']),
+      command: z.union([z.literal('auto'), z.array(z.string().min(1)).min(1)]).default('auto'),
       message: z.string().min(1).default('Reply exactly SPEED_OK'),
       expect: z.string().min(1).default('SPEED_OK'),
       agent: z.string().min(1).default('main'),
@@ -138,7 +138,7 @@ export const configSchema = z.strictObject({
       timeout: duration.default(120_000),
       concurrency: z.number().int().min(1).max(64).default(4),
     })
-    .default({command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', session: 'own', thinking: 'low', timeout: 120_000, concurrency: 4}),
+    .default({command: 'auto', message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', session: 'own', thinking: 'low', timeout: 120_000, concurrency: 4}),
   locks: z
     .strictObject({
       maxHold: duration.default(300_000),

@@ -43,22 +43,25 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     i.name,
     i.container,
     stateText(i),
+    i.openclaw.version ?? 'unknown',
     i.uptimeMs === null ? '-' : formatDuration(i.uptimeMs),
     lockCounts(i),
     i.worst ?? '-',
     i.logSignature ? (i.logSignature.count > 0 ? `${i.logSignature.count} since start` : '0') : '-',
     i.ok ? 'ok' : 'NOT OK',
   ])
-  const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'UPTIME', 'LOCKS', 'WORST', 'LOCK TIMEOUTS', 'RESULT'], rows)]
+  const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'OPENCLAW', 'UPTIME', 'LOCKS', 'WORST', 'LOCK TIMEOUTS', 'RESULT'], rows)]
   if (opts.locks) {
-    const lockRows = doc.instances.flatMap((i) => i.locks.map((l) => [i.name, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]))
-    out.push('', lockRows.length > 0 ? table(['INSTANCE', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
+    const lockRows = doc.instances.flatMap((i) => i.locks.map((l) => [i.name, l.kind, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]))
+    out.push('', lockRows.length > 0 ? table(['INSTANCE', 'KIND', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
   }
   const notes = doc.instances.flatMap((i) => [
     ...(i.sharedWith.length > 0 ? [`${i.name}: sessions dir also mounted by ${i.sharedWith.join(', ')}`] : []),
     ...(i.logSignature && i.logSignature.count > 0
       ? [`${i.name}: ${i.logSignature.count} "session file locked" errors since start (first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'}) on ${i.logSignature.paths.join(', ')}`]
       : []),
+    ...(i.openclaw.version === null ? [`${i.name}: OpenClaw version unknown (${i.openclaw.error ?? 'not read'}): fleet only reports on it`] : []),
+    ...(i.counts.ignored > 0 ? [`${i.name}: ${i.counts.ignored} legacy .jsonl.lock file(s) that OpenClaw ${i.openclaw.version} ignores (fleet heal --tidy removes the ones no process owns)`] : []),
     ...i.errors.map((e) => `${i.name}: ${e}`),
   ])
   // free-text lines (shared dirs, log paths, probe errors) outside the tables: escaped like the cells
@@ -79,8 +82,9 @@ function evidenceText(l: InstanceStatus['locks'][number]): string {
   const p = l.evidence.process
   if (l.suspicious) return `not parsed (${l.suspicious})`
   if (l.evidence.probeError) return `probe failed: ${l.evidence.probeError}`
+  if (!p && l.kind === 'sqlite-writer') return `not one of its processes: /proc/locks ${l.raw ?? ''}`
   if (!p) return l.evidence.containerRunning ? '-' : 'container not running'
   if (!p.exists) return `no process ${p.pid}`
-  const who = p.isMain ? 'gateway main' : p.isAgent ? 'openclaw agent' : 'process'
+  const who = `${l.kind === 'sqlite-writer' ? 'writing: ' : ''}${p.isMain ? 'gateway main' : p.isAgent ? 'openclaw agent' : 'process'}`
   return `${who} pid ${p.pid} state ${p.state} starttime ${p.starttime}${l.starttime !== null && p.starttime !== l.starttime ? ` (lock: ${l.starttime})` : ''}: ${(p.cmdline ?? []).join(' ').slice(0, 60)}`
 }

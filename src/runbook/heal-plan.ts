@@ -4,12 +4,14 @@
  * which restarts are certain and which depend on the ping.
  */
 import type {InstanceStatus, LockReport} from './observe.js'
-import {decideRestart, type RestartPolicy} from './restart-decision.js'
+import {decideRestart, observedFacts, type RestartPolicy} from './restart-decision.js'
 
 export type {RestartPolicy} from './restart-decision.js'
 
 export interface HealOptions {
   force: boolean
+  /** Also remove legacy `.jsonl.lock` files that 2026.8+ ignores, when no process could own them (`--tidy`). */
+  tidy?: boolean
   restart: RestartPolicy
   /** Instances that failed a --probe ping before any action. */
   probeFailed?: ReadonlySet<number>
@@ -48,9 +50,18 @@ export function holderSignal(lock: LockReport): HolderSignal | null {
 
 export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan {
   const plan: InstancePlan = {id: s.id, name: s.name, deletes: [], signals: [], untouched: [], sharedWith: s.sharedWith, restart: null, acted: false}
-  let hung = false
+  const facts = observedFacts(s)
   for (const lock of s.locks) {
+    // Without the version, what a lock means is unknown (a .jsonl.lock is the wedge up to 2026.7 and litter from 2026.8): report only.
+    if (!facts.versionKnown) {
+      plan.untouched.push({lock, why: `the OpenClaw version is unknown (${s.openclaw.error ?? 'not read'}): fleet only reports`})
+      continue
+    }
     switch (lock.verdict) {
+      case 'ignored':
+        if (opts.tidy && lock.legacyVerdict === 'stale') plan.deletes.push(lock)
+        else plan.untouched.push({lock, why: `legacy lock: OpenClaw ${s.openclaw.version} never reads it${lock.legacyVerdict === 'stale' ? ' (--tidy removes it)' : ''}`})
+        break
       case 'stale':
         plan.deletes.push(lock)
         break
@@ -61,7 +72,6 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
         break
       }
       case 'hung':
-        hung = true
         plan.untouched.push({lock, why: 'held by a live process beyond maxHold: the container is restarted'})
         break
       case 'conflict':
@@ -69,14 +79,15 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
         break
       case 'live':
       case 'unknown':
-        if (opts.force && !lock.suspicious && s.state !== 'paused') plan.deletes.push(lock)
+        // An SQLite write lock is no file: --force cannot delete it.
+        if (opts.force && !lock.suspicious && s.state !== 'paused' && lock.kind !== 'sqlite-writer') plan.deletes.push(lock)
         else plan.untouched.push({lock, why: lock.verdict === 'live' ? 'live owner (use --force to delete anyway)' : `unknown (${lock.reasons.join(', ')}): never treated as stale`})
         break
     }
   }
   plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
   // Certain restarts (before any ping): the one rule, with no ping failure known yet.
-  const d = decideRestart({state: s.state, hung, pingFailure: null, acted: plan.acted}, opts.restart)
+  const d = decideRestart({...facts, pingFailure: null, acted: plan.acted}, opts.restart)
   plan.restart = d.restart ? d.why : null
   return plan
 }

@@ -62,7 +62,8 @@ export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, 
   log.write('intent', {instance: inst.name, action: 'end-holder', pid: sig.pid, cmdline: sig.cmdline, lock: sig.lock.path})
   const r = await endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs)
   record(log, inst, actions, {type: 'end-holder', target: `pid ${sig.pid} (${sig.cmdline})`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})
-  if (r.outcome === 'killed' || r.outcome === 'terminated') await deleteLock(log, inst, sig.lock, actions)
+  // A lock file left behind by a killed holder is now provably stale; an SQLite write lock ended with its process.
+  if ((r.outcome === 'killed' || r.outcome === 'terminated') && sig.lock.kind !== 'sqlite-writer') await deleteLock(log, inst, sig.lock, actions)
 }
 
 /**

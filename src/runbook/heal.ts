@@ -14,7 +14,7 @@ import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartI
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
-import {decideRestart, type RestartDecision} from './restart-decision.js'
+import {decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
 import type {RendererName} from './renderer.js'
 
 export interface HealSettings extends HealOptions {
@@ -237,7 +237,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         async () => {
           const out = await ping()
           // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
-          const d = decideRestart({state: st.state, hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
+          const d = decideRestart({...observedFacts(st), hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
           res.restartDecision = d
           if (d.restart) needRestart = true
           else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})

@@ -7,6 +7,7 @@ import {dockerFor} from '../docker/client.js'
 import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
 import {UnreachableError} from '../errors.js'
+import {detectVersion, storageOf} from '../openclaw/detect.js'
 import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
 
 export interface PingAttempt extends PingVerdict {
@@ -31,10 +32,22 @@ export interface PingResult {
   p50Ms: number | null
   p95Ms: number | null
   attempts: PingAttempt[]
+  /** The OpenClaw version the ping command was chosen for (null: unknown). */
+  openclaw?: string | null
 }
 
-export function pingArgv(p: PingSettings): string[] {
-  const argv = [...p.command, '--agent', p.agent, '--message', p.message, '--thinking', p.thinking, '--json', '--timeout', String(Math.max(1, Math.ceil(p.timeoutMs / 1000)))]
+/**
+ * The ping command for a version: 2026.8+ refuses `--local` while a gateway owns the state dir ("A Gateway is running
+ * for this state directory"), so its turn goes through the gateway; older versions run the embedded turn, as the
+ * operators' runbook does. Unknown versions keep the runbook's `--local`.
+ */
+export function pingCommand(command: PingSettings['command'], version: string | null): string[] {
+  if (command !== 'auto') return command
+  return storageOf(version) === 'sqlite' ? ['openclaw', 'agent'] : ['openclaw', 'agent', '--local']
+}
+
+export function pingArgv(p: PingSettings, version: string | null = null): string[] {
+  const argv = [...pingCommand(p.command, version), '--agent', p.agent, '--message', p.message, '--thinking', p.thinking, '--json', '--timeout', String(Math.max(1, Math.ceil(p.timeoutMs / 1000)))]
   const session = pingSession(p)
   if (session) argv.push('--session-id', session)
   return argv
@@ -55,6 +68,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
     throw error
   }
   const name = info?.name ?? container ?? inst.container
+  const version = info ? (await detectVersion(handle, info, {local: inst.lockAccess === 'host'})).version : null
   for (let n = 0; n < repeat; n++) {
     if (!info || info.state !== 'running') {
       attempts.push(notRunning(info ? `container is ${info.state}` : `no container named ${inst.container} nor labelled with service ${inst.service}`))
@@ -63,7 +77,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
     const started = Date.now()
     try {
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
-      const r = await execIn(handle, name, pingArgv(settings), {timeoutMs: settings.timeoutMs + 2_000})
+      const r = await execIn(handle, name, pingArgv(settings, version), {timeoutMs: settings.timeoutMs + 2_000})
       const v = classifyAttempt(r, settings.expect)
       attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: clipOutput(r.stderr), killed: r.killed})
     } catch (error) {
@@ -74,7 +88,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
       break
     }
   }
-  return summarise(inst, name, attempts)
+  return {...summarise(inst, name, attempts), openclaw: version}
 }
 
 function notRunning(detail: string): PingAttempt {

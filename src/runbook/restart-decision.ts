@@ -8,11 +8,13 @@
  * - a container that is not running (exited, created, dead);
  * - a ping that still fails after fleet acted, in a way a wedged gateway fails: a lock timeout, no reply,
  *   a turn that timed out, storage or state locked by a stuck writer (2026.8+), the gateway unavailable.
- * It never cures a model or provider error, missing credentials (auth), a wrong reply, a CLI that cannot start
+ * Never while a live turn (not the gateway) holds a lock (the restart would end it), nor when the OpenClaw
+ * version is unknown (fleet then only reports). It never cures a model or provider error, missing credentials (auth), a wrong reply, a CLI that cannot start
  * (exec-failed), and it is never done for a paused container or an unreachable host: those get the reason
  * and a hint instead.
  */
 import type {PingFailure} from './ping-classify.js'
+import type {InstanceStatus} from './status-model.js'
 
 export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
 
@@ -25,6 +27,10 @@ export interface RestartFacts {
   pingFailure: PingFailure | null
   /** Whether fleet acted on the instance (removed locks, ended holders). */
   acted: boolean
+  /** The OpenClaw version is known: without it fleet only reports (the meaning of every lock depends on it). */
+  versionKnown: boolean
+  /** Live turns (not the gateway) holding a lock or an SQLite write lock: a restart would end them. Their pids, for the reason. */
+  liveTurns: number[]
 }
 
 export interface RestartDecision {
@@ -54,12 +60,22 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
   if (f.state === 'unreachable') return no('the Docker host is unreachable', HINTS['host-unreachable'] ?? null)
   if (f.state === 'paused') return no('the container is paused: its turns are frozen, a restart would kill them', 'docker unpause it, then heal again')
   if (f.state === 'missing') return no('no container to restart', 'start the compose group (docker compose up -d)')
+  if (!f.versionKnown) return no('the OpenClaw version is unknown: fleet only reports', 'make its package.json readable (fleet status shows why it is unknown)')
   if (f.hung) return yes('hung lock holder')
   if (f.state !== 'running') return yes(`container ${f.state}`)
   if (f.pingFailure !== null) {
+    const turns = f.liveTurns.map((p) => `pid ${p}`).join(', ')
+    if (CURABLE_BY_RESTART.has(f.pingFailure) && f.liveTurns.length > 0)
+      return no(`ping fails (${f.pingFailure}), but live turns hold locks (${turns}): a restart would end them`, 'fleet ends a turn once it is past its own deadline or its client is gone; or end it yourself')
     if (CURABLE_BY_RESTART.has(f.pingFailure)) return yes(`ping still fails (${f.pingFailure})`)
     return no(`ping fails with ${f.pingFailure}: a restart does not cure that`, HINTS[f.pingFailure] ?? null)
   }
   if (policy === 'always' && f.acted) return yes('--restart always')
   return no(f.acted ? 'answers after its locks were cleared' : 'nothing a restart would cure')
+}
+
+/** The facts an observation gives (state, a hung holder, the version, live turns holding locks); the ping and acting come later. */
+export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw'>): Omit<RestartFacts, 'pingFailure' | 'acted'> {
+  const liveTurns = s.locks.filter((l) => l.verdict === 'live' && l.evidence.process?.isAgent && !l.evidence.process.isMain).map((l) => l.evidence.process!.pid)
+  return {state: s.state, hung: s.locks.some((l) => l.verdict === 'hung'), versionKnown: s.openclaw.version !== null, liveTurns: [...new Set(liveTurns)]}
 }

@@ -10,7 +10,7 @@
 import {formatDuration} from '../config/duration.js'
 import type {InstanceStatus, LockReport} from './observe.js'
 import type {PingFailure} from './ping-classify.js'
-import {decideRestart} from './restart-decision.js'
+import {decideRestart, observedFacts} from './restart-decision.js'
 
 export interface WatchPolicy {
   reportOnly: boolean
@@ -66,7 +66,8 @@ export function decide(
     const before = mem.seen.get(lock.path)
     const confirmed = before !== undefined && before.verdict === lock.verdict && before.raw === lock.raw
     if (lock.verdict === 'stale' || lock.verdict === 'orphan') {
-      if (!confirmed || p.reportOnly) actions.push({type: 'pending', lock})
+      // Unknown OpenClaw version: report only (what a lock means depends on the version).
+      if (!confirmed || p.reportOnly || s.openclaw.version === null) actions.push({type: 'pending', lock})
       else actions.push({type: lock.verdict === 'stale' ? 'clear' : 'end-holder', lock})
     } else if (lock.verdict === 'hung') {
       hung = true
@@ -78,7 +79,7 @@ export function decide(
   const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
   const notRunning = s.state !== 'running'
   const failing = pingFailures >= 2 && pingOk === false
-  const rule = decideRestart({state: s.state, hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
+  const rule = decideRestart({...observedFacts(s), hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
   if (pingFailures >= 2)
     actions.push({
       type: 'alert',

@@ -1,8 +1,9 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {planInstance} from '../../src/runbook/heal-plan.js'
-import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
+import type {LockReport} from '../../src/runbook/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
+import {instanceStatus} from '../helpers/status.js'
 
 const lock = (verdict: Verdict, extra: Partial<LockReport> = {}): LockReport => ({
   path: `/d/${verdict}-${Math.random()}.jsonl.lock`,
@@ -33,31 +34,7 @@ const lock = (verdict: Verdict, extra: Partial<LockReport> = {}): LockReport => 
   ...extra,
 })
 
-const status = (locks: LockReport[], extra: Partial<InstanceStatus> = {}): InstanceStatus => ({
-  id: 7,
-  name: 'oc7',
-  group: 'g',
-  container: 'c',
-  service: 's',
-  state: 'running',
-  health: 'healthy',
-  startedAt: null,
-  uptimeMs: 1,
-  restartCount: 0,
-  image: 'i',
-  compose: null,
-  foundBy: 'name',
-  locks,
-  counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0},
-  worst: null,
-  sharedWith: [],
-  logSignature: null,
-  unlisted: [],
-  readOnlyMounts: [],
-  errors: [],
-  ok: true,
-  ...extra,
-})
+const status = instanceStatus
 
 describe('heal plan', () => {
   it('deletes stale, ends orphans, restarts for hung, leaves live, unknown and conflict alone', () => {

@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {CURABLE_BY_RESTART, decideRestart, type RestartFacts, type RestartPolicy} from '../../src/runbook/restart-decision.js'
 import type {PingFailure} from '../../src/runbook/ping-classify.js'
 
-const facts = (f: Partial<RestartFacts>): RestartFacts => ({state: 'running', hung: false, pingFailure: null, acted: false, ...f})
+const facts = (f: Partial<RestartFacts>): RestartFacts => ({state: 'running', hung: false, pingFailure: null, acted: false, versionKnown: true, liveTurns: [], ...f})
 
 // [case, facts, policy, restart?, why contains]
 const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] = [
@@ -27,6 +27,14 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['--restart always, nothing done', {}, 'always', false, 'nothing'],
   ['--no-restart, hung', {hung: true}, 'never', false, '--no-restart'],
   ['--no-restart, exited', {state: 'exited'}, 'never', false, '--no-restart'],
+  ['unknown version, hung: report only', {versionKnown: false, hung: true}, 'always', false, 'version is unknown'],
+  ['unknown version, exited: report only', {versionKnown: false, state: 'exited'}, 'needed', false, 'version is unknown'],
+  ['storage locked, a live turn holds the db: never', {pingFailure: 'storage-locked', liveTurns: [412]}, 'needed', false, 'pid 412'],
+  ['lock timeout, a live turn holds a lock: never', {pingFailure: 'lock-timeout', liveTurns: [88]}, 'always', false, 'would end them'],
+  ['storage locked, no live turn (the gateway is the writer)', {pingFailure: 'storage-locked'}, 'needed', true, 'storage-locked'],
+  ['state contention, no live turn', {pingFailure: 'state-contention'}, 'needed', true, 'state-contention'],
+  ['hung holder beside a live turn: restart (hung is judged past maxHold)', {hung: true, liveTurns: [5]}, 'needed', true, 'hung'],
+  ['exited with a live turn recorded: restart (nothing runs)', {state: 'exited', liveTurns: [5]}, 'needed', true, 'exited'],
 ]
 
 describe('decideRestart: the one restart rule for heal and watch', () => {

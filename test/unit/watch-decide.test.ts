@@ -4,6 +4,7 @@ import {decide, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type
 import {parseDuration} from '../../src/config/duration.js'
 import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
+import {instanceStatus} from '../helpers/status.js'
 import {Metrics} from '../../src/runbook/record/metrics.js'
 
 const lock = (verdict: Verdict, raw = '{"pid": 26}', p = '/s/a.jsonl.lock'): LockReport => ({
@@ -26,28 +27,8 @@ const lock = (verdict: Verdict, raw = '{"pid": 26}', p = '/s/a.jsonl.lock'): Loc
   ageMs: 1000,
   evidence: {container: 'c', containerRunning: true, containerStartedAt: null, mountedBy: ['c'], process: {pid: 26, exists: true}, probeError: null},
 })
-const status = (locks: LockReport[], state = 'running'): InstanceStatus => ({
-  id: 1,
-  name: 'oc1',
-  group: null,
-  container: 'c',
-  service: 's',
-  state,
-  health: 'healthy',
-  startedAt: null,
-  uptimeMs: 1,
-  restartCount: 0,
-  image: 'i',
-  compose: null,
-  foundBy: 'name',
-  locks,
-  counts: {live: 0, stale: 0, hung: 0, orphan: 0, conflict: 0, unknown: 0},
-  worst: null,
-  sharedWith: [],
-  logSignature: null,
-  errors: [],
-  ok: state === 'running' && !locks.some((l) => ['stale', 'hung', 'orphan', 'conflict'].includes(l.verdict)),
-})
+const status = (locks: LockReport[], state = 'running'): InstanceStatus =>
+  instanceStatus(locks, {id: 1, name: 'oc1', group: null, state, ok: state === 'running' && !locks.some((l) => ['stale', 'hung', 'orphan', 'conflict'].includes(l.verdict))})
 const policy: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 2, cooldownMs: 1000, recoverAfterMs: 600_000}
 
 describe('watch decisions', () => {
