@@ -12,8 +12,10 @@ export const DEFAULT_DEADLINE_MARGIN_MS = 120_000
 const AGENT_COMMAND = /(^|[\s/])(openclaw(\.mjs)?|dist\/index\.js)(\s|$)/
 
 /** `--timeout N` / `--timeout=N` (seconds, decimal) on an `openclaw … agent …` command line; null when absent or not a number. */
-export function timeoutFlag(cmdline: readonly string[] | undefined): number | null {
-  if (!cmdline || cmdline.length === 0) return null
+export function timeoutFlag(argv: readonly string[] | undefined): number | null {
+  if (!argv || argv.length === 0) return null
+  // A process that set its title (process.title) shows one string with spaces: its words are the argv.
+  const cmdline = argv.length === 1 ? argv[0].split(/\s+/) : argv
   const text = cmdline.join(' ')
   if (!AGENT_COMMAND.test(text) || !cmdline.includes('agent')) return null
   let value: string | undefined

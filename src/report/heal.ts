@@ -1,4 +1,5 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
+import {CURABLE_BY_RESTART} from '../runbook/restart-decision.js'
 import {formatDuration} from '../config/duration.js'
 import {whyNotHealed, type InstanceHeal, type PlanSummary} from '../runbook/heal.js'
 import {printable} from '../util/escape.js'
@@ -31,7 +32,9 @@ export function renderPlan(items: PlannedInstance[]): string {
       ...p.plan.endHolders.map((h) => `  end holder pid ${h.pid} (${h.cmdline}) of ${h.lock}: SIGTERM, then SIGKILL`),
       ...p.plan.untouched.map((u) => `  leave ${u.path}: ${u.why}`),
       ...(p.plan.restart ? [`  restart ${p.container} (${p.plan.restart})`] : []),
-      ...(p.plan.restartIfPingFails ? [`  ping; restart ${p.container} only if the ping then fails with a lock timeout, no reply or a timeout`] : []),
+      ...(p.plan.restartIfPingFails
+        ? [`  ping; restart ${p.container} only if the ping then fails in a way a restart cures (${[...CURABLE_BY_RESTART].join(', ')}) and no live turn holds a lock`]
+        : []),
     ]
     lines.push(`${p.name} (${p.container}, ${p.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))
   }

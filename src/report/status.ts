@@ -52,7 +52,9 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
   ])
   const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'OPENCLAW', 'UPTIME', 'LOCKS', 'WORST', 'LOCK TIMEOUTS', 'RESULT'], rows)]
   if (opts.locks) {
-    const lockRows = doc.instances.flatMap((i) => i.locks.map((l) => [i.name, l.kind, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]))
+    const lockRows = doc.instances.flatMap((i) =>
+      i.locks.map((l) => [i.name, l.kind, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]),
+    )
     out.push('', lockRows.length > 0 ? table(['INSTANCE', 'KIND', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
   }
   const notes = doc.instances.flatMap((i) => [

@@ -110,7 +110,8 @@ export async function scanWritersInContainer(handle: DockerHandle, inst: Instanc
   const rels = {agent: path.posix.join('agents', '{agent}', 'agent', 'openclaw-agent.sqlite'), state: path.posix.join('state', 'openclaw.sqlite')}
   try {
     const r = await execIn(handle, c.name, ['node', '-e', SCAN_JS, inst.stateDir, JSON.stringify(rels)], {timeoutMs})
-    if (r.timedOut || r.exitCode !== 0) return {source: 'exec', dbs: [], holds: [], error: `db scan in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
+    if (r.timedOut || r.exitCode !== 0)
+      return {source: 'exec', dbs: [], holds: [], error: `db scan in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
     const data = JSON.parse(r.stdout) as {dbs: {agent: string; path: string; db: RawId; shm: RawId; walMtimeMs: number | null}[]; locks: string | null}
     const dbs = data.dbs.map((d): StateDb => ({agent: d.agent, path: d.path, containerPath: d.path, db: big(d.db), shm: big(d.shm), walMtimeMs: d.walMtimeMs}))
     if (data.locks === null) return {source: 'exec', dbs, holds: [], error: `cannot read /proc/locks in ${c.name}`}

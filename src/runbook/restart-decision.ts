@@ -66,7 +66,10 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
   if (f.pingFailure !== null) {
     const turns = f.liveTurns.map((p) => `pid ${p}`).join(', ')
     if (CURABLE_BY_RESTART.has(f.pingFailure) && f.liveTurns.length > 0)
-      return no(`ping fails (${f.pingFailure}), but live turns hold locks (${turns}): a restart would end them`, 'fleet ends a turn once it is past its own deadline or its client is gone; or end it yourself')
+      return no(
+        `ping fails (${f.pingFailure}), but live turns hold locks (${turns}): a restart would end them`,
+        'fleet ends a turn once it is past its own deadline or its client is gone; or end it yourself',
+      )
     if (CURABLE_BY_RESTART.has(f.pingFailure)) return yes(`ping still fails (${f.pingFailure})`)
     return no(`ping fails with ${f.pingFailure}: a restart does not cure that`, HINTS[f.pingFailure] ?? null)
   }
