@@ -1,21 +1,29 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {parseDurationFlag} from '../config/duration.js'
 import {doctorDocument, renderDoctor, type DoctorDocument} from '../report/doctor.js'
-import {runDoctor} from '../runbook/doctor.js'
+import {AGENT_START_CONCURRENCY, runDoctor, WAL_WARN_BYTES} from '../runbook/doctor.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
-  static summary = 'Find root causes before the outage: mounts, shared sessions dirs, OpenClaw versions, small-context fallback models, disk, clock skew.'
-  static description = `Checks, each pass / warn / fail with a fix hint: Docker reachable; compose available; config paths exist; each container bind-mounts its configured dataDir at the state dir; no sessions dir mounted by two containers; the OpenClaw version in each container and what it means for locks; fallback models in openclaw.json whose context window is below 16000 tokens; disk use of sessions dirs and free space; clock skew between host and container.
+  static summary =
+    'Find root causes before the outage: mounts, shared dirs, OpenClaw versions, whether the agent CLI starts, SQLite WAL and migration, small-context fallback models, disk, clock skew.'
+  static description = `Checks, each pass / warn / fail with a fix hint: Docker reachable; compose available; config paths exist; each container bind-mounts its configured dataDir at the state dir; no sessions dir mounted by two containers; the OpenClaw version in each container and what it means for locks; that the ping command starts at all (\`<ping.command> --help\` exits 0 within --agent-start-timeout, ${AGENT_START_CONCURRENCY} containers at a time); on 2026.8+ (SQLite sessions): that ping.command does not use --local (refused while a gateway runs), no state dir mounted by two containers, WAL files below ${WAL_WARN_BYTES / 1024 ** 2} MiB, and no agent left with JSONL transcripts but no SQLite db after an upgrade; fallback models in openclaw.json whose context window is below 16000 tokens; disk use of sessions dirs and free space; clock skew between host and container.
+Reads only: it never writes in a state dir and never opens a SQLite db.
 Exit 1 on any fail; 2 config/usage.`
-  static examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --instances oc7-9 --all', '<%= config.bin %> doctor --json']
+  static examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --instances oc7-9 --all', '<%= config.bin %> doctor --json', '<%= config.bin %> doctor --agent-start-timeout 2m']
 
   static flags = {
     all: Flags.boolean({description: 'Also list the checks that passed.', default: false}),
+    'agent-start-timeout': Flags.string({
+      description: 'How long `<ping.command> --help` may take in each container (a real 2026.9.6 CLI start takes 3-12 s on 2 busy cores).',
+      default: '60s',
+    }),
   }
 
   async run(): Promise<DoctorDocument> {
+    const agentStartTimeoutMs = parseDurationFlag('--agent-start-timeout', this.flags['agent-start-timeout'])
     const fleet = await this.fleet()
-    const doc = doctorDocument(await runDoctor(fleet, this.selectInstances(fleet)))
+    const doc = doctorDocument(await runDoctor(fleet, this.selectInstances(fleet), {agentStartTimeoutMs}))
     this.log(renderDoctor(doc, {all: this.flags.all || this.flags.verbose}))
     this.markUnhealthy(!doc.ok)
     return doc

@@ -5,3 +5,35 @@
  * (later 2026.6/2026.7 builds).
  */
 export const LOCK_TIMEOUT = /session file locked \(timeout (\d+)ms\): (?:pid=(\d+)|owner=unknown|unknown)[^\n]*?(\/\S+\.lock)/
+
+/**
+ * 2026.8+ (SQLite sessions): a turn that gave up waiting for a write lock held by a writer stuck in its
+ * transaction. `Error: database is locked: code=ERR_SQLITE_ERROR` (the turn), `SQLITE_BUSY`, and the channel /
+ * gateway reply `the Gateway state database was busy (SQLite: database is locked)`.
+ */
+export const DATABASE_LOCKED = /database is locked|SQLITE_BUSY|state database was busy/i
+
+/** 2026.8+: the gateway's own warning when a transaction's lock wait fails (`[sqlite/transaction] … failureKind=lock-contention`). */
+export const SQLITE_LOCK_WAIT = /SQLite transaction lock wait failed/i
+
+/**
+ * 2026.8+: a state-database coordinator held by another process: `another OpenClaw process owns <family>`
+ * (`StateDatabaseCoordinatorContentionError`). Families in 2026.9.6: state-lifecycle, gateway-lifecycle,
+ * state-handles and a few more `*-lifecycle` ones; group 1 is the family.
+ */
+export const STATE_CONTENTION = /(?:StateDatabaseCoordinatorContentionError\b[^\n]*?)?\bowns ([a-z]+(?:-[a-z]+)*-(?:lifecycle|handles))\b|StateDatabaseCoordinatorContentionError/i
+
+/** A gateway that will not start because another one holds its gateway lock (upstream #135133: a stale lock after a restart). */
+export const GATEWAY_LOCK = /GatewayLockError|gateway already running/i
+
+/**
+ * 2026.8+: the gateway's WebSocket log of a failed `agent` request answered `UNAVAILABLE`
+ * (`⇄ res ✗ agent 5012ms errorCode=UNAVAILABLE errorMessage=…`, gateway/ws-log).
+ */
+export const AGENT_UNAVAILABLE = /\bres ✗ agent\b[^\n]*\bUNAVAILABLE\b/
+
+/** One pattern that matches where any of the given ones does (case-insensitive), for a class several signatures share. */
+export function anyOf(...patterns: RegExp[]): RegExp {
+  if (patterns.length === 0) throw new Error('anyOf needs at least one pattern')
+  return new RegExp(patterns.map((p) => `(?:${p.source})`).join('|'), 'i')
+}

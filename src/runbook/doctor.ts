@@ -9,11 +9,13 @@ import {checkFleetPaths} from '../config/load.js'
 import {byDockerHost, engineCall, type DockerHandle} from '../docker/client.js'
 import {composeCommand} from '../docker/compose.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
-import {execIn} from '../docker/exec.js'
+import {execIn, type ExecResult} from '../docker/exec.js'
 import {probePids} from '../docker/probe.js'
 import {readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
-import {lockBehaviour, parseOpenClawVersion} from '../openclaw/version.js'
+import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../openclaw/state-layout.js'
+import {lockBehaviour, parseOpenClawVersion, type OpenClawVersion} from '../openclaw/version.js'
+import {errorLine} from './ping-classify.js'
 import {mapLimit} from '../util/concurrency.js'
 import {realOrSelf} from '../util/paths.js'
 import {mountedBy, type RunningMounts} from '../docker/mounts.js'
@@ -37,7 +39,17 @@ const check = (name: string, instance: Instance | null, status: CheckStatus, mes
   hint,
 })
 
-export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowMs?: number} = {}): Promise<Check[]> {
+/** Bounds of the agent-start check: a real 2026.9.6 CLI start took 3-12 s on 2 busy cores; several run at once. */
+export const AGENT_START_TIMEOUT_MS = 60_000
+export const AGENT_START_CONCURRENCY = 4
+
+export interface DoctorOptions {
+  nowMs?: number
+  /** How long `<ping.command> --help` may take in each container (default AGENT_START_TIMEOUT_MS). */
+  agentStartTimeoutMs?: number
+}
+
+export async function runDoctor(fleet: Fleet, instances: Instance[], opts: DoctorOptions = {}): Promise<Check[]> {
   const checks: Check[] = []
   const handles = byDockerHost(instances)
   try {
@@ -67,13 +79,18 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: {nowM
             .map((i) => disc.byInstance.get(i.id))
             .filter((c): c is ContainerInfo => c?.state === 'running')
     const hostView = shown.length > 0 ? readHostProcesses(shown.map((c) => ({id: c.id, pid: c.pid}))) : null
-    const perInstance = await mapLimit(group, 8, (inst) => instanceChecks(fleet, handle, inst, disc.byInstance.get(inst.id) ?? null, hostView, opts.nowMs))
-    checks.push(...perInstance.flat())
+    const running = group.map((inst) => ({inst, c: disc.byInstance.get(inst.id)})).filter((x): x is {inst: Instance; c: ContainerInfo} => x.c?.state === 'running')
+    // CLI starts are CPU-bound (seconds each): bounded apart from the cheap checks, and run beside them.
+    const [perInstance, starts] = await Promise.all([
+      mapLimit(group, 8, (inst) => instanceChecks(fleet, handle, inst, disc.byInstance.get(inst.id) ?? null, hostView, disc.running, opts.nowMs)),
+      mapLimit(running, AGENT_START_CONCURRENCY, ({inst, c}) => agentStart(fleet, handle, inst, c, opts.agentStartTimeoutMs ?? AGENT_START_TIMEOUT_MS)),
+    ])
+    checks.push(...perInstance.flat(), ...starts)
   }
   return checks
 }
 
-async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, hostView: HostProcView | null, nowMs?: number): Promise<Check[]> {
+async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, hostView: HostProcView | null, running: RunningMounts[], nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
   if (inst.lockAccess === 'host' && !existsSync(inst.dataDir)) out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
   if (!c) {
@@ -82,7 +99,7 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
     )
   } else {
     out.push(mountCheck(inst, c))
-    if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, nowMs)))
+    if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, running, nowMs)))
     else out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal restarts it'))
   }
   // openclaw.json and the sessions dirs are read from this disk only when the host is this machine.
@@ -135,19 +152,19 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
   )
 }
 
-async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, hostView: HostProcView | null, nowMs?: number): Promise<Check[]> {
+async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, hostView: HostProcView | null, running: RunningMounts[], nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
-  const v = await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch((error: Error) => ({
-    exitCode: -1,
-    stdout: '',
-    stderr: error.message,
-    timedOut: false,
-  }))
+  const v = await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch(execError)
   const parsed = v.exitCode === 0 ? parseOpenClawVersion(v.stdout) : null
-  if (!parsed) out.push(check('openclaw-version', inst, 'warn', `openclaw --version failed in ${c.name}: ${(v.stderr || v.stdout).trim().slice(0, 200)}`, 'is this an OpenClaw gateway image?'))
-  else {
-    const b = lockBehaviour(parsed)
-    out.push(check('openclaw-version', inst, b.level, b.summary, b.lockStorage === 'sqlite' ? 'run `openclaw doctor --fix` inside the container to clean legacy JSONL locks' : null))
+  out.push(versionCheck(inst, parsed, `openclaw --version failed in ${c.name}: ${(v.stderr || v.stdout).trim().slice(0, 200)}`))
+  if (parsed && lockBehaviour(parsed).lockStorage === 'sqlite') {
+    out.push(pingRouteCheck(inst, fleet.ping.command), sharedStateDirCheck(inst, running))
+    const layout =
+      inst.lockAccess === 'host'
+        ? hostStateLayout(inst.dataDir)
+        : parseStateLayout(await execIn(handle, c.name, stateLayoutArgv(inst.stateDir), {timeoutMs: fleet.locks.probeTimeoutMs}).catch(execError))
+    if (layout instanceof Error) out.push(check('sqlite', inst, 'warn', `cannot list the SQLite files of ${inst.stateDir} in ${c.name}: ${layout.message}`, null))
+    else out.push(walCheck(inst, layout), migrationCheck(inst, parsed, layout))
   }
   out.push(processEvidenceCheck(fleet, inst, c, hostView))
   const probe = await probePids(handle, c.name, [], fleet.locks.probeTimeoutMs)
@@ -166,6 +183,133 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
     )
   }
   return out
+}
+
+/** An exec that could not even start, as a failed result (the checks judge results only). */
+const execError = (error: Error): Pick<ExecResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'> => ({
+  exitCode: -1,
+  stdout: '',
+  stderr: error.message,
+  timedOut: false,
+  durationMs: 0,
+})
+
+/** The OpenClaw version and what it means for locks; `failed` says why there is no version. */
+export function versionCheck(inst: Instance, v: OpenClawVersion | null, failed: string): Check {
+  if (!v) return check('openclaw-version', inst, 'warn', failed, 'is this an OpenClaw gateway image?')
+  const b = lockBehaviour(v)
+  return check('openclaw-version', inst, b.level, b.summary)
+}
+
+/** 2026.8+ refuses `openclaw agent --local` while a gateway owns the state dir: a ping through it can never pass. */
+export function pingRouteCheck(inst: Instance, command: readonly string[]): Check {
+  return command.includes('--local')
+    ? check(
+        'ping-route',
+        inst,
+        'fail',
+        `ping.command ${command.join(' ')} runs the embedded agent (--local), which 2026.8+ refuses while a gateway owns the state dir ("A Gateway is running for this state directory"): every ping fails`,
+        'drop --local from ping.command: on 2026.8+ a smoke turn goes through the gateway',
+      )
+    : check('ping-route', inst, 'pass', `ping.command ${command.join(' ')} goes through the gateway`)
+}
+
+/**
+ * Two running containers on one 2026.8+ state dir. Their state-lifecycle, gateway-lifecycle and state-handles
+ * coordinators are SQLite files in each container's own /tmp (`resolveStateLifecycleRuntimeDirectory()` is `/tmp`;
+ * `/tmp/openclaw-state-locks-<uid>/<family>.<hash>.lock.sqlite`), so they cannot exclude each other.
+ */
+export function sharedStateDirCheck(inst: Instance, running: RunningMounts[]): Check {
+  const seen = mountedBy(inst.dataDir, running)
+  if (seen.length <= 1) return check('shared-state-dir', inst, 'pass', `state dir ${inst.dataDir} is mounted by ${seen[0] ?? 'no running container'} only`)
+  return check(
+    'shared-state-dir',
+    inst,
+    'fail',
+    `state dir ${inst.dataDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}. On 2026.8+ the state-lifecycle and gateway-lifecycle coordinator locks live in each container's own /tmp (/tmp/openclaw-state-locks-<uid>/…lock.sqlite), so they do not exclude each other; only the gateway lock files in ${inst.stateDir}/tmp/openclaw-<uid>/ are shared, and each container judges their pids in its own namespace: two writers on one SQLite store`,
+    'give every instance its own data dir',
+  )
+}
+
+/**
+ * A WAL this big means checkpoints cannot reset it: 2026.9.6 opens its dbs with `journal_size_limit` 64 MiB
+ * (DEFAULT_SQLITE_WAL_JOURNAL_SIZE_LIMIT_BYTES) and `wal_autocheckpoint` 1000 pages (about 4 MiB), so a WAL that
+ * checkpoints normally stays below 64 MiB. Above it a long read or a writer stuck in its transaction pins the WAL.
+ */
+export const WAL_WARN_BYTES = 64 * 1024 ** 2
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`
+
+/** The WAL of the state db and of each agent db against WAL_WARN_BYTES. */
+export function walCheck(inst: Instance, layout: StateLayout, limitBytes = WAL_WARN_BYTES): Check {
+  const wals = [
+    {name: 'state/openclaw.sqlite-wal', bytes: layout.stateDb.walBytes},
+    ...layout.agents.map((a) => ({name: `agents/${a.id}/agent/openclaw-agent.sqlite-wal`, bytes: a.db.walBytes})),
+  ].filter((w): w is {name: string; bytes: number} => w.bytes !== null)
+  const big = wals.filter((w) => w.bytes > limitBytes)
+  const list = (ws: typeof wals) => ws.map((w) => `${w.name} ${mib(w.bytes)}`).join(', ')
+  if (big.length > 0)
+    return check(
+      'sqlite-wal',
+      inst,
+      'warn',
+      `${list(big)}: above ${mib(limitBytes)}, so checkpoints are not resetting the WAL (a long read or a writer stuck in its transaction pins it); every read scans it and the disk fills`,
+      'find the process holding the db open in a transaction (fleet status; /proc/locks on the engine host): the WAL is reset at the next checkpoint once it is gone',
+    )
+  return check('sqlite-wal', inst, 'pass', wals.length > 0 ? `WAL sizes below ${mib(limitBytes)}: ${list(wals)}` : 'no SQLite WAL files yet')
+}
+
+/**
+ * Agents with JSONL transcripts but no SQLite db: an upgrade to 2026.8+ did not migrate them (upstream #133992,
+ * #134206: 2026.8.1 crash-looped when only the default agent was migrated; later versions do not show their sessions).
+ */
+export function migrationCheck(inst: Instance, v: OpenClawVersion, layout: StateLayout): Check {
+  const left = layout.agents.filter((a) => a.transcripts > 0 && a.db.dbBytes === null)
+  if (left.length === 0) {
+    const migrated = layout.agents.filter((a) => a.db.dbBytes !== null).length
+    return check('sqlite-migration', inst, 'pass', `no agent with JSONL transcripts lacks its SQLite db (${migrated} of ${layout.agents.length} agents have one)`)
+  }
+  const crashLoops = v.year === 2026 && v.minor === 8 && v.patch <= 1
+  return check(
+    'sqlite-migration',
+    inst,
+    crashLoops ? 'fail' : 'warn',
+    `${left.map((a) => `agent ${a.id} (${a.transcripts} transcripts)`).join(', ')}: JSONL transcripts in agents/<id>/sessions but no agents/<id>/agent/openclaw-agent.sqlite: the upgrade did not migrate ${left.length === 1 ? 'it' : 'them'} (upstream #133992, #134206${crashLoops ? `; ${v.raw} crash-loops on this` : ''})`,
+    'inside the container: `openclaw doctor --session-sqlite dry-run --session-sqlite-all-agents`, then `openclaw doctor --fix` to migrate (it refuses while the gateway runs: stop it first)',
+  )
+}
+
+/** Whether the ping command can start at all: `<ping.command> --help` must exit 0 in time. */
+export function agentStartCheck(
+  inst: Instance,
+  container: string,
+  argv: readonly string[],
+  r: Pick<ExecResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut' | 'durationMs'>,
+  timeoutMs: number,
+): Check {
+  const cmd = argv.join(' ')
+  if (r.timedOut)
+    return check(
+      'agent-start',
+      inst,
+      'fail',
+      `\`${cmd}\` did not finish within ${timeoutMs / 1000} s in ${container}: the CLI cannot start, so every ping times out`,
+      'run it in the container by hand; look for plugin staging or a blocked state dir',
+    )
+  if (r.exitCode === 0) return check('agent-start', inst, 'pass', `\`${cmd}\` exits 0 in ${container} (${(r.durationMs / 1000).toFixed(1)} s)`)
+  return check(
+    'agent-start',
+    inst,
+    'fail',
+    `\`${cmd}\` exits ${r.exitCode} in ${container}: ${errorLine(`${r.stderr}\n${r.stdout}`) ?? 'no output'}; every ping fails the same way`,
+    'check ping.command and the image (offline plugin staging fails with "Unable to resolve a safe npm executable")',
+  )
+}
+
+async function agentStart(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, timeoutMs: number): Promise<Check> {
+  const argv = [...fleet.ping.command, '--help']
+  const r = await execIn(handle, c.name, argv, {timeoutMs}).catch(execError)
+  return agentStartCheck(inst, c.name, argv, r, timeoutMs)
 }
 
 /** Where status, heal and watch will take this container's process evidence from (locks.probe). */

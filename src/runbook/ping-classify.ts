@@ -1,4 +1,4 @@
-import {LOCK_TIMEOUT} from '../locks/signatures.js'
+import {anyOf, DATABASE_LOCKED, GATEWAY_LOCK, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION} from '../locks/signatures.js'
 
 /**
  * Pure classification of one ping attempt (an `openclaw agent ... --json` turn) from its exit code,
@@ -47,8 +47,8 @@ const FALLBACK = /falling back to embedded/i
  */
 const CLASSES: [PingFailure, RegExp][] = [
   // 2026.8+: a writer stuck in its SQLite transaction; every later turn fails after the busy timeout.
-  ['storage-locked', /database is locked|SQLITE_BUSY|state database was busy/i],
-  ['state-contention', /owns (state|gateway|maintenance)-lifecycle|StateDatabaseCoordinatorContentionError|GatewayLockError|gateway already running/i],
+  ['storage-locked', anyOf(DATABASE_LOCKED, SQLITE_LOCK_WAIT)],
+  ['state-contention', anyOf(STATE_CONTENTION, GATEWAY_LOCK)],
   // The CLI itself could not start or was refused (plugin staging offline, --local while a gateway owns the state dir): not the model.
   [
     'exec-failed',

@@ -9,16 +9,16 @@ describe('OpenClaw versions', () => {
     expect(v).toMatchObject({year: 2026, minor: 4, patch: 29, commit: 'a448042'})
     expect(lockBehaviour(v!)).toMatchObject({acquireTimeoutMs: 10_000, lockStorage: 'jsonl'})
     expect(lockBehaviour(parseOpenClawVersion('2026.5.3')!)).toMatchObject({acquireTimeoutMs: 60_000, lockStorage: 'jsonl'})
-    expect(lockBehaviour(parseOpenClawVersion('OpenClaw 2026.9.6')!)).toMatchObject({lockStorage: 'sqlite', level: 'warn'})
+    expect(lockBehaviour(parseOpenClawVersion('OpenClaw 2026.9.6')!)).toMatchObject({lockStorage: 'sqlite', level: 'pass', acquireTimeoutMs: 5_000})
     expect(lockBehaviour(parseOpenClawVersion('OpenClaw 2026.2.1')!).summary).toContain('without starttime')
     expect(parseOpenClawVersion('node v20')).toBeNull()
   })
 
-  it('property: the timeout is 10 s before 2026.5 and 60 s from it', () => {
+  it('property: the wait is 10 s before 2026.5, 60 s from it, and the 5 s SQLite busy timeout from 2026.8', () => {
     fc.assert(
       fc.property(fc.integer({min: 1, max: 12}), fc.integer({min: 0, max: 40}), (minor, patch) => {
         const b = lockBehaviour(parseOpenClawVersion(`OpenClaw 2026.${minor}.${patch}`)!)
-        expect(b.acquireTimeoutMs).toBe(minor >= 5 ? 60_000 : 10_000)
+        expect(b.acquireTimeoutMs).toBe(minor >= 8 ? 5_000 : minor >= 5 ? 60_000 : 10_000)
         expect(b.lockStorage).toBe(minor >= 8 ? 'sqlite' : 'jsonl')
       }),
     )

@@ -68,6 +68,8 @@ export async function main(argv) {
   const {positional, flags} = parseArgs(argv)
   const [command, sub] = positional
   if (flags.version && !command) return console.log(`OpenClaw ${VERSION} (${COMMIT})`)
+  // Like the real CLI: `openclaw <command> --help` prints that command's usage and exits 0, before any action.
+  if (flags.help && command) return console.log(`OpenClaw ${VERSION} (${COMMIT}) lab simulator\nUsage: openclaw ${command} [options]`)
   switch (command) {
     case 'agent':
       return agentCommand(flags)
