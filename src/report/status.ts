@@ -50,7 +50,7 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     i.logSignature ? (i.logSignature.count > 0 ? `${i.logSignature.count} since start` : '0') : '-',
     i.ok ? 'ok' : 'NOT OK',
   ])
-  const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'OPENCLAW', 'UPTIME', 'LOCKS', 'WORST', 'LOCK TIMEOUTS', 'RESULT'], rows)]
+  const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'OPENCLAW', 'UPTIME', 'LOCKS', 'WORST', 'LOCK ERRORS', 'RESULT'], rows)]
   if (opts.locks) {
     const lockRows = doc.instances.flatMap((i) =>
       i.locks.map((l) => [i.name, l.kind, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]),
@@ -60,7 +60,9 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
   const notes = doc.instances.flatMap((i) => [
     ...(i.sharedWith.length > 0 ? [`${i.name}: sessions dir also mounted by ${i.sharedWith.join(', ')}`] : []),
     ...(i.logSignature && i.logSignature.count > 0
-      ? [`${i.name}: ${i.logSignature.count} "session file locked" errors since start (first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'}) on ${i.logSignature.paths.join(', ')}`]
+      ? [
+          `${i.name}: ${i.logSignature.count} lock errors in its log since start (${signatureText(i.logSignature)}; first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'})${i.logSignature.paths.length > 0 ? ` on ${i.logSignature.paths.join(', ')}` : ''}`,
+        ]
       : []),
     ...(i.openclaw.version === null ? [`${i.name}: OpenClaw version unknown (${i.openclaw.error ?? 'not read'}): fleet only reports on it`] : []),
     ...(i.counts.ignored > 0 ? [`${i.name}: ${i.counts.ignored} legacy .jsonl.lock file(s) that OpenClaw ${i.openclaw.version} ignores (fleet heal --tidy removes the ones no process owns)`] : []),
@@ -78,6 +80,14 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     }; ${formatDuration(doc.durationMs)}`,
   )
   return out.join('\n')
+}
+
+/** `3 database-locked, 1 state-contention (state-lifecycle)`: the families seen, with their counts. */
+export function signatureText(sig: NonNullable<InstanceStatus['logSignature']>): string {
+  return Object.entries(sig.bySignature)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}${kind === 'state-contention' && sig.contention.length > 0 ? ` (${sig.contention.join(', ')})` : ''}`)
+    .join(', ')
 }
 
 function evidenceText(l: InstanceStatus['locks'][number]): string {

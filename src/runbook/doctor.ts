@@ -15,6 +15,8 @@ import {readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../openclaw/state-layout.js'
 import {lockBehaviour, parseOpenClawVersion, type OpenClawVersion} from '../openclaw/version.js'
+import {detectVersion} from '../openclaw/detect.js'
+import {pingCommand} from './ping.js'
 import {errorLine} from './ping-classify.js'
 import {mapLimit} from '../util/concurrency.js'
 import {realOrSelf} from '../util/paths.js'
@@ -154,11 +156,13 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
 
 async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, hostView: HostProcView | null, running: RunningMounts[], nowMs?: number): Promise<Check[]> {
   const out: Check[] = []
-  const v = await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch(execError)
-  const parsed = v.exitCode === 0 ? parseOpenClawVersion(v.stdout) : null
-  out.push(versionCheck(inst, parsed, `openclaw --version failed in ${c.name}: ${(v.stderr || v.stdout).trim().slice(0, 200)}`))
+  // The version as status reads it (package.json, no CLI start); `openclaw --version` only when that fails.
+  const read = await detectVersion(handle, c, {local: inst.lockAccess === 'host'})
+  const v = read.version ? null : await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch(execError)
+  const parsed = read.version ? parseOpenClawVersion(read.version) : v?.exitCode === 0 ? parseOpenClawVersion(v.stdout) : null
+  out.push(versionCheck(inst, parsed, `${read.error ?? 'no package.json'}; openclaw --version failed in ${c.name}: ${(v?.stderr || v?.stdout || '').trim().slice(0, 200)}`))
   if (parsed && lockBehaviour(parsed).lockStorage === 'sqlite') {
-    out.push(pingRouteCheck(inst, fleet.ping.command), sharedStateDirCheck(inst, running))
+    out.push(pingRouteCheck(inst, pingCommand(fleet.ping.command, parsed.raw)), sharedStateDirCheck(inst, running))
     const layout =
       inst.lockAccess === 'host'
         ? hostStateLayout(inst.dataDir)
@@ -307,7 +311,8 @@ export function agentStartCheck(
 }
 
 async function agentStart(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, timeoutMs: number): Promise<Check> {
-  const argv = [...fleet.ping.command, '--help']
+  const version = (await detectVersion(handle, c, {local: inst.lockAccess === 'host'})).version
+  const argv = [...pingCommand(fleet.ping.command, version), '--help']
   const r = await execIn(handle, c.name, argv, {timeoutMs}).catch(execError)
   return agentStartCheck(inst, c.name, argv, r, timeoutMs)
 }

@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import {XMLParser} from 'fast-xml-parser'
+import {instanceStatus} from '../helpers/status.js'
+import {noVerdicts} from '../../src/locks/types.js'
 import {describe, expect, it} from 'vitest'
 import {renderDoctor, doctorDocument} from '../../src/report/doctor.js'
 import {renderFleet, type FleetDescription} from '../../src/report/fleet-config.js'
@@ -195,29 +197,20 @@ function lock(session: string, extra: Partial<LockReport> = {}): LockReport {
 }
 
 function instance(over: Partial<InstanceStatus> = {}): InstanceStatus {
-  return {
-    id: 7,
-    name: 'oc7',
+  return instanceStatus([lock('a\nOC99   main  x  -  1m  live  -  ok')], {
     group: null,
     container: 'openclaw-oc7\u001b[2J',
     service: 'gateway',
-    state: 'running',
-    health: 'healthy',
-    startedAt: null,
     uptimeMs: 1000,
-    restartCount: 0,
     image: null,
-    compose: null,
     foundBy: null,
-    locks: [lock('a\nOC99   main  x  -  1m  live  -  ok')],
-    counts: {live: 0, stale: 0, hung: 0, orphan: 1, conflict: 0, unknown: 0},
+    counts: {...noVerdicts(), orphan: 1},
     worst: 'orphan',
     sharedWith: ['evil\nOC98 running ok'],
-    logSignature: null,
     errors: ['probe failed: \u001b[31mred\u001b[0m\r\nOC97 ok'],
     ok: false,
     ...over,
-  } as InstanceStatus
+  })
 }
 
 const clean = (out: string) => {
@@ -230,7 +223,7 @@ describe('renderers escape text from disk, containers and the engine', () => {
     const doc: StatusDocument = {
       instances: [instance()],
       unreachable: [],
-      summary: {instances: 1, ok: 0, notOk: 1, locks: {live: 0, stale: 0, hung: 0, orphan: 1, conflict: 0, unknown: 0}, lockTimeoutsInLogs: 0},
+      summary: {instances: 1, ok: 0, notOk: 1, locks: {...noVerdicts(), orphan: 1}, lockTimeoutsInLogs: 0},
       durationMs: 5,
       ok: false,
     }
