@@ -238,6 +238,12 @@ function withTurn(proc: ProcessEvidence | null, probe: ProbeResult): ProcessEvid
   }
 }
 
+/** A lock that makes turns fail: an unhealthy verdict, a stopped holder, a long-held SQLite write lock (legacy litter never). */
+export function blocksTurns(l: Pick<LockReport, 'verdict' | 'reasons' | 'kind'>): boolean {
+  if (l.verdict === 'ignored') return false
+  return UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped') || (l.kind === 'sqlite-writer' && l.reasons.includes('long-hold'))
+}
+
 /** One report per SQLite write lock held (2026.8+): the holder judged by judgeWriter. A holder that exited since the scan released its lock: no report. */
 function writerReports(fleet: Fleet, g: Gathered, container: LockEvidence['container'], mounted: string[], probe: ProbeResult | undefined, now: number): LockReport[] {
   const holds = g.writers?.holds ?? []
@@ -361,7 +367,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     openclaw: {version: g.version.version, storage, source: g.version.source, error: g.version.error},
     errors,
     // Not ok when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
-    // or a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes.
-    ok: running && unlisted.length === 0 && sharedWith.length === 0 && !locks.some((l) => l.verdict !== 'ignored' && (UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped'))),
+    // a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes, or an
+    // SQLite db held past orphanAfter by a process that is not the gateway (every turn waits on it, then fails).
+    ok: running && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
   }
 }
