@@ -186,7 +186,7 @@ async function stuckRealTurn(inst, version, {holdMs = HOUR, timeout, local} = {}
 /** The gateway main process: docker-init's child (pid 6-8). */
 async function gatewayPid(container) {
   const tree = await processTree(container)
-  const gw = tree.find((p) => p.ppid === 1 && /openclaw/.test(p.args))
+  const gw = tree.find((p) => p.ppid === 1 && /openclaw|start\.sh/.test(p.args))
   if (!gw) throw new Error(`no gateway process under docker-init in ${container}: ${JSON.stringify(tree)}`)
   return gw.pid
 }
@@ -318,46 +318,52 @@ export const sqliteWriterFault = (instance, opts) => sqliteWriter('sqlite-writer
 export const stateWriterFault = (instance, opts) => sqliteWriter('state-writer', 'state', instance, opts)
 
 /**
- * (6) gateway-lock-reuse (upstream #135133): the container is SIGKILLed (the gateway's lock files stay), the
- * payload of gateway.state.lock and gateway.<hash>.lock is rewritten without startTime (keepStartTime: leave it),
- * and the container is started again, until the new gateway gets the old pid: it then judges the lock "alive"
- * (its own pid, gateway argv) and refuses to start (`GatewayLockError: gateway already running (pid N)`).
- * files: 'both' | 'state' | 'config'. Resolves once the refusal is in the log (or after `attempts` restarts).
+ * (6) gateway-lock-reuse (upstream #135133): the gateway's lock files left by a previous incarnation whose pid the
+ * new gateway gets again. The container is SIGKILLed (the lock files stay), gateway.state.lock and
+ * gateway.<hash>.lock (files: 'both' | 'state' | 'config') are rewritten from the old gateway's own payload without
+ * its startTime (keepStartTime: leave it), and the container is started again; when the new gateway's pid is not the
+ * lock's, it is killed at once and started again (the pid is 6, 7 or 8 here), up to `attempts` times. With its own
+ * pid in the lock and no startTime, the new gateway judges the lock "alive" (its own argv is a gateway's) and
+ * refuses to start: `GatewayLockError: gateway already running (pid N)`. Resolves with the refusal line and timings.
  */
-export async function gatewayLockReuse(instance, {root, keepStartTime = false, files = 'both', attempts = 10, waitMs = 45_000} = {}) {
+export async function gatewayLockReuse(instance, {root, keepStartTime = false, files = 'both', attempts = 20, waitMs = 60_000} = {}) {
   const {inst, version, base} = context(instance, {root})
   if (!usesGatewayTurns(version)) throw new Error(`gateway-lock-reuse: OpenClaw ${version} keeps its gateway lock in the container's /tmp (before 2026.8)`)
   const lockDir = path.join(inst.stateDir, GATEWAY_LOCK_DIR)
   const names = fs.readdirSync(lockDir).filter((f) => /^gateway\..*\.lock$/.test(f) && (files === 'both' || (files === 'state') === (f === 'gateway.state.lock')))
-  const history = []
+  const originals = Object.fromEntries(names.map((n) => [n, fs.readFileSync(path.join(lockDir, n), 'utf8')]))
+  const payload = Object.fromEntries(names.map((n) => {
+    const json = JSON.parse(originals[n])
+    if (!keepStartTime) delete json.startTime
+    return [n, json]
+  }))
+  const pid = Object.values(payload)[0]?.pid
+  const pids = []
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const oldPid = await gatewayPid(inst.container).catch(() => null)
     await docker(['kill', '-s', 'KILL', inst.container], {reject: false})
     await waitFor(async () => (await containerStatus(inst.container)) !== 'running', {what: `${inst.container} to stop`})
-    const written = {}
-    for (const name of names) {
-      const file = path.join(lockDir, name)
-      const raw = fs.readFileSync(file, 'utf8')
-      const json = JSON.parse(raw)
-      if (!keepStartTime) delete json.startTime
-      fs.writeFileSync(file, `${JSON.stringify(json, null, 2)}\n${raw.slice(raw.lastIndexOf('}') + 2)}`)
-      written[name] = json
+    for (const n of names) {
+      const raw = originals[n]
+      fs.writeFileSync(path.join(lockDir, n), `${JSON.stringify(payload[n], null, 2)}\n${raw.slice(raw.lastIndexOf('}') + 2)}`)
     }
     const since = Date.now()
     await docker(['start', inst.container])
+    const newPid = await waitFor(() => gatewayPid(inst.container), {timeoutMs: 30_000, intervalMs: 100, what: `the new gateway of ${inst.container}`})
+    pids.push(newPid)
+    if (newPid !== pid && attempt < attempts) continue
+    // OpenClaw's judgement while the new gateway (the lock's pid) waits on the lock (its 5 s lock timeout)
+    const judgement = newPid === pid ? await inContainer(inst.container, 'gateway-owner').catch((error) => ({error: error.message})) : null
+    const {stdout: startedAt} = await docker(['inspect', '-f', '{{.State.StartedAt}}', inst.container])
     const outcome = await waitFor(async () => {
-      const r = await docker(['logs', '--since', new Date(since - 1000).toISOString(), inst.container], {reject: false})
-      const logs = strip(`${r.stdout}\n${r.stderr}`)
-      const refused = logs.split('\n').find((l) => /GatewayLockError|gateway already running/.test(l))
-      if (refused) return {refused: refused.trim(), ms: Date.now() - since}
-      if (/\[gateway\]\S*\s+\S*ready\b/.test(logs)) return {refused: null, ms: Date.now() - since}
+      const r = await docker(['logs', '--since', startedAt.trim(), inst.container], {reject: false})
+      const lines = strip(`${r.stdout}\n${r.stderr}`).split('\n')
+      const refused = lines.find((l) => /GatewayLockError|gateway already running/.test(l))
+      if (refused) return {refused: refused.trim(), ms: Date.now() - since, logTail: lines.filter((l) => /gateway|lock/i.test(l)).slice(-8)}
+      if (lines.some((l) => /\[gateway\]\S*\s+\S*ready\b/.test(l))) return {refused: null, ms: Date.now() - since, ready: true}
       return null
-    }, {timeoutMs: waitMs, intervalMs: 500, what: `${inst.container} to refuse or be ready`}).catch(() => ({refused: null, ms: Date.now() - since, timedOut: true}))
-    const lockPid = Object.values(written)[0]?.pid
-    history.push({attempt, oldPid, lockPid, ...outcome})
-    if (outcome.refused) return {fault: 'gateway-lock-reuse', ...base, lockDir, files: names, payload: written, keepStartTime, refused: outcome.refused, refusedAfterMs: outcome.ms, attempts: attempt, history}
+    }, {timeoutMs: waitMs, intervalMs: 250, what: `${inst.container} to refuse or be ready`}).catch(() => ({refused: null, ms: Date.now() - since, timedOut: true}))
+    return {fault: 'gateway-lock-reuse', ...base, lockDir, files: names, payload, originals, keepStartTime, pid, gatewayPid: newPid, samePid: newPid === pid, attempts: attempt, pidsSeen: pids, judgementWhileStarting: judgement, ...outcome}
   }
-  return {fault: 'gateway-lock-reuse', ...base, lockDir, files: names, keepStartTime, refused: null, attempts, history}
 }
 
 // ---- process and container faults, every version ------------------------------------------------
