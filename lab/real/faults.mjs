@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {instanceOf, inspectStates, loadLab, recreateInstance, saveLab, versionOf} from '../compose.mjs'
+import {instanceOf, inspectStates, loadLab, recreateInstance, saveLab, versionOf, waitHealthy} from '../compose.mjs'
 import {docker, run, sleep, start, waitFor} from '../run.mjs'
 import {CONTAINER_STATE_DIR, MODEL_PORT} from './build.mjs'
 import {agentTurn, processTree, procInfo, turnArgs, usesGatewayTurns} from './gateway.mjs'
@@ -439,14 +439,16 @@ const removeLock = async (fault) => {
 async function clearGatewayLocks(fault) {
   for (const name of fault.files) fs.rmSync(path.join(fault.lockDir, name), {force: true})
   await docker(['restart', '--time', '5', fault.container], {timeoutMs: 120_000})
-  await waitFor(async () => (await inspectStates([fault.container]))[0]?.health === 'healthy', {timeoutMs: 300_000, intervalMs: 1000, what: `${fault.container} healthy`})
-  return {removed: fault.files, restarted: true}
+  return {removed: fault.files, restarted: true, readyMs: await waitHealthy([fault.container], {timeoutMs: 300_000})}
 }
 
 const killOrphans = (fault) => killInContainer(fault.container, fault.processes.map((p) => p.pid)).then(() => ({killed: fault.processes.map((p) => p.pid)}))
 const unfreeze = (fault) => killInContainer(fault.container, fault.gatewayPid, 'CONT').then(() => ({continued: fault.gatewayPid}))
 const unpause = (fault) => docker(['unpause', fault.container]).then(() => ({unpaused: true}))
-const startAgain = (fault) => docker(['start', fault.container]).then(() => ({started: true}))
+const startAgain = async (fault) => {
+  await docker(['start', fault.container])
+  return {started: true, readyMs: await waitHealthy([fault.container], {timeoutMs: 300_000})}
+}
 const nothing = async () => ({})
 
 /**
