@@ -5,6 +5,7 @@
  */
 import {promises as fsp, constants} from 'node:fs'
 import path from 'node:path'
+import {lockKindOf} from './parse.js'
 
 export type RemoveOutcome = 'removed' | 'changed' | 'gone' | 'restored' | 'not-a-lock'
 
@@ -22,7 +23,7 @@ export interface Expected {
 }
 
 export async function removeLockCarefully(lockPath: string, expected: Expected, backupDir: string, opts: {anyName?: boolean} = {}): Promise<RemoveResult> {
-  if (!opts.anyName && !lockPath.endsWith('.jsonl.lock') && path.basename(lockPath) !== 'sessions.json.lock') return {outcome: 'not-a-lock', detail: 'refusing to remove a file that is not a lock'}
+  if (!opts.anyName && lockKindOf(path.basename(lockPath)) === null) return {outcome: 'not-a-lock', detail: 'refusing to remove a file that is not a lock'}
   const before = await readSnapshot(lockPath)
   if (before === null) return {outcome: 'gone', detail: 'already released'}
   if (!same(before, expected)) return {outcome: 'changed', detail: 'the lock changed since it was judged (a new owner took it)'}

@@ -235,6 +235,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'ping',
         () => affected && plan.restart === null,
         async () => {
+          // A gateway still starting (a crash-looping one whose stale gateway lock was just removed, a fresh
+          // container) is given until it is ready before its ping decides anything: 2026.9.6 needs 15-80 s.
+          if (st.health === 'starting') await waitUp(fleet, log, inst, st.container, 0, s.waitTimeoutMs, res.actions)
           const out = await ping()
           // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
           const d = decideRestart({...observedFacts(st), hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)

@@ -55,7 +55,7 @@ describe('fleet doctor on the lab', () => {
   })
 
   it('reports the OpenClaw version and its lock behaviour, clock skew and disk', () => {
-    expect(find('openclaw-version', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('OpenClaw 2026.4.29 (lab0429): JSONL session locks, 10 s acquire timeout')})
+    expect(find('openclaw-version', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('2026.4.29: JSONL session locks, 10 s acquire timeout')})
     expect(find('clock-skew', 'oc505')[0].status).toBe('pass')
     expect(find('agent-start', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/`openclaw agent --local --help` exits 0 in openclaw-openclaw-gateway-505-1 \([\d.]+ s\)/)})
     // 2026.8+ checks do not run on a JSONL version
@@ -90,6 +90,7 @@ describe('fleet doctor on real OpenClaw 2026.9.6', () => {
     writeFileSync(path.join(agents, 'legacy', 'sessions', 'old.jsonl'), '{}\n')
     mkdirSync(path.join(agents, 'bigwal', 'agent'), {recursive: true})
     writeFileSync(path.join(agents, 'bigwal', 'agent', 'openclaw-agent.sqlite'), '')
+    writeFileSync(path.join(agents, 'bigwal', 'agent', 'openclaw-agent.sqlite-wal'), '')
     truncateSync(path.join(agents, 'bigwal', 'agent', 'openclaw-agent.sqlite-wal'), 65 * 1024 ** 2)
     rdoc = (await fleetJson(real, ['doctor'])).doc
   }, 20 * 60_000)

@@ -105,7 +105,7 @@ describe('fleet ping on the lab', () => {
   })
 
   it('a command missing from the container is exec-failed', async () => {
-    const config = configVariant(lab, 'fleet.ping-missing.yml', (y) => y.replace('ping:\n', 'ping:\n  command: [openclaw-missing, agent]\n'))
+    const config = configVariant(lab, 'fleet.ping-missing.yml', (y) => y.replace(/ping:\n( {2}command: [^\n]*\n)?/, 'ping:\n  command: [openclaw-missing, agent]\n'))
     const {r, doc: d} = await fleetJson(lab, ['ping', '--instances', '301'], {config})
     expect(r.exitCode).toBe(1)
     expect(d.results[0].failure).toBe('exec-failed')

@@ -165,7 +165,7 @@ describe('fleet status verdicts on the lab', () => {
   it('--locks prints one row per lock with pid, verdict and reasons', async () => {
     const r = await fleetIn(lab, ['status', '--instances', '201,208', '--locks'], {config})
     expect(r.exitCode).toBe(1)
-    expect(r.stdout).toMatch(new RegExp(`oc201\\s+main\\s+\\S+\\s+${injected.a.pid}\\s+\\S+\\s+stale\\s+dead-pid`))
+    expect(r.stdout).toMatch(new RegExp(`oc201\\s+session\\s+main\\s+\\S+\\s+${injected.a.pid}\\s+\\S+\\s+stale\\s+dead-pid`))
     expect(r.stdout.match(/^oc208 /gm)?.length).toBe(5) // one instance row + four lock rows
   })
 
