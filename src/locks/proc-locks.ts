@@ -26,7 +26,7 @@ export interface KernelLock {
   start: number
   /** Inclusive end; null for EOF (to the end of the file). */
   end: number | null
-  /** The line as the kernel wrote it: the evidence. */
+  /** The line as the kernel wrote it, without its table position (`12: `), which shifts as other locks come and go: the evidence, stable while the lock is held. */
   line: string
 }
 
@@ -52,7 +52,7 @@ export function parseProcLocks(text: string): KernelLock[] {
       inode: Number(m[6]),
       start: Number(m[7]),
       end: m[8].toUpperCase() === 'EOF' ? null : Number(m[8]),
-      line: line.trim(),
+      line: line.trim().replace(/^\d+:\s+/, ''),
     })
   }
   return out

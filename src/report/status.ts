@@ -65,6 +65,12 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
         ]
       : []),
     ...(i.openclaw.version === null ? [`${i.name}: OpenClaw version unknown (${i.openclaw.error ?? 'not read'}): fleet only reports on it`] : []),
+    ...(i.leases ?? [])
+      .filter((x) => x.longHeld)
+      .map(
+        (x) =>
+          `${i.name}: lease ${x.table} ${x.key} held by pid ${x.ownerPid} (${(x.owner?.cmdline ?? []).join(' ').slice(0, 60)}), not the gateway, since ${x.sinceMs ? new Date(x.sinceMs).toISOString() : '?'} (a stale CLI such as openclaw doctor holds it: upstream #135383)`,
+      ),
     ...(i.counts.ignored > 0 ? [`${i.name}: ${i.counts.ignored} legacy .jsonl.lock file(s) that OpenClaw ${i.openclaw.version} ignores (fleet heal --tidy removes the ones no process owns)`] : []),
     ...i.errors.map((e) => `${i.name}: ${e}`),
   ])

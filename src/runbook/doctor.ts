@@ -230,7 +230,7 @@ export function sharedStateDirCheck(inst: Instance, running: RunningMounts[]): C
     'shared-state-dir',
     inst,
     'fail',
-    `state dir ${inst.dataDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}. On 2026.8+ the state-lifecycle and gateway-lifecycle coordinator locks live in each container's own /tmp (/tmp/openclaw-state-locks-<uid>/…lock.sqlite), so they do not exclude each other; only the gateway lock files in ${inst.stateDir}/tmp/openclaw-<uid>/ are shared, and each container judges their pids in its own namespace: two writers on one SQLite store`,
+    `state dir ${inst.dataDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}. On 2026.8+ the state-lifecycle and gateway-lifecycle coordinator locks live in each container's own /tmp (/tmp/openclaw-state-locks-<uid>/…lock.sqlite), so they do not exclude each other; the gateway lock files in ${inst.stateDir}/tmp/openclaw-<uid>/ and the gateway-owner lease in the state db are shared, and each container judges their pids in its own namespace (seen on 2026.9.6: the second gateway crash-loops with "Another Gateway owner lease is still active"; any exec'd CLI in it still writes the same SQLite store)`,
     'give every instance its own data dir',
   )
 }

@@ -285,7 +285,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         () => res.restarted,
         async () => {
           // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
-          const again = (await observe(fleet, [inst], {logs: false})).instances[0]
+          const again = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
           const stale = again.locks.filter((l) => l.verdict === 'stale')
           for (const lock of stale) await deleteLock(log, inst, lock, res.actions)
           return `${stale.length} stale lock(s) removed`
@@ -296,7 +296,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         're-check',
         () => affected,
         async () => {
-          const after = (await observe(fleet, [inst], {logs: false})).instances[0]
+          const after = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
           const touched = new Set(res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').map((a) => a.target))
           res.recurred = after.locks.filter((l) => touched.has(l.path) && l.verdict !== 'live').map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
           for (const r of res.recurred) log.write('recurred', {instance: inst.name, ...r})
@@ -321,7 +321,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
 
   await new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.renderer, collectErrors: false}).run().catch(() => undefined)
 
-  const finals = await observe(fleet, instances, {logs: false})
+  const finals = await observe(fleet, instances, {logs: false, leases: false})
   for (const res of results) {
     const f = finals.instances.find((x) => x.id === res.id)
     res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null

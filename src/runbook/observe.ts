@@ -11,6 +11,7 @@ import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
+import {judgeLease, readLeases, type LeaseRow} from '../openclaw/leases.js'
 import {judgeWriter} from '../locks/judge-writer.js'
 import {processAgeMs} from '../util/proc-stat.js'
 import {scanWritersInContainer, scanWritersOnHost, type WriterScan} from './observe-storage.js'
@@ -114,6 +115,7 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
     unlisted: [],
     readOnlyMounts: [],
     openclaw: {version: null, storage: null, source: null, error: message},
+    leases: null,
     errors: [message],
     ok: false,
   }
@@ -126,6 +128,8 @@ interface Gathered {
   parsed: {file: LockFile; payload: LockPayload | null}[]
   pids: number[]
   version: VersionReading
+  /** 2026.8+ lease rows (read in the container), null when not read. */
+  leases: LeaseRow[] | null
   /** SQLite writer holds (2026.8+); pids are host pids when the scan was on the host. */
   writers: WriterScan | null
   signature: LockTimeoutSignature | null
@@ -219,7 +223,10 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const pids = parsed.map((p) => p.payload?.pid).filter((p): p is number => typeof p === 'number')
   const w = await writers
   if (w?.error) errors.push(w.error)
-  return {inst, c, running, parsed, pids, version: await version, writers: w, signature, unlisted, errors}
+  const v = await version
+  const lease = running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
+  if (lease?.error) errors.push(lease.error)
+  return {inst, c, running, parsed, pids, version: v, leases: lease?.rows ?? null, writers: w, signature, unlisted, errors}
 }
 
 /** What is known about the turn of a lock's holder: its process tree, fleet's marker, exec clients on this host. */
@@ -340,6 +347,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     }
   })
   const locks = [...fileLocks, ...writerReports(fleet, g, container, mountedByDir.get(inst.dataDir) ?? [], probe, now)]
+  const gatewayPid = locks.find((l) => l.kind === 'gateway' && l.evidence.process?.isMain)?.pid ?? null
+  const leases = g.leases?.map((row) => judgeLease(row, {nowMs: now, gatewayPid, orphanAfterMs: fleet.locks.orphanAfterMs})) ?? null
   const counts = noVerdicts()
   for (const l of locks) counts[l.verdict]++
   const sharedWith = [...new Set([...mountedByDir.values()].flat())].filter((n) => n !== c?.name)
@@ -365,6 +374,7 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     unlisted,
     readOnlyMounts: readOnly,
     openclaw: {version: g.version.version, storage, source: g.version.source, error: g.version.error},
+    leases,
     errors,
     // Not ok when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
     // a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes, or an

@@ -6,6 +6,7 @@ import type {ContainerInfo} from '../docker/discover.js'
 import type {LockTimeoutSignature} from '../docker/logs.js'
 import type {ProbeResult} from '../docker/probe.js'
 import type {VersionReading} from '../openclaw/detect.js'
+import type {LeaseReport} from '../openclaw/leases.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
 
 export interface LockReport {
@@ -69,6 +70,8 @@ export interface InstanceStatus {
   readOnlyMounts: string[]
   /** The OpenClaw that runs there (read from its package.json), and how it stores sessions. Unknown: fleet only reports. */
   openclaw: {version: string | null; storage: 'jsonl' | 'sqlite' | null; source: VersionReading['source']; error: string | null}
+  /** 2026.8+: the state db's lease rows with their owners judged (report only); null when not read. */
+  leases: LeaseReport[] | null
   errors: string[]
   /** Running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
   ok: boolean
@@ -78,6 +81,8 @@ export interface ObserveOptions {
   nowMs?: number
   /** Read each container's log for the lock-timeout signature (default true). */
   logs?: boolean
+  /** Read the lease rows of 2026.8+ state dbs (one exec per such container; default true). */
+  leases?: boolean
   concurrency?: number
 }
 

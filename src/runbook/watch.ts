@@ -78,7 +78,7 @@ export class Watcher {
 
   private async scan(): Promise<void> {
     const t0 = Date.now()
-    const obs = await observe(this.fleet, this.instances, {logs: false})
+    const obs = await observe(this.fleet, this.instances, {logs: false, leases: false})
     const pings = this.s.ping
       ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) =>
           st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),

@@ -1,6 +1,7 @@
 // fleet ping against the real engine: healthy instances pass with their latency, each lab fault gives its
 // failure class, a ping that times out leaves no process behind in the container, and the JUnit file parses
 // with one testcase per instance and failures for the failing ones.
+import YAML from 'yaml'
 import {execa} from 'execa'
 import {XMLParser} from 'fast-xml-parser'
 import {existsSync, readFileSync} from 'node:fs'
@@ -105,7 +106,11 @@ describe('fleet ping on the lab', () => {
   })
 
   it('a command missing from the container is exec-failed', async () => {
-    const config = configVariant(lab, 'fleet.ping-missing.yml', (y) => y.replace(/ping:\n( {2}command: [^\n]*\n)?/, 'ping:\n  command: [openclaw-missing, agent]\n'))
+    const config = configVariant(lab, 'fleet.ping-missing.yml', (y) => {
+      const doc = YAML.parse(y)
+      doc.ping.command = ['openclaw-missing', 'agent']
+      return YAML.stringify(doc)
+    })
     const {r, doc: d} = await fleetJson(lab, ['ping', '--instances', '301'], {config})
     expect(r.exitCode).toBe(1)
     expect(d.results[0].failure).toBe('exec-failed')

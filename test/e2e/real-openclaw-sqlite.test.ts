@@ -1,17 +1,22 @@
-// fleet on REAL OpenClaw 2026.9.6 (SQLite sessions, no session lock file): the wedges of the line operators run today.
-// - A writer stuck inside its transaction (an exec'd `openclaw agent` tree whose child sits in BEGIN IMMEDIATE on the
-//   agent db): OpenClaw's own busy probe says BUSY, a real turn fails with `database is locked`, fleet names the holder
-//   from /proc/locks, judges it live until its own deadline has passed, then orphan; heal ends it without a restart
-//   and a real turn answers.
+// fleet on REAL OpenClaw 2026.9.6 (SQLite sessions, no session lock file): the wedges of the line operators run today,
+// made with OpenClaw's own code (lab/real/faults.mjs).
+// - A writer stuck inside its transaction (an exec'd `openclaw agent … --timeout N` whose child `openclaw-agent` opened
+//   the agent db with OpenClaw's openNodeSqliteDatabase and sits in BEGIN IMMEDIATE): OpenClaw's own busy probe says
+//   BUSY, a real turn fails with `database is locked`, fleet names the holder from /proc/locks, judges it live until
+//   its own deadline has passed, then orphan; heal ends it without a restart and a real turn answers.
+// - The same on the state db.
 // - The same writer without a deadline (`--timeout 0`): fleet never ends it and heal never restarts over it.
 // - Legacy .jsonl.lock files from before an upgrade: `ignored`, exit 0; heal --tidy removes them, with a copy.
+// - upstream #135133: gateway lock files left by the previous incarnation with its pid reused: the new gateway refuses
+//   to start (`gateway already running (pid N)`, a crash loop); fleet judges them stale, heal removes them, no restart.
 // Times go to the test output.
 import {execa} from 'execa'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, chownSync} from 'node:fs'
+import {chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
+import * as faults from '../../lab/real/faults.mjs'
 import {waitFor} from '../../lab/run.mjs'
 import {fleetJson, type Lab} from './helpers.js'
 
@@ -19,60 +24,17 @@ const VERSION = '2026.9.6'
 const ID = 761
 const MIN = 60_000
 const container = lab.containerName(ID) as string
-const AGENT_DB = '/home/node/.openclaw/agents/main/agent/openclaw-agent.sqlite'
 const times: Record<string, number> = {}
+let l: Lab
 
-// The stuck writer: an exec'd parent titled as `openclaw agent … --timeout N` (PPID 0, as a real exec'd turn), and its
-// child `openclaw-agent` that opens the db with the container's own node:sqlite and stays inside BEGIN IMMEDIATE.
-const WRITER = `
-const {spawn} = require('child_process')
-const [db, timeout] = process.argv.slice(1)
-if (process.env.WRITER_CHILD) {
-  process.title = 'openclaw-agent'
-  const {DatabaseSync} = require('node:sqlite')
-  const d = new DatabaseSync(db)
-  d.exec('PRAGMA busy_timeout = 5000')
-  d.exec('BEGIN IMMEDIATE')
-  process.stdout.write('holding ' + process.pid + '\\n')
-  setInterval(() => {}, 1 << 30)
-} else {
-  const source = require('fs').readFileSync('/proc/self/cmdline', 'latin1').split('\\0')[2] // node -e <source> db timeout
-  process.title = 'openclaw agent --agent main --message stuck --timeout ' + timeout
-  const c = spawn(process.execPath, ['-e', source, db, timeout], {env: {...process.env, WRITER_CHILD: '1'}, stdio: 'inherit'})
-  c.on('exit', (code) => process.exit(code ?? 1))
-}
-`
-
-/** OpenClaw's own view: a second connection's BEGIN IMMEDIATE with busy timeout 0 answers BUSY while a writer holds the db. */
-async function busyProbe(): Promise<string> {
-  const js = `const {DatabaseSync} = require('node:sqlite'); const d = new DatabaseSync(process.argv[1]); d.exec('PRAGMA busy_timeout = 0');
-try { d.exec('BEGIN IMMEDIATE'); d.exec('ROLLBACK'); console.log('free') } catch (e) { console.log('busy: ' + e.message) }`
-  return (await execa('docker', ['exec', container, 'node', '-e', js, AGENT_DB])).stdout.trim()
-}
-
-async function startWriter(timeout: number): Promise<number> {
-  await execa('docker', ['exec', '-d', container, 'node', '-e', WRITER, AGENT_DB, String(timeout)])
-  let pid = 0
-  await waitFor(
-    async () => {
-      const ps = (await execa('docker', ['exec', container, 'ps', '-o', 'pid,args'])).stdout
-      const line = ps.split('\n').find((l) => /\sopenclaw-agent$/.test(l))
-      pid = line ? Number(line.trim().split(/\s+/)[0]) : 0
-      return pid > 0 && (await busyProbe()).startsWith('busy')
-    },
-    {what: 'the stuck writer to hold the agent db', timeoutMs: MIN, intervalMs: 300},
-  )
-  return pid
-}
-
-const writerOf = (doc: any) => doc.instances[0].locks.find((l: any) => l.kind === 'sqlite-writer' && l.agent === 'main')
+/** OpenClaw's own view of a db: a second connection's BEGIN IMMEDIATE with busy timeout 0 answers BUSY while a writer holds it. */
+const busy = async (db: 'agent' | 'state' = 'agent') => (await faults.probeSqlite(ID, {root: l.root, db})).busy
+const writerOf = (doc: any, agent = 'main') => doc.instances[0].locks.find((x: any) => x.kind === 'sqlite-writer' && x.agent === agent)
 const turn = (message: string) =>
   execa('docker', ['exec', container, 'openclaw', 'agent', '--agent', 'main', '--session-id', 'fleet-e2e-sqlite', '--message', message, '--thinking', 'low', '--json', '--timeout', '300'], {
     reject: false,
     timeout: 6 * MIN,
   })
-
-let l: Lab
 
 beforeAll(async () => {
   const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-real-sqlite-`)), 'lab')
@@ -97,7 +59,9 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       const gw = i.locks.filter((x: any) => x.kind === 'gateway')
       expect(gw.length).toBeGreaterThan(0)
       for (const g of gw) expect(g).toMatchObject({verdict: 'live', evidence: {process: {isMain: true}}})
+      const p0 = Date.now()
       const ping = await fleetJson(l, ['ping'])
+      times.firstPing = Date.now() - p0
       expect(ping.r.exitCode, JSON.stringify(ping.doc.results[0])).toBe(0)
       expect(ping.doc.results[0]).toMatchObject({ok: true, reply: 'SPEED_OK', openclaw: VERSION})
     },
@@ -107,17 +71,16 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
   it(
     'a writer stuck inside BEGIN IMMEDIATE: OpenClaw says busy and its turns fail with "database is locked"; fleet names the holder, ends it past its deadline, no restart, a real turn answers',
     async () => {
-      const pid = await startWriter(5)
+      const fault = await faults.sqliteWriterFault(ID, {root: l.root, timeout: 5})
       try {
-        const own = await busyProbe()
-        expect(own).toMatch(/^busy: database is locked/)
+        expect(await busy()).toBe(true)
         const first = await fleetJson(l, ['status'])
         const held = writerOf(first.doc)
         expect(held, JSON.stringify(first.doc.instances[0].locks)).toBeDefined()
-        expect(held).toMatchObject({pid, evidence: {process: {pid, isAgent: true, isMain: false}}})
+        expect(held).toMatchObject({pid: fault.pid, evidence: {process: {pid: fault.pid, isAgent: true, isMain: false}}})
         expect(held.raw).toMatch(/POSIX\s+ADVISORY\s+WRITE\s+\d+\s+[0-9a-f]+:[0-9a-f]+:\d+\s+120\s+120/)
-        expect(held.evidence.process.turn).toMatchObject({timeoutSec: 5})
-        console.log(`[real-openclaw-sqlite] OpenClaw: ${own}; fleet: ${held.verdict} ${held.reasons.join(',')} (${held.raw})`)
+        expect(held.evidence.process.turn).toMatchObject({timeoutSec: 5, execRoot: {pid: fault.parentPid}})
+        console.log(`[real-openclaw-sqlite] OpenClaw: busy; fleet: ${held.verdict} ${held.reasons.join(',')} (${held.raw})`)
 
         const p0 = Date.now()
         const ping = await fleetJson(l, ['ping'])
@@ -128,34 +91,57 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
 
         // --timeout 5 + the lab's deadlineMargin 4 s: past its own deadline.
         await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc)?.verdict === 'orphan', {what: 'the writer to be past its deadline', timeoutMs: MIN, intervalMs: 1000})
-        const past = writerOf((await fleetJson(l, ['status'])).doc)
-        expect(past.reasons).toEqual(expect.arrayContaining(['agent-process', 'past-deadline']))
+        const past = (await fleetJson(l, ['status'])).doc
+        expect(writerOf(past).reasons).toEqual(expect.arrayContaining(['agent-process', 'past-deadline']))
+        const sig = past.instances[0].logSignature.bySignature
+        expect(sig['database-locked'] + sig['sqlite-lock-wait']).toBeGreaterThan(0)
 
         const h0 = Date.now()
         const heal = await fleetJson(l, ['heal'])
-        times.heal = Date.now() - h0
+        times.healWriter = Date.now() - h0
         const inst = heal.doc.instances[0]
         expect(heal.r.exitCode, heal.r.stdout).toBe(0)
         expect(inst.restarted).toBe(false)
         expect(inst.actions.some((a: any) => a.type === 'end-holder' && ['terminated', 'killed'].includes(a.outcome))).toBe(true)
         expect(inst.actions.some((a: any) => a.type === 'delete-lock')).toBe(false)
-        expect(await busyProbe()).toBe('free')
+        expect(await busy()).toBe(false)
         const a0 = Date.now()
         const after = await turn('Reply exactly HEALED')
         times.turnAfterHeal = Date.now() - a0
         expect(after.exitCode, after.stderr).toBe(0)
         expect(after.stdout).toContain('HEALED')
       } finally {
-        await execa('docker', ['exec', '-u', '0', container, 'kill', '-KILL', String(pid)], {reject: false})
+        await faults.endHolder(fault)
       }
     },
     15 * MIN,
   )
 
   it(
+    'a stuck state-db writer: the same verdict on state/openclaw.sqlite, and heal ends it without a restart',
+    async () => {
+      const fault = await faults.stateWriterFault(ID, {root: l.root, timeout: 1})
+      try {
+        expect(await busy('state')).toBe(true)
+        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc, 'state')?.verdict === 'orphan', {what: 'the state writer to be past its deadline', timeoutMs: MIN, intervalMs: 1000})
+        const h0 = Date.now()
+        const heal = await fleetJson(l, ['heal'])
+        times.healStateWriter = Date.now() - h0
+        expect(heal.r.exitCode, heal.r.stdout).toBe(0)
+        expect(heal.doc.instances[0].restarted).toBe(false)
+        expect(await busy('state')).toBe(false)
+      } finally {
+        await faults.endHolder(fault)
+      }
+    },
+    10 * MIN,
+  )
+
+  it(
     'a live writer without a deadline (--timeout 0) is never ended, and heal does not restart over it',
     async () => {
-      const pid = await startWriter(0)
+      const fault = await faults.sqliteWriterFault(ID, {root: l.root, timeout: 0})
+      const pid = fault.pid
       try {
         const before = (await fleetJson(l, ['status'])).doc
         const startedAt = before.instances[0].startedAt
@@ -175,7 +161,7 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
         expect((await execa('docker', ['exec', container, 'test', '-d', `/proc/${pid}`], {reject: false})).exitCode).toBe(0)
         expect((await fleetJson(l, ['status'])).doc.instances[0].startedAt).toBe(startedAt)
       } finally {
-        await execa('docker', ['exec', '-u', '0', container, 'kill', '-KILL', String(pid)], {reject: false})
+        await faults.endHolder(fault)
       }
     },
     10 * MIN,
@@ -206,5 +192,31 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       expect(tidy.doc.instances[0].restarted).toBe(false)
     },
     10 * MIN,
+  )
+
+  it(
+    'upstream #135133: gateway lock files of the previous incarnation with its pid reused: the gateway refuses to start; fleet judges them stale, heal removes them, no restart',
+    async () => {
+      const g0 = Date.now()
+      const fault = await faults.gatewayLockReuse(ID, {root: l.root})
+      times.gatewayLockReuseInject = Date.now() - g0
+      expect(fault.refused, JSON.stringify(faults.printable(fault))).toMatch(/gateway already running \(pid \d+\)/)
+      const status = await fleetJson(l, ['status'])
+      const gw = status.doc.instances[0].locks.filter((x: any) => x.kind === 'gateway')
+      expect(gw.length).toBeGreaterThan(0)
+      for (const g of gw) expect(g).toMatchObject({verdict: 'stale', reasons: expect.arrayContaining(['predates-container-start'])})
+      const h0 = Date.now()
+      const heal = await fleetJson(l, ['heal'])
+      times.healGatewayLocks = Date.now() - h0
+      const inst = heal.doc.instances[0]
+      expect(heal.r.exitCode, heal.r.stdout).toBe(0)
+      expect(inst.actions.filter((a: any) => a.type === 'delete-lock' && a.outcome === 'removed').length).toBe(gw.length)
+      expect(inst.restarted).toBe(false)
+      const after = await fleetJson(l, ['status'])
+      for (const g of after.doc.instances[0].locks.filter((x: any) => x.kind === 'gateway')) expect(g.verdict).toBe('live')
+      const own = await faults.judgeGatewayLock(ID, {root: l.root})
+      expect(own.locks.map((x) => x.ownerStatus)).not.toContain('dead')
+    },
+    15 * MIN,
   )
 })

@@ -12,7 +12,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
 import {waitFor} from '../../lab/run.mjs'
 // @ts-expect-error: the simulator's lock module is plain JavaScript without types
-import {lockPayload} from '../../lab/image/app/dist/lock.js'
+import {ACQUIRE_TIMEOUT_MS, lockPayload, SessionWriteLockTimeoutError} from '../../lab/image/app/dist/lock.js'
+import {LOCK_TIMEOUT} from '../../src/locks/signatures.js'
 import {fleetJson, type Lab} from './helpers.js'
 
 const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[] = [
@@ -108,6 +109,19 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           t.secondTurnFails = Date.now() - t0
           expect(second.exitCode).not.toBe(0)
           expect(`${second.stderr}\n${second.stdout}`).toMatch(new RegExp(`session file locked \\(timeout ${lockTimeoutMs}ms\\): (pid=${held.pid}|unknown|owner=unknown)[^\\n]*wedge\\.jsonl\\.lock`))
+          // The simulator check: the simulator's error line is the real one's shape (fleet's one LOCK_TIMEOUT pattern reads
+          // both the same), its acquire timeout is the real 2026.4.29's, and its turn tree is the real one (exec'd
+          // `openclaw`, PPID 0, with the child `openclaw-agent` holding the lock).
+          const realLine = `${second.stderr}\n${second.stdout}`.split('\n').find((x) => LOCK_TIMEOUT.test(x)) ?? ''
+          const simLine = new SessionWriteLockTimeoutError(ACQUIRE_TIMEOUT_MS, `pid=${held.pid}`, lockFile.replace(l.root, '/x')).message
+          const [, realMs, realPid] = LOCK_TIMEOUT.exec(realLine) ?? []
+          const [, simMs, simPid] = LOCK_TIMEOUT.exec(simLine) ?? []
+          expect([simMs, simPid]).toEqual([String(ACQUIRE_TIMEOUT_MS), String(held.pid)])
+          if (version === '2026.4.29') expect(realMs).toBe(simMs)
+          if (version === '2026.4.29' && realPid !== undefined) expect(realPid).toBe(simPid)
+          expect(t.secondTurnFails).toBeGreaterThanOrEqual(lockTimeoutMs)
+          expect(held.evidence.process.cmdline).toEqual(['openclaw-agent'])
+          expect(held.evidence.process.turn.execRoot.cmdline[0]).toMatch(/^openclaw\b/)
 
           // The holder dies without releasing (SIGKILL): OpenClaw's own doctor and fleet agree it is stale.
           await execa('docker', ['exec', '-u', '0', container, 'kill', '-KILL', String(held.pid)])

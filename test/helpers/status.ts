@@ -29,6 +29,7 @@ export function instanceStatus(locks: LockReport[], extra: Partial<InstanceStatu
     unlisted: [],
     readOnlyMounts: [],
     openclaw: KNOWN_VERSION,
+    leases: null,
     errors: [],
     ok: true,
     ...extra,

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {devNumbers, parseProcLocks, RESERVED_BYTE, targetsOf, WAL_WRITE_LOCK_BYTE, writerHolds} from '../../src/locks/proc-locks.js'
 import {judgeWriter, type WriterEvidence} from '../../src/locks/judge-writer.js'
+import {judgeLease, type LeaseRow} from '../../src/openclaw/leases.js'
 import type {LockPolicy, ProcessEvidence} from '../../src/locks/types.js'
 
 // Lines as the kernel writes them (seen on this machine with a real 2026.9.6 gateway: DMS READ 128 on each -shm,
@@ -43,7 +44,7 @@ describe('/proc/locks', () => {
     const locks = parseProcLocks(TABLE)
     const holds = writerHolds(locks, targetsOf('agent.sqlite', {dev: DEV, inode: 2189204n}, {dev: DEV, inode: 2189205n}))
     expect(holds.map((h) => [h.key, h.pid])).toEqual([['agent.sqlite', 48211]])
-    expect(holds[0].lock.line).toBe('5: POSIX  ADVISORY  WRITE 48211 fe:00:2189205 120 120')
+    expect(holds[0].lock.line).toBe('POSIX  ADVISORY  WRITE 48211 fe:00:2189205 120 120')
   })
 
   it('a reserved or exclusive lock on the db file itself is a writer (rollback-journal mode, coordinators)', () => {
@@ -138,6 +139,43 @@ describe('judgeWriter: the SQLite write lock holder (2026.8+)', () => {
         fc.nat(),
         (probeError, age) => judgeWriter(ev({process: null, holderAgeMs: age, ...(probeError !== undefined ? {probeError} : {})}), policy).verdict === 'unknown',
       ),
+    )
+  })
+})
+
+describe('judgeLease: 2026.8+ lease rows (report only)', () => {
+  const NOW = Date.parse('2026-12-02T01:00:00Z')
+  const row = (r: Partial<LeaseRow>): LeaseRow => ({
+    table: 'agent_database_leases',
+    key: 'main',
+    ownerPid: 7,
+    ownerStartTime: 100,
+    sinceMs: NOW - 1000,
+    expiresAtMs: null,
+    heartbeatAtMs: null,
+    owner: {pid: 7, exists: true, starttime: 100, cmdline: ['openclaw-gateway']},
+    ...r,
+  })
+  const ctx = {nowMs: NOW, gatewayPid: 7, orphanAfterMs: 120_000}
+  const CASES: [string, Partial<LeaseRow>, string, boolean][] = [
+    ['the gateway holds its agent db', {}, 'held', false],
+    ['the gateway, for days', {sinceMs: NOW - 3 * 86_400_000}, 'held', false],
+    ['owner gone', {owner: {pid: 7, exists: false, starttime: null, cmdline: []}}, 'dead-owner', false],
+    ['owner pid reused', {owner: {pid: 7, exists: true, starttime: 555, cmdline: ['sh']}}, 'recycled-owner', false],
+    ['expired state lease', {table: 'state_leases', key: 'gateway-owner/global', expiresAtMs: NOW - 1}, 'expired', false],
+    ['no owner pid', {ownerPid: null, owner: null}, 'unknown', false],
+    ['a stale openclaw doctor holding for 10 min (#135383)', {ownerPid: 90, owner: {pid: 90, exists: true, starttime: 100, cmdline: ['openclaw', 'doctor']}, sinceMs: NOW - 600_000}, 'held', true],
+    ['a young CLI lease', {ownerPid: 90, owner: {pid: 90, exists: true, starttime: 100, cmdline: ['openclaw']}}, 'held', false],
+  ]
+  it.each(CASES)('%s', (_n, r, verdict, longHeld) => {
+    expect(judgeLease(row(r), ctx)).toMatchObject({verdict, longHeld})
+  })
+  it('property: only a live owner is ever held, and the gateway never long-held', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer({min: 1, max: 99}), fc.nat(10 * 86_400_000), (exists, pid, age) => {
+        const j = judgeLease(row({ownerPid: pid, owner: {pid, exists, starttime: 100, cmdline: []}, sinceMs: NOW - age}), ctx)
+        return (j.verdict !== 'held' || exists) && !(pid === 7 && j.longHeld)
+      }),
     )
   })
 })
