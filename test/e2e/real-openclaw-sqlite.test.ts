@@ -59,6 +59,10 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       const gw = i.locks.filter((x: any) => x.kind === 'gateway')
       expect(gw.length).toBeGreaterThan(0)
       for (const g of gw) expect(g).toMatchObject({verdict: 'live', evidence: {process: {isMain: true}}})
+      // The lease rows, read-only in the container: the gateway holds its agent db and the gateway-owner lease.
+      const gatewayPid = gw[0].pid
+      expect(i.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'agent_database_leases', key: 'main', ownerPid: gatewayPid, verdict: 'held', longHeld: false})]))
+      expect(i.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'state_leases', key: 'gateway-owner/global', ownerPid: gatewayPid, verdict: 'held'})]))
       const p0 = Date.now()
       const ping = await fleetJson(l, ['ping'])
       times.firstPing = Date.now() - p0

@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
+import * as faults from '../../lab/real/faults.mjs'
 import {waitFor} from '../../lab/run.mjs'
 // @ts-expect-error: the simulator's lock module is plain JavaScript without types
 import {ACQUIRE_TIMEOUT_MS, lockPayload, SessionWriteLockTimeoutError} from '../../lab/image/app/dist/lock.js'
@@ -94,6 +95,9 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           const live = await fleetJson(l, ['status'])
           const held = live.doc.instances[0].locks.find((x: any) => x.session === 'wedge')
           expect(held.verdict).toBe('live')
+          // OpenClaw's own judgement beside fleet's: cleanStaleLockFiles with removal off, run in the container.
+          const ownLive = (await faults.judgeSessionLocks(first, {root: l.root})).locks.find((x) => x.lockPath.endsWith('wedge.jsonl.lock'))
+          expect(ownLive).toMatchObject({pid: held.pid, pidAlive: true, stale: false})
           // The simulator check: the real payload has the shape the simulator writes for these versions (pretty JSON,
           // pid/createdAt/starttime in that order, no trailing newline on 2026.4.29 and 2026.5.5).
           expect(Object.keys(JSON.parse(held.raw))).toEqual(['pid', 'createdAt', 'starttime'])
@@ -131,14 +135,13 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
             timeoutMs: MIN,
             intervalMs: 500,
           })
-          const own = await execa('docker', ['exec', container, 'openclaw', 'doctor', '--non-interactive'], {reject: false, timeout: 5 * MIN})
-          const ownLine = `${own.stdout}\n${own.stderr}`.split('\n').find((x) => x.includes('wedge.jsonl.lock'))
+          const own = (await faults.judgeSessionLocks(first, {root: l.root})).locks.find((x) => x.lockPath.endsWith('wedge.jsonl.lock'))
           const dead = await fleetJson(l, ['status'])
           const stale = dead.doc.instances[0].locks.find((x: any) => x.session === 'wedge')
           expect(stale).toMatchObject({verdict: 'stale'})
           expect(stale.reasons).toContain('dead-pid')
-          if (ownLine) expect(ownLine).toMatch(/dead|stale=yes/)
-          console.log(`[real-openclaw] ${version} openclaw doctor: ${ownLine ?? '(no lock line)'}; fleet: ${stale.verdict} ${stale.reasons.join(',')}`)
+          expect(own).toMatchObject({pid: held.pid, pidAlive: false, stale: true})
+          console.log(`[real-openclaw] ${version} OpenClaw cleanStaleLockFiles: stale ${own?.stale} (${own?.staleReasons.join(',')}); fleet: ${stale.verdict} ${stale.reasons.join(',')}`)
 
           // The model answers at once again before heal pings.
           await execa('docker', ['exec', container, 'rm', '-f', '/tmp/ocreal-model/delay-ms'])
