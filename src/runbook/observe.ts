@@ -12,22 +12,19 @@ import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
 import {judgeLease, readLeases, type LeaseRow} from '../openclaw/leases.js'
-import {judgeWriter} from '../locks/judge-writer.js'
-import {processAgeMs} from '../util/proc-stat.js'
 import {scanWritersInContainer, scanWritersOnHost, type WriterScan} from './observe-storage.js'
-import {judge, worstVerdict} from '../locks/judge.js'
+import {worstVerdict} from '../locks/judge.js'
+import {blocksTurns, fileLockReport, writerReports, type ReportContext} from './lock-reports.js'
 import {parseLockPayload} from '../locks/parse.js'
 import {scanSessionsDir, toLockFiles} from '../locks/scan.js'
 import {scanViaDocker} from '../docker/remote-locks.js'
-import {noVerdicts, UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type ProcessEvidence} from '../locks/types.js'
+import {noVerdicts, type LockFile, type LockPayload} from '../locks/types.js'
 import {mapLimit} from '../util/concurrency.js'
-import {ownerAlive} from '../util/exec-owner.js'
-import {turnTree} from '../locks/turn.js'
 import {UnreachableError} from '../errors.js'
 import fs from 'node:fs'
 import path from 'node:path'
 
-import type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
+import type {InstanceStatus, Observation, ObserveOptions} from './status-model.js'
 export type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
 
 export async function observe(fleet: Fleet, instances: Instance[], opts: ObserveOptions = {}): Promise<Observation> {
@@ -229,71 +226,6 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   return {inst, c, running, parsed, pids, version: v, leases: lease?.rows ?? null, writers: w, signature, unlisted, errors}
 }
 
-/** What is known about the turn of a lock's holder: its process tree, fleet's marker, exec clients on this host. */
-function withTurn(proc: ProcessEvidence | null, probe: ProbeResult): ProcessEvidence | null {
-  if (!proc?.exists || !proc.isAgent || proc.isMain) return proc
-  const marks = probe.marks?.get(proc.pid)
-  const id = marks?.FLEET_EXEC_ID
-  const owner = marks?.FLEET_EXEC_OWNER ?? null
-  return {
-    ...proc,
-    turn: {
-      ...turnTree(probe.table ?? [], proc.pid),
-      fleet: id ? {execId: id, owner, ownerAlive: ownerAlive(owner)} : null,
-      clients: probe.clients ?? null,
-    },
-  }
-}
-
-/** A lock that makes turns fail: an unhealthy verdict, a stopped holder, a long-held SQLite write lock (legacy litter never). */
-export function blocksTurns(l: Pick<LockReport, 'verdict' | 'reasons' | 'kind'>): boolean {
-  if (l.verdict === 'ignored') return false
-  return UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped') || (l.kind === 'sqlite-writer' && l.reasons.includes('long-hold'))
-}
-
-/** One report per SQLite write lock held (2026.8+): the holder judged by judgeWriter. A holder that exited since the scan released its lock: no report. */
-function writerReports(fleet: Fleet, g: Gathered, container: LockEvidence['container'], mounted: string[], probe: ProbeResult | undefined, now: number): LockReport[] {
-  const holds = g.writers?.holds ?? []
-  return holds.flatMap(({db, pid, lock}): LockReport[] => {
-    const placed = pid > 0 && probe?.ok ? (probe.processes.get(pid) ?? null) : null
-    if (placed && !placed.exists) return []
-    const proc = placed ? withTurn(placed, probe!) : null
-    const probeError = g.running && probe && !probe.ok ? (probe.error ?? 'probe failed') : undefined
-    const j = judgeWriter({container, mountedBy: mounted, process: proc, holderAgeMs: processAgeMs(proc?.starttime, probe?.bootTimeMs, now), ...(probeError ? {probeError} : {})}, fleet.locks)
-    return [
-      {
-        path: db.path,
-        containerPath: db.containerPath,
-        kind: 'sqlite-writer',
-        agent: db.agent,
-        session: path.basename(db.containerPath),
-        size: 0,
-        mtime: new Date(db.walMtimeMs ?? now).toISOString(),
-        suspicious: null,
-        // The kernel's lock line is the evidence (pid as the reader's namespace sees it).
-        raw: lock.line,
-        readError: null,
-        pid: pid > 0 ? pid : null,
-        createdAt: null,
-        starttime: proc?.starttime ?? null,
-        payloadProblems: [],
-        verdict: j.verdict,
-        reasons: j.reasons,
-        ageMs: j.ageMs,
-        evidence: {
-          container: g.c?.name ?? null,
-          containerRunning: g.running,
-          containerStartedAt: g.c?.startedAt ?? null,
-          mountedBy: mounted,
-          process: proc,
-          probeError: probeError ?? null,
-          processSource: probe?.source ?? null,
-        },
-      },
-    ]
-  })
-}
-
 function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
   const {inst, c, running, parsed, signature, unlisted, errors} = g
   const now = opts.nowMs ?? Date.now()
@@ -305,48 +237,9 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   const readOnly = [...new Set(inst.sessions.flatMap((s) => mountedBy(s.hostDir, disc.running, 'read-only')))].filter((n) => n !== c?.name)
   const container = c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {})} : null
   const storage = storageOf(g.version.version)
-  const fileLocks = parsed.map(({file, payload}): LockReport => {
-    const mounted = mountedByDir.get(path.dirname(file.path)) ?? []
-    const evidence: LockEvidence = {container, mountedBy: mounted}
-    const pid = payload?.pid ?? null
-    if (running && pid !== null && probe) {
-      evidence.process = probe.ok ? withTurn(probe.processes.get(pid) ?? null, probe) : null
-      if (!probe.ok) evidence.probeError = probe.error
-    }
-    const j = judge(file, payload, evidence, fleet.locks, now)
-    // 2026.8+ never reads a .jsonl.lock: whatever its holder, it is litter (heal --tidy removes the provably stale ones).
-    const legacy = storage === 'sqlite' && (file.kind === 'session' || file.kind === 'store')
-    return {
-      path: file.path,
-      containerPath: file.containerPath,
-      kind: file.kind,
-      agent: file.agent,
-      session: file.session,
-      size: file.size,
-      mtime: new Date(file.mtimeMs).toISOString(),
-      suspicious: file.suspicious ?? null,
-      raw: file.raw ?? null,
-      readError: file.readError ?? null,
-      pid,
-      createdAt: payload?.createdAt ?? null,
-      starttime: payload?.starttime ?? null,
-      payloadProblems: payload?.problems ?? [],
-      verdict: legacy ? 'ignored' : j.verdict,
-      reasons: legacy ? ['legacy-ignored', ...j.reasons] : j.reasons,
-      ...(legacy ? {legacyVerdict: j.verdict} : {}),
-      ageMs: j.ageMs,
-      evidence: {
-        container: c?.name ?? null,
-        containerRunning: running,
-        containerStartedAt: c?.startedAt ?? null,
-        mountedBy: mounted,
-        process: evidence.process ?? null,
-        probeError: evidence.probeError ?? null,
-        processSource: probe?.source ?? null,
-      },
-    }
-  })
-  const locks = [...fileLocks, ...writerReports(fleet, g, container, mountedByDir.get(inst.dataDir) ?? [], probe, now)]
+  const ctx: ReportContext = {policy: fleet.locks, c, running, container, probe, now}
+  const fileLocks = parsed.map(({file, payload}) => fileLockReport(ctx, file, payload, mountedByDir.get(path.dirname(file.path)) ?? [], storage))
+  const locks = [...fileLocks, ...writerReports(ctx, g.writers?.holds ?? [], mountedByDir.get(inst.dataDir) ?? [])]
   const gatewayPid = locks.find((l) => l.kind === 'gateway' && l.evidence.process?.isMain)?.pid ?? null
   const leases = g.leases?.map((row) => judgeLease(row, {nowMs: now, gatewayPid, orphanAfterMs: fleet.locks.orphanAfterMs})) ?? null
   const counts = noVerdicts()
