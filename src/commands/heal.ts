@@ -20,6 +20,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     '<%= config.bin %> heal --instances 7-11 --dry-run',
     '<%= config.bin %> heal --instances oc7-9 --restart group --rolling',
     '<%= config.bin %> heal --probe --backup --json',
+    '<%= config.bin %> heal --instances 7-11 --verify 30m',
   ]
 
   static flags = {
@@ -40,6 +41,8 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     backup: Flags.boolean({description: 'Snapshot each affected sessions dir (tar.gz) into the incident dir first.', default: false}),
     concurrency: Flags.integer({description: 'Instances worked on at once (default: heal.concurrency).', min: 1, max: 64}),
     'wait-timeout': Flags.string({description: 'How long to wait for a restarted container to be healthy (default: heal.waitTimeout).'}),
+    verify: Flags.string({description: 'After the heal, run test turns over this long (e.g. 30m) on sessions of fleet\'s own and follow the gateway logs for new lock errors; exit 1 unless recovery held.'}),
+    'verify-turns': Flags.integer({description: 'Test turns per instance for --verify (default 10).', min: 1, max: 1000}),
   }
 
   async run(): Promise<HealDocument> {
@@ -50,6 +53,8 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     const instances = this.selectInstances(fleet)
     const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDurationFlag('--wait-timeout', f['wait-timeout'])
     const restart: RestartPolicy = f['no-restart'] ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
+    if (f['verify-turns'] !== undefined && f.verify === undefined) throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
+    const verify = f.verify === undefined ? undefined : {durationMs: parseDurationFlag('--verify', f.verify, {positive: false}), turns: f['verify-turns'] ?? 10}
     // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
     assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
@@ -71,12 +76,14 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
         }
         const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: planOf(s)}))
         this.log(renderPlan(planned))
+        if (verify) this.log(`then verify: ${verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
         return {
           runId: null,
           dryRun: true,
           incidentLog: null,
           instances: planned,
           summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts},
+          verify: null,
           durationMs: Date.now() - started,
           ok: true,
         }
@@ -85,7 +92,7 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
       if (forced.length > 0 && !(await this.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
         throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
       }
-      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs})
+      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs, verify})
       const doc = healDocument(run, conflicts, f.force, Date.now() - started)
       this.log(renderHeal(doc))
       this.markUnhealthy(

@@ -3,6 +3,7 @@ import {CURABLE_BY_RESTART} from '../runbook/restart-decision.js'
 import {formatDuration} from '../config/duration.js'
 import {whyNotHealed, type InstanceHeal, type PlanSummary} from '../runbook/heal.js'
 import {printable} from '../util/escape.js'
+import type {VerifyResult} from '../runbook/verify.js'
 import {table} from './table.js'
 
 export interface HealDocument {
@@ -11,6 +12,8 @@ export interface HealDocument {
   incidentLog: string | null
   instances: InstanceHeal[] | PlannedInstance[]
   summary: {instances: number; healed: number; failed: number; restarted: number; locksRemoved: number; holdersEnded: number; conflicts: string[]}
+  /** --verify: whether recovery held (test turns over a duration, no new lock error); null without it. */
+  verify: {ok: boolean; results: VerifyResult[]} | null
   durationMs: number
   ok: boolean
 }
@@ -45,8 +48,9 @@ const removed = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'delete-
 const ended = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
 
 /** The heal document (--json) from the run's results: one place that counts, for the table and the summary alike. */
-export function healDocument(run: {runId: string; incidentLog: string | null; results: InstanceHeal[]}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
+export function healDocument(run: {runId: string; incidentLog: string | null; results: InstanceHeal[]; verify?: VerifyResult[] | null}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
   const r = run.results
+  const verify = run.verify ? {ok: run.verify.every((v) => v.ok), results: run.verify} : null
   return {
     runId: run.runId,
     dryRun: false,
@@ -61,8 +65,9 @@ export function healDocument(run: {runId: string; incidentLog: string | null; re
       holdersEnded: r.reduce((n, x) => n + ended(x), 0),
       conflicts,
     },
+    verify,
     durationMs,
-    ok: r.every((x) => x.healed) && (conflicts.length === 0 || force),
+    ok: r.every((x) => x.healed) && (conflicts.length === 0 || force) && (verify?.ok ?? true),
   }
 }
 
@@ -80,6 +85,8 @@ export function renderHeal(doc: HealDocument): string {
   const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]
   if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${printable(c)}`))
   out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
+  for (const v of doc.verify?.results ?? []) out.push(`${v.instance}: verify ${v.ok ? 'held' : 'FAILED'}: ${printable(v.why)} (${formatDuration(v.durationMs)}; sessions ${v.sessions[0] ?? '-'} …)`)
+  if (doc.verify) out.push(`verify: ${doc.verify.ok ? 'recovery held' : 'recovery did NOT hold'} on ${doc.verify.results.filter((v) => v.ok).length}/${doc.verify.results.length}`)
   if (doc.incidentLog) out.push(`incident log: ${printable(doc.incidentLog)}`)
   return out.join('\n')
 }

@@ -14,7 +14,9 @@ import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartI
 import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
+import {mapLimit} from '../util/concurrency.js'
 import {decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
+import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import type {RendererName} from './renderer.js'
 
 export interface HealSettings extends HealOptions {
@@ -24,6 +26,8 @@ export interface HealSettings extends HealOptions {
   concurrency: number
   waitTimeoutMs: number
   renderer: RendererName
+  /** --verify: test turns over a duration after the heal, on every instance that answered. */
+  verify?: VerifySettings
 }
 
 export interface StepRecord {
@@ -94,6 +98,8 @@ export interface HealRun {
   statuses: InstanceStatus[]
   plans: InstancePlan[]
   results: InstanceHeal[]
+  /** --verify: one result per instance that answered after the heal (null without --verify). */
+  verify: VerifyResult[] | null
 }
 
 /** Judges and plans (no change). */
@@ -327,6 +333,19 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null
     res.healed = res.ping?.ok === true
   }
+  const verify = s.verify ? await verifyHealed(fleet, instances, results, runId, s.verify, log) : null
   log.write('run-end', {results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null}))})
-  return {runId, incidentLog: log.file, statuses, plans, results}
+  return {runId, incidentLog: log.file, statuses, plans, results, verify}
+}
+
+/** --verify: the test turns on every instance that answered, side by side (ping.concurrency), each into the incident log. */
+async function verifyHealed(fleet: Fleet, instances: Instance[], results: InstanceHeal[], runId: string, v: VerifySettings, log: IncidentLog): Promise<VerifyResult[]> {
+  const healed = results.filter((r) => r.healed)
+  log.write('verify-start', {instances: healed.map((r) => r.name), durationMs: v.durationMs, turns: v.turns})
+  return mapLimit(healed, fleet.ping.concurrency, async (r) => {
+    const inst = instances.find((i) => i.id === r.id) as Instance
+    const out = await verifyInstance(fleet, inst, r.container, runId, v)
+    log.write('verify', {...out})
+    return out
+  })
 }
