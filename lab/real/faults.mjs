@@ -326,7 +326,7 @@ export const stateWriterFault = (instance, opts) => sqliteWriter('state-writer',
  * pid in the lock and no startTime, the new gateway judges the lock "alive" (its own argv is a gateway's) and
  * refuses to start: `GatewayLockError: gateway already running (pid N)`. Resolves with the refusal line and timings.
  */
-export async function gatewayLockReuse(instance, {root, keepStartTime = false, files = 'both', attempts = 20, waitMs = 60_000} = {}) {
+export async function gatewayLockReuse(instance, {root, keepStartTime = false, files = 'both', attempts = 20, waitMs = 60_000, reuse = 'rewrite'} = {}) {
   const {inst, version, base} = context(instance, {root})
   if (!usesGatewayTurns(version)) throw new Error(`gateway-lock-reuse: OpenClaw ${version} keeps its gateway lock in the container's /tmp (before 2026.8)`)
   const lockDir = path.join(inst.stateDir, GATEWAY_LOCK_DIR)
@@ -337,7 +337,7 @@ export async function gatewayLockReuse(instance, {root, keepStartTime = false, f
     if (!keepStartTime) delete json.startTime
     return [n, json]
   }))
-  const pid = Object.values(payload)[0]?.pid
+  let pid = Object.values(payload)[0]?.pid
   const pids = []
   for (let attempt = 1; attempt <= attempts; attempt++) {
     await docker(['kill', '-s', 'KILL', inst.container], {reject: false})
@@ -350,6 +350,16 @@ export async function gatewayLockReuse(instance, {root, keepStartTime = false, f
     await docker(['start', inst.container])
     const newPid = await waitFor(() => gatewayPid(inst.container), {timeoutMs: 30_000, intervalMs: 100, what: `the new gateway of ${inst.container}`})
     pids.push(newPid)
+    // The new gateway got another low pid than the old one: the lock files now name it, as after a restart that
+    // reuses the pid (the gateway takes its lock seconds after it appears, so this lands before it looks).
+    if (newPid !== pid && reuse === 'rewrite') {
+      for (const n of names) {
+        payload[n] = {...payload[n], pid: newPid}
+        const raw = originals[n]
+        fs.writeFileSync(path.join(lockDir, n), `${JSON.stringify(payload[n], null, 2)}\n${raw.slice(raw.lastIndexOf('}') + 2)}`)
+      }
+      pid = newPid
+    }
     if (newPid !== pid && attempt < attempts) continue
     // OpenClaw's judgement while the new gateway (the lock's pid) waits on the lock (its 5 s lock timeout)
     const judgement = newPid === pid ? await inContainer(inst.container, 'gateway-owner').catch((error) => ({error: error.message})) : null

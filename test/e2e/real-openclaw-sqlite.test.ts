@@ -59,15 +59,17 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       const gw = i.locks.filter((x: any) => x.kind === 'gateway')
       expect(gw.length).toBeGreaterThan(0)
       for (const g of gw) expect(g).toMatchObject({verdict: 'live', evidence: {process: {isMain: true}}})
-      // The lease rows, read-only in the container: the gateway holds its agent db and the gateway-owner lease.
-      const gatewayPid = gw[0].pid
-      expect(i.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'agent_database_leases', key: 'main', ownerPid: gatewayPid, verdict: 'held', longHeld: false})]))
-      expect(i.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'state_leases', key: 'gateway-owner/global', ownerPid: gatewayPid, verdict: 'held'})]))
       const p0 = Date.now()
       const ping = await fleetJson(l, ['ping'])
       times.firstPing = Date.now() - p0
       expect(ping.r.exitCode, JSON.stringify(ping.doc.results[0])).toBe(0)
       expect(ping.doc.results[0]).toMatchObject({ok: true, reply: 'SPEED_OK', openclaw: VERSION})
+      // The lease rows, read-only in the container, once a turn has opened the agent db: the gateway holds it, and
+      // the gateway-owner lease.
+      const i2 = (await fleetJson(l, ['status'])).doc.instances[0]
+      const gatewayPid = gw[0].pid
+      expect(i2.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'agent_database_leases', key: 'main', ownerPid: gatewayPid, verdict: 'held', longHeld: false})]))
+      expect(i2.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'state_leases', key: 'gateway-owner/global', ownerPid: gatewayPid, verdict: 'held'})]))
     },
     10 * MIN,
   )
