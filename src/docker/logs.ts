@@ -4,6 +4,7 @@
  * and lock paths.
  */
 import {AGENT_UNAVAILABLE, DATABASE_LOCKED, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION} from '../locks/signatures.js'
+import {findKnownSignatures, KNOWN_SIGNATURE_KINDS, type KnownSignatureKind} from '../locks/known-signatures.js'
 import {engineCall, type DockerHandle} from './client.js'
 
 /**
@@ -47,6 +48,11 @@ export interface LockTimeoutSignature {
   bySignature: Record<LogSignatureKind, number>
   /** `state-contention` lines: the coordinator families named (`state-lifecycle`, `gateway-lifecycle`, …). */
   contention: string[]
+  /**
+   * Known upstream failure modes (src/locks/known-signatures.ts), counted apart from the families above (their lock
+   * lines still count there): occurrences and the lock pids named. Every kind is present.
+   */
+  diagnoses: Record<KnownSignatureKind, {count: number; lockPids: number[]}>
 }
 
 const ANSI = /\x1b\[[0-9;]*m/g
@@ -61,10 +67,18 @@ export function lineSignature(line: string): {kind: LogSignatureKind; match: Reg
   return null
 }
 
-/** Pure: scans log text (lines optionally prefixed with a Docker RFC3339 timestamp). */
-export function lockTimeoutSignature(text: string): LockTimeoutSignature {
+/**
+ * Pure: scans log text (lines optionally prefixed with a Docker RFC3339 timestamp). `gatewayPids`: the gateway's
+ * pids in its container when known (a fallback waiting on another pid's lock is not fallback-reuses-locked-session).
+ */
+export function lockTimeoutSignature(text: string, gatewayPids: readonly number[] | null = null): LockTimeoutSignature {
   const bySignature = Object.fromEntries(LOG_SIGNATURES.map(([kind]) => [kind, 0])) as Record<LogSignatureKind, number>
-  const sig: LockTimeoutSignature = {count: 0, first: null, last: null, timeoutsMs: [], pids: [], ownerUnknown: 0, paths: [], bySignature, contention: []}
+  const diagnoses = Object.fromEntries(KNOWN_SIGNATURE_KINDS.map((k) => [k, {count: 0, lockPids: [] as number[]}])) as LockTimeoutSignature['diagnoses']
+  for (const hit of findKnownSignatures(text, gatewayPids)) {
+    diagnoses[hit.kind].count++
+    if (hit.lockPid !== null) add(diagnoses[hit.kind].lockPids, hit.lockPid)
+  }
+  const sig: LockTimeoutSignature = {count: 0, first: null, last: null, timeoutsMs: [], pids: [], ownerUnknown: 0, paths: [], bySignature, contention: [], diagnoses}
   for (const line of text.split('\n')) {
     const found = lineSignature(line)
     if (!found) continue

@@ -37,3 +37,14 @@ export function anyOf(...patterns: RegExp[]): RegExp {
   if (patterns.length === 0) throw new Error('anyOf needs at least one pattern')
   return new RegExp(patterns.map((p) => `(?:${p.source})`).join('|'), 'i')
 }
+
+/**
+ * The `openclaw agent` client gave up on the gateway and runs the turn embedded, on the same session id
+ * (`Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms`); group 1 is the timeout.
+ * Only the gateway-timeout form: a fallback after an error the gateway answered (`GatewayClientRequestError: …`) is
+ * not a turn still running there.
+ */
+export const GATEWAY_FALLBACK_TIMEOUT = /Gateway agent failed; falling back to embedded: Error: gateway timeout after (\d+)ms/
+
+/** The embedded attempt found the session file changed while it had released its prompt lock: a live writer took it over. */
+export const SESSION_TAKEOVER = /EmbeddedAttemptSessionTakeoverError\b|session file changed while embedded prompt lock was released/

@@ -1,4 +1,5 @@
 /** Rendering of `fleet status`: instance table, optional per-lock rows, and the JSON document. */
+import {KNOWN_SIGNATURE_KINDS, knownSignatureText} from '../locks/known-signatures.js'
 import {formatDuration} from '../config/duration.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import type {InstanceStatus, Observation} from '../runbook/observe.js'
@@ -64,6 +65,7 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
           `${i.name}: ${i.logSignature.count} lock errors in its log since start (${signatureText(i.logSignature)}; first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'})${i.logSignature.paths.length > 0 ? ` on ${i.logSignature.paths.join(', ')}` : ''}`,
         ]
       : []),
+    ...(i.logSignature ? diagnosisNotes(i.name, i.logSignature) : []),
     ...(i.openclaw.version === null ? [`${i.name}: OpenClaw version unknown (${i.openclaw.error ?? 'not read'}): fleet only reports on it`] : []),
     ...(i.leases ?? [])
       .filter((x) => x.longHeld)
@@ -94,6 +96,17 @@ export function signatureText(sig: NonNullable<InstanceStatus['logSignature']>):
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${kind}${kind === 'state-contention' && sig.contention.length > 0 ? ` (${sig.contention.join(', ')})` : ''}`)
     .join(', ')
+}
+
+/**
+ * The known upstream signatures in a log, one note each with its meaning, upstream report and fix. status reads
+ * logs without the gateway's pid, so a fallback's lock pid is named, not checked (fleet doctor checks it).
+ */
+export function diagnosisNotes(name: string, sig: NonNullable<InstanceStatus['logSignature']>): string[] {
+  return KNOWN_SIGNATURE_KINDS.filter((k) => sig.diagnoses[k].count > 0).map(
+    (k) =>
+      `${name}: ${sig.diagnoses[k].count}× ${knownSignatureText(k)}${sig.diagnoses[k].lockPids.length > 0 ? ` (lock pid ${sig.diagnoses[k].lockPids.join(', ')}, not checked against the gateway's pid here: fleet doctor checks it)` : ''}`,
+  )
 }
 
 function evidenceText(l: InstanceStatus['locks'][number]): string {

@@ -22,24 +22,15 @@ import {mapLimit} from '../util/concurrency.js'
 import {realOrSelf} from '../util/paths.js'
 import {mountedBy, type RunningMounts} from '../docker/mounts.js'
 import {errorMessage} from '../errors.js'
+import {check, type Check} from './check.js'
+import {ioChecks, ioReadings, ioWhere, lowSpace, spaceText, THIS_HOST} from './doctor-io.js'
+import {IO_SAMPLES_DEFAULT} from './io-probe.js'
+import {gatewayProcesses} from './gateway-processes.js'
+import {containerLog, lockTimeoutSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {KNOWN_SIGNATURE_KINDS, KNOWN_SIGNATURES, type KnownSignatureKind} from '../locks/known-signatures.js'
+import type {ProcessEvidence} from '../locks/types.js'
 
-export type CheckStatus = 'pass' | 'warn' | 'fail'
-
-export interface Check {
-  check: string
-  instance: string | null
-  status: CheckStatus
-  message: string
-  hint: string | null
-}
-
-const check = (name: string, instance: Instance | null, status: CheckStatus, message: string, hint: string | null = null): Check => ({
-  check: name,
-  instance: instance?.name ?? null,
-  status,
-  message,
-  hint,
-})
+export type {Check, CheckStatus} from './check.js'
 
 /** Bounds of the agent-start check: a real 2026.9.6 CLI start took 3-12 s on 2 busy cores; several run at once. */
 export const AGENT_START_TIMEOUT_MS = 60_000
@@ -49,11 +40,15 @@ export interface DoctorOptions {
   nowMs?: number
   /** How long `<ping.command> --help` may take in each container (default AGENT_START_TIMEOUT_MS). */
   agentStartTimeoutMs?: number
+  /** Latency samples per filesystem (default IO_SAMPLES_DEFAULT; 0: only the filesystem type, pressure and space). */
+  ioSamples?: number
 }
 
 export async function runDoctor(fleet: Fleet, instances: Instance[], opts: DoctorOptions = {}): Promise<Check[]> {
   const checks: Check[] = []
   const handles = byDockerHost(instances)
+  const probed = new Map<string, Map<string, string>>()
+  const ioSamples = opts.ioSamples ?? IO_SAMPLES_DEFAULT
   try {
     const cmd = await composeCommand(fleet.compose.command)
     checks.push(check('compose', null, 'pass', `compose runs as: ${cmd.join(' ')}`))
@@ -88,6 +83,22 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: Docto
       mapLimit(running, AGENT_START_CONCURRENCY, ({inst, c}) => agentStart(fleet, handle, inst, c, opts.agentStartTimeoutMs ?? AGENT_START_TIMEOUT_MS)),
     ])
     checks.push(...perInstance.flat(), ...starts)
+    // After the CLI starts, alone: probes beside CPU-bound work or each other would measure that work.
+    const readings = await ioReadings(
+      handle,
+      group.map((inst) => ({inst, c: disc.byInstance.get(inst.id) ?? null})),
+      ioSamples,
+      probed,
+    )
+    for (const where of new Set(readings.map((r) => ioWhere(r.inst, handle))))
+      checks.push(
+        ...ioChecks(
+          where,
+          where !== THIS_HOST,
+          readings.filter((r) => ioWhere(r.inst, handle) === where),
+          ioSamples,
+        ),
+      )
   }
   return checks
 }
@@ -136,7 +147,13 @@ export function mountCheck(inst: Instance, c: ContainerInfo): Check {
   return check('mount', inst, 'pass', `${c.name} mounts ${m.source} at ${inst.stateDir}`)
 }
 
-/** No sessions dir may be seen by two running containers. */
+/** Containers that see a dir through read-only mounts only: named, never counted as writers. */
+const readOnlyNote = (dir: string, running: RunningMounts[]) => {
+  const ro = mountedBy(dir, running, 'read-only')
+  return ro.length > 0 ? ` (also seen read-only by ${ro.join(', ')}: not a writer)` : ''
+}
+
+/** No sessions dir may be written by two running containers (read-only mounts do not count). */
 export function sharedDirChecks(instances: Instance[], running: RunningMounts[]): Check[] {
   return instances.flatMap((inst) =>
     inst.sessions.map((s) => {
@@ -146,10 +163,10 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
             'shared-sessions-dir',
             inst,
             'fail',
-            `sessions dir ${s.hostDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}; each judges the other's lock pids in its own namespace (stolen or stuck locks)`,
+            `sessions dir ${s.hostDir} is mounted by ${seen.length} running containers writably: ${seen.join(', ')}; each judges the other's lock pids in its own namespace (stolen or stuck locks)`,
             'give every instance its own data dir',
           )
-        : check('shared-sessions-dir', inst, 'pass', `sessions dir ${s.hostDir} is mounted by ${seen.length === 1 ? seen[0] : 'no running container'} only`)
+        : check('shared-sessions-dir', inst, 'pass', `sessions dir ${s.hostDir} is mounted by ${seen.length === 1 ? seen[0] : 'no running container'} only${readOnlyNote(s.hostDir, running)}`)
     }),
   )
 }
@@ -172,6 +189,10 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
   }
   out.push(processEvidenceCheck(fleet, inst, c, hostView))
   const probe = await probePids(handle, c.name, [], fleet.locks.probeTimeoutMs)
+  const seen = hostView?.containers.get(c.id)
+  const table = seen?.ok ? seen.table : probe.ok ? (probe.table ?? null) : null
+  out.push(duplicateGatewayCheck(inst, c.name, table, seen?.ok ? null : (probe.error ?? null)))
+  out.push(await knownSignatureCheck(handle, inst, c, table ? gatewayProcesses(table).map((p) => p.pid) : null))
   if (probe.ok && probe.nowMs !== undefined) {
     const skew = Math.abs(probe.nowMs - (nowMs ?? Date.now()))
     out.push(
@@ -187,6 +208,45 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
     )
   }
   return out
+}
+
+/** Two gateway processes in one container write one state dir (named by pid and command line). */
+export function duplicateGatewayCheck(inst: Instance, container: string, table: readonly ProcessEvidence[] | null, error: string | null): Check {
+  if (!table) return check('duplicate-gateways', inst, 'warn', `cannot read the process table of ${container}${error ? `: ${error}` : ''}: duplicate gateways not checked`)
+  const gws = gatewayProcesses(table)
+  const list = gws.map((p) => `pid ${p.pid} (${(p.cmdline ?? []).join(' ').slice(0, 80)})`).join(', ')
+  if (gws.length > 1)
+    return check(
+      'duplicate-gateways',
+      inst,
+      'fail',
+      `${gws.length} gateway processes in ${container}: ${list}; both write the same state dir (lock files and SQLite stores), and each judges the other's locks as its own`,
+      'stop the extra gateway (a second `openclaw gateway` started by hand or by a supervisor inside the container)',
+    )
+  return check('duplicate-gateways', inst, 'pass', gws.length === 1 ? `one gateway process in ${container}: ${list}` : `no gateway process in ${container}`)
+}
+
+/** The known upstream signatures in the container's log since its start, with their upstream reports and fixes. */
+export function knownSignatureLogCheck(inst: Instance, container: string, sig: LockTimeoutSignature, gatewayPids: readonly number[] | null): Check {
+  const found = KNOWN_SIGNATURE_KINDS.filter((k) => sig.diagnoses[k].count > 0)
+  if (found.length === 0) return check('known-signatures', inst, 'pass', `no ${KNOWN_SIGNATURE_KINDS.join(' or ')} in the log of ${container} since its start`)
+  const pids = (k: KnownSignatureKind) =>
+    sig.diagnoses[k].lockPids.length > 0 ? ` (lock pid ${sig.diagnoses[k].lockPids.join(', ')}${gatewayPids === null ? ", not checked: the gateway's pid is unknown" : ": the gateway's own"})` : ''
+  return check(
+    'known-signatures',
+    inst,
+    'warn',
+    `in the log of ${container} since its start: ${found.map((k) => `${sig.diagnoses[k].count}× ${k}${pids(k)}: ${KNOWN_SIGNATURES[k].meaning} (${KNOWN_SIGNATURES[k].upstream})`).join('; ')}; no lock to delete`,
+    found.map((k) => `${k}: ${KNOWN_SIGNATURES[k].fix}`).join('; '),
+  )
+}
+
+async function knownSignatureCheck(handle: DockerHandle, inst: Instance, c: ContainerInfo, gatewayPids: number[] | null): Promise<Check> {
+  try {
+    return knownSignatureLogCheck(inst, c.name, lockTimeoutSignature(await containerLog(handle, c.name, c.startedAtMs), gatewayPids), gatewayPids)
+  } catch (error) {
+    return check('known-signatures', inst, 'warn', `cannot read the log of ${c.name}: ${errorMessage(error)}`)
+  }
 }
 
 /** An exec that could not even start, as a failed result (the checks judge results only). */
@@ -225,12 +285,12 @@ export function pingRouteCheck(inst: Instance, command: readonly string[]): Chec
  */
 export function sharedStateDirCheck(inst: Instance, running: RunningMounts[]): Check {
   const seen = mountedBy(inst.dataDir, running)
-  if (seen.length <= 1) return check('shared-state-dir', inst, 'pass', `state dir ${inst.dataDir} is mounted by ${seen[0] ?? 'no running container'} only`)
+  if (seen.length <= 1) return check('shared-state-dir', inst, 'pass', `state dir ${inst.dataDir} is mounted by ${seen[0] ?? 'no running container'} only${readOnlyNote(inst.dataDir, running)}`)
   return check(
     'shared-state-dir',
     inst,
     'fail',
-    `state dir ${inst.dataDir} is mounted by ${seen.length} running containers: ${seen.join(', ')}. On 2026.8+ the state-lifecycle and gateway-lifecycle coordinator locks live in each container's own /tmp (/tmp/openclaw-state-locks-<uid>/…lock.sqlite), so they do not exclude each other; the gateway lock files in ${inst.stateDir}/tmp/openclaw-<uid>/ and the gateway-owner lease in the state db are shared, and each container judges their pids in its own namespace (seen on 2026.9.6: the second gateway crash-loops with "Another Gateway owner lease is still active"; any exec'd CLI in it still writes the same SQLite store)`,
+    `state dir ${inst.dataDir} is mounted by ${seen.length} running containers writably: ${seen.join(', ')}. On 2026.8+ the state-lifecycle and gateway-lifecycle coordinator locks live in each container's own /tmp (/tmp/openclaw-state-locks-<uid>/…lock.sqlite), so they do not exclude each other; the gateway lock files in ${inst.stateDir}/tmp/openclaw-<uid>/ and the gateway-owner lease in the state db are shared, and each container judges their pids in its own namespace (seen on 2026.9.6: the second gateway crash-loops with "Another Gateway owner lease is still active"; any exec'd CLI in it still writes the same SQLite store)`,
     'give every instance its own data dir',
   )
 }
@@ -365,13 +425,13 @@ async function diskChecks(inst: Instance): Promise<Check[]> {
     const fsInfo = statfsSync(s.hostDir)
     const free = fsInfo.bavail * fsInfo.bsize
     const total = fsInfo.blocks * fsInfo.bsize
-    const low = free < 1024 ** 3 || free / total < 0.05
+    const low = lowSpace(free, total)
     out.push(
       check(
         'disk',
         inst,
         low ? 'warn' : 'pass',
-        `${s.hostDir}: ${files} files, ${(bytes / 1024 ** 2).toFixed(1)} MiB; ${(free / 1024 ** 3).toFixed(1)} GiB free of ${(total / 1024 ** 3).toFixed(1)} GiB`,
+        `${s.hostDir}: ${files} files, ${(bytes / 1024 ** 2).toFixed(1)} MiB; ${spaceText(free, total)}`,
         low ? 'free disk space: a full disk freezes lock holders (hung locks)' : null,
       ),
     )

@@ -1,3 +1,4 @@
+import {findKnownSignatures, knownSignatureText} from '../locks/known-signatures.js'
 import {anyOf, DATABASE_LOCKED, GATEWAY_LOCK, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION} from '../locks/signatures.js'
 
 /**
@@ -6,6 +7,8 @@ import {anyOf, DATABASE_LOCKED, GATEWAY_LOCK, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, ST
  */
 export type PingFailure =
   | 'lock-timeout'
+  | 'fallback-reuses-locked-session'
+  | 'session-takeover-race'
   | 'storage-locked'
   | 'state-contention'
   | 'gateway-unavailable'
@@ -88,11 +91,30 @@ function gatewayError(stdout: string): string | null {
   return doc && doc.ok === false && typeof doc.error?.message === 'string' ? doc.error.message : null
 }
 
-export function classifyAttempt(out: AttemptOutput, expect: string): PingVerdict {
+/**
+ * `gatewayPids`: the gateway's pids in the container when known. A failed turn that shows a known upstream
+ * signature (src/locks/known-signatures.ts) is classed by it, before its lock error: `fallback-reuses-locked-session`
+ * (the embedded fallback waited on the gateway's own lock; with gatewayPids null the pid was not checked, and the
+ * detail says so) or `session-takeover-race`. Neither is a lock to delete or a restart to do.
+ */
+export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids: readonly number[] | null = null): PingVerdict {
   const base: PingVerdict = {ok: false, failure: null, reply: null, fallback: FALLBACK.test(out.stderr), lockPid: null, lockPath: null, lockTimeoutMs: null, detail: null}
-  const lock = LOCK.exec(`${out.stderr}\n${out.stdout}`)
+  const text = `${out.stderr}\n${out.stdout}`
+  const lock = LOCK.exec(text)
   if (out.timedOut) return {...base, failure: 'timeout', detail: errorLine(out.stderr)}
   if (out.exitCode !== 0) {
+    const known = findKnownSignatures(text, gatewayPids).at(-1)
+    if (known) {
+      const unchecked = known.gatewayPid === 'unknown' ? ` (lock pid ${known.lockPid} not checked against the gateway's pid)` : ''
+      return {
+        ...base,
+        failure: known.kind,
+        lockPid: known.lockPid,
+        lockPath: known.lockPath,
+        lockTimeoutMs: lock && known.lockPid !== null ? Number(lock[1]) : null,
+        detail: `${knownSignatureText(known.kind)}${unchecked}: ${known.line.slice(0, 300)}`,
+      }
+    }
     if (lock) return {...base, failure: 'lock-timeout', lockTimeoutMs: Number(lock[1]), lockPid: lock[2] ? Number(lock[2]) : null, lockPath: lock[3], detail: lock[0]}
     const said = [gatewayError(out.stdout), out.stderr].filter(Boolean).join('\n')
     const detail = gatewayError(out.stdout) ?? errorLine(out.stderr) ?? `exit code ${out.exitCode}`

@@ -8,6 +8,10 @@ import {discover, inspectContainer, type ContainerInfo} from '../docker/discover
 import {ExecFailedError, execIn} from '../docker/exec.js'
 import {UnreachableError} from '../errors.js'
 import {detectVersion, storageOf} from '../openclaw/detect.js'
+import {GATEWAY_FALLBACK_TIMEOUT} from '../locks/signatures.js'
+import {probePids} from '../docker/probe.js'
+import type {DockerHandle} from '../docker/client.js'
+import {gatewayProcesses} from './gateway-processes.js'
 import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
 
 export interface PingAttempt extends PingVerdict {
@@ -78,7 +82,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
     try {
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
       const r = await execIn(handle, name, pingArgv(settings, version), {timeoutMs: settings.timeoutMs + 2_000})
-      const v = classifyAttempt(r, settings.expect)
+      const v = classifyAttempt(r, settings.expect, await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs))
       attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: clipOutput(r.stderr), killed: r.killed})
     } catch (error) {
       if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))
@@ -89,6 +93,17 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
     }
   }
   return {...summarise(inst, name, attempts), openclaw: version}
+}
+
+/**
+ * The gateway's pids, looked up (one probe exec) only when a failed turn fell back to embedded after a gateway
+ * timeout: they tell fallback-reuses-locked-session (the lock is the gateway's own) from a lock someone else holds.
+ * null when not needed or the probe failed (the classifier then says the pid was not checked).
+ */
+async function gatewayPidsIfFallback(handle: DockerHandle, container: string, r: {exitCode: number | null; stdout: string; stderr: string}, timeoutMs: number): Promise<number[] | null> {
+  if (r.exitCode === 0 || !GATEWAY_FALLBACK_TIMEOUT.test(`${r.stderr}\n${r.stdout}`)) return null
+  const probe = await probePids(handle, container, [], timeoutMs)
+  return probe.ok && probe.table ? gatewayProcesses(probe.table).map((p) => p.pid) : null
 }
 
 function notRunning(detail: string): PingAttempt {

@@ -9,10 +9,12 @@
  * - a ping that still fails after fleet acted, in a way a wedged gateway fails: a lock timeout, no reply,
  *   a turn that timed out, storage or state locked by a stuck writer (2026.8+), the gateway unavailable.
  * Never while a live turn (not the gateway) holds a lock (the restart would end it), nor when the OpenClaw
- * version is unknown (fleet then only reports). It never cures a model or provider error, missing credentials (auth), a wrong reply, a CLI that cannot start
+ * version is unknown (fleet then only reports). It never cures the known upstream signatures
+ * (fallback-reuses-locked-session, session-takeover-race: the holder is a live turn), a model or provider error, missing credentials (auth), a wrong reply, a CLI that cannot start
  * (exec-failed), and it is never done for a paused container or an unreachable host: those get the reason
  * and a hint instead.
  */
+import {KNOWN_SIGNATURES} from '../locks/known-signatures.js'
 import type {PingFailure} from './ping-classify.js'
 import type {InstanceStatus} from './status-model.js'
 
@@ -48,6 +50,8 @@ const HINTS: Partial<Record<PingFailure, string>> = {
   auth: 'no usable credentials for the model provider: set the API key or auth profile in the gateway config (fleet doctor checks the models)',
   'model-error': 'a model or provider error: check the model config and the provider (fleet doctor checks the models)',
   'wrong-reply': 'the gateway answered, with another text: check ping.expect and the model',
+  'fallback-reuses-locked-session': KNOWN_SIGNATURES['fallback-reuses-locked-session'].fix,
+  'session-takeover-race': KNOWN_SIGNATURES['session-takeover-race'].fix,
   'exec-failed': 'the ping command could not run in the container: check ping.command and the image (fleet doctor)',
   'host-unreachable': 'the Docker host is unreachable: nothing can be restarted there',
   'container-not-running': 'the container is not running',

@@ -22,6 +22,9 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['model error: never', {pingFailure: 'model-error'}, 'needed', false, 'model-error'],
   ['model error with --restart always: never', {pingFailure: 'model-error', acted: true}, 'always', false, 'model-error'],
   ['wrong reply: never', {pingFailure: 'wrong-reply'}, 'needed', false, 'wrong-reply'],
+  ['fallback reuses the locked session: never (the holder is the live gateway turn)', {pingFailure: 'fallback-reuses-locked-session'}, 'always', false, 'fallback-reuses-locked-session'],
+  ['fallback reuses the locked session after acting: never', {pingFailure: 'fallback-reuses-locked-session', acted: true}, 'needed', false, 'does not cure'],
+  ['session takeover race: never', {pingFailure: 'session-takeover-race'}, 'needed', false, 'session-takeover-race'],
   ['CLI cannot start (exec-failed): never', {pingFailure: 'exec-failed'}, 'needed', false, 'exec-failed'],
   ['--restart always after acting', {acted: true}, 'always', true, '--restart always'],
   ['--restart always, nothing done', {}, 'always', false, 'nothing'],
@@ -38,6 +41,13 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
 ]
 
 describe('decideRestart: the one restart rule for heal and watch', () => {
+  it('the known upstream signatures are on the non-curable side, each with its fix as the hint', () => {
+    for (const f of ['fallback-reuses-locked-session', 'session-takeover-race'] as const) {
+      expect(CURABLE_BY_RESTART.has(f)).toBe(false)
+      expect(decideRestart(facts({pingFailure: f}), 'needed').hint).toMatch(/lock|session/)
+    }
+  })
+
   it.each(TABLE)('%s', (_n, f, policy, restart, why) => {
     const d = decideRestart(facts(f), policy)
     expect(d.restart).toBe(restart)
@@ -49,7 +59,18 @@ describe('decideRestart: the one restart rule for heal and watch', () => {
   })
 
   it('property: a running, not hung instance is restarted for a ping failure only when it is curable, whatever the policy', () => {
-    const failures: PingFailure[] = ['lock-timeout', 'wrong-reply', 'no-reply', 'model-error', 'timeout', 'exec-failed', 'container-not-running', 'host-unreachable']
+    const failures: PingFailure[] = [
+      'lock-timeout',
+      'fallback-reuses-locked-session',
+      'session-takeover-race',
+      'wrong-reply',
+      'no-reply',
+      'model-error',
+      'timeout',
+      'exec-failed',
+      'container-not-running',
+      'host-unreachable',
+    ]
     fc.assert(
       fc.property(fc.constantFrom(...failures), fc.constantFrom<RestartPolicy>('needed', 'group', 'always'), fc.boolean(), (failure, policy, acted) => {
         const d = decideRestart(facts({pingFailure: failure, acted}), policy)
