@@ -80,6 +80,7 @@ export function renderHeal(doc: HealDocument): string {
   const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]
   if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${printable(c)}`))
   out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
-  if (doc.incidentLog) out.push(`incident log: ${printable(doc.incidentLog)}`)
+  // No incident dir when nothing was changed (only judged and pinged): say so rather than name a file that is not there.
+  out.push(doc.incidentLog ? `incident log: ${printable(doc.incidentLog)}` : 'incident log: none (nothing was changed)')
   return out.join('\n')
 }

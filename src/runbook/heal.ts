@@ -110,7 +110,7 @@ export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: He
 
 export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
   const runId = randomUUID().slice(0, 8)
-  const log = new IncidentLog(fleet.heal.incidentDir, runId)
+  const log = new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention})
   log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...s, probeFailed: [...probeFailed]}})
   for (const st of statuses) {
     log.write('observed', {
@@ -328,5 +328,6 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     res.healed = res.ping?.ok === true
   }
   log.write('run-end', {results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null}))})
-  return {runId, incidentLog: log.file, statuses, plans, results}
+  // No empty incidents: a run that changed nothing (only judged and pinged) left no dir, and names none.
+  return {runId, incidentLog: log.written ? log.file : null, statuses, plans, results}
 }
