@@ -41,7 +41,9 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     backup: Flags.boolean({description: 'Snapshot each affected sessions dir (tar.gz) into the incident dir first.', default: false}),
     concurrency: Flags.integer({description: 'Instances worked on at once (default: heal.concurrency).', min: 1, max: 64}),
     'wait-timeout': Flags.string({description: 'How long to wait for a restarted container to be healthy (default: heal.waitTimeout).'}),
-    verify: Flags.string({description: 'After the heal, run test turns over this long (e.g. 30m) on sessions of fleet\'s own and follow the gateway logs for new lock errors; exit 1 unless recovery held.'}),
+    verify: Flags.string({
+      description: "After the heal, run test turns over this long (e.g. 30m) on sessions of fleet's own and follow the gateway logs for new lock errors; exit 1 unless recovery held.",
+    }),
     'verify-turns': Flags.integer({description: 'Test turns per instance for --verify (default 10).', min: 1, max: 1000}),
   }
 
@@ -92,7 +94,14 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
       if (forced.length > 0 && !(await this.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
         throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
       }
-      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs, verify})
+      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {
+        ...opts,
+        backup: f.backup,
+        rolling: f.rolling,
+        concurrency: f.concurrency ?? fleet.heal.concurrency,
+        waitTimeoutMs,
+        verify,
+      })
       const doc = healDocument(run, conflicts, f.force, Date.now() - started)
       this.log(renderHeal(doc))
       this.markUnhealthy(

@@ -55,7 +55,7 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     const metrics = new Metrics()
     const server = f['metrics-port'] ? await metrics.listen(f['metrics-port']) : null
     const events = new EventSink({file: f.events ? path.resolve(f.events) : undefined, stdout: (l) => process.stdout.write(`${l}\n`), webhook: f.webhook})
-    const log = new IncidentLog(fleet.heal.incidentDir, `watch-${randomUUID().slice(0, 8)}`)
+    const log = new IncidentLog(fleet.heal.incidentDir, `watch-${randomUUID().slice(0, 8)}`, {retention: fleet.heal.incidentRetention})
     const watcher = new Watcher(
       fleet,
       instances,

@@ -117,6 +117,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
       concurrency: raw.heal.concurrency,
       incidentDir: raw.heal.incidentDir ? resolve(raw.heal.incidentDir) : DEFAULT_INCIDENT_DIR,
       termGraceMs: raw.heal.termGrace,
+      incidentRetention: {keepRuns: raw.heal.incidentRetention.keepRuns, keepForMs: raw.heal.incidentRetention.keepFor},
     },
   }
 }

@@ -1,5 +1,6 @@
 /** The resolved fleet: what every command works on. Built from the config by `buildFleet`. */
 import type {LockPolicy} from '../locks/types.js'
+import type {RetentionPolicy} from '../incidents/retention.js'
 
 export interface SessionsDir {
   agent: string
@@ -68,7 +69,8 @@ export interface Fleet {
   ping: PingSettings
   /** probe: where process evidence comes from (auto: the host's /proc when it is proven to show the container, else exec). */
   locks: LockPolicy & {probeTimeoutMs: number; probe: 'auto' | 'exec'}
-  heal: {waitTimeoutMs: number; concurrency: number; incidentDir: string; termGraceMs: number}
+  /** incidentRetention: which past incident dirs are pruned when a new one is made (and by `fleet incidents prune`). */
+  heal: {waitTimeoutMs: number; concurrency: number; incidentDir: string; termGraceMs: number; incidentRetention: RetentionPolicy}
 }
 
 export function instanceById(fleet: Fleet, id: number): Instance {

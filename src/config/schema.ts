@@ -7,14 +7,15 @@ import {durationProblem, MAX_TIMER_MS, parseDuration} from './duration.js'
  * judges everything); without it 0 is allowed because it means something (no tolerance, no grace). Every
  * duration must fit a Node timer (at most 2147483647 ms).
  */
-const durationOf = (opts: {positive: boolean}) =>
+const durationOf = (opts: {positive: boolean; timer?: boolean}) =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
     const ms = parseDuration(v)
     if (ms === null) {
       ctx.addIssue({code: 'custom', message: `expected a duration like 90s, 5m or 1h30m, got ${JSON.stringify(v)}`})
       return z.NEVER
     }
-    const problem = durationProblem(ms, opts)
+    // A duration no timer waits for (an age: heal.incidentRetention.keepFor) may exceed a Node timer's limit.
+    const problem = opts.timer === false ? (ms > Number.MAX_SAFE_INTEGER ? `expected at most ${Number.MAX_SAFE_INTEGER} ms` : null) : durationProblem(ms, opts)
     if (problem) {
       ctx.addIssue({code: 'custom', message: `${problem}, got ${JSON.stringify(v)}${ms > MAX_TIMER_MS ? ` (${ms} ms)` : ''}`})
       return z.NEVER
@@ -25,6 +26,20 @@ const durationOf = (opts: {positive: boolean}) =>
 const duration = durationOf({positive: true})
 /** Durations where 0 means something: locks.clockSkew (no tolerance), locks.malformedGrace (reclaim at once), heal.termGrace (SIGKILL right after SIGTERM). */
 const durationOrZero = durationOf({positive: false})
+/** An age compared with dates, never waited for: 0 allowed, no timer limit (30d, 1y = 365d). */
+const age = durationOf({positive: false, timer: false})
+
+const DEFAULT_RETENTION = {keepRuns: 200, keepFor: 30 * 86_400_000}
+
+/** heal.incidentRetention: a past run is pruned once it is neither among the newest keepRuns nor younger than keepFor. */
+const incidentRetention = z
+  .strictObject({
+    keepRuns: z.number().int().min(0).max(1_000_000).default(DEFAULT_RETENTION.keepRuns),
+    keepFor: age.default(DEFAULT_RETENTION.keepFor),
+  })
+  .refine((r) => r.keepRuns > 0 || r.keepFor > 0, {
+    message: 'keepRuns: 0 with keepFor: 0 would delete every past incident each time a new one is made; keep some runs or some days',
+  })
 
 const idList = z.union([z.string(), z.number().int().nonnegative(), z.array(z.number().int().nonnegative())])
 
@@ -158,8 +173,9 @@ export const configSchema = z.strictObject({
       concurrency: z.number().int().min(1).max(64).default(4),
       incidentDir: z.string().min(1).optional(),
       termGrace: durationOrZero.default(5_000),
+      incidentRetention: incidentRetention.default(DEFAULT_RETENTION),
     })
-    .default({waitTimeout: 180_000, concurrency: 4, termGrace: 5_000}),
+    .default({waitTimeout: 180_000, concurrency: 4, termGrace: 5_000, incidentRetention: DEFAULT_RETENTION}),
 })
 
 export type RawConfig = z.output<typeof configSchema>

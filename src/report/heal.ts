@@ -48,7 +48,12 @@ const removed = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'delete-
 const ended = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
 
 /** The heal document (--json) from the run's results: one place that counts, for the table and the summary alike. */
-export function healDocument(run: {runId: string; incidentLog: string | null; results: InstanceHeal[]; verify?: VerifyResult[] | null}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
+export function healDocument(
+  run: {runId: string; incidentLog: string | null; results: InstanceHeal[]; verify?: VerifyResult[] | null},
+  conflicts: string[],
+  force: boolean,
+  durationMs: number,
+): HealDocument {
   const r = run.results
   const verify = run.verify ? {ok: run.verify.every((v) => v.ok), results: run.verify} : null
   return {
@@ -87,6 +92,7 @@ export function renderHeal(doc: HealDocument): string {
   out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
   for (const v of doc.verify?.results ?? []) out.push(`${v.instance}: verify ${v.ok ? 'held' : 'FAILED'}: ${printable(v.why)} (${formatDuration(v.durationMs)}; sessions ${v.sessions[0] ?? '-'} …)`)
   if (doc.verify) out.push(`verify: ${doc.verify.ok ? 'recovery held' : 'recovery did NOT hold'} on ${doc.verify.results.filter((v) => v.ok).length}/${doc.verify.results.length}`)
-  if (doc.incidentLog) out.push(`incident log: ${printable(doc.incidentLog)}`)
+  // No incident dir when nothing was changed (only judged and pinged): say so rather than name a file that is not there.
+  out.push(doc.incidentLog ? `incident log: ${printable(doc.incidentLog)}` : 'incident log: none (nothing was changed)')
   return out.join('\n')
 }

@@ -34,7 +34,7 @@ export function record(log: IncidentLog, inst: Instance, actions: ActionRecord[]
 
 /** Records a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence) before anything touches it. */
 export function logLock(log: IncidentLog, instance: string, l: LockReport): void {
-  log.write('lock', {instance, path: l.path, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+  log.write('lock', {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
 }
 
 export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockReport, actions: ActionRecord[]): Promise<RemoveResult> {

@@ -116,7 +116,7 @@ export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: He
 
 export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
   const runId = randomUUID().slice(0, 8)
-  const log = new IncidentLog(fleet.heal.incidentDir, runId)
+  const log = new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention})
   log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...s, probeFailed: [...probeFailed]}})
   for (const st of statuses) {
     log.write('observed', {
@@ -335,7 +335,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   }
   const verify = s.verify ? await verifyHealed(fleet, instances, results, runId, s.verify, log) : null
   log.write('run-end', {results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null}))})
-  return {runId, incidentLog: log.file, statuses, plans, results, verify}
+  // No empty incidents: a run that changed nothing (only judged and pinged) left no dir, and names none.
+  return {runId, incidentLog: log.written ? log.file : null, statuses, plans, results, verify}
 }
 
 /** --verify: the test turns on every instance that answered, side by side (ping.concurrency), each into the incident log. */

@@ -361,3 +361,25 @@ describe('duration flags (--interval, --cooldown, --recover-after, --wait-timeou
     expect(parseDurationFlag('--recover-after', '10m')).toBe(600_000)
   })
 })
+
+describe('heal.incidentRetention', () => {
+  it('defaults: the newest 200 runs and 30 days are kept; keepFor may exceed a Node timer (it is an age, not a wait)', async () => {
+    const dir = fixtureDir(BASE)
+    expect((await loadFleet({configPath: path.join(dir, 'fleet.config.yml'), env: {}})).heal.incidentRetention).toEqual({keepRuns: 200, keepForMs: 30 * 86_400_000})
+    const set = fixtureDir(`${BASE}heal:\n  incidentRetention:\n    keepRuns: 0\n    keepFor: 365d\n`)
+    expect((await loadFleet({configPath: path.join(set, 'fleet.config.yml'), env: {}})).heal.incidentRetention).toEqual({keepRuns: 0, keepForMs: 365 * 86_400_000})
+  })
+
+  it.each([
+    ['a negative keepRuns', 'keepRuns: -1', 'heal.incidentRetention.keepRuns (line 5)'],
+    ['a fractional keepRuns', 'keepRuns: 1.5', 'heal.incidentRetention.keepRuns (line 5)'],
+    ['keepFor not a duration', 'keepFor: a month', 'heal.incidentRetention.keepFor (line 5): expected a duration'],
+    ['an unknown key', 'maxRuns: 10', 'heal.incidentRetention'],
+    ['both at 0', 'keepRuns: 0\n    keepFor: 0', 'would delete every past incident'],
+  ])('%s is a config error (exit 2)', async (_name, body, where) => {
+    const e = await configError(`${BASE}heal:\n  incidentRetention:\n    ${body}\n`)
+    expect(e).toBeInstanceOf(ConfigError)
+    expect(e.exitCode).toBe(2)
+    expect(e.message).toContain(where)
+  })
+})
