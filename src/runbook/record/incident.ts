@@ -4,7 +4,7 @@
  * beside it; --backup snapshots go there too.
  *
  * No empty incidents: the run's dir is made on the first record that announces or reports a change (an intent
- * or an action), or when a lock copy or a backup needs its place. Records before that (run-start, observed,
+ * or an action) or a heal --verify result, or when a lock copy or a backup needs its place. Records before that (run-start, observed,
  * lock, ping, …) wait in memory and are written first, in their order and with their own times, so the file
  * still holds every lock verbatim before the first action. A run that changes nothing leaves no dir.
  */
@@ -13,7 +13,7 @@ import path from 'node:path'
 import {applyRetention, type RetentionPolicy} from '../../incidents/retention.js'
 
 /** The records that make a run an incident: something was (about to be) changed. */
-export const MATERIAL_EVENTS: ReadonlySet<string> = new Set(['intent', 'action'])
+export const MATERIAL_EVENTS: ReadonlySet<string> = new Set(['intent', 'action', 'verify'])
 
 export interface IncidentLogOptions {
   /** Past runs to prune once this run's dir is made (never this run's own). */
