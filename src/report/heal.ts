@@ -90,7 +90,10 @@ export function renderHeal(doc: HealDocument): string {
   const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]
   if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${printable(c)}`))
   out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
-  for (const v of doc.verify?.results ?? []) out.push(`${v.instance}: verify ${v.ok ? 'held' : 'FAILED'}: ${printable(v.why)} (${formatDuration(v.durationMs)}; sessions ${v.sessions[0] ?? '-'} …)`)
+  for (const v of doc.verify?.results ?? [])
+    out.push(
+      `${v.instance}: verify ${v.ok ? 'held' : 'FAILED'}: ${printable(v.why)} (${formatDuration(v.durationMs)}; ${v.sessions.length} session(s) of its own${v.removed.length > 0 ? `, ${v.removed.length} removed` : ''}${v.removeNote ? `: ${printable(v.removeNote)}` : ''})`,
+    )
   if (doc.verify) out.push(`verify: ${doc.verify.ok ? 'recovery held' : 'recovery did NOT hold'} on ${doc.verify.results.filter((v) => v.ok).length}/${doc.verify.results.length}`)
   // No incident dir when nothing was changed (only judged and pinged): say so rather than name a file that is not there.
   out.push(doc.incidentLog ? `incident log: ${printable(doc.incidentLog)}` : 'incident log: none (nothing was changed)')

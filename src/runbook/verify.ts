@@ -3,10 +3,15 @@
  * instance: N test turns (default 10) on distinct sessions of fleet's own (`openclaw-fleet-verify-<run>-<n>`, never a
  * user's), spread over the duration, while the gateway's log is followed for new lock errors. It holds only when
  * every turn answers and no new lock error appears. The schedule and the verdict are pure; the turns are pings.
+ * Afterwards the sessions are removed where the version can (2026.9+), else named.
  */
 import type {Fleet, Instance} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
 import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {inspectContainer} from '../docker/discover.js'
+import {execIn} from '../docker/exec.js'
+import {detectVersion} from '../openclaw/detect.js'
+import {parseOpenClawVersion} from '../openclaw/version.js'
 import {pingInstance} from './ping.js'
 import type {PingFailure} from './ping-classify.js'
 
@@ -34,8 +39,12 @@ export interface VerifyResult {
   /** Lock-error lines in the gateway's log since the verification started (every family of LockTimeoutSignature). */
   newLockErrors: number | null
   logSignature: LockTimeoutSignature | null
-  /** The sessions fleet created: OpenClaw has no command to remove one session by id on every version, so they are named. */
+  /** The sessions fleet created. */
   sessions: string[]
+  /** Those removed afterwards (2026.9+: `openclaw sessions delete`, which archives the transcript); the others stay, named in `sessions`. */
+  removed: string[]
+  /** Why they could not be removed (or that this version has no command for it); null when all were. */
+  removeNote: string | null
   durationMs: number
 }
 
@@ -52,6 +61,44 @@ export function verifyVerdict(turns: readonly Pick<VerifyTurn, 'ok' | 'n' | 'fai
   if (newLockErrors === null) return {ok: false, why: `${turns.length}/${turns.length} test turns answered, but the gateway log could not be read: no proof that no lock error recurred`}
   if (newLockErrors > 0) return {ok: false, why: `${turns.length}/${turns.length} test turns answered, but ${newLockErrors} new lock error(s) in the gateway log`}
   return {ok: true, why: `${turns.length}/${turns.length} test turns answered and no new lock error in the gateway log`}
+}
+
+/** 2026.9 has `openclaw sessions delete <key...>` (through the gateway; it archives the transcript); earlier versions remove no session by id. Pure. */
+export function canRemoveSessions(version: string | null): boolean {
+  const v = version ? parseOpenClawVersion(version) : null
+  return v !== null && (v.year > 2026 || (v.year === 2026 && v.minor >= 9))
+}
+
+/** The session key of a `--session-id` turn, as 2026.9.6 lists it: `agent:<agent>:explicit:<id>`. */
+export const sessionKey = (agent: string, sessionId: string): string => `agent:${agent}:explicit:${sessionId}`
+
+/** The removed keys in `openclaw sessions delete --json`'s answer ({results: [{key, ok}]}); [] for anything else. Pure. */
+export function removedKeys(stdout: string): string[] {
+  try {
+    const doc = JSON.parse(stdout) as {results?: {key?: unknown; ok?: unknown}[]}
+    return (doc.results ?? []).filter((r) => r.ok === true && typeof r.key === 'string').map((r) => r.key as string)
+  } catch {
+    return []
+  }
+}
+
+async function removeSessions(fleet: Fleet, inst: Instance, container: string, sessions: string[]): Promise<{removed: string[]; note: string | null}> {
+  const handle = dockerFor(inst.docker)
+  const info = await inspectContainer(handle, container)
+  const version = info ? (await detectVersion(handle, info, {local: inst.lockAccess === 'host'})).version : null
+  if (!canRemoveSessions(version)) return {removed: [], note: `OpenClaw ${version ?? '(unknown version)'} has no command to remove a session by id: they stay`}
+  const keys = sessions.map((s) => sessionKey(fleet.ping.agent, s))
+  try {
+    const r = await execIn(handle, container, ['openclaw', 'sessions', 'delete', ...keys, '--yes', '--json'], {timeoutMs: 120_000})
+    const gone = new Set(removedKeys(r.stdout))
+    const removed = sessions.filter((s) => gone.has(sessionKey(fleet.ping.agent, s)))
+    return {
+      removed,
+      note: removed.length === sessions.length ? null : `openclaw sessions delete removed ${removed.length}/${sessions.length} (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 200)}`,
+    }
+  } catch (error) {
+    return {removed: [], note: `openclaw sessions delete failed: ${(error as Error).message}`}
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -73,5 +120,7 @@ export async function verifyInstance(fleet: Fleet, inst: Instance, container: st
     // unreadable log: the verdict says so
   }
   const verdict = verifyVerdict(turns, sig?.count ?? null)
-  return {instance: inst.name, ...verdict, turns, newLockErrors: sig?.count ?? null, logSignature: sig, sessions: turns.map((t) => t.session), durationMs: Date.now() - started}
+  const sessions = turns.map((t) => t.session)
+  const {removed, note} = await removeSessions(fleet, inst, container, sessions)
+  return {instance: inst.name, ...verdict, turns, newLockErrors: sig?.count ?? null, logSignature: sig, sessions, removed, removeNote: note, durationMs: Date.now() - started}
 }

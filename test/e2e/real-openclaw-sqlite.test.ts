@@ -201,6 +201,22 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
   )
 
   it(
+    'heal --verify on 2026.9.6: the test turns answer, and the sessions fleet made for them are removed with openclaw sessions delete',
+    async () => {
+      const v0 = Date.now()
+      const {r, doc} = await fleetJson(l, ['heal', '--verify', '2s', '--verify-turns', '2'])
+      times.healVerify = Date.now() - v0
+      expect(r.exitCode, r.stdout).toBe(0)
+      const [v] = doc.verify.results
+      expect(v).toMatchObject({ok: true, newLockErrors: 0, removeNote: null})
+      expect(v.removed).toEqual(v.sessions)
+      const listed = (await execa('docker', ['exec', container, 'openclaw', 'sessions', '--json'])).stdout
+      for (const s of v.sessions) expect(listed).not.toContain(s)
+    },
+    10 * MIN,
+  )
+
+  it(
     'upstream #135133: gateway lock files of the previous incarnation with its pid reused: the gateway refuses to start; fleet judges them stale, heal removes them, no restart',
     async () => {
       const g0 = Date.now()

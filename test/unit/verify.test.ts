@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {verifySchedule, verifyVerdict} from '../../src/runbook/verify.js'
+import {canRemoveSessions, removedKeys, sessionKey, verifySchedule, verifyVerdict} from '../../src/runbook/verify.js'
 
 describe('heal --verify', () => {
   it('spreads the turns over the duration: the first at once, the last at the end', () => {
@@ -44,5 +44,30 @@ describe('heal --verify', () => {
         return v.ok === (oks.every(Boolean) && errors === 0)
       }),
     )
+  })
+})
+
+describe('heal --verify: removing its sessions', () => {
+  it('only 2026.9 and later have openclaw sessions delete', () => {
+    expect(canRemoveSessions('2026.9.6')).toBe(true)
+    expect(canRemoveSessions('2027.1.0')).toBe(true)
+    expect(canRemoveSessions('2026.8.2')).toBe(false)
+    expect(canRemoveSessions('2026.4.29')).toBe(false)
+    expect(canRemoveSessions(null)).toBe(false)
+  })
+  it('the key of a --session-id turn, and what the delete answer says was removed (real 2026.9.6 shapes)', () => {
+    expect(sessionKey('main', 'openclaw-fleet-verify-ab12cd34-1')).toBe('agent:main:explicit:openclaw-fleet-verify-ab12cd34-1')
+    const answer = JSON.stringify({
+      ok: true,
+      operation: 'delete',
+      dryRun: false,
+      results: [
+        {key: 'agent:main:explicit:a', ok: true, status: 'deleted'},
+        {key: 'agent:main:explicit:b', ok: false},
+      ],
+    })
+    expect(removedKeys(answer)).toEqual(['agent:main:explicit:a'])
+    expect(removedKeys('not json')).toEqual([])
+    expect(removedKeys('{"results": "x"}')).toEqual([])
   })
 })
