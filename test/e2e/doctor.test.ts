@@ -1,11 +1,13 @@
 // fleet doctor against the real engine: it flags a shared sessions dir, a wrong mount and a small-context
 // fallback model planted in the lab, reports the OpenClaw version and what it means for locks, and exits 1.
-import {mkdirSync, mkdtempSync, truncateSync, writeFileSync} from 'node:fs'
+import {execa} from 'execa'
+import {mkdirSync, mkdtempSync, readdirSync, truncateSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as labCompose from '../../lab/compose.mjs'
 import * as faults from '../../lab/faults.mjs'
+import {waitFor} from '../../lab/run.mjs'
 import {containerName, fleetIn, fleetJson, labDown, labUp, type Lab} from './helpers.js'
 
 let lab: Lab
@@ -71,6 +73,37 @@ describe('fleet doctor on the lab', () => {
     expect(r.exitCode, r.stdout).toBe(0)
     expect(r.stdout).toMatch(/doctor: \d+ pass, 0 warn, 0 fail/)
   })
+})
+
+describe('fleet doctor: I/O where the state lives, and duplicate writers', () => {
+  it('measures the filesystem once for every state dir on it (type, create+write+fsync+unlink p50/p95/p99), and the host I/O pressure', () => {
+    const fsChecks = doc.checks.filter((c: {check: string}) => c.check === 'state-fs')
+    expect(fsChecks.length).toBeGreaterThan(0)
+    expect(fsChecks[0]).toMatchObject({status: 'pass'})
+    const latency = doc.checks.filter((c: {check: string}) => c.check === 'io-latency')
+    const measured = latency.filter((c: {message: string}) => /create\+write\+fsync\+unlink p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms over \d+ samples/.test(c.message))
+    // every lab state dir is on one filesystem: measured once, the others say so
+    expect(measured).toHaveLength(1)
+    expect(latency.filter((c: {message: string}) => c.message.includes('not measured twice')).length).toBe(latency.length - 1)
+    expect(doc.checks.some((c: {check: string}) => c.check === 'io-pressure')).toBe(true)
+    // the probe's files are gone
+    for (let id = 501; id <= 505; id++) expect(readdirSync(path.join(lab.root, 'data', `oc${id}`, 'config')).filter((f) => f.startsWith('.fleet-io-probe-'))).toEqual([])
+  })
+
+  it('names a second gateway process in one container (two writers on one state dir)', async () => {
+    expect(find('duplicate-gateways', 'oc505')[0].status).toBe('pass')
+    await execa('docker', ['exec', '-d', containerName(505), 'openclaw', 'gateway', '--port', '18799'])
+    await waitFor(async () => (await execa('docker', ['exec', containerName(505), 'ps', '-o', 'args'])).stdout.split('\n').filter((l) => l.trim() === 'openclaw-gateway').length === 2, {
+      what: 'the second gateway',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    })
+    const {r, doc: again} = await fleetJson(lab, ['doctor', '--instances', '505', '--io-samples', '0'])
+    expect(r.exitCode).toBe(1)
+    const dup = again.checks.find((c: {check: string}) => c.check === 'duplicate-gateways')
+    expect(dup.status).toBe('fail')
+    expect(dup.message).toMatch(/2 gateway processes in openclaw-openclaw-gateway-505-1: pid \d+ \(openclaw-gateway\), pid \d+ \(openclaw-gateway\)/)
+  }, 120_000)
 })
 
 // The same on a real OpenClaw 2026.9.6 gateway (SQLite sessions; the lab pings it through the gateway): the version
