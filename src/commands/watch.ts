@@ -33,6 +33,12 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     webhook: Flags.string({description: 'POST each event (JSON) to this URL; retried with backoff, never blocking.'}),
     'metrics-port': Flags.integer({description: 'Serve Prometheus metrics on 127.0.0.1:<port>/metrics.', min: 1, max: 65535}),
     ping: Flags.boolean({description: 'Ping each running instance every scan.', default: true, allowNo: true}),
+    react: Flags.boolean({
+      description:
+        'Follow the engine events (die, start, health, exec_die, pause) and the lock dirs on this disk, and judge a named instance at once; a lock first seen stale is confirmed a second later. The interval scan stays the safety net.',
+      default: true,
+      allowNo: true,
+    }),
     scans: Flags.integer({description: 'Stop after this many scans (default: run until SIGINT/SIGTERM).', default: 0, min: 0}),
     json: Flags.boolean({description: 'Events are JSON lines already; accepted for symmetry with the other commands.', default: false}),
   }
@@ -61,6 +67,7 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
       instances,
       {
         intervalMs,
+        react: f.react,
         cooldownMs,
         reportOnly: f['report-only'],
         autoRestart: f['auto-restart'],

@@ -15,17 +15,25 @@ import type {PingFailure} from './ping-classify.js'
 import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
 import {mapLimit} from '../util/concurrency.js'
 import {errorMessage} from '../errors.js'
-import type {Verdict} from '../locks/types.js'
+import {noVerdicts, type Verdict} from '../locks/types.js'
+import {followEngine, followLockDirs, type Source} from './watch-sources.js'
 
 export interface WatchSettings extends WatchPolicy {
   intervalMs: number
+  /** Follow the engine's events and the lock dirs, and judge an instance at once when they name it (the interval scan stays). */
+  react?: boolean
   ping: boolean
   /** Stop after this many scans (0 = until a signal). */
   scans: number
   waitTimeoutMs: number
 }
 
-const VERDICTS: Verdict[] = ['live', 'stale', 'hung', 'orphan', 'conflict', 'unknown']
+const VERDICTS = Object.keys(noVerdicts()) as Verdict[]
+
+/** After an event, the scan waits this long for the burst to settle (a die comes with kill, stop, exec_die …). */
+export const EVENT_SETTLE_MS = 150
+/** A lock first seen stale or orphan after an event is judged again this soon (the seen-twice rule), not at the next interval. */
+export const CONFIRM_AFTER_MS = 1000
 
 export class Watcher {
   private memory = new Map<number, InstanceMemory>()
@@ -50,20 +58,72 @@ export class Watcher {
     this.wake?.()
   }
 
+  /** Instances an event named, and when their targeted scan is due. */
+  private due = new Set<number>()
+  private dueAt = Infinity
+
+  /** Judge these instances soon (after `inMs`), between interval scans. */
+  soon(ids: number[], inMs: number): void {
+    for (const id of ids) this.due.add(id)
+    this.dueAt = Math.min(this.dueAt, Date.now() + inMs)
+    this.wake?.()
+  }
+
   async run(): Promise<void> {
-    this.events.emit({event: 'watch-start', instances: this.instances.map((i) => i.name), intervalMs: this.s.intervalMs, reportOnly: this.s.reportOnly, autoRestart: this.s.autoRestart})
-    while (!this.stopping) {
-      const started = Date.now()
-      try {
-        await this.scan()
-      } catch (error) {
-        this.events.emit({event: 'error', message: errorMessage(error)})
+    this.events.emit({
+      event: 'watch-start',
+      instances: this.instances.map((i) => i.name),
+      intervalMs: this.s.intervalMs,
+      reportOnly: this.s.reportOnly,
+      autoRestart: this.s.autoRestart,
+      react: this.s.react ?? false,
+    })
+    const sources: Source[] = this.s.react ? this.follow() : []
+    let nextFull = Date.now()
+    try {
+      while (!this.stopping) {
+        const now = Date.now()
+        if (now >= nextFull) {
+          const started = now
+          await this.guarded(() => this.scan(this.instances, 'interval'))
+          this.scansDone++
+          if (this.s.scans > 0 && this.scansDone >= this.s.scans) break
+          nextFull = started + this.s.intervalMs
+        } else if (this.due.size > 0 && now >= this.dueAt) {
+          const ids = new Set(this.due)
+          this.due.clear()
+          this.dueAt = Infinity
+          await this.guarded(() =>
+            this.scan(
+              this.instances.filter((i) => ids.has(i.id)),
+              'event',
+            ),
+          )
+        }
+        await this.sleep(Math.max(0, Math.min(nextFull, this.dueAt) - Date.now()))
       }
-      this.scansDone++
-      if (this.s.scans > 0 && this.scansDone >= this.s.scans) break
-      await this.sleep(Math.max(0, this.s.intervalMs - (Date.now() - started)))
+    } finally {
+      for (const src of sources) src.stop()
     }
     this.events.emit({event: 'watch-stop', scans: this.scansDone})
+  }
+
+  private async guarded(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn()
+    } catch (error) {
+      this.events.emit({event: 'error', message: errorMessage(error)})
+    }
+  }
+
+  /** The engine's events and the lock dirs: each names instances to judge at once. */
+  private follow(): Source[] {
+    const trigger = (ids: number[], source: 'engine' | 'file', detail: string) => {
+      this.events.emit({event: 'trigger', source, detail, instances: ids.map((id) => this.inst(id).name)})
+      this.soon(ids, EVENT_SETTLE_MS)
+    }
+    const onError = (message: string) => this.events.emit({event: 'error', message})
+    return [followEngine(this.instances, trigger, onError), followLockDirs(this.instances, trigger, onError)]
   }
 
   private sleep(ms: number): Promise<void> {
@@ -76,26 +136,29 @@ export class Watcher {
     })
   }
 
-  private async scan(): Promise<void> {
+  /** A full scan (interval: pings too, metrics refreshed) or a targeted one after an event (no ping: it judges locks). */
+  private async scan(instances: Instance[], reason: 'interval' | 'event'): Promise<void> {
+    if (instances.length === 0) return
     const t0 = Date.now()
-    const obs = await observe(this.fleet, this.instances, {logs: false, leases: false})
-    const pings = this.s.ping
-      ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) =>
-          st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),
-        )
-      : obs.instances.map(() => null)
-    this.metrics.clear('openclaw_fleet_locks')
+    const obs = await observe(this.fleet, instances, {logs: false, leases: false})
+    const pings =
+      this.s.ping && reason === 'interval'
+        ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) =>
+            st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),
+          )
+        : obs.instances.map(() => null)
+    if (reason === 'interval') this.metrics.clear('openclaw_fleet_locks')
     for (const [i, st] of obs.instances.entries()) {
       if (this.stopping) break
       const ping = pings[i]
       this.record(st, ping?.ok ?? null, ping?.latencyMs ?? null)
-      await this.act(st, ping ? ping.ok : null, ping?.failure ?? null)
+      await this.act(st, ping ? ping.ok : null, ping?.failure ?? null, reason)
     }
     const durationMs = Date.now() - t0
     this.metrics.set('openclaw_fleet_scan_duration_seconds', 'Duration of the last scan.', {}, durationMs / 1000)
     this.metrics.set('openclaw_fleet_last_scan_timestamp_seconds', 'When the last scan finished (unix time).', {}, Date.now() / 1000)
     this.metrics.inc('openclaw_fleet_scans_total', 'Scans done.', {})
-    this.events.emit({event: 'scan', durationMs, instances: obs.instances.map((st) => ({instance: st.name, state: st.state, worst: st.worst, locks: st.locks.length}))})
+    this.events.emit({event: 'scan', reason, durationMs, instances: obs.instances.map((st) => ({instance: st.name, state: st.state, worst: st.worst, locks: st.locks.length}))})
   }
 
   private inst(id: number): Instance {
@@ -109,7 +172,7 @@ export class Watcher {
     if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {instance: st.name}, latencyMs / 1000)
   }
 
-  private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null): Promise<void> {
+  private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: 'interval' | 'event' = 'interval'): Promise<void> {
     const inst = this.inst(st.id)
     if (st.state === 'paused') {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
@@ -128,8 +191,16 @@ export class Watcher {
     }
     this.paused.delete(st.id)
     const mem = this.memory.get(st.id) ?? freshMemory()
-    const {actions, next} = decide(st, pingOk, mem, this.s, Date.now(), pingFailure)
+    const decided = decide(st, pingOk, mem, this.s, Date.now(), pingFailure)
+    // A scan an event asked for only clears and ends what is proven (seen twice, same content); alerts, restarts and
+    // their hold-offs stay with the interval scans (an event scan runs in the middle of a restart's die/start).
+    const actions = reason === 'event' ? decided.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder') : decided.actions
+    // ... and only the locks seen advance: ping failures, attempts and healthy stretches are the interval scans'.
+    const next = reason === 'event' ? {...mem, seen: decided.next.seen} : decided.next
     this.memory.set(st.id, next)
+    // Reacting: a lock first seen stale or orphan is judged again in a second (seen twice, same content), not at the next interval.
+    const firstSeen = actions.some((a) => a.type === 'pending' && mem.seen.get(a.lock.path)?.raw !== a.lock.raw)
+    if (this.s.react && !this.s.reportOnly && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
     const records: ActionRecord[] = []
     for (const a of actions) {
       if (this.stopping) return

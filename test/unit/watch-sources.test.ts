@@ -1,0 +1,53 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {eventTargets, splitEvents} from '../../src/runbook/watch-sources.js'
+
+const INSTANCES = [
+  {id: 7, container: 'openclaw-openclaw-gateway-7-1', service: 'openclaw-gateway-7'},
+  {id: 8, container: 'openclaw-openclaw-gateway-8-1', service: 'openclaw-gateway-8'},
+]
+// Shapes of Docker 20.10's /events (container events carry the name and the compose labels in Actor.Attributes).
+const ev = (action: string, attrs: Record<string, string>, type = 'container') => ({Type: type, Action: action, Actor: {ID: 'abc', Attributes: attrs}})
+
+describe('engine events', () => {
+  // [case, event, instances named]
+  const TABLE: [string, object, number[]][] = [
+    ['exec_die by container name', ev('exec_die', {name: 'openclaw-openclaw-gateway-7-1', execID: 'x', exitCode: '137'}), [7]],
+    ['die by compose service (renamed container)', ev('die', {name: 'other-name', 'com.docker.compose.service': 'openclaw-gateway-8'}), [8]],
+    ['health_status: healthy', ev('health_status: healthy', {name: 'openclaw-openclaw-gateway-8-1'}), [8]],
+    ['pause', ev('pause', {name: 'openclaw-openclaw-gateway-7-1'}), [7]],
+    ['exec_start changes nothing', ev('exec_start: openclaw agent', {name: 'openclaw-openclaw-gateway-7-1'}), []],
+    ['attach changes nothing', ev('attach', {name: 'openclaw-openclaw-gateway-7-1'}), []],
+    ['another container', ev('die', {name: 'postgres-1'}), []],
+    ['a network event', ev('connect', {name: 'openclaw-openclaw-gateway-7-1'}, 'network'), []],
+    ['old API shape (status, no Type)', {status: 'die', id: 'abc', Actor: {Attributes: {name: 'openclaw-openclaw-gateway-7-1'}}}, [7]],
+  ]
+  it.each(TABLE)('%s', (_n, e, ids) => expect(eventTargets(e, INSTANCES)).toEqual(ids))
+
+  it('splits a stream into whole events, keeping the partial tail', () => {
+    const a = JSON.stringify(ev('die', {name: 'x'}))
+    const {events, rest} = splitEvents(`${a}\n${a}\n{"Type":"cont`)
+    expect(events).toHaveLength(2)
+    expect(rest).toBe('{"Type":"cont')
+    expect(splitEvents(`garbage\n${a}\n`).events).toHaveLength(1)
+  })
+
+  it('property: however the stream is cut into chunks, the same events come out', () => {
+    const lines = [ev('die', {name: 'a'}), ev('start', {name: 'b'}), ev('exec_die', {name: 'c'})].map((e) => JSON.stringify(e)).join('\n') + '\n'
+    fc.assert(
+      fc.property(fc.array(fc.nat(lines.length), {maxLength: 6}), (cuts) => {
+        const points = [...new Set(cuts)].sort((x, y) => x - y)
+        let buffer = ''
+        const out: unknown[] = []
+        let last = 0
+        for (const p of [...points, lines.length]) {
+          const r = splitEvents(buffer + lines.slice(last, p))
+          buffer = r.rest
+          out.push(...r.events)
+          last = p
+        }
+        return out.length === 3 && buffer === ''
+      }),
+    )
+  })
+})
