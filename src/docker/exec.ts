@@ -56,6 +56,15 @@ const wait = () => { if (alive().length === 0 || Date.now() - t0 > grace) { sign
 wait();
 `
 
+/** The exec ids this process created (its probes and pings), so that a watch does not react to its own execs ending. */
+const ownExecs = new Set<string>()
+function rememberOwnExec(id: string | undefined): void {
+  if (!id) return
+  ownExecs.add(id)
+  if (ownExecs.size > 2000) ownExecs.delete(ownExecs.values().next().value as string)
+}
+export const isOwnExec = (id: string): boolean => ownExecs.has(id)
+
 export async function execIn(handle: DockerHandle, container: string, cmd: string[], opts: ExecOptions): Promise<ExecResult> {
   const marker = randomUUID()
   const started = Date.now()
@@ -74,6 +83,7 @@ export async function execIn(handle: DockerHandle, container: string, cmd: strin
   ).catch((error) => {
     throw toExecError(error, container)
   })
+  rememberOwnExec(exec.id)
   const stream = await engineCall(handle, `exec in ${container}`, () => exec.start({hijack: true, stdin: false})).catch((error) => {
     throw toExecError(error, container)
   })

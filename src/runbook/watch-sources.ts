@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import type {Instance} from '../config/model.js'
 import {byDockerHost} from '../docker/client.js'
+import {isOwnExec} from '../docker/exec.js'
 import {lockKindOf} from '../locks/parse.js'
 import {lockDirs} from './observe.js'
 
@@ -20,6 +21,19 @@ export interface Source {
 
 /** The container events that can change a verdict. */
 export const ENGINE_EVENTS = ['die', 'start', 'restart', 'health_status', 'exec_die', 'pause', 'unpause', 'oom', 'destroy'] as const
+/** Also followed, to know what an exec that ends was: `exec_start: <command>`. */
+const EXEC_START = 'exec_start'
+
+/**
+ * Which execs' ends matter: those that ran OpenClaw (a turn, a holder: its lock may be stale now), not the image's
+ * healthcheck probes (an exec every few seconds) nor fleet's own probes and pings (reacting to those would loop). Pure
+ * over the `exec_start` commands seen (execID -> command).
+ */
+export function execMatters(execId: string | undefined, started: ReadonlyMap<string, string>, own: (id: string) => boolean): boolean {
+  if (!execId || own(execId)) return false
+  const cmd = started.get(execId)
+  return cmd !== undefined && /(^|[\s/])(openclaw(\.mjs)?|openclaw-agent|dist\/index\.js)(\s|$)/.test(cmd)
+}
 
 interface EngineEvent {
   Type?: string
@@ -30,10 +44,11 @@ interface EngineEvent {
 }
 
 /** The instances an engine event is about: by container name, else by compose service label. Pure. */
-export function eventTargets(e: EngineEvent, instances: readonly Pick<Instance, 'id' | 'container' | 'service'>[]): number[] {
+export function eventTargets(e: EngineEvent, instances: readonly Pick<Instance, 'id' | 'container' | 'service'>[], execFilter: (execId: string | undefined) => boolean = () => true): number[] {
   if (e.Type !== undefined && e.Type !== 'container') return []
   const action = (e.Action ?? e.status ?? '').split(':')[0]
   if (!(ENGINE_EVENTS as readonly string[]).includes(action)) return []
+  if (action === 'exec_die' && !execFilter(e.Actor?.Attributes?.execID)) return []
   const attrs = e.Actor?.Attributes ?? {}
   const name = attrs.name
   const service = attrs['com.docker.compose.service']
@@ -65,16 +80,43 @@ export function followEngine(instances: Instance[], trigger: Trigger, onError: (
     const open = async (): Promise<void> => {
       if (stopped) return
       try {
-        const stream = (await handle.docker.getEvents({filters: {type: ['container'], event: [...ENGINE_EVENTS]}})) as NodeJS.ReadableStream & {destroy?: () => void}
+        const stream = (await handle.docker.getEvents({filters: {type: ['container'], event: [...ENGINE_EVENTS, EXEC_START]}})) as NodeJS.ReadableStream & {destroy?: () => void}
         streams.add(stream)
         delay = 1000
         let buffer = ''
+        const started = new Map<string, string>()
+        const matters = (id: string | undefined) => {
+          const yes = execMatters(id, started, isOwnExec)
+          if (id) started.delete(id)
+          return yes
+        }
         stream.on('data', (chunk: Buffer) => {
           const {events, rest} = splitEvents(buffer + chunk.toString('utf8'))
           buffer = rest
           for (const e of events) {
-            const ids = eventTargets(e, group)
-            if (ids.length > 0) trigger(ids, 'engine', `${(e.Action ?? e.status ?? '').split(':')[0]} ${e.Actor?.Attributes?.name ?? e.id ?? ''}`.trim())
+            const action = e.Action ?? e.status ?? ''
+            const execId = e.Actor?.Attributes?.execID
+            if (action.startsWith(`${EXEC_START}:`) && execId) {
+              started.set(execId, action.slice(EXEC_START.length + 1).trim())
+              if (started.size > 5000) started.delete(started.keys().next().value as string)
+              continue
+            }
+            const detail = `${action.split(':')[0]} ${e.Actor?.Attributes?.name ?? e.id ?? ''}`.trim()
+            // An exec started before this watch: what it ran is asked of the engine (best effort: it may be gone).
+            if (action === 'exec_die' && execId && !started.has(execId) && !isOwnExec(execId)) {
+              void handle.docker
+                .getExec(execId)
+                .inspect()
+                .then((x: {ProcessConfig?: {entrypoint?: string; arguments?: string[]}}) => {
+                  started.set(execId, [x.ProcessConfig?.entrypoint ?? '', ...(x.ProcessConfig?.arguments ?? [])].join(' '))
+                  const late = eventTargets(e, group, matters)
+                  if (late.length > 0) trigger(late, 'engine', detail)
+                })
+                .catch(() => undefined)
+              continue
+            }
+            const ids = eventTargets(e, group, matters)
+            if (ids.length > 0) trigger(ids, 'engine', detail)
           }
         })
         const again = (why: string) => {

@@ -51,13 +51,19 @@ async function clearedAfterKill(id: number, args: string[]) {
   const ms = Date.now() - killedAt
   w.kill('SIGTERM')
   const r = await w
-  return {ms, events: events(file), exitCode: r.exitCode}
+  const ev = events(file)
+  // From the exec's end as the engine reported it (the holder's death) to the lock-cleared event, when events were on.
+  const died = ev.find((e) => e.event === 'trigger' && /^exec_die /.test(e.detail))
+  const cleared = ev.find((e) => e.event === 'lock-cleared')
+  const fromEvents = died && cleared ? Date.parse(cleared.ts) - Date.parse(died.ts) : null
+  return {ms, fromEvents, events: ev, exitCode: r.exitCode}
 }
 
 describe('fleet watch reacts to the engine', () => {
   it('clears a dead-pid lock right after the exec ends, long before the next interval scan', async () => {
-    const {ms, events: ev, exitCode} = await clearedAfterKill(441, ['--interval', '60s'])
-    times.withEvents = ms
+    const {ms, fromEvents, events: ev, exitCode} = await clearedAfterKill(441, ['--interval', '60s'])
+    times.withEventsAfterFaultReturned = ms
+    times.withEventsExecDieToCleared = fromEvents ?? -1
     expect(exitCode).toBe(0)
     // Before the second interval scan (60 s after the first): only an event can have made it happen.
     expect(ev.filter((e) => e.event === 'scan' && e.reason === 'interval')).toHaveLength(1)

@@ -172,6 +172,6 @@ describe('fleet watch', () => {
     })
     expect(r.exitCode).toBe(0)
     expect(existsSync(a.hostLockPath)).toBe(true)
-    expect(events(file).filter((e) => e.event === 'scan')).toHaveLength(3)
+    expect(events(file).filter((e) => e.event === 'scan' && e.reason === 'interval')).toHaveLength(3)
   })
 })

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {eventTargets, splitEvents} from '../../src/runbook/watch-sources.js'
+import {eventTargets, execMatters, splitEvents} from '../../src/runbook/watch-sources.js'
 
 const INSTANCES = [
   {id: 7, container: 'openclaw-openclaw-gateway-7-1', service: 'openclaw-gateway-7'},
@@ -49,5 +49,33 @@ describe('engine events', () => {
         return out.length === 3 && buffer === ''
       }),
     )
+  })
+})
+
+describe('which exec ends matter', () => {
+  const started = new Map([
+    ['turn', 'openclaw agent --local --agent main --message hi --json'],
+    ['sim', 'node /app/openclaw.mjs agent --message x'],
+    ['health', '/bin/sh -c timeout 2 wget -q -O /dev/null http://127.0.0.1:18789/healthz'],
+    ['probe', "node -e const fs = require('fs')"],
+    ['fleet-ping', 'openclaw agent --agent main --message Reply exactly SPEED_OK'],
+  ])
+  const own = (id: string) => id === 'fleet-ping' || id === 'probe'
+  // [case, exec id, matters]
+  const TABLE: [string, string | undefined, boolean][] = [
+    ['an exec turn ended (its lock may be stale now)', 'turn', true],
+    ['an exec of the package entry point', 'sim', true],
+    ["the image's healthcheck probe", 'health', false],
+    ["fleet's own probe (reacting would loop)", 'probe', false],
+    ["fleet's own ping", 'fleet-ping', false],
+    ['an exec started before the watch (command unknown)', 'unknown', false],
+    ['no exec id', undefined, false],
+  ]
+  it.each(TABLE)('%s', (_n, id, yes) => expect(execMatters(id, started, own)).toBe(yes))
+
+  it('an exec_die only names its instance when it matters', () => {
+    const e = ev('exec_die', {name: 'openclaw-openclaw-gateway-7-1', execID: 'health'})
+    expect(eventTargets(e, INSTANCES, (id) => execMatters(id, started, own))).toEqual([])
+    expect(eventTargets({...e, Actor: {Attributes: {name: 'openclaw-openclaw-gateway-7-1', execID: 'turn'}}}, INSTANCES, (id) => execMatters(id, started, own))).toEqual([7])
   })
 })
