@@ -4,41 +4,22 @@
 // names the config, the metrics URL and the incident dir; FLEET_WATCH_* variables set the flags (flags win, a
 // bad value exits 2 naming the variable); a container in its start period is not acted on.
 import {execa, type ResultPromise} from 'execa'
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
-import {createServer, type Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
+import {existsSync, mkdtempSync} from 'node:fs'
 import path from 'node:path'
-import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as compose from '../../lab/compose.mjs'
 import * as faults from '../../lab/faults.mjs'
 import {BIN} from '../helpers/cli.js'
-import {configVariant, labDown, sleep, type Lab} from './helpers.js'
+import {configVariant, eventsIn, labDown, waitUntil, webhookReceiver, type Lab} from './helpers.js'
 
 let lab: Lab
 let config: string
-let hook: Server
+let hook: Awaited<ReturnType<typeof webhookReceiver>>
 let hookUrl: string
-const received: any[] = []
-const running: ResultPromise[] = []
 
-const events = (file: string) =>
-  existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : []
+const events = eventsIn
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(100)
-  }
-}
+const until = waitUntil
 
 function watch(args: string[], env: Record<string, string> = {}): ResultPromise {
   return execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true', ...env}, stdin: 'ignore', timeout: 180_000})
@@ -48,21 +29,9 @@ beforeAll(async () => {
   const root = path.join(mkdtempSync('/tmp/wt-e-alerts-'), 'lab')
   lab = (await compose.up({root, first: 931, size: 2})) as Lab
   config = configVariant(lab, 'fleet.alerts.yml', (y) => `${y}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
-  hook = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => (body += c))
-    req.on('end', () => {
-      received.push(JSON.parse(body))
-      res.writeHead(204).end()
-    })
-  })
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r))
-  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`
+  hook = await webhookReceiver()
+  hookUrl = hook.url
 }, 300_000)
-
-afterEach(() => {
-  for (const w of running.splice(0)) w.kill('SIGKILL')
-})
 
 afterAll(async () => {
   hook?.close()
@@ -75,51 +44,56 @@ describe('fleet watch alerts, metrics and service settings', () => {
     const file = path.join(lab.root, 'events-alerts.jsonl')
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     const w = watch(['--interval', '2s', '--scans', '9', '--events', file, '--webhook', hookUrl, '--webhook-format', 'slack', '--metrics-port', String(port), '--instances', '931'])
-    running.push(w)
-    // Counters at 0 before their first event, every series labelled gateway (not Prometheus' own instance).
-    const text = await until('the first scrape', async () => {
-      try {
-        return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-      } catch {
-        return null
-      }
-    })
-    expect(text).toContain('openclaw_fleet_heals_total{gateway="oc931",action="clear"} 0')
-    expect(text).toContain('openclaw_fleet_heals_total{gateway="oc931",action="end-holder"} 0')
-    expect(text).toContain('openclaw_fleet_restarts_total{gateway="oc931"} 0')
-    expect(text).not.toContain('instance=')
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`)
-    expect(health.status).toBe(200)
-    expect(await health.text()).toBe('ok\n')
-    expect(await until('a lock gauge', async () => /openclaw_fleet_locks\{gateway="oc931",verdict="stale"\} 0/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), 20_000)).toBe(true)
+    try {
+      // Counters at 0 before their first event, every series labelled gateway (not Prometheus' own instance).
+      const text = await until('the first scrape', async () => {
+        try {
+          return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+        } catch {
+          return null
+        }
+      })
+      expect(text).toContain('openclaw_fleet_heals_total{gateway="oc931",action="clear"} 0')
+      expect(text).toContain('openclaw_fleet_heals_total{gateway="oc931",action="end-holder"} 0')
+      expect(text).toContain('openclaw_fleet_restarts_total{gateway="oc931"} 0')
+      expect(text).not.toContain('instance=')
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+      expect(health.status).toBe(200)
+      expect(await health.text()).toBe('ok\n')
+      expect(await until('a lock gauge', async () => /openclaw_fleet_locks\{gateway="oc931",verdict="stale"\} 0/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), 20_000)).toBe(
+        true,
+      )
 
-    const open = await until('the open alert', () => events(file).find((e) => e.event === 'alert' && e.state === 'open'), 60_000)
-    expect(open).toMatchObject({instance: 'oc931', reason: 'ping-failed', episode: expect.stringMatching(/^oc931-ping-failed-/)})
-    await faults.setControl(931, 'model-error', null, {root: lab.root})
-    const r = await w
-    expect(r.exitCode, r.stderr).toBe(0)
+      const open = await until('the open alert', () => events(file).find((e) => e.event === 'alert' && e.state === 'open'), 60_000)
+      expect(open).toMatchObject({instance: 'oc931', reason: 'ping-failed', episode: expect.stringMatching(/^oc931-ping-failed-/)})
+      await faults.setControl(931, 'model-error', null, {root: lab.root})
+      const r = await w
+      expect(r.exitCode, r.stderr).toBe(0)
 
-    const all = events(file)
-    const scans = all.filter((e) => e.event === 'scan').length
-    const alerts = all.filter((e) => e.event === 'alert')
-    expect(scans).toBe(9)
-    // Seen before the fix: one alert per scan. Now: one per episode.
-    expect(alerts.map((e) => `${e.state}:${e.reason}`)).toEqual(['open:ping-failed', 'resolved:ping-failed'])
-    expect(alerts[1]).toMatchObject({episode: open.episode, since: open.since, durationMs: expect.any(Number)})
-    expect(alerts[1].durationMs).toBeGreaterThan(0)
+      const all = events(file)
+      const scans = all.filter((e) => e.event === 'scan').length
+      const alerts = all.filter((e) => e.event === 'alert')
+      expect(scans).toBe(9)
+      // Seen before the fix: one alert per scan. Now: one per episode.
+      expect(alerts.map((e) => `${e.state}:${e.reason}`)).toEqual(['open:ping-failed', 'resolved:ping-failed'])
+      expect(alerts[1]).toMatchObject({episode: open.episode, since: open.since, durationMs: expect.any(Number)})
+      expect(alerts[1].durationMs).toBeGreaterThan(0)
 
-    // The start line: as the first event, and one line for people on stderr.
-    expect(all[0]).toMatchObject({event: 'watch-start', config, metricsUrl: `http://127.0.0.1:${port}/metrics`, incidentDir: path.join(lab.root, 'incidents')})
-    const line = r.stderr.split('\n').filter((l) => l.startsWith('fleet watch:'))
-    expect(line).toHaveLength(1)
-    expect(line[0]).toContain(`config ${config}`)
-    expect(line[0]).toContain(`metrics http://127.0.0.1:${port}/metrics`)
+      // The start line: as the first event, and one line for people on stderr.
+      expect(all[0]).toMatchObject({event: 'watch-start', config, metricsUrl: `http://127.0.0.1:${port}/metrics`, incidentDir: path.join(lab.root, 'incidents')})
+      const line = r.stderr.split('\n').filter((l) => l.startsWith('fleet watch:'))
+      expect(line).toHaveLength(1)
+      expect(line[0]).toContain(`config ${config}`)
+      expect(line[0]).toContain(`metrics http://127.0.0.1:${port}/metrics`)
 
-    // Slack bodies: {"text": one line}, the open and the resolved alert.
-    await until('the webhook deliveries', () => received.filter((b) => /alert (open|resolved)/.test(b.text ?? '')).length >= 2, 15_000)
-    for (const b of received) expect(Object.keys(b)).toEqual(['text'])
-    expect(received.filter((b) => /^fleet watch: oc931 alert open \(ping-failed\)/.test(b.text))).toHaveLength(1)
-    expect(received.filter((b) => /^fleet watch: oc931 alert resolved \(ping-failed\) after \d+s/.test(b.text))).toHaveLength(1)
+      // Slack bodies: {"text": one line}, the open and the resolved alert.
+      await until('the webhook deliveries', () => hook.bodies.filter((b) => /alert (open|resolved)/.test(b.text ?? '')).length >= 2, 15_000)
+      for (const b of hook.bodies) expect(Object.keys(b)).toEqual(['text'])
+      expect(hook.bodies.filter((b) => /^fleet watch: oc931 alert open \(ping-failed\)/.test(b.text))).toHaveLength(1)
+      expect(hook.bodies.filter((b) => /^fleet watch: oc931 alert resolved \(ping-failed\) after \d+s/.test(b.text))).toHaveLength(1)
+    } finally {
+      w.kill('SIGKILL')
+    }
   }, 240_000)
 
   it('FLEET_WATCH_* variables set the flags, a flag beats its variable, a bad value exits 2 naming it', async () => {
