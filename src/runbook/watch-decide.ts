@@ -19,6 +19,11 @@ export interface WatchPolicy {
   cooldownMs: number
   /** How long an instance must be healthy on every scan before its restart attempts (and a give-up) are forgotten. */
   recoverAfterMs: number
+  /**
+   * A container that started less than this ago is reported but not judged (no clear, no end-holder, no restart,
+   * no alert), like Docker's `start_period`. 0 (the default, as Docker's) judges it at once.
+   */
+  startPeriodMs?: number
 }
 
 /** Default of recoverAfterMs (`--recover-after`): 10 minutes, as Kubernetes resets its crash-loop back-off. */
@@ -33,17 +38,68 @@ export interface InstanceMemory {
   gaveUp: boolean
   /** When the current run of healthy scans began (null: the last scan was not healthy). */
   healthySince: number | null
+  /** Alert reason -> the open episode (one alert when it opens, one when it resolves; nothing while it lasts). */
+  episodes: Map<AlertReason, Episode>
+}
+
+export type AlertReason = 'hung' | 'conflict' | 'ping-failed' | 'not-running'
+
+export interface Episode {
+  id: string
+  since: number
+  detail: string
 }
 
 export function freshMemory(): InstanceMemory {
-  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false, healthySince: null}
+  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false, healthySince: null, episodes: new Map()}
+}
+
+/** One scan's condition behind an alert (several hung locks are one condition: the first one's detail is kept). */
+export interface Condition {
+  reason: AlertReason
+  detail: string
+}
+
+export type AlertAction =
+  | {type: 'alert'; state: 'open'; reason: AlertReason; detail: string; episode: string; since: string}
+  | {type: 'alert'; state: 'resolved'; reason: AlertReason; detail: string; episode: string; since: string; durationMs: number}
+
+/**
+ * Alert episodes, as monitoring stacks expect them: an `open` alert the first scan a reason appears, nothing
+ * while it persists, a `resolved` alert (with its duration) on the first scan without it. Pure: the episode id
+ * is the instance, the reason and the opening time.
+ */
+export function alertEpisodes(instance: string, conditions: Condition[], open: Map<AlertReason, Episode>, now: number): {alerts: AlertAction[]; episodes: Map<AlertReason, Episode>} {
+  const alerts: AlertAction[] = []
+  const episodes = new Map<AlertReason, Episode>()
+  const iso = (t: number) => new Date(t).toISOString()
+  for (const c of conditions) {
+    if (episodes.has(c.reason)) continue
+    const before = open.get(c.reason)
+    if (before) episodes.set(c.reason, before)
+    else {
+      const e = {id: `${instance}-${c.reason}-${now.toString(36)}`, since: now, detail: c.detail}
+      episodes.set(c.reason, e)
+      alerts.push({type: 'alert', state: 'open', reason: c.reason, detail: c.detail, episode: e.id, since: iso(now)})
+    }
+  }
+  for (const [reason, e] of open) if (!episodes.has(reason)) alerts.push({type: 'alert', state: 'resolved', reason, detail: e.detail, episode: e.id, since: iso(e.since), durationMs: now - e.since})
+  return {alerts, episodes}
+}
+
+/** Whether a running container is still in its start period (started less than startPeriodMs before now). */
+export function inStartPeriod(s: Pick<InstanceStatus, 'state' | 'startedAt'>, startPeriodMs: number, now: number): boolean {
+  if (startPeriodMs <= 0 || s.state !== 'running' || !s.startedAt) return false
+  const started = Date.parse(s.startedAt)
+  return Number.isFinite(started) && now - started < startPeriodMs
 }
 
 export type WatchAction =
   | {type: 'clear'; lock: LockReport}
   | {type: 'end-holder'; lock: LockReport}
   | {type: 'pending'; lock: LockReport}
-  | {type: 'alert'; reason: 'hung' | 'conflict' | 'ping-failed' | 'not-running'; detail: string}
+  | AlertAction
+  | {type: 'starting'; until: number}
   | {type: 'restart'; reason: string}
   | {type: 'hold-off'; reason: string; until: number}
   | {type: 'give-up'; detail: string}
@@ -58,7 +114,11 @@ export function decide(
   now: number,
   pingFailure: PingFailure | null = null,
 ): {actions: WatchAction[]; next: InstanceMemory} {
+  // A fresh container is reported (the scan event) but not judged: what it shows while starting proves nothing.
+  if (inStartPeriod(s, p.startPeriodMs ?? 0, now))
+    return {actions: [{type: 'starting', until: Date.parse(s.startedAt as string) + (p.startPeriodMs as number)}], next: {...mem, seen: new Map(), pingFailures: 0, healthySince: null}}
   const actions: WatchAction[] = []
+  const conditions: Condition[] = []
   const seen = new Map<string, {verdict: string; raw: string | null}>()
   let hung = false
   for (const lock of s.locks) {
@@ -71,9 +131,9 @@ export function decide(
       else actions.push({type: lock.verdict === 'stale' ? 'clear' : 'end-holder', lock})
     } else if (lock.verdict === 'hung') {
       hung = true
-      actions.push({type: 'alert', reason: 'hung', detail: `${lock.path} held ${Math.round(lock.ageMs / 1000)}s by pid ${lock.pid}`})
+      conditions.push({reason: 'hung', detail: `${lock.path} held ${Math.round(lock.ageMs / 1000)}s by pid ${lock.pid}`})
     } else if (lock.verdict === 'conflict') {
-      actions.push({type: 'alert', reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
+      conditions.push({reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
     }
   }
   const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
@@ -81,16 +141,17 @@ export function decide(
   const failing = pingFailures >= 2 && pingOk === false
   const rule = decideRestart({...observedFacts(s), hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
   if (pingFailures >= 2)
-    actions.push({
-      type: 'alert',
+    conditions.push({
       reason: 'ping-failed',
       detail: `no SPEED_OK on ${pingFailures} consecutive scans${pingFailure ? ` (${pingFailure})` : ''}${!rule.restart && rule.hint ? `: ${rule.hint}` : ''}`,
     })
-  if (notRunning) actions.push({type: 'alert', reason: 'not-running', detail: `container ${s.state}`})
+  if (notRunning) conditions.push({reason: 'not-running', detail: `container ${s.state}`})
+  const {alerts, episodes} = alertEpisodes(s.name, conditions, mem.episodes, now)
+  actions.push(...alerts)
   const healthy = !notRunning && s.ok && pingOk !== false
   // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
   const healthySince = healthy ? (mem.healthySince ?? now) : null
-  const next: InstanceMemory = {...mem, seen, pingFailures, healthySince}
+  const next: InstanceMemory = {...mem, seen, pingFailures, healthySince, episodes}
 
   if (healthy && (mem.attempts > 0 || mem.gaveUp)) {
     if (now - (healthySince as number) >= p.recoverAfterMs) {

@@ -26,6 +26,8 @@ export interface WatchSettings extends WatchPolicy {
   /** Stop after this many scans (0 = until a signal). */
   scans: number
   waitTimeoutMs: number
+  /** Named on the start line (watch-start). */
+  start?: {config: string; metricsUrl: string | null; incidentDir: string}
 }
 
 const VERDICTS = Object.keys(noVerdicts()) as Verdict[]
@@ -77,6 +79,7 @@ export class Watcher {
       reportOnly: this.s.reportOnly,
       autoRestart: this.s.autoRestart,
       react: this.s.react ?? false,
+      ...this.s.start,
     })
     const sources: Source[] = this.s.react ? this.follow() : []
     let nextFull = Date.now()
@@ -166,10 +169,10 @@ export class Watcher {
   }
 
   private record(st: InstanceStatus, pingOk: boolean | null, latencyMs: number | null): void {
-    for (const v of VERDICTS) this.metrics.set('openclaw_fleet_locks', 'Session locks by verdict.', {instance: st.name, verdict: v}, st.counts[v])
-    this.metrics.set('openclaw_fleet_instance_ok', '1 when the container runs with no stale/hung/orphan/conflict lock.', {instance: st.name}, st.ok ? 1 : 0)
-    if (pingOk !== null) this.metrics.set('openclaw_fleet_ping_ok', '1 when the last SPEED_OK ping passed.', {instance: st.name}, pingOk ? 1 : 0)
-    if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {instance: st.name}, latencyMs / 1000)
+    for (const v of VERDICTS) this.metrics.set('openclaw_fleet_locks', 'Session locks by verdict.', {gateway: st.name, verdict: v}, st.counts[v])
+    this.metrics.set('openclaw_fleet_instance_ok', '1 when the container runs with no stale/hung/orphan/conflict lock.', {gateway: st.name}, st.ok ? 1 : 0)
+    if (pingOk !== null) this.metrics.set('openclaw_fleet_ping_ok', '1 when the last SPEED_OK ping passed.', {gateway: st.name}, pingOk ? 1 : 0)
+    if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {gateway: st.name}, latencyMs / 1000)
   }
 
   private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: 'interval' | 'event' = 'interval'): Promise<void> {
@@ -220,7 +223,7 @@ export class Watcher {
         case 'clear': {
           logLock(this.log, st.name, a.lock)
           const r = await deleteLock(this.log, inst, a.lock, records)
-          if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'clear'})
+          if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'clear'})
           this.events.emit({
             ...base,
             event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped',
@@ -237,12 +240,21 @@ export class Watcher {
           if (!sig) break
           logLock(this.log, st.name, a.lock)
           await endOrphan(this.fleet, this.log, inst, st.container, sig, records)
-          this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {instance: st.name, action: 'end-holder'})
+          this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'end-holder'})
           this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
           break
         }
         case 'alert':
-          this.events.emit({...base, event: 'alert', reason: a.reason, detail: a.detail})
+          this.events.emit({
+            ...base,
+            event: 'alert',
+            state: a.state,
+            reason: a.reason,
+            detail: a.detail,
+            episode: a.episode,
+            since: a.since,
+            ...(a.state === 'resolved' ? {durationMs: a.durationMs} : {}),
+          })
           break
         case 'hold-off':
           this.events.emit({...base, event: 'restart-held-off', reason: a.reason, until: new Date(a.until).toISOString()})
@@ -260,7 +272,7 @@ export class Watcher {
           try {
             await resumeStopped(this.fleet, this.log, inst, st.locks, st.container, records)
             await restartInstance(this.fleet, this.log, inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
-            this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {instance: st.name})
+            this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway: st.name})
             const w = await waitUp(this.fleet, this.log, inst, st.container, t, this.s.waitTimeoutMs, records)
             this.events.emit({...base, event: w.ok ? 'restarted' : 'restart-unhealthy', detail: w.detail, durationMs: Date.now() - t})
           } catch (error) {

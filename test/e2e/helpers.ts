@@ -1,7 +1,9 @@
 /** Shared e2e helpers: a lab per test file, transcript checksums, container facts, in-container processes. */
 import {execa} from 'execa'
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import * as lab from '../../lab/compose.mjs'
@@ -126,3 +128,38 @@ export function withLocks(yaml: string, locks: {maxHold?: string; orphanAfter?: 
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The events a watch appended to a JSON-lines file (none while it does not exist). */
+export function eventsIn(file: string): any[] {
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l))
+}
+
+/** A webhook receiver on loopback: every JSON body it got, its URL, and close(). */
+export async function webhookReceiver(): Promise<{bodies: any[]; url: string; close: () => void}> {
+  const bodies: any[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {bodies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close()}
+}
+
+/** fn's first truthy value, polled every 100 ms; throws naming `what` after timeoutMs. */
+export async function waitUntil<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}

@@ -45,7 +45,8 @@ describe('watch decisions', () => {
   it('report-only never acts; hung alerts and restarts only with autoRestart', () => {
     const ro = {...policy, reportOnly: true}
     const m = decide(status([lock('stale'), lock('hung', 'x', '/s/b.jsonl.lock')]), null, freshMemory(), ro, 0).next
-    expect(decide(status([lock('stale'), lock('hung', 'x', '/s/b.jsonl.lock')]), null, m, ro, 1).actions.map((a) => a.type)).toEqual(['pending', 'alert'])
+    // The hung alert opened on the first scan: while it persists, nothing more (one alert per episode).
+    expect(decide(status([lock('stale'), lock('hung', 'x', '/s/b.jsonl.lock')]), null, m, ro, 1).actions.map((a) => a.type)).toEqual(['pending'])
     expect(decide(status([lock('hung')]), null, freshMemory(), {...policy, autoRestart: false}, 0).actions.map((a) => a.type)).toEqual(['alert'])
     expect(decide(status([lock('hung')]), null, freshMemory(), policy, 0).actions.map((a) => a.type)).toEqual(['alert', 'restart'])
     expect(decide(status([lock('conflict')]), null, freshMemory(), policy, 0).actions.map((a) => a.type)).toEqual(['alert'])
@@ -76,7 +77,8 @@ describe('watch decisions', () => {
     for (let t = 0; t < 10; t++) mem = decide(status([]), false, mem, policy, t * 10_000).next
     expect(mem.gaveUp).toBe(true)
     const first = decide(status([]), true, mem, policy, 200_000)
-    expect(first.actions.map((a) => a.type)).toEqual([])
+    // The ping-failed episode ends with the first passing ping (one resolved alert).
+    expect(first.actions).toEqual([expect.objectContaining({type: 'alert', state: 'resolved', reason: 'ping-failed'})])
     expect(first.next).toMatchObject({gaveUp: true, healthySince: 200_000})
     const still = decide(status([]), true, first.next, policy, 200_000 + 599_999)
     expect(still.actions.map((a) => a.type)).toEqual([])

@@ -1,5 +1,9 @@
-/** A tiny Prometheus text-format registry and its HTTP endpoint on 127.0.0.1 (for `fleet watch --metrics-port`). */
+/**
+ * A tiny Prometheus text-format registry and its HTTP endpoint (for `fleet watch --metrics-port`): /metrics, and
+ * /healthz (200 `ok` while the process serves it) for the liveness probes of service managers.
+ */
 import {createServer, type Server} from 'node:http'
+import {isIP} from 'node:net'
 
 type Labels = Record<string, string>
 
@@ -31,6 +35,13 @@ export class Metrics {
     f.values.set(k, {labels, value: (f.values.get(k)?.value ?? 0) + by})
   }
 
+  /** Exports a counter at 0 before its first event (rate() and increase() need the 0 to see the first one). */
+  zero(name: string, help: string, labels: Labels): void {
+    const f = this.family(name, 'counter', help)
+    const k = key(labels)
+    if (!f.values.has(k)) f.values.set(k, {labels, value: 0})
+  }
+
   /** Drops a gauge's series (e.g. lock counts of a verdict no longer present). */
   clear(name: string): void {
     this.families.get(name)?.values.clear()
@@ -50,8 +61,11 @@ export class Metrics {
       if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
         res.writeHead(200, {'content-type': 'text/plain; version=0.0.4; charset=utf-8'})
         res.end(this.render())
+      } else if (req.url === '/healthz') {
+        res.writeHead(200, {'content-type': 'text/plain; charset=utf-8'})
+        res.end('ok\n')
       } else {
-        res.writeHead(404).end('see /metrics\n')
+        res.writeHead(404).end('see /metrics or /healthz\n')
       }
     })
     return new Promise((resolve, reject) => {
@@ -61,9 +75,31 @@ export class Metrics {
   }
 }
 
+/** What is wrong with a --metrics-host value (an IP literal or `localhost`), or null. */
+export function metricsHostProblem(host: string): string | null {
+  return host === 'localhost' || isIP(host) !== 0 ? null : `expected an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost, got "${host}"`
+}
+
+/** The URL a scraper uses for a listening host and port (IPv6 literals in brackets). */
+export function metricsUrl(host: string, port: number): string {
+  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}/metrics`
+}
+
 const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort())
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
 const fmt = (labels: Labels) => {
   const e = Object.entries(labels)
   return e.length === 0 ? '' : `{${e.map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`
+}
+
+/**
+ * The counters of `fleet watch`, exported at 0 from the start for every selected gateway (and every action),
+ * so that a scraper sees the series before the first event and increase() counts the first one.
+ */
+export function zeroWatchCounters(m: Metrics, gateways: string[]): void {
+  m.zero('openclaw_fleet_scans_total', 'Scans done.', {})
+  for (const gateway of gateways) {
+    for (const action of ['clear', 'end-holder']) m.zero('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway, action})
+    m.zero('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway})
+  }
 }

@@ -1,0 +1,178 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {alertEpisodes, decide, freshMemory, inStartPeriod, type AlertReason, type Condition, type WatchPolicy} from '../../src/runbook/watch-decide.js'
+import {eventSummary, webhookBody} from '../../src/runbook/record/events.js'
+import {Metrics, metricsHostProblem, metricsUrl, zeroWatchCounters} from '../../src/runbook/record/metrics.js'
+import {checkWatchEnv, flagLabel} from '../../src/config/watch-env.js'
+import {instanceStatus} from '../helpers/status.js'
+
+const policy: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 2, cooldownMs: 1000, recoverAfterMs: 600_000}
+const REASONS: AlertReason[] = ['hung', 'conflict', 'ping-failed', 'not-running']
+
+/** Runs alertEpisodes over scans (each a string of reason initials: h, c, p, n) and returns "open:hung" etc. per scan. */
+function episodes(scans: string[]): string[][] {
+  let open = new Map()
+  return scans.map((scan, i) => {
+    const conditions = [...scan].map((ch) => ({reason: REASONS.find((r) => r[0] === ch) as AlertReason, detail: `d${i}`}))
+    const r = alertEpisodes('oc1', conditions, open, (i + 1) * 1000)
+    open = r.episodes
+    return r.alerts.map((a) => `${a.state}:${a.reason}`)
+  })
+}
+
+describe('alert episodes', () => {
+  it.each([
+    ['a reason that persists opens once', ['h', 'h', 'h'], [['open:hung'], [], []]],
+    ['and resolves once when gone', ['h', 'h', '', ''], [['open:hung'], [], ['resolved:hung'], []]],
+    ['a new episode after a resolve', ['p', '', 'p'], [['open:ping-failed'], ['resolved:ping-failed'], ['open:ping-failed']]],
+    ['reasons are independent', ['h', 'hp', 'p', ''], [['open:hung'], ['open:ping-failed'], ['resolved:hung'], ['resolved:ping-failed']]],
+    ['two hung locks are one episode', ['hh', 'h', ''], [['open:hung'], [], ['resolved:hung']]],
+    ['nothing, nothing', ['', ''], [[], []]],
+  ])('%s', (_name, scans, want) => {
+    expect(episodes(scans)).toEqual(want)
+  })
+
+  it('the open and the resolved alert name the same episode; resolved carries the duration and the opening detail', () => {
+    const o = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 700s'}], new Map(), 10_000)
+    const same = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 710s'}], o.episodes, 20_000)
+    const r = alertEpisodes('oc1', [], same.episodes, 40_000)
+    expect(o.alerts).toEqual([{type: 'alert', state: 'open', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z'}])
+    expect(r.alerts).toEqual([{type: 'alert', state: 'resolved', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z', durationMs: 30_000}])
+  })
+
+  it('property: per reason, opens and resolves alternate (open first), never more than the scans, one open at the end iff the reason is present', () => {
+    const scan = fc.subarray(REASONS)
+    fc.assert(
+      fc.property(fc.array(scan, {maxLength: 60}), (scans) => {
+        let open = new Map()
+        const seq = new Map<AlertReason, string[]>(REASONS.map((r) => [r, []]))
+        scans.forEach((reasons, i) => {
+          const r = alertEpisodes(
+            'oc1',
+            reasons.map((reason): Condition => ({reason, detail: ''})),
+            open,
+            i,
+          )
+          open = r.episodes
+          for (const a of r.alerts) seq.get(a.reason)?.push(a.state)
+        })
+        for (const [reason, states] of seq) {
+          states.forEach((st, i) => expect(st).toBe(i % 2 === 0 ? 'open' : 'resolved'))
+          expect(states.length).toBeLessThanOrEqual(scans.length)
+          expect(open.has(reason)).toBe(scans.length > 0 && scans.at(-1)?.includes(reason))
+          expect(states.length % 2 === 1).toBe(open.has(reason))
+        }
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('decide: a stopped container alerts open once over several scans, resolved when it runs again', () => {
+    const p = {...policy, autoRestart: false}
+    let mem = freshMemory()
+    const alerts: string[] = []
+    for (const [i, state] of ['exited', 'exited', 'exited', 'running', 'running'].entries()) {
+      const r = decide(instanceStatus([], {state, ok: state === 'running'}), null, mem, p, i * 1000)
+      mem = r.next
+      for (const a of r.actions) if (a.type === 'alert') alerts.push(`${a.state}:${a.reason}`)
+    }
+    expect(alerts).toEqual(['open:not-running', 'resolved:not-running'])
+  })
+})
+
+describe('start period', () => {
+  const started = (ago: number, now = 1_000_000) => ({state: 'running', startedAt: new Date(now - ago).toISOString()})
+  it.each([
+    ['started 10s ago, period 60s', started(10_000), 60_000, true],
+    ['started 60s ago, period 60s: judged', started(60_000), 60_000, false],
+    ['period 0 (the default): judged at once', started(0), 0, false],
+    ['not running: judged (a stopped container is not starting)', {state: 'exited', startedAt: new Date(999_000).toISOString()}, 60_000, false],
+    ['start time unknown: judged', {state: 'running', startedAt: null}, 60_000, false],
+    ['start time unreadable: judged', {state: 'running', startedAt: 'soon'}, 60_000, false],
+  ] as const)('%s', (_name, s, period, want) => {
+    expect(inStartPeriod(s, period, 1_000_000)).toBe(want)
+  })
+
+  it('decide: in its start period nothing is done (no clear, no restart, no alert) and no earlier sighting counts', () => {
+    const now = 1_000_000
+    const fresh = instanceStatus([], {state: 'running', ok: true, startedAt: new Date(now - 5000).toISOString()})
+    const mem = {...freshMemory(), pingFailures: 5, seen: new Map([['/s/a.lock', {verdict: 'stale', raw: null}]])}
+    const r = decide(fresh, false, mem, {...policy, startPeriodMs: 30_000}, now)
+    expect(r.actions).toEqual([{type: 'starting', until: now + 25_000}])
+    expect(r.next).toMatchObject({pingFailures: 0, healthySince: null, attempts: 0})
+    expect(r.next.seen.size).toBe(0)
+    // After the start period the same container is judged: a failing ping counts from 1 again.
+    expect(decide(fresh, false, r.next, {...policy, startPeriodMs: 30_000}, now + 25_000).next.pingFailures).toBe(1)
+  })
+})
+
+describe('webhook bodies', () => {
+  const alert = {ts: 't', instance: 'oc7', event: 'alert', state: 'resolved', reason: 'hung', detail: '/s/a.lock held 700s by pid 26', episode: 'oc7-hung-1', durationMs: 42_000}
+  it('json is the event; slack is {"text": one line}', () => {
+    expect(JSON.parse(webhookBody(alert))).toEqual(alert)
+    expect(JSON.parse(webhookBody(alert, 'slack'))).toEqual({text: 'fleet watch: oc7 alert resolved (hung) after 42s: /s/a.lock held 700s by pid 26'})
+    expect(eventSummary({event: 'lock-cleared', instance: 'oc7', path: '/s/a.lock'})).toBe('fleet watch: oc7 lock-cleared: /s/a.lock')
+    expect(eventSummary({event: 'restart', instance: 'oc7', reason: 'hung lock'})).toBe('fleet watch: oc7 restart: hung lock')
+    expect(eventSummary({event: 'watch-stop'})).toBe('fleet watch: watch-stop')
+  })
+  it('the start line', () => {
+    expect(eventSummary({event: 'watch-start', instances: ['oc7', 'oc8'], intervalMs: 30_000, reportOnly: false, autoRestart: true, config: '/f.yml', metricsUrl: null, incidentDir: '/i'})).toBe(
+      'fleet watch: 2 instance(s) (oc7, oc8) every 30s, auto-restart; config /f.yml; metrics off; incidents /i',
+    )
+  })
+})
+
+describe('metrics', () => {
+  it('counters are exported at 0 for every gateway and action before their first event, labelled gateway', () => {
+    const m = new Metrics()
+    zeroWatchCounters(m, ['oc7'])
+    m.inc('openclaw_fleet_heals_total', 'x', {gateway: 'oc7', action: 'clear'})
+    zeroWatchCounters(m, ['oc7'])
+    const t = m.render()
+    expect(t).toContain('openclaw_fleet_scans_total 0\n')
+    expect(t).toContain('openclaw_fleet_heals_total{gateway="oc7",action="clear"} 1\n')
+    expect(t).toContain('openclaw_fleet_heals_total{gateway="oc7",action="end-holder"} 0\n')
+    expect(t).toContain('openclaw_fleet_restarts_total{gateway="oc7"} 0\n')
+    expect(t).not.toContain('instance=')
+  })
+  it.each([
+    ['127.0.0.1', null],
+    ['0.0.0.0', null],
+    ['::1', null],
+    ['localhost', null],
+    ['example.com', 'expected an IP address'],
+    ['127.0.0.1:9464', 'expected an IP address'],
+    ['', 'expected an IP address'],
+  ])('--metrics-host %j', (host, want) => {
+    const p = metricsHostProblem(host)
+    if (want === null) expect(p).toBeNull()
+    else expect(p).toContain(want)
+  })
+  it('the metrics URL', () => {
+    expect(metricsUrl('127.0.0.1', 9464)).toBe('http://127.0.0.1:9464/metrics')
+    expect(metricsUrl('::1', 9464)).toBe('http://[::1]:9464/metrics')
+  })
+})
+
+describe('environment variables', () => {
+  const kinds = {ping: {kind: 'boolean', allowNo: true}, 'max-attempts': {kind: 'integer', min: 1}, 'webhook-format': {kind: 'enum', options: ['json', 'slack']}} as const
+  it.each([
+    [{FLEET_WATCH_PING: 'false'}, [], null],
+    [{FLEET_WATCH_PING: 'YES'}, [], null],
+    [{FLEET_WATCH_PING: 'maybe'}, [], 'FLEET_WATCH_PING: expected true or false'],
+    [{FLEET_WATCH_PING: 'maybe'}, ['--no-ping'], null],
+    [{FLEET_WATCH_MAX_ATTEMPTS: '0'}, [], 'FLEET_WATCH_MAX_ATTEMPTS: expected a whole number of at least 1, got "0"'],
+    [{FLEET_WATCH_MAX_ATTEMPTS: 'x'}, ['--max-attempts=2'], null],
+    [{FLEET_WATCH_WEBHOOK_FORMAT: 'teams'}, [], 'FLEET_WATCH_WEBHOOK_FORMAT: expected one of json, slack'],
+    [{FLEET_WATCH_MAX_ATTEMPTS: ''}, [], null],
+  ] as const)('%j %j', (env, argv, want) => {
+    const run = () => checkWatchEnv(kinds, argv, env)
+    if (want === null) expect(run).not.toThrow()
+    else expect(run).toThrow(want)
+  })
+  it('an error names the variable when the value came from it, else the flag', () => {
+    expect(flagLabel('interval', [], {FLEET_WATCH_INTERVAL: 'x'})).toBe('FLEET_WATCH_INTERVAL')
+    expect(flagLabel('interval', ['--interval', 'x'], {FLEET_WATCH_INTERVAL: 'y'})).toBe('--interval')
+    expect(flagLabel('interval', [], {})).toBe('--interval')
+  })
+})
