@@ -50,6 +50,12 @@ export interface Episode {
   detail: string
 }
 
+/** The lock was seen on the previous scan with this verdict and this content (the seen-twice rule). */
+export function seenBefore(mem: InstanceMemory, lock: Pick<LockReport, 'path' | 'verdict' | 'raw'>): boolean {
+  const before = mem.seen.get(lock.path)
+  return before !== undefined && before.verdict === lock.verdict && before.raw === lock.raw
+}
+
 export function freshMemory(): InstanceMemory {
   return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false, healthySince: null, episodes: new Map()}
 }
@@ -123,8 +129,7 @@ export function decide(
   let hung = false
   for (const lock of s.locks) {
     seen.set(lock.path, {verdict: lock.verdict, raw: lock.raw})
-    const before = mem.seen.get(lock.path)
-    const confirmed = before !== undefined && before.verdict === lock.verdict && before.raw === lock.raw
+    const confirmed = seenBefore(mem, lock)
     if (lock.verdict === 'stale' || lock.verdict === 'orphan') {
       // Unknown OpenClaw version: report only (what a lock means depends on the version).
       if (!confirmed || p.reportOnly || s.openclaw.version === null) actions.push({type: 'pending', lock})

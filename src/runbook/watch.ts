@@ -12,7 +12,7 @@ import {observe, type InstanceStatus} from './observe.js'
 import {holderSignal} from './heal-plan.js'
 import {pingInstance} from './ping.js'
 import type {PingFailure} from './ping-classify.js'
-import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
+import {decide, freshMemory, seenBefore, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
 import {mapLimit} from '../util/concurrency.js'
 import {errorMessage} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
@@ -202,7 +202,7 @@ export class Watcher {
     const next = reason === 'event' ? {...mem, seen: decided.next.seen} : decided.next
     this.memory.set(st.id, next)
     // Reacting: a lock first seen stale or orphan is judged again in a second (seen twice, same content), not at the next interval.
-    const firstSeen = actions.some((a) => a.type === 'pending' && mem.seen.get(a.lock.path)?.raw !== a.lock.raw)
+    const firstSeen = actions.some((a) => a.type === 'pending' && !seenBefore(mem, a.lock))
     if (this.s.react && !this.s.reportOnly && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
     const records: ActionRecord[] = []
     for (const a of actions) {
@@ -210,7 +210,8 @@ export class Watcher {
       const base = {instance: st.name, container: st.container}
       switch (a.type) {
         case 'pending':
-          if (!mem.seen.has(a.lock.path))
+          // Seen like this for the first time (new, or it was live a moment ago): announced once.
+          if (!seenBefore(mem, a.lock))
             this.events.emit({
               ...base,
               event: 'lock-seen',

@@ -71,7 +71,7 @@ describe('fleet watch alerts, metrics and service settings', () => {
       expect(r.exitCode, r.stderr).toBe(0)
 
       const all = events(file)
-      const scans = all.filter((e) => e.event === 'scan').length
+      const scans = all.filter((e) => e.event === 'scan' && e.reason === 'interval').length
       const alerts = all.filter((e) => e.event === 'alert')
       expect(scans).toBe(9)
       // Seen before the fix: one alert per scan. Now: one per episode.
