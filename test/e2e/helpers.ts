@@ -152,14 +152,3 @@ export async function webhookReceiver(): Promise<{bodies: any[]; url: string; cl
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return {bodies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close()}
 }
-
-/** fn's first truthy value, polled every 100 ms; throws naming `what` after timeoutMs. */
-export async function waitUntil<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(100)
-  }
-}

@@ -11,7 +11,7 @@
 //   to start (`gateway already running (pid N)`, a crash loop); fleet judges them stale, heal removes them, no restart.
 // Times go to the test output.
 import {execa} from 'execa'
-import {chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync} from 'node:fs'
+import {chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -186,6 +186,9 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       const lock = status.doc.instances[0].locks.find((x: any) => x.session === 'before-upgrade')
       expect(lock).toMatchObject({verdict: 'ignored', legacyVerdict: 'stale'})
       expect(lock.reasons[0]).toBe('legacy-ignored')
+      // The live gateway's own lock files sit beside it on disk: no heal touches them.
+      const gatewayLocks = status.doc.instances[0].locks.filter((x: any) => x.kind === 'gateway')
+      expect(gatewayLocks.length).toBeGreaterThan(0)
       const heal = await fleetJson(l, ['heal'])
       expect(heal.r.exitCode).toBe(0)
       expect(existsSync(legacy)).toBe(true)
@@ -196,6 +199,8 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       expect(removed).toMatchObject({outcome: 'removed'})
       expect(readdirSync(path.dirname(removed.detail.replace(/^copy: /, '')))).toContain('before-upgrade.jsonl.lock')
       expect(tidy.doc.instances[0].restarted).toBe(false)
+      expect(tidy.doc.instances[0].actions.filter((a: any) => a.type === 'delete-lock').map((a: any) => a.target)).toEqual([legacy])
+      for (const g of gatewayLocks) expect(readFileSync(g.path, 'utf8')).toBe(g.raw)
     },
     10 * MIN,
   )

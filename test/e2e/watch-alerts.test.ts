@@ -10,7 +10,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as compose from '../../lab/compose.mjs'
 import * as faults from '../../lab/faults.mjs'
 import {BIN} from '../helpers/cli.js'
-import {configVariant, eventsIn, labDown, waitUntil, webhookReceiver, type Lab} from './helpers.js'
+import {configVariant, eventsIn, labDown, webhookReceiver, type Lab} from './helpers.js'
+import {waitFor} from '../../lab/run.mjs'
 
 let lab: Lab
 let config: string
@@ -19,7 +20,7 @@ let hookUrl: string
 
 const events = eventsIn
 
-const until = waitUntil
+const until = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000) => waitFor(fn, {what, timeoutMs, intervalMs: 100})
 
 function watch(args: string[], env: Record<string, string> = {}): ResultPromise {
   return execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true', ...env}, stdin: 'ignore', timeout: 180_000})

@@ -4,13 +4,13 @@
 // same fault waits for the interval scans. Both times go to the test output (and the issue note); no timing is asserted
 // beyond "before the next interval scan", which is what proves the reaction.
 import {execa, type ResultPromise} from 'execa'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {waitFor} from '../../lab/run.mjs'
 import {BIN} from '../helpers/cli.js'
-import {labDown, labUp, type Lab} from './helpers.js'
+import {eventsIn, labDown, labUp, type Lab} from './helpers.js'
 
 let lab: Lab
 const times: Record<string, number> = {}
@@ -26,14 +26,7 @@ afterAll(async () => {
   await labDown(lab)
 }, 120_000)
 
-const events = (file: string) =>
-  existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : []
+const events = eventsIn
 
 function watch(id: number, args: string[]) {
   const file = path.join(lab.root, `events-${id}-${Date.now()}.jsonl`)

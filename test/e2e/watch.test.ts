@@ -3,14 +3,14 @@
 // run lock; a fault that healing cannot fix (a gateway whose model always fails) hits the retry cap and
 // stops restarting.
 import {execa, type ResultPromise} from 'execa'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {BIN} from '../helpers/cli.js'
-import {configVariant, containerFacts, containerName, labDown, labUp, lockFiles, sleep, type Lab} from './helpers.js'
+import {configVariant, containerFacts, containerName, eventsIn, labDown, labUp, lockFiles, sleep, type Lab} from './helpers.js'
 
 let lab: Lab
 let config: string
@@ -29,14 +29,7 @@ async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_0
   }
 }
 
-const events = (file: string) =>
-  existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : []
+const events = eventsIn
 
 /** Everything the watch processes printed, for the message when a wait times out. */
 const output: string[] = []
