@@ -200,7 +200,8 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       expect(readdirSync(path.dirname(removed.detail.replace(/^copy: /, '')))).toContain('before-upgrade.jsonl.lock')
       expect(tidy.doc.instances[0].restarted).toBe(false)
       expect(tidy.doc.instances[0].actions.filter((a: any) => a.type === 'delete-lock').map((a: any) => a.target)).toEqual([legacy])
-      for (const g of gatewayLocks) expect(readFileSync(g.path, 'utf8')).toBe(g.raw)
+      // still there, still the same owner's (the gateway may rewrite its padding, never its owner)
+      for (const g of gatewayLocks) expect(JSON.parse(readFileSync(g.path, 'utf8'))).toMatchObject({pid: g.pid, createdAt: g.createdAt})
     },
     10 * MIN,
   )
