@@ -74,7 +74,9 @@ export function renderShow(doc: IncidentShow): string {
 const cell = (v: unknown) => printable(v === null || v === undefined || v === '' ? '-' : String(v)).replaceAll('|', '\\|')
 const code = (v: string) => `\`${printable(v).replaceAll('`', "'")}\``
 
-function mdTable(headers: string[], rows: unknown[][]): string[] {
+/** A Markdown table, or the sentence that says there is nothing to list. */
+function mdTable(headers: string[], rows: unknown[][], empty: string): string[] {
+  if (rows.length === 0) return [empty]
   return [`| ${headers.join(' | ')} |`, `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)]
 }
 
@@ -106,23 +108,21 @@ export function renderReportMarkdown(r: IncidentReport): string {
   if (r.cause.all[0].locks.length > 0) out.push('', ...r.cause.all[0].locks.map((l) => `- ${code(l)}`))
   if (others.length > 0) out.push('', 'Also seen:', ...others.map((c) => `- ${c.cause}: ${printable(CAUSE_TEXT[c.cause])}${c.locks.length > 0 ? ` (${c.locks.map(code).join(', ')})` : ''}`))
   out.push('', '## Actions', '')
-  if (r.actions.length === 0) out.push('None.')
-  else
-    out.push(
-      ...mdTable(
-        ['TIME', 'INSTANCE', 'ACTION', 'TARGET', 'OUTCOME', 'TOOK', 'DETAIL'],
-        r.actions.map((a) => [a.at, a.instance, a.type, a.target, a.outcome, dur(a.durationMs), a.detail]),
-      ),
-    )
+  out.push(
+    ...mdTable(
+      ['TIME', 'INSTANCE', 'ACTION', 'TARGET', 'OUTCOME', 'TOOK', 'DETAIL'],
+      r.actions.map((a) => [a.at, a.instance, a.type, a.target, a.outcome, dur(a.durationMs), a.detail]),
+      'None.',
+    ),
+  )
   out.push('', '## Restarts', '')
-  if (r.restarts.length === 0) out.push('Nothing was restarted.')
-  else
-    out.push(
-      ...mdTable(
-        ['TIME', 'INSTANCE', 'TARGET', 'RESTART', 'WAIT', 'OUT FOR', 'RESULT'],
-        r.restarts.map((x) => [x.at, x.instance, x.target, dur(x.restartMs), dur(x.waitMs), dur(x.downMs), x.waitOutcome ?? x.outcome]),
-      ),
-    )
+  out.push(
+    ...mdTable(
+      ['TIME', 'INSTANCE', 'TARGET', 'RESTART', 'WAIT', 'OUT FOR', 'RESULT'],
+      r.restarts.map((x) => [x.at, x.instance, x.target, dur(x.restartMs), dur(x.waitMs), dur(x.downMs), x.waitOutcome ?? x.outcome]),
+      'Nothing was restarted.',
+    ),
+  )
   if (r.noRestart.length > 0) out.push('', 'Not restarted:', ...r.noRestart.map((n) => `- ${printable(n.instance ?? '-')}: ${printable(n.why)}${n.hint ? ` (${printable(n.hint)})` : ''}`))
   out.push('', '## Recurred', '')
   out.push(...(r.recurred.length === 0 ? ['Nothing recurred.'] : r.recurred.map((x) => `- ${printable(x.instance ?? '-')}: ${code(x.path)} ${x.verdict} (${x.reasons.map(printable).join(', ')})`)))

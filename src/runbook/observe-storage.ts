@@ -67,8 +67,14 @@ const mtime = (file: string): number | null => {
   }
 }
 
-/** The state dir's dbs on this disk, and the host's lock table. */
-export function scanWritersOnHost(inst: Instance, procRoot = '/proc'): WriterScan {
+/** The host's lock table, read at most once per observation (one read serves every instance of the host). */
+export function hostLockTable(procRoot = '/proc'): () => string {
+  let text: string | undefined
+  return () => (text ??= fs.readFileSync(path.join(procRoot, 'locks'), 'latin1'))
+}
+
+/** The state dir's dbs on this disk, and the host's lock table (read only when there is a db to look for). */
+export function scanWritersOnHost(inst: Instance, lockTable: () => string = hostLockTable()): WriterScan {
   let agents: string[] = []
   try {
     agents = fs.readdirSync(path.join(inst.dataDir, 'agents')).sort()
@@ -83,9 +89,9 @@ export function scanWritersOnHost(inst: Instance, procRoot = '/proc'): WriterSca
     .filter((d) => d.db !== null)
   if (dbs.length === 0) return {source: 'host', dbs, holds: []}
   try {
-    return {source: 'host', dbs, holds: holdsOf(dbs, fs.readFileSync(path.join(procRoot, 'locks'), 'latin1'))}
+    return {source: 'host', dbs, holds: holdsOf(dbs, lockTable())}
   } catch (error) {
-    return {source: 'host', dbs, holds: [], error: `cannot read ${procRoot}/locks: ${(error as Error).message}`}
+    return {source: 'host', dbs, holds: [], error: `cannot read the host's /proc/locks: ${(error as Error).message}`}
   }
 }
 

@@ -12,7 +12,7 @@ import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
 import {judgeLease, readLeases, type LeaseRow} from '../openclaw/leases.js'
-import {scanWritersInContainer, scanWritersOnHost, type WriterScan} from './observe-storage.js'
+import {hostLockTable, scanWritersInContainer, scanWritersOnHost, type WriterScan} from './observe-storage.js'
 import {worstVerdict} from '../locks/judge.js'
 import {blocksTurns, fileLockReport, writerReports, type ReportContext} from './lock-reports.js'
 import {parseLockPayload} from '../locks/parse.js'
@@ -124,6 +124,8 @@ interface Gathered {
   running: boolean
   parsed: {file: LockFile; payload: LockPayload | null}[]
   pids: number[]
+  /** Where its lock files were looked for (lockDirs). */
+  dirs: Instance['sessions']
   version: VersionReading
   /** 2026.8+ lease rows (read in the container), null when not read. */
   leases: LeaseRow[] | null
@@ -141,7 +143,8 @@ interface Gathered {
  */
 async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[], disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus[]> {
   const concurrency = opts.concurrency ?? 8
-  const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts))
+  const lockTable = hostLockTable()
+  const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts, lockTable))
   const holding = (g: Gathered) => (g.writers?.holds.length ?? 0) > 0
   const probing = gathered.filter((g) => g.running && g.c && (g.pids.length > 0 || holding(g)))
   const refs = probing.map((g) => ({id: g.c!.id, pid: g.c!.pid, names: [g.c!.name, g.c!.compose.service ?? ''].filter(Boolean)}))
@@ -190,14 +193,14 @@ async function placeWriters(fleet: Fleet, handle: DockerHandle, g: Gathered, vie
   if (g.writers.error) g.errors.push(g.writers.error)
 }
 
-async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions): Promise<Gathered> {
+async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions, lockTable: () => string): Promise<Gathered> {
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'
   const dirs = lockDirs(inst)
   const version: Promise<VersionReading> = c ? detectVersion(handle, c, {local: inst.lockAccess === 'host'}) : Promise.resolve({version: null, source: null, file: null, error: 'no container'})
   const writers: Promise<WriterScan | null> =
-    inst.lockAccess === 'host' ? Promise.resolve(scanWritersOnHost(inst)) : running && c ? scanWritersInContainer(handle, inst, c, fleet.locks.probeTimeoutMs) : Promise.resolve(null)
+    inst.lockAccess === 'host' ? Promise.resolve(scanWritersOnHost(inst, lockTable)) : running && c ? scanWritersInContainer(handle, inst, c, fleet.locks.probeTimeoutMs) : Promise.resolve(null)
   const [scans, signature] = await Promise.all([
     Promise.all(dirs.map((s) => scanDir(fleet, handle, inst, c, s))),
     c && c.startedAtMs && opts.logs !== false
@@ -223,7 +226,7 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const v = await version
   const lease = running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
   if (lease?.error) errors.push(lease.error)
-  return {inst, c, running, parsed, pids, version: v, leases: lease?.rows ?? null, writers: w, signature, unlisted, errors}
+  return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, unlisted, errors}
 }
 
 function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
@@ -232,7 +235,7 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   const paused = c?.state === 'paused'
   if (paused) errors.push(`container ${c.name} is paused: its processes are frozen and cannot be probed, so its locks are unknown; nothing is done until it is unpaused`)
   // Writers only: a container that mounts the dir read-only cannot create or hold a lock there.
-  const dirs = [...lockDirs(inst).map((d) => d.hostDir), inst.dataDir]
+  const dirs = [...g.dirs.map((d) => d.hostDir), inst.dataDir]
   const mountedByDir = new Map(dirs.map((d) => [d, mountedBy(d, disc.running)]))
   const readOnly = [...new Set(inst.sessions.flatMap((s) => mountedBy(s.hostDir, disc.running, 'read-only')))].filter((n) => n !== c?.name)
   const container = c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {})} : null
