@@ -89,24 +89,24 @@ export function hashInputs(entries) {
 }
 
 // ---- a minimal ustar writer ----------------------------------------------------------------
-function tarHeader(e, size) {
+/**
+ * One ustar header block: `name` (up to 100 bytes; `prefix` up to 155 more), the entry's mode and owner (uid 0 root,
+ * else node), typeflag ('0' file, '2' symlink, '5' dir, 'x' PAX), link name, mtime. Shared with lab/real/build.mjs.
+ */
+export function ustarHeader(name, e, size, typeflag, linkname = '', mtime = 0, prefix = '') {
   const h = Buffer.alloc(512)
-  const name = e.path.slice(1) + (e.type === 'dir' ? '/' : '')
   const put = (value, offset, length) => h.write(value, offset, length, 'utf8')
   const octal = (n, offset, length) => put(n.toString(8).padStart(length - 1, '0') + '\0', offset, length)
-  if (Buffer.byteLength(name) > 100) {
-    const cut = name.lastIndexOf('/', name.length - 2)
-    put(name.slice(cut + 1), 0, 100)
-    put(name.slice(0, cut), 345, 155)
-  } else put(name, 0, 100)
+  put(name, 0, 100)
+  if (prefix) put(prefix, 345, 155)
   octal(e.mode & 0o7777, 100, 8)
   octal(e.uid, 108, 8)
   octal(e.uid, 116, 8)
   octal(size, 124, 12)
-  octal(0, 136, 12)
+  octal(mtime, 136, 12)
   put('        ', 148, 8)
-  put({file: '0', symlink: '2', dir: '5'}[e.type], 156, 1)
-  if (e.target) put(e.target, 157, 100)
+  put(typeflag, 156, 1)
+  if (linkname) put(linkname, 157, 100)
   put('ustar\0' + '00', 257, 8)
   put(e.uid ? 'node' : 'root', 265, 32)
   put(e.uid ? 'node' : 'root', 297, 32)
@@ -114,6 +114,17 @@ function tarHeader(e, size) {
   for (const byte of h) sum += byte
   put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8)
   return h
+}
+
+/** The ustar typeflag of an entry type. */
+export const TYPEFLAG = {file: '0', symlink: '2', dir: '5'}
+
+/** A plain ustar header; a name over 100 bytes is split into prefix and name at a slash. */
+function tarHeader(e, size) {
+  const name = e.path.slice(1) + (e.type === 'dir' ? '/' : '')
+  const long = Buffer.byteLength(name) > 100
+  const cut = long ? name.lastIndexOf('/', name.length - 2) : -1
+  return ustarHeader(long ? name.slice(cut + 1) : name, e, size, TYPEFLAG[e.type], e.target ?? '', 0, long ? name.slice(0, cut) : '')
 }
 
 /**

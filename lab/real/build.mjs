@@ -24,7 +24,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {writeTar} from '../image/build.mjs'
+import {TYPEFLAG, ustarHeader, writeTar} from '../image/build.mjs'
 import {docker, run} from '../run.mjs'
 
 export const IMAGE_REPO = 'openclaw-real'
@@ -284,29 +284,7 @@ export function hashEntries(entries, {version, cacheFile} = {}) {
   return {hash: hash.digest('hex').slice(0, 12), reads}
 }
 
-// ---- a ustar writer with PAX headers (long node_modules paths and link targets) ----------------
-function header(name, e, size, typeflag, linkname = '', mtime = 0) {
-  const h = Buffer.alloc(512)
-  const put = (value, offset, length) => h.write(value, offset, length, 'utf8')
-  const octal = (n, offset, length) => put(n.toString(8).padStart(length - 1, '0') + '\0', offset, length)
-  put(name, 0, 100)
-  octal(e.mode & 0o7777, 100, 8)
-  octal(e.uid, 108, 8)
-  octal(e.uid, 116, 8)
-  octal(size, 124, 12)
-  octal(mtime, 136, 12)
-  put('        ', 148, 8)
-  put(typeflag, 156, 1)
-  if (linkname) put(linkname, 157, 100)
-  put('ustar\0' + '00', 257, 8)
-  put(e.uid ? 'node' : 'root', 265, 32)
-  put(e.uid ? 'node' : 'root', 297, 32)
-  let sum = 0
-  for (const byte of h) sum += byte
-  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8)
-  return h
-}
-
+// ---- PAX headers on the shared ustar writer (long node_modules paths and link targets) -----------
 function paxRecord(key, value) {
   const body = ` ${key}=${value}\n`
   let len = Buffer.byteLength(body) + 1
@@ -316,17 +294,17 @@ function paxRecord(key, value) {
 
 function tarBlocks(e, data, mtime) {
   const name = e.path.slice(1) + (e.type === 'dir' ? '/' : '')
-  const typeflag = {file: '0', symlink: '2', dir: '5'}[e.type]
+  const typeflag = TYPEFLAG[e.type]
   const blocks = []
   let records = ''
   if (Buffer.byteLength(name) > 100) records += paxRecord('path', name)
   if (e.target && Buffer.byteLength(e.target) > 100) records += paxRecord('linkpath', e.target)
   if (records) {
     const body = Buffer.from(records)
-    blocks.push(header('PaxHeader', {mode: 0o644, uid: 0}, body.length, 'x', '', mtime), body, Buffer.alloc((512 - (body.length % 512)) % 512))
+    blocks.push(ustarHeader('PaxHeader', {mode: 0o644, uid: 0}, body.length, 'x', '', mtime), body, Buffer.alloc((512 - (body.length % 512)) % 512))
   }
   const shortName = Buffer.byteLength(name) > 100 ? name.slice(-99).replace(/^[^/]*\//, '') : name
-  blocks.push(header(shortName, e, data.length, typeflag, e.target && Buffer.byteLength(e.target) <= 100 ? e.target : '', mtime))
+  blocks.push(ustarHeader(shortName, e, data.length, typeflag, e.target && Buffer.byteLength(e.target) <= 100 ? e.target : '', mtime))
   return blocks
 }
 
