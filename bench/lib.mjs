@@ -102,6 +102,15 @@ export async function baseline(root, mode = 'full') {
   return {...r, steps, lines: r.stdout.split('\n').filter(Boolean)}
 }
 
+/**
+ * Sets the given top-level keys of bench/results.json and keeps every other one: the table (bench/run.mjs), the
+ * storm (storm.mjs) and the real recovery (real-recovery.mjs) run apart and share the file.
+ */
+export function mergeResults(parts, file = RESULTS) {
+  const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {}
+  fs.writeFileSync(file, `${JSON.stringify({...old, ...parts}, null, 2)}\n`)
+}
+
 /** Stats of a list of numbers: {median, min, max, n}. */
 export const stats = (xs, d = 1) => {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x))

@@ -20,7 +20,7 @@ import {docker} from '../lab/run.mjs'
 import {coldStart, inspectionOn, lockScan} from './status.mjs'
 import {injectMix, kindOf, KINDS, recover, resetLab} from './recovery.mjs'
 import {renderReadme, renderTable} from './render.mjs'
-import {baseline, FIRST_ID, fleet, log, machine, median, onSignals, peakRssMB, ratio, removeBenchLab, RESULTS, round, ROOT_PREFIX, snapshotCli, stats, sum} from './lib.mjs'
+import {baseline, FIRST_ID, fleet, log, machine, median, mergeResults, onSignals, peakRssMB, ratio, removeBenchLab, RESULTS, round, ROOT_PREFIX, snapshotCli, stats, sum} from './lib.mjs'
 
 const {values} = parseArgs({options: {sizes: {type: 'string', default: '5,20,50'}, runs: {type: 'string', default: '5'}, 'recovery-runs': {type: 'string'}, 'no-readme': {type: 'boolean', default: false}}})
 const sizes = values.sizes.split(',').map(Number)
@@ -218,7 +218,7 @@ log(JSON.stringify(results.lockScan))
 results.sizes = []
 for (const [i, size] of sizes.entries()) results.sizes.push(await benchSize(size, recoveryRuns[i]))
 results.totalMs = Date.now() - started
-fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
+mergeResults(results)
 log(`written to ${path.relative(process.cwd(), RESULTS)} (total ${round(results.totalMs / 60000, 1)} min)`)
 console.log(`\n${renderTable(results)}`)
 if (!values['no-readme']) {

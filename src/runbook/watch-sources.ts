@@ -7,6 +7,7 @@
  * as the safety net for what no event announces (a holder that dies inside a long-lived process, a lost stream).
  */
 import fs from 'node:fs'
+import path from 'node:path'
 import type {Instance} from '../config/model.js'
 import {byDockerHost} from '../docker/client.js'
 import {isOwnExec} from '../docker/exec.js'
@@ -146,14 +147,27 @@ export function followEngine(instances: Instance[], trigger: Trigger, onError: (
   }
 }
 
-/** Watches the lock dirs of instances on this disk (inotify): a lock file appearing, changing or going. */
-export function followLockDirs(instances: Instance[], trigger: Trigger, onError: (message: string) => void): Source {
+/** Watches the lock dirs of instances on this disk (inotify): a lock file that appears or changes and is still there settleMs later. */
+export function followLockDirs(instances: Instance[], trigger: Trigger, onError: (message: string) => void, settleMs = 150): Source {
   const watchers: fs.FSWatcher[] = []
+  // One timer per lock file: a burst of events on it (create, write, rename) is one look, settleMs after the last.
+  const timers = new Map<string, NodeJS.Timeout>()
   for (const inst of instances.filter((i) => i.lockAccess === 'host')) {
     for (const d of lockDirs(inst)) {
       try {
         const w = fs.watch(d.hostDir, {persistent: false}, (_type, name) => {
-          if (typeof name === 'string' && lockKindOf(name) !== null) trigger([inst.id], 'file', `${name} in ${d.hostDir}`)
+          if (typeof name !== 'string' || lockKindOf(name) === null) return
+          const file = path.join(d.hostDir, name)
+          clearTimeout(timers.get(file))
+          timers.set(
+            file,
+            setTimeout(() => {
+              timers.delete(file)
+              // A lock that came and went within the settle time was a turn that finished: nothing to judge. Every
+              // turn takes and drops its lock, so judging on each event would scan the instance on every turn.
+              if (fs.existsSync(file)) trigger([inst.id], 'file', `${name} in ${d.hostDir}`)
+            }, settleMs).unref(),
+          )
         })
         w.on('error', (error) => onError(`watching ${d.hostDir} stopped: ${error.message}`))
         watchers.push(w)
@@ -166,6 +180,7 @@ export function followLockDirs(instances: Instance[], trigger: Trigger, onError:
   return {
     stop() {
       for (const w of watchers) w.close()
+      for (const t of timers.values()) clearTimeout(t)
     },
   }
 }

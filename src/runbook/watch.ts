@@ -17,6 +17,7 @@ import {mapLimit} from '../util/concurrency.js'
 import {errorMessage} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import {followEngine, followLockDirs, type Source} from './watch-sources.js'
+import {msUntilAnyHung, msUntilAnyVerdictMayChange} from '../locks/verdict-timing.js'
 
 export interface WatchSettings extends WatchPolicy {
   intervalMs: number
@@ -31,6 +32,9 @@ export interface WatchSettings extends WatchPolicy {
 }
 
 const VERDICTS = Object.keys(noVerdicts()) as Verdict[]
+/** Why a scan runs: the interval (pings, everything), an event (clear and end only), a timed verdict (no ping). */
+type ScanReason = 'interval' | TargetedReason
+type TargetedReason = 'event' | 'timed'
 
 /** After an event, the scan waits this long for the burst to settle (a die comes with kill, stop, exec_die …). */
 export const EVENT_SETTLE_MS = 150
@@ -60,15 +64,31 @@ export class Watcher {
     this.wake?.()
   }
 
-  /** Instances an event named, and when their targeted scan is due. */
-  private due = new Set<number>()
-  private dueAt = Infinity
+  /**
+   * Instances to judge between interval scans, each with the time it is due: `event` (the engine or a lock dir
+   * named it: clear and end only), `timed` (a lock turns hung by age now: restarts too, as at an interval scan).
+   */
+  private due: Record<TargetedReason, Map<number, number>> = {event: new Map(), timed: new Map()}
 
-  /** Judge these instances soon (after `inMs`), between interval scans. */
-  soon(ids: number[], inMs: number): void {
-    for (const id of ids) this.due.add(id)
-    this.dueAt = Math.min(this.dueAt, Date.now() + inMs)
+  /** Judge these instances soon (after `inMs`), between interval scans; an earlier request for one wins. */
+  soon(ids: number[], inMs: number, reason: TargetedReason = 'event'): void {
+    const at = Date.now() + inMs
+    const due = this.due[reason]
+    for (const id of ids) due.set(id, Math.min(due.get(id) ?? Infinity, at))
     this.wake?.()
+  }
+
+  /** When the first targeted scan is due (Infinity: none). */
+  private get dueAt(): number {
+    return Math.min(Infinity, ...this.due.event.values(), ...this.due.timed.values())
+  }
+
+  /** The instances whose targeted scan of this kind is due by `now`, taken off the list. */
+  private takeDue(reason: TargetedReason, now: number): Set<number> {
+    const due = this.due[reason]
+    const ids = new Set([...due].filter(([, at]) => at <= now).map(([id]) => id))
+    for (const id of ids) due.delete(id)
+    return ids
   }
 
   async run(): Promise<void> {
@@ -92,16 +112,17 @@ export class Watcher {
           this.scansDone++
           if (this.s.scans > 0 && this.scansDone >= this.s.scans) break
           nextFull = started + this.s.intervalMs
-        } else if (this.due.size > 0 && now >= this.dueAt) {
-          const ids = new Set(this.due)
-          this.due.clear()
-          this.dueAt = Infinity
-          await this.guarded(() =>
-            this.scan(
-              this.instances.filter((i) => ids.has(i.id)),
-              'event',
-            ),
-          )
+        } else if (now >= this.dueAt) {
+          for (const reason of ['event', 'timed'] as const) {
+            const ids = this.takeDue(reason, now)
+            if (ids.size > 0)
+              await this.guarded(() =>
+                this.scan(
+                  this.instances.filter((i) => ids.has(i.id)),
+                  reason,
+                ),
+              )
+          }
         }
         await this.sleep(Math.max(0, Math.min(nextFull, this.dueAt) - Date.now()))
       }
@@ -123,10 +144,11 @@ export class Watcher {
   private follow(): Source[] {
     const trigger = (ids: number[], source: 'engine' | 'file', detail: string) => {
       this.events.emit({event: 'trigger', source, detail, instances: ids.map((id) => this.inst(id).name)})
-      this.soon(ids, EVENT_SETTLE_MS)
+      // followLockDirs has let a file's burst settle already (and dropped locks that were gone by then).
+      this.soon(ids, source === 'file' ? 0 : EVENT_SETTLE_MS)
     }
     const onError = (message: string) => this.events.emit({event: 'error', message})
-    return [followEngine(this.instances, trigger, onError), followLockDirs(this.instances, trigger, onError)]
+    return [followEngine(this.instances, trigger, onError), followLockDirs(this.instances, trigger, onError, EVENT_SETTLE_MS)]
   }
 
   private sleep(ms: number): Promise<void> {
@@ -140,7 +162,7 @@ export class Watcher {
   }
 
   /** A full scan (interval: pings too, metrics refreshed) or a targeted one after an event (no ping: it judges locks). */
-  private async scan(instances: Instance[], reason: 'interval' | 'event'): Promise<void> {
+  private async scan(instances: Instance[], reason: ScanReason): Promise<void> {
     if (instances.length === 0) return
     const t0 = Date.now()
     const obs = await observe(this.fleet, instances, {logs: false, leases: false})
@@ -175,7 +197,7 @@ export class Watcher {
     if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {gateway: st.name}, latencyMs / 1000)
   }
 
-  private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: 'interval' | 'event' = 'interval'): Promise<void> {
+  private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: ScanReason = 'interval'): Promise<void> {
     const inst = this.inst(st.id)
     if (st.state === 'paused') {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
@@ -199,11 +221,21 @@ export class Watcher {
     // their hold-offs stay with the interval scans (an event scan runs in the middle of a restart's die/start).
     const actions = reason === 'event' ? decided.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder') : decided.actions
     // ... and only the locks seen advance: ping failures, attempts and healthy stretches are the interval scans'.
-    const next = reason === 'event' ? {...mem, seen: decided.next.seen} : decided.next
+    // A timed scan (no ping) decides like an interval scan, but a healthy stretch is the interval scans' to measure.
+    const next = reason === 'event' ? {...mem, seen: decided.next.seen} : reason === 'timed' ? {...decided.next, healthySince: mem.healthySince} : decided.next
     this.memory.set(st.id, next)
     // Reacting: a lock first seen stale or orphan is judged again in a second (seen twice, same content), not at the next interval.
     const firstSeen = actions.some((a) => a.type === 'pending' && !seenBefore(mem, a.lock))
     if (this.s.react && !this.s.reportOnly && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
+    // ... and a lock about to become stale or orphan by age alone (a turn past its deadline, a malformed lock's
+    // grace) is judged again at that moment: a turn waiting for it (OpenClaw waits 10 s) still gets it.
+    // With --auto-restart, a lock about to turn hung (the gateway's own turn held past maxHold) is judged then too.
+    if (this.s.react && !this.s.reportOnly) {
+      const turnsAt = msUntilAnyVerdictMayChange(st.locks, this.fleet.locks, Date.now())
+      if (turnsAt !== null && turnsAt < this.s.intervalMs) this.soon([st.id], turnsAt)
+      const hungAt = this.s.autoRestart ? msUntilAnyHung(st.locks, this.fleet.locks) : null
+      if (hungAt !== null && hungAt < this.s.intervalMs) this.soon([st.id], hungAt, 'timed')
+    }
     const records: ActionRecord[] = []
     for (const a of actions) {
       if (this.stopping) return

@@ -1,6 +1,10 @@
 import fc from 'fast-check'
-import {describe, expect, it} from 'vitest'
-import {eventTargets, execMatters, splitEvents} from '../../src/runbook/watch-sources.js'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import type {Instance} from '../../src/config/model.js'
+import {eventTargets, execMatters, followLockDirs, splitEvents} from '../../src/runbook/watch-sources.js'
 
 const INSTANCES = [
   {id: 7, container: 'openclaw-openclaw-gateway-7-1', service: 'openclaw-gateway-7'},
@@ -77,5 +81,43 @@ describe('which exec ends matter', () => {
     const e = ev('exec_die', {name: 'openclaw-openclaw-gateway-7-1', execID: 'health'})
     expect(eventTargets(e, INSTANCES, (id) => execMatters(id, started, own))).toEqual([])
     expect(eventTargets({...e, Actor: {Attributes: {name: 'openclaw-openclaw-gateway-7-1', execID: 'turn'}}}, INSTANCES, (id) => execMatters(id, started, own))).toEqual([7])
+  })
+})
+
+describe('lock dir watching', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'fleet-watch-dirs-'))
+  const sessions = path.join(root, 'agents', 'main', 'sessions')
+  mkdirSync(sessions, {recursive: true})
+  afterAll(() => rmSync(root, {recursive: true, force: true}))
+  const inst = {id: 7, name: 'oc7', lockAccess: 'host', dataDir: root, stateDir: '/home/node/.openclaw', sessions: [{agent: 'main', hostDir: sessions, containerDir: '/home/node/.openclaw/agents/main/sessions'}]} as unknown as Instance
+  const follow = async (act: () => Promise<void> | void, settleMs = 100) => {
+    const seen: string[] = []
+    const src = followLockDirs([inst], (ids, source, detail) => seen.push(`${ids.join(',')} ${source} ${detail}`), (m) => seen.push(`error ${m}`), settleMs)
+    try {
+      await act()
+      await new Promise((r) => setTimeout(r, settleMs * 4))
+    } finally {
+      src.stop()
+    }
+    return seen
+  }
+
+  it('names the instance once for a lock that appears and stays (a burst of writes is one trigger)', async () => {
+    const seen = await follow(() => {
+      writeFileSync(path.join(sessions, 'a.jsonl.lock'), '{')
+      writeFileSync(path.join(sessions, 'a.jsonl.lock'), '{"pid": 7}')
+    })
+    expect(seen).toEqual([`7 file a.jsonl.lock in ${sessions}`])
+    rmSync(path.join(sessions, 'a.jsonl.lock'))
+  })
+
+  it('says nothing for a lock that comes and goes within the settle time (a turn that finished), nor for transcripts', async () => {
+    const seen = await follow(async () => {
+      writeFileSync(path.join(sessions, 'b.jsonl.lock'), '{"pid": 7}')
+      await new Promise((r) => setTimeout(r, 20))
+      rmSync(path.join(sessions, 'b.jsonl.lock'))
+      writeFileSync(path.join(sessions, 'b.jsonl'), '{"type":"session"}\n')
+    })
+    expect(seen).toEqual([])
   })
 })

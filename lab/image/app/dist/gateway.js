@@ -5,6 +5,8 @@
 //   POST /lab/turn?holdMs=N  lab only: the gateway itself takes the session lock and holds it N ms;
 //                            answers as soon as the lock is held
 //   GET  /lab/info           lab only: {pid, starttime, ...} of the gateway process
+// The same routes are also served on the unix socket <state>/.lab/gateway.sock (lab only): the host reaches the
+// gateway without a `docker exec` (the containers have no network), e.g. the storm benchmark's chat load.
 import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
@@ -32,6 +34,20 @@ const readBody = (req) =>
       }
     })
   })
+
+/** Lab only: the routes on <state>/.lab/gateway.sock too (a previous incarnation's socket file is replaced). */
+function listenOnLabSocket(server, stateDir) {
+  const socketPath = path.join(stateDir, '.lab', 'gateway.sock')
+  try {
+    fs.mkdirSync(path.dirname(socketPath), {recursive: true})
+    fs.rmSync(socketPath, {force: true})
+  } catch (error) {
+    return log(`lab socket unavailable: ${errorLine(error)}`)
+  }
+  const local = http.createServer((req, res) => server.emit('request', req, res))
+  local.on('error', (error) => log(`lab socket unavailable: ${errorLine(error)}`))
+  local.listen(socketPath)
+}
 
 export async function gatewayCommand(flags) {
   process.title = 'openclaw-gateway'
@@ -84,6 +100,7 @@ export async function gatewayCommand(flags) {
 
   log(`starting OpenClaw ${VERSION} (${COMMIT}) pid=${process.pid} state=${stateDir}`)
   server.listen(port, host, () => log(`listening on ws://${host}:${port} (bind=${flags.bind ?? 'loopback'})`))
+  listenOnLabSocket(server, stateDir)
   for (const signal of ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => {
       log(`signal ${signal} received; shutting down`)
