@@ -17,7 +17,7 @@ const times: Record<string, number> = {}
 const running: ResultPromise[] = []
 
 beforeAll(async () => {
-  lab = await labUp(441, 2)
+  lab = await labUp(441, 4)
 }, 300_000)
 afterAll(async () => {
   for (const w of running) w.kill('SIGTERM')
@@ -72,4 +72,41 @@ describe('fleet watch reacts to the engine', () => {
     expect(ev.filter((e) => e.event === 'scan' && e.reason === 'event')).toEqual([])
     expect(ev.some((e) => e.event === 'lock-cleared')).toBe(true)
   }, 180_000)
+
+  // No event announces that a turn is past its deadline or that a gateway's turn has been held past maxHold: the
+  // watch keeps the clock (src/locks/verdict-timing.ts) and judges the instance at that moment.
+  it('ends an orphan the moment it is past its --timeout plus deadlineMargin, not at the next interval', async () => {
+    const {w, file} = watch(443, ['--interval', '60s'])
+    await waitFor(() => events(file).some((e) => e.event === 'scan'), {what: 'the first scan', timeoutMs: 60_000, intervalMs: 100})
+    const fault = await faults.orphan(443, {root: lab.root}) // --timeout 1; the lab's deadlineMargin is 4 s
+    const at = Date.now()
+    await waitFor(() => events(file).some((e) => e.event === 'holder-ended'), {what: 'the orphan to be ended', timeoutMs: 50_000, intervalMs: 100})
+    times.orphanEndedAfterFault = Date.now() - at
+    w.kill('SIGTERM')
+    await w
+    const ev = events(file)
+    expect(ev.filter((e) => e.event === 'scan' && e.reason === 'interval')).toHaveLength(1)
+    expect(ev.find((e) => e.event === 'holder-ended')?.pid).toBe(fault.pid)
+    // Not before its deadline (1 s) plus the margin (4 s): the clock, not an early guess, ended it.
+    const ended = Date.parse(ev.find((e) => e.event === 'holder-ended').ts)
+    expect(ended - Date.parse(fault.lock.createdAt)).toBeGreaterThanOrEqual(5000)
+  }, 120_000)
+
+  it('with --auto-restart, restarts a frozen gateway by a timed scan once its lock passes maxHold', async () => {
+    const {w, file} = watch(444, ['--interval', '60s', '--auto-restart'])
+    await waitFor(() => events(file).some((e) => e.event === 'scan'), {what: 'the first scan', timeoutMs: 60_000, intervalMs: 100})
+    const fault = await faults.frozen(444, {root: lab.root}) // the gateway SIGSTOPped mid-turn; the lab's maxHold is 20 s
+    await waitFor(() => events(file).some((e) => e.event === 'restarted' || e.event === 'restart-failed'), {what: 'the frozen gateway to be restarted', timeoutMs: 55_000, intervalMs: 200})
+    w.kill('SIGTERM')
+    await w
+    const ev = events(file)
+    expect(ev.filter((e) => e.event === 'scan' && e.reason === 'interval')).toHaveLength(1)
+    expect(ev.some((e) => e.event === 'scan' && e.reason === 'timed')).toBe(true)
+    const restart = ev.find((e) => e.event === 'restart')
+    expect(restart?.reason).toMatch(/hung/)
+    expect(ev.some((e) => e.event === 'restarted')).toBe(true)
+    const restartedAfter = Date.parse(restart.ts) - Date.parse(fault.lock.createdAt)
+    times.frozenRestartAfterLock = restartedAfter
+    expect(restartedAfter).toBeGreaterThanOrEqual(20_000)
+  }, 150_000)
 })

@@ -89,10 +89,22 @@ describe('lock dir watching', () => {
   const sessions = path.join(root, 'agents', 'main', 'sessions')
   mkdirSync(sessions, {recursive: true})
   afterAll(() => rmSync(root, {recursive: true, force: true}))
-  const inst = {id: 7, name: 'oc7', lockAccess: 'host', dataDir: root, stateDir: '/home/node/.openclaw', sessions: [{agent: 'main', hostDir: sessions, containerDir: '/home/node/.openclaw/agents/main/sessions'}]} as unknown as Instance
+  const inst = {
+    id: 7,
+    name: 'oc7',
+    lockAccess: 'host',
+    dataDir: root,
+    stateDir: '/home/node/.openclaw',
+    sessions: [{agent: 'main', hostDir: sessions, containerDir: '/home/node/.openclaw/agents/main/sessions'}],
+  } as unknown as Instance
   const follow = async (act: () => Promise<void> | void, settleMs = 100) => {
     const seen: string[] = []
-    const src = followLockDirs([inst], (ids, source, detail) => seen.push(`${ids.join(',')} ${source} ${detail}`), (m) => seen.push(`error ${m}`), settleMs)
+    const src = followLockDirs(
+      [inst],
+      (ids, source, detail) => seen.push(`${ids.join(',')} ${source} ${detail}`),
+      (m) => seen.push(`error ${m}`),
+      settleMs,
+    )
     try {
       await act()
       await new Promise((r) => setTimeout(r, settleMs * 4))
