@@ -329,7 +329,8 @@ export async function down({root, log = () => {}} = {}) {
     if (round > 0) await sleep(1000)
     await mapLimit(names, DOCKER_CONCURRENCY, (name) =>
       docker(['rm', '-f', name], {timeoutMs: 90_000}).catch((error) => {
-        if (/No such container/i.test(error.message)) return
+        // Gone, or being removed by someone else (a test's own cleanup, a compose down): the next round lists again.
+        if (/No such container|removal of container .* is already in progress/i.test(error.message)) return
         throw new Error(`${error.message}\n(the Docker engine did not remove ${name} within 90 s; check \`docker info\` and the dockerd log)`)
       }),
     )
