@@ -108,7 +108,9 @@ export async function baseline(root, mode = 'full') {
  */
 export function mergeResults(parts, file = RESULTS) {
   const old = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {}
-  fs.writeFileSync(file, `${JSON.stringify({...old, ...parts}, null, 2)}\n`)
+  const merged = {...old, ...parts}
+  fs.writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`)
+  return merged
 }
 
 /** Stats of a list of numbers: {median, min, max, n}. */

@@ -13,6 +13,7 @@ import {parseArgs} from 'node:util'
 import {instanceOf, loadLab, ownForContainer, REPO_DIR, up} from '../lab/compose.mjs'
 import * as faults from '../lab/faults.mjs'
 import {run, sleep, start} from '../lab/run.mjs'
+import {renderReadme} from './render.mjs'
 import {analyseTurns, OPENCLAW_LOCK_WAIT_MS, PROVABLE_AFTER_MS, STORM_KINDS, stormPlan, turnClass} from './storm-plan.mjs'
 import {BIN, fleetEnv, log, machine, mergeResults, onSignals, ratio, removeBenchLab, REPO, ROOT_PREFIX, round, snapshotCli} from './lib.mjs'
 
@@ -150,6 +151,7 @@ function watchSummary(eventsFile) {
     holdersEnded: count('holder-ended'),
     restarts: count('restart'),
     restartsFailed: count('restart-failed'),
+    restartReasons: events.filter((e) => e.event === 'restart').map((e) => `${e.instance}: ${e.reason}`),
     errors: events.filter((e) => e.event === 'error').map((e) => e.message).slice(0, 10),
     eventNames: [...new Set(events.map((e) => e.event))].sort(),
   }
@@ -258,10 +260,10 @@ try {
       noFailedTurnFromProvableFault: {value: modes['watch-events'].failedFromProvableInTime, polling: modes['watch-polling'].failedFromProvableInTime, met: modes['watch-events'].failedFromProvableInTime === 0},
     },
   }
-  console.log(JSON.stringify({...storm, modes: Object.fromEntries(Object.entries(modes).map(([k, v]) => [k, {...v, recoveries: undefined, faults: undefined}]))}, null, 2))
+  console.log(JSON.stringify(storm, null, 2))
   if (!values['no-write']) {
-    mergeResults({storm})
-    log('storm: written to bench/results.json (storm)')
+    renderReadme(mergeResults({storm}))
+    log('storm: written to bench/results.json (storm), bench/README.md regenerated')
   }
 } finally {
   for (const l of labs) {
