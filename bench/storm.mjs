@@ -103,6 +103,9 @@ async function inject(kind, id, root, k) {
   }
 }
 
+/** What an injection reported, in short: the lock's pid, the gateway's, whether it is the same number again. */
+const faultDetail = (res) => (res ? {pid: res.pid ?? null, gatewayPid: res.gatewayPid ?? null, samePid: res.samePid ?? null, restarts: res.restarts ?? null, legacy: res.legacy ?? null} : null)
+
 // ---- the modes' machinery ----
 /** The cron sniffer at every wall-clock multiple of 5 min (as `*\/5 * * * *` fires), while the storm runs. */
 function cronLoop(root, t0) {
@@ -209,7 +212,7 @@ try {
         const startAt = Date.now() - t0
         injections.push(
           inject(f.kind, l.ids[f.index], l.root, k).then(
-            () => l.faults.push({index: f.index, kind: f.kind, startAt, endAt: Date.now() - t0, error: null}),
+            (res) => l.faults.push({index: f.index, kind: f.kind, startAt, endAt: Date.now() - t0, error: null, detail: faultDetail(res)}),
             (e) => l.faults.push({index: f.index, kind: f.kind, startAt, endAt: Date.now() - t0, error: e.message.slice(0, 300)}),
           ),
         )
