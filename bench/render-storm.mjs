@@ -41,7 +41,7 @@ export function renderStorm(st) {
   if (cron) lines.push(`The sniffer ran ${cron.runs} time(s) and deleted ${cron.deleted} lock(s) (kept ${cron.kept} with a live holder).`)
   for (const mode of ['watch-polling', 'watch-events']) {
     const w = st.modes[mode].watch
-    if (w) lines.push(`${MODE_TITLES[mode]}: ${w.scans} scans (${w.eventScans} after an event), ${w.locksCleared} lock(s) cleared, ${w.holdersEnded} holder(s) ended, ${w.restarts} restart(s) (${w.restartsFailed ?? 0} failed).`)
+    if (w) lines.push(`${MODE_TITLES[mode]}: ${w.cpuS ?? '?'} s of CPU, ${w.scans} scans (${w.eventScans} after an event), ${w.locksCleared} lock(s) cleared, ${w.holdersEnded} holder(s) ended, ${w.restarts} restart(s) (${w.restartsFailed ?? 0} failed).`)
   }
   return lines.join('\n')
 }

@@ -160,6 +160,16 @@ function watchSummary(eventsFile) {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (null when it is gone). */
+function cpuSeconds(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return round((Number(f[11]) + Number(f[12])) / 100, 1)
+  } catch {
+    return null
+  }
+}
+
 // ---- main ----
 const labs = []
 onSignals(async () => {
@@ -228,6 +238,7 @@ try {
   for (const l of labs) {
     l.cronLoop?.stop()
     if (l.watchProc) {
+      l.watchCpuS = cpuSeconds(l.watchProc.pid)
       l.watchProc.child.kill('SIGTERM')
       await Promise.race([l.watchProc.exited, sleep(20_000)])
     }
@@ -240,7 +251,7 @@ try {
       faults: l.faults.sort((x, y) => x.startAt - y.startAt),
       injectionErrors: l.faults.filter((f) => f.error).length,
       ...(l.cronLoop ? {cron: {runs: l.cronLoop.runs.length, deleted: l.cronLoop.runs.reduce((s, r) => s + r.deleted, 0), kept: l.cronLoop.runs.reduce((s, r) => s + r.kept, 0), detail: l.cronLoop.runs}} : {}),
-      ...(l.watch ? {watch: {flags: [...WATCH, ...l.watch].join(' '), ...watchSummary(l.eventsFile)}} : {}),
+      ...(l.watch ? {watch: {flags: [...WATCH, ...l.watch].join(' '), cpuS: l.watchCpuS, ...watchSummary(l.eventsFile)}} : {}),
       failureSamples: [...new Set(l.turns.filter((t) => t.cls !== 'ok').map((t) => `${t.cls}: ${String(t.error).slice(0, 160)}`))].slice(0, 8),
     }
     log(`storm: ${l.mode}: ${a.failed} of ${a.turns} turns failed (${JSON.stringify(a.failedByCause)}), p50 ${a.latencyOkMs.p50} ms, p95 ${a.latencyOkMs.p95} ms`)
