@@ -269,6 +269,8 @@ try {
     ratioWatchPollingToCron: ratio(f('watch-polling'), f('cron')),
     ratioCronToNothing: ratio(f('cron'), f('nothing')),
     ratioP95WatchEventsToCron: ratio(modes['watch-events'].latencyOkMs.p95, modes.cron.latencyOkMs.p95),
+    // Every mode against the sniffer, measured in this run: failed turns, and p50/p95 of the answered ones.
+    ratiosToCron: Object.fromEntries(Object.entries(modes).map(([k, m]) => [k, {failed: ratio(m.failed, modes.cron.failed), p50: ratio(m.latencyOkMs.p50, modes.cron.latencyOkMs.p50), p95: ratio(m.latencyOkMs.p95, modes.cron.latencyOkMs.p95)}])),
     targets: {
       watchAtMostTenthOfCron: {value: ratio(Math.max(f('watch-events'), f('watch-polling')), f('cron')), met: Math.max(f('watch-events'), f('watch-polling')) <= 0.1 * f('cron')},
       noFailedTurnFromProvableFault: {value: modes['watch-events'].failedFromProvableInTime, polling: modes['watch-polling'].failedFromProvableInTime, met: modes['watch-events'].failedFromProvableInTime === 0},
