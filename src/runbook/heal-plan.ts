@@ -96,3 +96,22 @@ export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan
 export function isAffected(s: InstanceStatus, plan: InstancePlan, probeFailed?: ReadonlySet<number>): boolean {
   return plan.acted || plan.restart !== null || !s.ok || (probeFailed?.has(s.id) ?? false)
 }
+
+/**
+ * The order heal works through instances (`heal.concurrency` at a time): the urgent first, so that a gateway that
+ * is down or must restart does not wait for a slot behind slow pings of gateways that only had a stale lock.
+ * 0: a certain restart; 1: not running, unhealthy, or not ok; 2: something to do before the ping; 3: the rest.
+ * Stable: ids keep their order within a rank. Ordering changes no decision.
+ */
+export function healOrder(statuses: Pick<InstanceStatus, 'id' | 'state' | 'health' | 'ok'>[], plans: Pick<InstancePlan, 'id' | 'restart' | 'acted'>[]): number[] {
+  const rank = (st: (typeof statuses)[number]) => {
+    const plan = plans.find((p) => p.id === st.id)
+    if (plan?.restart) return 0
+    if (st.state !== 'running' || st.health === 'unhealthy' || !st.ok) return 1
+    return plan?.acted ? 2 : 3
+  }
+  return statuses
+    .map((st, i) => ({id: st.id, r: rank(st), i}))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.id)
+}

@@ -11,7 +11,7 @@ import {formatDuration} from '../config/duration.js'
 import {IncidentLog} from './record/incident.js'
 import {printable} from '../util/escape.js'
 import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
-import {isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
+import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
 import {mapLimit} from '../util/concurrency.js'
@@ -138,7 +138,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   let rolling = Promise.resolve()
   const groupRestarts = new Map<string, Promise<number>>()
 
-  const tasks: ListrTask[] = instances.map((inst) => {
+  const order = healOrder(statuses, plans)
+  const byUrgency = [...instances].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
+  const tasks: ListrTask[] = byUrgency.map((inst) => {
     const st = statuses.find((x) => x.id === inst.id) as InstanceStatus
     const plan = plans.find((p) => p.id === inst.id) as InstancePlan
     const affected = isAffected(st, plan, probeFailed)
@@ -333,6 +335,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null
     res.healed = res.ping?.ok === true
   }
+  results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
   const verify = s.verify ? await verifyHealed(fleet, instances, results, runId, s.verify, log) : null
   log.write('run-end', {results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null}))})
   // No empty incidents: a run that changed nothing (only judged and pinged) left no dir, and names none.

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {planInstance} from '../../src/runbook/heal-plan.js'
+import {healOrder, planInstance} from '../../src/runbook/heal-plan.js'
 import type {LockReport} from '../../src/runbook/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
 import {instanceStatus} from '../helpers/status.js'
@@ -85,5 +85,40 @@ describe('the dry-run plan says what heal will do', () => {
     const p = planInstance(status([lock('unknown')], {state: 'paused', ok: false}), {force: true, restart: 'always'})
     expect(p.restart).toBeNull()
     expect(p.deletes).toEqual([])
+  })
+})
+
+describe('heal order', () => {
+  type St = {id: number; state: string; health: 'healthy' | 'unhealthy' | 'starting' | 'none' | 'unknown'; ok: boolean}
+  const st = (id: number, over: Partial<St> = {}): St => ({id, state: 'running', health: 'healthy', ok: true, ...over})
+  const pl = (id: number, restart: string | null = null, acted = false) => ({id, restart, acted})
+
+  it.each([
+    ['all alike: by id', [st(1), st(2), st(3)], [pl(1), pl(2), pl(3)], [1, 2, 3]],
+    ['a certain restart first', [st(1), st(2), st(3)], [pl(1, null, true), pl(2), pl(3, 'hung lock holder')], [3, 1, 2]],
+    [
+      'a frozen gateway (unhealthy, no certain restart) before stale-lock-only ones',
+      [st(600), st(601), st(605, {health: 'unhealthy', ok: false})],
+      [pl(600, null, true), pl(601, null, true), pl(605)],
+      [605, 600, 601],
+    ],
+    ['not running before acted-on', [st(1), st(2, {state: 'exited', ok: false})], [pl(1, null, true), pl(2)], [2, 1]],
+    ['acted-on before untouched', [st(1), st(2)], [pl(1), pl(2, null, true)], [2, 1]],
+  ])('%s', (_, statuses, plans, order) => expect(healOrder(statuses as never, plans)).toEqual(order))
+
+  it('is a permutation that keeps id order within a rank', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({restart: fc.boolean(), down: fc.boolean(), acted: fc.boolean()}), {maxLength: 30}), (xs) => {
+        const statuses = xs.map((x, i) => st(i + 1, x.down ? {health: 'unhealthy', ok: false} : {}))
+        const plans = xs.map((x, i) => pl(i + 1, x.restart ? 'hung' : null, x.acted))
+        const order = healOrder(statuses as never, plans)
+        expect([...order].sort((a, b) => a - b)).toEqual(statuses.map((s) => s.id))
+        const rank = (id: number) => (xs[id - 1].restart ? 0 : xs[id - 1].down ? 1 : xs[id - 1].acted ? 2 : 3)
+        for (let k = 1; k < order.length; k++) {
+          const [a, b] = [order[k - 1], order[k]]
+          expect(rank(a) < rank(b) || (rank(a) === rank(b) && a < b)).toBe(true)
+        }
+      }),
+    )
   })
 })
