@@ -106,7 +106,7 @@ async function failingPings(up) {
  * `--since` queries, and 50 health checks fill that in seconds, so a query afterwards would miss restarts).
  * Resolves once the stream runs: {byName(sinceMs) -> Map(name -> [{type, at}]), stop()}.
  */
-async function eventStream(root) {
+export async function eventStream(root) {
   const since = Date.now()
   const p = start('docker', ['events', '--since', (since / 1000).toFixed(3), '--filter', `label=${LAB_LABEL}=${root}`, '--filter', 'type=container', '--filter', 'event=kill', '--filter', 'event=die', '--filter', 'event=start', '--format', '{{json .}}'])
   await sleep(300)

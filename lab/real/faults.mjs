@@ -184,7 +184,7 @@ async function stuckRealTurn(inst, version, {holdMs = HOUR, timeout, local} = {}
 }
 
 /** The gateway main process: docker-init's child (pid 6-8). */
-async function gatewayPid(container) {
+export async function gatewayPid(container) {
   const tree = await processTree(container)
   const gw = tree.find((p) => p.ppid === 1 && /openclaw|start\.sh/.test(p.args))
   if (!gw) throw new Error(`no gateway process under docker-init in ${container}: ${JSON.stringify(tree)}`)
@@ -212,7 +212,7 @@ export async function judgeGatewayLock(instance, {root} = {}) {
 
 // ---- lock faults, up to 2026.7 -----------------------------------------------------------------
 /** The agent's main session file (in the container) from sessions.json; a first real turn creates it when missing. */
-async function mainSessionFile(inst, version, {root}) {
+export async function mainSessionFile(inst, version, {root}) {
   const index = path.join(inst.stateDir, 'agents', 'main', 'sessions', 'sessions.json')
   if (!fs.existsSync(index)) {
     const first = await realTurn(inst.id, {root})
