@@ -20,7 +20,8 @@ import {processTree, sessionLocks} from '../lab/real/gateway.mjs'
 import {quickPreviousIncarnation} from '../lab/real/quick-faults.mjs'
 import {docker, mapLimit, sleep, waitFor} from '../lab/run.mjs'
 import {eventStream} from './recovery.mjs'
-import {baseline, BIN, fleet, log as benchLog, machine, median, onSignals, ratio, removeBenchLab, RESULTS, round, ROOT_PREFIX, snapshotCli, sum} from './lib.mjs'
+import {baseline, BIN, fleet, log as benchLog, machine, median, mergeResults, onSignals, ratio, removeBenchLab, RESULTS, round, ROOT_PREFIX, snapshotCli, sum} from './lib.mjs'
+import {renderReadme} from './render.mjs'
 
 export const FIRST_ID = 600
 export const LAST_ID = 619
@@ -450,9 +451,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const versions = values.versions ? values.versions.split(',') : undefined
   const kinds = values.kinds ? Object.fromEntries(values.kinds.split(',').map((kv) => kv.split('=')).map(([v, k]) => [v, k.split('+')])) : undefined
   const result = await benchRealRecovery({perVersion, runs, versions, kinds})
-  const all = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : {}
-  all.realRecovery = result
-  fs.writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`)
-  benchLog(`realRecovery merged into ${RESULTS} (total ${round(result.totalMs / 60000, 1)} min)`)
+  const merged = mergeResults({realRecovery: result})
+  if (merged.sizes) renderReadme(merged)
+  benchLog(`realRecovery merged into ${RESULTS}, bench/README.md regenerated (total ${round(result.totalMs / 60000, 1)} min)`)
   console.log(JSON.stringify(result, null, 2))
 }

@@ -278,7 +278,8 @@ try {
   }
   console.log(JSON.stringify(storm, null, 2))
   if (!values['no-write']) {
-    renderReadme(mergeResults({storm}))
+    const merged = mergeResults({storm})
+    if (merged.sizes) renderReadme(merged)
     log('storm: written to bench/results.json (storm), bench/README.md regenerated')
   }
 } finally {
