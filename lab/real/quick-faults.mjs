@@ -6,7 +6,7 @@
 // turn took over 3 min to reach the model, once per attempt. Here the lock is taken with OpenClaw's own
 // acquireSessionWriteLock by an exec'd holder (fault-agent.mjs hold-lock, ~0.5 s), the holder SIGKILLed, and its
 // payload rewritten to the 2026.2 shape naming the gateway's pid while the container is stopped; the container is
-// SIGKILLed and started until the new gateway has that pid again (the pid is 6-8 here).
+// SIGKILLed and started until the new gateway has the pid of the one before it again (the pid is 6-8 here).
 import fs from 'node:fs'
 import {instanceOf, inspectStates, loadLab, versionOf} from '../compose.mjs'
 import {docker, sleep, waitFor} from '../run.mjs'
@@ -23,9 +23,11 @@ export async function quickPreviousIncarnation(instance, {root, attempts = 12} =
   const taken = fs.readFileSync(session.hostLockPath, 'utf8')
   await killInContainer(inst.container, [held.holder.pid, held.parentPid])
   await held.client.exited
-  const oldGatewayPid = await gatewayPid(inst.container)
+  // The pid of the incarnation about to be killed: the lock names it. When the next one gets another pid, that one is
+  // killed in turn and named (a first start after `compose up` is often pid 6, later starts 7).
+  let oldGatewayPid = await gatewayPid(inst.container)
   const {starttime, ...rest} = JSON.parse(taken)
-  const legacy = JSON.stringify({...rest, pid: oldGatewayPid}, null, 2)
+  let legacy = JSON.stringify({...rest, pid: oldGatewayPid}, null, 2)
   const pids = []
   for (let attempt = 1; attempt <= attempts; attempt++) {
     await docker(['kill', '-s', 'KILL', inst.container], {reject: false, timeoutMs: 60_000})
@@ -42,6 +44,8 @@ export async function quickPreviousIncarnation(instance, {root, attempts = 12} =
       const {stdout} = await docker(['inspect', '-f', '{{.State.StartedAt}}', inst.container])
       return {fault: 'previous-incarnation', instance: inst.id, container: inst.container, version, ...session, pid, lock: JSON.parse(legacy), taken, legacy: true, via: held.holder.via, oldGatewayPid, gatewayPid: pid, samePid: true, attempts: attempt, pidsSeen: pids, containerStartedAt: stdout.trim()}
     }
+    oldGatewayPid = pid
+    legacy = JSON.stringify({...rest, pid}, null, 2)
   }
   throw new Error(`${inst.container}: the gateway did not get pid ${oldGatewayPid} again in ${attempts} starts (${pids.join(', ')})`)
 }
