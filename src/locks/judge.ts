@@ -4,7 +4,7 @@
  */
 import {DEFAULT_DEADLINE_MARGIN_MS, turnDeadlineMs} from './turn.js'
 import {VERDICT_SEVERITY} from './types.js'
-import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, Verdict} from './types.js'
+import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, TurnEvidence, Verdict} from './types.js'
 
 /** Reasons that prove no process can own the lock. Every 'stale' carries at least one. */
 export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>(['dead-pid', 'zombie', 'recycled-pid', 'predates-container-start', 'container-not-running', 'missing-pid', 'unreadable'])
@@ -109,6 +109,17 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
   return result('live', extras)
 }
 
+/** `execClients: this-host`, and no `docker exec` client on this host names the turn's container any more. */
+export function noExecClientHere(turn: TurnEvidence | undefined, policy: LockPolicy): boolean {
+  return policy.execClients === 'this-host' && turn?.execRoot != null && turn.clients !== null && turn.clients.length === 0
+}
+
+/** The hold age past which a turn is past its own deadline (its `--timeout`, else OpenClaw's default) plus deadlineMargin; null: no deadline. */
+export function pastDeadlineAfterMs(turn: TurnEvidence | undefined, policy: LockPolicy): number | null {
+  const deadline = turnDeadlineMs(turn)
+  return deadline === null ? null : deadline + (policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS)
+}
+
 /**
  * A live `openclaw agent` holder that is not the gateway: a turn, maybe still working, maybe nobody's.
  * It is ended (`orphan`) only on positive evidence that it cannot finish or that nothing waits for it:
@@ -124,10 +135,9 @@ export function judgeTurn(proc: ProcessEvidence, ageMs: number, extras: Reason[]
   if (turn?.fleet?.ownerAlive === true) return result('live', ['fleet-exec', ...extras])
   const long = ageMs > policy.orphanAfterMs
   const signals: Reason[] = []
-  const localClientGone = policy.execClients === 'this-host' && turn?.execRoot != null && turn.clients !== null && turn.clients.length === 0 && long
-  if (turn?.fleet?.ownerAlive === false || localClientGone) signals.push('client-gone')
-  const deadline = turnDeadlineMs(turn)
-  if (deadline !== null && ageMs > deadline + (policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS)) signals.push('past-deadline')
+  if (turn?.fleet?.ownerAlive === false || (noExecClientHere(turn, policy) && long)) signals.push('client-gone')
+  const pastDeadlineAt = pastDeadlineAfterMs(turn, policy)
+  if (pastDeadlineAt !== null && ageMs > pastDeadlineAt) signals.push('past-deadline')
   const frozen = extras.includes('stopped') && long
   if (signals.length > 0 || frozen) return result('orphan', ['agent-process', ...signals, ...extras])
   return result('live', long ? ['long-hold', ...extras] : extras)

@@ -4,7 +4,7 @@
  * for the lock (OpenClaw waits 10 s) then still gets it.
  */
 import type {LockReport} from '../runbook/status-model.js'
-import {DEFAULT_DEADLINE_MARGIN_MS, turnDeadlineMs} from './turn.js'
+import {noExecClientHere, pastDeadlineAfterMs, stateExtras} from './judge.js'
 import type {LockPolicy} from './types.js'
 
 /** Judged a little after the threshold, so the age read by the next scan is past it. */
@@ -34,13 +34,10 @@ export function msUntilVerdictMayChange(lock: Timed, policy: LockPolicy, nowMs: 
   }
   const proc = lock.evidence.process
   if (lock.verdict !== 'live' || !proc?.isAgent || proc.isMain) return null
-  const times: number[] = []
-  const deadline = turnDeadlineMs(proc.turn)
-  if (deadline !== null) times.push(deadline + (policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS))
-  const turn = proc.turn
-  const noLocalClient = policy.execClients === 'this-host' && turn?.execRoot != null && turn.clients !== null && turn.clients.length === 0
-  if (proc.state === 'T' || proc.state === 't' || noLocalClient) times.push(policy.orphanAfterMs)
-  return soonest(times.map((t) => ahead(t, lock.ageMs)))
+  // The thresholds judgeTurn applies, from the same helpers.
+  const pastDeadlineAt = pastDeadlineAfterMs(proc.turn, policy)
+  const orphanAfter = stateExtras(proc).includes('stopped') || noExecClientHere(proc.turn, policy) ? policy.orphanAfterMs : null
+  return soonest([pastDeadlineAt, orphanAfter].map((t) => (t === null ? null : ahead(t, lock.ageMs))))
 }
 
 /** The soonest such moment over an instance's locks (ms from nowMs), or null. */
