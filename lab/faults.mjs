@@ -264,6 +264,26 @@ export async function slow(instance, {root, ms = 15_000} = {}) {
   return {fault: 'slow', ...(await setControl(instance, 'slow-ms', ms, {root})), ms}
 }
 
+/**
+ * Crash loop: the gateway refuses every start (`Gateway failed to start: <text>`, exit 1), and the container's restart
+ * policy (unless-stopped) starts it again and again. The container is restarted once so the refusal takes effect.
+ */
+export async function crashLoop(instance, {root, text = 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix'} = {}) {
+  const {inst} = context(instance, {root})
+  const control = await setControl(instance, 'start-refusal', text, {root})
+  // From inside (docker kill would count as a manual stop, which unless-stopped does not restart).
+  await docker(['exec', inst.container, 'kill', '-KILL', '-1'], {reject: false})
+  return {fault: 'crash-loop', ...control, text}
+}
+
+/** Slow start: the gateway takes `ms` after each start before it is ready (control file startup-ms); restarted once now. */
+export async function slowStart(instance, {root, ms = 60_000} = {}) {
+  const {inst} = context(instance, {root})
+  const control = await setControl(instance, 'startup-ms', ms, {root})
+  await docker(['restart', '--time', '5', inst.container])
+  return {fault: 'slow-start', ...control, ms}
+}
+
 /** Wrong reply: every turn answers `text` (control file reply). */
 export async function wrongReply(instance, {root, text = 'WRONG_REPLY'} = {}) {
   return {fault: 'wrong-reply', ...(await setControl(instance, 'reply', text, {root})), text}
@@ -346,4 +366,6 @@ export const FAULTS = {
   'wrong-mount': {letter: null, inject: wrongMount},
   'small-context-model': {letter: null, inject: smallContextModel},
   'model-error': {letter: null, inject: modelError},
+  'crash-loop': {letter: null, inject: crashLoop},
+  'slow-start': {letter: null, inject: slowStart},
 }

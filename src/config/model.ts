@@ -1,6 +1,7 @@
 /** The resolved fleet: what every command works on. Built from the config by `buildFleet`. */
 import type {LockPolicy} from '../locks/types.js'
 import type {RetentionPolicy} from '../incidents/retention.js'
+import type {LifePolicy} from '../decide/gateway-life.js'
 
 export interface SessionsDir {
   agent: string
@@ -69,6 +70,8 @@ export interface Fleet {
   ping: PingSettings
   /** probe: where process evidence comes from (auto: the host's /proc when it is proven to show the container, else exec). */
   locks: LockPolicy & {probeTimeoutMs: number; probe: 'auto' | 'exec'}
+  /** The gateway's life cycle: start budget, crash-loop window (see decide/gateway-life.ts), and its port in the container. */
+  gateway: LifePolicy & {port: number}
   /** incidentRetention: which past incident dirs are pruned when a new one is made (and by `fleet incidents prune`). */
   heal: {waitTimeoutMs: number; concurrency: number; incidentDir: string; termGraceMs: number; incidentRetention: RetentionPolicy}
 }

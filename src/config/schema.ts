@@ -167,6 +167,18 @@ export const configSchema = z.strictObject({
       probe: z.enum(['auto', 'exec']).default('auto'),
     })
     .default({maxHold: 300_000, orphanAfter: 120_000, deadlineMargin: 120_000, execClients: 'anywhere', clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto', probe: 'auto'}),
+  gateway: z
+    .strictObject({
+      /** How long a start may take before a gateway that is not ready is failing (real 2026.9.6: 20 s to 3.5 min). */
+      startBudget: duration.default(300_000),
+      /** A restart by the container's restart policy within this window keeps the gateway out of ok. */
+      crashLoopWindow: duration.default(300_000),
+      /** This many policy restarts within the window make a crash loop. */
+      crashLoopRestarts: z.number().int().min(1).max(1000).default(3),
+      /** The gateway's port inside the container (its readiness endpoint is asked there). */
+      port: z.number().int().min(1).max(65535).default(18789),
+    })
+    .default({startBudget: 300_000, crashLoopWindow: 300_000, crashLoopRestarts: 3, port: 18789}),
   heal: z
     .strictObject({
       waitTimeout: duration.default(180_000),

@@ -25,6 +25,13 @@ export interface ContainerInfo {
   startedAt: string | null
   startedAtMs: number | null
   finishedAt: string | null
+  /** When the previous incarnation ended, ms (null if never). */
+  finishedAtMs?: number | null
+  /** The exit code of the previous incarnation (null when it never ended). */
+  exitCode?: number | null
+  /** The previous incarnation was ended by the OOM killer. */
+  oomKilled?: boolean
+  /** Restarts by the restart policy since the last manual start (the engine resets it on docker start/restart). */
   restartCount: number
   /** Host pid of the container's pid 1, as the engine sees it (0 when not running). */
   pid: number
@@ -122,6 +129,10 @@ export async function inspectContainer(handle: DockerHandle, idOrName: string, f
     startedAt: started,
     startedAtMs: started ? Date.parse(started) : null,
     finishedAt: finished,
+    finishedAtMs: finished ? Date.parse(finished) : null,
+    // The engine resets ExitCode to 0 when the container starts again: only a container that is not running has one.
+    exitCode: finished && c.State.Status !== 'running' ? (c.State.ExitCode ?? null) : null,
+    oomKilled: c.State.OOMKilled === true,
     restartCount: c.RestartCount ?? 0,
     pid: c.State.Pid ?? 0,
     image: c.Config.Image,
@@ -134,4 +145,42 @@ export async function inspectContainer(handle: DockerHandle, idOrName: string, f
 
 function toMount(m: {Type?: string; Source?: string; Destination?: string; RW?: boolean}): MountInfo {
   return {type: m.Type ?? 'bind', source: m.Source ?? '', destination: m.Destination ?? '', rw: m.RW ?? true}
+}
+
+/**
+ * The exit code of a container's last death since a time, from the engine's `die` events (a running container's
+ * inspect no longer has it: the engine resets ExitCode at each start). Bounded; null when there is none or on error.
+ */
+export async function lastExitCode(handle: DockerHandle, id: string, sinceMs: number): Promise<number | null> {
+  const filters = JSON.stringify({container: [id], event: ['die']})
+  const stream = (await engineCall(handle, `events of ${id}`, () => handle.docker.getEvents({since: Math.floor(sinceMs / 1000), until: Math.ceil(Date.now() / 1000), filters})).catch(
+    () => null,
+  )) as NodeJS.ReadableStream | null
+  if (!stream) return null
+  const text = await new Promise<string>((resolve) => {
+    let out = ''
+    const timer = setTimeout(() => done(), handle.timeoutMs)
+    const done = () => {
+      clearTimeout(timer)
+      ;(stream as unknown as {destroy?: () => void}).destroy?.()
+      resolve(out)
+    }
+    stream.on('data', (d: Buffer) => {
+      out += d.toString('utf8')
+      if (out.length > 1_000_000) done()
+    })
+    stream.on('end', done)
+    stream.on('error', done)
+  })
+  const codes = text
+    .split('\n')
+    .map((l) => {
+      try {
+        return Number((JSON.parse(l) as {Actor?: {Attributes?: {exitCode?: string}}}).Actor?.Attributes?.exitCode)
+      } catch {
+        return Number.NaN
+      }
+    })
+    .filter((n) => Number.isInteger(n))
+  return codes.at(-1) ?? null
 }

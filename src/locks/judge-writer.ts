@@ -33,6 +33,7 @@ export function judgeWriter(ev: WriterEvidence, policy: LockPolicy): Judgement {
   const result = (verdict: Verdict, reasons: Reason[]): Judgement => ({verdict, reasons, ageMs})
   if (ev.mountedBy.length > 1) return result('conflict', ['shared-sessions-dir'])
   if (ev.container?.paused) return result('unknown', ['container-paused'])
+  if (ev.container?.mountsConfiguredDir === false) return result('unknown', ['mount-mismatch'])
   if (ev.probeError !== undefined) return result('unknown', ['probe-failed'])
   const proc = ev.process
   if (!proc?.exists) return result('unknown', ['foreign-holder'])

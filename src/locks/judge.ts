@@ -67,8 +67,9 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
   // c0. A paused container's processes exist but are frozen and cannot be probed: evidence missing, never stale.
   if (container?.paused) return result('unknown', ['container-paused'])
 
-  // Only another container mounts the dir: its owner may live there, where we have no evidence. Never stale.
-  if (foreign) return result('unknown', ['mount-mismatch'])
+  // Only another container mounts the dir, or the instance's container keeps its state elsewhere: its owner may live
+  // where we have no evidence. Never stale.
+  if (foreign || container?.mountsConfiguredDir === false) return result('unknown', ['mount-mismatch'])
 
   // c. Created before the container's current incarnation started: no live owner can be in it.
   const birthMs = Math.max(createdAtMs ?? -Infinity, lock.mtimeMs)

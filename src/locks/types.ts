@@ -94,6 +94,11 @@ export interface ContainerEvidence {
   startedAtMs: number | null
   /** `docker pause`d: its processes exist but are frozen, and cannot be probed. */
   paused?: boolean
+  /**
+   * false when the container does not keep its state in the configured dataDir (it mounts another dir, or nothing,
+   * at its state dir): what fleet reads there is not that container's, so nothing there can be judged against it.
+   */
+  mountsConfiguredDir?: boolean
 }
 
 export interface LockEvidence {

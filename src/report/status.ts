@@ -34,9 +34,39 @@ export function lockCounts(i: InstanceStatus): string {
   return parts.length > 0 ? parts.join(', ') : 'none'
 }
 
+/**
+ * The STATE cell: the gateway's life-cycle state (ready, starting, restarting, crash-loop, failing, unverified), with
+ * the restart count and last exit code where the restart policy is at work; for a container that does not run, its
+ * engine state. The healthcheck is shown beside it when there is one (it polls /healthz: liveness only).
+ */
 export function stateText(i: InstanceStatus): string {
-  if (i.state === 'missing') return 'missing'
-  return i.health === 'none' || i.health === 'unknown' ? i.state : `${i.state} (${i.health})`
+  const l = i.life
+  const health = i.health === 'none' || i.health === 'unknown' ? '' : ` (${i.health})`
+  const restarts = l.restartCount ? `${l.restartCount} restart${l.restartCount === 1 ? '' : 's'}${l.exitCode !== null ? `, exit ${l.exitCode}` : ''}` : null
+  switch (l.state) {
+    case 'ready':
+      return `ready${health}`
+    case 'starting':
+      return `starting ${l.upMs === null ? '' : formatDuration(l.upMs)}`.trim()
+    case 'restarting':
+    case 'crash-loop':
+      return `${l.state}${restarts ? ` (${restarts})` : ''}`
+    case 'failing':
+    case 'unverified':
+      return `${l.state}${l.upMs !== null ? ` ${formatDuration(l.upMs)}` : ''}`
+    case 'stopped':
+      return `${i.state}${l.exitCode !== null ? ` (exit ${l.exitCode})` : ''}`
+    default:
+      return l.state
+  }
+}
+
+/** One note per gateway that does not serve for a life-cycle reason: the state, why, and what cures it. */
+function lifeNotes(i: InstanceStatus): string[] {
+  const l = i.life
+  if (l.serves || l.state === 'missing' || l.state === 'unreachable') return []
+  const hint = l.refusal && l.state !== 'starting' ? ` (${l.refusal.hint})` : ''
+  return [`${i.name}: ${l.state}: ${l.why}${hint}`]
 }
 
 export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}): string {
@@ -59,6 +89,7 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     out.push('', lockRows.length > 0 ? table(['INSTANCE', 'KIND', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
   }
   const notes = doc.instances.flatMap((i) => [
+    ...lifeNotes(i),
     ...(i.sharedWith.length > 0 ? [`${i.name}: sessions dir also mounted by ${i.sharedWith.join(', ')}`] : []),
     ...(i.logSignature && i.logSignature.count > 0
       ? [

@@ -5,9 +5,13 @@
  */
 import type {Fleet, Instance} from '../config/model.js'
 import {byDockerHost, type DockerHandle} from '../docker/client.js'
-import {discover, type ContainerInfo, type Discovery} from '../docker/discover.js'
+import {discover, lastExitCode, type ContainerInfo, type Discovery} from '../docker/discover.js'
 import {mountedBy} from '../docker/mounts.js'
-import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {containerLog, lockTimeoutSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {gatewayLife, type ReadinessEvidence} from '../decide/gateway-life.js'
+import {stateMount, type StateMount} from '../decide/state-mount.js'
+import {lifeLogReader, probeReadiness, type LifeLog} from '../openclaw/readiness.js'
+import {realOrSelf} from '../util/paths.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
@@ -113,6 +117,12 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
     readOnlyMounts: [],
     openclaw: {version: null, storage: null, source: null, error: message},
     leases: null,
+    life: gatewayLife(
+      {state: 'unreachable', startedAtMs: null, finishedAtMs: null, exitCode: null, restartCount: null, readiness: {state: 'unknown', source: null, detail: message}, refusal: null, lastLine: null},
+      {startBudgetMs: 0, crashLoopWindowMs: 0, crashLoopRestarts: 1},
+      0,
+    ),
+    mount: null,
     errors: [message],
     ok: false,
   }
@@ -132,6 +142,10 @@ interface Gathered {
   /** SQLite writer holds (2026.8+); pids are host pids when the scan was on the host. */
   writers: WriterScan | null
   signature: LockTimeoutSignature | null
+  /** What the log says of the gateway's life (ready line, start refusals, the previous incarnation's last line); null when not read. */
+  lifeLog: LifeLog | null
+  readiness: ReadinessEvidence
+  mount: StateMount | null
   unlisted: string[]
   errors: string[]
 }
@@ -201,15 +215,21 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const version: Promise<VersionReading> = c ? detectVersion(handle, c, {local: inst.lockAccess === 'host'}) : Promise.resolve({version: null, source: null, file: null, error: 'no container'})
   const writers: Promise<WriterScan | null> =
     inst.lockAccess === 'host' ? Promise.resolve(scanWritersOnHost(inst, lockTable)) : running && c ? scanWritersInContainer(handle, inst, c, fleet.locks.probeTimeoutMs) : Promise.resolve(null)
-  const [scans, signature] = await Promise.all([
+  const [scans, logRead] = await Promise.all([
     Promise.all(dirs.map((s) => scanDir(fleet, handle, inst, c, s))),
     c && c.startedAtMs && opts.logs !== false
-      ? containerLockSignature(handle, c.name, c.startedAtMs).catch((error: Error) => {
+      ? readGatewayLog(handle, c, fleet.gateway.crashLoopWindowMs).catch((error: Error) => {
           errors.push(`cannot read the log of ${c.name}: ${error.message}`)
           return null
         })
       : Promise.resolve(null),
   ])
+  const signature = logRead?.signature ?? null
+  const lifeLog = logRead?.life ?? null
+  const readiness = running && c ? await readinessOf(handle, c, lifeLog, fleet) : {state: 'unknown' as const, source: null, detail: 'not running'}
+  // A running container restarted by its policy lost its last exit code at the start: the engine's die event has it.
+  if (running && c && c.restartCount > 0 && c.finishedAtMs != null && Date.now() - c.finishedAtMs <= fleet.gateway.crashLoopWindowMs)
+    c.exitCode = await lastExitCode(handle, c.id, c.finishedAtMs - 2000)
   const files: LockFile[] = []
   const unlisted: string[] = []
   scans.forEach((s, i) => {
@@ -226,7 +246,62 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const v = await version
   const lease = running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
   if (lease?.error) errors.push(lease.error)
-  return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, unlisted, errors}
+  return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, lifeLog, readiness, mount: c ? mountOf(inst, c) : null, unlisted, errors}
+}
+
+/** Ready incarnations seen by this process (container id and start): a gateway ready since its start stays so until it restarts. */
+const readySeen = new Map<string, ReadinessEvidence>()
+
+/**
+ * Is the gateway ready? Its ready line since this start (in the log just read), else what this process already saw
+ * of this incarnation, else its readiness endpoint asked from inside the container (body checked).
+ */
+async function readinessOf(handle: DockerHandle, c: ContainerInfo, lifeLog: LifeLog | null, fleet: Fleet): Promise<ReadinessEvidence> {
+  const key = `${c.id}@${c.startedAt ?? ''}`
+  if (lifeLog?.readyAtMs != null) {
+    const seen: ReadinessEvidence = {state: 'ready', source: 'ready-line', detail: `ready line at ${new Date(lifeLog.readyAtMs).toISOString()}`}
+    readySeen.set(key, seen)
+    return seen
+  }
+  const known = readySeen.get(key)
+  if (known) return known
+  const probed = await probeReadiness(handle, c.name, fleet.gateway.port, fleet.locks.probeTimeoutMs)
+  if (probed.state === 'ready') readySeen.set(key, probed)
+  return probed
+}
+
+/**
+ * The log of one container, read once: the lock-error signature of its current incarnation, and what it says of the
+ * gateway's life. When the restart policy restarted it, or it ended, within the crash-loop window, the lines of the
+ * previous incarnations in that window are read too (their start refusals and last line).
+ */
+async function readGatewayLog(handle: DockerHandle, c: ContainerInfo, windowMs: number): Promise<{signature: LockTimeoutSignature; life: LifeLog}> {
+  const now = Date.now()
+  const recentEnd = c.finishedAtMs != null && now - c.finishedAtMs <= windowMs
+  const sinceMs = (c.restartCount > 0 || recentEnd) && c.startedAtMs ? Math.min(c.startedAtMs, now - windowMs) : c.startedAtMs
+  const life = lifeLogReader(c.startedAtMs)
+  const current: string[] = []
+  const startSec = c.startedAtMs ? Math.floor(c.startedAtMs / 1000) * 1000 : 0
+  for (const line of (await containerLog(handle, c.name, sinceMs)).split('\n')) {
+    life.add(line)
+    const ts = /^(\d{4}-\d\d-\d\dT\S+)\s/.exec(line)
+    if (!ts || Date.parse(ts[1]) >= startSec) current.push(line)
+  }
+  return {signature: lockTimeoutSignature(current.join('\n')), life: life.result()}
+}
+
+/** Whether the container keeps its state in the configured dataDir (paths resolved and checked on this disk only). */
+function mountOf(inst: Instance, c: ContainerInfo): StateMount {
+  const local = inst.lockAccess === 'host'
+  const m = c.mounts.find((x) => x.destination === inst.stateDir)
+  return stateMount({
+    container: c.name,
+    stateDir: inst.stateDir,
+    configured: inst.dataDir,
+    configuredReal: local ? realOrSelf(inst.dataDir) : inst.dataDir,
+    configuredExists: local ? fs.existsSync(inst.dataDir) : null,
+    mount: m ? {source: m.source, sourceReal: local ? realOrSelf(m.source) : m.source, rw: m.rw} : null,
+  })
 }
 
 function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
@@ -238,7 +313,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   const dirs = [...g.dirs.map((d) => d.hostDir), inst.dataDir]
   const mountedByDir = new Map(dirs.map((d) => [d, mountedBy(d, disc.running)]))
   const readOnly = [...new Set(inst.sessions.flatMap((s) => mountedBy(s.hostDir, disc.running, 'read-only')))].filter((n) => n !== c?.name)
-  const container = c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {})} : null
+  const mountsConfiguredDir = g.mount ? g.mount.ok || g.mount.problem === 'missing-dir' : true
+  const container = c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {}), ...(mountsConfiguredDir ? {} : {mountsConfiguredDir})} : null
   const storage = storageOf(g.version.version)
   const ctx: ReportContext = {policy: fleet.locks, c, running, container, probe, now}
   const fileLocks = parsed.map(({file, payload}) => fileLockReport(ctx, file, payload, mountedByDir.get(path.dirname(file.path)) ?? [], storage))
@@ -248,6 +324,22 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   const counts = noVerdicts()
   for (const l of locks) counts[l.verdict]++
   const sharedWith = [...new Set([...mountedByDir.values()].flat())].filter((n) => n !== c?.name)
+  const life = gatewayLife(
+    {
+      state: c?.state ?? 'missing',
+      startedAtMs: c?.startedAtMs ?? null,
+      finishedAtMs: c?.finishedAtMs ?? null,
+      exitCode: c?.exitCode ?? null,
+      restartCount: c?.restartCount ?? null,
+      previousRestartCount: opts.previousRestartCounts?.get(inst.id) ?? null,
+      readiness: g.readiness,
+      refusal: g.lifeLog?.refusal ?? null,
+      lastLine: g.lifeLog?.lastLineBefore ?? null,
+    },
+    fleet.gateway,
+    now,
+  )
+  if (g.mount && !g.mount.ok) errors.push(g.mount.why)
   return {
     id: inst.id,
     name: inst.name,
@@ -271,10 +363,13 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     readOnlyMounts: readOnly,
     openclaw: {version: g.version.version, storage, source: g.version.source, error: g.version.error},
     leases,
+    life,
+    mount: g.mount,
     errors,
-    // Not ok when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
+    // Not ok when the gateway does not serve (not ready, starting, restarting, crash-looping, failing), when its container
+    // keeps its state elsewhere than the configured dataDir, and when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
     // a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes, or an
     // SQLite db held past orphanAfter by a process that is not the gateway (every turn waits on it, then fails).
-    ok: running && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
+    ok: running && life.serves && (g.mount?.ok ?? false) && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
   }
 }

@@ -7,6 +7,8 @@ import type {LockTimeoutSignature} from '../docker/logs.js'
 import type {ProbeResult} from '../docker/probe.js'
 import type {VersionReading} from '../openclaw/detect.js'
 import type {LeaseReport} from '../openclaw/leases.js'
+import type {Life} from '../decide/gateway-life.js'
+import type {StateMount} from '../decide/state-mount.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
 
 export interface LockReport {
@@ -72,8 +74,12 @@ export interface InstanceStatus {
   openclaw: {version: string | null; storage: 'jsonl' | 'sqlite' | null; source: VersionReading['source']; error: string | null}
   /** 2026.8+: the state db's lease rows with their owners judged (report only); null when not read. */
   leases: LeaseReport[] | null
+  /** Where the gateway is in its life cycle (ready, starting, restarting, crash-loop, failing, …), why, and the evidence. */
+  life: Life
+  /** Whether the container keeps its state in the configured dataDir (null when there is no container). */
+  mount: StateMount | null
   errors: string[]
-  /** Running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
+  /** The gateway is ready (decide/gateway-life.ts) in a container that mounts the configured dataDir, and: running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
   ok: boolean
 }
 
@@ -84,6 +90,8 @@ export interface ObserveOptions {
   /** Read the lease rows of 2026.8+ state dbs (one exec per such container; default true). */
   leases?: boolean
   concurrency?: number
+  /** RestartCount per instance id at the previous scan (watch): a count that rose means it crashed in between. */
+  previousRestartCounts?: ReadonlyMap<number, number | null>
 }
 
 export interface Observation {

@@ -109,8 +109,14 @@ export async function gatewayCommand(flags) {
     })
   }
 
-  // The real gateway needs 16-23 s before it is ready; the lab default is 1.5 s.
-  await new Promise((resolve) => setTimeout(resolve, Number(process.env.OPENCLAW_LAB_STARTUP_MS ?? 1500)))
+  const controls = readControls(stateDir)
+  if (controls.startRefusal) {
+    // As real 2026.9 gateways refuse a start (a migration, a schema, a lease): one line, then exit 1.
+    log(`Gateway failed to start: ${controls.startRefusal}`)
+    process.exit(1)
+  }
+  // The real gateway needs 16-23 s (2026.4.29) to minutes (2026.9.6) before it is ready; the lab default is 1.5 s.
+  await new Promise((resolve) => setTimeout(resolve, controls.startupMs ?? Number(process.env.OPENCLAW_LAB_STARTUP_MS ?? 1500)))
   if (readControls(stateDir).skipStartupSweep) log('startup session lock sweep skipped (lab control .lab/skip-startup-sweep)')
   else await startupSweep(stateDir).catch((error) => log(`session lock sweep failed: ${errorLine(error)}`))
   ready = true

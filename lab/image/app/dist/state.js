@@ -44,6 +44,10 @@ export function readControls(stateDir) {
     reply: read('reply'),
     modelError: read('model-error') !== undefined,
     skipStartupSweep: read('skip-startup-sweep') !== undefined,
+    /** A start refusal: the gateway logs `Gateway failed to start: <text>` and exits 1 (a crash loop under a restart policy). */
+    startRefusal: read('start-refusal'),
+    /** How long the start takes before the gateway is ready (overrides OPENCLAW_LAB_STARTUP_MS). */
+    startupMs: read('startup-ms') === undefined ? undefined : Number(read('startup-ms')),
     lockFormat: read('lock-format') || process.env.OPENCLAW_LAB_LOCK_FORMAT || '2026.4.29',
   }
 }

@@ -1,0 +1,188 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {DEFAULT_LIFE_POLICY, gatewayLife, type LifeFacts, type ReadinessEvidence} from '../../src/decide/gateway-life.js'
+import {stateMount} from '../../src/decide/state-mount.js'
+import {lifeLogReader, readinessFromProbe} from '../../src/openclaw/readiness.js'
+import {REFUSAL_KINDS, startRefusal} from '../../src/openclaw/start-refusals.js'
+
+const NOW = Date.parse('2026-12-04T10:00:00Z')
+const READY: ReadinessEvidence = {state: 'ready', source: 'ready-line', detail: null}
+const NOT_READY: ReadinessEvidence = {state: 'not-ready', source: 'readyz', detail: '/readyz 503'}
+const UNKNOWN: ReadinessEvidence = {state: 'unknown', source: null, detail: 'cannot ask /readyz'}
+const MIN = 60_000
+const refusal = (kind: 'startup-migrations-incomplete' | 'lease-heartbeat', atMs: number) => ({
+  ...startRefusal(
+    kind === 'lease-heartbeat' ? 'Gateway failed to start: state lease heartbeat did not become ready' : 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix',
+  )!,
+  atMs,
+})
+
+const facts = (over: Partial<LifeFacts> = {}): LifeFacts => ({
+  state: 'running',
+  startedAtMs: NOW - 10 * MIN,
+  finishedAtMs: null,
+  exitCode: null,
+  restartCount: 0,
+  previousRestartCount: null,
+  readiness: READY,
+  refusal: null,
+  lastLine: null,
+  ...over,
+})
+
+describe('gatewayLife: the life-cycle state, one rule for status, heal and watch', () => {
+  const table: [string, Partial<LifeFacts>, string][] = [
+    ['ready line since this start', {}, 'ready'],
+    ['ready by /readyz body', {readiness: {state: 'ready', source: 'readyz', detail: '/readyz 200 {"ready":true}'}}, 'ready'],
+    ['up 20 s, /readyz 503', {startedAtMs: NOW - 20_000, readiness: NOT_READY}, 'starting'],
+    ['up 4 min, not ready yet (a busy 2-core host)', {startedAtMs: NOW - 4 * MIN, readiness: NOT_READY}, 'starting'],
+    ['up 6 min, not ready: past the start budget', {startedAtMs: NOW - 6 * MIN, readiness: NOT_READY}, 'failing'],
+    ['up 6 min, readiness cannot be read', {startedAtMs: NOW - 6 * MIN, readiness: UNKNOWN}, 'unverified'],
+    ['up 30 s, readiness cannot be read yet', {startedAtMs: NOW - 30_000, readiness: UNKNOWN}, 'starting'],
+    ['crash loop caught in its running window (25 ms up, 8 restarts)', {startedAtMs: NOW - 25, finishedAtMs: NOW - 200, exitCode: 1, restartCount: 8, readiness: NOT_READY}, 'crash-loop'],
+    ['crash loop between restarts', {state: 'restarting', finishedAtMs: NOW - 2000, exitCode: 1, restartCount: 9, readiness: UNKNOWN}, 'crash-loop'],
+    ['one policy restart, between restarts', {state: 'restarting', finishedAtMs: NOW - 2000, exitCode: 137, restartCount: 1, readiness: UNKNOWN}, 'restarting'],
+    ['one policy restart 1 min ago, ready again', {startedAtMs: NOW - 50_000, finishedAtMs: NOW - MIN, exitCode: 137, restartCount: 1}, 'restarting'],
+    ['one policy restart 10 min ago, ready since', {startedAtMs: NOW - 10 * MIN, finishedAtMs: NOW - 10 * MIN - 1000, restartCount: 1}, 'ready'],
+    ['RestartCount rose since the last scan, ready now', {restartCount: 2, previousRestartCount: 1, finishedAtMs: NOW - 20 * MIN}, 'restarting'],
+    ['RestartCount the same as last scan, old restarts', {restartCount: 5, previousRestartCount: 5, finishedAtMs: NOW - 30 * MIN}, 'ready'],
+    ['a refusal a restart does not cure, in this start', {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 20_000)}, 'failing'],
+    ['a refusal that clears by waiting, in this start', {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('lease-heartbeat', NOW - 20_000)}, 'starting'],
+    ['a refusal of the previous incarnation, starting now', {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 40_000)}, 'starting'],
+    ['exited', {state: 'exited', exitCode: 1, finishedAtMs: NOW - MIN}, 'stopped'],
+    ['created, never started', {state: 'created', startedAtMs: null}, 'stopped'],
+    ['paused', {state: 'paused'}, 'paused'],
+    ['missing', {state: 'missing', startedAtMs: null}, 'missing'],
+    ['unreachable', {state: 'unreachable', startedAtMs: null}, 'unreachable'],
+  ]
+  it.each(table)('%s -> %s', (_name, over, state) => {
+    const life = gatewayLife(facts(over), DEFAULT_LIFE_POLICY, NOW)
+    expect(life.state).toBe(state)
+    expect(life.serves).toBe(state === 'ready')
+    expect(life.why.length).toBeGreaterThan(0)
+  })
+
+  it('names the restart count, the last exit code and the refusal line of a crash loop', () => {
+    const life = gatewayLife(
+      facts({startedAtMs: NOW - 25, finishedAtMs: NOW - 300, exitCode: 1, restartCount: 8, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 400)}),
+      DEFAULT_LIFE_POLICY,
+      NOW,
+    )
+    expect(life.why).toMatch(/restarted 8 time\(s\).*exit 1.*startup migrations did not complete cleanly/)
+    expect(life.restartCount).toBe(8)
+    expect(life.exitCode).toBe(1)
+  })
+
+  const readinessArb = fc.constantFrom<ReadinessEvidence>(READY, NOT_READY, UNKNOWN)
+  const factsArb = fc.record({
+    state: fc.constantFrom('running', 'restarting', 'exited', 'paused', 'created', 'dead', 'missing'),
+    startedAtMs: fc.option(fc.integer({min: NOW - 60 * MIN, max: NOW}), {nil: null}),
+    finishedAtMs: fc.option(fc.integer({min: NOW - 60 * MIN, max: NOW}), {nil: null}),
+    exitCode: fc.option(fc.integer({min: 0, max: 255}), {nil: null}),
+    restartCount: fc.option(fc.integer({min: 0, max: 50}), {nil: null}),
+    previousRestartCount: fc.option(fc.integer({min: 0, max: 50}), {nil: null}),
+    readiness: readinessArb,
+    refusal: fc.constant(null),
+    lastLine: fc.constant(null),
+  })
+
+  it('property: only a running gateway that said it is ready serves, and serves iff its state is ready', () => {
+    fc.assert(
+      fc.property(factsArb, (f) => {
+        const life = gatewayLife(f, DEFAULT_LIFE_POLICY, NOW)
+        expect(life.serves).toBe(life.state === 'ready')
+        if (life.serves) {
+          expect(f.state).toBe('running')
+          expect(f.readiness.state).toBe('ready')
+        }
+      }),
+    )
+  })
+
+  it('property: a RestartCount that rose since the last scan, or a policy restart within the window, is never ready', () => {
+    fc.assert(
+      fc.property(factsArb, (f) => {
+        const rose = f.previousRestartCount !== null && f.restartCount !== null && f.restartCount > f.previousRestartCount
+        const recent = (f.restartCount ?? 0) > 0 && f.finishedAtMs !== null && NOW - f.finishedAtMs <= DEFAULT_LIFE_POLICY.crashLoopWindowMs
+        if (rose || recent) expect(gatewayLife(f, DEFAULT_LIFE_POLICY, NOW).serves).toBe(false)
+      }),
+    )
+  })
+})
+
+describe('readinessFromProbe: only a JSON body that says ready proves readiness', () => {
+  const line = (o: object) => JSON.stringify(o)
+  const table: [string, number | null, string, string][] = [
+    ['200 {"ready":true}', 0, line({status: 200, body: '{"ready":true}'}), 'ready'],
+    ['503 {"ready":false,"failing":["startup-sidecars"]}', 0, line({status: 503, body: '{"ready":false,"failing":["startup-sidecars"]}'}), 'not-ready'],
+    ['catch-all 200 HTML', 0, line({status: 200, body: '<!doctype html><html>…'}), 'unknown'],
+    ['200 JSON saying nothing of readiness', 0, line({status: 200, body: '{"ok":true}'}), 'unknown'],
+    ['connection refused (nothing listens yet)', 3, line({error: 'ECONNREFUSED'}), 'not-ready'],
+    ['the probe could not run (no node)', null, '', 'unknown'],
+    ['garbage on stdout', 0, 'Segmentation fault', 'unknown'],
+  ]
+  it.each(table)('%s -> %s', (_n, exit, stdout, state) => {
+    expect(readinessFromProbe(exit, stdout).state).toBe(state)
+  })
+})
+
+describe('start refusals: each line a real gateway logs, its kind and cure', () => {
+  const table: [string, string, string][] = [
+    ['Gateway failed to start: OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix', 'startup-migrations-incomplete', 'doctor-fix'],
+    ['Gateway failed to start: state lease heartbeat did not become ready', 'lease-heartbeat', 'wait'],
+    ['startup migrations are already running for this state directory (held by pid 7)', 'startup-migrations-running', 'wait'],
+    ['SQLite schema is incomplete or noncanonical; run openclaw doctor --fix', 'schema-incomplete', 'doctor-fix'],
+    ['Legacy workspace setup state requires migration; run openclaw doctor --fix', 'legacy-workspace', 'doctor-fix'],
+    ['Error: Agent database maintenance is in progress', 'agent-db-maintenance', 'wait'],
+    ['failed to acquire gateway lock: openat2 /home/node/.openclaw/tmp: ENOSYS', 'openat2-unsupported', 'operator'],
+    ['GatewayLockError: gateway already running (pid 8)', 'gateway-lock-held', 'locks'],
+    ['Error: database or disk is full', 'disk-full', 'operator'],
+    ['attempt to write a readonly database', 'readonly-database', 'operator'],
+    ['[gateway] channel autostart suppressed by crash-loop breaker; openclaw gateway call channels.start', 'channels-suppressed', 'channels'],
+    ['Gateway failed to start: something new', 'start-failed', 'operator'],
+  ]
+  it.each(table)('%s', (text, kind, cure) => {
+    const r = startRefusal(`2026-12-04T10:00:00.123456789Z ${text}`)
+    expect(r?.kind).toBe(kind)
+    expect(r?.cure).toBe(cure)
+    expect(r?.atMs).toBe(Date.parse('2026-12-04T10:00:00.123Z'))
+  })
+  it('ordinary lines are no refusal', () => {
+    for (const l of ['[gateway] ready', '[gateway] listening on ws://0.0.0.0:18789', 'session file locked (timeout 10000ms): pid=7 /x.jsonl.lock']) expect(startRefusal(l)).toBeNull()
+    expect(new Set(REFUSAL_KINDS).size).toBe(REFUSAL_KINDS.length)
+  })
+})
+
+describe('lifeLogReader: the ready line of this start, refusals and the previous incarnation last line', () => {
+  it('a ready line before this start is not readiness; the last line before it is kept', () => {
+    const start = Date.parse('2026-12-04T10:00:10Z')
+    const r = lifeLogReader(start)
+    r.add('2026-12-04T10:00:00.000000001Z [gateway] ready')
+    r.add('2026-12-04T10:00:05.000000001Z Gateway failed to start: OpenClaw startup migrations did not complete cleanly')
+    r.add('2026-12-04T10:00:11.000000001Z [gateway] starting OpenClaw 2026.9.6')
+    const out = r.result()
+    expect(out.readyAtMs).toBeNull()
+    expect(out.refusal?.kind).toBe('startup-migrations-incomplete')
+    expect(out.lastLineBefore).toMatch(/startup migrations/)
+    r.add('2026-12-04T10:00:40.000000001Z [gateway] ready')
+    expect(r.result().readyAtMs).toBe(Date.parse('2026-12-04T10:00:40Z'))
+  })
+})
+
+describe('stateMount: the container keeps its state in the configured dataDir', () => {
+  const base = {container: 'c', stateDir: '/home/node/.openclaw', configured: '/data/oc7', configuredReal: '/data/oc7', configuredExists: true as boolean | null}
+  it.each([
+    ['mounted where configured', {mount: {source: '/data/oc7', sourceReal: '/data/oc7', rw: true}}, null],
+    ['mounted through a symlink to it', {mount: {source: '/link/oc7', sourceReal: '/data/oc7', rw: true}}, null],
+    ['another dir mounted', {mount: {source: '/data/elsewhere', sourceReal: '/data/elsewhere', rw: true}}, 'other-dir'],
+    ['nothing mounted at the state dir', {mount: null}, 'not-mounted'],
+    ['the configured dir does not exist', {configuredExists: false, mount: {source: '/data/oc7', sourceReal: '/data/oc7', rw: true}}, 'missing-dir'],
+    ['a remote host: existence unknown', {configuredExists: null, mount: {source: '/data/oc7', sourceReal: '/data/oc7', rw: true}}, null],
+  ] as const)('%s', (_n, over, problem) => {
+    const m = stateMount({...base, ...over})
+    expect(m.problem).toBe(problem)
+    expect(m.ok).toBe(problem === null)
+    if (problem === 'other-dir') expect(m.why).toContain('/data/elsewhere')
+    if (problem) expect(m.why).toContain('/data/oc7')
+  })
+})
