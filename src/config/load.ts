@@ -172,9 +172,15 @@ export function validateFleet(data: unknown, file: string): Fleet {
   }
 }
 
-/** Checks that the files a fleet names exist (compose files, env files, project dirs). */
+/**
+ * Checks that the files a fleet names exist: compose files, env files, project dirs, and each instance's dataDir when
+ * fleet reads it on this disk (a missing one means fleet would see no locks there and say nothing).
+ */
 export function checkFleetPaths(fleet: Fleet): ConfigIssue[] {
-  return checkGroupPaths(fleet.groups)
+  const dataDirs = fleet.instances
+    .filter((i) => i.lockAccess === 'host' && !isDir(i.dataDir))
+    .map((i) => ({path: ['dataDir'], message: `${i.name}: ${existsSync(i.dataDir) ? 'not a directory' : 'directory does not exist'}: ${i.dataDir}`}))
+  return [...checkGroupPaths(fleet.groups), ...dataDirs]
 }
 
 /**

@@ -37,9 +37,10 @@ function rawPingLine(r: PingResult): string {
   const lat = r.latencyMs === null ? '' : ` in ${formatDuration(r.latencyMs)}`
   const reps = r.attempts.length > 1 && r.p50Ms !== null ? ` (p50 ${formatDuration(r.p50Ms)}, p95 ${formatDuration(r.p95Ms ?? 0)}, ${r.attempts.length} turns)` : ''
   const warn = r.warnings.length > 0 ? ` [warning: ${r.warnings.join(', ')}]` : ''
-  if (r.ok) return `${r.name}: ${r.reply}${lat}${reps}${warn}`
+  const via = r.path ? ` via ${r.path === 'local' ? 'the embedded runner (--local)' : r.path === 'embedded' ? 'the embedded fallback' : 'the gateway'}` : ''
+  if (r.ok) return `${r.name}: ${r.reply}${lat}${via}${reps}${warn}`
   const lock = r.failure === 'lock-timeout' ? ` pid=${r.lockPid ?? 'unknown'} ${r.lockPath}` : ''
-  return `${r.name}: FAIL ${r.failure}${lock}${lat}${r.detail && r.failure !== 'lock-timeout' ? `: ${r.detail}` : ''}${warn}`
+  return `${r.name}: FAIL ${r.failure}${lock}${lat}${r.path === 'embedded' || r.path === 'local' ? via : ''}${r.detail && r.failure !== 'lock-timeout' ? `: ${r.detail}` : ''}${warn}`
 }
 
 /** The summary line, preceded by one line per instance unless a progress renderer already showed them. */

@@ -20,6 +20,13 @@ export type PingFailure =
   | 'exec-failed'
   | 'container-not-running'
   | 'host-unreachable'
+  | 'gateway-bypassed'
+  | 'storage-full'
+  | 'storage-readonly'
+  | 'storage-io'
+
+/** The path a ping's turn took: through the gateway (what users get), embedded after the gateway failed it, or `--local` by setting. */
+export type PingPath = 'gateway' | 'embedded' | 'local'
 
 export interface PingVerdict {
   ok: boolean
@@ -32,6 +39,8 @@ export interface PingVerdict {
   lockPath: string | null
   lockTimeoutMs: number | null
   detail: string | null
+  /** Which path the turn took (null when it did not run). */
+  path?: PingPath | null
 }
 
 export interface AttemptOutput {
@@ -49,6 +58,10 @@ const FALLBACK = /falling back to embedded/i
  * messages real OpenClaw writes (2026.4.29 to 2026.9.6) and the lab's.
  */
 const CLASSES: [PingFailure, RegExp][] = [
+  // 2026.9 storage errors: the disk, not a lock; a restart cures none of them.
+  ['storage-full', /database or disk is full|ENOSPC|no space left on device/i],
+  ['storage-readonly', /attempt to write a readonly database|EROFS|read-only file system/i],
+  ['storage-io', /disk I\/O error/i],
   // 2026.8+: a writer stuck in its SQLite transaction; every later turn fails after the busy timeout.
   ['storage-locked', anyOf(DATABASE_LOCKED, SQLITE_LOCK_WAIT)],
   ['state-contention', anyOf(STATE_CONTENTION, GATEWAY_LOCK)],
@@ -63,7 +76,7 @@ const CLASSES: [PingFailure, RegExp][] = [
 ]
 
 /** A stack frame or a bare location line: never the line that says what went wrong. */
-const NOISE = /^\s*(at\s|\^+$|~+$|Node\.js v\d|\[openclaw\] Help:|\s*$)/
+const NOISE = /^\s*(at\s|\^+$|~+$|Node\.js v\d|\[openclaw\] Help:|\s*$)|\[trace:[\w-]+\]/
 
 /**
  * The line that says what went wrong: the last line naming an error (`…Error:`, `Error:`, `Reason:`, `error=`)
@@ -77,6 +90,12 @@ export function errorLine(text: string): string | null {
   const named = lines.filter((l) => /(^|\s)([A-Z]\w*)?Error\b|^\s*Reason:|\berror=|^\s*error:/i.test(l)).at(-1)
   const line = named ?? lines.at(-1)
   return line ? line.trim().slice(0, 500) : null
+}
+
+/** `: <why>` from the CLI's `Gateway agent failed; falling back to embedded: <why>` line, or nothing. */
+function fallbackReason(stderr: string): string {
+  const m = /falling back to embedded:?\s*(.*)$/im.exec(stderr)
+  return m?.[1] ? `: ${m[1].trim().slice(0, 300)}` : ''
 }
 
 /** stderr as kept for the record: the head and the tail when it is long, so neither the cause nor the end is lost. */
@@ -97,11 +116,13 @@ function gatewayError(stdout: string): string | null {
  * (the embedded fallback waited on the gateway's own lock; with gatewayPids null the pid was not checked, and the
  * detail says so) or `session-takeover-race`. Neither is a lock to delete or a restart to do.
  */
-export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids: readonly number[] | null = null): PingVerdict {
-  const base: PingVerdict = {ok: false, failure: null, reply: null, fallback: FALLBACK.test(out.stderr), lockPid: null, lockPath: null, lockTimeoutMs: null, detail: null}
+export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids: readonly number[] | null = null, via: 'gateway' | 'local' = 'gateway'): PingVerdict {
+  const fellBack = FALLBACK.test(out.stderr)
+  const path: PingPath = via === 'local' ? 'local' : fellBack ? 'embedded' : 'gateway'
+  const base: PingVerdict = {ok: false, failure: null, reply: null, fallback: fellBack, lockPid: null, lockPath: null, lockTimeoutMs: null, detail: null, path}
   const text = `${out.stderr}\n${out.stdout}`
   const lock = LOCK.exec(text)
-  if (out.timedOut) return {...base, failure: 'timeout', detail: errorLine(out.stderr)}
+  if (out.timedOut) return {...base, failure: 'timeout', detail: errorLine(out.stderr) ?? 'no reply before the timeout, and no error line'}
   if (out.exitCode !== 0) {
     const known = findKnownSignatures(text, gatewayPids).at(-1)
     if (known) {
@@ -129,10 +150,14 @@ export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids:
   const texts = replyTexts(doc)
   const meta = (doc as {meta?: Record<string, unknown>; result?: {meta?: Record<string, unknown>}}).meta ?? (doc as {result?: {meta?: Record<string, unknown>}}).result?.meta ?? {}
   const fallback = base.fallback || meta.transport === 'embedded' || meta.fallbackFrom !== undefined
-  if (texts.length === 0) return {...base, fallback, failure: 'no-reply', detail: 'no payloads[].text in the reply'}
+  const took: PingPath = via === 'local' ? 'local' : fallback ? 'embedded' : 'gateway'
+  if (texts.length === 0) return {...base, fallback, path: took, failure: 'no-reply', detail: 'no payloads[].text in the reply'}
   const reply = texts.join('\n').trim()
-  if (reply !== expect) return {...base, fallback, reply, failure: 'wrong-reply', detail: `expected ${JSON.stringify(expect)}, got ${JSON.stringify(reply.slice(0, 200))}`}
-  return {...base, fallback, reply, ok: true}
+  if (reply !== expect) return {...base, fallback, path: took, reply, failure: 'wrong-reply', detail: `expected ${JSON.stringify(expect)}, got ${JSON.stringify(reply.slice(0, 200))}`}
+  // The gateway failed the turn and the CLI ran it embedded beside it: the reply is not what users get from the gateway.
+  if (took === 'embedded')
+    return {...base, fallback, path: took, reply, failure: 'gateway-bypassed', detail: `the gateway did not answer; the turn ran embedded beside it${fallbackReason(out.stderr)}`}
+  return {...base, fallback, path: took, reply, ok: true}
 }
 
 /** `payloads[].text` (--local) or `result.payloads[].text` (through the gateway). */

@@ -7,12 +7,12 @@ import {dockerFor} from '../docker/client.js'
 import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
 import {UnreachableError} from '../errors.js'
-import {detectVersion, storageOf} from '../openclaw/detect.js'
+import {detectVersion} from '../openclaw/detect.js'
 import {GATEWAY_FALLBACK_TIMEOUT} from '../locks/signatures.js'
 import {probePids} from '../docker/probe.js'
 import type {DockerHandle} from '../docker/client.js'
 import {gatewayProcesses} from './gateway-processes.js'
-import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingVerdict} from './ping-classify.js'
+import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingPath, type PingVerdict} from './ping-classify.js'
 
 export interface PingAttempt extends PingVerdict {
   latencyMs: number
@@ -38,17 +38,22 @@ export interface PingResult {
   attempts: PingAttempt[]
   /** The OpenClaw version the ping command was chosen for (null: unknown). */
   openclaw?: string | null
+  /** The path the (shown) turn took: through the gateway, embedded after the gateway failed it, or --local by setting. */
+  path: PingPath | null
 }
 
 /**
- * The ping command for a version: 2026.8+ refuses `--local` while a gateway owns the state dir ("A Gateway is running
- * for this state directory"), so its turn goes through the gateway; older versions run the embedded turn, as the
- * operators' runbook does. Unknown versions keep the runbook's `--local`.
+ * The ping command: through the gateway (`openclaw agent` without `--local`) on every version, so a smoke test proves
+ * what users get (an embedded `--local` turn runs beside the gateway and answers while the gateway is frozen). 2026.8+
+ * refuses `--local` anyway while a gateway owns the state dir. `ping.command` keeps `--local` available as a setting.
  */
-export function pingCommand(command: PingSettings['command'], version: string | null): string[] {
+export function pingCommand(command: PingSettings['command'], _version: string | null = null): string[] {
   if (command !== 'auto') return command
-  return storageOf(version) === 'sqlite' ? ['openclaw', 'agent'] : ['openclaw', 'agent', '--local']
+  return ['openclaw', 'agent']
 }
+
+/** Which path a ping command asks for: `--local` runs the embedded runner by setting; anything else the gateway. */
+export const pingVia = (argv: readonly string[]): 'gateway' | 'local' => (argv.includes('--local') ? 'local' : 'gateway')
 
 export function pingArgv(p: PingSettings, version: string | null = null): string[] {
   const argv = [...pingCommand(p.command, version), '--agent', p.agent, '--message', p.message, '--thinking', p.thinking, '--json', '--timeout', String(Math.max(1, Math.ceil(p.timeoutMs / 1000)))]
@@ -81,8 +86,9 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
     const started = Date.now()
     try {
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
-      const r = await execIn(handle, name, pingArgv(settings, version), {timeoutMs: settings.timeoutMs + 2_000})
-      const v = classifyAttempt(r, settings.expect, await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs))
+      const argv = pingArgv(settings, version)
+      const r = await execIn(handle, name, argv, {timeoutMs: settings.timeoutMs + 2_000})
+      const v = classifyAttempt(r, settings.expect, await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs), pingVia(argv))
       attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: clipOutput(r.stderr), killed: r.killed})
     } catch (error) {
       if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))
@@ -133,5 +139,6 @@ export function summarise(inst: Instance, container: string, attempts: PingAttem
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
     attempts,
+    path: shown?.path ?? null,
   }
 }

@@ -17,6 +17,7 @@
 import {KNOWN_SIGNATURES} from '../locks/known-signatures.js'
 import type {PingFailure} from './ping-classify.js'
 import type {InstanceStatus} from './status-model.js'
+import type {Life} from '../decide/gateway-life.js'
 
 export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
 
@@ -33,6 +34,10 @@ export interface RestartFacts {
   versionKnown: boolean
   /** Live turns (not the gateway) holding a lock or an SQLite write lock: a restart would end them. Their pids, for the reason. */
   liveTurns: number[]
+  /** Where the gateway is in its life cycle (decide/gateway-life.ts): a start in progress, a crash loop or a start refusal is no wedge. */
+  life: Pick<Life, 'state' | 'why' | 'refusal'>
+  /** The container keeps its state in the configured dataDir: otherwise fleet judged the wrong files and does not act. */
+  mountOk: boolean
 }
 
 export interface RestartDecision {
@@ -44,7 +49,15 @@ export interface RestartDecision {
 }
 
 /** Ping failures a restart can cure: the gateway is wedged on a lock, or answers nothing in time. */
-export const CURABLE_BY_RESTART: ReadonlySet<PingFailure> = new Set<PingFailure>(['lock-timeout', 'no-reply', 'timeout', 'storage-locked', 'state-contention', 'gateway-unavailable'])
+export const CURABLE_BY_RESTART: ReadonlySet<PingFailure> = new Set<PingFailure>([
+  'lock-timeout',
+  'no-reply',
+  'timeout',
+  'storage-locked',
+  'state-contention',
+  'gateway-unavailable',
+  'gateway-bypassed',
+])
 
 const HINTS: Partial<Record<PingFailure, string>> = {
   auth: 'no usable credentials for the model provider: set the API key or auth profile in the gateway config (fleet doctor checks the models)',
@@ -55,6 +68,9 @@ const HINTS: Partial<Record<PingFailure, string>> = {
   'exec-failed': 'the ping command could not run in the container: check ping.command and the image (fleet doctor)',
   'host-unreachable': 'the Docker host is unreachable: nothing can be restarted there',
   'container-not-running': 'the container is not running',
+  'storage-full': 'the state filesystem is full: free space (WAL files can grow to GBs, upstream #143524); a restart does not cure it',
+  'storage-readonly': 'the state dir is read-only: check the mount and the owner of the files',
+  'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it)',
 }
 
 export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDecision {
@@ -65,8 +81,22 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
   if (f.state === 'paused') return no('the container is paused: its turns are frozen, a restart would kill them', 'docker unpause it, then heal again')
   if (f.state === 'missing') return no('no container to restart', 'start the compose group (docker compose up -d)')
   if (!f.versionKnown) return no('the OpenClaw version is unknown: fleet only reports', 'make its package.json readable (fleet status shows why it is unknown)')
+  if (!f.mountOk)
+    return no(
+      'its container does not keep its state in the configured dataDir: fleet judged the wrong files',
+      'fix dataDir in the fleet config or the volume in the compose file (fleet status names both)',
+    )
+  // The restart policy is already restarting it, or its start refuses: another restart cures neither (and feeds
+  // OpenClaw's crash-loop breaker, which then keeps the channels down).
+  if (f.life.state === 'crash-loop' || f.life.state === 'restarting')
+    return no(`${f.life.state}: ${f.life.why}: another restart does not cure it`, f.life.refusal?.hint ?? 'read its log (fleet status shows the last line): the cause is in the start, not in a lock')
+  if (f.life.state === 'failing' && f.life.refusal && f.life.refusal.cure !== 'wait' && f.life.refusal.cure !== 'locks')
+    return no(`the gateway refuses to start (${f.life.refusal.kind}): a restart does not cure it`, f.life.refusal.hint)
   if (f.hung) return yes('hung lock holder')
   if (f.state !== 'running') return yes(`container ${f.state}`)
+  // A start in progress is not wedged: a ping that finds nothing listening yet, or no answer in time, is the start.
+  if (f.life.state === 'starting')
+    return no(`the gateway is starting (${f.life.why}): a start in progress is not wedged`, 'wait for it: fleet status shows when it is ready (gateway.startBudget bounds the wait)')
   if (f.pingFailure !== null) {
     const turns = f.liveTurns.map((p) => `pid ${p}`).join(', ')
     if (CURABLE_BY_RESTART.has(f.pingFailure) && f.liveTurns.length > 0)
@@ -82,7 +112,14 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
 }
 
 /** The facts an observation gives (state, a hung holder, the version, live turns holding locks); the ping and acting come later. */
-export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw'>): Omit<RestartFacts, 'pingFailure' | 'acted'> {
+export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'>): Omit<RestartFacts, 'pingFailure' | 'acted'> {
   const liveTurns = s.locks.filter((l) => l.verdict === 'live' && l.evidence.process?.isAgent && !l.evidence.process.isMain).map((l) => l.evidence.process!.pid)
-  return {state: s.state, hung: s.locks.some((l) => l.verdict === 'hung'), versionKnown: s.openclaw.version !== null, liveTurns: [...new Set(liveTurns)]}
+  return {
+    state: s.state,
+    hung: s.locks.some((l) => l.verdict === 'hung'),
+    versionKnown: s.openclaw.version !== null,
+    liveTurns: [...new Set(liveTurns)],
+    life: s.life,
+    mountOk: s.mount === null || s.mount.ok,
+  }
 }

@@ -90,7 +90,12 @@ describe('in ping output', () => {
     const v = classifyAttempt(fail(`${FALLBACK}\n${LOCKED}`), 'SPEED_OK', [47321])
     expect(v).toMatchObject({failure: 'fallback-reuses-locked-session', lockPid: 47321, lockTimeoutMs: 10000, fallback: true})
     expect(v.detail).toContain('upstream')
-    expect(decideRestart({state: 'running', hung: false, pingFailure: v.failure, acted: true, versionKnown: true, liveTurns: []}, 'always').restart).toBe(false)
+    expect(
+      decideRestart(
+        {state: 'running', hung: false, pingFailure: v.failure, acted: true, versionKnown: true, liveTurns: [], life: {state: 'ready', why: 'ready', refusal: null}, mountOk: true},
+        'always',
+      ).restart,
+    ).toBe(false)
   })
   it('gateway pid unknown: the same class, the detail says the pid was not checked', () => {
     expect(classifyAttempt(fail(`${FALLBACK}\n${LOCKED}`), 'SPEED_OK').detail).toContain('not checked')

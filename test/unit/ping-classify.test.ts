@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import {XMLParser} from 'fast-xml-parser'
+import {CURABLE_BY_RESTART} from '../../src/runbook/restart-decision.js'
 import {describe, expect, it} from 'vitest'
 import {classifyAttempt, percentile, replyTexts} from '../../src/runbook/ping-classify.js'
 import {pingJunit} from '../../src/report/junit.js'
@@ -14,11 +15,33 @@ describe('ping classification', () => {
     expect(classifyAttempt(ok('{"result":{"payloads":[{"text":" SPEED_OK\\n"}]}}'), 'SPEED_OK')).toMatchObject({ok: true, reply: 'SPEED_OK'})
   })
 
-  it('warns on a fallback transport', () => {
+  it('a turn that fell back to embedded did not go through the gateway: not ok (gateway-bypassed), and it says why', () => {
     const r = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}],"meta":{"transport":"embedded","fallbackFrom":"gateway"}}'), 'SPEED_OK')
-    expect(r).toMatchObject({ok: true, fallback: true})
+    expect(r).toMatchObject({ok: false, fallback: true, failure: 'gateway-bypassed', path: 'embedded', reply: 'SPEED_OK'})
     const s = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}]}', 'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms'), 'SPEED_OK')
-    expect(s.fallback).toBe(true)
+    expect(s).toMatchObject({ok: false, fallback: true, failure: 'gateway-bypassed', path: 'embedded'})
+    expect(s.detail).toContain('gateway timeout after 90000ms')
+  })
+
+  it('says which path a turn took: the gateway, or --local by setting (which passes: the operator asked for it)', () => {
+    expect(classifyAttempt(ok('{"result":{"payloads":[{"text":"SPEED_OK"}]}}'), 'SPEED_OK')).toMatchObject({ok: true, path: 'gateway'})
+    expect(classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}],"meta":{}}'), 'SPEED_OK', null, 'local')).toMatchObject({ok: true, path: 'local'})
+  })
+
+  it('a timed-out turn keeps a line that says something: trace lines are noise', () => {
+    const v = classifyAttempt({exitCode: null, stdout: '', stderr: '[agent/embedded] [trace:embedded-run] startup stages: model=12ms tools=3ms', timedOut: true}, 'SPEED_OK')
+    expect(v.failure).toBe('timeout')
+    expect(v.detail).not.toContain('trace:')
+  })
+
+  it.each([
+    ['Error: database or disk is full', 'storage-full'],
+    ['SqliteError: attempt to write a readonly database', 'storage-readonly'],
+    ['Error: disk I/O error', 'storage-io'],
+  ])('storage error %s is its own class (%s), never curable by a restart', (stderr, cls) => {
+    const v = classifyAttempt(fail(stderr), 'SPEED_OK')
+    expect(v.failure).toBe(cls)
+    expect(CURABLE_BY_RESTART.has(v.failure!)).toBe(false)
   })
 
   it('lock-timeout parses pid and path, also inside an all-models-failed summary', () => {

@@ -2,8 +2,14 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {CURABLE_BY_RESTART, decideRestart, type RestartFacts, type RestartPolicy} from '../../src/runbook/restart-decision.js'
 import type {PingFailure} from '../../src/runbook/ping-classify.js'
+import type {Life} from '../../src/decide/gateway-life.js'
+import {startRefusal} from '../../src/openclaw/start-refusals.js'
 
-const facts = (f: Partial<RestartFacts>): RestartFacts => ({state: 'running', hung: false, pingFailure: null, acted: false, versionKnown: true, liveTurns: [], ...f})
+const READY = {state: 'ready', why: 'ready line since this start', refusal: null} as const
+const life = (state: Life['state'], refusal: Life['refusal'] = null): RestartFacts['life'] => ({state, why: `${state} (why)`, refusal})
+const facts = (f: Partial<RestartFacts>): RestartFacts => ({state: 'running', hung: false, pingFailure: null, acted: false, versionKnown: true, liveTurns: [], life: READY, mountOk: true, ...f})
+const MIGRATIONS = startRefusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix')
+const LEASE = startRefusal('Gateway failed to start: state lease heartbeat did not become ready')
 
 // [case, facts, policy, restart?, why contains]
 const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] = [
@@ -38,6 +44,23 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['state contention, no live turn', {pingFailure: 'state-contention'}, 'needed', true, 'state-contention'],
   ['hung holder beside a live turn: restart (hung is judged past maxHold)', {hung: true, liveTurns: [5]}, 'needed', true, 'hung'],
   ['exited with a live turn recorded: restart (nothing runs)', {state: 'exited', liveTurns: [5]}, 'needed', true, 'exited'],
+  ['starting, nothing listens yet (gateway-unavailable): never', {life: life('starting'), pingFailure: 'gateway-unavailable'}, 'always', false, 'start in progress'],
+  ['starting, ping timed out: never', {life: life('starting'), pingFailure: 'timeout', acted: true}, 'needed', false, 'starting'],
+  ['crash loop, gateway-unavailable: never (the policy restarts it already)', {life: life('crash-loop', MIGRATIONS), pingFailure: 'gateway-unavailable'}, 'always', false, 'crash-loop'],
+  ['crash loop, exec-failed 126 from its running window: names the crash loop', {life: life('crash-loop'), pingFailure: 'exec-failed'}, 'needed', false, 'crash-loop'],
+  ['restarted by its policy a minute ago: never', {life: life('restarting'), pingFailure: 'timeout'}, 'needed', false, 'restarting'],
+  ['a start refusal doctor --fix cures: never', {life: life('failing', MIGRATIONS), pingFailure: 'gateway-unavailable'}, 'always', false, 'refuses to start'],
+  ['past its start budget, no refusal known: a restart may cure a stuck start', {life: life('failing'), pingFailure: 'gateway-unavailable'}, 'needed', true, 'gateway-unavailable'],
+  [
+    'past its start budget after a lease heartbeat refusal (clears by waiting): restart allowed',
+    {life: life('failing', LEASE), pingFailure: 'gateway-unavailable'},
+    'needed',
+    true,
+    'gateway-unavailable',
+  ],
+  ['hung holder in a container that mounts another dir: never', {hung: true, mountOk: false}, 'always', false, 'configured dataDir'],
+  ['exited, mounts another dir: never', {state: 'exited', mountOk: false}, 'needed', false, 'configured dataDir'],
+  ['hung holder while starting: restart (hung is proof)', {hung: true, life: life('starting')}, 'needed', true, 'hung'],
 ]
 
 describe('decideRestart: the one restart rule for heal and watch', () => {
@@ -90,8 +113,26 @@ describe('decideRestart: the one restart rule for heal and watch', () => {
         }),
         fc.constantFrom<RestartPolicy>('needed', 'group', 'always', 'never'),
         (f, policy) => {
-          const d = decideRestart(f, policy)
+          const d = decideRestart(facts(f), policy)
           return !(d.restart && (policy === 'never' || f.state === 'paused' || f.state === 'unreachable'))
+        },
+      ),
+    )
+  })
+
+  it('property: a gateway that is starting, restarting or crash-looping, or keeps its state elsewhere, is restarted only for a hung holder (and never then for the last two)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Life['state']>('starting', 'restarting', 'crash-loop'),
+        fc.boolean(),
+        fc.constantFrom<PingFailure | null>(null, 'lock-timeout', 'timeout', 'gateway-unavailable', 'no-reply', 'storage-locked', 'exec-failed'),
+        fc.constantFrom<RestartPolicy>('needed', 'group', 'always'),
+        fc.boolean(),
+        fc.boolean(),
+        (state, hung, pingFailure, policy, acted, mountOk) => {
+          const d = decideRestart(facts({life: life(state), hung, pingFailure, acted, mountOk}), policy)
+          if (!mountOk || state !== 'starting') expect(d.restart).toBe(false)
+          else expect(d.restart).toBe(hung)
         },
       ),
     )
