@@ -112,7 +112,13 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
       probeTimeoutMs: raw.locks.probeTimeout,
       probe: raw.locks.probe,
     },
-    gateway: {startBudgetMs: raw.gateway.startBudget, crashLoopWindowMs: raw.gateway.crashLoopWindow, crashLoopRestarts: raw.gateway.crashLoopRestarts, port: raw.gateway.port},
+    gateway: {
+      startBudgetMs: raw.gateway.startBudget,
+      crashLoopWindowMs: raw.gateway.crashLoopWindow,
+      crashLoopRestarts: raw.gateway.crashLoopRestarts,
+      lockErrorWindowMs: raw.gateway.lockErrorWindow,
+      port: raw.gateway.port,
+    },
     heal: {
       waitTimeoutMs: raw.heal.waitTimeout,
       concurrency: raw.heal.concurrency,

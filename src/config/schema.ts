@@ -175,10 +175,12 @@ export const configSchema = z.strictObject({
       crashLoopWindow: duration.default(300_000),
       /** This many policy restarts within the window make a crash loop. */
       crashLoopRestarts: z.number().int().min(1).max(1000).default(3),
+      /** Lock errors in a gateway's log this recent keep it out of ok. */
+      lockErrorWindow: durationOrZero.default(120_000),
       /** The gateway's port inside the container (its readiness endpoint is asked there). */
       port: z.number().int().min(1).max(65535).default(18789),
     })
-    .default({startBudget: 300_000, crashLoopWindow: 300_000, crashLoopRestarts: 3, port: 18789}),
+    .default({startBudget: 300_000, crashLoopWindow: 300_000, crashLoopRestarts: 3, lockErrorWindow: 120_000, port: 18789}),
   heal: z
     .strictObject({
       waitTimeout: duration.default(180_000),

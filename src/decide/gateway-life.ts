@@ -54,9 +54,27 @@ export interface LifePolicy {
   crashLoopWindowMs: number
   /** This many policy restarts within the window make a crash loop. */
   crashLoopRestarts: number
+  /** Lock errors in the log this recent keep the gateway out of ok (recentLockErrors). */
+  lockErrorWindowMs: number
 }
 
-export const DEFAULT_LIFE_POLICY: LifePolicy = {startBudgetMs: 300_000, crashLoopWindowMs: 300_000, crashLoopRestarts: 3}
+export const DEFAULT_LIFE_POLICY: LifePolicy = {startBudgetMs: 300_000, crashLoopWindowMs: 300_000, crashLoopRestarts: 3, lockErrorWindowMs: 120_000}
+
+/**
+ * Pure: do the lock errors in a gateway's log still tell of failing turns? The log has no line for a good turn that
+ * every version writes, so "since the last good turn" is read as: the last lock error is within `windowMs`. Then the
+ * gateway is not ok even before any lock is judged bad (a stuck writer is `live` until orphanAfter, while every turn
+ * already fails). A good turn fleet itself saw after the last error (heal's or watch's ping) ends it. Returns the
+ * note to show, or null.
+ */
+export function recentLockErrors(sig: {count: number; last: string | null} | null, nowMs: number, windowMs: number, lastGoodTurnMs: number | null = null): string | null {
+  if (!sig || sig.count === 0 || !sig.last) return null
+  const lastMs = Date.parse(sig.last)
+  if (!Number.isFinite(lastMs) || nowMs - lastMs > windowMs) return null
+  // A turn fleet saw answer after the last error (its own ping) is the good turn that ends the episode.
+  if (lastGoodTurnMs !== null && lastGoodTurnMs > lastMs) return null
+  return `${sig.count} lock error(s) in its log since its start, the last ${ago(nowMs - lastMs)} ago (within ${ago(windowMs)}): turns are failing`
+}
 
 export interface Life {
   state: LifeState

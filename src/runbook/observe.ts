@@ -8,7 +8,7 @@ import {byDockerHost, type DockerHandle} from '../docker/client.js'
 import {discover, lastExitCode, type ContainerInfo, type Discovery} from '../docker/discover.js'
 import {mountedBy} from '../docker/mounts.js'
 import {containerLog, lockTimeoutSignature, type LockTimeoutSignature} from '../docker/logs.js'
-import {gatewayLife, type ReadinessEvidence} from '../decide/gateway-life.js'
+import {gatewayLife, recentLockErrors, type ReadinessEvidence} from '../decide/gateway-life.js'
 import {stateMount, type StateMount} from '../decide/state-mount.js'
 import {lifeLogReader, probeReadiness, type LifeLog} from '../openclaw/readiness.js'
 import {realOrSelf} from '../util/paths.js'
@@ -119,7 +119,7 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
     leases: null,
     life: gatewayLife(
       {state: 'unreachable', startedAtMs: null, finishedAtMs: null, exitCode: null, restartCount: null, readiness: {state: 'unknown', source: null, detail: message}, refusal: null, lastLine: null},
-      {startBudgetMs: 0, crashLoopWindowMs: 0, crashLoopRestarts: 1},
+      {startBudgetMs: 0, crashLoopWindowMs: 0, crashLoopRestarts: 1, lockErrorWindowMs: 0},
       0,
     ),
     mount: null,
@@ -340,6 +340,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     now,
   )
   if (g.mount && !g.mount.ok) errors.push(g.mount.why)
+  const failingTurns = running ? recentLockErrors(signature, now, fleet.gateway.lockErrorWindowMs, opts.lastGoodTurnMs?.get(inst.id) ?? null) : null
+  if (failingTurns) errors.push(failingTurns)
   return {
     id: inst.id,
     name: inst.name,
@@ -370,6 +372,6 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     // keeps its state elsewhere than the configured dataDir, and when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
     // a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes, or an
     // SQLite db held past orphanAfter by a process that is not the gateway (every turn waits on it, then fails).
-    ok: running && life.serves && (g.mount?.ok ?? false) && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
+    ok: running && life.serves && (g.mount?.ok ?? false) && failingTurns === null && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
   }
 }

@@ -92,6 +92,8 @@ export interface ObserveOptions {
   concurrency?: number
   /** RestartCount per instance id at the previous scan (watch): a count that rose means it crashed in between. */
   previousRestartCounts?: ReadonlyMap<number, number | null>
+  /** When fleet last saw a turn answer on each instance (heal's or watch's ping): lock errors before it are over. */
+  lastGoodTurnMs?: ReadonlyMap<number, number>
 }
 
 export interface Observation {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {DEFAULT_LIFE_POLICY, gatewayLife, type LifeFacts, type ReadinessEvidence} from '../../src/decide/gateway-life.js'
+import {DEFAULT_LIFE_POLICY, gatewayLife, recentLockErrors, type LifeFacts, type ReadinessEvidence} from '../../src/decide/gateway-life.js'
 import {stateMount} from '../../src/decide/state-mount.js'
 import {lifeLogReader, readinessFromProbe} from '../../src/openclaw/readiness.js'
 import {REFUSAL_KINDS, startRefusal} from '../../src/openclaw/start-refusals.js'
@@ -184,5 +184,19 @@ describe('stateMount: the container keeps its state in the configured dataDir', 
     expect(m.ok).toBe(problem === null)
     if (problem === 'other-dir') expect(m.why).toContain('/data/elsewhere')
     if (problem) expect(m.why).toContain('/data/oc7')
+  })
+})
+
+describe('recentLockErrors: lock errors since the last good turn keep a gateway out of ok', () => {
+  const at = (msAgo: number) => new Date(NOW - msAgo).toISOString()
+  it.each([
+    ['9 errors, the last 10 s ago', {count: 9, last: at(10_000)}, null, true],
+    ['the last 3 min ago (past the 2 min window)', {count: 9, last: at(180_000)}, null, false],
+    ['a good turn (fleet ping) after the last error', {count: 9, last: at(10_000)}, NOW - 5_000, false],
+    ['a good turn before the last error', {count: 9, last: at(10_000)}, NOW - 20_000, true],
+    ['no errors', {count: 0, last: null}, null, false],
+    ['not read', null, null, false],
+  ] as const)('%s', (_n, sig, good, blocks) => {
+    expect(recentLockErrors(sig, NOW, DEFAULT_LIFE_POLICY.lockErrorWindowMs, good) !== null).toBe(blocks)
   })
 })
