@@ -51,7 +51,8 @@ export interface AttemptOutput {
 }
 
 const LOCK = LOCK_TIMEOUT
-const FALLBACK = /falling back to embedded/i
+/** The CLI ran the turn embedded after the gateway failed it: `Gateway agent failed; falling back to embedded: <why>` (2026.4.x), `EMBEDDED FALLBACK: Gateway agent failed; running embedded agent: <why>` (seen on 2026.5.5). */
+const FALLBACK = /falling back to embedded|EMBEDDED FALLBACK|running embedded agent/i
 
 /**
  * Failure classes recognised in what a failed turn printed, in order (the first that matches wins), from the
@@ -94,7 +95,7 @@ export function errorLine(text: string): string | null {
 
 /** `: <why>` from the CLI's `Gateway agent failed; falling back to embedded: <why>` line, or nothing. */
 function fallbackReason(stderr: string): string {
-  const m = /falling back to embedded:?\s*(.*)$/im.exec(stderr)
+  const m = /(?:falling back to embedded|running embedded agent):?\s*(.*)$/im.exec(stderr)
   return m?.[1] ? `: ${m[1].trim().slice(0, 300)}` : ''
 }
 

@@ -21,6 +21,16 @@ describe('ping classification', () => {
     const s = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}]}', 'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms'), 'SPEED_OK')
     expect(s).toMatchObject({ok: false, fallback: true, failure: 'gateway-bypassed', path: 'embedded'})
     expect(s.detail).toContain('gateway timeout after 90000ms')
+    // as real 2026.5.5 said it, the gateway closed under load
+    const t = classifyAttempt(
+      ok(
+        '{"payloads":[{"text":"SPEED_OK"}]}',
+        'EMBEDDED FALLBACK: Gateway agent failed; running embedded agent: GatewayTransportError: gateway closed (1006 abnormal closure (no close frame)): no close reason\nGateway target: ws://127.0.0.1:18789',
+      ),
+      'SPEED_OK',
+    )
+    expect(t).toMatchObject({ok: false, failure: 'gateway-bypassed', path: 'embedded'})
+    expect(t.detail).toContain('GatewayTransportError: gateway closed (1006')
   })
 
   it('says which path a turn took: the gateway, or --local by setting (which passes: the operator asked for it)', () => {
