@@ -1,6 +1,7 @@
 /**
  * Waits until a restarted gateway is ready to answer, bounded by a timeout: the container runs, its health check
- * (when it has one) says healthy, and the gateway itself says ready: `[gateway] ready` in its log since this start,
+ * (when it has one) says healthy, and the gateway itself says ready: `[gateway] ready` in its log since this start
+ * (read as a bounded stream, stopped at the ready line),
  * or `GET /readyz` 200 from inside the container. (A real gateway's /healthz, which image health checks poll, is
  * ok long before it is ready: 16-80 s on real gateways.) When neither signal can be had (no log line and no way to
  * ask /readyz), the health check alone decides, and the result says so.
@@ -8,7 +9,7 @@
 import type {DockerHandle} from './client.js'
 import {inspectContainer, type ContainerInfo} from './discover.js'
 import {execIn} from './exec.js'
-import {containerLog} from './logs.js'
+import {streamContainerLog} from './logs.js'
 
 /** The gateway's readiness line (every version seen logs it once it is ready). */
 export const READY_LINE = /\[gateway\] ready\b/
@@ -18,20 +19,32 @@ const READYZ = `require('http').get({host: '127.0.0.1', port: Number(process.arg
 export type Readiness = 'ready' | 'starting' | 'unknown'
 
 /**
- * Pure: what the log since the start and the /readyz probe's exit code say: 0 ready, 1 not ready (503), 3 nothing
- * listens yet (still starting); anything else (null: the probe could not run, e.g. no node in the image) is unknown.
+ * Pure: what the log since the start (whether it has the ready line) and the /readyz probe's exit code say: 0 ready,
+ * 1 not ready (503), 3 nothing listens yet (still starting); anything else (null: the probe could not run, e.g. no
+ * node in the image) is unknown.
  */
-export function readiness(logSinceStart: string, readyzExit: number | null): Readiness {
-  if (READY_LINE.test(logSinceStart) || readyzExit === 0) return 'ready'
+export function readiness(readyLineSinceStart: boolean, readyzExit: number | null): Readiness {
+  if (readyLineSinceStart || readyzExit === 0) return 'ready'
   if (readyzExit === 1 || readyzExit === 3) return 'starting'
   return 'unknown'
 }
 
+/** Whether the log since this start has the ready line (false when the start time or the log is unknown). */
+async function readyLineSinceStart(handle: DockerHandle, info: ContainerInfo): Promise<boolean> {
+  if (info.startedAtMs === null) return false
+  let seen = false
+  await streamContainerLog(handle, info.name, {sinceMs: info.startedAtMs}, (line) => {
+    if (!READY_LINE.test(line)) return
+    seen = true
+    return 'stop'
+  }).catch(() => null)
+  return seen
+}
+
 async function gatewayReadiness(handle: DockerHandle, info: ContainerInfo, port: number): Promise<Readiness> {
-  const log = await containerLog(handle, info.name, info.startedAtMs).catch(() => '')
-  if (READY_LINE.test(log)) return 'ready'
+  if (await readyLineSinceStart(handle, info)) return 'ready'
   const r = await execIn(handle, info.name, ['node', '-e', READYZ, String(port)], {timeoutMs: 10_000}).catch(() => null)
-  return readiness(log, r && !r.timedOut ? r.exitCode : null)
+  return readiness(false, r && !r.timedOut ? r.exitCode : null)
 }
 
 export interface WaitResult {

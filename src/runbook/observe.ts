@@ -7,7 +7,7 @@ import type {Fleet, Instance} from '../config/model.js'
 import {byDockerHost, type DockerHandle} from '../docker/client.js'
 import {discover, type ContainerInfo, type Discovery} from '../docker/discover.js'
 import {mountedBy} from '../docker/mounts.js'
-import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {incarnationLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
@@ -204,7 +204,7 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const [scans, signature] = await Promise.all([
     Promise.all(dirs.map((s) => scanDir(fleet, handle, inst, c, s))),
     c && c.startedAtMs && opts.logs !== false
-      ? containerLockSignature(handle, c.name, c.startedAtMs).catch((error: Error) => {
+      ? incarnationLockSignature(handle, c, {nowMs: opts.nowMs}).catch((error: Error) => {
           errors.push(`cannot read the log of ${c.name}: ${error.message}`)
           return null
         })

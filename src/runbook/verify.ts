@@ -115,7 +115,7 @@ export async function verifyInstance(fleet: Fleet, inst: Instance, container: st
   }
   let sig: LockTimeoutSignature | null = null
   try {
-    sig = await containerLockSignature(dockerFor(inst.docker), container, started)
+    sig = await containerLockSignature(dockerFor(inst.docker), container, {sinceMs: started})
   } catch {
     // unreadable log: the verdict says so
   }

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {readiness} from '../../src/docker/wait.js'
+import {READY_LINE, readiness} from '../../src/docker/wait.js'
 
 describe('readiness after a restart', () => {
   it.each([
@@ -10,5 +10,5 @@ describe('readiness after a restart', () => {
     ['', null, 'unknown'],
     ['', 127, 'unknown'],
     ['[gateway] readyness check', null, 'unknown'],
-  ] as const)('%j, /readyz exit %s -> %s', (log, exit, want) => expect(readiness(log, exit)).toBe(want))
+  ] as const)('%j, /readyz exit %s -> %s', (log, exit, want) => expect(readiness(READY_LINE.test(log), exit)).toBe(want))
 })
