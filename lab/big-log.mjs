@@ -2,9 +2,13 @@
 // (/var/lib/docker/containers/<id>/<id>-json.log), as the daemon would have written them. Needs root on the engine
 // host and the json-file driver; the daemon reads what is appended (checked on Docker 20.10).
 //
-// appendJsonLog(container, {bytes, fromMs, toMs, lines}) writes about `bytes` of noise lines whose timestamps
-// rise evenly from fromMs to toMs, then the given `lines` (each {text, atMs}) in order. Returns the file, the bytes
-// written and the number of lines.
+// appendJsonLog(container, {bytes, fromMs, toMs, lines, file}) writes about `bytes` of noise lines whose timestamps
+// rise evenly from fromMs to toMs, then the given `lines` (each {text, atMs}) in order, to the container's log (or
+// to `file`). Returns the file, the bytes written and the number of lines.
+//
+// Docker 20.10 reads a json-file log at its path up to the file's size, so appended lines are read. Later daemons
+// (moby 23+) read up to the position they wrote themselves, and would not see them: callers check that the engine
+// shows the last appended line before relying on it.
 import fs from 'node:fs'
 import {docker} from './run.mjs'
 
@@ -31,8 +35,8 @@ export function jsonLogLine(text, ms, stream = 'stdout', extraNs = 0) {
 const NOISE = (i) =>
   `[agent/embedded] run done session=agent:main:user-${i % 977} runId=r${i.toString(36).padStart(8, '0')} durationMs=${(i * 37) % 90_000} tokens=${(i * 13) % 4096} ok`
 
-export async function appendJsonLog(container, {bytes, fromMs, toMs, lines = []}) {
-  const file = await jsonLogPath(container)
+export async function appendJsonLog(container, {bytes, fromMs, toMs, lines = [], file: into}) {
+  const file = into ?? (await jsonLogPath(container))
   const sample = jsonLogLine(NOISE(123456), fromMs)
   const count = Math.max(0, Math.floor(bytes / sample.length))
   const step = count > 0 ? (toMs - fromMs) / count : 0
