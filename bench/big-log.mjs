@@ -93,12 +93,17 @@ try {
   if (failed.length > 0) throw new Error(`fleet status failed: ${failed[0].stderr.slice(0, 500)}`)
   const baseMs = stats(base.map((r) => r.ms))
   const bigMs = stats(bigRuns.map((r) => r.ms))
+  // fleet's own durationMs (the scan, without node's start): the part the log read adds to.
+  const internal = (rs) => stats(rs.map((r) => JSON.parse(r.stdout).durationMs))
   const result = {
     machine: machine(),
     lab: {instances: SIZE, first: FIRST, logBytes: made.bytes, logLines: made.lines},
     baseMs,
     bigMs,
     ratio: ratio(bigMs.median, baseMs.median),
+    baseInternalMs: internal(base),
+    bigInternalMs: internal(bigRuns),
+    internalRatio: ratio(internal(bigRuns).median, internal(base).median),
     targetRatio: TARGET_RATIO,
     basePeakRssMB: peakRssMB(base),
     bigPeakRssMB: peakRssMB(bigRuns),
