@@ -394,7 +394,8 @@ export class LogLineReader {
 
   private readonly line = (buf: Buffer): boolean => {
     this.rawLines++
-    const {ts, text} = splitTimestamp(buf.toString('utf8'))
+    // A TTY ends its lines with CRLF.
+    const {ts, text} = splitTimestamp(buf.toString('utf8', 0, buf.length > 0 && buf[buf.length - 1] === 13 ? buf.length - 1 : buf.length))
     if (this.untilMs !== null && ts !== null && Date.parse(ts) > this.untilMs) return true
     this.lines++
     if (ts !== null) {

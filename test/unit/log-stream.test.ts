@@ -94,6 +94,10 @@ describe('FrameDemuxer + LineSplitter', () => {
     for (let cut = 0; cut <= text.length; cut++) expect(readAll(text, [cut, text.length]).got).toEqual(want)
     expect(readAll(text, [2], {tty: true}).got).toEqual(want)
     expect(readAll(Buffer.from('ab'), [1]).got).toEqual([['ab', null]])
+    expect(readAll(Buffer.from(`${TS(1)} crlf\r\n\r\n`), [3], {tty: true}).got).toEqual([
+      ['crlf', TS(1)],
+      ['', null],
+    ])
   })
 
   it('zero-length frames and a last line without newline', () => {
