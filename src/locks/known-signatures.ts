@@ -52,31 +52,42 @@ export const FALLBACK_WINDOW_LINES = 20
 const ANSI = /\x1b\[[0-9;]*m/g
 
 /**
- * Pure: the known signatures in a text (log or ping output), in order. `gatewayPids` are the pids the gateway has
- * in its container (null when not known): a fallback whose lock names another pid is a lock held by someone else
- * (judged as a lock elsewhere), not this signature.
+ * The known signatures line by line, for logs read as a stream: `push` each line in order (its Docker timestamp
+ * may be cut off first) and get the hits it completes. `gatewayPids` are the pids the gateway has in its container
+ * (null when not known): a fallback whose lock names another pid is a lock held by someone else (judged as a lock
+ * elsewhere), not this signature.
  */
-export function findKnownSignatures(text: string, gatewayPids: readonly number[] | null): KnownSignatureHit[] {
-  const hits: KnownSignatureHit[] = []
-  let pending: number | null = null
-  const lines = text.split('\n')
-  lines.forEach((raw, i) => {
+export class KnownSignatureScanner {
+  private index = -1
+  private pending: number | null = null
+  constructor(private readonly gatewayPids: readonly number[] | null) {}
+
+  push(raw: string): KnownSignatureHit[] {
+    const i = ++this.index
     const line = raw.replace(ANSI, '')
+    const hits: KnownSignatureHit[] = []
     if (SESSION_TAKEOVER.test(line)) hits.push({kind: 'session-takeover-race', lockPid: null, lockPath: null, gatewayPid: null, line: line.trim()})
     if (GATEWAY_FALLBACK_TIMEOUT.test(line)) {
-      pending = i
-      return
+      this.pending = i
+      return hits
     }
-    if (pending !== null && i - pending > FALLBACK_WINDOW_LINES) pending = null
-    const lock = pending === null ? null : LOCK_TIMEOUT.exec(line)
-    if (!lock) return
-    pending = null
+    if (this.pending !== null && i - this.pending > FALLBACK_WINDOW_LINES) this.pending = null
+    const lock = this.pending === null ? null : LOCK_TIMEOUT.exec(line)
+    if (!lock) return hits
+    this.pending = null
     const pid = lock[2] ? Number(lock[2]) : null
-    if (pid === null) return
-    if (gatewayPids !== null && !gatewayPids.includes(pid)) return
+    if (pid === null) return hits
+    const gatewayPids = this.gatewayPids
+    if (gatewayPids !== null && !gatewayPids.includes(pid)) return hits
     hits.push({kind: 'fallback-reuses-locked-session', lockPid: pid, lockPath: lock[3], gatewayPid: gatewayPids === null ? 'unknown' : 'same', line: line.trim()})
-  })
-  return hits
+    return hits
+  }
+}
+
+/** Pure: the known signatures in a text (log or ping output), in order (KnownSignatureScanner over its lines). */
+export function findKnownSignatures(text: string, gatewayPids: readonly number[] | null): KnownSignatureHit[] {
+  const scanner = new KnownSignatureScanner(gatewayPids)
+  return text.split('\n').flatMap((line) => scanner.push(line))
 }
 
 /** `name: meaning (upstream); fix: …`, for a report line. */

@@ -10,6 +10,7 @@ import type {DockerHandle} from '../docker/client.js'
 import {execIn} from '../docker/exec.js'
 import type {ReadinessEvidence} from '../decide/gateway-life.js'
 import {startRefusal, type StartRefusal} from './start-refusals.js'
+import {splitTimestamp} from '../docker/logs.js'
 
 /** The gateway's readiness line (every version seen logs it once it is ready). */
 export const READY_LINE = /\[gateway\] ready\b/
@@ -67,20 +68,21 @@ export interface LifeLog {
  * A line reader for one container's log: `add` each line (with its Docker timestamp), `result` at the end. Lines
  * before `startedAtMs` belong to previous incarnations: they give refusals and the last line, never readiness.
  */
-export function lifeLogReader(startedAtMs: number | null): {add(line: string): void; result(): LifeLog} {
+export function lifeLogReader(startedAtMs: number | null): {add(line: string, ts?: string | null): void; result(): LifeLog} {
   const out: LifeLog = {readyAtMs: null, refusal: null, lastLineBefore: null}
   return {
-    add(line: string) {
-      const ts = /^(\d{4}-\d\d-\d\dT\S+)\s/.exec(line)
-      const atMs = ts ? Date.parse(ts[1]) : null
+    /** A line, with its Docker timestamp given apart (`ts`) or still at its head. */
+    add(line: string, ts?: string | null) {
+      const split = ts === undefined ? splitTimestamp(line) : {ts, text: line}
+      const atMs = split.ts ? Date.parse(split.ts) : null
       // Docker's timestamps have ns; the engine's StartedAt too: a line at the start's own ms belongs to this start.
       const before = startedAtMs !== null && atMs !== null && atMs < startedAtMs
-      const refusal = startRefusal(line)
-      if (refusal) out.refusal = refusal
+      const refusal = startRefusal(split.text)
+      if (refusal) out.refusal = {...refusal, atMs}
       if (before) {
-        const text = (ts ? line.slice(ts[0].length) : line).trim()
+        const text = split.text.trim()
         if (text) out.lastLineBefore = text.slice(0, 300)
-      } else if (out.readyAtMs === null && READY_LINE.test(line)) out.readyAtMs = atMs ?? startedAtMs ?? 0
+      } else if (out.readyAtMs === null && READY_LINE.test(split.text)) out.readyAtMs = atMs ?? startedAtMs ?? 0
     },
     result: () => out,
   }

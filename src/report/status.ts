@@ -1,5 +1,6 @@
 /** Rendering of `fleet status`: instance table, optional per-lock rows, and the JSON document. */
 import {KNOWN_SIGNATURE_KINDS, knownSignatureText} from '../locks/known-signatures.js'
+import {cappedText} from '../docker/logs.js'
 import {formatDuration} from '../config/duration.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import type {InstanceStatus, Observation} from '../runbook/observe.js'
@@ -78,7 +79,7 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     i.uptimeMs === null ? '-' : formatDuration(i.uptimeMs),
     lockCounts(i),
     i.worst ?? '-',
-    i.logSignature ? (i.logSignature.count > 0 ? `${i.logSignature.count} since start` : '0') : '-',
+    i.logSignature ? (i.logSignature.count > 0 ? `${i.logSignature.count}${i.logSignature.capped ? '+ (capped)' : ' since start'}` : '0') : '-',
     i.ok ? 'ok' : 'NOT OK',
   ])
   const out = [table(['INSTANCE', 'CONTAINER', 'STATE', 'OPENCLAW', 'UPTIME', 'LOCKS', 'WORST', 'LOCK ERRORS', 'RESULT'], rows)]
@@ -93,7 +94,7 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
     ...(i.sharedWith.length > 0 ? [`${i.name}: sessions dir also mounted by ${i.sharedWith.join(', ')}`] : []),
     ...(i.logSignature && i.logSignature.count > 0
       ? [
-          `${i.name}: ${i.logSignature.count} lock errors in its log since start (${signatureText(i.logSignature)}; first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'})${i.logSignature.paths.length > 0 ? ` on ${i.logSignature.paths.join(', ')}` : ''}`,
+          `${i.name}: ${i.logSignature.count} lock errors in its log since start (${signatureText(i.logSignature)}; first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'})${i.logSignature.paths.length > 0 ? ` on ${i.logSignature.paths.join(', ')}` : ''}${i.logSignature.capped ? `; capped: ${cappedText(i.logSignature.capped)}` : ''}`,
         ]
       : []),
     ...(i.logSignature ? diagnosisNotes(i.name, i.logSignature) : []),

@@ -7,7 +7,7 @@ import type {Fleet, Instance} from '../config/model.js'
 import {byDockerHost, type DockerHandle} from '../docker/client.js'
 import {discover, lastExitCode, type ContainerInfo, type Discovery} from '../docker/discover.js'
 import {mountedBy} from '../docker/mounts.js'
-import {containerLog, lockTimeoutSignature, type LockTimeoutSignature} from '../docker/logs.js'
+import {incarnationRange, LockSignatureAccumulator, streamContainerLog, type LockTimeoutSignature} from '../docker/logs.js'
 import {gatewayLife, recentLockErrors, type ReadinessEvidence} from '../decide/gateway-life.js'
 import {stateMount, type StateMount} from '../decide/state-mount.js'
 import {lifeLogReader, probeReadiness, type LifeLog} from '../openclaw/readiness.js'
@@ -278,16 +278,17 @@ async function readinessOf(handle: DockerHandle, c: ContainerInfo, lifeLog: Life
 async function readGatewayLog(handle: DockerHandle, c: ContainerInfo, windowMs: number): Promise<{signature: LockTimeoutSignature; life: LifeLog}> {
   const now = Date.now()
   const recentEnd = c.finishedAtMs != null && now - c.finishedAtMs <= windowMs
-  const sinceMs = (c.restartCount > 0 || recentEnd) && c.startedAtMs ? Math.min(c.startedAtMs, now - windowMs) : c.startedAtMs
+  const range = incarnationRange(c.startedAtMs, now)
+  if ((c.restartCount > 0 || recentEnd) && c.startedAtMs) range.sinceMs = Math.min(c.startedAtMs, now - windowMs)
   const life = lifeLogReader(c.startedAtMs)
-  const current: string[] = []
+  const acc = new LockSignatureAccumulator()
+  // Lines of this incarnation count for the signature (to the second: the engine's `since` is in seconds).
   const startSec = c.startedAtMs ? Math.floor(c.startedAtMs / 1000) * 1000 : 0
-  for (const line of (await containerLog(handle, c.name, sinceMs)).split('\n')) {
-    life.add(line)
-    const ts = /^(\d{4}-\d\d-\d\dT\S+)\s/.exec(line)
-    if (!ts || Date.parse(ts[1]) >= startSec) current.push(line)
-  }
-  return {signature: lockTimeoutSignature(current.join('\n')), life: life.result()}
+  const read = await streamContainerLog(handle, c.name, range, (line, ts) => {
+    life.add(line, ts)
+    if (!ts || Date.parse(ts) >= startSec) acc.add(line, ts)
+  })
+  return {signature: acc.result(read.capped), life: life.result()}
 }
 
 /** Whether the container keeps its state in the configured dataDir (paths resolved and checked on this disk only). */

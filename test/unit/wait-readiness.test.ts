@@ -1,14 +1,19 @@
 import {describe, expect, it} from 'vitest'
-import {readiness} from '../../src/docker/wait.js'
+import {READY_LINE, readinessFromProbe} from '../../src/openclaw/readiness.js'
 
-describe('readiness after a restart', () => {
+describe('readiness after a restart: the ready line, or /readyz with its body checked', () => {
   it.each([
-    ['2026-12-01T10:00:05.1Z [gateway] ready\n', null, 'ready'],
-    ['2026-12-01T10:00:01Z [gateway] starting\n', 0, 'ready'],
-    ['2026-12-01T10:00:01Z [gateway] removed stale session lock: x (recycled-pid)\n', 1, 'starting'],
-    ['', 3, 'starting'],
-    ['', null, 'unknown'],
-    ['', 127, 'unknown'],
-    ['[gateway] readyness check', null, 'unknown'],
-  ] as const)('%j, /readyz exit %s -> %s', (log, exit, want) => expect(readiness(log, exit)).toBe(want))
+    ['2026-12-01T10:00:05.1Z [gateway] ready', true],
+    ['[gateway] ready', true],
+    ['2026-12-01T10:00:01Z [gateway] starting', false],
+    ['[gateway] readyness check', false],
+  ] as const)('%j is the ready line: %s', (line, want) => expect(READY_LINE.test(line)).toBe(want))
+
+  it.each([
+    [0, '{"status":200,"body":"{\\"ready\\":true}"}', 'ready'],
+    [0, '{"status":503,"body":"{\\"ready\\":false,\\"failing\\":[\\"startup-sidecars\\"]}"}', 'not-ready'],
+    [3, '{"error":"ECONNREFUSED"}', 'not-ready'],
+    [0, '{"status":200,"body":"<html>catch-all</html>"}', 'unknown'],
+    [null, '', 'unknown'],
+  ] as const)('/readyz probe exit %s %s -> %s', (exit, stdout, want) => expect(readinessFromProbe(exit, stdout).state).toBe(want))
 })
