@@ -45,20 +45,37 @@ function accessConfig(lab, access) {
 }
 
 const COMMANDS = {status: ['status', '--json'], heal: ['heal', '--dry-run', '--json'], doctor: ['doctor', '--json']}
+/** doctor reads a sessions dir only through this host's disk (its disk check); through the Docker API it does not list it. */
+const ACCESS_COMMANDS = {host: ['status', 'heal', 'doctor'], docker: ['status', 'heal']}
 
-/** Each command of each CLI `runs` times, interleaved; wall ms and peak RSS. */
+/** The verdict counts a status run saw ({stale: 2, hung: 1} with the 3 locks), else null. */
+const verdictsOf = (r) => {
+  try {
+    const counts = JSON.parse(r.stdout).summary?.locks ?? {}
+    return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))
+  } catch {
+    return null
+  }
+}
+
+/** Each command of each CLI `runs` times, interleaved; wall ms, peak RSS, exit codes, and the verdicts status saw. */
 async function timeAll(lab, clis, configs, runs) {
   const out = {}
   for (let i = 0; i < runs; i++)
     for (const [cli, bin] of Object.entries(clis))
       for (const [access, config] of Object.entries(configs))
-        for (const [name, args] of Object.entries(COMMANDS)) {
-          const r = await timed(['node', bin, ...args, '--config', config], {env: fleetEnv(lab.root)})
+        for (const name of ACCESS_COMMANDS[access]) {
+          const r = await timed(['node', bin, ...COMMANDS[name], '--config', config], {env: fleetEnv(lab.root)})
           const key = `${cli}.${access}.${name}`
           ;(out[key] ??= []).push(r)
-          if (i === 0 && name === 'status') log(`${key}: ${round(r.ms)} ms, exit ${r.code}, locks ${JSON.stringify(JSON.parse(r.stdout).summary?.locks ?? null)}`)
+          log(`${key}: ${round(r.ms)} ms, exit ${r.code}${name === 'status' ? `, locks ${JSON.stringify(verdictsOf(r))}` : ''}`)
         }
-  return Object.fromEntries(Object.entries(out).map(([k, rs]) => [k, {ms: stats(rs.map((r) => r.ms)), peakRssMB: peakRssMB(rs), exitCodes: [...new Set(rs.map((r) => r.code))]}]))
+  return Object.fromEntries(
+    Object.entries(out).map(([k, rs]) => [
+      k,
+      {ms: stats(rs.map((r) => r.ms)), peakRssMB: peakRssMB(rs), exitCodes: [...new Set(rs.map((r) => r.code))], ...(k.endsWith('.status') ? {verdicts: rs.map(verdictsOf)} : {})},
+    ]),
+  )
 }
 
 async function main() {
@@ -85,8 +102,12 @@ async function main() {
     const aside = `${dir}.aside`
     fs.renameSync(dir, aside)
     fs.mkdirSync(dir)
-    for (const n of fs.readdirSync(aside).filter((x) => !x.endsWith('.jsonl'))) fs.copyFileSync(path.join(aside, n), path.join(dir, n))
-    for (const n of SEEDED_LOCKS) fs.utimesSync(path.join(dir, n), fs.statSync(path.join(aside, n)).atime, fs.statSync(path.join(aside, n)).mtime)
+    for (const n of fs.readdirSync(aside).filter((x) => !x.endsWith('.jsonl'))) {
+      fs.copyFileSync(path.join(aside, n), path.join(dir, n))
+      const st = fs.statSync(path.join(aside, n))
+      fs.utimesSync(path.join(dir, n), st.atime, st.mtime)
+    }
+    log(`without the transcripts: ${fs.readdirSync(dir).join(', ')}`)
     execFileSync('chmod', ['--reference', aside, dir])
     result.without = await timeAll(lab, {current: BIN}, configs, runs)
     result.machine.atEnd = context()
