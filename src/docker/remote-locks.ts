@@ -2,11 +2,12 @@
  * Lock files on a host that is not this machine's disk: listed, read and removed through the Docker API only,
  * by a script run inside the instance's running container (docker exec), or, when it is stopped, inside a
  * short-lived helper container made from the instance's own image with the same bind mount. Same rules as
- * the host scanner (names filtered before any stat, never following symlinks, 64 KiB cap) and the same
+ * the host scanner (one streamed pass over the dir, names filtered before any stat: transcripts cost one directory
+ * entry each and nothing more; never following symlinks, 64 KiB cap) and the same
  * careful removal (re-read, rename aside, verify, put back a new owner's lock).
  */
 import type {Instance} from '../config/model.js'
-import type {ScanEntry} from '../locks/scan.js'
+import {DIR_BUFFER_ENTRIES, type ScanEntry} from '../locks/scan.js'
 import {GATEWAY_LOCK} from '../locks/parse.js'
 import type {RemoveResult} from '../locks/remove.js'
 import {engineCall, type DockerHandle} from './client.js'
@@ -31,10 +32,15 @@ const snap = (file, max) => {
 };
 `
 
-const SCAN = `${PRELUDE}
+/** `node -e SCAN_JS <dir> <maxBytes>`: the lock files of one dir as JSON `{entries, error?}` (exported for its unit test). */
+export const SCAN_JS = `${PRELUDE}
 const dir = process.argv[1]; const max = Number(process.argv[2]);
-let names; try { names = fs.readdirSync(dir); } catch (e) { process.stdout.write(JSON.stringify(e.code === 'ENOENT' ? { entries: [] } : { entries: [], error: e.message })); process.exit(0); }
-names = names.filter((n) => (n.endsWith('.jsonl.lock') && n.length > 11) || n === 'sessions.json.lock' || new RegExp(${JSON.stringify(GATEWAY_LOCK.source)}).test(n)).sort();
+const gateway = new RegExp(${JSON.stringify(GATEWAY_LOCK.source)});
+const keep = (n) => (n.endsWith('.jsonl.lock') && n.length > 11) || n === 'sessions.json.lock' || gateway.test(n);
+let names = [];
+try { const d = fs.opendirSync(dir, { bufferSize: ${DIR_BUFFER_ENTRIES} }); try { let e; while ((e = d.readSync()) !== null) if (keep(e.name)) names.push(e.name); } finally { d.closeSync(); } }
+catch (e) { process.stdout.write(JSON.stringify(e.code === 'ENOENT' ? { entries: [] } : { entries: [], error: e.message })); process.exit(0); }
+names.sort();
 process.stdout.write(JSON.stringify({ entries: names.map((name) => { const e = snap(path.join(dir, name), max); return e && { name, ...e }; }) }));
 `
 
@@ -85,7 +91,7 @@ async function runWhereMounted(handle: DockerHandle, inst: Instance, c: Containe
 }
 
 export async function scanViaDocker(handle: DockerHandle, inst: Instance, c: ContainerInfo, containerDir: string, timeoutMs: number): Promise<{entries: (ScanEntry | null)[]; error?: string}> {
-  const out = await runWhereMounted(handle, inst, c, [SCAN, containerDir, String(65536)], timeoutMs)
+  const out = await runWhereMounted(handle, inst, c, [SCAN_JS, containerDir, String(65536)], timeoutMs)
   return JSON.parse(out) as {entries: (ScanEntry | null)[]; error?: string}
 }
 

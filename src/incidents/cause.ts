@@ -65,7 +65,7 @@ export function kindOf(l: Pick<CauseLock, 'path' | 'kind'>): string | null {
 }
 
 const DEAD = ['dead-pid', 'zombie', 'recycled-pid', 'container-not-running']
-const MALFORMED = ['missing-pid', 'invalid-createdAt', 'unreadable', 'being-written', 'no-starttime']
+const MALFORMED = ['missing-pid', 'invalid-pid', 'invalid-createdAt', 'unreadable', 'being-written', 'no-starttime']
 
 /** Pure: the cause one lock's verdict names, or null (a live or ignored lock names none). */
 export function lockCause(l: CauseLock): Cause | null {

@@ -7,7 +7,16 @@ import {VERDICT_SEVERITY} from './types.js'
 import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, TurnEvidence, Verdict} from './types.js'
 
 /** Reasons that prove no process can own the lock. Every 'stale' carries at least one. */
-export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>(['dead-pid', 'zombie', 'recycled-pid', 'predates-container-start', 'container-not-running', 'missing-pid', 'unreadable'])
+export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>([
+  'dead-pid',
+  'zombie',
+  'recycled-pid',
+  'predates-container-start',
+  'container-not-running',
+  'missing-pid',
+  'invalid-pid',
+  'unreadable',
+])
 
 /** Payload problems meaning nothing usable could be read at all. */
 const UNREADABLE_PROBLEMS = new Set(['empty', 'invalid-json', 'not-an-object'])
@@ -47,10 +56,39 @@ export function stateExtras(proc: ProcessEvidence): Reason[] {
 /** Negative and NaN ages (clock skew, garbage input) become 0. */
 const clampAge = (ms: number): number => (ms > 0 ? ms : 0)
 
+/** When the hold began, as far as the lock's own times tell, and what they say about the clocks that wrote them. */
+export interface HoldStart {
+  /** The start of the hold: the earlier of createdAt and the file's mtime (the mtime alone when createdAt is unusable), epoch ms. */
+  sinceMs: number
+  /** How far createdAt is ahead of the earliest clock reading that must come after it (the file's mtime, or now), ms; null when createdAt is unusable. */
+  skewMs: number | null
+  /** `future-createdAt` when createdAt is ahead by more than clockSkew; `future-mtime` when the start itself lies past now + clockSkew (the age cannot be measured on this clock). */
+  clock: Reason[]
+}
+
+/**
+ * OpenClaw reads createdAt from its clock, then creates and writes the file, so on one clock a lock's mtime is never
+ * before its createdAt, and neither is after now. A createdAt later than the file's mtime or than now came from a
+ * clock running ahead (beyond clockSkew it is flagged `future-createdAt`): a writer's clock hours ahead would make a
+ * lock held for hours look seconds old. So the hold is timed from the earlier of createdAt and the mtime, which the
+ * kernel set when the file was written: the age is never younger than the file, whatever createdAt says. When even
+ * that start lies past now (beyond clockSkew: `future-mtime`), no clock here times the hold. Pure.
+ */
+export function holdStart(lock: Pick<LockFile, 'mtimeMs'>, createdAtMs: number | null, policy: Pick<LockPolicy, 'clockSkewMs'>, nowMs: number): HoldStart {
+  const skewMs = createdAtMs === null ? null : createdAtMs - Math.min(nowMs, lock.mtimeMs)
+  const ahead = skewMs !== null && skewMs > policy.clockSkewMs
+  const sinceMs = createdAtMs === null ? lock.mtimeMs : Math.min(createdAtMs, lock.mtimeMs)
+  const clock: Reason[] = ahead ? ['future-createdAt'] : []
+  if (sinceMs - nowMs > policy.clockSkewMs) clock.push('future-mtime')
+  return {sinceMs, skewMs, clock}
+}
+
 export function judge(lock: LockFile, payload: LockPayload | null, evidence: LockEvidence, policy: LockPolicy, nowMs: number): Judgement {
   const createdAtMs = payload?.createdAtMs ?? null
-  const ageMs = clampAge(nowMs - (createdAtMs ?? lock.mtimeMs))
-  const result = (verdict: Verdict, reasons: Reason[]): Judgement => ({verdict, reasons, ageMs})
+  const held = holdStart(lock, createdAtMs, policy, nowMs)
+  const ageMs = clampAge(nowMs - held.sinceMs)
+  const skew = held.clock.length > 0 && held.skewMs !== null ? {clockSkewMs: held.skewMs} : {}
+  const result = (verdict: Verdict, reasons: Reason[]): Judgement => ({verdict, reasons, ageMs, ...skew})
 
   // a. Not a plain lock file: never touched automatically.
   if (lock.suspicious) return result('unknown', ['suspicious'])
@@ -87,21 +125,36 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
   // e. No usable pid: OpenClaw itself reclaims these once the mtime is older than the grace period.
   const pid = payload?.pid ?? null
   if (payload === null || pid === null || lock.readError !== undefined) {
-    const why: Reason = payload === null || lock.readError !== undefined || payload.problems.some((p) => UNREADABLE_PROBLEMS.has(p)) ? 'unreadable' : 'missing-pid'
+    const why: Reason =
+      payload === null || lock.readError !== undefined || payload.problems.some((p) => UNREADABLE_PROBLEMS.has(p))
+        ? 'unreadable'
+        : payload.problems.includes('invalid-pid')
+          ? 'invalid-pid'
+          : 'missing-pid'
     const mtimeAge = nowMs - lock.mtimeMs
     return mtimeAge > policy.malformedGraceMs ? result('stale', [why, ...mismatch]) : result('unknown', ['being-written', why, ...mismatch])
   }
 
   // f. Missing process evidence (probe failed, not probed, or about another pid): never stale.
   const proc = evidence.process
-  if (!proc || proc.pid !== pid) return result('unknown', ['probe-failed', ...mismatch])
+  if (!proc || proc.pid !== pid) return result('unknown', ['probe-failed', ...held.clock, ...mismatch])
 
   // g. The recorded owner is gone.
   const gone = noOwnerReasons(payload, proc)
-  if (gone.length > 0) return result('stale', [...gone, ...mismatch])
+  if (gone.length > 0) return result('stale', [...gone, ...held.clock, ...mismatch])
 
-  // h. The owner is alive.
-  const extras = [...ownerExtras(payload, proc), ...mismatch]
+  // h. The owner is alive. Its verdict by the age of the hold; when no clock here times the hold (future-mtime),
+  // by the youngest and the oldest age it can have: if they disagree, the verdict is unknown (never a young `live`
+  // hiding a hung holder, never an action on a hold that may be seconds old).
+  const extras = [...ownerExtras(payload, proc), ...held.clock, ...mismatch]
+  const byAge = (age: number): Judgement => ownerVerdict(lock, payload, proc, age, extras, policy, result)
+  if (!held.clock.includes('future-mtime')) return byAge(ageMs)
+  const youngest = byAge(0)
+  return youngest.verdict === byAge(Number.MAX_SAFE_INTEGER).verdict ? youngest : result('unknown', extras)
+}
+
+/** A live owner's verdict for a hold of `ageMs`. */
+function ownerVerdict(lock: LockFile, payload: LockPayload, proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
   // A gateway lock (2026.8+) is held for the gateway's whole life: never hung by age. One taken by an embedded
   // turn (`role: agent-embedded`) is that turn's, judged as one.
   if (lock.kind === 'gateway') return payload.role === 'agent-embedded' && proc.isAgent && !proc.isMain ? judgeTurn(proc, ageMs, extras, policy, result) : result('live', extras)

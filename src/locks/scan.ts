@@ -1,6 +1,7 @@
 /**
  * Host-filesystem scan of one agent's sessions dir for lock files.
- * One readdir; names are filtered before any stat, so transcripts are never stat'ed or opened.
+ * One streamed pass over the dir's entries (namesIn); names are filtered as they come, before any stat, so
+ * transcripts are never stat'ed or opened, and a dir of 100,000 transcripts is never held as one listing.
  * Symlinks are never followed; oversized or non-regular entries are reported as suspicious, not read.
  */
 import {constants, promises as fsp} from 'node:fs'
@@ -37,17 +38,40 @@ type Entry = Pick<LockFile, 'size' | 'mtimeMs' | 'suspicious' | 'raw' | 'readErr
 const errorCode = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
+/** Entries buffered per read of a streamed listing (Node's default, 32, costs one call into libuv per 32 names). */
+export const DIR_BUFFER_ENTRIES = 4096
+
+/**
+ * The names in `dir` that `keep` accepts, sorted, from one streamed pass (opendir): only the kept names are held,
+ * nothing is stat'ed. A listing of 100,000 transcripts costs about 90 ms here against 250-430 ms for `readdir`,
+ * which builds (and libuv sorts) the whole listing first. Throws what opendir throws (ENOENT, EACCES, ENOTDIR).
+ */
+export async function namesIn(dir: string, keep: (name: string) => boolean): Promise<string[]> {
+  const names: string[] = []
+  for await (const entry of await fsp.opendir(dir, {bufferSize: DIR_BUFFER_ENTRIES})) if (keep(entry.name)) names.push(entry.name)
+  return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** Every entry of `dir` and how many are regular files (by the entry's type: no stat), from one streamed pass. */
+export async function countEntries(dir: string): Promise<{entries: number; files: number}> {
+  let entries = 0
+  let files = 0
+  for await (const entry of await fsp.opendir(dir, {bufferSize: DIR_BUFFER_ENTRIES})) {
+    entries++
+    if (entry.isFile()) files++
+  }
+  return {entries, files}
+}
+
 export async function scanSessionsDir(opts: ScanOptions): Promise<ScanResult> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES
   let names: string[]
   try {
-    const dirents = await fsp.readdir(opts.dir, {withFileTypes: true})
-    names = dirents.map((d) => d.name).filter((name) => lockKindOf(name) !== null)
+    names = await namesIn(opts.dir, (name) => lockKindOf(name) !== null)
   } catch (err) {
     if (errorCode(err) === 'ENOENT') return {locks: []}
     return {locks: [], error: errorMessage(err)}
   }
-  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 
   const entries = await mapLimit(names, CONCURRENCY, (name) => inspect(path.join(opts.dir, name), maxBytes))
   return {

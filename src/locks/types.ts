@@ -144,7 +144,10 @@ export type Reason =
   | 'predates-container-start'
   | 'container-not-running'
   | 'missing-pid'
+  | 'invalid-pid'
   | 'invalid-createdAt'
+  | 'future-createdAt'
+  | 'future-mtime'
   | 'unreadable'
   | 'hold-exceeded'
   | 'shared-sessions-dir'
@@ -167,8 +170,10 @@ export type Reason =
 export interface Judgement {
   verdict: Verdict
   reasons: Reason[]
-  /** Age used for the decision (now - createdAt, or now - mtime when createdAt is unusable), ms. */
+  /** Age used for the decision (now - createdAt, or now - mtime when createdAt is unusable or ahead: see holdStart), ms. */
   ageMs: number
+  /** With `future-createdAt` / `future-mtime`: how far the lock's createdAt is ahead of its own mtime, or of now (ms). */
+  clockSkewMs?: number
 }
 
 /** Severity order used for "worst verdict" summaries. */

@@ -16,7 +16,7 @@ export interface AgentLayout {
   id: string
   /** `agents/<id>/agent/openclaw-agent.sqlite` (+ `-wal`). */
   db: DbFiles
-  /** `agents/<id>/sessions/*.jsonl` transcripts left from before the SQLite store. */
+  /** `agents/<id>/sessions/*.jsonl` transcripts left from before the SQLite store (names counted, never stat'ed). */
   transcripts: number
 }
 
@@ -62,7 +62,8 @@ export function readStateLayout(root: string, fs: FsLike): StateLayout {
     .map((id) => ({
       id,
       db: db(`${root}/agents/${id}/agent/openclaw-agent.sqlite`),
-      transcripts: list(`${root}/agents/${id}/sessions`).filter((n) => n.endsWith('.jsonl') && size(`${root}/agents/${id}/sessions/${n}`) !== null).length,
+      // By name only: a stat per transcript would cost 100,000 stats in a dir of 100,000 transcripts.
+      transcripts: list(`${root}/agents/${id}/sessions`).filter((n) => n.endsWith('.jsonl')).length,
     }))
   return {stateDb: db(`${root}/state/openclaw.sqlite`), agents}
 }

@@ -2,7 +2,6 @@
  * `fleet doctor`: root causes found before the outage. Each check passes, warns or fails, with a fix hint.
  */
 import {existsSync, readFileSync, statfsSync} from 'node:fs'
-import {readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Instance} from '../config/model.js'
 import {checkFleetPaths} from '../config/load.js'
@@ -29,6 +28,7 @@ import {gatewayProcesses} from './gateway-processes.js'
 import {cappedText, incarnationLockSignature, type LockTimeoutSignature} from '../docker/logs.js'
 import {KNOWN_SIGNATURE_KINDS, KNOWN_SIGNATURES, type KnownSignatureKind} from '../locks/known-signatures.js'
 import type {ProcessEvidence} from '../locks/types.js'
+import {countEntries} from '../locks/scan.js'
 
 export type {Check, CheckStatus} from './check.js'
 
@@ -424,19 +424,16 @@ function modelChecks(inst: Instance): Check[] {
   )
 }
 
+/**
+ * Free space where each sessions dir lives, and how many entries it holds. The count comes from one streamed pass
+ * over the dir's entries (their types, no stat): a dir of 100,000 transcripts costs that pass (about 0.1 s), not
+ * 100,000 stats one after the other (7 s on an idle machine, most of a 22 s doctor run on a busy one).
+ */
 async function diskChecks(inst: Instance): Promise<Check[]> {
   const out: Check[] = []
   for (const s of inst.sessions) {
     if (!existsSync(s.hostDir)) continue
-    let bytes = 0
-    let files = 0
-    for (const name of await readdir(s.hostDir)) {
-      const st = await stat(path.join(s.hostDir, name)).catch(() => null)
-      if (st?.isFile()) {
-        bytes += st.size
-        files++
-      }
-    }
+    const n = await countEntries(s.hostDir).catch((error: Error) => error)
     const fsInfo = statfsSync(s.hostDir)
     const free = fsInfo.bavail * fsInfo.bsize
     const total = fsInfo.blocks * fsInfo.bsize
@@ -445,8 +442,8 @@ async function diskChecks(inst: Instance): Promise<Check[]> {
       check(
         'disk',
         inst,
-        low ? 'warn' : 'pass',
-        `${s.hostDir}: ${files} files, ${(bytes / 1024 ** 2).toFixed(1)} MiB; ${spaceText(free, total)}`,
+        low || n instanceof Error ? 'warn' : 'pass',
+        `${s.hostDir}: ${n instanceof Error ? `cannot be listed (${n.message})` : `${n.files} files`}; ${spaceText(free, total)}`,
         low ? 'free disk space: a full disk freezes lock holders (hung locks)' : null,
       ),
     )

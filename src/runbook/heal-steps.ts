@@ -2,7 +2,7 @@
 import {execa} from 'execa'
 import {createWriteStream} from 'node:fs'
 import {pipeline} from 'node:stream/promises'
-import {copyFile, mkdir, readdir, rename, unlink, writeFile} from 'node:fs/promises'
+import {copyFile, mkdir, rename, unlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import type {Fleet, Group, Instance} from '../config/model.js'
 import {dockerFor, engineCall} from '../docker/client.js'
@@ -12,6 +12,7 @@ import {runCompose} from '../docker/compose.js'
 import {continueProcess, endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
+import {namesIn} from '../locks/scan.js'
 import type {IncidentLog} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
@@ -74,8 +75,8 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
   let moved = 0
   if (inst.lockAccess !== 'host') return 0
   for (const s of inst.sessions) {
-    const names = await readdir(s.hostDir).catch(() => [] as string[])
-    for (const name of names.filter((n) => n.includes('.fleet-removing-'))) {
+    const names = await namesIn(s.hostDir, (n) => n.includes('.fleet-removing-')).catch(() => [] as string[])
+    for (const name of names) {
       await mkdir(log.locksDir(inst.name), {recursive: true})
       const to = path.join(log.locksDir(inst.name), name)
       await rename(path.join(s.hostDir, name), to).catch(async () => {

@@ -33,6 +33,7 @@ describe('lockCause: one cause per recorded verdict', () => {
     ['recycled pid', {path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['recycled-pid']}, 'dead-holder'],
     ['previous incarnation', {path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['predates-container-start']}, 'previous-incarnation'],
     ['malformed', {path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['missing-pid']}, 'malformed-lock'],
+    ['invalid pid', {path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['invalid-pid']}, 'malformed-lock'],
     ['orphan exec', {path: '/s/a.jsonl.lock', verdict: 'orphan', reasons: ['agent-process', 'past-deadline']}, 'orphan-exec'],
     ['frozen gateway (hung)', {path: '/s/a.jsonl.lock', verdict: 'hung', reasons: ['hold-exceeded']}, 'frozen-gateway'],
     ['stopped holder', {path: '/s/a.jsonl.lock', verdict: 'live', reasons: ['stopped']}, 'frozen-gateway'],

@@ -2,6 +2,8 @@ import {isDeepStrictEqual} from 'node:util'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {PROOF_OF_NO_OWNER, judge, worstVerdict} from '../../src/locks/judge.js'
+import {parseLockPayload} from '../../src/locks/parse.js'
+import {VERDICT_SEVERITY} from '../../src/locks/types.js'
 import type {ContainerEvidence, Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, SuspiciousKind, TurnEvidence, Verdict} from '../../src/locks/types.js'
 import {DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TURN_TIMEOUT_MS} from '../../src/locks/turn.js'
 
@@ -95,7 +97,9 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['own container stopped, another mounts the dir', 'unknown', ['mount-mismatch'], {container: {running: false}, evidence: {mountedBy: ['oc-b'], process: undefined}}],
   ['missing pid, old', 'stale', ['missing-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['missing-pid']}}],
   ['missing pid, being written', 'unknown', ['being-written', 'missing-pid'], {lock: {mtimeMs: NOW - 4 * S}, payload: {pid: null, problems: ['missing-pid']}}],
-  ['invalid pid, old', 'stale', ['missing-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['invalid-pid']}}],
+  // A pid given as a string, 0, -1 or a fraction: OpenClaw reads no pid (its `missing-pid`) and reclaims the lock once its mtime is over 5 s old.
+  ['invalid pid, old', 'stale', ['invalid-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['invalid-pid']}}],
+  ['invalid pid, being written', 'unknown', ['being-written', 'invalid-pid'], {lock: {mtimeMs: NOW - 4 * S}, payload: {pid: null, problems: ['invalid-pid']}}],
   ['empty file, old', 'stale', ['unreadable'], {lock: {mtimeMs: NOW - 6 * S, raw: ''}, payload: {pid: null, createdAtMs: null, problems: ['empty']}}],
   ['truncated file, being written', 'unknown', ['being-written', 'unreadable'], {lock: {mtimeMs: NOW - S}, payload: {pid: null, createdAtMs: null, problems: ['invalid-json']}}],
   ['read error, old (the container may read it: never stale)', 'unknown', ['unreadable'], {lock: {mtimeMs: NOW - 6 * S, raw: undefined, readError: 'EACCES'}, payload: null}],
@@ -170,6 +174,33 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ],
   ['stopped agent turn past orphanAfter', 'orphan', ['agent-process', 'stopped'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, state: 'T'}}],
   ['stopped agent turn, young', 'live', ['stopped'], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, state: 'T'}}],
+  // createdAt from a clock running ahead: the hold is timed from the file's mtime, so a long hold is not hidden.
+  ['createdAt an hour ahead, held 11 min by mtime', 'hung', ['hold-exceeded', 'future-createdAt'], {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAtMs: NOW + 60 * MIN}}],
+  ['createdAt an hour ahead, held 10 s by mtime', 'live', ['future-createdAt'], {payload: {createdAtMs: NOW + 60 * MIN}}],
+  ['createdAt 5 min ahead of its mtime (both past): by mtime', 'hung', ['hold-exceeded', 'future-createdAt'], {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAtMs: NOW - 6 * MIN}}],
+  ['createdAt ahead of its mtime within clockSkew: not flagged', 'live', [], {lock: {mtimeMs: NOW - 10 * S - 1500}}],
+  ['createdAt ahead, dead owner: stale, skew reported', 'stale', ['dead-pid', 'future-createdAt'], {payload: {createdAtMs: NOW + 60 * MIN}, process: {exists: false}}],
+  ['createdAt ahead, probe failed', 'unknown', ['probe-failed', 'future-createdAt'], {payload: {createdAtMs: NOW + 60 * MIN}, process: null}],
+  [
+    'createdAt ahead, agent turn past its deadline by mtime',
+    'orphan',
+    ['agent-process', 'past-deadline', 'future-createdAt'],
+    {lock: {mtimeMs: NOW - 13 * MIN}, payload: {createdAtMs: NOW + 60 * MIN}, process: AGENT},
+  ],
+  // createdAt and mtime both ahead of this clock: the hold cannot be timed here.
+  [
+    'createdAt and mtime ahead, the gateway holds: hung or live, cannot tell',
+    'unknown',
+    ['future-createdAt', 'future-mtime'],
+    {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: NOW + 30 * MIN}, container: {startedAtMs: NOW - 60 * MIN}},
+  ],
+  ['mtime ahead, no createdAt: cannot tell', 'unknown', ['invalid-createdAt', 'future-mtime'], {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: null, problems: ['invalid-createdAt']}}],
+  [
+    'both ahead, fleet turn of a live run: live at any age',
+    'live',
+    ['fleet-exec', 'future-createdAt', 'future-mtime'],
+    {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: NOW + 30 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'm', owner: 'h:1:1', ownerAlive: true}})}},
+  ],
   ['paused container: evidence missing', 'unknown', ['container-paused'], {container: {running: false, paused: true}, evidence: {process: undefined}}],
   ['paused container, lock predates its start: still unknown', 'unknown', ['container-paused'], {container: {running: false, paused: true, startedAtMs: NOW - 5 * S}, evidence: {process: undefined}}],
 ]
@@ -182,7 +213,10 @@ const ALL_REASONS = Object.keys({
   'predates-container-start': 1,
   'container-not-running': 1,
   'missing-pid': 1,
+  'invalid-pid': 1,
   'invalid-createdAt': 1,
+  'future-createdAt': 1,
+  'future-mtime': 1,
   unreadable: 1,
   'hold-exceeded': 1,
   'shared-sessions-dir': 1,
@@ -212,11 +246,28 @@ describe('judge: examples', () => {
     expect(new Set(EXAMPLES.flatMap((e) => e[2]))).toEqual(new Set(ALL_REASONS))
   })
 
-  it('ageMs is by createdAt, else by mtime, never negative', () => {
+  it('ageMs is by createdAt, else by mtime, by the mtime when createdAt is later, never negative', () => {
     expect(run(withPatch({payload: {createdAtMs: NOW - 7 * S}, lock: {mtimeMs: NOW - 3 * S}})).ageMs).toBe(7 * S)
     expect(run(withPatch({payload: {createdAtMs: null}, lock: {mtimeMs: NOW - 3 * S}})).ageMs).toBe(3 * S)
-    expect(run(withPatch({payload: {createdAtMs: NOW + MIN}})).ageMs).toBe(0)
+    expect(run(withPatch({payload: {createdAtMs: NOW + MIN}})).ageMs).toBe(10 * S)
+    expect(run(withPatch({payload: {createdAtMs: NOW + MIN}, lock: {mtimeMs: NOW + MIN}})).ageMs).toBe(0)
     expect(run(withPatch({lock: {suspicious: 'directory', mtimeMs: NOW - 9 * S}, payload: null})).ageMs).toBe(9 * S)
+  })
+
+  it('reports the clock skew of a createdAt that is ahead (of its mtime, or of now)', () => {
+    expect(run(withPatch({payload: {createdAtMs: NOW + 60 * MIN}})).clockSkewMs).toBe(60 * MIN + 10 * S) // ahead of its mtime (10 s ago)
+    expect(run(withPatch({payload: {createdAtMs: NOW - 6 * MIN}, lock: {mtimeMs: NOW - 11 * MIN}})).clockSkewMs).toBe(5 * MIN)
+    expect(run(withPatch({payload: {createdAtMs: NOW + 30 * MIN}, lock: {mtimeMs: NOW + 40 * MIN}})).clockSkewMs).toBe(30 * MIN)
+    expect(run(withPatch({})).clockSkewMs).toBeUndefined()
+    expect(run(withPatch({lock: {mtimeMs: NOW - 10 * S - 1500}})).clockSkewMs).toBeUndefined()
+  })
+
+  // What OpenClaw (2026.4.29, 2026.5.5: isValidLockNumber(pid) && pid > 0) reads as no pid, reclaimed once the mtime is over 5 s old.
+  it.each(['"7"', '0', '-1', '1.5', '"abc"'])('a lock file with pid %s is invalid-pid: stale past malformedGrace, being-written before', (pid) => {
+    const payload = parseLockPayload(`{\n  "pid": ${pid},\n  "createdAt": "${new Date(NOW - 6 * S).toISOString()}"\n}`)
+    const c = withPatch({payload, lock: {mtimeMs: NOW - 6 * S}, evidence: {process: undefined}})
+    expect(run(c)).toMatchObject({verdict: 'stale', reasons: ['invalid-pid']})
+    expect(run({...c, lock: {...c.lock, mtimeMs: NOW - 4 * S}})).toMatchObject({verdict: 'unknown', reasons: ['being-written', 'invalid-pid']})
   })
 
   it('every stale example carries a proof of no owner', () => {
@@ -377,7 +428,8 @@ describe('judge: properties', () => {
         const byCreatedAt = g.createdAt === 'valid'
         const birth = NOW - age
         const c: Case = {
-          lock: {...healthy().lock, mtimeMs: byCreatedAt ? Math.min(NOW, NOW + g.mtimeOffset) : birth},
+          // Written after its createdAt was read (the mtime later than createdAt, up to now).
+          lock: {...healthy().lock, mtimeMs: byCreatedAt ? Math.max(birth, Math.min(NOW, NOW + g.mtimeOffset)) : birth},
           payload: {
             pid: g.pid,
             createdAt: null,
@@ -550,6 +602,69 @@ describe('judge: properties', () => {
     })
     fc.assert(
       fc.property(arb, (c) => run(c).verdict === 'live'),
+      {numRuns: 2000},
+    )
+  })
+
+  // A lock file written at W (its mtime; the kernel's clock), its createdAt read just before from the writer's clock,
+  // which may run ahead or behind by any amount. The hold is at least now - W.
+  const skewedArb = fc
+    .record({
+      policy: policyArb,
+      heldMs: fc.integer({min: 0, max: 3 * 60 * MIN}),
+      readToWriteMs: fc.integer({min: 0, max: 50}),
+      skewMs: fc.integer({min: -3 * 60 * MIN, max: 3 * 60 * MIN}),
+      holder: fc.constantFrom('gateway', 'turn', 'fleet-turn'),
+      timeoutSec: fc.option(fc.constantFrom(0, 1, 60, 600), {nil: null}),
+      state: fc.constantFrom('R', 'S', 'D', 'T'),
+    })
+    .map((g) => {
+      const written = NOW - g.heldMs
+      const proc: Partial<ProcessEvidence> =
+        g.holder === 'gateway'
+          ? {isMain: true, isAgent: false, state: g.state}
+          : {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, fleet: g.holder === 'fleet-turn' ? {execId: 'm', owner: 'h:1:1', ownerAlive: true} : null})}
+      const c = withPatch({
+        policy: g.policy,
+        lock: {mtimeMs: written},
+        payload: {createdAtMs: written - g.readToWriteMs + g.skewMs},
+        container: {startedAtMs: written - g.policy.clockSkewMs - 10 * MIN},
+        process: proc,
+      })
+      return {c, g, written}
+    })
+
+  it('(10) for any createdAt skew, a holder is never judged younger than its lock file, and one held past maxHold is never live', () => {
+    fc.assert(
+      fc.property(skewedArb, ({c, g}) => {
+        const j = run(c)
+        const same = run({...c, payload: {...c.payload!, createdAtMs: NOW - g.heldMs}}) // the same lock, createdAt on time
+        const ahead = g.skewMs - g.readToWriteMs > c.policy.clockSkewMs
+        return (
+          j.ageMs >= g.heldMs &&
+          // a gateway holding past maxHold is hung, however far ahead createdAt is
+          (g.holder !== 'gateway' || g.heldMs <= c.policy.maxHoldMs || j.verdict === 'hung') &&
+          // a createdAt ahead never makes the verdict milder than the same lock with createdAt on time
+          (!ahead || VERDICT_SEVERITY[j.verdict] >= VERDICT_SEVERITY[same.verdict]) &&
+          j.reasons.includes('future-createdAt') === ahead &&
+          (j.clockSkewMs === undefined) === !ahead
+        )
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('(11) when createdAt and mtime are both ahead of this clock, an action that depends on the age is never taken, and the gateway is never called live', () => {
+    const arb = skewedArb.map(({c, g}) => {
+      const aheadMs = c.policy.clockSkewMs + 51 + (g.heldMs % (2 * 60 * MIN)) // beyond clockSkew even after the 50 ms from read to write
+      return {c: {...c, lock: {...c.lock, mtimeMs: NOW + aheadMs}, payload: {...c.payload!, createdAtMs: NOW + aheadMs - g.readToWriteMs + Math.abs(g.skewMs)}}, g}
+    })
+    fc.assert(
+      fc.property(arb, ({c, g}) => {
+        const j = run(c)
+        const young = run({...c, lock: {...c.lock, mtimeMs: NOW}, payload: {...c.payload!, createdAtMs: NOW}})
+        return j.reasons.includes('future-mtime') && (j.verdict === young.verdict || j.verdict === 'unknown') && j.verdict !== 'hung' && (g.holder !== 'gateway' || j.verdict === 'unknown')
+      }),
       {numRuns: 2000},
     )
   })

@@ -83,6 +83,7 @@ describe('parseLockPayload', () => {
     ['   \n', {problems: ['empty']}],
     ['{"pid":0,"createdAt":"2026-01-01T00:00:00Z"}', {pid: null, problems: ['invalid-pid']}],
     ['{"pid":-3,"createdAt":"2026-01-01T00:00:00Z"}', {pid: null, problems: ['invalid-pid']}],
+    ['{"pid":-1,"createdAt":"2026-01-01T00:00:00Z"}', {pid: null, problems: ['invalid-pid']}],
     ['{"pid":1.5,"createdAt":"2026-01-01T00:00:00Z"}', {pid: null, problems: ['invalid-pid']}],
     ['{"pid":"12","createdAt":"2026-01-01T00:00:00Z"}', {pid: null, problems: ['invalid-pid']}],
     ['{"pid":9007199254740992,"createdAt":"2026-01-01T00:00:00Z"}', {pid: null, problems: ['invalid-pid']}],

@@ -5,7 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, afterEach, beforeAll, describe, expect, it, vi} from 'vitest'
-import {scanSessionsDir} from '../../src/locks/scan.js'
+import {SCAN_JS} from '../../src/docker/remote-locks.js'
+import {countEntries, namesIn, scanSessionsDir, toLockFiles, type ScanEntry} from '../../src/locks/scan.js'
 import type {LockFile} from '../../src/locks/types.js'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/locks/', import.meta.url))
@@ -102,7 +103,7 @@ describe('scanSessionsDir', () => {
     ).toEqual({session: 'big', size: 70 * 1024, suspicious: 'too-large'})
   })
 
-  it('lists the dir once and never stats or opens a transcript', async () => {
+  it('streams the dir once (opendir, no whole listing) and never stats or opens a transcript', async () => {
     // scan.ts calls fs.promises.<method> at call time, so spying on every method of that object sees every call.
     const calls: [string, unknown][] = []
     for (const [name, fn] of Object.entries(fsp)) {
@@ -113,8 +114,8 @@ describe('scanSessionsDir', () => {
       })
     }
     const {locks} = await scan()
-    expect(calls.filter(([m]) => m === 'readdir')).toEqual([['readdir', dir]])
-    const touched = calls.filter(([m]) => m !== 'readdir').map(([, p]) => path.basename(String(p)))
+    expect(calls.filter(([m]) => m === 'opendir' || m === 'readdir')).toEqual([['opendir', dir]])
+    const touched = calls.filter(([m]) => m !== 'opendir').map(([, p]) => path.basename(String(p)))
     expect(touched.length).toBeGreaterThan(0)
     expect(touched.filter((n) => !n.endsWith('.lock'))).toEqual([])
     expect(new Set(touched)).toEqual(new Set(locks.map((l) => path.basename(l.path))))
@@ -144,6 +145,40 @@ describe('scanSessionsDir', () => {
     const result = await scan({dir: path.join(dir, transcripts[0])})
     expect(result.locks).toEqual([])
     expect(result.error).toMatch(/ENOTDIR/)
+  })
+})
+
+describe('namesIn and countEntries (one streamed pass, no stat)', () => {
+  it('namesIn keeps only the accepted names, sorted, from 10,000 transcripts', async () => {
+    const locks = await namesIn(dir, (n) => n.endsWith('.jsonl.lock'))
+    expect(locks).toEqual((await fsp.readdir(dir)).filter((n) => n.endsWith('.jsonl.lock')).sort())
+    expect(locks.length).toBeLessThan(20)
+  })
+
+  it('countEntries counts every entry and, by its type, the regular files', async () => {
+    const all = await fsp.readdir(dir, {withFileTypes: true})
+    expect(await countEntries(dir)).toEqual({entries: all.length, files: all.filter((d) => d.isFile()).length})
+    expect((await countEntries(dir)).files).toBeGreaterThan(TRANSCRIPTS)
+  })
+
+  it('both throw what listing the dir throws', async () => {
+    await expect(namesIn(path.join(root, 'nope'), () => true)).rejects.toMatchObject({code: 'ENOENT'})
+    await expect(countEntries(path.join(dir, transcripts[0]))).rejects.toMatchObject({code: 'ENOTDIR'})
+  })
+})
+
+describe('the in-container scan (Docker API access), run here with this node', () => {
+  const runScan = (d: string, max = 65536) => JSON.parse(execFileSync(process.execPath, ['-e', SCAN_JS, d, String(max)], {encoding: 'utf8'})) as {entries: ScanEntry[]; error?: string}
+
+  it('finds the same lock files as the host scan, with the same content', async () => {
+    const {entries} = runScan(dir)
+    const host = await scan()
+    expect(toLockFiles({dir, containerDir: CONTAINER_DIR, agent: 'main'}, entries)).toEqual(host.locks)
+  })
+
+  it('a missing dir has no entries and no error; an unlistable one says why', () => {
+    expect(runScan(path.join(root, 'nope'))).toEqual({entries: []})
+    expect(runScan(path.join(dir, transcripts[0])).error).toMatch(/ENOTDIR/)
   })
 })
 
