@@ -239,7 +239,7 @@ describe('buildReport: the post-incident document from the events', () => {
     expect(r.restarts).toEqual([{instance: 'oc7', target: 'g: svc-7', at: '2026-12-02T01:43:03.100Z', outcome: 'done', restartMs: 2000, waitMs: 10000, waitOutcome: 'healthy', downMs: 12000}])
     expect(r.actions).toHaveLength(3)
     expect(r.recurred).toEqual([{instance: 'oc7', path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['dead-pid']}])
-    expect(r.outcome).toEqual([{instance: 'oc7', healed: true, restarted: true, failure: null}])
+    expect(r.outcome).toEqual([{instance: 'oc7', healed: true, restarted: true, failure: null, notDone: []}])
     expect(r.complete).toBe(true)
     expect(summarise(r)).toMatchObject({run: 'f121d191', locksRemoved: 1, restarts: 1, cause: 'frozen-gateway', healed: true})
   })
