@@ -74,18 +74,17 @@ export function chooseRunLockPlace(env: NodeJS.ProcessEnv, usable: (dir: string)
   }
 }
 
-/** Whether a dir is writable by this process, or can be made in a writable parent. */
+/** Whether a dir is writable by this process; one that does not exist yet, whether it can be made (its parent is writable). */
 export function writableDir(dir: string): boolean {
-  for (const d of [dir, path.dirname(dir)]) {
-    try {
-      if (!statSync(d).isDirectory()) return false
-      accessSync(d, fsc.W_OK | fsc.X_OK)
-      return true
-    } catch {
-      // not there (try its parent) or not writable
-    }
+  const st = statSync(dir, {throwIfNoEntry: false})
+  const d = st ? dir : path.dirname(dir)
+  try {
+    if (!(st ?? statSync(d)).isDirectory()) return false
+    accessSync(d, fsc.W_OK | fsc.X_OK)
+    return true
+  } catch {
+    return false
   }
-  return false
 }
 
 export function runLockPlace(env: NodeJS.ProcessEnv = process.env): RunLockPlace {

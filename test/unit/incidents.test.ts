@@ -267,3 +267,34 @@ describe('buildReport: the post-incident document from the events', () => {
     expect(md).toContain('| 2026-12-02T01:43:03.100Z | oc7 | g: svc-7 | 2.0s | 10s | 12s | healthy |')
   })
 })
+
+describe('fleet incidents without a config (the CLI)', () => {
+  it('list, show, report and prune read the default dir (XDG_STATE_HOME) when no config is given or found; a config given must load', async () => {
+    const {fleet: runFleet} = await import('../helpers/cli.js')
+    const cwd = tmp() // no fleet config here or above
+    const state = tmp()
+    const env = {XDG_STATE_HOME: state, FLEET_CONFIG: undefined}
+    const base = path.join(state, 'openclaw-fleet', 'incidents')
+    const log = new IncidentLog(base, 'ab12cd34')
+    log.write('run-start', {config: '/f.yml'})
+    log.write('intent', {instance: 'oc7', action: 'delete-lock', target: '/s/a.jsonl.lock', path: '/s/a.jsonl.lock'})
+    log.write('action', {instance: 'oc7', type: 'delete-lock', target: '/s/a.jsonl.lock', outcome: 'removed'})
+    log.write('run-end', {results: [{instance: 'oc7', healed: true, restarted: false, failure: null, notDone: []}], interrupted: null, unreachable: null})
+    const list = await runFleet(['incidents', 'list', '--json'], {cwd, env})
+    expect(list.exitCode, list.stderr).toBe(0)
+    expect(JSON.parse(list.stdout)).toMatchObject({dir: base, runs: [{run: 'ab12cd34', locksRemoved: 1, interrupted: null}]})
+    const others = [
+      ['incidents', 'show', 'ab12cd34'],
+      ['incidents', 'report', 'ab12cd34'],
+      ['incidents', 'prune', '--dry-run'],
+    ]
+    const [show, report, prune, missing] = await Promise.all([...others.map((args) => runFleet(args, {cwd, env})), runFleet(['incidents', 'list', '--config', path.join(cwd, 'nope.yml')], {cwd, env})])
+    expect(show.exitCode, show.stderr).toBe(0)
+    expect(show.stdout).toContain('delete-lock')
+    expect(report.exitCode, report.stderr).toBe(0)
+    expect(report.stdout).toContain('# Incident ab12cd34')
+    expect(prune.exitCode, prune.stderr).toBe(0)
+    expect(prune.stdout).toContain(base)
+    expect(missing.exitCode).toBe(2)
+  }, 180_000)
+})

@@ -292,6 +292,10 @@ describe('fleet run lock', () => {
     const locks = path.join(dir, 'openclaw-fleet')
     expect(writableDir(locks)).toBe(true)
     expect(writableDir(path.join(dir, 'no', 'such'))).toBe(false)
+    // A dir that exists is judged itself, never by its writable parent.
+    const file = path.join(dir, 'a-file')
+    writeFileSync(file, '')
+    expect(writableDir(file)).toBe(false)
     const l = await acquireRunLocks(locks, [oc7], meta, {})
     expect(statSync(locks).mode & 0o7777).toBe(0o1777)
     expect(JSON.parse(readFileSync(l.paths[0], 'utf8'))).toMatchObject({pid: process.pid, user: os.userInfo().username, command: 'heal'})
