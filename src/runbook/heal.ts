@@ -283,12 +283,13 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     /** A step runs only when its condition holds when its turn comes (listr2 evaluates `enabled` then); hidden otherwise. */
     // Off a TTY every line stands alone (CI logs, pipes): it names its instance. Every finished step shows its time.
     const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
-    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>): ListrTask => ({
+    // After a signal a step does not start (skipped), except the last one (evenIfStopped), which says the instance was not healed.
+    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false): ListrTask => ({
       title: label(name),
       enabled,
       task: async (_c, task) => {
         const signal = stopped()
-        if (signal) {
+        if (signal && !evenIfStopped) {
           res.steps.push({step: name, status: 'skipped', durationMs: 0, detail: `not started: interrupted by ${signal}`})
           task.skip(`${label(name)}: not started (interrupted by ${signal})`)
           return
@@ -444,8 +445,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'result',
         () => res.ping?.ok !== true,
         async () => {
-          throw new Error(`not healed: ${whyNotHealed(res)}`)
+          throw new Error(stopped() ? `not healed: interrupted by ${stopped()}` : `not healed: ${whyNotHealed(res)}`)
         },
+        true,
       ),
     ]
     return {
