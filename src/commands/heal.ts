@@ -4,17 +4,19 @@ import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {healDocument, renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
-import {judgeAndPlan, runHeal, summarisePlan} from '../runbook/heal.js'
+import {EXIT} from '../errors.js'
+import {HealInterrupt, judgeAndPlan, runHeal, signalExitCode, summarisePlan} from '../runbook/heal.js'
 import {isAffected} from '../runbook/heal-plan.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
 import {assertPreflight} from '../runbook/preflight.js'
 import {chooseRenderer} from '../runbook/renderer.js'
-import {acquireRunLocks, runLockDir} from '../runbook/run-lock.js'
+import {acquireRunLocks, runLockPlace} from '../runbook/run-lock.js'
 
 export default class Heal extends BaseCommand<typeof Heal> {
   static summary = 'The safe recovery runbook: judge, record, clear what is stale, end orphan holders, restart only what must restart, wait, ping, re-check.'
   static description = `Never deletes a lock whose owner is alive (unless --force), never writes transcripts, and logs every lock and action to an incident log before acting. A gateway that answers SPEED_OK after its stale locks are cleared is healed without a restart.
-Exit 0 when every selected instance answers afterwards; 1 when some do not (or a sessions dir is shared, unless --force); 2 usage/config; 3 Docker unreachable.`
+Exit 0 when every selected instance answers afterwards; 1 when some do not (or a sessions dir is shared, unless --force); 2 usage/config; 3 Docker unreachable.
+SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holder's end, a restart; a wait is cut short), nothing new starts, the incident log gets its run-end marked interrupted, what was done and what was not is printed, exit 130/143. A second signal exits at once.`
   static examples = [
     '<%= config.bin %> heal --instances 7-11',
     '<%= config.bin %> heal --instances 7-11 --dry-run',
@@ -65,9 +67,30 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
     // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
     // --restart group restarts the selected instances' whole groups: their other members are acted on too.
     const touched = restart === 'group' ? fleet.instances.filter((i) => instances.includes(i) || (i.group !== undefined && instances.some((s) => s.group === i.group))) : instances
-    const lock = f['dry-run'] ? null : await acquireRunLocks(runLockDir(), touched, {command: 'heal', config: fleet.file})
+    // In a place every fleet on the host meets (whatever its XDG_STATE_HOME); said when it must fall back to this user's.
+    const place = runLockPlace()
+    if (place.note && !f['dry-run']) this.logToStderr(`warning: ${place.note}`)
+    const lock = f['dry-run'] ? null : await acquireRunLocks(place.dir, touched, {command: 'heal', config: fleet.file})
+    const interrupt = new HealInterrupt().install()
+    interrupt.lockPaths = lock?.paths ?? []
     try {
       const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
+      if (interrupt.reason) {
+        this.logToStderr(`heal interrupted by ${interrupt.reason} while judging: nothing was changed`)
+        process.exitCode = signalExitCode(interrupt.reason)
+        return {
+          runId: null,
+          dryRun: f['dry-run'],
+          incidentLog: null,
+          instances: [],
+          summary: {instances: 0, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts: []},
+          verify: null,
+          interrupted: interrupt.reason,
+          unreachable: null,
+          durationMs: Date.now() - started,
+          ok: false,
+        }
+      }
       const conflicts = statuses
         .filter((s) => s.sharedWith.length > 0)
         .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
@@ -86,6 +109,8 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
           instances: planned,
           summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts},
           verify: null,
+          interrupted: null,
+          unreachable: null,
           durationMs: Date.now() - started,
           ok: true,
         }
@@ -101,15 +126,17 @@ Exit 0 when every selected instance answers afterwards; 1 when some do not (or a
         concurrency: f.concurrency ?? fleet.heal.concurrency,
         waitTimeoutMs,
         verify,
+        interrupt,
       })
       const doc = healDocument(run, conflicts, f.force, Date.now() - started)
       this.log(renderHeal(doc))
-      this.markUnhealthy(
-        !doc.ok,
-        statuses.some((x) => x.state === 'unreachable'),
-      )
+      this.markUnhealthy(!doc.ok, doc.unreachable !== null || statuses.some((x) => x.state === 'unreachable'))
+      // A signal wins: the exit code says the run was interrupted (130 SIGINT, 143 SIGTERM), as a shell would.
+      if (doc.interrupted) process.exitCode = signalExitCode(doc.interrupted)
+      else if (doc.unreachable) process.exitCode = EXIT.unreachable
       return doc
     } finally {
+      interrupt.dispose()
       await lock?.release()
     }
   }

@@ -17,7 +17,8 @@ export class FleetBuildError extends Error {
   }
 }
 
-const DEFAULT_INCIDENT_DIR = path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'incidents')
+/** heal.incidentDir when the config names none (also what `fleet incidents` reads without a config). */
+export const DEFAULT_INCIDENT_DIR = path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'incidents')
 
 export function buildFleet(raw: RawConfig, file: string): Fleet {
   const dir = path.dirname(file)

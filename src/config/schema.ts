@@ -29,7 +29,7 @@ const durationOrZero = durationOf({positive: false})
 /** An age compared with dates, never waited for: 0 allowed, no timer limit (30d, 1y = 365d). */
 const age = durationOf({positive: false, timer: false})
 
-const DEFAULT_RETENTION = {keepRuns: 200, keepFor: 30 * 86_400_000}
+export const DEFAULT_RETENTION = {keepRuns: 200, keepFor: 30 * 86_400_000}
 
 /** heal.incidentRetention: a past run is pruned once it is neither among the newest keepRuns nor younger than keepFor. */
 const incidentRetention = z

@@ -48,6 +48,8 @@ export async function runCompose(fleet: Fleet, group: Group, verb: string[], pro
   const target = withContext(group.docker, process.env)
   const env: Record<string, string> = target.host ? {DOCKER_HOST: target.host} : {}
   if (target.certPath) Object.assign(env, {DOCKER_CERT_PATH: target.certPath, DOCKER_TLS_VERIFY: '1'})
-  const r = await execa(argv[0], argv.slice(1), {cwd: group.projectDir, reject: false, timeout: fleet.compose.timeoutMs, env, stdin: 'ignore'})
+  // detached: its own process group, so a Ctrl-C at the terminal reaches fleet (which finishes the restart in
+  // flight) and not compose (which would stop half way, leaving the service stopped).
+  const r = await execa(argv[0], argv.slice(1), {cwd: group.projectDir, reject: false, timeout: fleet.compose.timeoutMs, env, stdin: 'ignore', detached: true})
   return {argv, cwd: group.projectDir, exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started}
 }

@@ -7,6 +7,7 @@
  * ok long before it is ready: 16-80 s on real gateways.) When neither signal can be had (no log line and no way to
  * ask /readyz), the health check alone decides, and the result says so.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {DockerHandle} from './client.js'
 import {inspectContainer, type ContainerInfo} from './discover.js'
 import {streamContainerLog} from './logs.js'
@@ -38,7 +39,13 @@ export interface WaitResult {
   detail: string
 }
 
-export async function waitHealthy(handle: DockerHandle, container: string, timeoutMs: number, opts: {intervalMs?: number; startedAfterMs?: number; port?: number} = {}): Promise<WaitResult> {
+/** opts.signal: an interrupted run stops waiting (ok false, `wait interrupted`); the wait changes nothing, so nothing is left half done. */
+export async function waitHealthy(
+  handle: DockerHandle,
+  container: string,
+  timeoutMs: number,
+  opts: {intervalMs?: number; startedAfterMs?: number; port?: number; signal?: AbortSignal} = {},
+): Promise<WaitResult> {
   const started = Date.now()
   const interval = opts.intervalMs ?? 500
   let info: ContainerInfo | null = null
@@ -52,6 +59,8 @@ export async function waitHealthy(handle: DockerHandle, container: string, timeo
       if (ready.state === 'ready') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}, gateway ready (${ready.source === 'ready-line' ? 'its ready line' : ready.detail})`}
       if (ready.state === 'unknown') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}; gateway readiness unknown (no [gateway] ready line; ${ready.detail})`}
     }
+    if (opts.signal?.aborted)
+      return {ok: false, info, waitedMs: Date.now() - started, detail: `wait interrupted (${String(opts.signal.reason ?? 'aborted')}) after ${Math.round((Date.now() - started) / 1000)}s`}
     if (Date.now() - started + interval > timeoutMs) {
       return {
         ok: false,
@@ -62,6 +71,6 @@ export async function waitHealthy(handle: DockerHandle, container: string, timeo
           : 'container not found',
       }
     }
-    await new Promise((r) => setTimeout(r, interval))
+    await sleep(interval, undefined, {signal: opts.signal}).catch(() => undefined)
   }
 }

@@ -37,6 +37,12 @@ export interface IncidentReport {
   endedAt: string | null
   /** False when the log has no run-end (a run killed, or a watch still running). */
   complete: boolean
+  /** The signal that interrupted the run (its run-end says so), or null. */
+  interrupted: string | null
+  /** The engine error that cut the run short, or null. */
+  unreachable: string | null
+  /** Intents with no result after them: actions a killed run may have left half done. */
+  unfinished: {at: string; instance: string | null; action: string; target: string}[]
   config: string | null
   trigger: {
     at: string
@@ -64,7 +70,8 @@ export interface IncidentReport {
   restarts: IncidentRestart[]
   recurred: {instance: string | null; path: string; verdict: string; reasons: string[]}[]
   noRestart: {instance: string | null; why: string; hint: string | null}[]
-  outcome: {instance: string; healed: boolean; restarted: boolean; failure: string | null}[] | null
+  /** notDone: what heal planned and did not start (an interrupted run). */
+  outcome: {instance: string; healed: boolean; restarted: boolean; failure: string | null; notDone: string[]}[] | null
   notes: string[]
 }
 
@@ -165,8 +172,26 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
 
   const outcome =
     end && Array.isArray(end.results)
-      ? (end.results as Record<string, unknown>[]).map((r) => ({instance: str(r.instance) ?? '?', healed: r.healed === true, restarted: r.restarted === true, failure: str(r.failure)}))
+      ? (end.results as Record<string, unknown>[]).map((r) => ({
+          instance: str(r.instance) ?? '?',
+          healed: r.healed === true,
+          restarted: r.restarted === true,
+          failure: str(r.failure),
+          notDone: strs(r.notDone),
+        }))
       : null
+  const interrupted = str(end?.interrupted)
+  const unreachable = str(end?.unreachable)
+  if (interrupted)
+    notes.push(
+      end?.forced
+        ? `interrupted by ${interrupted}, then ended at once by ${String(end.forced)}: an intent without its result may not have finished`
+        : `interrupted by ${interrupted}: the step in flight was finished, nothing after it was started`,
+    )
+  if (unreachable) notes.push(`cut short: Docker unreachable: ${unreachable}`)
+  for (const o of outcome ?? []) if (o.notDone.length > 0) notes.push(`${o.instance}: not done: ${o.notDone.join('; ')}`)
+  const unfinished = unmatchedIntents(intents, actionEvents)
+  for (const u of unfinished) notes.push(`${u.instance ?? '-'}: ${u.action} ${u.target} was announced at ${u.at} and has no result: it may not have finished`)
 
   // The locks acted on, and those of instances restarted or resumed (a hung or stopped holder is cured by the restart).
   const restartedOn = new Set(actions.filter((a) => a.type === 'restart' || a.type === 'continue').map((a) => a.instance))
@@ -185,6 +210,9 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
     startedAt: str(start?.ts) ?? new Date(run.startedMs).toISOString(),
     endedAt: str(end?.ts) ?? str(events.at(-1)?.ts),
     complete: end !== undefined,
+    interrupted,
+    unreachable,
+    unfinished,
     config: str(start?.config),
     trigger,
     impact: {
@@ -206,6 +234,23 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
     outcome,
     notes,
   }
+}
+
+/**
+ * Pure: the intents with no action after them for the same instance, action and target (an older log's intents
+ * name the target by path or pid only: then any later result of that action on that instance answers).
+ */
+export function unmatchedIntents(intents: IncidentEvent[], actions: IncidentEvent[]): IncidentReport['unfinished'] {
+  const used = new Set<number>()
+  const out: IncidentReport['unfinished'] = []
+  for (const i of intents) {
+    const action = str(i.action) ?? '?'
+    const target = str(i.target)
+    const k = actions.findIndex((a, n) => !used.has(n) && a.instance === i.instance && a.type === action && (target === null || a.target === target) && (ms(a.ts) ?? 0) >= (ms(i.ts) ?? 0))
+    if (k >= 0) used.add(k)
+    else out.push({at: i.ts, instance: str(i.instance), action, target: target ?? str(i.path) ?? (num(i.pid) === null ? '' : `pid ${i.pid}`)})
+  }
+  return out
 }
 
 /**
@@ -241,6 +286,10 @@ export interface IncidentSummary {
   cause: string
   healed: boolean | null
   complete: boolean
+  /** The signal that interrupted the run, or null. */
+  interrupted: string | null
+  /** Intents without a result (a killed run). */
+  unfinished: number
 }
 
 /** Pure: one line of `fleet incidents list`. */
@@ -258,5 +307,7 @@ export function summarise(r: IncidentReport): IncidentSummary {
     cause: r.cause.primary,
     healed: r.outcome ? r.outcome.every((o) => o.healed) : null,
     complete: r.complete,
+    interrupted: r.interrupted,
+    unfinished: r.unfinished.length,
   }
 }

@@ -1,7 +1,7 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
 import {CURABLE_BY_RESTART} from '../runbook/restart-decision.js'
 import {formatDuration} from '../config/duration.js'
-import {whyNotHealed, type InstanceHeal, type PlanSummary} from '../runbook/heal.js'
+import {actionCounts, whyNotHealed, type InstanceHeal, type PlanSummary, type RunStop} from '../runbook/heal.js'
 import {printable} from '../util/escape.js'
 import type {VerifyResult} from '../runbook/verify.js'
 import {table} from './table.js'
@@ -14,6 +14,10 @@ export interface HealDocument {
   summary: {instances: number; healed: number; failed: number; restarted: number; locksRemoved: number; holdersEnded: number; conflicts: string[]}
   /** --verify: whether recovery held (test turns over a duration, no new lock error); null without it. */
   verify: {ok: boolean; results: VerifyResult[]} | null
+  /** The signal that interrupted the run (SIGINT, SIGTERM), or null; the step in flight finished, nothing after it started. */
+  interrupted: string | null
+  /** The engine error that cut the run short (exit 3), or null. */
+  unreachable: string | null
   durationMs: number
   ok: boolean
 }
@@ -44,12 +48,12 @@ export function renderPlan(items: PlannedInstance[]): string {
   return lines.map(printable).join('\n')
 }
 
-const removed = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length
-const ended = (r: InstanceHeal) => r.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
+const removed = (r: InstanceHeal) => actionCounts(r.actions).locksRemoved
+const ended = (r: InstanceHeal) => actionCounts(r.actions).holdersEnded
 
 /** The heal document (--json) from the run's results: one place that counts, for the table and the summary alike. */
 export function healDocument(
-  run: {runId: string; incidentLog: string | null; results: InstanceHeal[]; verify?: VerifyResult[] | null},
+  run: {runId: string; incidentLog: string | null; results: InstanceHeal[]; verify?: VerifyResult[] | null; stop?: RunStop},
   conflicts: string[],
   force: boolean,
   durationMs: number,
@@ -71,8 +75,10 @@ export function healDocument(
       conflicts,
     },
     verify,
+    interrupted: run.stop?.interrupted ?? null,
+    unreachable: run.stop?.unreachable ?? null,
     durationMs,
-    ok: r.every((x) => x.healed) && (conflicts.length === 0 || force) && (verify?.ok ?? true),
+    ok: r.every((x) => x.healed) && (conflicts.length === 0 || force) && (verify?.ok ?? true) && !run.stop?.interrupted && !run.stop?.unreachable,
   }
 }
 
@@ -95,7 +101,24 @@ export function renderHeal(doc: HealDocument): string {
       `${v.instance}: verify ${v.ok ? 'held' : 'FAILED'}: ${printable(v.why)} (${formatDuration(v.durationMs)}; ${v.sessions.length} session(s) of its own${v.removed.length > 0 ? `, ${v.removed.length} removed` : ''}${v.removeNote ? `: ${printable(v.removeNote)}` : ''})`,
     )
   if (doc.verify) out.push(`verify: ${doc.verify.ok ? 'recovery held' : 'recovery did NOT hold'} on ${doc.verify.results.filter((v) => v.ok).length}/${doc.verify.results.length}`)
+  out.push(...stoppedShort(doc))
   // No incident dir when nothing was changed (only judged and pinged): say so rather than name a file that is not there.
   out.push(doc.incidentLog ? `incident log: ${printable(doc.incidentLog)}` : 'incident log: none (nothing was changed)')
   return out.join('\n')
+}
+
+/** An interrupted run, or one the engine left: what was done and what was not, per instance. */
+function stoppedShort(doc: HealDocument): string[] {
+  if (!doc.interrupted && !doc.unreachable) return []
+  const out = [
+    doc.interrupted
+      ? `heal INTERRUPTED by ${doc.interrupted}: the step in flight was finished, nothing after it was started`
+      : `heal cut short: Docker unreachable: ${printable(doc.unreachable ?? '')}`,
+  ]
+  for (const r of doc.instances as InstanceHeal[]) {
+    const done = r.actions.filter((a) => a.type !== 'wait').map((a) => `${a.type} ${a.target}: ${a.outcome}`)
+    out.push(`${r.name}: done: ${done.length > 0 ? done.map(printable).join('; ') : 'nothing'}`)
+    if (r.notDone.length > 0) out.push(`${r.name}: not done: ${r.notDone.map(printable).join('; ')}`)
+  }
+  return out
 }

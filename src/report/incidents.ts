@@ -13,18 +13,14 @@ const dur = (ms: number | null | undefined) => (ms === null || ms === undefined 
 
 export function renderList(doc: IncidentList): string {
   if (doc.runs.length === 0) return `no incidents in ${printable(doc.dir)}`
-  const rows = doc.runs.map((r) => [
-    r.run,
-    r.startedAt,
-    r.kind,
-    r.instances.join(',') || '-',
-    r.cause,
-    r.locksRemoved,
-    r.holdersEnded,
-    r.restarts,
-    r.healed === null ? (r.complete ? '-' : 'incomplete') : r.healed ? 'yes' : 'no',
-  ])
+  const rows = doc.runs.map((r) => [r.run, r.startedAt, r.kind, r.instances.join(',') || '-', r.cause, r.locksRemoved, r.holdersEnded, r.restarts, healedCell(r)])
   return [table(['RUN', 'STARTED', 'KIND', 'INSTANCES', 'CAUSE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTS', 'HEALED'], rows), '', `${doc.runs.length} run(s) in ${printable(doc.dir)}`].join('\n')
+}
+
+/** The HEALED cell: yes/no, `interrupted (SIGINT)`, `incomplete` (no run-end), with intents left without a result. */
+function healedCell(r: IncidentList['runs'][number]): string {
+  const base = r.interrupted ? `${r.healed === true ? 'yes, ' : ''}interrupted (${r.interrupted})` : r.healed === null ? (r.complete ? '-' : 'incomplete') : r.healed ? 'yes' : 'no'
+  return r.unfinished > 0 ? `${base}, ${r.unfinished} unfinished` : base
 }
 
 /** One line per event: its time, instance, and what it says, short. */
@@ -83,7 +79,10 @@ function mdTable(headers: string[], rows: unknown[][], empty: string): string[] 
 /** The post-incident document in Markdown. */
 export function renderReportMarkdown(r: IncidentReport): string {
   const out: string[] = [`# Incident ${printable(r.run)} (${r.kind})`, '']
-  out.push(`- Run: ${code(r.dir)}`, `- Started: ${r.startedAt}; ended: ${r.endedAt ?? 'unknown'}${r.complete ? '' : ' (no run-end: incomplete)'}`)
+  out.push(
+    `- Run: ${code(r.dir)}`,
+    `- Started: ${r.startedAt}; ended: ${r.endedAt ?? 'unknown'}${r.complete ? '' : ' (no run-end: incomplete)'}${r.interrupted ? ` (**interrupted by ${r.interrupted}**)` : ''}`,
+  )
   if (r.config) out.push(`- Config: ${code(r.config)}`)
   out.push('', '## Trigger', '')
   if (r.trigger) {
@@ -128,7 +127,13 @@ export function renderReportMarkdown(r: IncidentReport): string {
   out.push(...(r.recurred.length === 0 ? ['Nothing recurred.'] : r.recurred.map((x) => `- ${printable(x.instance ?? '-')}: ${code(x.path)} ${x.verdict} (${x.reasons.map(printable).join(', ')})`)))
   out.push('', '## Outcome', '')
   if (!r.outcome) out.push('Unknown: the log has no run-end.')
-  else out.push(...r.outcome.map((o) => `- ${printable(o.instance)}: ${o.healed ? 'answers' : `not healed${o.failure ? ` (${printable(o.failure)})` : ''}`}${o.restarted ? ', restarted' : ''}`))
+  else
+    out.push(
+      ...r.outcome.map(
+        (o) =>
+          `- ${printable(o.instance)}: ${o.healed ? 'answers' : `not healed${o.failure ? ` (${printable(o.failure)})` : ''}`}${o.restarted ? ', restarted' : ''}${o.notDone.length > 0 ? `; not done: ${o.notDone.map(printable).join('; ')}` : ''}`,
+      ),
+    )
   if (r.notes.length > 0) out.push('', '## Notes', '', ...r.notes.map((n) => `- ${printable(n)}`))
   return `${out.join('\n')}\n`
 }

@@ -13,6 +13,7 @@ import {continueProcess, endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
 import {namesIn} from '../locks/scan.js'
+import {errorMessage} from '../errors.js'
 import type {IncidentLog} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
@@ -33,17 +34,51 @@ export function record(log: IncidentLog, inst: Instance, actions: ActionRecord[]
   return full
 }
 
+/** One action: what it is and on what, more fields for its intent, the change itself, and its result record. */
+export interface ActSpec<T> {
+  type: ActionRecord['type']
+  target: string
+  /** More of the intent record (path, pid, cmdline, verdict, reasons…). */
+  intent?: Record<string, unknown>
+  run: () => Promise<T>
+  /** The result record of what run returned (type and target are the spec's). */
+  result: (r: T) => {outcome: string; detail?: string; durationMs?: number; target?: string}
+}
+
+/**
+ * Every change heal or watch makes goes through here: its intent is on disk before it starts, its result after,
+ * whatever happens: an error (the engine gone mid-call) is recorded as outcome `failed` with the message, then
+ * rethrown. A run stopped by a signal finishes the action in flight, so no intent is left without its result.
+ */
+export async function act<T>(log: IncidentLog, inst: Instance, actions: ActionRecord[], a: ActSpec<T>): Promise<T> {
+  log.write('intent', {instance: inst.name, action: a.type, target: a.target, ...a.intent})
+  const started = Date.now()
+  let r: T
+  try {
+    r = await a.run()
+  } catch (error) {
+    record(log, inst, actions, {type: a.type, target: a.target, outcome: 'failed', detail: errorMessage(error), durationMs: Date.now() - started})
+    throw error
+  }
+  const out = a.result(r)
+  record(log, inst, actions, {type: a.type, target: a.target, ...out})
+  return r
+}
+
 /** Records a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence) before anything touches it. */
 export function logLock(log: IncidentLog, instance: string, l: LockReport): void {
   log.write('lock', {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
 }
 
 export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockReport, actions: ActionRecord[]): Promise<RemoveResult> {
-  log.write('intent', {instance: inst.name, action: 'delete-lock', path: lock.path, verdict: lock.verdict, reasons: lock.reasons})
   const expected = {raw: lock.raw, mtimeMs: Date.parse(lock.mtime), size: lock.size}
-  const r = inst.lockAccess === 'host' ? await removeLockCarefully(lock.path, expected, log.locksDir(inst.name)) : await removeThroughDocker(inst, lock, expected, log)
-  record(log, inst, actions, {type: 'delete-lock', target: lock.path, outcome: r.outcome, detail: r.backup ? `copy: ${r.backup}` : r.detail})
-  return r
+  return act(log, inst, actions, {
+    type: 'delete-lock',
+    target: lock.path,
+    intent: {path: lock.path, verdict: lock.verdict, reasons: lock.reasons},
+    run: () => (inst.lockAccess === 'host' ? removeLockCarefully(lock.path, expected, log.locksDir(inst.name)) : removeThroughDocker(inst, lock, expected, log)),
+    result: (r) => ({outcome: r.outcome, detail: r.backup ? `copy: ${r.backup}` : r.detail}),
+  })
 }
 
 async function removeThroughDocker(inst: Instance, lock: LockReport, expected: Expected, log: IncidentLog): Promise<RemoveResult> {
@@ -58,11 +93,20 @@ async function removeThroughDocker(inst: Instance, lock: LockReport, expected: E
   return {outcome: 'removed', backup}
 }
 
+/** How an end-holder action names its process (the intent, the result, and what is left undone). */
+export function holderTarget(sig: Pick<HolderSignal, 'pid' | 'cmdline'>): string {
+  return `pid ${sig.pid} (${sig.cmdline})`
+}
+
 /** Ends an orphan holder; if it died without releasing (SIGKILL), its lock is now provably stale and is removed. */
 export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sig: HolderSignal, actions: ActionRecord[]): Promise<void> {
-  log.write('intent', {instance: inst.name, action: 'end-holder', pid: sig.pid, cmdline: sig.cmdline, lock: sig.lock.path})
-  const r = await endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs)
-  record(log, inst, actions, {type: 'end-holder', target: `pid ${sig.pid} (${sig.cmdline})`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})
+  const r = await act(log, inst, actions, {
+    type: 'end-holder',
+    target: holderTarget(sig),
+    intent: {pid: sig.pid, cmdline: sig.cmdline, lock: sig.lock.path},
+    run: () => endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs),
+    result: (x) => ({outcome: x.outcome, detail: x.detail, durationMs: x.durationMs}),
+  })
   // A lock file left behind by a killed holder is now provably stale; an SQLite write lock ended with its process.
   if ((r.outcome === 'killed' || r.outcome === 'terminated') && sig.lock.kind !== 'sqlite-writer') await deleteLock(log, inst, sig.lock, actions)
 }
@@ -77,13 +121,21 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
   for (const s of inst.sessions) {
     const names = await namesIn(s.hostDir, (n) => n.includes('.fleet-removing-')).catch(() => [] as string[])
     for (const name of names) {
-      await mkdir(log.locksDir(inst.name), {recursive: true})
+      const from = path.join(s.hostDir, name)
       const to = path.join(log.locksDir(inst.name), name)
-      await rename(path.join(s.hostDir, name), to).catch(async () => {
-        await copyFile(path.join(s.hostDir, name), to)
-        await unlink(path.join(s.hostDir, name))
+      await act(log, inst, actions, {
+        type: 'delete-lock',
+        target: from,
+        intent: {path: from, reason: 'side file of an interrupted fleet run'},
+        run: async () => {
+          await mkdir(path.dirname(to), {recursive: true})
+          await rename(from, to).catch(async () => {
+            await copyFile(from, to)
+            await unlink(from)
+          })
+        },
+        result: () => ({outcome: 'side-file-moved', detail: `left by an interrupted fleet run; now ${to}`}),
       })
-      record(log, inst, actions, {type: 'delete-lock', target: path.join(s.hostDir, name), outcome: 'side-file-moved', detail: `left by an interrupted fleet run; now ${to}`})
       moved++
     }
   }
@@ -93,29 +145,29 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
 export async function backupSessions(log: IncidentLog, inst: Instance, container: string, actions: ActionRecord[]): Promise<void> {
   await mkdir(log.backupsDir(), {recursive: true})
   for (const s of inst.sessions) {
-    const started = Date.now()
     const viaDocker = inst.lockAccess !== 'host'
     const file = path.join(log.backupsDir(), `${inst.name}-${s.agent}-sessions.tar${viaDocker ? '' : '.gz'}`)
-    let error: string | null = null
-    if (viaDocker) {
-      // The sessions dir is on the Docker host, not here: the engine archives it (docker cp).
-      try {
-        const handle = dockerFor(inst.docker)
-        const stream = await engineCall(handle, `archive of ${container}:${s.containerDir}`, () => handle.docker.getContainer(container).getArchive({path: s.containerDir}), 600_000)
-        await pipeline(stream, createWriteStream(file))
-      } catch (e) {
-        error = (e as Error).message
-      }
-    } else {
-      const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
-      if (r.exitCode !== 0) error = r.stderr.slice(-300)
-    }
-    record(log, inst, actions, {
+    const started = Date.now()
+    const error = await act(log, inst, actions, {
       type: 'backup',
       target: viaDocker ? `${container}:${s.containerDir}` : s.hostDir,
-      outcome: error ? 'failed' : 'written',
-      detail: error ?? file,
-      durationMs: Date.now() - started,
+      intent: {file},
+      run: async (): Promise<string | null> => {
+        if (!viaDocker) {
+          const r = await execa('tar', ['-czf', file, '-C', s.hostDir, '.'], {reject: false, timeout: 600_000})
+          return r.exitCode === 0 ? null : r.stderr.slice(-300)
+        }
+        // The sessions dir is on the Docker host, not here: the engine archives it (docker cp).
+        try {
+          const handle = dockerFor(inst.docker)
+          const stream = await engineCall(handle, `archive of ${container}:${s.containerDir}`, () => handle.docker.getContainer(container).getArchive({path: s.containerDir}), 600_000)
+          await pipeline(stream, createWriteStream(file))
+          return null
+        } catch (e) {
+          return (e as Error).message
+        }
+      },
+      result: (e) => ({outcome: e ? 'failed' : 'written', detail: e ?? file, durationMs: Date.now() - started}),
     })
     if (error) throw new Error(`backup of ${s.hostDir} failed: ${error}`)
   }
@@ -135,9 +187,13 @@ export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instan
   }
   let resumed = 0
   for (const [pid, starttime] of stopped) {
-    log.write('intent', {instance: inst.name, action: 'continue', pid, reason: 'stopped lock holder, before its restart'})
-    const r = await continueProcess(dockerFor(inst.docker), container, pid, starttime, fleet.locks.probeTimeoutMs)
-    record(log, inst, actions, {type: 'continue', target: `pid ${pid}`, outcome: r.outcome, detail: r.detail, durationMs: r.durationMs})
+    const r = await act(log, inst, actions, {
+      type: 'continue',
+      target: `pid ${pid}`,
+      intent: {pid, reason: 'stopped lock holder, before its restart'},
+      run: () => continueProcess(dockerFor(inst.docker), container, pid, starttime, fleet.locks.probeTimeoutMs),
+      result: (x) => ({outcome: x.outcome, detail: x.detail, durationMs: x.durationMs}),
+    })
     if (r.outcome === 'continued') resumed++
   }
   return resumed
@@ -152,22 +208,31 @@ export async function restartInstance(
   actions: ActionRecord[],
 ): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
-  log.write('intent', {instance: inst.name, action: 'restart', target: what})
   const started = Date.now()
   if (group) {
-    const r = await runCompose(fleet, group, ['restart', ...target.services], target.project)
-    record(log, inst, actions, {type: 'restart', target: what, outcome: r.exitCode === 0 ? 'done' : 'failed', detail: r.argv.join(' '), durationMs: r.durationMs})
+    const r = await act(log, inst, actions, {
+      type: 'restart',
+      target: what,
+      run: () => runCompose(fleet, group, ['restart', ...target.services], target.project),
+      result: (x) => ({outcome: x.exitCode === 0 ? 'done' : 'failed', detail: x.argv.join(' '), durationMs: x.durationMs}),
+    })
     if (r.exitCode !== 0) throw new Error(`${r.argv.join(' ')} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(-400)}`)
     return
   }
   const handle = dockerFor(inst.docker)
   // docker restart waits up to its 10 s stop timeout, then starts: bounded by the compose timeout.
-  await engineCall(handle, `restart ${target.container}`, () => handle.docker.getContainer(target.container).restart(), fleet.compose.timeoutMs)
-  record(log, inst, actions, {type: 'restart', target: what, outcome: 'done', detail: 'docker restart (no compose group configured)', durationMs: Date.now() - started})
+  await act(log, inst, actions, {
+    type: 'restart',
+    target: what,
+    run: () => engineCall(handle, `restart ${target.container}`, () => handle.docker.getContainer(target.container).restart(), fleet.compose.timeoutMs),
+    result: () => ({outcome: 'done', detail: 'docker restart (no compose group configured)', durationMs: Date.now() - started}),
+  })
 }
 
-export async function waitUp(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sinceMs: number, timeoutMs: number, actions: ActionRecord[]): Promise<WaitResult> {
-  const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000})
-  record(log, inst, actions, {type: 'wait', target: container, outcome: r.ok ? 'healthy' : 'timeout', detail: r.detail, durationMs: r.waitedMs})
+/** Waits until the gateway is ready (changes nothing, so no intent); a signal (abort) ends the wait early: outcome `interrupted`. */
+export async function waitUp(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sinceMs: number, timeoutMs: number, actions: ActionRecord[], abort?: AbortSignal): Promise<WaitResult> {
+  const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000, signal: abort})
+  const outcome = r.ok ? 'healthy' : abort?.aborted ? 'interrupted' : 'timeout'
+  record(log, inst, actions, {type: 'wait', target: container, outcome, detail: r.detail, durationMs: r.waitedMs})
   return r
 }

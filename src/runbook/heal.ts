@@ -4,13 +4,16 @@
  * wait until healthy, clear what the restart left, ping, re-check.
  */
 import {randomUUID} from 'node:crypto'
+import {rmSync} from 'node:fs'
+import os from 'node:os'
 import {Listr, type ListrTask} from 'listr2'
+import {errorMessage, UnreachableError} from '../errors.js'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {formatDuration} from '../config/duration.js'
 import {IncidentLog} from './record/incident.js'
 import {printable} from '../util/escape.js'
-import {backupSessions, deleteLock, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
+import {backupSessions, deleteLock, holderTarget, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
@@ -28,11 +31,14 @@ export interface HealSettings extends HealOptions {
   renderer: RendererName
   /** --verify: test turns over a duration after the heal, on every instance that answered. */
   verify?: VerifySettings
+  /** SIGINT/SIGTERM: checked before every step and action; the one in flight finishes, nothing new starts. */
+  interrupt?: HealInterrupt
 }
 
 export interface StepRecord {
   step: string
-  status: 'done' | 'skipped' | 'failed'
+  /** interrupted: cut short by a signal (a wait ended early, a restart not started after its holders were resumed). */
+  status: 'done' | 'skipped' | 'failed' | 'interrupted'
   durationMs: number
   detail?: string
 }
@@ -52,6 +58,8 @@ export interface InstanceHeal {
   healed: boolean
   recurred: {path: string; verdict: string; reasons: string[]}[]
   after: {state: string; health: string; startedAt: string | null; restartCount: number | null} | null
+  /** What heal planned or decided for this instance and did not do (leftUndone): empty when the run went through. */
+  notDone: string[]
   durationMs: number
 }
 
@@ -92,6 +100,105 @@ export function whyNotHealed(r: InstanceHeal): string {
   return `${p.failure}${p.detail ? `: ${p.detail.slice(0, 160)}` : ''}${rule}`
 }
 
+/**
+ * Pure: what heal planned or decided for an instance and did not start (an interrupted run, a failed step, the engine
+ * gone): locks not removed, holders not ended, a restart not made or not waited out, no ping. An action that was
+ * tried and failed is not here: the actions say how it ended.
+ */
+export function leftUndone(r: Pick<InstanceHeal, 'plan' | 'actions' | 'restarted' | 'restartDecision' | 'ping'>): string[] {
+  const tried = (type: ActionRecord['type'], target?: string) => r.actions.some((a) => a.type === type && (target === undefined || a.target === target))
+  const out: string[] = []
+  for (const d of r.plan.deleteLocks) if (!tried('delete-lock', d.path)) out.push(`delete lock ${d.path}`)
+  for (const h of r.plan.endHolders) if (!tried('end-holder', holderTarget(h))) out.push(`end holder pid ${h.pid} (${h.cmdline})`)
+  if (r.restartDecision?.restart && !r.restarted && !tried('restart')) out.push(`restart (${r.restartDecision.why})`)
+  if (r.restarted && !r.actions.some((a) => a.type === 'wait' && a.outcome !== 'interrupted')) out.push('wait until healthy')
+  if (r.ping === null) out.push('ping')
+  return out
+}
+
+/** Pure: counts of what a heal's actions did. */
+export function actionCounts(actions: readonly ActionRecord[]): {locksRemoved: number; holdersEnded: number; continued: number; restarts: number} {
+  const n = (f: (a: ActionRecord) => boolean) => actions.filter(f).length
+  return {
+    locksRemoved: n((a) => a.type === 'delete-lock' && a.outcome === 'removed'),
+    holdersEnded: n((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')),
+    continued: n((a) => a.type === 'continue' && a.outcome === 'continued'),
+    restarts: n((a) => a.type === 'restart' && a.outcome === 'done'),
+  }
+}
+
+/** How a run stopped short: the signal that interrupted it, the engine that went away (its error); null when neither. */
+export interface RunStop {
+  interrupted: string | null
+  unreachable: string | null
+}
+
+/** Pure: the run-end record: per instance the outcome and what was not done, the run's counts, and how it stopped. */
+export function runEndRecord(results: readonly InstanceHeal[], stop: RunStop): Record<string, unknown> {
+  return {
+    results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null, notDone: r.notDone})),
+    done: actionCounts(results.flatMap((r) => r.actions)),
+    interrupted: stop.interrupted,
+    unreachable: stop.unreachable,
+  }
+}
+
+/** The exit code of a process ended by a signal, as shells report it: 128 + its number (SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: string): number {
+  return 128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0)
+}
+
+/**
+ * SIGINT/SIGTERM during a heal. The first aborts `signal`: the step in flight finishes (a lock removal, a holder's
+ * end, a restart), nothing new starts, and run-end says `interrupted`. A second exits at once (its 128+n), after a
+ * last record in the incident log and letting go of the run locks.
+ */
+export class HealInterrupt {
+  private readonly controller = new AbortController()
+  readonly signal: AbortSignal = this.controller.signal
+  /** The run's incident log, once runHeal made it. */
+  log: IncidentLog | null = null
+  /** Run lock files this process holds, removed on a forced exit. */
+  lockPaths: readonly string[] = []
+  private readonly handler = (sig: NodeJS.Signals) => this.receive(sig)
+
+  constructor(
+    private readonly io: {say: (line: string) => void; exit: (code: number) => void} = {
+      say: (l) => process.stderr.write(`${l}\n`),
+      exit: (code) => process.exit(code),
+    },
+  ) {}
+
+  /** The signal that interrupted the run, or null. */
+  get reason(): string | null {
+    return this.signal.aborted ? String(this.signal.reason) : null
+  }
+
+  install(): this {
+    process.on('SIGINT', this.handler)
+    process.on('SIGTERM', this.handler)
+    return this
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.handler)
+    process.off('SIGTERM', this.handler)
+  }
+
+  receive(sig: string): void {
+    if (!this.signal.aborted) {
+      this.controller.abort(sig)
+      this.log?.write('signal', {signal: sig, note: 'finishing the step in flight, starting nothing new'})
+      this.io.say(`${sig}: finishing the step in flight and starting nothing new (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to exit at once)`)
+      return
+    }
+    this.log?.write('run-end', {interrupted: this.reason, forced: sig, note: 'a second signal: exited at once; an intent without its result may not have finished'})
+    for (const p of this.lockPaths) rmSync(p, {force: true})
+    this.io.say(`${sig} again: exiting at once`)
+    this.io.exit(signalExitCode(sig))
+  }
+}
+
 export interface HealRun {
   runId: string
   incidentLog: string | null
@@ -100,6 +207,8 @@ export interface HealRun {
   results: InstanceHeal[]
   /** --verify: one result per instance that answered after the heal (null without --verify). */
   verify: VerifyResult[] | null
+  /** How the run stopped short (a signal, the engine gone), as its run-end records it. */
+  stop: RunStop
 }
 
 /** Judges and plans (no change). */
@@ -117,7 +226,13 @@ export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: He
 export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
   const runId = randomUUID().slice(0, 8)
   const log = new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention})
-  log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...s, probeFailed: [...probeFailed]}})
+  const {interrupt, ...settings} = s
+  const abort = interrupt?.signal
+  if (interrupt) interrupt.log = log
+  /** The signal that interrupted the run, once one did: no step or action starts after it. */
+  const stopped = () => interrupt?.reason ?? null
+  const stop: RunStop = {interrupted: null, unreachable: null}
+  log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...settings, probeFailed: [...probeFailed]}})
   for (const st of statuses) {
     log.write('observed', {
       instance: st.name,
@@ -158,6 +273,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       healed: false,
       recurred: [],
       after: null,
+      notDone: [],
       durationMs: 0,
     }
     results.push(res)
@@ -167,10 +283,17 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     /** A step runs only when its condition holds when its turn comes (listr2 evaluates `enabled` then); hidden otherwise. */
     // Off a TTY every line stands alone (CI logs, pipes): it names its instance. Every finished step shows its time.
     const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
-    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>): ListrTask => ({
+    // After a signal a step does not start (skipped), except the last one (evenIfStopped), which says the instance was not healed.
+    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false): ListrTask => ({
       title: label(name),
       enabled,
       task: async (_c, task) => {
+        const signal = stopped()
+        if (signal && !evenIfStopped) {
+          res.steps.push({step: name, status: 'skipped', durationMs: 0, detail: `not started: interrupted by ${signal}`})
+          task.skip(`${label(name)}: not started (interrupted by ${signal})`)
+          return
+        }
         const t0 = Date.now()
         try {
           const detail = await fn(task)
@@ -178,8 +301,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           res.durationMs = Date.now() - started
           task.title = `${label(name)}${detail ? `: ${printable(detail)}` : ''} (${formatDuration(Date.now() - t0)})`
         } catch (error) {
-          res.steps.push({step: name, status: 'failed', durationMs: Date.now() - t0, detail: (error as Error).message})
-          throw new Error(`${label(name)}: ${printable((error as Error).message)} (${formatDuration(Date.now() - t0)})`)
+          if (error instanceof UnreachableError) stop.unreachable ??= error.message
+          res.steps.push({step: name, status: stopped() ? 'interrupted' : 'failed', durationMs: Date.now() - t0, detail: errorMessage(error)})
+          throw new Error(`${label(name)}: ${printable(errorMessage(error))} (${formatDuration(Date.now() - t0)})`)
         }
       },
     })
@@ -232,11 +356,12 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'act',
         () => plan.acted,
         async () => {
-          for (const lock of plan.deletes) await deleteLock(log, inst, lock, res.actions)
-          for (const sig of plan.signals) await endOrphan(fleet, log, inst, st.container, sig, res.actions)
-          const removed = res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').length
-          const ended = res.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length
-          return `${removed} lock(s) removed, ${ended} holder(s) ended`
+          // Each removal and each holder's end runs to its end; after a signal the next one does not start.
+          for (const lock of plan.deletes) if (!stopped()) await deleteLock(log, inst, lock, res.actions)
+          for (const sig of plan.signals) if (!stopped()) await endOrphan(fleet, log, inst, st.container, sig, res.actions)
+          const {locksRemoved, holdersEnded} = actionCounts(res.actions)
+          const cut = stopped() ? `; interrupted by ${stopped()}: the rest not started` : ''
+          return `${locksRemoved} lock(s) removed, ${holdersEnded} holder(s) ended${cut}`
         },
       ),
       step(
@@ -245,7 +370,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         async () => {
           // A gateway still starting (a crash-looping one whose stale gateway lock was just removed, a fresh
           // container) is given until it is ready before its ping decides anything: 2026.9.6 needs 15-80 s.
-          if (st.health === 'starting') await waitUp(fleet, log, inst, st.container, 0, s.waitTimeoutMs, res.actions)
+          if (st.health === 'starting') await waitUp(fleet, log, inst, st.container, 0, s.waitTimeoutMs, res.actions, abort)
+          if (stopped()) throw new Error(`interrupted by ${stopped()} before the ping`)
           const out = await ping()
           // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
           const d = decideRestart({...observedFacts(st), hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
@@ -262,7 +388,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const run = async () => {
             const group = groupOf(fleet, inst)
             // The judge step's observation (st) already names the container, its compose project and service.
+            if (stopped()) throw new Error(`interrupted by ${stopped()}: not restarted`)
             await resumeStopped(fleet, log, inst, st.locks, st.container, res.actions)
+            // A holder resumed and then not restarted runs on (it is no longer stopped): nothing is left half done.
+            if (stopped()) throw new Error(`interrupted by ${stopped()} after resuming its stopped holder(s): not restarted`)
             restartedAt = Date.now()
             if (s.restart === 'group' && group) {
               let p = groupRestarts.get(group.name)
@@ -275,8 +404,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
               await restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions)
             }
             res.restarted = true
-            const w = await waitUp(fleet, log, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions)
-            if (!w.ok) throw new Error(`not healthy: ${w.detail}`)
+            const w = await waitUp(fleet, log, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions, abort)
+            if (!w.ok) throw new Error(stopped() ? `restarted; ${w.detail}` : `not healthy: ${w.detail}`)
             return `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
           }
           if (!s.rolling) return run()
@@ -295,8 +424,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
           const again = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
           const stale = again.locks.filter((l) => l.verdict === 'stale')
-          for (const lock of stale) await deleteLock(log, inst, lock, res.actions)
-          return `${stale.length} stale lock(s) removed`
+          for (const lock of stale) if (!stopped()) await deleteLock(log, inst, lock, res.actions)
+          return `${actionCounts(res.actions.filter((a) => stale.some((l) => l.path === a.target))).locksRemoved} stale lock(s) removed`
         },
       ),
       step('ping', () => res.restarted || !affected || res.ping === null, ping),
@@ -316,8 +445,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'result',
         () => res.ping?.ok !== true,
         async () => {
-          throw new Error(`not healed: ${whyNotHealed(res)}`)
+          throw new Error(stopped() ? `not healed: interrupted by ${stopped()}` : `not healed: ${whyNotHealed(res)}`)
         },
+        true,
       ),
     ]
     return {
@@ -327,19 +457,33 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     } satisfies ListrTask
   })
 
-  await new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.renderer, collectErrors: false}).run().catch(() => undefined)
-
-  const finals = await observe(fleet, instances, {logs: false, leases: false})
-  for (const res of results) {
-    const f = finals.instances.find((x) => x.id === res.id)
-    res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null
-    res.healed = res.ping?.ok === true
+  // registerSignalListeners: false: listr2 would end the process on SIGINT (exit 127, `✖ <step>`) with the step in
+  // flight cut off and no run-end; HealInterrupt handles the signals instead.
+  const tree = new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.renderer, collectErrors: false, registerSignalListeners: false})
+  let verify: VerifyResult[] | null = null
+  try {
+    await tree.run().catch(() => undefined)
+    try {
+      const finals = await observe(fleet, instances, {logs: false, leases: false})
+      for (const res of results) {
+        const f = finals.instances.find((x) => x.id === res.id)
+        res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null
+        if (f?.state === 'unreachable') stop.unreachable ??= f.errors[0] ?? 'unreachable'
+      }
+    } catch (error) {
+      // The engine went away mid-heal: what was done is still recorded below, with run-end.
+      stop.unreachable ??= errorMessage(error)
+    }
+    for (const res of results) res.healed = res.ping?.ok === true
+    results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
+    if (s.verify && !stopped() && !stop.unreachable) verify = await verifyHealed(fleet, instances, results, runId, s.verify, log)
+  } finally {
+    stop.interrupted = stopped()
+    for (const res of results) res.notDone = leftUndone(res)
+    log.write('run-end', runEndRecord(results, stop))
   }
-  results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
-  const verify = s.verify ? await verifyHealed(fleet, instances, results, runId, s.verify, log) : null
-  log.write('run-end', {results: results.map((r) => ({instance: r.name, healed: r.healed, restarted: r.restarted, failure: r.ping?.failure ?? null}))})
   // No empty incidents: a run that changed nothing (only judged and pinged) left no dir, and names none.
-  return {runId, incidentLog: log.written ? log.file : null, statuses, plans, results, verify}
+  return {runId, incidentLog: log.written ? log.file : null, statuses, plans, results, verify, stop}
 }
 
 /** --verify: the test turns on every instance that answered, side by side (ping.concurrency), each into the incident log. */

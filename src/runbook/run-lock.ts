@@ -4,12 +4,17 @@
  * never by the config file, so the same fleet reached through a symlinked or copied config is still one fleet.
  * A run takes the locks of every instance it acts on, in sorted order; on a busy one it lets go of what it took.
  *
+ * The locks live where every fleet on the host meets them, whoever runs it (another operator, a service unit with
+ * its own XDG_STATE_HOME): /run/lock/openclaw-fleet (/var/lock), made sticky and world-writable like /run/lock
+ * itself. FLEET_RUN_LOCK_DIR names another place (every fleet on the host must then name the same); only when no
+ * shared place is writable do they fall back to the user's state dir, and fleet says so.
+ *
  * Same protocol as OpenClaw's (O_EXCL file with pid, createdAt, starttime, plus host, command, config, instance)
  * and judged with the same `judge` as session locks, with this host's /proc as the evidence: a run killed with
  * SIGKILL leaves locks that the next run finds stale (dead-pid / recycled-pid) and takes over.
  */
 import {createHash} from 'node:crypto'
-import {promises as fsp, readFileSync, realpathSync} from 'node:fs'
+import {accessSync, constants as fsc, promises as fsp, readFileSync, realpathSync, statSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {DockerTarget} from '../config/model.js'
@@ -37,9 +42,58 @@ export interface RunTarget {
   docker: DockerTarget
 }
 
-/** Where run locks live: the user's state dir, whatever the config says (two configs must meet here). */
-export function runLockDir(env: NodeJS.ProcessEnv = process.env): string {
+/** The shared places tried in order (on most hosts /var/lock is a link to /run/lock: one place). */
+export const SHARED_RUN_LOCK_DIRS = ['/run/lock/openclaw-fleet', '/var/lock/openclaw-fleet'] as const
+
+/** The user's own place: only runs with the same XDG_STATE_HOME meet there. */
+export function userRunLockDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'run-locks')
+}
+
+export interface RunLockPlace {
+  dir: string
+  /** True when every fleet on the host meets there (a shared place, or FLEET_RUN_LOCK_DIR). */
+  shared: boolean
+  /** Why the locks are not in a shared place (a warning to print), or null. */
+  note: string | null
+}
+
+/**
+ * Pure: where run locks live. FLEET_RUN_LOCK_DIR when set; else the first shared place this process can write
+ * (`usable`: the dir, or the dir it would be made in, is writable); else the user's state dir, with a note.
+ */
+export function chooseRunLockPlace(env: NodeJS.ProcessEnv, usable: (dir: string) => boolean): RunLockPlace {
+  if (env.FLEET_RUN_LOCK_DIR) return {dir: path.resolve(env.FLEET_RUN_LOCK_DIR), shared: true, note: null}
+  const shared = SHARED_RUN_LOCK_DIRS.find((d) => usable(d))
+  if (shared) return {dir: shared, shared: true, note: null}
+  const dir = userRunLockDir(env)
+  return {
+    dir,
+    shared: false,
+    note: `run locks are kept in ${dir}: neither ${SHARED_RUN_LOCK_DIRS.join(' nor ')} is writable, so only fleet runs with this state dir see them (another operator's heal or watch on the same instances would not); set FLEET_RUN_LOCK_DIR to a dir every fleet user on this host can write`,
+  }
+}
+
+/** Whether a dir is writable by this process; one that does not exist yet, whether it can be made (its parent is writable). */
+export function writableDir(dir: string): boolean {
+  const st = statSync(dir, {throwIfNoEntry: false})
+  const d = st ? dir : path.dirname(dir)
+  try {
+    if (!(st ?? statSync(d)).isDirectory()) return false
+    accessSync(d, fsc.W_OK | fsc.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function runLockPlace(env: NodeJS.ProcessEnv = process.env): RunLockPlace {
+  return chooseRunLockPlace(env, writableDir)
+}
+
+/** Where run locks live (runLockPlace): the same dir for every fleet on the host, whatever its XDG_STATE_HOME. */
+export function runLockDir(env: NodeJS.ProcessEnv = process.env): string {
+  return runLockPlace(env).dir
 }
 
 /**
@@ -134,9 +188,9 @@ const POLICY: LockPolicy = {maxHoldMs: Number.MAX_SAFE_INTEGER, orphanAfterMs: N
 
 /** One run lock file. `about` words the BusyError: what the lock guards and which command wanted it. */
 export async function acquireRunLock(lockPath: string, meta: Record<string, unknown> = {}, about: {subject?: string; command?: RunCommand} = {}): Promise<RunLock> {
-  await fsp.mkdir(path.dirname(lockPath), {recursive: true})
+  await makeLockDir(path.dirname(lockPath))
   const self = localProcess(process.pid)
-  const payload = JSON.stringify({pid: process.pid, createdAt: new Date().toISOString(), starttime: self.starttime, host: os.hostname(), ...meta}, null, 2)
+  const payload = JSON.stringify({pid: process.pid, createdAt: new Date().toISOString(), starttime: self.starttime, host: os.hostname(), user: userName(), ...meta}, null, 2)
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await fsp.open(lockPath, 'wx', 0o644)
@@ -161,13 +215,43 @@ export async function acquireRunLock(lockPath: string, meta: Record<string, unkn
       Date.now(),
     )
     if (j.verdict !== 'stale' || foreign) throw busy(lockPath, {...holder, pid: parsed?.pid ?? holder.pid}, foreign, about)
-    await removeLockCarefully(lockPath, {raw, mtimeMs: st.mtimeMs, size: st.size}, path.join(path.dirname(lockPath), 'taken-over'), {anyName: true})
+    try {
+      await makeLockDir(path.join(path.dirname(lockPath), 'taken-over'))
+      await removeLockCarefully(lockPath, {raw, mtimeMs: st.mtimeMs, size: st.size}, path.join(path.dirname(lockPath), 'taken-over'), {anyName: true})
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'EPERM' && code !== 'EACCES') throw error
+      // A shared dir is sticky: only its owner (or root) may remove another user's lock, even a stale one.
+      throw new BusyError(
+        `the run lock ${lockPath}${about.subject ? ` of ${about.subject}` : ''} was left by a run that is gone (pid ${parsed?.pid ?? '?'}${holder.user ? `, user ${holder.user}` : ''}), and this user may not remove it: ${(error as Error).message}`,
+        `remove it as ${holder.user ?? 'its owner'} or root once you are sure no fleet runs on it: rm ${lockPath}`,
+      )
+    }
   }
   throw new BusyError(`could not take the run lock ${lockPath}${about.subject ? ` of ${about.subject}` : ''}`)
 }
 
+/** A dir for run locks; one made in a sticky shared dir (/run/lock, /tmp) is shared the same way (1777), so every user's fleet can lock there. */
+async function makeLockDir(dir: string): Promise<void> {
+  const made = await fsp.mkdir(dir, {recursive: true})
+  if (made === undefined) return
+  const parent = await fsp.stat(path.dirname(made)).catch(() => null)
+  if (parent && (parent.mode & 0o1000) !== 0) {
+    for (let d = dir; d.length >= made.length; d = path.dirname(d)) await fsp.chmod(d, 0o1777).catch(() => undefined)
+  }
+}
+
+function userName(): string | undefined {
+  try {
+    return os.userInfo().username
+  } catch {
+    return undefined
+  }
+}
+
 interface Holder {
   pid?: number
+  user?: string
   createdAt?: string
   host?: string
   command?: string
@@ -185,7 +269,15 @@ function holderOf(raw: string | null): Holder {
   }
   if (doc === null || typeof doc !== 'object') return {}
   const str = (k: string) => (typeof doc[k] === 'string' ? (doc[k] as string) : undefined)
-  return {pid: typeof doc.pid === 'number' ? doc.pid : undefined, createdAt: str('createdAt'), host: str('host'), command: str('command'), config: str('config'), instance: str('instance')}
+  return {
+    pid: typeof doc.pid === 'number' ? doc.pid : undefined,
+    createdAt: str('createdAt'),
+    host: str('host'),
+    user: str('user'),
+    command: str('command'),
+    config: str('config'),
+    instance: str('instance'),
+  }
 }
 
 /**
@@ -194,7 +286,12 @@ function holderOf(raw: string | null): Holder {
  */
 function busy(lockPath: string, h: Holder, foreign: boolean, about: {subject?: string; command?: RunCommand}): BusyError {
   const who = h.command === 'watch' ? 'fleet watch' : h.command === 'heal' ? 'fleet heal' : 'another fleet run'
-  const facts = [`pid ${h.pid ?? '?'}${h.host && foreign ? ` on host ${h.host}` : ''}`, `since ${h.createdAt ?? '?'}`, ...(h.config ? [`config ${h.config}`] : [])]
+  const facts = [
+    `pid ${h.pid ?? '?'}${h.host && foreign ? ` on host ${h.host}` : ''}`,
+    `since ${h.createdAt ?? '?'}`,
+    ...(h.user && h.user !== userName() ? [`user ${h.user}`] : []),
+    ...(h.config ? [`config ${h.config}`] : []),
+  ]
   const subject = about.subject ?? 'the run lock'
   const theirName = h.instance && about.subject && !about.subject.startsWith(`${h.instance} `) ? ` (${h.instance} in its config)` : ''
   const message = `${who} (${facts.join(', ')}) holds ${subject}${theirName}: ${lockPath}`

@@ -106,8 +106,8 @@ describe('fleet incidents list / show / report', () => {
     expect(doc.actions.map((a: any) => a.type)).toContain('end-holder')
     expect(doc.restarts).toEqual([])
     expect(doc.outcome).toEqual([
-      {instance: 'oc871', healed: true, restarted: false, failure: null},
-      {instance: 'oc872', healed: true, restarted: false, failure: null},
+      {instance: 'oc871', healed: true, restarted: false, failure: null, notDone: []},
+      {instance: 'oc872', healed: true, restarted: false, failure: null, notDone: []},
     ])
     const out = path.join(lab.root, 'report.md')
     const md = await fleetIn(lab, ['incidents', 'report', runId, '--out', out], {config})

@@ -240,7 +240,7 @@ describe('buildReport: the post-incident document from the events', () => {
     expect(r.restarts).toEqual([{instance: 'oc7', target: 'g: svc-7', at: '2026-12-02T01:43:03.100Z', outcome: 'done', restartMs: 2000, waitMs: 10000, waitOutcome: 'healthy', downMs: 12000}])
     expect(r.actions).toHaveLength(3)
     expect(r.recurred).toEqual([{instance: 'oc7', path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['dead-pid']}])
-    expect(r.outcome).toEqual([{instance: 'oc7', healed: true, restarted: true, failure: null}])
+    expect(r.outcome).toEqual([{instance: 'oc7', healed: true, restarted: true, failure: null, notDone: []}])
     expect(r.complete).toBe(true)
     expect(summarise(r)).toMatchObject({run: 'f121d191', locksRemoved: 1, restarts: 1, cause: 'frozen-gateway', healed: true})
   })
@@ -267,4 +267,35 @@ describe('buildReport: the post-incident document from the events', () => {
     expect(md).toContain('/s/a\\|b\\x1b[2J.lock')
     expect(md).toContain('| 2026-12-02T01:43:03.100Z | oc7 | g: svc-7 | 2.0s | 10s | 12s | healthy |')
   })
+})
+
+describe('fleet incidents without a config (the CLI)', () => {
+  it('list, show, report and prune read the default dir (XDG_STATE_HOME) when no config is given or found; a config given must load', async () => {
+    const {fleet: runFleet} = await import('../helpers/cli.js')
+    const cwd = tmp() // no fleet config here or above
+    const state = tmp()
+    const env = {XDG_STATE_HOME: state, FLEET_CONFIG: undefined}
+    const base = path.join(state, 'openclaw-fleet', 'incidents')
+    const log = new IncidentLog(base, 'ab12cd34')
+    log.write('run-start', {config: '/f.yml'})
+    log.write('intent', {instance: 'oc7', action: 'delete-lock', target: '/s/a.jsonl.lock', path: '/s/a.jsonl.lock'})
+    log.write('action', {instance: 'oc7', type: 'delete-lock', target: '/s/a.jsonl.lock', outcome: 'removed'})
+    log.write('run-end', {results: [{instance: 'oc7', healed: true, restarted: false, failure: null, notDone: []}], interrupted: null, unreachable: null})
+    const list = await runFleet(['incidents', 'list', '--json'], {cwd, env})
+    expect(list.exitCode, list.stderr).toBe(0)
+    expect(JSON.parse(list.stdout)).toMatchObject({dir: base, runs: [{run: 'ab12cd34', locksRemoved: 1, interrupted: null}]})
+    const others = [
+      ['incidents', 'show', 'ab12cd34'],
+      ['incidents', 'report', 'ab12cd34'],
+      ['incidents', 'prune', '--dry-run'],
+    ]
+    const [show, report, prune, missing] = await Promise.all([...others.map((args) => runFleet(args, {cwd, env})), runFleet(['incidents', 'list', '--config', path.join(cwd, 'nope.yml')], {cwd, env})])
+    expect(show.exitCode, show.stderr).toBe(0)
+    expect(show.stdout).toContain('delete-lock')
+    expect(report.exitCode, report.stderr).toBe(0)
+    expect(report.stdout).toContain('# Incident ab12cd34')
+    expect(prune.exitCode, prune.stderr).toBe(0)
+    expect(prune.stdout).toContain(base)
+    expect(missing.exitCode).toBe(2)
+  }, 180_000)
 })

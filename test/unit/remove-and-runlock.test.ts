@@ -1,13 +1,13 @@
 import {execa} from 'execa'
 import fc from 'fast-check'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {removeLockCarefully} from '../../src/locks/remove.js'
 import {loadFleet} from '../../src/config/load.js'
-import {acquireRunLocks, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks} from '../../src/runbook/run-lock.js'
+import {acquireRunLocks, chooseRunLockPlace, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks, runLockPlace, SHARED_RUN_LOCK_DIRS, writableDir} from '../../src/runbook/run-lock.js'
 import {BusyError} from '../../src/errors.js'
 import {BIN, fleet as runFleet} from '../helpers/cli.js'
 
@@ -68,7 +68,7 @@ describe('fleet run lock', () => {
     const dir = tmp()
     const l = await acquireRunLocks(dir, [oc7], {command: 'watch', config: '/x/fleet.config.yml'}, {})
     const payload = JSON.parse(readFileSync(l.paths[0], 'utf8'))
-    expect(Object.keys(payload).sort()).toEqual(['command', 'config', 'createdAt', 'host', 'instance', 'pid', 'starttime'])
+    expect(Object.keys(payload).sort()).toEqual(['command', 'config', 'createdAt', 'host', 'instance', 'pid', 'starttime', 'user'])
     expect(payload).toMatchObject({pid: process.pid, host: os.hostname(), command: 'watch', config: '/x/fleet.config.yml', instance: 'oc7', starttime: localProcess(process.pid).starttime})
     await l.release()
     expect(existsSync(l.paths[0])).toBe(false)
@@ -225,26 +225,34 @@ describe('fleet run lock', () => {
     expect(e.hint).toMatch(/^stop that watch \(SIGINT\/SIGTERM\) or restart it with --report-only, then heal; it runs on other-box/)
   })
 
-  it('through the CLI: a heal through a symlinked config while a watch runs exits 1 naming the watch; the watch lets go on SIGTERM', async () => {
+  it('through the CLI: a heal through a symlinked config, under another XDG_STATE_HOME, while a watch runs exits 1 naming the watch; the watch lets go on SIGTERM', async () => {
     const dir = tmp()
     const real = path.join(dir, 'fleet.config.yml')
     writeFileSync(real, 'instances: 7\ndataDir: d/oc{id}\n')
     const link = path.join(dir, 'other-name.yml')
     symlinkSync(real, link)
-    // No engine at this socket: the watch's scans fail (error events) but it runs and holds its lock; nothing reaches Docker.
-    const env = {CI: 'true', FLEET_CONFIG: undefined, XDG_STATE_HOME: path.join(dir, 'state'), DOCKER_HOST: 'unix:///nonexistent/fleet-runlock.sock', DOCKER_CONTEXT: undefined}
-    const locks = path.join(dir, 'state', 'openclaw-fleet', 'run-locks')
-    const held = () => (existsSync(locks) ? readdirSync(locks).filter((n) => n.endsWith('.lock')) : [])
-    const watch = execa('node', [BIN, 'watch', '--config', real, '--interval', '1s', '--no-ping', '--events', path.join(dir, 'events.jsonl')], {reject: false, env, extendEnv: true})
+    // No engine at this socket (its name is this test's own, so no other run shares the key): the watch's scans
+    // fail (error events) but it runs and holds its lock; nothing reaches Docker.
+    const socket = `unix:///nonexistent/${path.basename(dir)}.sock`
+    const base = {CI: 'true', FLEET_CONFIG: undefined, FLEET_RUN_LOCK_DIR: undefined, DOCKER_HOST: socket, DOCKER_CONTEXT: undefined}
+    // Two operators (or a service unit and an operator): each with its own state dir. They meet in the shared place.
+    const watchEnv = {...base, XDG_STATE_HOME: path.join(dir, 'state-watch')}
+    const healEnv = {...base, XDG_STATE_HOME: path.join(dir, 'state-heal')}
+    const place = runLockPlace(watchEnv)
+    expect(place.shared).toBe(true)
+    expect(runLockPlace(healEnv).dir).toBe(place.dir)
+    const mine = planRunLocks(place.dir, [{name: 'oc7', container: 'openclaw-openclaw-gateway-7-1', docker: {timeoutMs: 1000}}], watchEnv)[0].path
+    const held = () => existsSync(mine)
+    const watch = execa('node', [BIN, 'watch', '--config', real, '--interval', '1s', '--no-ping', '--events', path.join(dir, 'events.jsonl')], {reject: false, env: watchEnv, extendEnv: true})
     try {
-      for (let i = 0; i < 200 && held().length === 0; i++) await new Promise((r) => setTimeout(r, 50))
-      expect(held()).toHaveLength(1)
-      const heal = await runFleet(['heal', '--config', link], {env})
+      for (let i = 0; i < 200 && !held(); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(held()).toBe(true)
+      const heal = await runFleet(['heal', '--config', link], {env: healEnv})
       const err = heal.stderr.replace(/\s*\n\s*›\s*/g, ' ')
       expect(heal.exitCode, heal.stderr).toBe(1)
       expect(err).toMatch(
         new RegExp(
-          `fleet watch \\(pid ${watch.pid}, since \\S+, config ${real.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) holds oc7 \\(container openclaw-openclaw-gateway-7-1 on unix:///nonexistent/fleet-runlock.sock\\)`,
+          `fleet watch \\(pid ${watch.pid}, since \\S+, config ${real.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\) holds oc7 \\(container openclaw-openclaw-gateway-7-1 on ${socket.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\)`,
         ),
       )
       expect(err).toContain('stop that watch (SIGINT/SIGTERM) or restart it with --report-only, then heal')
@@ -252,7 +260,46 @@ describe('fleet run lock', () => {
       watch.kill('SIGTERM')
     }
     expect((await watch).exitCode).toBe(0)
-    expect(held()).toEqual([])
+    expect(held()).toBe(false)
+  })
+
+  it('the place of run locks: FLEET_RUN_LOCK_DIR, else the first writable shared place, else the user state dir with a note; never the XDG dir while a shared place is usable', () => {
+    const ok = () => true
+    const none = () => false
+    expect(chooseRunLockPlace({FLEET_RUN_LOCK_DIR: 'rel/locks'}, none)).toEqual({dir: path.resolve('rel/locks'), shared: true, note: null})
+    expect(chooseRunLockPlace({XDG_STATE_HOME: '/a'}, ok)).toEqual({dir: SHARED_RUN_LOCK_DIRS[0], shared: true, note: null})
+    expect(chooseRunLockPlace({XDG_STATE_HOME: '/b'}, ok).dir).toBe(chooseRunLockPlace({XDG_STATE_HOME: '/a'}, ok).dir)
+    expect(chooseRunLockPlace({}, (d) => d === SHARED_RUN_LOCK_DIRS[1]).dir).toBe(SHARED_RUN_LOCK_DIRS[1])
+    const fallback = chooseRunLockPlace({XDG_STATE_HOME: '/home/op/.state'}, none)
+    expect(fallback).toMatchObject({dir: '/home/op/.state/openclaw-fleet/run-locks', shared: false})
+    expect(fallback.note).toContain('FLEET_RUN_LOCK_DIR')
+    expect(fallback.note).toContain('/run/lock/openclaw-fleet')
+    // The key is the engine and the container, never the state dir: two operators plan the same file.
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        const t = [{name: 'oc7', container: 'c7', docker: {host: 'tcp://10.0.0.5:2376', timeoutMs: 1000}}]
+        return (
+          planRunLocks(chooseRunLockPlace({XDG_STATE_HOME: `/x${a}`}, ok).dir, t, {XDG_STATE_HOME: a})[0].path ===
+          planRunLocks(chooseRunLockPlace({XDG_STATE_HOME: `/y${b}`}, ok).dir, t, {XDG_STATE_HOME: b})[0].path
+        )
+      }),
+    )
+  })
+
+  it('a lock dir made in a sticky shared dir is shared the same way (1777); a writable dir or parent is usable', async () => {
+    const dir = tmp()
+    chmodSync(dir, 0o1777)
+    const locks = path.join(dir, 'openclaw-fleet')
+    expect(writableDir(locks)).toBe(true)
+    expect(writableDir(path.join(dir, 'no', 'such'))).toBe(false)
+    // A dir that exists is judged itself, never by its writable parent.
+    const file = path.join(dir, 'a-file')
+    writeFileSync(file, '')
+    expect(writableDir(file)).toBe(false)
+    const l = await acquireRunLocks(locks, [oc7], meta, {})
+    expect(statSync(locks).mode & 0o7777).toBe(0o1777)
+    expect(JSON.parse(readFileSync(l.paths[0], 'utf8'))).toMatchObject({pid: process.pid, user: os.userInfo().username, command: 'heal'})
+    await l.release()
   })
 
   it('reads this process from /proc', () => {

@@ -20,9 +20,7 @@ export default class IncidentsPrune extends IncidentsCommand<typeof IncidentsPru
 
   async run(): Promise<PruneDocument> {
     const f = this.flags
-    const fleet = await this.fleet()
-    const dir = await this.incidentDir(f.dir, fleet)
-    const policy = fleet.heal.incidentRetention
+    const {dir, retention: policy} = await this.incidentSettings(f.dir)
     const doc = {dir, dryRun: f['dry-run'], policy, ...applyRetention(dir, policy, {dryRun: f['dry-run']})}
     this.log(renderPrune(doc))
     this.markUnhealthy(doc.failed.length > 0)
