@@ -57,7 +57,8 @@ export interface InstanceHeal {
   ping: PingResult | null
   healed: boolean
   recurred: {path: string; verdict: string; reasons: string[]}[]
-  after: {state: string; health: string; startedAt: string | null; restartCount: number | null} | null
+  /** At the end: the container, the gateway's life-cycle state, whether it serves (ready, in the configured dir) and why not. */
+  after: {state: string; health: string; startedAt: string | null; restartCount: number | null; life?: string; serves?: boolean; why?: string | null} | null
   /** What heal planned or decided for this instance and did not do (leftUndone): empty when the run went through. */
   notDone: string[]
   durationMs: number
@@ -95,6 +96,7 @@ export function whyNotHealed(r: InstanceHeal): string {
   if (failed && !r.ping) return `${failed.step}: ${failed.detail}`
   const p = r.ping
   if (!p) return 'not pinged'
+  if (p.ok && r.after?.serves === false) return `answered, but does not serve as status means it: ${r.after.life}: ${r.after.why ?? ''}`
   const d = r.restartDecision
   const rule = d && !d.restart ? `; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}` : ''
   return `${p.failure}${p.detail ? `: ${p.detail.slice(0, 160)}` : ''}${rule}`
@@ -467,14 +469,26 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       const finals = await observe(fleet, instances, {logs: false, leases: false})
       for (const res of results) {
         const f = finals.instances.find((x) => x.id === res.id)
-        res.after = f ? {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount} : null
+        res.after = f
+          ? {
+              state: f.state,
+              health: f.health,
+              startedAt: f.startedAt,
+              restartCount: f.restartCount,
+              life: f.life.state,
+              serves: f.life.serves && (f.mount?.ok ?? true),
+              why: f.life.serves ? (f.mount?.ok === false ? f.mount.why : null) : f.life.why,
+            }
+          : null
         if (f?.state === 'unreachable') stop.unreachable ??= f.errors[0] ?? 'unreachable'
       }
     } catch (error) {
       // The engine went away mid-heal: what was done is still recorded below, with run-end.
       stop.unreachable ??= errorMessage(error)
     }
-    for (const res of results) res.healed = res.ping?.ok === true
+    // Healed: its ping answered, and at the end it serves as status means it (ready, in the dir fleet judged). A gateway
+    // that answered a turn while still starting, or whose container keeps its state elsewhere, is not healed.
+    for (const res of results) res.healed = res.ping?.ok === true && res.after?.serves !== false
     results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
     if (s.verify && !stopped() && !stop.unreachable) verify = await verifyHealed(fleet, instances, results, runId, s.verify, log)
   } finally {
