@@ -20,6 +20,8 @@ import {errorLine} from './ping-classify.js'
 import {mapLimit} from '../util/concurrency.js'
 import {realOrSelf} from '../util/paths.js'
 import {mountedBy, type RunningMounts} from '../docker/mounts.js'
+import {observeLife} from './observe.js'
+import type {Life} from '../decide/gateway-life.js'
 import {errorMessage} from '../errors.js'
 import {check, type Check} from './check.js'
 import {ioChecks, ioReadings, ioWhere, lowSpace, spaceText, THIS_HOST} from './doctor-io.js'
@@ -112,8 +114,9 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
     )
   } else {
     out.push(mountCheck(inst, c))
+    out.push(lifeCheck(inst, await observeLife(fleet, handle, c, nowMs)))
     if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, running, nowMs)))
-    else out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal restarts it'))
+    else if (c.state !== 'paused') out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal starts it'))
   }
   // openclaw.json and the sessions dirs are read from this disk only when the host is this machine.
   if (inst.lockAccess === 'host') {
@@ -121,6 +124,14 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
     out.push(...(await diskChecks(inst)))
   }
   return out
+}
+
+/** The gateway's life-cycle state, as status judges it: a start refusal or a crash loop is a root cause. */
+export function lifeCheck(inst: Instance, life: Life): Check {
+  if (life.serves) return check('gateway-life', inst, 'pass', `ready (${life.why})`)
+  const hint = life.refusal?.hint ?? (life.state === 'starting' ? 'wait: a start in progress is not wedged' : null)
+  const status = life.state === 'starting' ? 'warn' : 'fail'
+  return check('gateway-life', inst, status, `${life.state}: ${life.why}`, hint)
 }
 
 /** The container must bind-mount the configured dataDir at the state dir. */

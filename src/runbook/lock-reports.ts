@@ -49,6 +49,7 @@ function evidenceOf(ctx: ReportContext, mounted: string[], process: ProcessEvide
     process,
     probeError,
     processSource: ctx.probe?.source ?? null,
+    clockSkewMs: null,
   }
 }
 
@@ -89,7 +90,7 @@ export function fileLockReport(ctx: ReportContext, file: LockFile, payload: Lock
     reasons: legacy ? ['legacy-ignored', ...j.reasons] : j.reasons,
     ...(legacy ? {legacyVerdict: j.verdict} : {}),
     ageMs: j.ageMs,
-    evidence: evidenceOf(ctx, mounted, evidence.process ?? null, evidence.probeError ?? null),
+    evidence: {...evidenceOf(ctx, mounted, evidence.process ?? null, evidence.probeError ?? null), clockSkewMs: j.clockSkewMs ?? null},
   }
 }
 

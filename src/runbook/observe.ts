@@ -8,7 +8,7 @@ import {byDockerHost, type DockerHandle} from '../docker/client.js'
 import {discover, lastExitCode, type ContainerInfo, type Discovery} from '../docker/discover.js'
 import {mountedBy} from '../docker/mounts.js'
 import {incarnationRange, LockSignatureAccumulator, streamContainerLog, type LockTimeoutSignature} from '../docker/logs.js'
-import {gatewayLife, recentLockErrors, type ReadinessEvidence} from '../decide/gateway-life.js'
+import {gatewayLife, recentLockErrors, type Life, type ReadinessEvidence} from '../decide/gateway-life.js'
 import {stateMount, type StateMount} from '../decide/state-mount.js'
 import {lifeLogReader, probeReadiness, type LifeLog} from '../openclaw/readiness.js'
 import {realOrSelf} from '../util/paths.js'
@@ -247,6 +247,28 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const lease = running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
   if (lease?.error) errors.push(lease.error)
   return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, lifeLog, readiness, mount: c ? mountOf(inst, c) : null, unlisted, errors}
+}
+
+/**
+ * The life-cycle state of one gateway (decide/gateway-life.ts) from its own log (this start and, within the crash-loop
+ * window, the previous incarnations), its readiness and its last exit: what status judges, for doctor.
+ */
+export async function observeLife(fleet: Fleet, handle: DockerHandle, c: ContainerInfo, nowMs = Date.now()): Promise<Life> {
+  const log = await readGatewayLog(handle, c, fleet.gateway.crashLoopWindowMs).catch(() => null)
+  const running = c.state === 'running'
+  const readiness: ReadinessEvidence = running ? await readinessOf(handle, c, log?.life ?? null, fleet) : {state: 'unknown', source: null, detail: 'not running'}
+  const exitCode = running && c.restartCount > 0 && c.finishedAtMs != null ? await lastExitCode(handle, c.id, c.finishedAtMs - 2000) : (c.exitCode ?? null)
+  const facts = {
+    state: c.state,
+    startedAtMs: c.startedAtMs,
+    finishedAtMs: c.finishedAtMs ?? null,
+    exitCode,
+    restartCount: c.restartCount,
+    readiness,
+    refusal: log?.life.refusal ?? null,
+    lastLine: log?.life.lastLineBefore ?? null,
+  }
+  return gatewayLife(facts, fleet.gateway, nowMs)
 }
 
 /** Ready incarnations seen by this process (container id and start): a gateway ready since its start stays so until it restarts. */

@@ -42,6 +42,8 @@ export interface LockReport {
     probeError: string | null
     /** Where the process evidence came from: `exec` in the container, or the host's `/proc` (local engines). */
     processSource: ProbeResult['source'] | null
+    /** How far the lock's createdAt is ahead of its file's mtime or of now (future-createdAt), ms; null when not. */
+    clockSkewMs: number | null
   }
 }
 
