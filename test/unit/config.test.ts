@@ -123,7 +123,7 @@ describe('bad configs exit 2 with a message naming what and where', () => {
       /groups.7-9.*group names start with a letter/,
     ],
     ['missing dataDir', 'instances: 7-11\n', /dataDir: Invalid input: expected string, received undefined/],
-    ['a dataDir that does not exist on this host', GOOD, /dataDir: oc7: directory does not exist: .*data\/oc7\/config/],
+    ['a dataDir that does not exist on this host', GOOD, /dataDir \(line 2\): oc7: directory does not exist: .*data\/oc7\/config/],
   ]
 
   it.concurrent.each(cases)('%s', async (_name, body, message) => {
