@@ -274,6 +274,20 @@ export async function modelError(instance, {root} = {}) {
   return {fault: 'model-error', ...(await setControl(instance, 'model-error', 'openai', {root}))}
 }
 
+/**
+ * Crash loop: the gateway exits 1 `afterMs` after each start (control file crash-after-ms, read at start), so the
+ * container's restart policy restarts it again and again (Docker's back-off doubles from 100 ms). `startupMs`
+ * (control startup-ms) delays readiness too, so a start that outlives afterMs is `running (starting)`, never ready.
+ * The container is restarted once so that the controls take effect. Undo: setControl(..., null) and a restart.
+ */
+export async function crashLoop(instance, {root, afterMs = 0, startupMs} = {}) {
+  const {inst} = context(instance, {root})
+  await setControl(instance, 'crash-after-ms', afterMs, {root})
+  if (startupMs !== undefined) await setControl(instance, 'startup-ms', startupMs, {root})
+  await docker(['restart', '--time', '1', inst.container])
+  return {fault: 'crash-loop', instance: inst.id, container: inst.container, afterMs, startupMs: startupMs ?? null}
+}
+
 /** (g) An exec'd holder holds the lock, the container is SIGKILLed and stays stopped. */
 export async function stoppedWithLock(instance, {root, holdMs = HOUR} = {}) {
   const {inst} = context(instance, {root})
@@ -346,4 +360,5 @@ export const FAULTS = {
   'wrong-mount': {letter: null, inject: wrongMount},
   'small-context-model': {letter: null, inject: smallContextModel},
   'model-error': {letter: null, inject: modelError},
+  'crash-loop': {letter: null, inject: crashLoop},
 }

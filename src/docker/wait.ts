@@ -39,9 +39,17 @@ export interface WaitResult {
   info: ContainerInfo | null
   waitedMs: number
   detail: string
+  /** The wait was ended early by its signal. */
+  aborted?: boolean
 }
 
-export async function waitHealthy(handle: DockerHandle, container: string, timeoutMs: number, opts: {intervalMs?: number; startedAfterMs?: number; port?: number} = {}): Promise<WaitResult> {
+/** signal: ends the wait early (ok false, `aborted` true): a watch that is stopping does not wait out a readiness. */
+export async function waitHealthy(
+  handle: DockerHandle,
+  container: string,
+  timeoutMs: number,
+  opts: {intervalMs?: number; startedAfterMs?: number; port?: number; signal?: AbortSignal} = {},
+): Promise<WaitResult> {
   const started = Date.now()
   const interval = opts.intervalMs ?? 500
   let info: ContainerInfo | null = null
@@ -55,6 +63,14 @@ export async function waitHealthy(handle: DockerHandle, container: string, timeo
       if (ready === 'ready') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}, gateway ready`}
       if (ready === 'unknown') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}; gateway readiness unknown (no [gateway] ready line, and /readyz could not be asked)`}
     }
+    if (opts.signal?.aborted)
+      return {
+        ok: false,
+        aborted: true,
+        info,
+        waitedMs: Date.now() - started,
+        detail: `not waited for: ${info ? `${info.state}${info.health !== 'none' ? ` (${info.health})` : ''}` : 'container not found'} after ${Math.round((Date.now() - started) / 1000)}s`,
+      }
     if (Date.now() - started + interval > timeoutMs) {
       return {
         ok: false,

@@ -165,8 +165,17 @@ export async function restartInstance(
   record(log, inst, actions, {type: 'restart', target: what, outcome: 'done', detail: 'docker restart (no compose group configured)', durationMs: Date.now() - started})
 }
 
-export async function waitUp(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sinceMs: number, timeoutMs: number, actions: ActionRecord[]): Promise<WaitResult> {
-  const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000})
-  record(log, inst, actions, {type: 'wait', target: container, outcome: r.ok ? 'healthy' : 'timeout', detail: r.detail, durationMs: r.waitedMs})
+export async function waitUp(
+  fleet: Fleet,
+  log: IncidentLog,
+  inst: Instance,
+  container: string,
+  sinceMs: number,
+  timeoutMs: number,
+  actions: ActionRecord[],
+  signal?: AbortSignal,
+): Promise<WaitResult> {
+  const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000, signal})
+  record(log, inst, actions, {type: 'wait', target: container, outcome: r.ok ? 'healthy' : r.aborted ? 'not-awaited' : 'timeout', detail: r.detail, durationMs: r.waitedMs})
   return r
 }

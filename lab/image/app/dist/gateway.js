@@ -109,8 +109,16 @@ export async function gatewayCommand(flags) {
     })
   }
 
+  // Lab controls .lab/crash-after-ms (a gateway that exits 1 soon after each start: a crash loop under the
+  // container's restart policy) and .lab/startup-ms (this instance's time to ready), read at each start.
+  const controls = readControls(stateDir)
+  if (controls.crashAfterMs !== null)
+    setTimeout(() => {
+      console.error(`[gateway] fatal: lab control crash-after-ms: exiting 1 ${controls.crashAfterMs}ms after the start`)
+      process.exit(1)
+    }, controls.crashAfterMs)
   // The real gateway needs 16-23 s before it is ready; the lab default is 1.5 s.
-  await new Promise((resolve) => setTimeout(resolve, Number(process.env.OPENCLAW_LAB_STARTUP_MS ?? 1500)))
+  await new Promise((resolve) => setTimeout(resolve, controls.startupMs ?? Number(process.env.OPENCLAW_LAB_STARTUP_MS ?? 1500)))
   if (readControls(stateDir).skipStartupSweep) log('startup session lock sweep skipped (lab control .lab/skip-startup-sweep)')
   else await startupSweep(stateDir).catch((error) => log(`session lock sweep failed: ${errorLine(error)}`))
   ready = true
