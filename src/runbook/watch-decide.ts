@@ -59,6 +59,8 @@ export interface Episode {
   detail: string
   /** Since when the instance has been healthy, with this reason gone, on every scan (null: not so on the last scan). */
   healthySince: number | null
+  /** The container incarnation (its start time) of that healthy stretch: a restart between two scans starts it over. */
+  incarnation?: string | null
 }
 
 /** The lock was seen on the previous scan with this verdict and this content (the seen-twice rule). */
@@ -94,8 +96,9 @@ export function healthyScan(s: Pick<InstanceStatus, 'state' | 'ok'>, pingOk: boo
 /**
  * Alert episodes, as monitoring stacks expect them: an `open` alert the first scan a reason appears, nothing while
  * it persists, and a `resolved` alert only once the instance has been healthy (healthyScan), with the reason gone,
- * on every scan for recoveryMs. A scan where the reason is back, or the instance is not healthy, keeps the episode
- * open and starts the recovery over: a crash loop with a short `running` window between its restarts stays one
+ * on every scan for recoveryMs, in one incarnation (`incarnation`: the container's start time). A scan where the
+ * reason is back, or the instance is not healthy, or a container that restarted since the last scan, keeps the
+ * episode open and starts the recovery over: a crash loop with a short `running` window between its restarts stays one
  * episode. `durationMs` of a resolved alert is the time until the instance was healthy again. Pure: the episode id
  * is the instance, the reason and the opening time.
  */
@@ -106,6 +109,7 @@ export function alertEpisodes(
   now: number,
   healthy: boolean,
   recoveryMs: number,
+  incarnation: string | null = null,
 ): {alerts: AlertAction[]; episodes: Map<AlertReason, Episode>} {
   const alerts: AlertAction[] = []
   const episodes = new Map<AlertReason, Episode>()
@@ -118,10 +122,13 @@ export function alertEpisodes(
       episodes.set(reason, {...e, healthySince: null})
       continue
     }
-    const healthySince = healthy ? (e.healthySince ?? now) : null
+    // A healthy stretch is one incarnation: a container that restarted between two healthy scans (a crash loop seen
+    // only in its running windows, when scans are sparse) starts it over.
+    const sameIncarnation = (e.incarnation ?? null) === incarnation
+    const healthySince = healthy ? (e.healthySince !== null && sameIncarnation ? e.healthySince : now) : null
     if (healthySince !== null && now - healthySince >= recoveryMs)
       alerts.push({type: 'alert', state: 'resolved', reason, detail: e.detail, episode: e.id, since: iso(e.since), durationMs: healthySince - e.since, healthySince: iso(healthySince)})
-    else episodes.set(reason, {...e, healthySince})
+    else episodes.set(reason, {...e, healthySince, incarnation})
   }
   for (const [reason, c] of present) {
     if (open.has(reason)) continue
@@ -199,7 +206,7 @@ export function decide(
     })
   if (notRunning) conditions.push({reason: 'not-running', detail: `container ${s.state}`})
   const healthy = healthyScan(s, pingOk)
-  const {alerts, episodes} = alertEpisodes(s.name, conditions, mem.episodes, now, healthy, p.alertRecoveryMs ?? DEFAULT_ALERT_RECOVERY_MS)
+  const {alerts, episodes} = alertEpisodes(s.name, conditions, mem.episodes, now, healthy, p.alertRecoveryMs ?? DEFAULT_ALERT_RECOVERY_MS, s.startedAt)
   actions.push(...alerts)
   // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
   const healthySince = healthy ? (mem.healthySince ?? now) : null

@@ -136,18 +136,24 @@ export class Watcher {
     })
     const sources: Source[] = this.s.react ? this.follow() : []
     let nextFull = Date.now()
+    // The interval scan runs beside the loop (its pings may take up to ping.timeout each): the event and timed scans
+    // of the other instances go on meanwhile. One interval scan at a time.
+    const full: {scan: Promise<void> | null; enough: boolean} = {scan: null, enough: false}
     try {
-      while (!this.stopping) {
+      while (!this.stopping && !full.enough) {
         const now = Date.now()
-        if (now >= nextFull) {
-          const started = now
-          await this.guarded(() => this.scan(this.instances, 'interval'))
-          this.scansDone++
-          if (this.s.scans > 0 && this.scansDone >= this.s.scans) break
-          nextFull = started + this.s.intervalMs
-        } else if (now >= this.dueAt) {
+        if (full.scan === null && now >= nextFull) {
+          nextFull = now + this.s.intervalMs
+          full.scan = this.guarded(() => this.scan(this.instances, 'interval')).then(() => {
+            this.scansDone++
+            full.scan = null
+            if (this.s.scans > 0 && this.scansDone >= this.s.scans) full.enough = true
+            this.wake?.()
+          })
+        }
+        if (Date.now() >= this.dueAt) {
           for (const reason of ['event', 'timed'] as const) {
-            const ids = this.takeDue(reason, now)
+            const ids = this.takeDue(reason, Date.now())
             if (ids.size > 0)
               await this.guarded(() =>
                 this.scan(
@@ -157,8 +163,11 @@ export class Watcher {
               )
           }
         }
-        await this.sleep(Math.max(0, Math.min(nextFull, this.dueAt) - Date.now()))
+        if (this.stopping || full.enough) break
+        await this.sleep(Math.min(full.scan === null ? nextFull : Infinity, this.dueAt) - Date.now())
       }
+      // An interval scan in progress ends (once stopping, it judges and acts on nothing more).
+      await full.scan
     } finally {
       for (const src of sources) src.stop()
     }
@@ -209,9 +218,10 @@ export class Watcher {
     return [followEngine(this.instances, trigger, onError), followLockDirs(this.instances, trigger, onError, EVENT_SETTLE_MS)]
   }
 
+  /** Sleeps ms (Infinity: until woken), or until wake() (a signal, a due scan, the end of an interval scan). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms)
+      const t = Number.isFinite(ms) ? setTimeout(resolve, Math.max(0, ms)) : undefined
       this.wake = () => {
         clearTimeout(t)
         resolve()

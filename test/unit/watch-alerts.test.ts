@@ -46,6 +46,19 @@ describe('alert episodes', () => {
     expect(episodes(['n', '', 'n', ''], 0)).toEqual([['open:not-running'], ['resolved:not-running'], ['open:not-running'], ['resolved:not-running']])
   })
 
+  it('a container that restarted between two healthy scans (a crash loop seen only in its running windows, scans sparse) starts the recovery over', () => {
+    let open = alertEpisodes('oc1', [{reason: 'not-running', detail: 'restarting'}], new Map(), 0, false, 30_000).episodes
+    const got: number[] = []
+    for (const [i, incarnation] of ['a', 'b', 'c', 'd'].entries()) {
+      const r = alertEpisodes('oc1', [], open, (i + 1) * 40_000, true, 30_000, incarnation)
+      open = r.episodes
+      got.push(r.alerts.length)
+    }
+    expect(got).toEqual([0, 0, 0, 0])
+    // The same incarnation healthy 40 s later: recovered.
+    expect(alertEpisodes('oc1', [], open, 200_000, true, 30_000, 'd').alerts.map((a) => `${a.state}:${a.reason}`)).toEqual(['resolved:not-running'])
+  })
+
   it('the open and the resolved alert name the same episode; resolved carries the duration (until healthy again), when it was healthy again, and the opening detail', () => {
     const o = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 700s'}], new Map(), 10_000, false, 60_000)
     const same = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 710s'}], o.episodes, 20_000, false, 60_000)
