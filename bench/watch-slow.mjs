@@ -3,7 +3,7 @@
 // crash-loops (the lab's crash-after-ms control: exit 1 at each start, restart policy unless-stopped), so watch
 // --auto-restart restarts it and then waits for a readiness that never comes (heal.waitTimeout, 3m by default); while
 // that wait runs, an exec'd holder on gateway B is SIGKILLed, leaving its lock (stale: dead pid). Measured from the
-// kill to the lock file's removal, per sample; also the interval scans done during A's wait (per minute, against
+// moment the kill has returned (the holder is dead, its lock stale) to the lock file's removal, per sample; also the interval scans done during A's wait (per minute, against
 // 60/interval). Merges `watchSlow.<label>` into bench/results.json.
 //
 // Usage: node bench/watch-slow.mjs [--first 1364] [--samples 3] [--interval 10s] [--label after] [--bin path/to/bin/run.js] [--no-write]
@@ -13,9 +13,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {parseArgs} from 'node:util'
-import {up} from '../lab/compose.mjs'
+import {instanceOf, loadLab, up} from '../lab/compose.mjs'
 import * as faults from '../lab/faults.mjs'
-import {sleep, start} from '../lab/run.mjs'
+import {docker, sleep, start} from '../lab/run.mjs'
 import {BIN, fleetEnv, log, machine, mergeResults, onSignals, removeBenchLab, RESULTS, ROOT_PREFIX, round, snapshotCli, stats} from './lib.mjs'
 
 const {values} = parseArgs({
@@ -86,13 +86,18 @@ try {
   const argv = [bin, 'watch', '--config', config, '--events', file, '--instances', `${A}-${B}`, '--interval', values.interval, '--react', '--auto-restart']
   log(`watch-slow: ${argv.slice(1).join(' ')}`)
   watchProc = start('node', argv, {env: {CI: 'true', ...fleetEnv(root)}})
-  const restart = await until(`the restart of oc${A}`, () => events(file).find((e) => e.event === 'restart' && e.instance === `oc${A}`), 120_000)
+  const restart = await until(`the restart of oc${A}`, () => events(file).find((e) => e.event === 'restart' && e.instance === `oc${A}`), 360_000)
   // The restart step (compose restart) takes a few seconds; then the wait for readiness runs (3 min by default).
   await sleep(8000)
   const runs = []
+  const instB = instanceOf(loadLab(root), B)
   for (let k = 0; k < samples; k++) {
-    const f = await faults.deadPid(B, {root})
+    // fault (a) dead-pid, timed from the moment the holder is dead: an exec'd holder takes the lock, is SIGKILLed.
+    const {holder, lock} = await faults.startHolder(instB, 3_600_000)
+    const f = faults.mainSession(instB)
+    await docker(['exec', instB.container, 'kill', '-KILL', `${lock.pid}`])
     const t0 = Date.now()
+    void holder.exited
     let gone = null
     while (Date.now() - t0 < CLEAR_TIMEOUT_MS) {
       if (!fs.existsSync(f.hostLockPath)) {
