@@ -457,7 +457,7 @@ export class Watcher {
       if (t) t.step = 'starting'
       this.slots.get(next)?.()
     }
-    // What it changed is looked at now (an event scan: clears and ends only), not at the next interval.
-    if (!this.stopping) this.soon([id], 0)
+    // Reacting: what it changed is looked at now (an event scan: clears and ends only), not at the next interval.
+    if (!this.stopping && this.s.react) this.soon([id], 0)
   }
 }
