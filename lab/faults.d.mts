@@ -23,7 +23,7 @@ export declare function gatewayInfo(container: string): Promise<GatewayInfo>
 export declare function procInContainer(container: string, pid: number): Promise<ProcInfo>
 export declare function mainSession(inst: {sessionsDir: string; containerSessionsDir: string}, agent?: string): {sessionId: string; hostLockPath: string; lockPath: string}
 export declare function readLock(hostLockPath: string): LockPayload | null
-/** value null removes the control file. Names: slow-ms, reply, model-error, skip-startup-sweep, lock-format. */
+/** value null removes the control file. Names: slow-ms, reply, model-error, skip-startup-sweep, lock-format, startup-ms, crash-after-ms. */
 export declare function setControl(instance: number, name: string, value: string | number | null, opts?: FaultOptions): Promise<{instance: number; container: string; controlFile: string; value: string | number | null}>
 export declare function killAndStart(container: string, opts?: {wantPid?: number; attempts?: number}): Promise<{info: GatewayInfo; attempts: number}>
 
@@ -46,6 +46,10 @@ export declare function sharedSessions(instance: number, opts?: FaultOptions & {
 export declare function slow(instance: number, opts?: FaultOptions & {ms?: number}): Promise<ControlFault & {ms: number}>
 export declare function wrongReply(instance: number, opts?: FaultOptions & {text?: string}): Promise<ControlFault & {text: string}>
 export declare function modelError(instance: number, opts?: FaultOptions): Promise<ControlFault>
+/** The gateway exits 1 afterMs (default 0) after each start (control crash-after-ms; startupMs sets startup-ms); restarted once so it takes effect. */
+export declare function startRefusal(instance: number, opts?: FaultOptions & {text?: string}): Promise<FaultBase & {text: string}>
+export declare function slowStart(instance: number, opts?: FaultOptions & {ms?: number}): Promise<FaultBase & {ms: number}>
+export declare function crashLoop(instance: number, opts?: FaultOptions & {afterMs?: number; startupMs?: number}): Promise<FaultBase & {afterMs: number; startupMs: number | null}>
 /** (g) */
 export declare function stoppedWithLock(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {containerStatus: string; restartedByPolicy: boolean}>
 /** (h) */

@@ -265,15 +265,16 @@ export async function slow(instance, {root, ms = 15_000} = {}) {
 }
 
 /**
- * Crash loop: the gateway refuses every start (`Gateway failed to start: <text>`, exit 1), and the container's restart
- * policy (unless-stopped) starts it again and again. The container is restarted once so the refusal takes effect.
+ * Start refusal: the gateway refuses every start (`Gateway failed to start: <text>`, exit 1), as real 2026.9 gateways
+ * do for a migration, a schema or a lease, and the container's restart policy (unless-stopped) starts it again and
+ * again: a crash loop with a line that names its cause. It is killed once from inside so the refusal takes effect.
  */
-export async function crashLoop(instance, {root, text = 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix'} = {}) {
+export async function startRefusal(instance, {root, text = 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix'} = {}) {
   const {inst} = context(instance, {root})
   const control = await setControl(instance, 'start-refusal', text, {root})
   // From inside (docker kill would count as a manual stop, which unless-stopped does not restart).
   await docker(['exec', inst.container, 'kill', '-KILL', '-1'], {reject: false})
-  return {fault: 'crash-loop', ...control, text}
+  return {fault: 'start-refusal', ...control, text}
 }
 
 /** Slow start: the gateway takes `ms` after each start before it is ready (control file startup-ms); restarted once now. */
@@ -292,6 +293,20 @@ export async function wrongReply(instance, {root, text = 'WRONG_REPLY'} = {}) {
 /** Model error: every turn fails with FailoverError: No API key found for provider "openai". */
 export async function modelError(instance, {root} = {}) {
   return {fault: 'model-error', ...(await setControl(instance, 'model-error', 'openai', {root}))}
+}
+
+/**
+ * Crash loop: the gateway exits 1 `afterMs` after each start (control file crash-after-ms, read at start), so the
+ * container's restart policy restarts it again and again (Docker's back-off doubles from 100 ms). `startupMs`
+ * (control startup-ms) delays readiness too, so a start that outlives afterMs is `running (starting)`, never ready.
+ * The container is restarted once so that the controls take effect. Undo: setControl(..., null) and a restart.
+ */
+export async function crashLoop(instance, {root, afterMs = 0, startupMs} = {}) {
+  const {inst} = context(instance, {root})
+  await setControl(instance, 'crash-after-ms', afterMs, {root})
+  if (startupMs !== undefined) await setControl(instance, 'startup-ms', startupMs, {root})
+  await docker(['restart', '--time', '1', inst.container])
+  return {fault: 'crash-loop', instance: inst.id, container: inst.container, afterMs, startupMs: startupMs ?? null}
 }
 
 /** (g) An exec'd holder holds the lock, the container is SIGKILLed and stays stopped. */
@@ -367,5 +382,6 @@ export const FAULTS = {
   'small-context-model': {letter: null, inject: smallContextModel},
   'model-error': {letter: null, inject: modelError},
   'crash-loop': {letter: null, inject: crashLoop},
+  'start-refusal': {letter: null, inject: startRefusal},
   'slow-start': {letter: null, inject: slowStart},
 }

@@ -29,7 +29,7 @@ const env = (flag: WatchEnvFlag) => ({env: WATCH_ENV[flag]})
 export default class Watch extends BaseCommand<typeof Watch> {
   static summary = 'Self-healing without cron: scan every interval, clear stale locks and end orphan holders once seen twice, alert on the rest.'
   static description = `Each scan judges the selected instances (as fleet status) and pings them. Stale locks and orphan holders seen on two consecutive scans are cleared or ended (recorded in the incident log first); hung locks, shared sessions dirs and gateways failing the ping on two scans raise alerts, and restart only with --auto-restart, capped per instance (--max-attempts) with an exponential cool-down (--cooldown): no restart loops; the cap is reset only after the instance has been healthy on every scan for --recover-after (10m). --report-only changes nothing.
-Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (retried with backoff, never blocking the loop). Alerts come once per episode: state open when a reason appears, state resolved (with its duration) when it is gone. --metrics-port serves Prometheus metrics and /healthz on --metrics-host (127.0.0.1). A container younger than --start-period is reported but not judged. Every flag can also be set by its FLEET_WATCH_* variable (a flag beats it). SIGINT/SIGTERM finish the current step, release the run lock and exit 0.`
+Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (retried with backoff, never blocking the loop). Alerts come once per episode: state open when a reason appears, state resolved (with its duration) when it is gone. --metrics-port serves Prometheus metrics and /healthz on --metrics-host (127.0.0.1). A container younger than --start-period is reported but not judged. Every flag can also be set by its FLEET_WATCH_* variable (a flag beats it). Work on one instance (clears, holder ends, a restart and its wait for readiness) runs beside the scans: the other instances are scanned and healed meanwhile; restarts in flight at once are capped by heal.concurrency. An alert episode resolves only after the instance has been healthy on every scan for watch.alertRecovery (config, 2m). SIGINT/SIGTERM: nothing new starts, the step in flight finishes (a restart's wait for readiness is cut short and reported), the run lock is released, exit 0; a second signal exits at once (130/143), naming what was left in flight.`
   static examples = [
     '<%= config.bin %> watch --interval 30s',
     '<%= config.bin %> watch --report-only --webhook http://127.0.0.1:9000/hook',
@@ -126,15 +126,25 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
         ping: f.ping,
         scans: f.scans,
         waitTimeoutMs: fleet.heal.waitTimeoutMs,
+        restartConcurrency: fleet.heal.concurrency,
+        alertRecoveryMs: fleet.watch.alertRecoveryMs,
         start: {config: fleet.file, metricsUrl: port ? metricsUrl(f['metrics-host'], port) : null, incidentDir: fleet.heal.incidentDir},
       },
       events,
       log,
       metrics,
     )
-    const onSignal = () => watcher.stop()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    // The first SIGINT/SIGTERM stops the watch (the step in flight finishes, what did not start is reported); a second
+    // one ends it at once, after saying what was left in flight (watch-stop with `abandoned`).
+    let signals = 0
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++
+      if (signals === 1) return watcher.stop()
+      watcher.abandon()
+      void Promise.all([events.drain(500), lock?.release()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     try {
       await watcher.run()
     } finally {

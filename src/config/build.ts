@@ -127,6 +127,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
       termGraceMs: raw.heal.termGrace,
       incidentRetention: {keepRuns: raw.heal.incidentRetention.keepRuns, keepForMs: raw.heal.incidentRetention.keepFor},
     },
+    watch: {alertRecoveryMs: raw.watch.alertRecovery},
   }
 }
 

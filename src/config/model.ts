@@ -74,6 +74,8 @@ export interface Fleet {
   gateway: LifePolicy & {port: number}
   /** incidentRetention: which past incident dirs are pruned when a new one is made (and by `fleet incidents prune`). */
   heal: {waitTimeoutMs: number; concurrency: number; incidentDir: string; termGraceMs: number; incidentRetention: RetentionPolicy}
+  /** alertRecoveryMs: an alert episode of fleet watch resolves once the instance has been healthy on every scan for this long. */
+  watch: {alertRecoveryMs: number}
 }
 
 export function instanceById(fleet: Fleet, id: number): Instance {

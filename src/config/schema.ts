@@ -190,6 +190,8 @@ export const configSchema = z.strictObject({
       incidentRetention: incidentRetention.default(DEFAULT_RETENTION),
     })
     .default({waitTimeout: 180_000, concurrency: 4, termGrace: 5_000, incidentRetention: DEFAULT_RETENTION}),
+  /** fleet watch: alertRecovery: how long an instance must be healthy on every scan before an alert episode resolves. */
+  watch: z.strictObject({alertRecovery: duration.default(120_000)}).default({alertRecovery: 120_000}),
 })
 
 export type RawConfig = z.output<typeof configSchema>

@@ -37,9 +37,14 @@ export interface WaitResult {
   info: ContainerInfo | null
   waitedMs: number
   detail: string
+  /** The wait was ended early by its signal. */
+  aborted?: boolean
 }
 
-/** opts.signal: an interrupted run stops waiting (ok false, `wait interrupted`); the wait changes nothing, so nothing is left half done. */
+/**
+ * opts.signal: ends the wait early (ok false, `aborted` true): an interrupted heal or a stopping watch does not wait out
+ * a readiness; the wait changes nothing, so nothing is left half done.
+ */
 export async function waitHealthy(
   handle: DockerHandle,
   container: string,
@@ -60,7 +65,13 @@ export async function waitHealthy(
       if (ready.state === 'unknown') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}; gateway readiness unknown (no [gateway] ready line; ${ready.detail})`}
     }
     if (opts.signal?.aborted)
-      return {ok: false, info, waitedMs: Date.now() - started, detail: `wait interrupted (${String(opts.signal.reason ?? 'aborted')}) after ${Math.round((Date.now() - started) / 1000)}s`}
+      return {
+        ok: false,
+        aborted: true,
+        info,
+        waitedMs: Date.now() - started,
+        detail: `wait interrupted${opts.signal?.reason ? ` (${String(opts.signal.reason)})` : ''}: ${info ? `${info.state}${info.health !== 'none' ? ` (${info.health})` : ''}` : 'container not found'} after ${Math.round((Date.now() - started) / 1000)}s`,
+      }
     if (Date.now() - started + interval > timeoutMs) {
       return {
         ok: false,

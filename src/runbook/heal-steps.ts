@@ -232,7 +232,7 @@ export async function restartInstance(
 /** Waits until the gateway is ready (changes nothing, so no intent); a signal (abort) ends the wait early: outcome `interrupted`. */
 export async function waitUp(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sinceMs: number, timeoutMs: number, actions: ActionRecord[], abort?: AbortSignal): Promise<WaitResult> {
   const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000, signal: abort})
-  const outcome = r.ok ? 'healthy' : abort?.aborted ? 'interrupted' : 'timeout'
+  const outcome = r.ok ? 'healthy' : r.aborted || abort?.aborted ? 'interrupted' : 'timeout'
   record(log, inst, actions, {type: 'wait', target: container, outcome, detail: r.detail, durationMs: r.waitedMs})
   return r
 }

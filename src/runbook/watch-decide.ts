@@ -24,10 +24,19 @@ export interface WatchPolicy {
    * no alert), like Docker's `start_period`. 0 (the default, as Docker's) judges it at once.
    */
   startPeriodMs?: number
+  /** How long an instance must be healthy on every scan before an open alert episode resolves (default DEFAULT_ALERT_RECOVERY_MS). */
+  alertRecoveryMs?: number
 }
 
 /** Default of recoverAfterMs (`--recover-after`): 10 minutes, as Kubernetes resets its crash-loop back-off. */
 export const DEFAULT_RECOVER_AFTER_MS = 600_000
+
+/**
+ * Default of alertRecoveryMs (config `watch.alertRecovery`): 2 minutes, 4 scans at the default 30 s interval. A crash
+ * loop shows short `running` windows between its restarts; an episode closed on one of them would open again at the
+ * next scan (a false `resolved` between two episodes of one outage).
+ */
+export const DEFAULT_ALERT_RECOVERY_MS = 120_000
 
 export interface InstanceMemory {
   /** Lock path -> verdict and content seen on the previous scan. */
@@ -48,6 +57,10 @@ export interface Episode {
   id: string
   since: number
   detail: string
+  /** Since when the instance has been healthy, with this reason gone, on every scan (null: not so on the last scan). */
+  healthySince: number | null
+  /** The container incarnation (its start time) of that healthy stretch: a restart between two scans starts it over. */
+  incarnation?: string | null
 }
 
 /** The lock was seen on the previous scan with this verdict and this content (the seen-twice rule). */
@@ -68,29 +81,67 @@ export interface Condition {
 
 export type AlertAction =
   | {type: 'alert'; state: 'open'; reason: AlertReason; detail: string; episode: string; since: string}
-  | {type: 'alert'; state: 'resolved'; reason: AlertReason; detail: string; episode: string; since: string; durationMs: number}
+  | {type: 'alert'; state: 'resolved'; reason: AlertReason; detail: string; episode: string; since: string; durationMs: number; healthySince: string}
 
 /**
- * Alert episodes, as monitoring stacks expect them: an `open` alert the first scan a reason appears, nothing
- * while it persists, a `resolved` alert (with its duration) on the first scan without it. Pure: the episode id
+ * Whether one scan found the instance healthy: the container runs, status says ok (no stale/hung/orphan/conflict
+ * lock, every sessions dir listed and its own) and the ping, when there was one, passed. Keyed on `state` and `ok`
+ * only, so a gateway life-cycle state that is not serving (starting, crash-loop, restarting: `ok` false, or a state
+ * other than `running`) is not healthy here either.
+ */
+export function healthyScan(s: Pick<InstanceStatus, 'state' | 'ok'>, pingOk: boolean | null): boolean {
+  return s.state === 'running' && s.ok && pingOk !== false
+}
+
+/**
+ * Alert episodes, as monitoring stacks expect them: an `open` alert the first scan a reason appears, nothing while
+ * it persists, and a `resolved` alert only once the instance has been healthy (healthyScan), with the reason gone,
+ * on every scan for recoveryMs, in one incarnation (`incarnation`: the container's start time). A scan where the
+ * reason is back, or the instance is not healthy, or a container that restarted since the last scan, keeps the
+ * episode open and starts the recovery over: a crash loop with a short `running` window between its restarts stays one
+ * episode. `durationMs` of a resolved alert is the time until the instance was healthy again. Pure: the episode id
  * is the instance, the reason and the opening time.
  */
-export function alertEpisodes(instance: string, conditions: Condition[], open: Map<AlertReason, Episode>, now: number): {alerts: AlertAction[]; episodes: Map<AlertReason, Episode>} {
+export function alertEpisodes(
+  instance: string,
+  conditions: Condition[],
+  open: Map<AlertReason, Episode>,
+  now: number,
+  healthy: boolean,
+  recoveryMs: number,
+  incarnation: string | null = null,
+): {alerts: AlertAction[]; episodes: Map<AlertReason, Episode>} {
   const alerts: AlertAction[] = []
   const episodes = new Map<AlertReason, Episode>()
   const iso = (t: number) => new Date(t).toISOString()
-  for (const c of conditions) {
-    if (episodes.has(c.reason)) continue
-    const before = open.get(c.reason)
-    if (before) episodes.set(c.reason, before)
-    else {
-      const e = {id: `${instance}-${c.reason}-${now.toString(36)}`, since: now, detail: c.detail}
-      episodes.set(c.reason, e)
-      alerts.push({type: 'alert', state: 'open', reason: c.reason, detail: c.detail, episode: e.id, since: iso(now)})
+  const present = new Map<AlertReason, Condition>()
+  for (const c of conditions) if (!present.has(c.reason)) present.set(c.reason, c)
+  // Open episodes, in the order they opened: kept while their reason is present, resolved after the recovery.
+  for (const [reason, e] of open) {
+    if (present.has(reason)) {
+      episodes.set(reason, {...e, healthySince: null})
+      continue
     }
+    // A healthy stretch is one incarnation: a container that restarted between two healthy scans (a crash loop seen
+    // only in its running windows, when scans are sparse) starts it over.
+    const sameIncarnation = (e.incarnation ?? null) === incarnation
+    const healthySince = healthy ? (e.healthySince !== null && sameIncarnation ? e.healthySince : now) : null
+    if (healthySince !== null && now - healthySince >= recoveryMs)
+      alerts.push({type: 'alert', state: 'resolved', reason, detail: e.detail, episode: e.id, since: iso(e.since), durationMs: healthySince - e.since, healthySince: iso(healthySince)})
+    else episodes.set(reason, {...e, healthySince, incarnation})
   }
-  for (const [reason, e] of open) if (!episodes.has(reason)) alerts.push({type: 'alert', state: 'resolved', reason, detail: e.detail, episode: e.id, since: iso(e.since), durationMs: now - e.since})
+  for (const [reason, c] of present) {
+    if (open.has(reason)) continue
+    const e = {id: `${instance}-${reason}-${now.toString(36)}`, since: now, detail: c.detail, healthySince: null}
+    episodes.set(reason, e)
+    alerts.push({type: 'alert', state: 'open', reason, detail: c.detail, episode: e.id, since: iso(now)})
+  }
   return {alerts, episodes}
+}
+
+/** Open episodes with their recovery started over (a scan that proves nothing, e.g. a container in its start period). */
+function recoveryStartedOver(open: Map<AlertReason, Episode>): Map<AlertReason, Episode> {
+  return new Map([...open].map(([reason, e]) => [reason, {...e, healthySince: null}]))
 }
 
 /** Whether a running container is still in its start period (started less than startPeriodMs before now). */
@@ -122,7 +173,10 @@ export function decide(
 ): {actions: WatchAction[]; next: InstanceMemory} {
   // A fresh container is reported (the scan event) but not judged: what it shows while starting proves nothing.
   if (inStartPeriod(s, p.startPeriodMs ?? 0, now))
-    return {actions: [{type: 'starting', until: Date.parse(s.startedAt as string) + (p.startPeriodMs as number)}], next: {...mem, seen: new Map(), pingFailures: 0, healthySince: null}}
+    return {
+      actions: [{type: 'starting', until: Date.parse(s.startedAt as string) + (p.startPeriodMs as number)}],
+      next: {...mem, seen: new Map(), pingFailures: 0, healthySince: null, episodes: recoveryStartedOver(mem.episodes)},
+    }
   const actions: WatchAction[] = []
   const conditions: Condition[] = []
   const seen = new Map<string, {verdict: string; raw: string | null}>()
@@ -151,9 +205,9 @@ export function decide(
       detail: `no SPEED_OK on ${pingFailures} consecutive scans${pingFailure ? ` (${pingFailure})` : ''}${!rule.restart && rule.hint ? `: ${rule.hint}` : ''}`,
     })
   if (notRunning) conditions.push({reason: 'not-running', detail: `container ${s.state}`})
-  const {alerts, episodes} = alertEpisodes(s.name, conditions, mem.episodes, now)
+  const healthy = healthyScan(s, pingOk)
+  const {alerts, episodes} = alertEpisodes(s.name, conditions, mem.episodes, now, healthy, p.alertRecoveryMs ?? DEFAULT_ALERT_RECOVERY_MS, s.startedAt)
   actions.push(...alerts)
-  const healthy = !notRunning && s.ok && pingOk !== false
   // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
   const healthySince = healthy ? (mem.healthySince ?? now) : null
   const next: InstanceMemory = {...mem, seen, pingFailures, healthySince, episodes}
@@ -185,4 +239,34 @@ export function decide(
   actions.push({type: 'restart', reason: wantsRestart})
   // The new incarnation has to prove itself: its healthy stretch starts after the restart.
   return {actions, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0, healthySince: null}}
+}
+
+/** Why a scan runs: the interval (pings, everything), an event (clear and end only), a timed verdict (no ping). */
+export type ScanReason = 'interval' | 'event' | 'timed'
+
+/** The action types that change something (a lock, a process, a container): the work that runs beside the scan loop. */
+export const EFFECTS: ReadonlySet<WatchAction['type']> = new Set(['clear', 'end-holder', 'restart'])
+
+/**
+ * What one scan's judgement (decide) of an instance may do and what it leaves in memory, given why the scan ran and
+ * whether the instance may be acted on now (mayAct: no work in flight on it, and observed after its last work ended).
+ * Pure.
+ * - Not to be acted on: observed and reported only: locks are announced (`pending`) and remembered (so the
+ *   seen-twice rule can act at once when the work ends), nothing is cleared, ended or restarted, and no alert,
+ *   ping failure, attempt or healthy stretch counts (a restart in flight owns the instance until its wait ends).
+ * - An event scan clears and ends what is proven (seen twice, same content); alerts, restarts and their hold-offs
+ *   stay with the interval scans (an event scan runs in the middle of a restart's die/start), and only the locks
+ *   seen advance.
+ * - A timed scan (no ping) decides like an interval scan, but a healthy stretch is the interval scans' to measure.
+ */
+export function judged(reason: ScanReason, mayAct: boolean, mem: InstanceMemory, d: {actions: WatchAction[]; next: InstanceMemory}): {actions: WatchAction[]; next: InstanceMemory} {
+  if (!mayAct) return {actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder').map(toPending), next: {...mem, seen: d.next.seen}}
+  if (reason === 'event') return {actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder'), next: {...mem, seen: d.next.seen}}
+  if (reason === 'timed') return {actions: d.actions, next: {...d.next, healthySince: mem.healthySince}}
+  return d
+}
+
+/** A lock that would be cleared or ended, announced instead. */
+function toPending(a: WatchAction): WatchAction {
+  return a.type === 'clear' || a.type === 'end-holder' ? {type: 'pending', lock: a.lock} : a
 }

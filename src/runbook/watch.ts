@@ -1,6 +1,9 @@
 /**
  * `fleet watch`: scan the selected instances every interval, act on what `decide` says (clear stale locks,
  * end orphan holders, restart with --auto-restart), and report through events, the incident log and metrics.
+ * The scan loop only observes, judges and reports; what changes something runs beside it (watch-work.ts): per
+ * instance one piece of work at a time, restarts bounded by heal.concurrency, so a restart waiting minutes for a
+ * gateway that never gets ready holds up no other instance's scans, event reactions or clears.
  */
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
@@ -12,7 +15,8 @@ import {observe, type InstanceStatus} from './observe.js'
 import {holderSignal} from './heal-plan.js'
 import {pingInstance} from './ping.js'
 import type {PingFailure} from './ping-classify.js'
-import {decide, freshMemory, seenBefore, type InstanceMemory, type WatchPolicy} from './watch-decide.js'
+import {decide, EFFECTS, freshMemory, judged, seenBefore, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from './watch-decide.js'
+import {dropQueued, emptyBook, finish, isBusy, mayAct, submit, type Work, type WorkBook} from './watch-work.js'
 import {mapLimit} from '../util/concurrency.js'
 import {errorMessage} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
@@ -27,14 +31,23 @@ export interface WatchSettings extends WatchPolicy {
   /** Stop after this many scans (0 = until a signal). */
   scans: number
   waitTimeoutMs: number
+  /** Restarts (each with its wait for readiness) in flight at once; more wait in order (heal.concurrency). */
+  restartConcurrency?: number
   /** Named on the start line (watch-start). */
   start?: {config: string; metricsUrl: string | null; incidentDir: string}
 }
 
 const VERDICTS = Object.keys(noVerdicts()) as Verdict[]
-/** Why a scan runs: the interval (pings, everything), an event (clear and end only), a timed verdict (no ping). */
-type ScanReason = 'interval' | TargetedReason
-type TargetedReason = 'event' | 'timed'
+type TargetedReason = Exclude<ScanReason, 'interval'>
+
+/** A piece of work in flight on one instance (the effects of one judgement), and what it has not done yet. */
+interface Task {
+  work: Work
+  instance: string
+  promise: Promise<void> | null
+  /** Where it is: queued, the action it runs ('restart', 'wait', 'clear' ...). */
+  step: string
+}
 
 /** After an event, the scan waits this long for the burst to settle (a die comes with kill, stop, exec_die …). */
 export const EVENT_SETTLE_MS = 150
@@ -45,8 +58,15 @@ export class Watcher {
   private memory = new Map<number, InstanceMemory>()
   /** Instances seen paused on the last scan (one alert per pause). */
   private paused = new Set<number>()
+  /** RestartCount per instance at the last scan (gatewayLife: a count that rose since is a crash in between). */
+  private readonly restartCounts = new Map<number, number | null>()
   private stopping = false
   private wake: (() => void) | null = null
+  /** Work in flight beside the loop (pure bookkeeping in watch-work.ts) and its tasks. */
+  private book: WorkBook = emptyBook()
+  private tasks = new Map<number, Task>()
+  /** Aborted by stop(): a restart's wait for readiness ends early (its restart step always finishes). */
+  private readonly stopSignal = new AbortController()
   scansDone = 0
 
   constructor(
@@ -58,10 +78,25 @@ export class Watcher {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Finish the current step, then return from run(). */
+  /**
+   * Stop: no new scan, no new work; queued restarts are dropped (reported), running work finishes its step (a
+   * restart is never left stopped without its start) and restarts' waits for readiness end early (reported); then
+   * run() returns.
+   */
   stop(): void {
     this.stopping = true
+    this.stopSignal.abort()
     this.wake?.()
+  }
+
+  /** A second signal: end now. Says what was in flight and is left unfinished (watch-stop with `abandoned`). */
+  abandon(): void {
+    this.events.emit({event: 'watch-stop', scans: this.scansDone, abandoned: this.inFlight()})
+  }
+
+  /** The work in flight, for people: instance, kind, step, since. */
+  inFlight(): {instance: string; kind: string; step: string; since: string}[] {
+    return [...this.tasks.values()].map((t) => ({instance: t.instance, kind: t.work.kind, step: t.step, since: new Date(t.work.since).toISOString()}))
   }
 
   /**
@@ -103,18 +138,24 @@ export class Watcher {
     })
     const sources: Source[] = this.s.react ? this.follow() : []
     let nextFull = Date.now()
+    // The interval scan runs beside the loop (its pings may take up to ping.timeout each): the event and timed scans
+    // of the other instances go on meanwhile. One interval scan at a time.
+    const full: {scan: Promise<void> | null; enough: boolean} = {scan: null, enough: false}
     try {
-      while (!this.stopping) {
+      while (!this.stopping && !full.enough) {
         const now = Date.now()
-        if (now >= nextFull) {
-          const started = now
-          await this.guarded(() => this.scan(this.instances, 'interval'))
-          this.scansDone++
-          if (this.s.scans > 0 && this.scansDone >= this.s.scans) break
-          nextFull = started + this.s.intervalMs
-        } else if (now >= this.dueAt) {
+        if (full.scan === null && now >= nextFull) {
+          nextFull = now + this.s.intervalMs
+          full.scan = this.guarded(() => this.scan(this.instances, 'interval')).then(() => {
+            this.scansDone++
+            full.scan = null
+            if (this.s.scans > 0 && this.scansDone >= this.s.scans) full.enough = true
+            this.wake?.()
+          })
+        }
+        if (Date.now() >= this.dueAt) {
           for (const reason of ['event', 'timed'] as const) {
-            const ids = this.takeDue(reason, now)
+            const ids = this.takeDue(reason, Date.now())
             if (ids.size > 0)
               await this.guarded(() =>
                 this.scan(
@@ -124,13 +165,41 @@ export class Watcher {
               )
           }
         }
-        await this.sleep(Math.max(0, Math.min(nextFull, this.dueAt) - Date.now()))
+        if (this.stopping || full.enough) break
+        await this.sleep(Math.min(full.scan === null ? nextFull : Infinity, this.dueAt) - Date.now())
       }
+      // An interval scan in progress ends (once stopping, it judges and acts on nothing more).
+      await full.scan
     } finally {
       for (const src of sources) src.stop()
     }
-    this.events.emit({event: 'watch-stop', scans: this.scansDone})
+    const notStarted = await this.settle()
+    this.events.emit({event: 'watch-stop', scans: this.scansDone, ...(notStarted.length > 0 ? {notStarted} : {})})
   }
+
+  /**
+   * The loop has ended: queued restarts are dropped when stopping (each reported), and the work in flight is waited
+   * for (after --scans N, to its end; when stopping, to the end of its current step: restart waits end early).
+   */
+  private async settle(): Promise<string[]> {
+    if (this.tasks.size === 0) return []
+    if (this.stopping) {
+      // Queued restarts never get a slot now: each is let go, reports what it did not start, and ends.
+      const {book, dropped} = dropQueued(this.book)
+      this.book = book
+      for (const w of dropped) this.slots.get(w.id)?.()
+    }
+    this.events.emit({
+      event: 'watch-stopping',
+      inFlight: this.inFlight(),
+      detail: this.stopping ? 'finishing the step in flight (a restart is completed; its wait for readiness is cut short); nothing new starts' : 'waiting for the work in flight to end',
+    })
+    await Promise.allSettled([...this.tasks.values()].map((t) => t.promise))
+    return [...this.notStarted]
+  }
+
+  /** Instances with a step the stop left undone (reported one by one as `not-started`). */
+  private notStarted = new Set<string>()
 
   private async guarded(fn: () => Promise<void>): Promise<void> {
     try {
@@ -151,9 +220,10 @@ export class Watcher {
     return [followEngine(this.instances, trigger, onError), followLockDirs(this.instances, trigger, onError, EVENT_SETTLE_MS)]
   }
 
+  /** Sleeps ms (Infinity: until woken), or until wake() (a signal, a due scan, the end of an interval scan). */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms)
+      const t = Number.isFinite(ms) ? setTimeout(resolve, Math.max(0, ms)) : undefined
       this.wake = () => {
         clearTimeout(t)
         resolve()
@@ -165,11 +235,14 @@ export class Watcher {
   private async scan(instances: Instance[], reason: ScanReason): Promise<void> {
     if (instances.length === 0) return
     const t0 = Date.now()
-    const obs = await observe(this.fleet, instances, {logs: false, leases: false})
+    // A RestartCount that rose since the last scan is a crash in between, even when this scan lands in a running window.
+    const obs = await observe(this.fleet, instances, {logs: false, leases: false, previousRestartCounts: this.restartCounts})
+    for (const st of obs.instances) this.restartCounts.set(st.id, st.restartCount)
+    // An instance with work in flight (a restart waiting for readiness) is not pinged: it is observed and reported.
     const pings =
       this.s.ping && reason === 'interval'
         ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) =>
-            st.state === 'running' ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),
+            st.state === 'running' && !isBusy(this.book, st.id) ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),
           )
         : obs.instances.map(() => null)
     if (reason === 'interval') this.metrics.clear('openclaw_fleet_locks')
@@ -177,13 +250,21 @@ export class Watcher {
       if (this.stopping) break
       const ping = pings[i]
       this.record(st, ping?.ok ?? null, ping?.latencyMs ?? null)
-      await this.act(st, ping ? ping.ok : null, ping?.failure ?? null, reason)
+      this.act(st, ping ? ping.ok : null, ping?.failure ?? null, reason, t0)
     }
     const durationMs = Date.now() - t0
     this.metrics.set('openclaw_fleet_scan_duration_seconds', 'Duration of the last scan.', {}, durationMs / 1000)
     this.metrics.set('openclaw_fleet_last_scan_timestamp_seconds', 'When the last scan finished (unix time).', {}, Date.now() / 1000)
     this.metrics.inc('openclaw_fleet_scans_total', 'Scans done.', {})
-    this.events.emit({event: 'scan', reason, durationMs, instances: obs.instances.map((st) => ({instance: st.name, state: st.state, worst: st.worst, locks: st.locks.length}))})
+    this.events.emit({
+      event: 'scan',
+      reason,
+      durationMs,
+      instances: obs.instances.map((st) => {
+        const busy = this.tasks.get(st.id)
+        return {instance: st.name, state: st.state, worst: st.worst, locks: st.locks.length, ...(busy ? {busy: busy.step} : {})}
+      }),
+    })
   }
 
   private inst(id: number): Instance {
@@ -197,8 +278,8 @@ export class Watcher {
     if (latencyMs !== null) this.metrics.set('openclaw_fleet_ping_latency_seconds', 'Latency of the last ping.', {gateway: st.name}, latencyMs / 1000)
   }
 
-  private async act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: ScanReason = 'interval'): Promise<void> {
-    const inst = this.inst(st.id)
+  /** Judges one instance from this scan, reports at once, and hands what changes something to the work beside the loop. */
+  private act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: ScanReason, observedAt: number): void {
     if (st.state === 'paused') {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
       if (!this.paused.has(st.id))
@@ -216,17 +297,12 @@ export class Watcher {
     }
     this.paused.delete(st.id)
     const mem = this.memory.get(st.id) ?? freshMemory()
-    const decided = decide(st, pingOk, mem, this.s, Date.now(), pingFailure)
-    // A scan an event asked for only clears and ends what is proven (seen twice, same content); alerts, restarts and
-    // their hold-offs stay with the interval scans (an event scan runs in the middle of a restart's die/start).
-    const actions = reason === 'event' ? decided.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder') : decided.actions
-    // ... and only the locks seen advance: ping failures, attempts and healthy stretches are the interval scans'.
-    // A timed scan (no ping) decides like an interval scan, but a healthy stretch is the interval scans' to measure.
-    const next = reason === 'event' ? {...mem, seen: decided.next.seen} : reason === 'timed' ? {...decided.next, healthySince: mem.healthySince} : decided.next
+    const free = mayAct(this.book, st.id, observedAt)
+    const {actions, next} = judged(reason, free, mem, decide(st, pingOk, mem, this.s, Date.now(), pingFailure))
     this.memory.set(st.id, next)
     // Reacting: a lock first seen stale or orphan is judged again in a second (seen twice, same content), not at the next interval.
     const firstSeen = actions.some((a) => a.type === 'pending' && !seenBefore(mem, a.lock))
-    if (this.s.react && !this.s.reportOnly && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
+    if (this.s.react && !this.s.reportOnly && free && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
     // ... and a lock about to become stale or orphan by age alone (a turn past its deadline, a malformed lock's
     // grace) is judged again at that moment: a turn waiting for it (OpenClaw waits 10 s) still gets it.
     // With --auto-restart, a lock about to turn hung (the gateway's own turn held past maxHold) is judged then too.
@@ -236,84 +312,156 @@ export class Watcher {
       const hungAt = this.s.autoRestart ? msUntilAnyHung(st.locks, this.fleet.locks) : null
       if (hungAt !== null && hungAt < this.s.intervalMs) this.soon([st.id], hungAt, 'timed')
     }
-    const records: ActionRecord[] = []
-    for (const a of actions) {
-      if (this.stopping) return
-      const base = {instance: st.name, container: st.container}
-      switch (a.type) {
-        case 'pending':
-          // Seen like this for the first time (new, or it was live a moment ago): announced once.
-          if (!seenBefore(mem, a.lock))
-            this.events.emit({
-              ...base,
-              event: 'lock-seen',
-              path: a.lock.path,
-              verdict: a.lock.verdict,
-              reasons: a.lock.reasons,
-              note: this.s.reportOnly ? 'report only' : 'acted on if still so at the next scan',
-            })
-          break
-        case 'clear': {
-          logLock(this.log, st.name, a.lock)
-          const r = await deleteLock(this.log, inst, a.lock, records)
-          if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'clear'})
+    for (const a of actions) this.report(st, a, mem, free)
+    const effects = actions.filter((a) => EFFECTS.has(a.type))
+    if (effects.length === 0 || this.stopping) return
+    const kind = effects.some((a) => a.type === 'restart') ? 'restart' : 'locks'
+    const asked = submit(this.book, {id: st.id, kind, since: Date.now()}, this.s.restartConcurrency ?? 1)
+    // mayAct was true, so nothing is in flight on this instance: a refusal cannot happen; guarded all the same.
+    if (!asked) return
+    this.book = asked.book
+    const task: Task = {work: this.book.work.get(st.id) as Work, instance: st.name, promise: null, step: asked.start ? 'starting' : 'queued'}
+    this.tasks.set(st.id, task)
+    task.promise = this.perform(task, st, effects, next.attempts, asked.start)
+    if (!asked.start)
+      this.events.emit({instance: st.name, container: st.container, event: 'restart-queued', detail: `${this.s.restartConcurrency ?? 1} restart(s) in flight already (heal.concurrency)`})
+  }
+
+  /** The events of what a judgement says (alerts, hold-offs, locks seen ...), at once; effects are the work's. */
+  private report(st: InstanceStatus, a: WatchAction, mem: InstanceMemory, free: boolean): void {
+    const base = {instance: st.name, container: st.container}
+    switch (a.type) {
+      case 'pending':
+        // Seen like this for the first time (new, or it was live a moment ago): announced once.
+        if (!seenBefore(mem, a.lock))
           this.events.emit({
             ...base,
-            event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped',
+            event: 'lock-seen',
             path: a.lock.path,
             verdict: a.lock.verdict,
             reasons: a.lock.reasons,
-            outcome: r.outcome,
-            detail: r.detail,
+            note: this.s.reportOnly ? 'report only' : free ? 'acted on if still so at the next scan' : 'acted on once the work in flight on this instance has ended',
           })
-          break
-        }
-        case 'end-holder': {
-          const sig = holderSignal(a.lock)
-          if (!sig) break
-          logLock(this.log, st.name, a.lock)
-          await endOrphan(this.fleet, this.log, inst, st.container, sig, records)
-          this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'end-holder'})
-          this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
-          break
-        }
-        case 'alert':
+        break
+      case 'alert':
+        this.events.emit({
+          ...base,
+          event: 'alert',
+          state: a.state,
+          reason: a.reason,
+          detail: a.detail,
+          episode: a.episode,
+          since: a.since,
+          ...(a.state === 'resolved' ? {durationMs: a.durationMs, healthySince: a.healthySince} : {}),
+        })
+        break
+      case 'hold-off':
+        this.events.emit({...base, event: 'restart-held-off', reason: a.reason, until: new Date(a.until).toISOString()})
+        break
+      case 'give-up':
+        this.events.emit({...base, event: 'gave-up', detail: a.detail})
+        this.log.write('gave-up', {instance: st.name, detail: a.detail})
+        break
+      case 'recovered':
+        this.events.emit({...base, event: 'recovered'})
+        break
+      default:
+        break
+    }
+  }
+
+  /**
+   * The effects of one judgement, in order, beside the loop: clears, holder ends, a restart and its wait. A queued
+   * restart first waits for its slot (started by done()). Stopping starts no further step.
+   */
+  private perform(task: Task, st: InstanceStatus, effects: WatchAction[], attempt: number, startNow: boolean): Promise<void> {
+    const inst = this.inst(st.id)
+    const base = {instance: st.name, container: st.container}
+    let go: () => void = () => undefined
+    const slot = startNow ? Promise.resolve() : new Promise<void>((r) => (go = r))
+    this.slots.set(st.id, () => go())
+    const run = async () => {
+      await slot
+      const records: ActionRecord[] = []
+      for (const a of effects) {
+        if (this.stopping) {
+          // Nothing new starts once the watch is stopping: said, step by step.
+          this.notStarted.add(st.name)
           this.events.emit({
             ...base,
-            event: 'alert',
-            state: a.state,
-            reason: a.reason,
-            detail: a.detail,
-            episode: a.episode,
-            since: a.since,
-            ...(a.state === 'resolved' ? {durationMs: a.durationMs} : {}),
+            event: 'not-started',
+            action: a.type,
+            ...(a.type === 'restart' ? {reason: a.reason} : 'lock' in a ? {path: a.lock.path} : {}),
+            detail: 'watch stopped before this step began',
           })
-          break
-        case 'hold-off':
-          this.events.emit({...base, event: 'restart-held-off', reason: a.reason, until: new Date(a.until).toISOString()})
-          break
-        case 'give-up':
-          this.events.emit({...base, event: 'gave-up', detail: a.detail})
-          this.log.write('gave-up', {instance: st.name, detail: a.detail})
-          break
-        case 'recovered':
-          this.events.emit({...base, event: 'recovered'})
-          break
-        case 'restart': {
-          this.events.emit({...base, event: 'restart', reason: a.reason, attempt: next.attempts})
-          const t = Date.now()
-          try {
-            await resumeStopped(this.fleet, this.log, inst, st.locks, st.container, records)
-            await restartInstance(this.fleet, this.log, inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
-            this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway: st.name})
-            const w = await waitUp(this.fleet, this.log, inst, st.container, t, this.s.waitTimeoutMs, records)
-            this.events.emit({...base, event: w.ok ? 'restarted' : 'restart-unhealthy', detail: w.detail, durationMs: Date.now() - t})
-          } catch (error) {
-            this.events.emit({...base, event: 'restart-failed', detail: errorMessage(error)})
+          continue
+        }
+        task.step = a.type
+        switch (a.type) {
+          case 'clear': {
+            logLock(this.log, st.name, a.lock)
+            const r = await deleteLock(this.log, inst, a.lock, records)
+            if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'clear'})
+            this.events.emit({
+              ...base,
+              event: r.outcome === 'removed' ? 'lock-cleared' : 'lock-skipped',
+              path: a.lock.path,
+              verdict: a.lock.verdict,
+              reasons: a.lock.reasons,
+              outcome: r.outcome,
+              detail: r.detail,
+            })
+            break
           }
-          break
+          case 'end-holder': {
+            const sig = holderSignal(a.lock)
+            if (!sig) break
+            logLock(this.log, st.name, a.lock)
+            await endOrphan(this.fleet, this.log, inst, st.container, sig, records)
+            this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'end-holder'})
+            this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
+            break
+          }
+          case 'restart': {
+            this.events.emit({...base, event: 'restart', reason: a.reason, attempt})
+            const t = Date.now()
+            try {
+              await resumeStopped(this.fleet, this.log, inst, st.locks, st.container, records)
+              await restartInstance(this.fleet, this.log, inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
+              this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway: st.name})
+              task.step = 'wait'
+              const w = await waitUp(this.fleet, this.log, inst, st.container, t, this.s.waitTimeoutMs, records, this.stopSignal.signal)
+              this.events.emit({...base, event: w.ok ? 'restarted' : w.aborted ? 'restart-interrupted' : 'restart-unhealthy', detail: w.detail, durationMs: Date.now() - t})
+            } catch (error) {
+              this.events.emit({...base, event: 'restart-failed', detail: errorMessage(error)})
+            }
+            break
+          }
+          default:
+            break
         }
       }
     }
+    return run()
+      .catch((error) => this.events.emit({...base, event: 'error', message: errorMessage(error)}))
+      .finally(() => this.done(st.id))
+  }
+
+  /** Starts of queued restarts, by instance (resolved by done() when a slot is free). */
+  private slots = new Map<number, () => void>()
+
+  /** The instance's work ended: queued restarts take the free slots, and the instance is judged again at once. */
+  private done(id: number): void {
+    this.slots.delete(id)
+    this.tasks.delete(id)
+    const {book, start} = finish(this.book, id, this.s.restartConcurrency ?? 1, Date.now())
+    this.book = book
+    for (const next of start) {
+      const t = this.tasks.get(next)
+      if (t) t.step = 'starting'
+      this.slots.get(next)?.()
+    }
+    // Reacting: what it changed is looked at now (an event scan: clears and ends only), not at the next interval.
+    if (!this.stopping && this.s.react) this.soon([id], 0)
   }
 }

@@ -21,7 +21,7 @@ const OK = 1414
 beforeAll(async () => {
   lab = await labUp(1411, 4)
   const root = lab.root
-  await faults.crashLoop(CRASH, {root})
+  await faults.startRefusal(CRASH, {root})
   await faults.slowStart(SLOW, {root, ms: 120_000})
   await faults.wrongMount(WRONG, {root})
 }, 600_000)

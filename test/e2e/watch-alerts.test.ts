@@ -29,7 +29,8 @@ function watch(args: string[], env: Record<string, string> = {}): ResultPromise 
 beforeAll(async () => {
   const root = path.join(mkdtempSync('/tmp/wt-e-alerts-'), 'lab')
   lab = (await compose.up({root, first: 931, size: 2})) as Lab
-  config = configVariant(lab, 'fleet.alerts.yml', (y) => `${y}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
+  // An episode resolves once the instance has been healthy for watch.alertRecovery (2m by default; 4 s here: 2 scans).
+  config = configVariant(lab, 'fleet.alerts.yml', (y) => `${y}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\nwatch:\n  alertRecovery: 4s\n`)
   hook = await webhookReceiver()
   hookUrl = hook.url
 }, 300_000)

@@ -384,3 +384,21 @@ describe('heal.incidentRetention', () => {
     expect(e.message).toContain(where)
   })
 })
+
+describe('watch.alertRecovery', () => {
+  it('defaults to 2m; a duration sets it', async () => {
+    expect((await loadFleet({configPath: path.join(fixtureDir(BASE), 'fleet.config.yml'), env: {}})).watch).toEqual({alertRecoveryMs: 120_000})
+    expect((await loadFleet({configPath: path.join(fixtureDir(`${BASE}watch:\n  alertRecovery: 5m\n`), 'fleet.config.yml'), env: {}})).watch).toEqual({alertRecoveryMs: 300_000})
+  })
+
+  it.each([
+    ['0 (an episode would resolve on one healthy scan: a crash loop would flap)', 'alertRecovery: 0', 'watch.alertRecovery (line 4)'],
+    ['not a duration', 'alertRecovery: soon', 'watch.alertRecovery (line 4): expected a duration'],
+    ['an unknown key', 'recovery: 2m', 'watch'],
+  ])('%s is a config error (exit 2)', async (_name, body, where) => {
+    const e = await configError(`${BASE}watch:\n  ${body}\n`)
+    expect(e).toBeInstanceOf(ConfigError)
+    expect(e.exitCode).toBe(2)
+    expect(e.message).toContain(where)
+  })
+})

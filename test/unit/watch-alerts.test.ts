@@ -9,12 +9,15 @@ import {instanceStatus} from '../helpers/status.js'
 const policy: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 2, cooldownMs: 1000, recoverAfterMs: 600_000}
 const REASONS: AlertReason[] = ['hung', 'conflict', 'ping-failed', 'not-running']
 
-/** Runs alertEpisodes over scans (each a string of reason initials: h, c, p, n) and returns "open:hung" etc. per scan. */
-function episodes(scans: string[]): string[][] {
+/**
+ * Runs alertEpisodes over scans 1 s apart (each a string of reason initials h, c, p, n; `-`: not healthy without a
+ * reason of its own, e.g. a stale lock; ``: healthy) and returns "open:hung" etc. per scan.
+ */
+function episodes(scans: string[], recoveryMs = 2000): string[][] {
   let open = new Map()
   return scans.map((scan, i) => {
-    const conditions = [...scan].map((ch) => ({reason: REASONS.find((r) => r[0] === ch) as AlertReason, detail: `d${i}`}))
-    const r = alertEpisodes('oc1', conditions, open, (i + 1) * 1000)
+    const conditions = [...scan].filter((ch) => ch !== '-').map((ch) => ({reason: REASONS.find((r) => r[0] === ch) as AlertReason, detail: `d${i}`}))
+    const r = alertEpisodes('oc1', conditions, open, (i + 1) * 1000, scan === '', recoveryMs)
     open = r.episodes
     return r.alerts.map((a) => `${a.state}:${a.reason}`)
   })
@@ -23,60 +26,149 @@ function episodes(scans: string[]): string[][] {
 describe('alert episodes', () => {
   it.each([
     ['a reason that persists opens once', ['h', 'h', 'h'], [['open:hung'], [], []]],
-    ['and resolves once when gone', ['h', 'h', '', ''], [['open:hung'], [], ['resolved:hung'], []]],
-    ['a new episode after a resolve', ['p', '', 'p'], [['open:ping-failed'], ['resolved:ping-failed'], ['open:ping-failed']]],
-    ['reasons are independent', ['h', 'hp', 'p', ''], [['open:hung'], ['open:ping-failed'], ['resolved:hung'], ['resolved:ping-failed']]],
-    ['two hung locks are one episode', ['hh', 'h', ''], [['open:hung'], [], ['resolved:hung']]],
+    ['it resolves once the instance has been healthy for the recovery period (2 s here)', ['h', 'h', '', '', '', ''], [['open:hung'], [], [], [], ['resolved:hung'], []]],
+    [
+      'a crash loop (not running, a short running window, not running ...) is one episode',
+      ['n', '', 'n', '', 'n', '', '', ''],
+      [['open:not-running'], [], [], [], [], [], [], ['resolved:not-running']],
+    ],
+    ['a reason back during the recovery continues the same episode', ['p', '', 'p', '', '', ''], [['open:ping-failed'], [], [], [], [], ['resolved:ping-failed']]],
+    ['not healthy for another cause (a stale lock) keeps it open', ['h', '-', '-', '', '', ''], [['open:hung'], [], [], [], [], ['resolved:hung']]],
+    ['reasons open independently and resolve once the instance is healthy', ['h', 'hp', 'p', '', '', ''], [['open:hung'], ['open:ping-failed'], [], [], [], ['resolved:hung', 'resolved:ping-failed']]],
+    ['a new episode after a resolve', ['p', '', '', '', 'p'], [['open:ping-failed'], [], [], ['resolved:ping-failed'], ['open:ping-failed']]],
+    ['two hung locks are one episode', ['hh', 'h', '', '', ''], [['open:hung'], [], [], [], ['resolved:hung']]],
     ['nothing, nothing', ['', ''], [[], []]],
   ])('%s', (_name, scans, want) => {
     expect(episodes(scans)).toEqual(want)
   })
 
-  it('the open and the resolved alert name the same episode; resolved carries the duration and the opening detail', () => {
-    const o = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 700s'}], new Map(), 10_000)
-    const same = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 710s'}], o.episodes, 20_000)
-    const r = alertEpisodes('oc1', [], same.episodes, 40_000)
-    expect(o.alerts).toEqual([{type: 'alert', state: 'open', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z'}])
-    expect(r.alerts).toEqual([{type: 'alert', state: 'resolved', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z', durationMs: 30_000}])
+  it('recovery 0 resolves on the first healthy scan without the reason (the old rule, which a crash loop fooled)', () => {
+    expect(episodes(['n', '', 'n', ''], 0)).toEqual([['open:not-running'], ['resolved:not-running'], ['open:not-running'], ['resolved:not-running']])
   })
 
-  it('property: per reason, opens and resolves alternate (open first), never more than the scans, one open at the end iff the reason is present', () => {
-    const scan = fc.subarray(REASONS)
+  it('a container that restarted between two healthy scans (a crash loop seen only in its running windows, scans sparse) starts the recovery over', () => {
+    let open = alertEpisodes('oc1', [{reason: 'not-running', detail: 'restarting'}], new Map(), 0, false, 30_000).episodes
+    const got: number[] = []
+    for (const [i, incarnation] of ['a', 'b', 'c', 'd'].entries()) {
+      const r = alertEpisodes('oc1', [], open, (i + 1) * 40_000, true, 30_000, incarnation)
+      open = r.episodes
+      got.push(r.alerts.length)
+    }
+    expect(got).toEqual([0, 0, 0, 0])
+    // The same incarnation healthy 40 s later: recovered.
+    expect(alertEpisodes('oc1', [], open, 200_000, true, 30_000, 'd').alerts.map((a) => `${a.state}:${a.reason}`)).toEqual(['resolved:not-running'])
+  })
+
+  it('the open and the resolved alert name the same episode; resolved carries the duration (until healthy again), when it was healthy again, and the opening detail', () => {
+    const o = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 700s'}], new Map(), 10_000, false, 60_000)
+    const same = alertEpisodes('oc1', [{reason: 'hung', detail: 'held 710s'}], o.episodes, 20_000, false, 60_000)
+    const healthy = alertEpisodes('oc1', [], same.episodes, 40_000, true, 60_000)
+    expect(healthy.alerts).toEqual([])
+    const r = alertEpisodes('oc1', [], healthy.episodes, 100_000, true, 60_000)
+    expect(o.alerts).toEqual([{type: 'alert', state: 'open', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z'}])
+    expect(r.alerts).toEqual([
+      {type: 'alert', state: 'resolved', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z', durationMs: 30_000, healthySince: '1970-01-01T00:00:40.000Z'},
+    ])
+    expect(r.episodes.size).toBe(0)
+  })
+
+  /** A scan for the properties: its reasons, and whether the instance was healthy (never with a reason present). */
+  const scanArb = fc.record({reasons: fc.subarray(REASONS), otherwiseHealthy: fc.boolean(), gap: fc.integer({min: 1, max: 90_000})})
+
+  it('property: per reason, opens and resolves alternate (open first); an open episode at the end iff not resolved; no resolve before the instance was healthy, without the reason, on every scan for the recovery period', () => {
     fc.assert(
-      fc.property(fc.array(scan, {maxLength: 60}), (scans) => {
+      fc.property(fc.array(scanArb, {maxLength: 60}), fc.integer({min: 0, max: 300_000}), (scans, recoveryMs) => {
         let open = new Map()
+        let now = 0
         const seq = new Map<AlertReason, string[]>(REASONS.map((r) => [r, []]))
-        scans.forEach((reasons, i) => {
+        const times: number[] = []
+        const healthy: boolean[] = []
+        scans.forEach((sc, i) => {
+          now += sc.gap
+          times.push(now)
+          healthy.push(sc.reasons.length === 0 && sc.otherwiseHealthy)
           const r = alertEpisodes(
             'oc1',
-            reasons.map((reason): Condition => ({reason, detail: ''})),
+            sc.reasons.map((reason): Condition => ({reason, detail: ''})),
             open,
-            i,
+            now,
+            healthy[i],
+            recoveryMs,
           )
           open = r.episodes
-          for (const a of r.alerts) seq.get(a.reason)?.push(a.state)
+          for (const a of r.alerts) {
+            seq.get(a.reason)?.push(a.state)
+            if (a.state === 'resolved') {
+              // The healthy run that ends here started recoveryMs or more ago.
+              let j = i
+              while (j > 0 && healthy[j - 1]) j--
+              expect(healthy[i]).toBe(true)
+              expect(now - times[j]).toBeGreaterThanOrEqual(recoveryMs)
+              expect(Date.parse(a.healthySince)).toBeGreaterThanOrEqual(times[j])
+            }
+          }
         })
         for (const [reason, states] of seq) {
           states.forEach((st, i) => expect(st).toBe(i % 2 === 0 ? 'open' : 'resolved'))
           expect(states.length).toBeLessThanOrEqual(scans.length)
-          expect(open.has(reason)).toBe(scans.length > 0 && scans.at(-1)?.includes(reason))
           expect(states.length % 2 === 1).toBe(open.has(reason))
+          if (scans.length > 0 && scans.at(-1)?.reasons.includes(reason)) expect(open.has(reason)).toBe(true)
         }
       }),
       {numRuns: 2000},
     )
   })
 
-  it('decide: a stopped container alerts open once over several scans, resolved when it runs again', () => {
-    const p = {...policy, autoRestart: false}
+  it('property: an outage with no healthy stretch as long as the recovery period (a crash loop with short running windows) is one episode per reason, never resolved', () => {
+    const recoveryMs = 120_000
+    fc.assert(
+      fc.property(fc.array(fc.record({down: fc.boolean(), gap: fc.integer({min: 1, max: 30_000})}), {minLength: 1, maxLength: 80}), (scans) => {
+        let open = new Map()
+        let now = 0
+        let lastDown = -Infinity
+        const alerts: string[] = []
+        // The first scan is down: the loop has begun.
+        scans[0].down = true
+        for (const sc of scans) {
+          now += sc.gap
+          if (sc.down) lastDown = now
+          // A running window shorter than the recovery period since the last down scan: the loop goes on.
+          if (!sc.down && now - lastDown >= recoveryMs) break
+          const r = alertEpisodes('oc1', sc.down ? [{reason: 'not-running', detail: 'restarting'}] : [], open, now, !sc.down, recoveryMs)
+          open = r.episodes
+          alerts.push(...r.alerts.map((a) => a.state))
+        }
+        expect(alerts).toEqual(['open'])
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('decide: a stopped container alerts open once over several scans, resolved once it has run for the recovery period', () => {
+    const p = {...policy, autoRestart: false, alertRecoveryMs: 2000}
     let mem = freshMemory()
     const alerts: string[] = []
-    for (const [i, state] of ['exited', 'exited', 'exited', 'running', 'running'].entries()) {
+    for (const [i, state] of ['exited', 'exited', 'running', 'exited', 'running', 'running', 'running', 'running'].entries()) {
       const r = decide(instanceStatus([], {state, ok: state === 'running'}), null, mem, p, i * 1000)
       mem = r.next
-      for (const a of r.actions) if (a.type === 'alert') alerts.push(`${a.state}:${a.reason}`)
+      for (const a of r.actions) if (a.type === 'alert') alerts.push(`${i}:${a.state}:${a.reason}`)
     }
-    expect(alerts).toEqual(['open:not-running', 'resolved:not-running'])
+    expect(alerts).toEqual(['0:open:not-running', '6:resolved:not-running'])
+  })
+
+  it('decide: a container in its start period starts the recovery over (it proves nothing yet)', () => {
+    const p = {...policy, autoRestart: false, alertRecoveryMs: 2000, startPeriodMs: 1500}
+    let mem = decide(instanceStatus([], {state: 'exited', ok: false}), null, freshMemory(), p, 0).next
+    mem = decide(instanceStatus([], {state: 'running', ok: true, startedAt: new Date(0).toISOString()}), null, mem, p, 2000).next
+    expect(mem.episodes.get('not-running')?.healthySince).toBe(2000)
+    // Restarted at 2500: its start period, then healthy again from 4000.
+    mem = decide(instanceStatus([], {state: 'running', ok: true, startedAt: new Date(2500).toISOString()}), null, mem, p, 3000).next
+    expect(mem.episodes.get('not-running')?.healthySince).toBeNull()
+    const r = decide(instanceStatus([], {state: 'running', ok: true, startedAt: new Date(2500).toISOString()}), null, mem, p, 4100)
+    expect(r.actions).toEqual([])
+    expect(decide(instanceStatus([], {state: 'running', ok: true, startedAt: new Date(2500).toISOString()}), null, r.next, p, 6100).actions).toEqual([
+      expect.objectContaining({type: 'alert', state: 'resolved', reason: 'not-running'}),
+    ])
   })
 })
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {decide, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
+import {decide, DEFAULT_ALERT_RECOVERY_MS, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
 import {parseDuration} from '../../src/config/duration.js'
 import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
@@ -77,10 +77,12 @@ describe('watch decisions', () => {
     for (let t = 0; t < 10; t++) mem = decide(status([]), false, mem, policy, t * 10_000).next
     expect(mem.gaveUp).toBe(true)
     const first = decide(status([]), true, mem, policy, 200_000)
-    // The ping-failed episode ends with the first passing ping (one resolved alert).
-    expect(first.actions).toEqual([expect.objectContaining({type: 'alert', state: 'resolved', reason: 'ping-failed'})])
+    // The ping-failed episode stays open until the instance has been healthy for the alert recovery period (2 min).
+    expect(first.actions).toEqual([])
     expect(first.next).toMatchObject({gaveUp: true, healthySince: 200_000})
-    const still = decide(status([]), true, first.next, policy, 200_000 + 599_999)
+    const resolved = decide(status([]), true, first.next, policy, 200_000 + DEFAULT_ALERT_RECOVERY_MS)
+    expect(resolved.actions).toEqual([expect.objectContaining({type: 'alert', state: 'resolved', reason: 'ping-failed', durationMs: 200_000 - 10_000})])
+    const still = decide(status([]), true, resolved.next, policy, 200_000 + 599_999)
     expect(still.actions.map((a) => a.type)).toEqual([])
     const r = decide(status([]), true, still.next, policy, 200_000 + 600_000)
     expect(r.actions.map((a) => a.type)).toEqual(['recovered'])
@@ -136,7 +138,11 @@ describe('watch decisions', () => {
     expect(mem.healthySince).toBeNull()
     mem = decide(status([]), true, mem, policy, 4000).next
     expect(mem.healthySince).toBe(4000)
-    expect(decide(status([]), true, mem, policy, 4000 + 600_000).actions.map((a) => a.type)).toEqual(['recovered'])
+    expect(
+      decide(status([]), true, mem, policy, 4000 + 600_000)
+        .actions.map((a) => a.type)
+        .filter((t) => t !== 'alert'),
+    ).toEqual(['recovered'])
   })
 
   it('property: when no healthy stretch reaches recoverAfterMs, restarts never exceed maxAttempts and nothing recovers', () => {

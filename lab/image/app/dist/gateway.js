@@ -109,12 +109,19 @@ export async function gatewayCommand(flags) {
     })
   }
 
+  // Lab controls, read at each start: .lab/start-refusal (the gateway refuses to start: one line, then exit 1, as real
+  // 2026.9 gateways refuse for a migration, a schema, a lease), .lab/crash-after-ms (it exits 1 soon after each start)
+  // and .lab/startup-ms (this instance's time to ready). Under the container's restart policy both crash controls loop.
   const controls = readControls(stateDir)
   if (controls.startRefusal) {
-    // As real 2026.9 gateways refuse a start (a migration, a schema, a lease): one line, then exit 1.
     log(`Gateway failed to start: ${controls.startRefusal}`)
     process.exit(1)
   }
+  if (controls.crashAfterMs !== null)
+    setTimeout(() => {
+      console.error(`[gateway] fatal: lab control crash-after-ms: exiting 1 ${controls.crashAfterMs}ms after the start`)
+      process.exit(1)
+    }, controls.crashAfterMs)
   // The real gateway needs 16-23 s (2026.4.29) to minutes (2026.9.6) before it is ready; the lab default is 1.5 s.
   await new Promise((resolve) => setTimeout(resolve, controls.startupMs ?? Number(process.env.OPENCLAW_LAB_STARTUP_MS ?? 1500)))
   if (readControls(stateDir).skipStartupSweep) log('startup session lock sweep skipped (lab control .lab/skip-startup-sweep)')

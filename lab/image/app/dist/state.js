@@ -28,8 +28,10 @@ export const mainSessionKey = (agent = 'main') => `agent:${agent}:main`
  *   skip-startup-sweep the gateway does not sweep stale locks at start-up
  *   lock-format        payload format written: 2026.4.29 (default), 2026.2 (no starttime), 2026.5 (newline)
  */
-export const CONTROLS = ['slow-ms', 'reply', 'model-error', 'skip-startup-sweep', 'lock-format']
+export const CONTROLS = ['slow-ms', 'reply', 'model-error', 'skip-startup-sweep', 'lock-format', 'startup-ms', 'crash-after-ms']
 export const controlPath = (stateDir, name) => path.join(stateDir, '.lab', name)
+
+const numberOrNull = (v) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v))
 
 export function readControls(stateDir) {
   const read = (name) => {
@@ -46,9 +48,11 @@ export function readControls(stateDir) {
     skipStartupSweep: read('skip-startup-sweep') !== undefined,
     /** A start refusal: the gateway logs `Gateway failed to start: <text>` and exits 1 (a crash loop under a restart policy). */
     startRefusal: read('start-refusal'),
-    /** How long the start takes before the gateway is ready (overrides OPENCLAW_LAB_STARTUP_MS). */
-    startupMs: read('startup-ms') === undefined ? undefined : Number(read('startup-ms')),
     lockFormat: read('lock-format') || process.env.OPENCLAW_LAB_LOCK_FORMAT || '2026.4.29',
+    // Read by the gateway when it starts: how long it takes to be ready (else OPENCLAW_LAB_STARTUP_MS), and a crash
+    // (exit 1) this many ms after each start: with the container's restart policy, a crash loop.
+    startupMs: numberOrNull(read('startup-ms')),
+    crashAfterMs: numberOrNull(read('crash-after-ms')),
   }
 }
 
