@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {gatewayRunsTurns, parseGatewayWork, parsePreflight} from '../../src/openclaw/gateway-work.js'
+import type {DockerHandle} from '../../src/docker/client.js'
+import {gatewayRunsTurns, parseGatewayWork, parsePreflight, readGatewayWork} from '../../src/openclaw/gateway-work.js'
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'gateway-work', name), 'utf8')
 const ok = (stdout: string) => ({exitCode: 0, stdout, stderr: ''})
@@ -115,5 +116,28 @@ describe('which gateways are asked', () => {
     expect(gatewayRunsTurns(null)).toBe(true)
     expect(gatewayRunsTurns('2026.7.9')).toBe(false)
     expect(gatewayRunsTurns('2026.4.29')).toBe(false)
+  })
+})
+
+describe('readGatewayWork (I/O, with a fake engine)', () => {
+  const engine = (exec: () => Promise<never>) => ({docker: {getContainer: () => ({exec})}, label: 'fake', timeoutMs: 1000}) as unknown as DockerHandle
+
+  it('before 2026.8: null, and the engine is never asked', async () => {
+    let asked = 0
+    const h = engine(async () => {
+      asked++
+      throw new Error('no')
+    })
+    expect(await readGatewayWork(h, 'c', 1000, '2026.4.29')).toBeNull()
+    expect(asked).toBe(0)
+  })
+
+  it('an exec that cannot run (container gone, engine down): unknown, never thrown', async () => {
+    const h = engine(async () => {
+      throw Object.assign(new Error('no such container'), {statusCode: 404})
+    })
+    const w = await readGatewayWork(h, 'c', 1000, '2026.9.6')
+    expect(w).toMatchObject({known: false, active: null})
+    if (w && !w.known) expect(w.reason).toMatch(/could not run in c: container c not found/)
   })
 })
