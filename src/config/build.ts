@@ -102,6 +102,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
     instances,
     groups,
     compose: {command: raw.compose.command, timeoutMs: raw.compose.timeout},
+    restart: {stopTimeoutMs: raw.restart.stopTimeout},
     ping: {...raw.ping, timeoutMs: raw.ping.timeout},
     locks: {
       maxHoldMs: raw.locks.maxHold,

@@ -67,6 +67,8 @@ export interface Fleet {
   instances: Instance[]
   groups: Group[]
   compose: {command: 'auto' | 'docker compose' | 'docker-compose' | string[]; timeoutMs: number}
+  /** stopTimeoutMs: the stop budget of a restart (`compose restart -t`, `docker restart -t`), whole seconds. */
+  restart: {stopTimeoutMs: number}
   ping: PingSettings
   /** probe: where process evidence comes from (auto: the host's /proc when it is proven to show the container, else exec). */
   locks: LockPolicy & {probeTimeoutMs: number; probe: 'auto' | 'exec'}

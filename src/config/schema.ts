@@ -29,6 +29,9 @@ const durationOrZero = durationOf({positive: false})
 /** An age compared with dates, never waited for: 0 allowed, no timer limit (30d, 1y = 365d). */
 const age = durationOf({positive: false, timer: false})
 
+/** OpenClaw 2026.9's own stop policy: drain 315 s + 10 s cleanup + 5 s exit margin (`shutdown budget … policy=330000ms`). */
+export const DEFAULT_STOP_TIMEOUT_MS = 330_000
+
 export const DEFAULT_RETENTION = {keepRuns: 200, keepFor: 30 * 86_400_000}
 
 /** heal.incidentRetention: a past run is pruned once it is neither among the newest keepRuns nor younger than keepFor. */
@@ -137,6 +140,16 @@ export const configSchema = z.strictObject({
       timeout: duration.default(180_000),
     })
     .default({command: 'auto', timeout: 180_000}),
+  /**
+   * restart.stopTimeout: how long a restart lets the gateway stop before Docker SIGKILLs it (`compose restart -t`,
+   * `docker restart -t`). OpenClaw 2026.9 drains active work on SIGTERM for up to 315 s and exits within its 330 s
+   * stop policy; Docker's own default is 10 s, which kills a draining gateway and its turns in flight.
+   */
+  restart: z
+    .strictObject({
+      stopTimeout: duration.refine((ms) => ms >= 1_000 && ms <= 3_600_000, {message: 'expected between 1s and 1h (Docker takes whole seconds)'}).default(DEFAULT_STOP_TIMEOUT_MS),
+    })
+    .default({stopTimeout: DEFAULT_STOP_TIMEOUT_MS}),
   groups: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, 'group names start with a letter (they must not look like an id or a range)'), groupSchema).optional(),
   ping: z
     .strictObject({

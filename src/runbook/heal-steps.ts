@@ -8,7 +8,7 @@ import type {Fleet, Group, Instance} from '../config/model.js'
 import {dockerFor, engineCall} from '../docker/client.js'
 import {inspectContainer} from '../docker/discover.js'
 import {removeViaDocker} from '../docker/remote-locks.js'
-import {runCompose} from '../docker/compose.js'
+import {restartGateway} from '../docker/restart-gateway.js'
 import {continueProcess, endHolder} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
@@ -208,25 +208,15 @@ export async function restartInstance(
   actions: ActionRecord[],
 ): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
-  const started = Date.now()
-  if (group) {
-    const r = await act(log, inst, actions, {
-      type: 'restart',
-      target: what,
-      run: () => runCompose(fleet, group, ['restart', ...target.services], target.project),
-      result: (x) => ({outcome: x.exitCode === 0 ? 'done' : 'failed', detail: x.argv.join(' '), durationMs: x.durationMs}),
-    })
-    if (r.exitCode !== 0) throw new Error(`${r.argv.join(' ')} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(-400)}`)
-    return
-  }
-  const handle = dockerFor(inst.docker)
-  // docker restart waits up to its 10 s stop timeout, then starts: bounded by the compose timeout.
-  await act(log, inst, actions, {
+  // The stop gets the gateway's drain budget (restart.stopTimeout, 330 s: OpenClaw 2026.9 drains in-flight turns on
+  // SIGTERM for up to 315 s; Docker's default 10 s SIGKILLed a draining gateway and its user's turn).
+  const r = await act(log, inst, actions, {
     type: 'restart',
     target: what,
-    run: () => engineCall(handle, `restart ${target.container}`, () => handle.docker.getContainer(target.container).restart(), fleet.compose.timeoutMs),
-    result: () => ({outcome: 'done', detail: 'docker restart (no compose group configured)', durationMs: Date.now() - started}),
+    run: () => restartGateway(fleet, dockerFor(inst.docker), group, target),
+    result: (x) => ({outcome: x.exitCode === 0 ? 'done' : 'failed', detail: x.detail, durationMs: x.durationMs}),
   })
+  if (r.exitCode !== 0) throw new Error(`${r.detail} exited ${r.exitCode}: ${r.stderr.trim().slice(-400)}`)
 }
 
 /** Waits until the gateway is ready (changes nothing, so no intent); a signal (abort) ends the wait early: outcome `interrupted`. */

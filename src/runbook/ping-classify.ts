@@ -168,7 +168,7 @@ export function replyTexts(doc: unknown): string[] {
   return payloads.map((p: {text?: unknown}) => p?.text).filter((t: unknown): t is string => typeof t === 'string')
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   const t = text.trim()
   if (!t) return undefined
   try {
