@@ -3,7 +3,7 @@ import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {dockerOptions, withContext} from '../../src/docker/client.js'
+import {dockerOptions, sshEndpoint, withContext} from '../../src/docker/client.js'
 import {resolveContext} from '../../src/docker/context.js'
 import {hostCheck, knownKeys} from '../../src/docker/ssh.js'
 
@@ -43,7 +43,32 @@ describe('Docker contexts', () => {
     expect(dockerOptions('unix:///var/run/docker.sock', 5000)).toMatchObject({socketPath: '/var/run/docker.sock'})
     expect(dockerOptions('tcp://127.0.0.1:2375', 5000, {})).toMatchObject({host: '127.0.0.1', port: 2375, protocol: 'http'})
     expect(dockerOptions('tcp://127.0.0.1:2376', 5000, {})).toMatchObject({protocol: 'https'})
-    expect(dockerOptions('ssh://ops@127.0.0.1:2222', 5000)).toMatchObject({protocol: 'ssh', host: '127.0.0.1', port: 2222, username: 'ops'})
+    // ssh:// hosts: HTTP (over the SSH transport dockerFor gives them), so the modem builds valid http:// URLs.
+    expect(dockerOptions('ssh://ops@127.0.0.1:2222', 5000)).toEqual({protocol: 'http', host: '127.0.0.1', port: 2222, timeout: 5000})
+    expect(dockerOptions('ssh://[::1]:2222', 5000)).toMatchObject({protocol: 'http', host: 'localhost', port: 2222})
+  })
+
+  it('reads the SSH endpoint of ssh:// hosts (user, host, port 22 by default); other hosts have none', () => {
+    expect(sshEndpoint('ssh://ops@127.0.0.1:2222')).toEqual({host: '127.0.0.1', port: 2222, username: 'ops'})
+    expect(sshEndpoint('ssh://docker-b.example')).toEqual({host: 'docker-b.example', port: 22})
+    expect(sshEndpoint('ssh://root@[::1]:2200')).toEqual({host: '::1', port: 2200, username: 'root'})
+    expect(sshEndpoint('ssh://svc%40corp@10.0.0.2')).toEqual({host: '10.0.0.2', port: 22, username: 'svc@corp'})
+    expect(sshEndpoint('tcp://127.0.0.1:2375')).toBeNull()
+    expect(sshEndpoint('unix:///var/run/docker.sock')).toBeNull()
+    expect(() => sshEndpoint('ssh://')).toThrow(/invalid Docker host/)
+  })
+
+  it('the URL the modem builds for an ssh:// host is a valid one (no DEP0170 "URL ... is invalid" warning)', async () => {
+    const {default: Docker} = await import('../../src/docker/dockerode.js')
+    const modem = new Docker(dockerOptions('ssh://root@127.0.0.1:31901', 5000)).modem as unknown as {
+      dial: (o: object, cb: () => void) => void
+      buildRequest: (options: {path: string; hostname: string; port: string}) => void
+    }
+    let seen: {path: string; hostname: string; port: string} | undefined
+    modem.buildRequest = (options) => (seen = options)
+    modem.dial({path: '/containers/json?', method: 'GET', statusCodes: {200: true}, options: {all: true}}, () => undefined)
+    expect(seen).toMatchObject({hostname: '127.0.0.1', port: '31901'})
+    expect(seen?.path).toMatch(/^\/containers\/json\?all=true$/)
   })
 })
 
