@@ -95,18 +95,22 @@ export function defaultKnownHosts(settings: SshSettings): string {
  * host, one SSH channel per HTTP connection. Unlike docker-modem's own SSH agent (a new SSH connection, handshake
  * and login for EVERY API call, never closed when a response stream is left unread, and sockets without
  * setTimeout so no idle timeout could apply), it keeps:
- * - one SSH connection per host, opened on first use and again after it is lost;
- * - at most `maxChannels` channels open on it (sshd's MaxSessions is 10 by default), the others queued;
+ * - few SSH connections per host: one, opened on first use (again after it is lost), and more (up to
+ *   `maxConnections`) only while the `maxChannels` channels of each are all taken (sshd's MaxSessions is 10 by
+ *   default; an exec's attach holds its channel as long as the exec runs); beyond that, calls wait (timeoutMs);
  * - HTTP keep-alive: an idle channel serves the next call instead of a new session (dropped after `idleMs`);
  * - channels that behave as sockets for node's http: setTimeout (idle, as on TCP, so the modem's timeout bounds
  *   every call and every read), ref/unref (an idle connection never keeps the process alive), and a local
  *   destroy that closes at once even when the peer never confirms (a stalled host);
  * - a bound on opening a channel: a host that does not answer within `timeoutMs` has its connection dropped.
- * close() ends the connection and everything on it; closeSshTransports() does so for every transport.
+ * close() ends the connections and everything on them; closeSshTransports() does so for every transport.
  */
 export interface SshTransportOptions {
   timeoutMs: number
+  /** Channels per connection (sshd's MaxSessions is 10 by default). */
   maxChannels?: number
+  /** Connections to the host at most, opened as the channels of the others are all taken. */
+  maxConnections?: number
   idleMs?: number
   /** The command that bridges a channel to the engine's socket. */
   command?: string
@@ -116,7 +120,7 @@ export interface SshTransport {
   agent: http.Agent
   close: () => void
   /** Channels open and calls waiting for one (for tests and diagnostics). */
-  stats: () => {connected: boolean; open: number; waiting: number}
+  stats: () => {connections: number; open: number; waiting: number}
 }
 
 type Ssh2 = typeof import('ssh2')
@@ -137,6 +141,15 @@ export function closeSshTransports(): void {
   for (const t of transports) t.close()
 }
 
+interface Conn {
+  client: Client
+  ready: Promise<Client>
+  /** Slots taken on this connection. */
+  busy: number
+  /** Its sockets, ended with it when it is lost. */
+  live: Set<SocketChannel>
+}
+
 /** Socket-like channel: what node's http client and agent call on a socket, beyond a Duplex. */
 type SocketChannel = ClientChannel & {
   timeout?: number
@@ -145,111 +158,132 @@ type SocketChannel = ClientChannel & {
   setNoDelay: () => SocketChannel
   ref: () => SocketChannel
   unref: () => SocketChannel
+  /** The connection is gone: give the slot back and close. */
+  lost: () => void
 }
 
 export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions): SshTransport {
   const maxChannels = opts.maxChannels ?? 8
+  const maxConnections = opts.maxConnections ?? 4
   const command = opts.command ?? 'docker system dial-stdio'
-  let client: Client | null = null
-  let ready: Promise<Client> | null = null
+  const where = `${connect.host}:${connect.port}`
   let closed = false
-  let open = 0
-  const waiting: (() => void)[] = []
-  /** Channels and channel requests that keep the process alive (a free keep-alive channel does not). */
+  /** Connections open or opening; one is dropped from here when it is lost. */
+  const conns = new Set<Conn>()
+  /** Channel slots taken over all connections: by calls opening one, and by channels the peer has not closed yet. */
+  let busy = 0
+  const waiting = new Set<() => void>()
+  /** Channels and calls that keep the process alive (a free keep-alive channel does not). */
   const holding = new Set<object>()
-  /** Channels open on the current connection: ended with it when it is lost. */
-  const live = new Set<SocketChannel>()
 
-  const sock = () => (client as unknown as {_sock?: {ref?: () => void; unref?: () => void}} | null)?._sock
   const hold = (who: object, yes: boolean) => {
     if (yes) holding.add(who)
     else holding.delete(who)
-    if (holding.size > 0) sock()?.ref?.()
-    else sock()?.unref?.()
+    for (const c of conns) {
+      const sock = (c.client as unknown as {_sock?: {ref?: () => void; unref?: () => void}})._sock
+      if (holding.size > 0) sock?.ref?.()
+      else sock?.unref?.()
+    }
   }
 
-  const connected = (): Promise<Client> => {
-    if (ready) return ready
-    const c = new (loadSsh2().Client)()
-    client = c
-    const forget = () => {
-      if (client === c) {
-        client = null
-        ready = null
-      }
+  const open = (): Conn => {
+    const client = new (loadSsh2().Client)()
+    const c: Conn = {client, busy: 0, live: new Set(), ready: Promise.resolve(client)}
+    const lost = () => {
+      conns.delete(c)
+      for (const s of [...c.live]) s.lost()
     }
-    ready = new Promise<Client>((resolve, reject) => {
-      c.once('ready', () => resolve(c))
-      c.on('error', (error) => {
-        forget()
+    c.ready = new Promise<Client>((resolve, reject) => {
+      client.once('ready', () => resolve(client))
+      client.on('error', (error) => {
+        lost()
         reject(error)
       })
-      c.on('close', () => {
-        forget()
-        for (const s of live) s.destroy()
-        reject(new Error(`SSH connection to ${connect.host}:${connect.port} closed`))
+      client.on('close', () => {
+        lost()
+        reject(new Error(`SSH connection to ${where} closed`))
       })
     })
-    // A failure reaches each waiting call; none is left unhandled.
-    ready.catch(() => undefined)
-    c.connect({...connect, readyTimeout: connect.readyTimeout ?? opts.timeoutMs})
-    return ready
+    // A failure reaches each call waiting on it; none is left unhandled.
+    c.ready.catch(() => undefined)
+    conns.add(c)
+    client.connect({...connect, readyTimeout: connect.readyTimeout ?? opts.timeoutMs})
+    return c
   }
 
-  const slot = async (): Promise<void> => {
-    while (open >= maxChannels) await new Promise<void>((resolve) => waiting.push(resolve))
-    open++
-  }
-  const release = () => {
-    open--
-    waiting.shift()?.()
+  /**
+   * Takes a channel slot on a connection with room (a new one when all are full), waiting at most timeoutMs when
+   * every connection is full; the function returned gives the slot back, once.
+   */
+  const slot = async (): Promise<{conn: Conn; free: () => void}> => {
+    if (busy >= maxChannels * maxConnections) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          clearTimeout(timer)
+          waiting.delete(wake)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          waiting.delete(wake)
+          reject(Object.assign(new Error(`Timed out after ${opts.timeoutMs} ms waiting for one of the ${maxChannels * maxConnections} SSH channels to ${where}`), {code: 'ETIMEDOUT'}))
+        }, opts.timeoutMs)
+        waiting.add(wake)
+      })
+    }
+    const conn = [...conns].find((c) => c.busy < maxChannels) ?? open()
+    busy++
+    conn.busy++
+    let given = false
+    const free = () => {
+      if (given) return
+      given = true
+      busy--
+      conn.busy--
+      waiting.values().next().value?.()
+    }
+    return {conn, free}
   }
 
-  const channel = (c: Client, done: (error: Error | null, ch?: ClientChannel) => void) => {
-    const timer = setTimeout(() => {
-      finish(new Error(`Timed out after ${opts.timeoutMs} ms opening an SSH channel to ${connect.host}:${connect.port}`))
-      c.destroy() // the host does not answer: every call on this connection would wait the same
-    }, opts.timeoutMs)
-    let settled = false
-    const finish = (error: Error | null, ch?: ClientChannel) => {
-      clearTimeout(timer)
-      if (settled) {
-        ch?.destroy()
-        return
+  /** Opens a channel running `command`, within timeoutMs (a host that does not answer loses its connection). */
+  const channel = (c: Client): Promise<ClientChannel> =>
+    new Promise((resolve, reject) => {
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        reject(Object.assign(new Error(`Timed out after ${opts.timeoutMs} ms opening an SSH channel to ${where}`), {code: 'ETIMEDOUT'}))
+        c.destroy() // every call on this connection would wait the same
+      }, opts.timeoutMs)
+      try {
+        c.exec(command, (error, ch) => {
+          clearTimeout(timer)
+          if (settled) ch?.destroy()
+          else if (error) reject(error)
+          else resolve(ch)
+        })
+      } catch (error) {
+        clearTimeout(timer)
+        reject(error as Error)
       }
-      settled = true
-      done(error, ch)
-    }
-    try {
-      c.exec(command, (error, ch) => finish(error ?? null, ch))
-    } catch (error) {
-      finish(error as Error)
-    }
-  }
+    })
 
-  /** Makes an ssh2 channel a socket for node's http. `free` runs once, when it is closed either way. */
-  const asSocket = (ch: ClientChannel, free: () => void): SocketChannel => {
+  /**
+   * Makes an ssh2 channel a socket for node's http. Its slot is given back when the peer has closed the channel
+   * (sshd counts it until then) or the connection is lost; node sees it closed at once when it destroys it.
+   */
+  const asSocket = (ch: ClientChannel, conn: Conn, free: () => void): SocketChannel => {
     const s = ch as SocketChannel
     let timer: NodeJS.Timeout | undefined
     let idleMs = 0
-    let ended = false
     let idleFired = false
+    let shut = false // closed as far as node is concerned
     const arm = () => {
       clearTimeout(timer)
       idleFired = false
-      if (idleMs > 0 && !ended)
+      if (idleMs > 0 && !shut)
         timer = setTimeout(() => {
           idleFired = true
           s.emit('timeout')
         }, idleMs).unref()
-    }
-    const end = () => {
-      if (ended) return
-      ended = true
-      live.delete(s)
-      clearTimeout(timer)
-      hold(s, false)
-      free()
     }
     s.setTimeout = (ms: number, cb?: () => void) => {
       idleMs = ms
@@ -263,7 +297,7 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
     }
     s.setKeepAlive = () => s
     s.setNoDelay = () => s
-    s.ref = () => (hold(s, !ended), s)
+    s.ref = () => (hold(s, !shut), s)
     s.unref = () => (hold(s, false), s)
     const push = s.push.bind(s)
     s.push = (chunk: unknown, encoding?: BufferEncoding) => {
@@ -275,18 +309,30 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
       arm()
       return write(...args)
     }) as typeof s.write
-    // 'close' once: ssh2 emits it after the peer's close; a local destroy emits it at once (see below).
     const emit = s.emit.bind(s)
-    let closeEmitted = false
+    // A 'close' through emit is ssh2's: the peer closed the channel. Node sees one close, the first.
     s.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'close') {
-        if (closeEmitted) return false
-        closeEmitted = true
-        end()
-      }
+      if (event !== 'close') return emit(event, ...args)
+      conn.live.delete(s)
+      free()
+      if (shut) return false
+      shut = true
+      clearTimeout(timer)
+      hold(s, false)
       return emit(event, ...args)
     }) as typeof s.emit
-    // ssh2's destroy() only asks the peer to close; a stalled peer never answers. Closed here and now.
+    const closeHere = (error?: Error) => {
+      if (shut) return
+      shut = true
+      clearTimeout(timer)
+      hold(s, false)
+      process.nextTick(() => {
+        if (error && s.listenerCount('error') > 0) emit('error', error)
+        emit('close', true)
+      })
+    }
+    // ssh2's destroy() only asks the peer to close (a stalled one never answers): node sees it closed now, and
+    // whatever still arrives is drained so that ssh2 sees the peer's close and the slot is given back.
     const destroy = s.destroy.bind(s)
     let destroyed = false
     s.destroy = ((error?: Error) => {
@@ -295,50 +341,46 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
       // Destroyed because its idle timeout fired (the modem's timeout): said as such, not as `socket hang up`.
       if (!error && idleFired) error = Object.assign(new Error(`Timed out after ${idleMs} ms: no answer from the Docker engine over SSH (${command})`), {code: 'ETIMEDOUT'})
       destroy()
-      end()
-      process.nextTick(() => {
-        if (error && s.listenerCount('error') > 0) s.emit('error', error)
-        s.emit('close', true)
-      })
+      s.removeAllListeners('data')
+      s.resume()
+      closeHere(error)
       return s
     }) as typeof s.destroy
-    live.add(s)
+    s.lost = () => {
+      conn.live.delete(s)
+      free()
+      if (!destroyed) s.destroy()
+    }
+    conn.live.add(s)
     hold(s, true)
     return s
   }
 
-  const agent = new http.Agent({keepAlive: true, maxSockets: maxChannels, timeout: opts.idleMs ?? 2000})
+  const agent = new http.Agent({keepAlive: true, maxSockets: maxChannels * maxConnections, timeout: opts.idleMs ?? 2000})
   // node's http calls createConnection(options, callback) when the agent needs a new socket.
   ;(agent as unknown as {createConnection: unknown}).createConnection = (_options: unknown, callback: (error: Error | null, s?: SocketChannel) => void) => {
-    const request = {}
-    hold(request, true)
-    const fail = (error: Error) => {
-      hold(request, false)
-      callback(error)
+    const call = {}
+    hold(call, true)
+    const socket = async (): Promise<SocketChannel> => {
+      if (closed) throw new Error(`SSH transport to ${where} is closed`)
+      const {conn, free} = await slot()
+      try {
+        return asSocket(await channel(await conn.ready), conn, free)
+      } catch (error) {
+        free()
+        throw error
+      }
     }
-    if (closed) {
-      fail(new Error(`SSH transport to ${connect.host}:${connect.port} is closed`))
-      return undefined
-    }
-    slot()
-      .then(connected)
-      .then(
-        (c) =>
-          channel(c, (error, ch) => {
-            if (error || !ch) {
-              release()
-              fail(error ?? new Error('no SSH channel'))
-              return
-            }
-            const s = asSocket(ch, release)
-            hold(request, false)
-            callback(null, s)
-          }),
-        (error: Error) => {
-          release()
-          fail(error)
-        },
-      )
+    socket().then(
+      (s) => {
+        hold(call, false)
+        callback(null, s)
+      },
+      (error: Error) => {
+        hold(call, false)
+        callback(error)
+      },
+    )
     return undefined
   }
 
@@ -348,12 +390,10 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
       closed = true
       transports.delete(transport)
       agent.destroy()
-      client?.destroy()
-      client = null
-      ready = null
+      for (const c of [...conns]) c.client.destroy()
       holding.clear()
     },
-    stats: () => ({connected: client !== null, open, waiting: waiting.length}),
+    stats: () => ({connections: conns.size, open: busy, waiting: waiting.size}),
   }
   transports.add(transport)
   return transport
