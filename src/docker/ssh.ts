@@ -148,6 +148,8 @@ interface Conn {
   busy: number
   /** Its sockets, ended with it when it is lost. */
   live: Set<SocketChannel>
+  /** Forgets the connection and ends its sockets. */
+  lost: () => void
 }
 
 /** Socket-like channel: what node's http client and agent call on a socket, beyond a Duplex. */
@@ -188,11 +190,11 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
 
   const open = (): Conn => {
     const client = new (loadSsh2().Client)()
-    const c: Conn = {client, busy: 0, live: new Set(), ready: Promise.resolve(client)}
     const lost = () => {
       conns.delete(c)
       for (const s of [...c.live]) s.lost()
     }
+    const c: Conn = {client, busy: 0, live: new Set(), ready: Promise.resolve(client), lost}
     c.ready = new Promise<Client>((resolve, reject) => {
       client.once('ready', () => resolve(client))
       client.on('error', (error) => {
@@ -390,7 +392,10 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
       closed = true
       transports.delete(transport)
       agent.destroy()
-      for (const c of [...conns]) c.client.destroy()
+      for (const c of [...conns]) {
+        c.client.destroy()
+        c.lost()
+      }
       holding.clear()
     },
     stats: () => ({connections: conns.size, open: busy, waiting: waiting.size}),

@@ -3,7 +3,7 @@ import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {dockerOptions, sshEndpoint, withContext} from '../../src/docker/client.js'
+import {dockerOptions, engineCall, sshEndpoint, type DockerHandle, withContext} from '../../src/docker/client.js'
 import {resolveContext} from '../../src/docker/context.js'
 import {hostCheck, knownKeys} from '../../src/docker/ssh.js'
 
@@ -95,5 +95,26 @@ describe('known_hosts', () => {
     const unknown = hostCheck('127.0.0.1', 2223, file)
     expect(unknown.verify(key)).toBe(false)
     expect(unknown.problem()).toMatch(/unknown SSH host \[127.0.0.1\]:2223/)
+  })
+})
+
+describe('engineCall', () => {
+  const handle = {label: 'ssh://root@127.0.0.1:2222', timeoutMs: 20} as DockerHandle
+  it('gives a call up after its timeout (exit 3), and destroys the stream it returns later: no one will read it', async () => {
+    let destroyed = 0
+    const late = new Promise<{destroy: () => void}>((resolve) => setTimeout(() => resolve({destroy: () => destroyed++}), 1200))
+    await expect(engineCall(handle, 'exec in c', () => late)).rejects.toMatchObject({exitCode: 3, message: expect.stringMatching(/unreachable \(exec in c\): Timed out after 20 ms/)})
+    expect(destroyed).toBe(0)
+    await late
+    await new Promise((r) => setImmediate(r))
+    expect(destroyed).toBe(1)
+  })
+
+  it('leaves alone what a call returns in time, and errors that are not about the host', async () => {
+    let destroyed = 0
+    const value = {destroy: () => destroyed++}
+    await expect(engineCall(handle, 'x', async () => value)).resolves.toBe(value)
+    await expect(engineCall(handle, 'x', async () => Promise.reject(Object.assign(new Error('no such container'), {statusCode: 404})))).rejects.toMatchObject({statusCode: 404})
+    expect(destroyed).toBe(0)
   })
 })
