@@ -218,17 +218,21 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
    * every connection is full; the function returned gives the slot back, once.
    */
   const slot = async (): Promise<{conn: Conn; free: () => void}> => {
-    if (busy >= maxChannels * maxConnections) {
+    const deadline = Date.now() + opts.timeoutMs
+    while (busy >= maxChannels * maxConnections) {
       await new Promise<void>((resolve, reject) => {
         const wake = () => {
           clearTimeout(timer)
           waiting.delete(wake)
           resolve()
         }
-        const timer = setTimeout(() => {
-          waiting.delete(wake)
-          reject(Object.assign(new Error(`Timed out after ${opts.timeoutMs} ms waiting for one of the ${maxChannels * maxConnections} SSH channels to ${where}`), {code: 'ETIMEDOUT'}))
-        }, opts.timeoutMs)
+        const timer = setTimeout(
+          () => {
+            waiting.delete(wake)
+            reject(Object.assign(new Error(`Timed out after ${opts.timeoutMs} ms waiting for one of the ${maxChannels * maxConnections} SSH channels to ${where}`), {code: 'ETIMEDOUT'}))
+          },
+          Math.max(0, deadline - Date.now()),
+        )
         waiting.add(wake)
       })
     }
