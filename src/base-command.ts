@@ -6,6 +6,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {loadFleet} from './config/load.js'
 import type {Fleet, Instance} from './config/model.js'
 import {select, SelectorError} from './config/selector.js'
+import {closeSshTransports} from './docker/ssh.js'
 import {EXIT, FleetError, UsageError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -60,6 +61,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected verbose(message: string): void {
     if (this.flags?.verbose && !this.jsonEnabled()) this.logToStderr(message)
+  }
+
+  /** Ends the connections the command opened (SSH to Docker hosts), so that the process exits once it is done. */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    closeSshTransports()
+    return super.finally(err)
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {

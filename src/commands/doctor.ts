@@ -38,7 +38,11 @@ Exit 1 on any fail; 2 config/usage.`
     const fleet = await this.fleet()
     const doc = doctorDocument(await runDoctor(fleet, this.selectInstances(fleet), {agentStartTimeoutMs, ioSamples}))
     this.log(renderDoctor(doc, {all: this.flags.all || this.flags.verbose}))
-    this.markUnhealthy(!doc.ok)
+    // A Docker host that could not be reached is exit 3, as in every other command.
+    this.markUnhealthy(
+      !doc.ok,
+      doc.checks.some((c) => c.check === 'docker' && c.status === 'fail'),
+    )
     return doc
   }
 }

@@ -4,10 +4,11 @@
 import type Docker from 'dockerode'
 import DockerClient from './dockerode.js'
 import {readFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import type {DockerTarget} from '../config/model.js'
 import {FleetError, UnreachableError} from '../errors.js'
-import {defaultKnownHosts, hostCheck, privateKey} from './ssh.js'
+import {defaultKnownHosts, hostCheck, privateKey, sshTransport} from './ssh.js'
 import {isContextName, resolveContext} from './context.js'
 import {withTimeout} from '../util/concurrency.js'
 
@@ -18,6 +19,8 @@ export interface DockerHandle {
   /** Human label for messages: the host URL, or `local`. */
   label: string
   timeoutMs: number
+  /** Ends the handle's connections (its SSH connection); a later call opens them again. */
+  close?: () => void
 }
 
 const clients = new Map<string, DockerHandle>()
@@ -43,17 +46,26 @@ export function dockerFor(given: DockerTarget, env: NodeJS.ProcessEnv = process.
     const withCerts = target.certPath ? {...env, DOCKER_CERT_PATH: target.certPath, DOCKER_TLS_VERIFY: '1'} : env
     const opts = dockerOptions(host, target.timeoutMs, withCerts)
     let sshProblem: (() => string | null) | undefined
-    if (opts.protocol === 'ssh') {
-      const check = hostCheck(String(opts.host), Number(opts.port), defaultKnownHosts(target))
+    let close: (() => void) | undefined
+    const ssh = sshEndpoint(host)
+    if (ssh) {
+      const check = hostCheck(ssh.host, ssh.port, defaultKnownHosts(target))
       sshProblem = check.problem
-      ;(opts as {sshOptions?: object}).sshOptions = {
-        privateKey: privateKey(target, env),
-        agent: target.sshKey ? undefined : env.SSH_AUTH_SOCK,
-        hostVerifier: check.verify,
-        readyTimeout: target.timeoutMs,
-      }
+      const transport = sshTransport(
+        {
+          host: ssh.host,
+          port: ssh.port,
+          username: ssh.username ?? os.userInfo().username,
+          privateKey: privateKey(target, env),
+          agent: target.sshKey ? undefined : env.SSH_AUTH_SOCK,
+          hostVerifier: check.verify,
+        },
+        {timeoutMs: target.timeoutMs},
+      )
+      ;(opts as {agent?: unknown}).agent = transport.agent
+      close = transport.close
     }
-    handle = {docker: new DockerClient(opts), label: host, timeoutMs: target.timeoutMs, sshProblem}
+    handle = {docker: new DockerClient(opts), label: host, timeoutMs: target.timeoutMs, sshProblem, close}
     clients.set(key, handle)
   }
   return handle
@@ -86,10 +98,32 @@ export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.Proce
     return opts
   }
   if (url.protocol === 'ssh:') {
-    // No socket `timeout` here: docker-modem's SSH streams have no setTimeout (engineCall bounds each call instead).
-    return {protocol: 'ssh', host: url.hostname, port: Number(url.port || 22), username: url.username || undefined} as Docker.DockerOptions
+    // HTTP over `docker system dial-stdio` on the host: dockerFor gives these options the SSH transport as their
+    // agent (ssh.ts). The URL the modem builds is then http://host:port/..., a valid one (the engine ignores it).
+    const ssh = sshEndpoint(host) as SshEndpoint
+    return {protocol: 'http', host: ssh.host.includes(':') ? 'localhost' : ssh.host, port: ssh.port, timeout: timeoutMs}
   }
   throw new FleetError(`unsupported Docker host "${host}"`, {exitCode: 2, code: 'CONFIG'})
+}
+
+export interface SshEndpoint {
+  host: string
+  port: number
+  username?: string
+}
+
+/** Pure: the SSH endpoint of an ssh:// Docker host (IPv6 literals without brackets), null for other hosts. */
+export function sshEndpoint(host: string): SshEndpoint | null {
+  if (!host.startsWith('ssh://')) return null
+  let url: URL
+  try {
+    url = new URL(host)
+  } catch {
+    throw new FleetError(`invalid Docker host "${host}": expected ssh://[user@]host[:port]`, {exitCode: 2, code: 'CONFIG'})
+  }
+  const name = url.hostname.replace(/^\[(.*)\]$/, '$1')
+  if (!name) throw new FleetError(`invalid Docker host "${host}": no host name`, {exitCode: 2, code: 'CONFIG'})
+  return {host: name, port: Number(url.port || 22), ...(url.username ? {username: decodeURIComponent(url.username)} : {})}
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET', 'EPIPE'])
@@ -103,9 +137,18 @@ export function isUnreachable(error: unknown): boolean {
 
 /** Wraps an engine call: connection failures become UnreachableError (exit 3) naming the host. */
 export async function engineCall<T>(handle: DockerHandle, what: string, fn: () => Promise<T>, timeoutMs = handle.timeoutMs): Promise<T> {
+  let call: Promise<T> | undefined
+  let late = false
   try {
-    return await withTimeout(fn(), timeoutMs + 1000, () => Object.assign(new Error(`Timed out after ${timeoutMs} ms`), {code: 'ETIMEDOUT'}))
+    call = fn()
+    return await withTimeout(call, timeoutMs + 1000, () => {
+      late = true
+      return Object.assign(new Error(`Timed out after ${timeoutMs} ms`), {code: 'ETIMEDOUT'})
+    })
   } catch (error) {
+    // A stream (an exec's attach, an archive) that arrives after its call was given up is read by no one: left
+    // open, its connection would never end and the process never exit.
+    if (late) void call?.then(discard, () => undefined)
     const ssh = handle.sshProblem?.()
     if (ssh) throw new UnreachableError(`Docker at ${handle.label}: ${ssh}`, {hint: 'fix known_hosts (docker.knownHosts) for this host', cause: error})
     if (isUnreachable(error)) {
@@ -116,4 +159,9 @@ export async function engineCall<T>(handle: DockerHandle, what: string, fn: () =
     }
     throw error
   }
+}
+
+function discard(value: unknown): void {
+  const v = value as {destroy?: () => void} | null
+  if (v && typeof v.destroy === 'function') v.destroy()
 }

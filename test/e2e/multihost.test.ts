@@ -125,7 +125,8 @@ describe('a fleet over two engines (local socket, TCP+TLS)', () => {
   it('heal clears both groups and ping passes across both engines', async () => {
     const heal = await fleetHidden(['heal', '--json'])
     expect(heal.exitCode, heal.stderr).toBe(0)
-    expect(JSON.parse(heal.stdout).summary).toMatchObject({instances: 6, healed: 6, restarted: 0, locksRemoved: 6})
+    const healDoc = JSON.parse(heal.stdout)
+    expect(healDoc.summary, JSON.stringify(healDoc.instances ?? healDoc).slice(0, 6000)).toMatchObject({instances: 6, healed: 6, restarted: 0, locksRemoved: 6})
     for (const id of [471, 474, 475]) expect(lockFiles(lab, id)).toEqual([])
     const ping = await fleetHidden(['ping', '--json'])
     expect(ping.exitCode).toBe(0)

@@ -3,7 +3,7 @@ import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {dockerOptions, withContext} from '../../src/docker/client.js'
+import {dockerOptions, engineCall, sshEndpoint, type DockerHandle, withContext} from '../../src/docker/client.js'
 import {resolveContext} from '../../src/docker/context.js'
 import {hostCheck, knownKeys} from '../../src/docker/ssh.js'
 
@@ -43,7 +43,32 @@ describe('Docker contexts', () => {
     expect(dockerOptions('unix:///var/run/docker.sock', 5000)).toMatchObject({socketPath: '/var/run/docker.sock'})
     expect(dockerOptions('tcp://127.0.0.1:2375', 5000, {})).toMatchObject({host: '127.0.0.1', port: 2375, protocol: 'http'})
     expect(dockerOptions('tcp://127.0.0.1:2376', 5000, {})).toMatchObject({protocol: 'https'})
-    expect(dockerOptions('ssh://ops@127.0.0.1:2222', 5000)).toMatchObject({protocol: 'ssh', host: '127.0.0.1', port: 2222, username: 'ops'})
+    // ssh:// hosts: HTTP (over the SSH transport dockerFor gives them), so the modem builds valid http:// URLs.
+    expect(dockerOptions('ssh://ops@127.0.0.1:2222', 5000)).toEqual({protocol: 'http', host: '127.0.0.1', port: 2222, timeout: 5000})
+    expect(dockerOptions('ssh://[::1]:2222', 5000)).toMatchObject({protocol: 'http', host: 'localhost', port: 2222})
+  })
+
+  it('reads the SSH endpoint of ssh:// hosts (user, host, port 22 by default); other hosts have none', () => {
+    expect(sshEndpoint('ssh://ops@127.0.0.1:2222')).toEqual({host: '127.0.0.1', port: 2222, username: 'ops'})
+    expect(sshEndpoint('ssh://docker-b.example')).toEqual({host: 'docker-b.example', port: 22})
+    expect(sshEndpoint('ssh://root@[::1]:2200')).toEqual({host: '::1', port: 2200, username: 'root'})
+    expect(sshEndpoint('ssh://svc%40corp@10.0.0.2')).toEqual({host: '10.0.0.2', port: 22, username: 'svc@corp'})
+    expect(sshEndpoint('tcp://127.0.0.1:2375')).toBeNull()
+    expect(sshEndpoint('unix:///var/run/docker.sock')).toBeNull()
+    expect(() => sshEndpoint('ssh://')).toThrow(/invalid Docker host/)
+  })
+
+  it('the URL the modem builds for an ssh:// host is a valid one (no DEP0170 "URL ... is invalid" warning)', async () => {
+    const {default: Docker} = await import('../../src/docker/dockerode.js')
+    const modem = new Docker(dockerOptions('ssh://root@127.0.0.1:31901', 5000)).modem as unknown as {
+      dial: (o: object, cb: () => void) => void
+      buildRequest: (options: {path: string; hostname: string; port: string}) => void
+    }
+    let seen: {path: string; hostname: string; port: string} | undefined
+    modem.buildRequest = (options) => (seen = options)
+    modem.dial({path: '/containers/json?', method: 'GET', statusCodes: {200: true}, options: {all: true}}, () => undefined)
+    expect(seen).toMatchObject({hostname: '127.0.0.1', port: '31901'})
+    expect(seen?.path).toMatch(/^\/containers\/json\?all=true$/)
   })
 })
 
@@ -70,5 +95,26 @@ describe('known_hosts', () => {
     const unknown = hostCheck('127.0.0.1', 2223, file)
     expect(unknown.verify(key)).toBe(false)
     expect(unknown.problem()).toMatch(/unknown SSH host \[127.0.0.1\]:2223/)
+  })
+})
+
+describe('engineCall', () => {
+  const handle = {label: 'ssh://root@127.0.0.1:2222', timeoutMs: 20} as DockerHandle
+  it('gives a call up after its timeout (exit 3), and destroys the stream it returns later: no one will read it', async () => {
+    let destroyed = 0
+    const late = new Promise<{destroy: () => void}>((resolve) => setTimeout(() => resolve({destroy: () => destroyed++}), 1200))
+    await expect(engineCall(handle, 'exec in c', () => late)).rejects.toMatchObject({exitCode: 3, message: expect.stringMatching(/unreachable \(exec in c\): Timed out after 20 ms/)})
+    expect(destroyed).toBe(0)
+    await late
+    await new Promise((r) => setImmediate(r))
+    expect(destroyed).toBe(1)
+  })
+
+  it('leaves alone what a call returns in time, and errors that are not about the host', async () => {
+    let destroyed = 0
+    const value = {destroy: () => destroyed++}
+    await expect(engineCall(handle, 'x', async () => value)).resolves.toBe(value)
+    await expect(engineCall(handle, 'x', async () => Promise.reject(Object.assign(new Error('no such container'), {statusCode: 404})))).rejects.toMatchObject({statusCode: 404})
+    expect(destroyed).toBe(0)
   })
 })
