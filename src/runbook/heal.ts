@@ -18,7 +18,9 @@ import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
 import {mapLimit} from '../util/concurrency.js'
-import {decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
+import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
+import {readGatewayWork} from '../openclaw/gateway-work.js'
+import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import type {RendererName} from './renderer.js'
 
@@ -376,7 +378,14 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           if (stopped()) throw new Error(`interrupted by ${stopped()} before the ping`)
           const out = await ping()
           // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
-          const d = decideRestart({...observedFacts(st), hung: false, pingFailure: res.ping?.ok ? null : (res.ping?.failure ?? null), acted: plan.acted}, s.restart)
+          const pingFailure = res.ping?.ok ? null : (res.ping?.failure ?? null)
+          // 2026.8+ turns run inside the gateway: before a restart for a failed ping, ask the gateway what it is doing.
+          const work =
+            pingFailure && CURABLE_BY_RESTART.has(pingFailure) && st.state === 'running'
+              ? await readGatewayWork(dockerFor(inst.docker), st.container, Math.max(60_000, fleet.locks.probeTimeoutMs), st.openclaw.version)
+              : null
+          if (work) log.write('gateway-work', {instance: inst.name, active: work.active, known: work.known, ...(work.known ? {} : {reason: work.reason})})
+          const d = decideRestart({...observedFacts(st), hung: false, pingFailure, acted: plan.acted, activeWork: work?.active ?? null}, s.restart)
           res.restartDecision = d
           if (d.restart) needRestart = true
           else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})

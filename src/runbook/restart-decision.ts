@@ -38,6 +38,11 @@ export interface RestartFacts {
   life: Pick<Life, 'state' | 'why' | 'refusal'>
   /** The container keeps its state in the configured dataDir: otherwise fleet judged the wrong files and does not act. */
   mountOk: boolean
+  /**
+   * 2026.8+: turns run inside the gateway. Its active work as the gateway itself reports it (restart preflight), read
+   * only before a restart for a ping failure; null when not read or unknown (a frozen gateway cannot answer it).
+   */
+  activeWork?: number | null
 }
 
 export interface RestartDecision {
@@ -103,6 +108,11 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
       return no(
         `ping fails (${f.pingFailure}), but live turns hold locks (${turns}): a restart would end them`,
         'fleet ends a turn once it is past its own deadline or its client is gone; or end it yourself',
+      )
+    if (CURABLE_BY_RESTART.has(f.pingFailure) && f.activeWork != null && f.activeWork > 0)
+      return no(
+        `ping fails (${f.pingFailure}), but the gateway reports ${f.activeWork} active work item(s) (its restart preflight): a slow turn is not a wedge, and a restart would end it`,
+        'fleet status --locks shows the work; restart with --force once it is proven stuck',
       )
     if (CURABLE_BY_RESTART.has(f.pingFailure)) return yes(`ping still fails (${f.pingFailure})`)
     return no(`ping fails with ${f.pingFailure}: a restart does not cure that`, HINTS[f.pingFailure] ?? null)

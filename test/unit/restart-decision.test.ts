@@ -61,6 +61,10 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['hung holder in a container that mounts another dir: never', {hung: true, mountOk: false}, 'always', false, 'configured dataDir'],
   ['exited, mounts another dir: never', {state: 'exited', mountOk: false}, 'needed', false, 'configured dataDir'],
   ['hung holder while starting: restart (hung is proof)', {hung: true, life: life('starting')}, 'needed', true, 'hung'],
+  ['2026.9 ping timeout while the gateway reports active work: never (a slow turn)', {pingFailure: 'timeout', activeWork: 2}, 'always', false, 'active work'],
+  ['2026.9 ping timeout, the gateway idle by its preflight: restart', {pingFailure: 'timeout', activeWork: 0}, 'needed', true, 'timeout'],
+  ['2026.9 ping timeout, work unknown (a frozen gateway cannot answer): restart', {pingFailure: 'timeout', activeWork: null}, 'needed', true, 'timeout'],
+  ['2026.9 model error with active work: never, for the model error', {pingFailure: 'model-error', activeWork: 1}, 'needed', false, 'model-error'],
 ]
 
 describe('decideRestart: the one restart rule for heal and watch', () => {
