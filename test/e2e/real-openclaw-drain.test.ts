@@ -9,6 +9,7 @@ import {execa} from 'execa'
 import {existsSync, mkdtempSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
 import {loadFleet} from '../../src/config/load.js'
@@ -31,6 +32,8 @@ let root = ''
 let l: Lab
 let fleet: Fleet
 
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
+const fleet_ = (args: string[]) => execa('node', [BIN, ...args, '--config', l.configFile], {reject: false, timeout: 5 * MIN})
 const model = (delayMs: number) => execa('docker', ['exec', container, 'sh', '-c', `mkdir -p /tmp/ocreal-model && echo ${delayMs} > /tmp/ocreal-model/delay-ms`], {timeout: MIN})
 
 beforeAll(async () => {
@@ -106,6 +109,26 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
         const logs = await execa('docker', ['logs', '--since', new Date(r0 - 1000).toISOString(), container], {reject: false, timeout: MIN})
         expect(`${logs.stdout}\n${logs.stderr}`).toMatch(/draining active work before stop with timeout \d+ms: .*embeddedRuns=1/)
 
+        // While the new gateway starts (20 s to minutes on this host), fleet status never says ok before the gateway's
+        // own ready line: it is `starting` (issue 24, item 2, on real 2026.9.6).
+        const polls: {atMs: number; ok: boolean; state: string; readiness: string}[] = []
+        let readyAtMs: number | null = null
+        for (let i = 0; i < 120 && readyAtMs === null; i++) {
+          const st = await fleet_(['status', '--json', '-i', String(ID)])
+          const inst0 = JSON.parse(st.stdout).instances[0]
+          polls.push({atMs: Date.now(), ok: inst0.ok, state: inst0.life.state, readiness: inst0.life.readiness.state})
+          const ready = await execa('docker', ['logs', '--timestamps', '--since', new Date(r0 - 1000).toISOString(), container], {reject: false, timeout: MIN})
+          const line = `${ready.stdout}\n${ready.stderr}`.split('\n').find((x) => /\[gateway\] ready\b/.test(x))
+          if (line) readyAtMs = Date.parse(line.split(' ')[0])
+          else await new Promise((r) => setTimeout(r, 3000))
+        }
+        console.log(`[real-openclaw-drain] status during the start: ${JSON.stringify(polls.map((p) => [p.atMs - r0, p.state, p.ok]))}`)
+        expect(readyAtMs).not.toBeNull()
+        const beforeReady = polls.filter((p) => p.atMs < readyAtMs!)
+        expect(beforeReady.length).toBeGreaterThan(0)
+        for (const p of beforeReady) expect(p.ok, JSON.stringify(p)).toBe(false)
+        expect(beforeReady.some((p) => p.state === 'starting')).toBe(true)
+
         const up = await waitHealthy(handle, container, 15 * MIN, {startedAfterMs: r0 - 1000})
         expect(up.ok, up.detail).toBe(true)
         times.readyAfterRestart = Date.now() - r0
@@ -126,6 +149,10 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
         let w = await readGatewayWork(handle, container, 3 * MIN, VERSION)
         for (let i = 0; i < 5 && !(w?.known && w.active === 0); i++) w = await readGatewayWork(handle, container, 3 * MIN, VERSION)
         expect(w, JSON.stringify(w)).toMatchObject({known: true, active: 0, tasks: []})
+        // Ready now: status says so, and ok.
+        const final = JSON.parse((await fleet_(['status', '--json', '-i', String(ID)])).stdout).instances[0]
+        expect(final.life).toMatchObject({state: 'ready', serves: true})
+        expect(final.ok, JSON.stringify(final.errors)).toBe(true)
       } finally {
         await model(0).catch(() => undefined)
         await turn
