@@ -135,7 +135,7 @@ export function renderEnv(lab, group) {
  */
 function pingLines(lab) {
   const real = lab.ids.some((id) => versionOf(lab, id) !== 'sim')
-  return ['  command: auto                          # --local up to 2026.7, through the gateway from 2026.8', `  timeout: ${real ? '300s' : '60s'}`]
+  return ['  command: auto                          # through the gateway, on every version', `  timeout: ${real ? '300s' : '60s'}`]
 }
 
 export function renderFleetConfig(lab) {

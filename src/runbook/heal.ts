@@ -91,6 +91,19 @@ export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['resta
   }
 }
 
+/**
+ * Pure: what heal reports of an instance at its end. It serves when the gateway says it is ready (its ready line or
+ * /readyz) and is not failing, in a container that keeps its state in the configured dataDir. A gateway that heal
+ * cured of a crash loop is ready again while status still calls it `restarting` / `crash-loop` for the crash-loop
+ * window (stability over time is status's and watch's to judge): that is healed.
+ */
+export function afterHeal(f: Pick<InstanceStatus, 'state' | 'health' | 'startedAt' | 'restartCount' | 'life' | 'mount'>): NonNullable<InstanceHeal['after']> {
+  const ready = f.life.readiness.state === 'ready' && f.state === 'running' && f.life.state !== 'failing'
+  const mountOk = f.mount?.ok ?? true
+  const why = !ready ? f.life.why : !mountOk ? (f.mount?.why ?? null) : null
+  return {state: f.state, health: f.health, startedAt: f.startedAt, restartCount: f.restartCount, life: f.life.state, serves: ready && mountOk, why}
+}
+
 /** Why an instance was not healed, in one line: the refusal, the failed step, or the ping's failure and the restart rule's answer. */
 export function whyNotHealed(r: InstanceHeal): string {
   if (r.healed) return r.recurred.length > 0 ? `${r.recurred.length} lock(s) recurred` : ''
@@ -478,25 +491,15 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       const finals = await observe(fleet, instances, {logs: false, leases: false})
       for (const res of results) {
         const f = finals.instances.find((x) => x.id === res.id)
-        res.after = f
-          ? {
-              state: f.state,
-              health: f.health,
-              startedAt: f.startedAt,
-              restartCount: f.restartCount,
-              life: f.life.state,
-              serves: f.life.serves && (f.mount?.ok ?? true),
-              why: f.life.serves ? (f.mount?.ok === false ? f.mount.why : null) : f.life.why,
-            }
-          : null
+        res.after = f ? afterHeal(f) : null
         if (f?.state === 'unreachable') stop.unreachable ??= f.errors[0] ?? 'unreachable'
       }
     } catch (error) {
       // The engine went away mid-heal: what was done is still recorded below, with run-end.
       stop.unreachable ??= errorMessage(error)
     }
-    // Healed: its ping answered, and at the end it serves as status means it (ready, in the dir fleet judged). A gateway
-    // that answered a turn while still starting, or whose container keeps its state elsewhere, is not healed.
+    // Healed: its ping answered, and at the end the gateway says it is ready, in the dir fleet judged (afterHeal). A
+    // gateway that answered a turn while still starting, or whose container keeps its state elsewhere, is not healed.
     for (const res of results) res.healed = res.ping?.ok === true && res.after?.serves !== false
     results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
     if (s.verify && !stopped() && !stop.unreachable) verify = await verifyHealed(fleet, instances, results, runId, s.verify, log)

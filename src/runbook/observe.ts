@@ -12,6 +12,7 @@ import {gatewayLife, recentLockErrors, type Life, type ReadinessEvidence} from '
 import {stateMount, type StateMount} from '../decide/state-mount.js'
 import {lifeLogReader, probeReadiness, type LifeLog} from '../openclaw/readiness.js'
 import {realOrSelf} from '../util/paths.js'
+import {lastGoodTurn} from './good-turns.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
@@ -363,7 +364,8 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     now,
   )
   if (g.mount && !g.mount.ok) errors.push(g.mount.why)
-  const failingTurns = running ? recentLockErrors(signature, now, fleet.gateway.lockErrorWindowMs, opts.lastGoodTurnMs?.get(inst.id) ?? null) : null
+  const failingTurns =
+    running && (signature?.count ?? 0) > 0 ? recentLockErrors(signature, now, fleet.gateway.lockErrorWindowMs, opts.lastGoodTurnMs?.get(inst.id) ?? (c ? lastGoodTurn(inst, c.name) : null)) : null
   if (failingTurns) errors.push(failingTurns)
   return {
     id: inst.id,

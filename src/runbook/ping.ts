@@ -12,6 +12,7 @@ import {GATEWAY_FALLBACK_TIMEOUT} from '../locks/signatures.js'
 import {probePids} from '../docker/probe.js'
 import type {DockerHandle} from '../docker/client.js'
 import {gatewayProcesses} from './gateway-processes.js'
+import {recordGoodTurn} from './good-turns.js'
 import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingPath, type PingVerdict} from './ping-classify.js'
 
 export interface PingAttempt extends PingVerdict {
@@ -98,7 +99,10 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
       break
     }
   }
-  return {...summarise(inst, name, attempts), openclaw: version}
+  const result = {...summarise(inst, name, attempts), openclaw: version}
+  // A good turn ends the lock errors before it (status: "lock errors since the last good turn").
+  if (result.ok) recordGoodTurn(inst, name, Date.now())
+  return result
 }
 
 /**

@@ -26,7 +26,10 @@ beforeAll(async () => {
   lab = await labUp(611, 5)
   // The lab's config: orphanAfter 5s, deadlineMargin 4s. this-host: every exec client runs on this host.
   thisHost = configVariant(lab, 'fleet.this-host.yml', (y) => y.replace(/^locks:\n/m, 'locks:\n  execClients: this-host\n'))
-  writeFileSync(lab.configFile, `${readFileSync(lab.configFile, 'utf8')}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
+  // fleet's own exec'd turn (its marker, its run) is what these cases judge: the ping runs embedded by setting
+  // (ping.command with --local), as the runbook's did; the default goes through the gateway, which holds the lock then.
+  const base = readFileSync(lab.configFile, 'utf8').replace(/^ {2}command: auto +# through the gateway.*$/m, '  command: [openclaw, agent, --local]')
+  writeFileSync(lab.configFile, `${base}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
 }, 600_000)
 
 afterAll(() => labDown(lab), 300_000)

@@ -159,7 +159,7 @@ describe('fleet status verdicts on the lab', () => {
   it('exit 0 when only healthy instances are selected', async () => {
     const r = await fleetIn(lab, ['status', '--instances', '209,210'], {config})
     expect(r.exitCode).toBe(0)
-    expect(r.stdout).toMatch(/oc209\s+openclaw-openclaw-gateway-209-1\s+running \(healthy\)/)
+    expect(r.stdout).toMatch(/oc209\s+openclaw-openclaw-gateway-209-1\s+ready \(healthy\)/)
   })
 
   it('--locks prints one row per lock with pid, verdict and reasons', async () => {

@@ -200,3 +200,56 @@ describe('recentLockErrors: lock errors since the last good turn keep a gateway 
     expect(recentLockErrors(sig, NOW, DEFAULT_LIFE_POLICY.lockErrorWindowMs, good) !== null).toBe(blocks)
   })
 })
+
+describe('good turns: where fleet records the last turn it saw answer', () => {
+  it('a recorded good turn reads back for the same endpoint and container only', async () => {
+    const {mkdtempSync} = await import('node:fs')
+    const os = await import('node:os')
+    const {recordGoodTurn, lastGoodTurn} = await import('../../src/runbook/good-turns.js')
+    const before = process.env.FLEET_RUN_LOCK_DIR
+    process.env.FLEET_RUN_LOCK_DIR = mkdtempSync(`${os.tmpdir()}/fleet-good-`)
+    try {
+      const inst = {docker: {host: 'unix:///var/run/docker.sock', timeoutMs: 1000}}
+      expect(lastGoodTurn(inst, 'c1')).toBeNull()
+      recordGoodTurn(inst, 'c1', NOW)
+      expect(lastGoodTurn(inst, 'c1')).toBe(NOW)
+      expect(lastGoodTurn(inst, 'c2')).toBeNull()
+      expect(lastGoodTurn({docker: {host: 'tcp://127.0.0.1:2376', timeoutMs: 1000}}, 'c1')).toBeNull()
+    } finally {
+      if (before === undefined) delete process.env.FLEET_RUN_LOCK_DIR
+      else process.env.FLEET_RUN_LOCK_DIR = before
+    }
+  })
+})
+
+describe('afterHeal: what heal calls serving at its end', () => {
+  const life = (state: string, readiness: ReadinessEvidence['state']) =>
+    ({
+      state,
+      why: `${state} why`,
+      serves: state === 'ready',
+      restartCount: 4,
+      exitCode: 1,
+      upMs: 1000,
+      readiness: {state: readiness, source: null, detail: null},
+      refusal: null,
+      lastLine: null,
+    }) as never
+  const base = {state: 'running', health: 'healthy' as const, startedAt: null, restartCount: 4, mount: null}
+  it.each([
+    ['ready', 'ready', true],
+    ['cured of a crash loop, ready again (status still says crash-loop for the window)', 'crash-loop', true],
+    ['restarted by its policy, ready again', 'restarting', true],
+    ['still starting, though it answered a turn', 'starting', false],
+    ['failing: a start refusal', 'failing', false],
+  ] as const)('%s', async (_n, state, serves) => {
+    const {afterHeal} = await import('../../src/runbook/heal.js')
+    const readiness = state === 'starting' || state === 'failing' ? 'not-ready' : 'ready'
+    expect(afterHeal({...base, life: life(state, readiness)}).serves).toBe(serves)
+  })
+  it('a container that keeps its state elsewhere is not serving, and says why', async () => {
+    const {afterHeal} = await import('../../src/runbook/heal.js')
+    const a = afterHeal({...base, life: life('ready', 'ready'), mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'}})
+    expect(a).toMatchObject({serves: false, why: 'mounts /b, not /a'})
+  })
+})
