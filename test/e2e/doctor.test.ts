@@ -59,7 +59,7 @@ describe('fleet doctor on the lab', () => {
   it('reports the OpenClaw version and its lock behaviour, clock skew and disk', () => {
     expect(find('openclaw-version', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('2026.4.29: JSONL session locks, 10 s acquire timeout')})
     expect(find('clock-skew', 'oc505')[0].status).toBe('pass')
-    expect(find('agent-start', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/`openclaw agent --local --help` exits 0 in openclaw-openclaw-gateway-505-1 \([\d.]+ s\)/)})
+    expect(find('agent-start', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/`openclaw agent --help` exits 0 in openclaw-openclaw-gateway-505-1 \([\d.]+ s\)/)})
     // 2026.8+ checks do not run on a JSONL version
     expect(find('sqlite-wal', 'oc505')).toEqual([])
     expect(find('process-evidence', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/this host's \/proc shows openclaw-openclaw-gateway-505-1 \(\d+ processes\)/)})

@@ -4,7 +4,7 @@
 import YAML from 'yaml'
 import {execa} from 'execa'
 import {XMLParser} from 'fast-xml-parser'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
@@ -21,6 +21,9 @@ const by = (id: number) => doc.results.find((r: {id: number}) => r.id === id)
 beforeAll(async () => {
   lab = await labUp(301, 7)
   const root = lab.root
+  // These cases are the runbook's embedded turn (exec'd, it waits on the session lock and ends at its own --timeout):
+  // ping.command with --local, by setting. The default goes through the gateway (gateway-life.test.ts, safety.test.ts).
+  writeFileSync(lab.configFile, readFileSync(lab.configFile, 'utf8').replace(/^ {2}command: auto +# through the gateway.*$/m, '  command: [openclaw, agent, --local]'))
   Object.assign(injected, {
     // A lock held by a process that is alive and never lets go (an orphaned docker exec) times turns out.
     orphan: await faults.orphan(302, {root}),
