@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
-import {waitFor} from '../../lab/run.mjs'
+import {docker, waitFor} from '../../lab/run.mjs'
 import {BIN} from '../helpers/cli.js'
 import {configVariant, eventsIn, labDown, labUp, sleep, type Lab} from './helpers.js'
 
@@ -50,16 +50,33 @@ async function withWatch(w: ResultPromise, fn: () => Promise<void>): Promise<Awa
   return w
 }
 
+/**
+ * A gateway that needs a restart and whose restart never gets ready: fleet does not restart a crash loop (the restart
+ * policy already does, and a restart feeds OpenClaw's crash-loop breaker), so the restart comes from a frozen gateway
+ * (SIGSTOPped holding its lock: hung once past the lab's maxHold, 20 s), and the next start waits 10 minutes before
+ * it is ready (control startup-ms, read at each start). Starts from a ready gateway without controls.
+ */
+async function frozenThenNeverReady(id: number) {
+  await faults.setControl(id, 'startup-ms', null, {root: lab.root})
+  await faults.setControl(id, 'crash-after-ms', null, {root: lab.root})
+  const container = lab.containers[lab.ids.indexOf(id)]!
+  await docker(['restart', '--time', '1', container])
+  await until(`oc${id} ready`, async () => (await faults.gatewayInfo(container).catch(() => null))?.ready === true, 120_000)
+  const frozen = await faults.frozen(id, {root: lab.root})
+  await faults.setControl(id, 'startup-ms', 600_000, {root: lab.root})
+  return frozen
+}
+
 const isEndOfRestart = (e: any, instance: string) => ['restarted', 'restart-unhealthy', 'restart-failed', 'restart-interrupted'].includes(e.event) && e.instance === instance
 
 describe('fleet watch while one instance is slow', () => {
   it('a restart waiting for a gateway that never gets ready holds up no other instance: a stale lock elsewhere is cleared inside it, the interval scans go on', async () => {
-    await faults.crashLoop(1361, {root: lab.root, afterMs: 0})
+    await frozenThenNeverReady(1361)
     const file = path.join(lab.root, 'events-slow.jsonl')
     // No pings: the scans stay short on a loaded host (a busy instance is not pinged anyway).
     const w = watch(file, ['--instances', '1361-1363', '--interval', '2s', '--auto-restart', '--react', '--no-ping', '--cooldown', '10m'])
     const r = await withWatch(w, async () => {
-      const restart = await until('the restart of the crash-looping oc1361', () => eventsIn(file).find((e) => e.event === 'restart' && e.instance === 'oc1361'), 150_000)
+      const restart = await until('the restart of the frozen oc1361', () => eventsIn(file).find((e) => e.event === 'restart' && e.instance === 'oc1361'), 150_000)
       // While oc1361's restart and its wait run, a holder dies on oc1362 and leaves its lock (stale: dead pid).
       const stale = await faults.deadPid(1362, {root: lab.root})
       const cleared = await until('the stale lock on oc1362 to be cleared', () => eventsIn(file).find((e) => e.event === 'lock-cleared' && e.instance === 'oc1362'), 120_000)
@@ -86,6 +103,7 @@ describe('fleet watch while one instance is slow', () => {
   }, 600_000)
 
   it('SIGTERM during a restart wait: the wait is cut short and said so, the watch exits 0', async () => {
+    await frozenThenNeverReady(1361)
     const file = path.join(lab.root, 'events-stop.jsonl')
     const w = watch(file, ['--instances', '1361', '--interval', '2s', '--auto-restart', '--no-ping', '--cooldown', '10m'])
     let t0 = 0
@@ -100,7 +118,7 @@ describe('fleet watch while one instance is slow', () => {
     expect(all.find((e) => e.event === 'watch-stopping')).toMatchObject({inFlight: [expect.objectContaining({instance: 'oc1361', kind: 'restart', step: 'wait'})]})
     expect(all.find((e) => e.event === 'restart-interrupted')).toMatchObject({instance: 'oc1361', detail: expect.stringContaining('not waited for')})
     expect(all.at(-1)).toMatchObject({event: 'watch-stop'})
-    await faults.setControl(1361, 'crash-after-ms', null, {root: lab.root})
+    await faults.setControl(1361, 'startup-ms', null, {root: lab.root})
   }, 400_000)
 
   it('a crash loop with short running windows is one alert episode, never resolved while it loops', async () => {
