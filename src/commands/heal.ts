@@ -3,10 +3,9 @@ import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
-import {healDocument, renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../report/heal.js'
+import {healDocument, planDocument, renderHeal, renderPlan, type HealDocument} from '../report/heal.js'
 import {EXIT} from '../errors.js'
-import {HealInterrupt, judgeAndPlan, runHeal, signalExitCode, summarisePlan} from '../runbook/heal.js'
-import {isAffected} from '../runbook/heal-plan.js'
+import {HealInterrupt, judgeAndPlan, runHeal, signalExitCode, type InstanceHeal} from '../runbook/heal.js'
 import type {RestartPolicy} from '../runbook/heal-plan.js'
 import {assertPreflight} from '../runbook/preflight.js'
 import {chooseRenderer} from '../runbook/renderer.js'
@@ -26,7 +25,11 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
   ]
 
   static flags = {
-    'dry-run': Flags.boolean({char: 'n', description: 'Print the exact plan (locks to delete, processes to signal, services to restart) and change nothing.', default: false}),
+    'dry-run': Flags.boolean({
+      char: 'n',
+      description: 'The run with its actions switched off: print what it would do (locks to delete, processes to signal, containers to restart, instances to ping; what depends on a ping says so) and change nothing.',
+      default: false,
+    }),
     force: Flags.boolean({description: 'Also delete live and unknown locks (asks on a TTY), and do not fail on shared sessions dirs.', default: false}),
     tidy: Flags.boolean({
       description: 'Also remove legacy .jsonl.lock files that OpenClaw 2026.8+ ignores (only those no process could own; copies go to the incident dir).',
@@ -54,23 +57,24 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     const f = this.flags
     if (f['no-restart'] && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
     const fleet = await this.fleet()
-    const instances = this.selectInstances(fleet)
+    const selected = this.selectInstances(fleet)
     const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDurationFlag('--wait-timeout', f['wait-timeout'])
     const restart: RestartPolicy = f['no-restart'] ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
     if (f['verify-turns'] !== undefined && f.verify === undefined) throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
     const verify = f.verify === undefined ? undefined : {durationMs: parseDurationFlag('--verify', f.verify, {positive: false}), turns: f['verify-turns'] ?? 10}
     // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
+    // --restart group restarts the selected instances' whole groups: their other members are restarted too, so they
+    // are healed with them (judged, in the plan and the table, waited for and pinged), and their run locks taken.
+    const instances = restart === 'group' ? fleet.instances.filter((i) => selected.includes(i) || (i.group !== undefined && selected.some((s) => s.group === i.group))) : selected
     assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
     const opts = {force: f.force, tidy: f.tidy, restart, probe: f.probe, renderer}
 
     // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
-    // --restart group restarts the selected instances' whole groups: their other members are acted on too.
-    const touched = restart === 'group' ? fleet.instances.filter((i) => instances.includes(i) || (i.group !== undefined && instances.some((s) => s.group === i.group))) : instances
     // In a place every fleet on the host meets (whatever its XDG_STATE_HOME); said when it must fall back to this user's.
     const place = runLockPlace()
     if (place.note && !f['dry-run']) this.logToStderr(`warning: ${place.note}`)
-    const lock = f['dry-run'] ? null : await acquireRunLocks(place.dir, touched, {command: 'heal', config: fleet.file})
+    const lock = f['dry-run'] ? null : await acquireRunLocks(place.dir, instances, {command: 'heal', config: fleet.file})
     const interrupt = new HealInterrupt().install()
     interrupt.lockPaths = lock?.paths ?? []
     try {
@@ -94,40 +98,22 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
       const conflicts = statuses
         .filter((s) => s.sharedWith.length > 0)
         .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
+      const settings = {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs, verify, interrupt}
       if (f['dry-run']) {
-        const planOf = (st: (typeof statuses)[number]) => {
-          const p = plans.find((x) => x.id === st.id)!
-          return summarisePlan(p, restart, isAffected(st, p, probeFailed), st.state)
-        }
-        const planned: PlannedInstance[] = statuses.map((s) => ({id: s.id, name: s.name, container: s.container, state: s.state, plan: planOf(s)}))
-        this.log(renderPlan(planned))
+        // The run itself with its effects switched off: each change, wait and ping it would make is recorded as planned.
+        const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true})
+        const doc = planDocument(run, conflicts, f.force, Date.now() - started)
+        this.log(renderPlan(doc.instances as InstanceHeal[]))
         if (verify) this.log(`then verify: ${verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
-        return {
-          runId: null,
-          dryRun: true,
-          incidentLog: null,
-          instances: planned,
-          summary: {instances: planned.length, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts},
-          verify: null,
-          interrupted: null,
-          unreachable: null,
-          durationMs: Date.now() - started,
-          ok: true,
-        }
+        // Its exit is the run's as far as the plan knows it (1: an instance it will not heal whatever its pings answer).
+        this.markUnhealthy(doc.summary.failed > 0, statuses.some((x) => x.state === 'unreachable'))
+        return doc
       }
       const forced = plans.flatMap((p) => p.deletes.filter((l) => l.verdict === 'live' || l.verdict === 'unknown'))
       if (forced.length > 0 && !(await this.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
         throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
       }
-      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {
-        ...opts,
-        backup: f.backup,
-        rolling: f.rolling,
-        concurrency: f.concurrency ?? fleet.heal.concurrency,
-        waitTimeoutMs,
-        verify,
-        interrupt,
-      })
+      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, settings)
       const doc = healDocument(run, conflicts, f.force, Date.now() - started)
       this.log(renderHeal(doc))
       this.markUnhealthy(!doc.ok, doc.unreachable !== null || statuses.some((x) => x.state === 'unreachable'))

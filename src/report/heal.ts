@@ -1,7 +1,6 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
-import {CURABLE_BY_RESTART} from '../runbook/restart-decision.js'
 import {formatDuration} from '../config/duration.js'
-import {actionCounts, whyNotHealed, type InstanceHeal, type PlanSummary, type RunStop} from '../runbook/heal.js'
+import {actionCounts, whyNotHealed, type InstanceHeal, type RunStop} from '../runbook/heal.js'
 import {printable} from '../util/escape.js'
 import type {VerifyResult} from '../runbook/verify.js'
 import {table} from './table.js'
@@ -10,7 +9,7 @@ export interface HealDocument {
   runId: string | null
   dryRun: boolean
   incidentLog: string | null
-  instances: InstanceHeal[] | PlannedInstance[]
+  instances: InstanceHeal[]
   summary: {instances: number; healed: number; failed: number; restarted: number; locksRemoved: number; holdersEnded: number; conflicts: string[]}
   /** --verify: whether recovery held (test turns over a duration, no new lock error); null without it. */
   verify: {ok: boolean; results: VerifyResult[]} | null
@@ -22,30 +21,59 @@ export interface HealDocument {
   ok: boolean
 }
 
-export interface PlannedInstance {
-  id: number
-  name: string
-  container: string
-  state: string
-  plan: PlanSummary
+/** What a dry run records of one planned action, as a line of the plan. */
+function plannedLine(a: InstanceHeal['actions'][number], r: InstanceHeal): string {
+  const detail = a.detail ? ` (${a.detail})` : ''
+  const line =
+    a.type === 'delete-lock'
+      ? `delete lock ${a.target}${detail}`
+      : a.type === 'end-holder'
+        ? `end holder ${a.target}${a.detail ? ` ${a.detail}` : ''}`
+        : a.type === 'continue'
+          ? `resume ${a.target}${detail}`
+          : a.type === 'restart'
+            ? `restart ${a.target}${a.detail ? detail : r.plan.restart ? ` (${r.plan.restart})` : ''}`
+            : a.type === 'wait'
+              ? `wait until ${a.target} is ready`
+              : a.type === 'ping'
+                ? `ping ${a.target}${detail}`
+                : `${a.type} ${a.target}${detail}`
+  return `  ${line}${a.if ? `, ${a.if}` : ''}`
 }
 
-/** Every line is free text holding lock paths, cmdlines and container names: each goes through printable(). */
-export function renderPlan(items: PlannedInstance[]): string {
+/** The dry run's plan: per instance the actions the run recorded as planned, in their order. Free text goes through printable(). */
+export function renderPlan(items: InstanceHeal[]): string {
   const lines = ['DRY RUN: nothing will be changed. Plan:']
-  for (const p of items) {
+  for (const r of items) {
+    const refused = r.steps.find((x) => x.status !== 'done' && (x.step === 'judge' || x.step === 'conflict'))
     const acts = [
-      ...p.plan.deleteLocks.map((d) => `  delete lock ${d.path} (${d.verdict}: ${d.reasons.join(', ')})`),
-      ...p.plan.endHolders.map((h) => `  end holder pid ${h.pid} (${h.cmdline}) of ${h.lock}: SIGTERM, then SIGKILL`),
-      ...p.plan.untouched.map((u) => `  leave ${u.path}: ${u.why}`),
-      ...(p.plan.restart ? [`  restart ${p.container} (${p.plan.restart})`] : []),
-      ...(p.plan.restartIfPingFails
-        ? [`  ping; restart ${p.container} only if the ping then fails in a way a restart cures (${[...CURABLE_BY_RESTART].join(', ')}) and no live turn holds a lock`]
-        : []),
+      ...r.plan.untouched.map((u) => `  leave ${u.path}: ${u.why}`),
+      ...(refused ? [`  nothing done: ${refused.detail ?? ''}`] : r.actions.map((a) => plannedLine(a, r))),
+      ...(r.certainFailure && !refused ? [`  will not be healed: ${r.certainFailure}`] : []),
     ]
-    lines.push(`${p.name} (${p.container}, ${p.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))
+    lines.push(`${r.name} (${r.container}, ${r.before.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))
   }
   return lines.map(printable).join('\n')
+}
+
+/**
+ * The dry run's document: the run's own results with every action `planned`. ok is what is observed (false when an
+ * instance is not ok now); summary.failed counts the instances the run will not heal whatever their pings answer.
+ */
+export function planDocument(run: {results: InstanceHeal[]; statuses: {ok: boolean}[]; stop?: RunStop}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
+  const r = run.results
+  return {
+    runId: null,
+    dryRun: true,
+    incidentLog: null,
+    instances: r,
+    summary: {instances: r.length, healed: 0, failed: r.filter((x) => x.certainFailure).length, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts},
+    verify: null,
+    interrupted: run.stop?.interrupted ?? null,
+    unreachable: run.stop?.unreachable ?? null,
+    durationMs,
+    ok: run.statuses.every((s) => s.ok) && (conflicts.length === 0 || force),
+  }
 }
 
 const removed = (r: InstanceHeal) => actionCounts(r.actions).locksRemoved
@@ -83,7 +111,7 @@ export function healDocument(
 }
 
 export function renderHeal(doc: HealDocument): string {
-  const rows = (doc.instances as InstanceHeal[]).map((r) => [
+  const rows = doc.instances.map((r) => [
     r.name,
     r.before.worst ?? 'no locks',
     removed(r),

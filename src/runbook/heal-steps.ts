@@ -1,4 +1,9 @@
-/** The heal steps for one instance, each a small function over the instance's state; the tree is in heal.ts. */
+/**
+ * The heal steps for one instance, each a small function over the instance's state; the tree is in heal.ts.
+ * Every change goes through an effects object (HealEffects): the live one changes things and records intent and
+ * result in the incident log; the dry-run one (HealEffects.dry) records the intended action and changes nothing,
+ * so a dry run is the run itself with its actions switched off.
+ */
 import {execa} from 'execa'
 import {createWriteStream} from 'node:fs'
 import {pipeline} from 'node:stream/promises'
@@ -9,22 +14,68 @@ import {dockerFor, engineCall} from '../docker/client.js'
 import {inspectContainer} from '../docker/discover.js'
 import {removeViaDocker} from '../docker/remote-locks.js'
 import {restartGateway} from '../docker/restart-gateway.js'
-import {continueProcess, endHolder} from '../docker/signal.js'
+import {continueProcess, endHolder, type SignalResult} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
 import {namesIn} from '../locks/scan.js'
 import {errorMessage} from '../errors.js'
-import type {IncidentLog} from './record/incident.js'
+import {IncidentLog} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
 
 export interface ActionRecord {
   at: string
-  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait'
+  /** ping: only in a dry run's plan (a real run's ping is its result, not an action). */
+  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait' | 'ping'
   target: string
+  /** `planned` in a dry run: the action the run would take here. */
   outcome: string
   detail?: string
   durationMs?: number
+  /** Dry run: the condition the action depends on (what a ping answers, what a holder leaves behind); absent when certain. */
+  if?: string
+}
+
+/** A log that keeps nothing: a dry run's (it changes nothing, so it leaves no incident). */
+class NoIncidentLog extends IncidentLog {
+  constructor() {
+    super('', 'dry-run')
+  }
+  override write(): void {}
+  override materialise(): void {}
+}
+
+/**
+ * Where heal's effects go. Live: every change has its intent in the incident log before it starts and its result
+ * after. Dry run: each change is recorded as `planned` (with the condition it depends on, if any) and nothing is
+ * changed, nothing waited for, no incident written; the caller gets the spec's `planned` value back.
+ */
+export class HealEffects {
+  constructor(
+    readonly log: IncidentLog,
+    readonly dryRun = false,
+  ) {}
+
+  /** The dry run's recorder. */
+  static dry(): HealEffects {
+    return new HealEffects(new NoIncidentLog(), true)
+  }
+
+  /** One change (see act). */
+  act<T>(inst: Instance, actions: ActionRecord[], a: ActSpec<T>): Promise<T> {
+    if (!this.dryRun) return act(this.log, inst, actions, a)
+    actions.push(planned(a.type, a.target, a.if, a.plannedDetail))
+    return Promise.resolve(a.planned)
+  }
+
+  /** A step that changes nothing but is part of what the run does (a wait, a ping): recorded as planned in a dry run. */
+  plan(actions: ActionRecord[], type: ActionRecord['type'], target: string, condition?: string, detail?: string): void {
+    if (this.dryRun) actions.push(planned(type, target, condition, detail))
+  }
+}
+
+function planned(type: ActionRecord['type'], target: string, condition?: string, detail?: string): ActionRecord {
+  return {at: new Date().toISOString(), type, target, outcome: 'planned', ...(detail ? {detail} : {}), ...(condition ? {if: condition} : {})}
 }
 
 export function record(log: IncidentLog, inst: Instance, actions: ActionRecord[], a: Omit<ActionRecord, 'at'>): ActionRecord {
@@ -43,6 +94,12 @@ export interface ActSpec<T> {
   run: () => Promise<T>
   /** The result record of what run returned (type and target are the spec's). */
   result: (r: T) => {outcome: string; detail?: string; durationMs?: number; target?: string}
+  /** Dry run: what the caller gets instead of run's result (nothing ran). */
+  planned: T
+  /** Dry run: the planned record's detail. */
+  plannedDetail?: string
+  /** Dry run: the condition the action depends on. */
+  if?: string
 }
 
 /**
@@ -70,14 +127,18 @@ export function logLock(log: IncidentLog, instance: string, l: LockReport): void
   log.write('lock', {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
 }
 
-export async function deleteLock(log: IncidentLog, inst: Instance, lock: LockReport, actions: ActionRecord[]): Promise<RemoveResult> {
+export async function deleteLock(fx: HealEffects, inst: Instance, lock: LockReport, actions: ActionRecord[], condition?: string): Promise<RemoveResult> {
   const expected = {raw: lock.raw, mtimeMs: Date.parse(lock.mtime), size: lock.size}
-  return act(log, inst, actions, {
+  const log = fx.log
+  return fx.act(inst, actions, {
     type: 'delete-lock',
     target: lock.path,
     intent: {path: lock.path, verdict: lock.verdict, reasons: lock.reasons},
     run: () => (inst.lockAccess === 'host' ? removeLockCarefully(lock.path, expected, log.locksDir(inst.name)) : removeThroughDocker(inst, lock, expected, log)),
     result: (r) => ({outcome: r.outcome, detail: r.backup ? `copy: ${r.backup}` : r.detail}),
+    planned: {outcome: 'planned' as RemoveResult['outcome']},
+    plannedDetail: `${lock.verdict}: ${lock.reasons.join(', ')}`,
+    if: condition,
   })
 }
 
@@ -99,31 +160,35 @@ export function holderTarget(sig: Pick<HolderSignal, 'pid' | 'cmdline'>): string
 }
 
 /** Ends an orphan holder; if it died without releasing (SIGKILL), its lock is now provably stale and is removed. */
-export async function endOrphan(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sig: HolderSignal, actions: ActionRecord[]): Promise<void> {
-  const r = await act(log, inst, actions, {
+export async function endOrphan(fleet: Fleet, fx: HealEffects, inst: Instance, container: string, sig: HolderSignal, actions: ActionRecord[]): Promise<void> {
+  const r = await fx.act(inst, actions, {
     type: 'end-holder',
     target: holderTarget(sig),
     intent: {pid: sig.pid, cmdline: sig.cmdline, lock: sig.lock.path},
     run: () => endHolder(dockerFor(inst.docker), container, sig.pid, sig.starttime, fleet.heal.termGraceMs),
     result: (x) => ({outcome: x.outcome, detail: x.detail, durationMs: x.durationMs}),
+    planned: {outcome: 'planned' as SignalResult['outcome'], durationMs: 0},
+    plannedDetail: `of ${sig.lock.path}: SIGTERM, then SIGKILL after ${fleet.heal.termGraceMs} ms`,
   })
   // A lock file left behind by a killed holder is now provably stale; an SQLite write lock ended with its process.
-  if ((r.outcome === 'killed' || r.outcome === 'terminated') && sig.lock.kind !== 'sqlite-writer') await deleteLock(log, inst, sig.lock, actions)
+  const ended = r.outcome === 'killed' || r.outcome === 'terminated' || fx.dryRun
+  if (ended && sig.lock.kind !== 'sqlite-writer') await deleteLock(fx, inst, sig.lock, actions, 'if its holder, once ended, left it behind')
 }
 
 /**
  * A heal killed between the rename and the end of a careful removal leaves `<lock>.fleet-removing-*` side
  * files (never locks: OpenClaw ignores them). They are moved into this run's incident dir.
  */
-export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: ActionRecord[]): Promise<number> {
+export async function sweepSideFiles(fx: HealEffects, inst: Instance, actions: ActionRecord[]): Promise<number> {
+  const log = fx.log
   let moved = 0
   if (inst.lockAccess !== 'host') return 0
   for (const s of inst.sessions) {
     const names = await namesIn(s.hostDir, (n) => n.includes('.fleet-removing-')).catch(() => [] as string[])
     for (const name of names) {
       const from = path.join(s.hostDir, name)
-      const to = path.join(log.locksDir(inst.name), name)
-      await act(log, inst, actions, {
+      const to = fx.dryRun ? '' : path.join(log.locksDir(inst.name), name)
+      await fx.act(inst, actions, {
         type: 'delete-lock',
         target: from,
         intent: {path: from, reason: 'side file of an interrupted fleet run'},
@@ -135,6 +200,8 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
           })
         },
         result: () => ({outcome: 'side-file-moved', detail: `left by an interrupted fleet run; now ${to}`}),
+        planned: undefined,
+        plannedDetail: 'side file of an interrupted fleet run: moved to the incident dir',
       })
       moved++
     }
@@ -142,13 +209,14 @@ export async function sweepSideFiles(log: IncidentLog, inst: Instance, actions: 
   return moved
 }
 
-export async function backupSessions(log: IncidentLog, inst: Instance, container: string, actions: ActionRecord[]): Promise<void> {
-  await mkdir(log.backupsDir(), {recursive: true})
+export async function backupSessions(fx: HealEffects, inst: Instance, container: string, actions: ActionRecord[]): Promise<void> {
+  const log = fx.log
+  if (!fx.dryRun) await mkdir(log.backupsDir(), {recursive: true})
   for (const s of inst.sessions) {
     const viaDocker = inst.lockAccess !== 'host'
-    const file = path.join(log.backupsDir(), `${inst.name}-${s.agent}-sessions.tar${viaDocker ? '' : '.gz'}`)
+    const file = fx.dryRun ? '' : path.join(log.backupsDir(), `${inst.name}-${s.agent}-sessions.tar${viaDocker ? '' : '.gz'}`)
     const started = Date.now()
-    const error = await act(log, inst, actions, {
+    const error = await fx.act(inst, actions, {
       type: 'backup',
       target: viaDocker ? `${container}:${s.containerDir}` : s.hostDir,
       intent: {file},
@@ -168,6 +236,8 @@ export async function backupSessions(log: IncidentLog, inst: Instance, container
         }
       },
       result: (e) => ({outcome: e ? 'failed' : 'written', detail: e ?? file, durationMs: Date.now() - started}),
+      planned: null,
+      plannedDetail: 'archived into the incident dir',
     })
     if (error) throw new Error(`backup of ${s.hostDir} failed: ${error}`)
   }
@@ -179,7 +249,7 @@ export async function backupSessions(log: IncidentLog, inst: Instance, container
  * reaches them at once and they shut down cleanly (releasing their locks, flushing their sessions) instead of
  * being SIGKILLed at compose's stop timeout. Only the same process (starttime) is touched.
  */
-export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instance, locks: LockReport[], container: string, actions: ActionRecord[]): Promise<number> {
+export async function resumeStopped(fleet: Fleet, fx: HealEffects, inst: Instance, locks: LockReport[], container: string, actions: ActionRecord[], condition?: string): Promise<number> {
   const stopped = new Map<number, number | null>()
   for (const l of locks) {
     const p = l.evidence.process
@@ -187,12 +257,15 @@ export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instan
   }
   let resumed = 0
   for (const [pid, starttime] of stopped) {
-    const r = await act(log, inst, actions, {
+    const r = await fx.act(inst, actions, {
       type: 'continue',
       target: `pid ${pid}`,
       intent: {pid, reason: 'stopped lock holder, before its restart'},
       run: () => continueProcess(dockerFor(inst.docker), container, pid, starttime, fleet.locks.probeTimeoutMs),
       result: (x) => ({outcome: x.outcome, detail: x.detail, durationMs: x.durationMs}),
+      planned: {outcome: 'planned' as SignalResult['outcome'], durationMs: 0},
+      plannedDetail: 'stopped lock holder: SIGCONT before its restart',
+      if: condition,
     })
     if (r.outcome === 'continued') resumed++
   }
@@ -201,26 +274,44 @@ export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instan
 
 export async function restartInstance(
   fleet: Fleet,
-  log: IncidentLog,
+  fx: HealEffects,
   inst: Instance,
   group: Group | undefined,
   target: {project?: string; services: string[]; container: string},
   actions: ActionRecord[],
+  condition?: string,
 ): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
   // The stop gets the gateway's drain budget (restart.stopTimeout, 330 s: OpenClaw 2026.9 drains in-flight turns on
   // SIGTERM for up to 315 s; Docker's default 10 s SIGKILLed a draining gateway and its user's turn).
-  const r = await act(log, inst, actions, {
+  const r = await fx.act(inst, actions, {
     type: 'restart',
     target: what,
     run: () => restartGateway(fleet, dockerFor(inst.docker), group, target),
     result: (x) => ({outcome: x.exitCode === 0 ? 'done' : 'failed', detail: x.detail, durationMs: x.durationMs}),
+    planned: {detail: what, exitCode: 0, stderr: '', durationMs: 0},
+    if: condition,
   })
   if (r.exitCode !== 0) throw new Error(`${r.detail} exited ${r.exitCode}: ${r.stderr.trim().slice(-400)}`)
 }
 
 /** Waits until the gateway is ready (changes nothing, so no intent); a signal (abort) ends the wait early: outcome `interrupted`. */
-export async function waitUp(fleet: Fleet, log: IncidentLog, inst: Instance, container: string, sinceMs: number, timeoutMs: number, actions: ActionRecord[], abort?: AbortSignal): Promise<WaitResult> {
+export async function waitUp(
+  fleet: Fleet,
+  fx: HealEffects,
+  inst: Instance,
+  container: string,
+  sinceMs: number,
+  timeoutMs: number,
+  actions: ActionRecord[],
+  abort?: AbortSignal,
+  condition?: string,
+): Promise<WaitResult> {
+  const log = fx.log
+  if (fx.dryRun) {
+    fx.plan(actions, 'wait', container, condition, 'until the gateway is ready')
+    return {ok: true, info: null, waitedMs: 0, detail: 'planned'}
+  }
   const r = await waitHealthy(dockerFor(inst.docker), container, timeoutMs, {startedAfterMs: sinceMs - 1000, signal: abort})
   const outcome = r.ok ? 'healthy' : r.aborted || abort?.aborted ? 'interrupted' : 'timeout'
   record(log, inst, actions, {type: 'wait', target: container, outcome, detail: r.detail, durationMs: r.waitedMs})

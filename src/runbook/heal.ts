@@ -2,6 +2,8 @@
  * `fleet heal`: the careful runbook as a listr2 tree, a task per instance with a subtask per step:
  * record, (backup), act (delete stale locks, end orphan holders), ping, restart only what must restart,
  * wait until healthy, clear what the restart left, ping, re-check.
+ * `--dry-run` is this same run with its effects switched off (HealEffects.dry): every change, wait and ping is
+ * recorded as `planned`, and what depends on a ping's answer says so (`if`).
  */
 import {randomUUID} from 'node:crypto'
 import {rmSync} from 'node:fs'
@@ -13,7 +15,7 @@ import {groupOf} from '../config/model.js'
 import {formatDuration} from '../config/duration.js'
 import {IncidentLog} from './record/incident.js'
 import {printable} from '../util/escape.js'
-import {backupSessions, deleteLock, holderTarget, logLock, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
+import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {pingInstance, type PingResult} from './ping.js'
@@ -35,6 +37,8 @@ export interface HealSettings extends HealOptions {
   verify?: VerifySettings
   /** SIGINT/SIGTERM: checked before every step and action; the one in flight finishes, nothing new starts. */
   interrupt?: HealInterrupt
+  /** --dry-run: the same run with every effect recorded as planned and none made (no incident log either). */
+  dryRun?: boolean
 }
 
 export interface StepRecord {
@@ -63,6 +67,8 @@ export interface InstanceHeal {
   after: {state: string; health: string; startedAt: string | null; restartCount: number | null; life?: string; serves?: boolean; why?: string | null} | null
   /** What heal planned or decided for this instance and did not do (leftUndone): empty when the run went through. */
   notDone: string[]
+  /** Dry run: why the run will not heal it whatever its pings answer (a refusal, a wrong mount); null when it may. */
+  certainFailure?: string | null
   durationMs: number
 }
 
@@ -80,15 +86,63 @@ export interface PlanSummary {
  * running instance without a certain restart) and the policy allows a restart; the restart then follows
  * decideRestart (only a lock timeout, no reply or a timeout restarts).
  */
-export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['restart'], affected: boolean, state: string): PlanSummary {
+export function summarisePlan(p: InstancePlan, restartPolicy: HealOptions['restart'], affected: boolean, state: string, ifPingFails?: boolean): PlanSummary {
   return {
     deleteLocks: p.deletes.map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons})),
     endHolders: p.signals.map((s) => ({pid: s.pid, cmdline: s.cmdline, lock: s.lock.path})),
     untouched: p.untouched.map((u) => ({path: u.lock.path, verdict: u.lock.verdict, why: u.why})),
     sharedWith: p.sharedWith,
     restart: p.restart,
-    restartIfPingFails: p.restart === null && restartPolicy !== 'never' && affected && state === 'running',
+    restartIfPingFails: ifPingFails ?? (p.restart === null && restartPolicy !== 'never' && affected && state === 'running'),
   }
+}
+
+/** What a dry run says of the actions after a ping whose answer it cannot know. */
+export const IF_PING_FAILS = `only if the ping fails in a way a restart cures (${[...CURABLE_BY_RESTART].join(', ')}) and no live turn holds a lock`
+
+/**
+ * Pure: whether the ping after acting can lead to a restart: the restart rule's answer for a ping that fails in a way
+ * a restart cures. False where a restart is already certain, the instance is not pinged after acting (not affected),
+ * the rule refuses anyway (paused, wrong mount, a crash loop, a live turn holding a lock, --no-restart), or heal refuses it.
+ */
+export function restartIfPingFails(st: InstanceStatus, plan: InstancePlan, policy: HealOptions['restart'], affected: boolean, refused: boolean): boolean {
+  if (refused || plan.restart !== null || !affected) return false
+  return decideRestart({...observedFacts(st), hung: false, pingFailure: 'timeout', acted: plan.acted, activeWork: null}, policy).restart
+}
+
+/** Why heal does nothing to an instance (and fails it): the engine unreachable, a paused container, a shared sessions dir. */
+export interface Refusal {
+  step: string
+  status: 'failed' | 'skipped'
+  detail: string
+  message: string
+  event?: {type: string; data: Record<string, unknown>}
+}
+
+/** Pure: heal's refusal of an instance, or null when it works on it. The same in a dry run and a real one. */
+export function refusalOf(st: InstanceStatus, statuses: readonly InstanceStatus[], force: boolean): Refusal | null {
+  if (st.state === 'unreachable') return {step: 'judge', status: 'failed', detail: st.errors[0], message: st.errors[0]}
+  // A paused container's processes are frozen: no probe can judge its locks, and a lock deleted now could be
+  // taken by a second writer while the first turn resumes on unpause. Nothing is done; exit 1.
+  if (st.state === 'paused') {
+    const what = `container ${st.container} is paused: its locks cannot be judged, nothing done`
+    return {step: 'judge', status: 'skipped', detail: what, message: `${what} (docker unpause it, then heal again)`, event: {type: 'skipped', data: {instance: st.name, container: st.container, reason: 'paused'}}}
+  }
+  // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
+  // namespace can steal a lock held in the other), unless --force.
+  const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter((n) => n !== st.container)
+  if (others.length > 0 && !force) {
+    const what = `sessions dir shared with ${others.join(', ')}: nothing done`
+    return {step: 'conflict', status: 'skipped', detail: what, message: `${what} (fix the mounts; --force to heal anyway)`, event: {type: 'conflict', data: {instance: st.name, container: st.container, sharedWith: others}}}
+  }
+  return null
+}
+
+/** Pure: why a dry run already knows an instance will not be healed, whatever its pings answer; null when it may be. */
+export function certainFailureOf(st: InstanceStatus, refusal: Refusal | null): string | null {
+  if (refusal) return refusal.message
+  if (st.mount && !st.mount.ok) return `does not serve as status means it: ${st.mount.why}`
+  return null
 }
 
 /**
@@ -242,7 +296,9 @@ export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: He
 
 export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
   const runId = randomUUID().slice(0, 8)
-  const log = new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention})
+  // The one place where a dry run differs: its effects are recorded as planned, none made, no incident written.
+  const fx = s.dryRun ? HealEffects.dry() : new HealEffects(new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention}))
+  const log = fx.log
   const {interrupt, ...settings} = s
   const abort = interrupt?.signal
   if (interrupt) interrupt.log = log
@@ -263,12 +319,12 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     })
     for (const l of st.locks) logLock(log, st.name, l)
   }
-  // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
-  // namespace can steal a lock held in the other), unless --force.
-  const sharing = new Set(statuses.flatMap((st) => (st.sharedWith.length > 0 ? [st.container, ...st.sharedWith] : [])))
   const results: InstanceHeal[] = []
   let rolling = Promise.resolve()
-  const groupRestarts = new Map<string, Promise<number>>()
+  /** --restart group: one restart per group, by the first member that needs it; every member follows it (waits, is pinged). */
+  const groupRestarts = new Map<string, GroupRestart>()
+  /** Members a group restart took along after their own steps had ended: the rest of their heal (after the tree). */
+  const followers = new Map<number, (g: GroupRestart) => Promise<void>>()
 
   const order = healOrder(statuses, plans)
   const byUrgency = [...instances].sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
@@ -276,12 +332,15 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const st = statuses.find((x) => x.id === inst.id) as InstanceStatus
     const plan = plans.find((p) => p.id === inst.id) as InstancePlan
     const affected = isAffected(st, plan, probeFailed)
+    const refusal = refusalOf(st, statuses, s.force)
+    const group = groupOf(fleet, inst)
+    const byGroup = s.restart === 'group' && group !== undefined
     const res: InstanceHeal = {
       id: inst.id,
       name: inst.name,
       container: st.container,
       before: {state: st.state, health: st.health, worst: st.worst, counts: st.counts},
-      plan: summarisePlan(plan, s.restart, affected, st.state),
+      plan: summarisePlan(plan, s.restart, affected, st.state, restartIfPingFails(st, plan, s.restart, affected, refusal !== null)),
       steps: [],
       actions: [],
       restarted: false,
@@ -291,12 +350,18 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       recurred: [],
       after: null,
       notDone: [],
+      ...(s.dryRun ? {certainFailure: certainFailureOf(st, refusal)} : {}),
       durationMs: 0,
     }
     results.push(res)
     const started = Date.now()
     let needRestart = plan.restart !== null
     let restartedAt = 0
+    /** Pinged after acting (a dry run: planned); restarted (a dry run: planned); each decides which steps follow. */
+    let pinged = false
+    let restarting = false
+    /** A dry run: the condition every later action depends on (a ping it does not make), once there is one. */
+    let cond: string | undefined
     /** A step runs only when its condition holds when its turn comes (listr2 evaluates `enabled` then); hidden otherwise. */
     // Off a TTY every line stands alone (CI logs, pipes): it names its instance. Every finished step shows its time.
     const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
@@ -325,39 +390,85 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       },
     })
     const ping = async () => {
+      pinged = true
+      if (fx.dryRun) {
+        fx.plan(res.actions, 'ping', st.container, cond, 'a SPEED_OK turn')
+        return cond ? `planned, ${cond}` : 'planned'
+      }
       res.ping = await pingInstance(fleet, inst, fleet.ping, 1, st.container)
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `FAIL ${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
-    /** An instance heal does not touch: one task that records why and fails (exit 1 or 3). */
-    const refuse = (step: string, status: 'failed' | 'skipped', detail: string, message: string, before?: () => void): ListrTask => ({
-      title: `${inst.name} (${printable(st.container)})`,
-      task: async () => {
-        res.steps.push({step, status, durationMs: 0, detail})
-        before?.()
-        throw new Error(`${inst.name}: ${printable(message)}`)
-      },
-      exitOnError: false,
-    })
-    if (st.state === 'unreachable') return refuse('judge', 'failed', st.errors[0], st.errors[0])
-    // A paused container's processes are frozen: no probe can judge its locks, and a lock deleted now could be
-    // taken by a second writer while the first turn resumes on unpause. Nothing is done; exit 1.
-    if (st.state === 'paused') {
-      const what = `container ${st.container} is paused: its locks cannot be judged, nothing done`
-      return refuse('judge', 'skipped', what, `${what} (docker unpause it, then heal again)`, () => log.write('skipped', {instance: inst.name, container: st.container, reason: 'paused'}))
+    // An instance heal does not touch (unreachable, paused, a shared sessions dir): one task that records why and fails (exit 1 or 3).
+    if (refusal)
+      return {
+        title: `${inst.name} (${printable(st.container)})`,
+        task: async () => {
+          res.steps.push({step: refusal.step, status: refusal.status, durationMs: 0, detail: refusal.detail})
+          if (refusal.event) log.write(refusal.event.type, refusal.event.data)
+          throw new Error(`${inst.name}: ${printable(refusal.message)}`)
+        },
+        exitOnError: false,
+      } satisfies ListrTask
+    const what = byGroup ? `${group.name}: whole group` : group ? `${group.name}: ${st.service}` : st.container
+    /** The restart, a group's shared one, the wait until ready: the part of the heal after the decision to restart. */
+    const restartAndWait = async () => {
+      if (stopped()) throw new Error(`interrupted by ${stopped()}: not restarted`)
+      await resumeStopped(fleet, fx, inst, st.locks, st.container, res.actions, cond)
+      // A holder resumed and then not restarted runs on (it is no longer stopped): nothing is left half done.
+      if (stopped()) throw new Error(`interrupted by ${stopped()} after resuming its stopped holder(s): not restarted`)
+      restartedAt = Date.now()
+      if (byGroup) {
+        const g = groupRestarts.get(group.name)
+        if (g) {
+          // Restarted with its group: in its table, waited for and pinged like the member that needed it.
+          cond ??= g.cond
+          if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
+          else record(log, inst, res.actions, {type: 'restart', target: what, outcome: 'with-group', detail: `restarted with its group, for ${g.by}`})
+          restartedAt = await g.at
+        } else {
+          // The judge step's observation (st) already names the container, its compose project and service.
+          const at = restartedAt
+          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond).then(() => at)
+          groupRestarts.set(group.name, {by: inst.name, cond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
+          await run
+        }
+      } else {
+        await restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions, cond)
+      }
+      restarting = true
+      if (!fx.dryRun) res.restarted = true
+      const w = await waitUp(fleet, fx, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions, abort, cond)
+      if (!w.ok) throw new Error(stopped() ? `restarted; ${w.detail}` : `not healthy: ${w.detail}`)
+      return fx.dryRun ? `planned${cond ? `, ${cond}` : ''}` : `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
     }
-    if (sharing.has(st.container) && !s.force) {
-      // The containers this one shares a sessions dir with: its own dirs' other mounters, and those whose dir it mounts.
-      const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter((n) => n !== st.container)
-      const what = `sessions dir shared with ${others.join(', ')}: nothing done`
-      return refuse('conflict', 'skipped', what, `${what} (fix the mounts; --force to heal anyway)`, () => log.write('conflict', {instance: inst.name, container: st.container, sharedWith: others}))
+    /** Locks the old incarnation left (a killed frozen holder): they now predate the container start. */
+    const clearLeftovers = async () => {
+      const again = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
+      const stale = again.locks.filter((l) => l.verdict === 'stale')
+      for (const lock of stale) if (!stopped()) await deleteLock(fx, inst, lock, res.actions)
+      return `${actionCounts(res.actions.filter((a) => stale.some((l) => l.path === a.target))).locksRemoved} stale lock(s) removed`
     }
+    // A member whose steps ended before its group's restart: the restart took it along, so it is waited for and pinged.
+    if (byGroup)
+      followers.set(inst.id, async (g) => {
+        if (restarting || stopped()) return
+        cond ??= g.cond
+        if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
+        else record(log, inst, res.actions, {type: 'restart', target: what, outcome: 'with-group', detail: `restarted with its group, for ${g.by}`})
+        restarting = true
+        if (!fx.dryRun) res.restarted = true
+        restartedAt = await g.at
+        const w = await waitUp(fleet, fx, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions, abort, cond)
+        if (w.ok && !fx.dryRun) await clearLeftovers()
+        await ping()
+      })
     const subtasks: ListrTask[] = [
       step(
         'side files',
         () => true,
         async () => {
-          const moved = await sweepSideFiles(log, inst, res.actions)
+          const moved = await sweepSideFiles(fx, inst, res.actions)
           return moved > 0 ? `${moved} side file(s) of an interrupted run moved to the incident dir` : undefined
         },
       ),
@@ -365,8 +476,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'backup',
         () => s.backup && affected,
         async () => {
-          await backupSessions(log, inst, st.container, res.actions)
-          return 'sessions dir archived'
+          await backupSessions(fx, inst, st.container, res.actions)
+          return fx.dryRun ? 'planned' : 'sessions dir archived'
         },
       ),
       step(
@@ -374,8 +485,9 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         () => plan.acted,
         async () => {
           // Each removal and each holder's end runs to its end; after a signal the next one does not start.
-          for (const lock of plan.deletes) if (!stopped()) await deleteLock(log, inst, lock, res.actions)
-          for (const sig of plan.signals) if (!stopped()) await endOrphan(fleet, log, inst, st.container, sig, res.actions)
+          for (const lock of plan.deletes) if (!stopped()) await deleteLock(fx, inst, lock, res.actions)
+          for (const sig of plan.signals) if (!stopped()) await endOrphan(fleet, fx, inst, st.container, sig, res.actions)
+          if (fx.dryRun) return `planned: ${plan.deletes.length} lock(s) to remove, ${plan.signals.length} holder(s) to end`
           const {locksRemoved, holdersEnded} = actionCounts(res.actions)
           const cut = stopped() ? `; interrupted by ${stopped()}: the rest not started` : ''
           return `${locksRemoved} lock(s) removed, ${holdersEnded} holder(s) ended${cut}`
@@ -387,9 +499,17 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         async () => {
           // A gateway still starting (a crash-looping one whose stale gateway lock was just removed, a fresh
           // container) is given until it is ready before its ping decides anything: 2026.9.6 needs 15-80 s.
-          if (st.health === 'starting') await waitUp(fleet, log, inst, st.container, 0, s.waitTimeoutMs, res.actions, abort)
+          if (st.health === 'starting') await waitUp(fleet, fx, inst, st.container, 0, s.waitTimeoutMs, res.actions, abort)
           if (stopped()) throw new Error(`interrupted by ${stopped()} before the ping`)
           const out = await ping()
+          if (fx.dryRun) {
+            // What the ping answers is not known: the restart it may lead to, and all after it, depend on it.
+            if (res.plan.restartIfPingFails) {
+              needRestart = true
+              cond = IF_PING_FAILS
+            }
+            return out
+          }
           // The one restart rule: only a failure a restart can cure (lock timeout, no reply, timeout) restarts.
           const pingFailure = res.ping?.ok ? null : (res.ping?.failure ?? null)
           // 2026.8+ turns run inside the gateway: before a restart for a failed ping, ask the gateway what it is doing.
@@ -407,33 +527,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       ),
       step(
         'restart',
-        () => needRestart,
+        // --restart group: a member whose group is restarted is restarted with it, whatever its own ping said.
+        () => needRestart || (byGroup && groupRestarts.has(group.name)),
         async () => {
-          const run = async () => {
-            const group = groupOf(fleet, inst)
-            // The judge step's observation (st) already names the container, its compose project and service.
-            if (stopped()) throw new Error(`interrupted by ${stopped()}: not restarted`)
-            await resumeStopped(fleet, log, inst, st.locks, st.container, res.actions)
-            // A holder resumed and then not restarted runs on (it is no longer stopped): nothing is left half done.
-            if (stopped()) throw new Error(`interrupted by ${stopped()} after resuming its stopped holder(s): not restarted`)
-            restartedAt = Date.now()
-            if (s.restart === 'group' && group) {
-              let p = groupRestarts.get(group.name)
-              if (!p) {
-                p = restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions).then(() => restartedAt)
-                groupRestarts.set(group.name, p)
-              }
-              restartedAt = await p
-            } else {
-              await restartInstance(fleet, log, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions)
-            }
-            res.restarted = true
-            const w = await waitUp(fleet, log, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions, abort)
-            if (!w.ok) throw new Error(stopped() ? `restarted; ${w.detail}` : `not healthy: ${w.detail}`)
-            return `restarted, ${w.detail} after ${Math.round(w.waitedMs / 100) / 10}s`
-          }
-          if (!s.rolling) return run()
-          const mine = rolling.then(run)
+          if (!s.rolling) return restartAndWait()
+          const mine = rolling.then(restartAndWait)
           rolling = mine.then(
             () => undefined,
             () => undefined,
@@ -441,21 +539,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           return mine
         },
       ),
-      step(
-        'clear leftovers',
-        () => res.restarted,
-        async () => {
-          // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
-          const again = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
-          const stale = again.locks.filter((l) => l.verdict === 'stale')
-          for (const lock of stale) if (!stopped()) await deleteLock(log, inst, lock, res.actions)
-          return `${actionCounts(res.actions.filter((a) => stale.some((l) => l.path === a.target))).locksRemoved} stale lock(s) removed`
-        },
-      ),
-      step('ping', () => res.restarted || !affected || res.ping === null, ping),
+      step('clear leftovers', () => res.restarted, clearLeftovers),
+      step('ping', () => restarting || !affected || !pinged, ping),
       step(
         're-check',
-        () => affected,
+        () => affected && !fx.dryRun,
         async () => {
           const after = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
           const touched = new Set(res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').map((a) => a.target))
@@ -467,7 +555,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       // The instance's line is green only when it answers: a last step fails (red) with the reason otherwise.
       step(
         'result',
-        () => res.ping?.ok !== true,
+        () => !fx.dryRun && res.ping?.ok !== true,
         async () => {
           throw new Error(stopped() ? `not healed: interrupted by ${stopped()}` : `not healed: ${whyNotHealed(res)}`)
         },
@@ -483,10 +571,15 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
 
   // registerSignalListeners: false: listr2 would end the process on SIGINT (exit 127, `✖ <step>`) with the step in
   // flight cut off and no run-end; HealInterrupt handles the signals instead.
-  const tree = new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.renderer, collectErrors: false, registerSignalListeners: false})
+  // A dry run's plan is printed by its caller: its tree runs silent.
+  const tree = new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.dryRun ? 'silent' : s.renderer, collectErrors: false, registerSignalListeners: false})
   let verify: VerifyResult[] | null = null
   try {
     await tree.run().catch(() => undefined)
+    // Members of a restarted group whose own steps had ended: the restart took them too; they are waited for and pinged.
+    const after = [...groupRestarts.values()].flatMap((g) => g.members.flatMap((id) => (followers.has(id) ? [{g, follow: followers.get(id)!}] : [])))
+    await mapLimit(after, s.concurrency, ({g, follow}) => follow(g).catch((error: unknown) => void (stop.unreachable ??= error instanceof UnreachableError ? error.message : null)))
+    if (s.dryRun) return {runId, incidentLog: null, statuses, plans, results: sortById(results, instances), verify: null, stop}
     try {
       const finals = await observe(fleet, instances, {logs: false, leases: false})
       for (const res of results) {
@@ -501,15 +594,30 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     // Healed: its ping answered, and at the end the gateway says it is ready, in the dir fleet judged (afterHeal). A
     // gateway that answered a turn while still starting, or whose container keeps its state elsewhere, is not healed.
     for (const res of results) res.healed = res.ping?.ok === true && res.after?.serves !== false
-    results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
+    sortById(results, instances)
     if (s.verify && !stopped() && !stop.unreachable) verify = await verifyHealed(fleet, instances, results, runId, s.verify, log)
   } finally {
     stop.interrupted = stopped()
-    for (const res of results) res.notDone = leftUndone(res)
+    if (!s.dryRun) for (const res of results) res.notDone = leftUndone(res)
     log.write('run-end', runEndRecord(results, stop))
   }
   // No empty incidents: a run that changed nothing (only judged and pinged) left no dir, and names none.
   return {runId, incidentLog: log.written ? log.file : null, statuses, plans, results, verify, stop}
+}
+
+interface GroupRestart {
+  /** The member whose heal restarted the group. */
+  by: string
+  /** A dry run: the condition the restart depends on. */
+  cond: string | undefined
+  /** When the restart started, once it is done. */
+  at: Promise<number>
+  /** The group's members (ids). */
+  members: number[]
+}
+
+function sortById<T extends {id: number}>(results: T[], instances: readonly Instance[]): T[] {
+  return results.sort((a, b) => instances.findIndex((i) => i.id === a.id) - instances.findIndex((i) => i.id === b.id))
 }
 
 /** --verify: the test turns on every instance that answered, side by side (ping.concurrency), each into the incident log. */

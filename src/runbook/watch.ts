@@ -10,7 +10,7 @@ import {groupOf} from '../config/model.js'
 import type {EventSink} from './record/events.js'
 import type {IncidentLog} from './record/incident.js'
 import type {Metrics} from './record/metrics.js'
-import {deleteLock, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
+import {deleteLock, HealEffects, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {observe, type InstanceStatus} from './observe.js'
 import {holderSignal} from './heal-plan.js'
 import {pingInstance} from './ping.js'
@@ -400,7 +400,7 @@ export class Watcher {
         switch (a.type) {
           case 'clear': {
             logLock(this.log, st.name, a.lock)
-            const r = await deleteLock(this.log, inst, a.lock, records)
+            const r = await deleteLock(new HealEffects(this.log), inst, a.lock, records)
             if (r.outcome === 'removed') this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'clear'})
             this.events.emit({
               ...base,
@@ -417,7 +417,7 @@ export class Watcher {
             const sig = holderSignal(a.lock)
             if (!sig) break
             logLock(this.log, st.name, a.lock)
-            await endOrphan(this.fleet, this.log, inst, st.container, sig, records)
+            await endOrphan(this.fleet, new HealEffects(this.log), inst, st.container, sig, records)
             this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'end-holder'})
             this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
             break
@@ -426,11 +426,11 @@ export class Watcher {
             this.events.emit({...base, event: 'restart', reason: a.reason, attempt})
             const t = Date.now()
             try {
-              await resumeStopped(this.fleet, this.log, inst, st.locks, st.container, records)
-              await restartInstance(this.fleet, this.log, inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
+              await resumeStopped(this.fleet, new HealEffects(this.log), inst, st.locks, st.container, records)
+              await restartInstance(this.fleet, new HealEffects(this.log), inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
               this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway: st.name})
               task.step = 'wait'
-              const w = await waitUp(this.fleet, this.log, inst, st.container, t, this.s.waitTimeoutMs, records, this.stopSignal.signal)
+              const w = await waitUp(this.fleet, new HealEffects(this.log), inst, st.container, t, this.s.waitTimeoutMs, records, this.stopSignal.signal)
               this.events.emit({...base, event: w.ok ? 'restarted' : w.aborted ? 'restart-interrupted' : 'restart-unhealthy', detail: w.detail, durationMs: Date.now() - t})
             } catch (error) {
               this.events.emit({...base, event: 'restart-failed', detail: errorMessage(error)})

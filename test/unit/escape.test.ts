@@ -5,7 +5,8 @@ import {noVerdicts} from '../../src/locks/types.js'
 import {describe, expect, it} from 'vitest'
 import {renderDoctor, doctorDocument} from '../../src/report/doctor.js'
 import {renderFleet, type FleetDescription} from '../../src/report/fleet-config.js'
-import {renderHeal, renderPlan, type HealDocument, type PlannedInstance} from '../../src/report/heal.js'
+import {renderHeal, renderPlan, type HealDocument} from '../../src/report/heal.js'
+import type {InstanceHeal} from '../../src/runbook/heal.js'
 import {pingJunit} from '../../src/report/junit.js'
 import {pingLine, renderPingSummary, type PingDocument} from '../../src/report/ping.js'
 import {renderStatus, type StatusDocument} from '../../src/report/status.js'
@@ -245,26 +246,27 @@ describe('renderers escape text from disk, containers and the engine', () => {
   })
 
   it('heal: one plan line per action, escaped conflicts and incident log', () => {
-    const p: PlannedInstance = {
+    const at = '2026-01-01T00:00:00.000Z'
+    const p = {
       id: 7,
       name: 'oc7',
       container: 'c\u202etxt',
-      state: 'running',
-      plan: {
-        deleteLocks: [{path: `/s/${FORGED}`, verdict: 'orphan', reasons: ['pid-not-running']}],
-        endHolders: [{pid: 9, cmdline: 'node\n  delete lock /etc/passwd', lock: '/s/x.lock'}],
-        untouched: [],
-        sharedWith: [],
-        restart: null,
-        restartIfPingFails: false,
-      },
-    }
+      before: {state: 'running', health: 'healthy', worst: 'orphan', counts: {}},
+      plan: {deleteLocks: [], endHolders: [], untouched: [], sharedWith: [], restart: null, restartIfPingFails: false},
+      steps: [],
+      actions: [
+        {at, type: 'delete-lock', target: `/s/${FORGED}`, outcome: 'planned', detail: 'orphan: pid-not-running'},
+        {at, type: 'end-holder', target: 'pid 9 (node\n  delete lock /etc/passwd)', outcome: 'planned', detail: 'of /s/x.lock: SIGTERM, then SIGKILL after 5000 ms'},
+        {at, type: 'ping', target: 'c7', outcome: 'planned', if: 'only if\nOC99'},
+      ],
+    } as unknown as InstanceHeal
     const plan = clean(renderPlan([p]))
     expect(plan).toEqual([
       'DRY RUN: nothing will be changed. Plan:',
       'oc7 (c\\u202etxt, running):',
       '  delete lock /s/a\\nOC99 running ok.jsonl.lock (orphan: pid-not-running)',
-      '  end holder pid 9 (node\\n  delete lock /etc/passwd) of /s/x.lock: SIGTERM, then SIGKILL',
+      '  end holder pid 9 (node\\n  delete lock /etc/passwd) of /s/x.lock: SIGTERM, then SIGKILL after 5000 ms',
+      '  ping c7, only if\\nOC99',
     ])
     const doc = {
       runId: 'r',
