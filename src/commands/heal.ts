@@ -27,7 +27,8 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
   static flags = {
     'dry-run': Flags.boolean({
       char: 'n',
-      description: 'The run with its actions switched off: print what it would do (locks to delete, processes to signal, containers to restart, instances to ping; what depends on a ping says so) and change nothing.',
+      description:
+        'The run with its actions switched off: print what it would do (locks to delete, processes to signal, containers to restart, instances to ping; what depends on a ping says so) and change nothing.',
       default: false,
     }),
     force: Flags.boolean({description: 'Also delete live and unknown locks (asks on a TTY), and do not fail on shared sessions dirs.', default: false}),
@@ -106,7 +107,10 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
         this.log(renderPlan(doc.instances as InstanceHeal[]))
         if (verify) this.log(`then verify: ${verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
         // Its exit is the run's as far as the plan knows it (1: an instance it will not heal whatever its pings answer).
-        this.markUnhealthy(doc.summary.failed > 0, statuses.some((x) => x.state === 'unreachable'))
+        this.markUnhealthy(
+          doc.summary.failed > 0,
+          statuses.some((x) => x.state === 'unreachable'),
+        )
         return doc
       }
       const forced = plans.flatMap((p) => p.deletes.filter((l) => l.verdict === 'live' || l.verdict === 'unknown'))

@@ -126,14 +126,26 @@ export function refusalOf(st: InstanceStatus, statuses: readonly InstanceStatus[
   // taken by a second writer while the first turn resumes on unpause. Nothing is done; exit 1.
   if (st.state === 'paused') {
     const what = `container ${st.container} is paused: its locks cannot be judged, nothing done`
-    return {step: 'judge', status: 'skipped', detail: what, message: `${what} (docker unpause it, then heal again)`, event: {type: 'skipped', data: {instance: st.name, container: st.container, reason: 'paused'}}}
+    return {
+      step: 'judge',
+      status: 'skipped',
+      detail: what,
+      message: `${what} (docker unpause it, then heal again)`,
+      event: {type: 'skipped', data: {instance: st.name, container: st.container, reason: 'paused'}},
+    }
   }
   // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
   // namespace can steal a lock held in the other), unless --force.
   const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter((n) => n !== st.container)
   if (others.length > 0 && !force) {
     const what = `sessions dir shared with ${others.join(', ')}: nothing done`
-    return {step: 'conflict', status: 'skipped', detail: what, message: `${what} (fix the mounts; --force to heal anyway)`, event: {type: 'conflict', data: {instance: st.name, container: st.container, sharedWith: others}}}
+    return {
+      step: 'conflict',
+      status: 'skipped',
+      detail: what,
+      message: `${what} (fix the mounts; --force to heal anyway)`,
+      event: {type: 'conflict', data: {instance: st.name, container: st.container, sharedWith: others}},
+    }
   }
   return null
 }
@@ -411,6 +423,12 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         exitOnError: false,
       } satisfies ListrTask
     const what = byGroup ? `${group.name}: whole group` : group ? `${group.name}: ${st.service}` : st.container
+    /** Its group's restart, made for another member, took this one too (once it is done): recorded as its own. */
+    const withGroup = (g: GroupRestart) => {
+      cond ??= g.cond
+      if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
+      else record(log, inst, res.actions, {type: 'restart', target: what, outcome: 'with-group', detail: `restarted with its group, for ${g.by}`})
+    }
     /** The restart, a group's shared one, the wait until ready: the part of the heal after the decision to restart. */
     const restartAndWait = async () => {
       if (stopped()) throw new Error(`interrupted by ${stopped()}: not restarted`)
@@ -422,10 +440,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         const g = groupRestarts.get(group.name)
         if (g) {
           // Restarted with its group: in its table, waited for and pinged like the member that needed it.
-          cond ??= g.cond
-          if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
-          else record(log, inst, res.actions, {type: 'restart', target: what, outcome: 'with-group', detail: `restarted with its group, for ${g.by}`})
           restartedAt = await g.at
+          withGroup(g)
         } else {
           // The judge step's observation (st) already names the container, its compose project and service.
           const at = restartedAt
@@ -453,12 +469,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     if (byGroup)
       followers.set(inst.id, async (g) => {
         if (restarting || stopped()) return
-        cond ??= g.cond
-        if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
-        else record(log, inst, res.actions, {type: 'restart', target: what, outcome: 'with-group', detail: `restarted with its group, for ${g.by}`})
+        restartedAt = await g.at
+        withGroup(g)
         restarting = true
         if (!fx.dryRun) res.restarted = true
-        restartedAt = await g.at
         const w = await waitUp(fleet, fx, inst, st.container, restartedAt, s.waitTimeoutMs, res.actions, abort, cond)
         if (w.ok && !fx.dryRun) await clearLeftovers()
         await ping()

@@ -80,12 +80,18 @@ describe('fleet heal --dry-run says what the real heal then does', () => {
     expect(dry.doc.dryRun).toBe(true)
     expect(dry.doc.incidentLog).toBeNull()
     // The same instances, in the same order: whatever the heal works on (a restarted group's members too) is in the plan first.
-    expect(real.doc.instances.map((i: {name: string}) => i.name), why).toEqual(dry.doc.instances.map((i: {name: string}) => i.name))
+    expect(
+      real.doc.instances.map((i: {name: string}) => i.name),
+      why,
+    ).toEqual(dry.doc.instances.map((i: {name: string}) => i.name))
     const after = await containerFacts(real.doc.instances.map((i: {container: string}) => i.container))
     for (const r of real.doc.instances) {
       const p = dry.doc.instances.find((i: {id: number}) => i.id === r.id)
       const planned = p.actions.filter((a: {type: string}) => a.type !== 'ping')
-      expect(planned.every((a: {outcome: string}) => a.outcome === 'planned'), why).toBe(true)
+      expect(
+        planned.every((a: {outcome: string}) => a.outcome === 'planned'),
+        why,
+      ).toBe(true)
       const certain = new Set(planned.filter((a: {if?: string}) => !a.if).map(key))
       const possible = new Set(planned.map(key))
       const taken = new Set(r.actions.map(key))
