@@ -38,7 +38,19 @@ function plannedLine(a: InstanceHeal['actions'][number], r: InstanceHeal): strin
               : a.type === 'ping'
                 ? `ping ${a.target}${detail}`
                 : `${a.type} ${a.target}${detail}`
-  return `  ${line}${a.if ? `, ${a.if}` : ''}`
+  return line
+}
+
+/** The planned actions, those that depend on something the run only learns under a line that says what, once. */
+function plannedLines(r: InstanceHeal): string[] {
+  const out: string[] = []
+  let cond: string | undefined
+  for (const a of r.actions) {
+    if (a.if !== cond && a.if) out.push(`  then, ${a.if}:`)
+    cond = a.if
+    out.push(`${cond ? '    ' : '  '}${plannedLine(a, r)}`)
+  }
+  return out
 }
 
 /** The dry run's plan: per instance the actions the run recorded as planned, in their order. Free text goes through printable(). */
@@ -48,7 +60,7 @@ export function renderPlan(items: InstanceHeal[]): string {
     const refused = r.steps.find((x) => x.status !== 'done' && (x.step === 'judge' || x.step === 'conflict'))
     const acts = [
       ...r.plan.untouched.map((u) => `  leave ${u.path}: ${u.why}`),
-      ...(refused ? [`  nothing done: ${refused.detail ?? ''}`] : r.actions.map((a) => plannedLine(a, r))),
+      ...(refused ? [`  nothing done: ${refused.detail ?? ''}`] : plannedLines(r)),
       ...(r.certainFailure && !refused ? [`  will not be healed: ${r.certainFailure}`] : []),
     ]
     lines.push(`${r.name} (${r.container}, ${r.before.state}):`, ...(acts.length > 0 ? acts : ['  nothing to do']))

@@ -425,7 +425,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const what = byGroup ? `${group.name}: whole group` : group ? `${group.name}: ${st.service}` : st.container
     /** Its group's restart, made for another member, took this one too (once it is done): recorded as its own. */
     const withGroup = (g: GroupRestart) => {
-      cond ??= g.cond
+      // From here on its heal depends on what the group's restart depends on (in a dry run: that member's ping), not on its own ping.
+      cond = g.cond
       if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
       else record(log, inst, res.actions, {type: 'restart', target: what, outcome: 'with-group', detail: `restarted with its group, for ${g.by}`})
     }
@@ -438,7 +439,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       restartedAt = Date.now()
       if (byGroup) {
         const g = groupRestarts.get(group.name)
-        if (g) {
+        // A dry run: a certain restart does not follow one that depends on another member's ping; it is the group's.
+        if (g && (g.cond === undefined || cond !== undefined)) {
           // Restarted with its group: in its table, waited for and pinged like the member that needed it.
           restartedAt = await g.at
           withGroup(g)
@@ -446,7 +448,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           // The judge step's observation (st) already names the container, its compose project and service.
           const at = restartedAt
           const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond).then(() => at)
-          groupRestarts.set(group.name, {by: inst.name, cond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
+          const groupCond = cond?.replace('the ping', `the ping of ${inst.name}`)
+          groupRestarts.set(group.name, {by: inst.name, cond: groupCond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
           await run
         }
       } else {

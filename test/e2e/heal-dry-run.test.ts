@@ -2,7 +2,8 @@
 // `heal --dry-run --json` and then the real `heal --json`, and the plan is compared with what was done: locks
 // deleted, holders ended and resumed, containers restarted (a whole group too), waits, instances pinged, the exit.
 //   1521 dead-pid · 1522 orphan · 1523 frozen · 1524+1525 shared sessions · 1526 stopped with its lock
-//   1527 wrong mount · 1528 malformed locks · 1529 paused · 1530 frozen, healed with --restart group (1531 unselected)
+//   1527 wrong mount · 1528 malformed locks · 1529 paused · 1530 frozen, healed with --restart group (1531 and 1532,
+//   with a stale lock, unselected members of its group)
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {mapLimit} from '../../src/util/concurrency.js'
@@ -50,14 +51,14 @@ async function heal(args: string[]): Promise<Run> {
 const key = (a: {type: string; target: string}) => `${a.type} ${a.target}`
 
 beforeAll(async () => {
-  lab = await labUp(FIRST, 11)
+  lab = await labUp(FIRST, 12)
   const root = lab.root
   config = configVariant(lab, 'fleet.dry.yml', (y) => `${withLocks(y, {maxHold: '8s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`)
   // Container recreations first (they run compose for their group), then the process faults side by side.
   await Promise.all([faults.sharedSessions(1525, {root, other: 1524}), faults.wrongMount(1527, {root})])
   const frozenAt = Date.now()
   await Promise.all([faults.frozen(1523, {root}), faults.frozen(1530, {root})])
-  await Promise.all([faults.deadPid(1521, {root}), faults.orphan(1522, {root}), faults.stoppedWithLock(1526, {root}), faults.malformedLocks(1528, {root})])
+  await Promise.all([faults.deadPid(1521, {root}), faults.orphan(1522, {root}), faults.stoppedWithLock(1526, {root}), faults.malformedLocks(1528, {root}), faults.deadPid(1532, {root})])
   await faults.paused(1529, {root})
   // The frozen gateways' locks held past maxHold (8 s); the orphan past its --timeout 1 + deadlineMargin; (h) past the 5 s grace.
   await sleep(Math.max(6_000, 10_000 - (Date.now() - frozenAt)))
@@ -181,16 +182,20 @@ describe('fleet heal --dry-run says what the real heal then does', () => {
     expect(real.doc.instances[0]).toMatchObject({healed: false, restarted: false})
   })
 
-  it('--restart group: the unselected member is in the plan and the table, restarted with its group and pinged', () => {
+  it('--restart group: the unselected members are in the plan and the table, restarted with their group for certain, and pinged', () => {
     const {dry, real} = runs.get('--restart group')!
-    expect(dry.doc.instances.map((i: any) => i.id)).toEqual([1530, 1531])
-    const follower = dry.doc.instances[1]
-    // Its own ping may come before the group's restart (its steps and the restarting member's run side by side).
-    const types = follower.actions.map((x: any) => x.type)
-    expect(types.slice(-3)).toEqual(['restart', 'wait', 'ping'])
-    expect(follower.actions.at(-3).detail).toContain('with its group')
-    expect(dry.text).toContain(containerName(1531))
+    expect(dry.doc.instances.map((i: any) => i.id)).toEqual([1530, 1531, 1532])
+    for (const follower of dry.doc.instances.slice(1)) {
+      // Its own ping may come before the group's restart (its steps and the restarting member's run side by side).
+      const types = follower.actions.map((x: any) => x.type)
+      expect(types.slice(-3), follower.name).toEqual(['restart', 'wait', 'ping'])
+      const restart = follower.actions.at(-3)
+      expect(restart.detail).toContain('with its group, restarted for oc1530')
+      // The group's restart is certain (a hung holder in oc1530): so is theirs, whatever their own ping would say.
+      expect(restart.if, follower.name).toBeUndefined()
+    }
+    expect(dry.doc.instances[2].actions[0]).toMatchObject({type: 'delete-lock', outcome: 'planned'})
     for (const r of real.doc.instances) expect(r, r.name).toMatchObject({restarted: true, healed: true, ping: {ok: true}})
-    expect(real.doc.summary.restarted).toBe(2)
+    expect(real.doc.summary.restarted).toBe(3)
   })
 })

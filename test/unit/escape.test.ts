@@ -266,7 +266,8 @@ describe('renderers escape text from disk, containers and the engine', () => {
       'oc7 (c\\u202etxt, running):',
       '  delete lock /s/a\\nOC99 running ok.jsonl.lock (orphan: pid-not-running)',
       '  end holder pid 9 (node\\n  delete lock /etc/passwd) of /s/x.lock: SIGTERM, then SIGKILL after 5000 ms',
-      '  ping c7, only if\\nOC99',
+      '  then, only if\\nOC99:',
+      '    ping c7',
     ])
     const doc = {
       runId: 'r',
