@@ -347,6 +347,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const refusal = refusalOf(st, statuses, s.force)
     const group = groupOf(fleet, inst)
     const byGroup = s.restart === 'group' && group !== undefined
+    /**
+     * --restart group: the member whose restart (hence its group's) is certain, first in heal order. A dry run plans
+     * every other member's restart as certain with it, whichever member's steps come first; the run restarts it then.
+     */
+    const certainFor = byGroup ? certainGroupRestart(inst, fleet, statuses, plans, order, s.force) : null
     const res: InstanceHeal = {
       id: inst.id,
       name: inst.name,
@@ -424,7 +429,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       } satisfies ListrTask
     const what = byGroup ? `${group.name}: whole group` : group ? `${group.name}: ${st.service}` : st.container
     /** Its group's restart, made for another member, took this one too (once it is done): recorded as its own. */
-    const withGroup = (g: GroupRestart) => {
+    const withGroup = (g: Pick<GroupRestart, 'by' | 'cond'>) => {
       // From here on its heal depends on what the group's restart depends on (in a dry run: that member's ping), not on its own ping.
       cond = g.cond
       if (fx.dryRun) fx.plan(res.actions, 'restart', what, cond, `with its group, restarted for ${g.by}`)
@@ -439,8 +444,10 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       restartedAt = Date.now()
       if (byGroup) {
         const g = groupRestarts.get(group.name)
-        // A dry run: a certain restart does not follow one that depends on another member's ping; it is the group's.
-        if (g && (g.cond === undefined || cond !== undefined)) {
+        if (fx.dryRun && certainFor && certainFor !== inst.name) {
+          withGroup({by: certainFor, cond: undefined})
+        } else if (g && (g.cond === undefined || cond !== undefined)) {
+          // (A dry run: a certain restart does not follow one that depends on another member's ping; it is the group's.)
           // Restarted with its group: in its table, waited for and pinged like the member that needed it.
           restartedAt = await g.at
           withGroup(g)
@@ -545,7 +552,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       step(
         'restart',
         // --restart group: a member whose group is restarted is restarted with it, whatever its own ping said.
-        () => needRestart || (byGroup && groupRestarts.has(group.name)),
+        () => needRestart || (byGroup && (groupRestarts.has(group.name) || (fx.dryRun && certainFor !== null))),
         async () => {
           if (!s.rolling) return restartAndWait()
           const mine = rolling.then(restartAndWait)
@@ -631,6 +638,25 @@ interface GroupRestart {
   at: Promise<number>
   /** The group's members (ids). */
   members: number[]
+}
+
+/** Pure: the first member (in heal order) of an instance's group that heal restarts for certain and does not refuse; null when none. */
+export function certainGroupRestart(
+  inst: Pick<Instance, 'group'>,
+  fleet: Pick<Fleet, 'instances'>,
+  statuses: readonly InstanceStatus[],
+  plans: readonly Pick<InstancePlan, 'id' | 'restart'>[],
+  order: readonly number[],
+  force: boolean,
+): string | null {
+  if (inst.group === undefined) return null
+  const members = new Set(fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id))
+  for (const id of order) {
+    const st = statuses.find((x) => x.id === id)
+    if (!st || !members.has(id) || !plans.find((p) => p.id === id)?.restart) continue
+    if (!refusalOf(st, statuses, force)) return st.name
+  }
+  return null
 }
 
 function sortById<T extends {id: number}>(results: T[], instances: readonly Instance[]): T[] {

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {planDocument, renderPlan} from '../../src/report/heal.js'
 import {planInstance} from '../../src/runbook/heal-plan.js'
-import {certainFailureOf, IF_PING_FAILS, refusalOf, restartIfPingFails, type InstanceHeal} from '../../src/runbook/heal.js'
+import {certainFailureOf, certainGroupRestart, IF_PING_FAILS, refusalOf, restartIfPingFails, type InstanceHeal} from '../../src/runbook/heal.js'
 import {act, deleteLock, endOrphan, HealEffects, restartInstance, waitUp, type ActionRecord} from '../../src/runbook/heal-steps.js'
 import {IncidentLog} from '../../src/runbook/record/incident.js'
 import type {LockReport} from '../../src/runbook/observe.js'
@@ -134,5 +134,37 @@ describe('the dry run document and its text', () => {
   it('a refused instance: its refusal, no ping, no restart', () => {
     const text = renderPlan([res({steps: [{step: 'conflict', status: 'skipped', durationMs: 0, detail: 'sessions dir shared with c8: nothing done'}], certainFailure: 'm'})])
     expect(text.split('\n')).toEqual(['DRY RUN: nothing will be changed. Plan:', 'oc7 (c7, running):', '  nothing done: sessions dir shared with c8: nothing done'])
+  })
+})
+
+describe('--restart group: whose restart of the group is certain', () => {
+  const fleet = {
+    instances: [
+      {id: 1, group: 'g'},
+      {id: 2, group: 'g'},
+      {id: 3, group: 'g'},
+      {id: 4, group: 'h'},
+    ],
+  } as never
+  const st = (id: number, over = {}) => instanceStatus([], {id, name: `oc${id}`, container: `c${id}`, ...over})
+  const statuses = [st(1), st(2), st(3, {state: 'exited'}), st(4, {state: 'exited'})]
+  const plans = [
+    {id: 1, restart: null},
+    {id: 2, restart: null},
+    {id: 3, restart: 'container exited'},
+    {id: 4, restart: 'container exited'},
+  ]
+
+  it('the first member in heal order with a certain restart, for every member of its group only', () => {
+    expect(certainGroupRestart({group: 'g'}, fleet, statuses, plans, [3, 4, 1, 2], false)).toBe('oc3')
+    expect(certainGroupRestart({group: 'h'}, fleet, statuses, plans, [3, 4, 1, 2], false)).toBe('oc4')
+    expect(certainGroupRestart({group: undefined}, fleet, statuses, plans, [3, 4, 1, 2], false)).toBeNull()
+    expect(certainGroupRestart({group: 'g'}, fleet, statuses, plans.slice(0, 2), [1, 2], false)).toBeNull()
+  })
+
+  it('not a member heal refuses (a shared sessions dir) unless --force', () => {
+    const shared = [st(1), st(2), st(3, {state: 'exited', sharedWith: ['c2']})]
+    expect(certainGroupRestart({group: 'g'}, fleet, shared, plans, [3, 1, 2], false)).toBeNull()
+    expect(certainGroupRestart({group: 'g'}, fleet, shared, plans, [3, 1, 2], true)).toBe('oc3')
   })
 })
