@@ -54,6 +54,8 @@ export const EVENT_SETTLE_MS = 150
 /** A lock first seen stale or orphan after an event is judged again this soon (the seen-twice rule), not at the next interval. */
 export const CONFIRM_AFTER_MS = 1000
 
+const STOPPING_DETAIL = 'finishing the step in flight (a restart is completed; its wait for readiness is cut short); nothing new starts'
+
 export class Watcher {
   private memory = new Map<number, InstanceMemory>()
   /** Instances seen paused on the last scan (one alert per pause). */
@@ -84,6 +86,8 @@ export class Watcher {
    * run() returns.
    */
   stop(): void {
+    // Said at once, before the waits are cut short: what is in flight at the moment of the stop.
+    if (!this.stopping) this.events.emit({event: 'watch-stopping', inFlight: this.inFlight(), detail: STOPPING_DETAIL})
     this.stopping = true
     this.stopSignal.abort()
     this.wake?.()
@@ -189,11 +193,8 @@ export class Watcher {
       this.book = book
       for (const w of dropped) this.slots.get(w.id)?.()
     }
-    this.events.emit({
-      event: 'watch-stopping',
-      inFlight: this.inFlight(),
-      detail: this.stopping ? 'finishing the step in flight (a restart is completed; its wait for readiness is cut short); nothing new starts' : 'waiting for the work in flight to end',
-    })
+    // A stop said so when it came (stop()); the end of --scans N says it here.
+    if (!this.stopping) this.events.emit({event: 'watch-stopping', inFlight: this.inFlight(), detail: 'waiting for the work in flight to end'})
     await Promise.allSettled([...this.tasks.values()].map((t) => t.promise))
     return [...this.notStarted]
   }
