@@ -69,7 +69,8 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
  */
 async function addGatewayWork(fleet: Fleet, instances: Instance[], results: InstanceStatus[], opts: ObserveOptions): Promise<void> {
   const byId = new Map(instances.map((i) => [i.id, i]))
-  const timeoutMs = opts.gatewayWorkTimeoutMs ?? Math.max(60_000, fleet.locks.probeTimeoutMs)
+  // The CLI's cold start took 2.6-110 s on a busy 2-core host (52 s with a turn in flight under load 30).
+  const timeoutMs = opts.gatewayWorkTimeoutMs ?? Math.max(120_000, fleet.locks.probeTimeoutMs)
   await mapLimit(results, opts.concurrency ?? 8, async (st) => {
     const inst = byId.get(st.id)
     st.work = inst && st.state === 'running' ? await readGatewayWork(dockerFor(inst.docker), st.container, timeoutMs, st.openclaw.version) : null
