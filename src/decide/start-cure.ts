@@ -79,14 +79,11 @@ export function decideStartCure(life: Pick<Life, 'state' | 'why'>, refusal: Star
   if (refusal.cure === 'wait') return {cure: 'wait', why: `${refusal.kind} clears by itself: ${refusal.line}`, hint: refusal.hint}
   if (refusal.cure !== 'doctor-fix') return none(`${refusal.kind}: openclaw doctor --fix does not cure it`, refusal.hint)
   if (facts.version === null) return none(`${refusal.kind}: the OpenClaw version is unknown: fleet only reports`, refusal.hint)
-  if (!doctorFixSupported(facts.version))
-    return none(`${refusal.kind}: OpenClaw ${facts.version} is older than 2026.8: fleet runs doctor --fix only where it was read (2026.8+)`, refusal.hint)
-  if (!facts.mountOk) return none(`${refusal.kind}: its container does not keep its state in the configured dataDir: fleet judged other files`, 'fix dataDir or the volume first (fleet status names both)')
+  if (!doctorFixSupported(facts.version)) return none(`${refusal.kind}: OpenClaw ${facts.version} is older than 2026.8: fleet runs doctor --fix only where it was read (2026.8+)`, refusal.hint)
+  if (!facts.mountOk)
+    return none(`${refusal.kind}: its container does not keep its state in the configured dataDir: fleet judged other files`, 'fix dataDir or the volume first (fleet status names both)')
   if (facts.liveTurns.length > 0)
-    return none(
-      `${refusal.kind}: live turns hold locks (${facts.liveTurns.map((p) => `pid ${p}`).join(', ')}): stopping the gateway for doctor --fix would end them`,
-      refusal.hint,
-    )
+    return none(`${refusal.kind}: live turns hold locks (${facts.liveTurns.map((p) => `pid ${p}`).join(', ')}): stopping the gateway for doctor --fix would end them`, refusal.hint)
   if (facts.activeWork != null && facts.activeWork > 0)
     return none(`${refusal.kind}: the gateway reports ${facts.activeWork} active work item(s): stopping it for doctor --fix would end them`, refusal.hint)
   if (facts.doctorFixRanFor.includes(refusal.kind))

@@ -273,11 +273,7 @@ export async function runDoctorFix(handle: DockerHandle, container: string, opts
     // 4. Start again, unless it would only loop.
     const fixed = oneOff.exitCode === 0 && !oneOff.timedOut
     res.outcome = fixed ? 'fixed' : 'failed'
-    const how = oneOff.timedOut
-      ? `timed out after ${Math.round(timeoutMs / 1000)}s`
-      : opts.signal?.aborted
-        ? 'was interrupted'
-        : `exited ${oneOff.exitCode ?? '?'}`
+    const how = oneOff.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : opts.signal?.aborted ? 'was interrupted' : `exited ${oneOff.exitCode ?? '?'}`
     if (fixed) return await startAgain(res, handle, gw, opts, stopped, `doctor --fix exited 0 (${Math.round(oneOff.durationMs / 1000)}s)`)
     if (opts.onFailure === 'start' || opts.signal?.aborted) return await startAgain(res, handle, gw, opts, stopped, `doctor --fix ${how}`)
     if (stopped) {

@@ -134,7 +134,8 @@ describe('decideStartCure properties', () => {
   })
 
   it('is deterministic', () => {
-    fc.assert(fc.property(fc.constantFrom(...STATES), arbRefusal, arbFacts, (s, r, f) => {
+    fc.assert(
+      fc.property(fc.constantFrom(...STATES), arbRefusal, arbFacts, (s, r, f) => {
         expect(decideStartCure(life(s), r, f)).toEqual(decideStartCure(life(s), r, f))
       }),
     )
