@@ -40,7 +40,7 @@ export const DOCTOR_FIX_LABEL = 'openclaw-fleet.doctor-fix'
 export const DEFAULT_DOCTOR_FIX_TIMEOUT_MS = 600_000
 /** How long the one-off gets between SIGTERM and SIGKILL when it outlives its timeout. */
 const ONE_OFF_STOP_S = 10
-const TAIL_LINES = 60
+const TAIL_LINES = 80
 const TAIL_BYTES = 8 * 1024
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
 
@@ -100,10 +100,17 @@ export function oneOffSpec(c: Inspected, opts: {name: string; command?: readonly
   }
 }
 
-/** Pure: the last lines of an output, ANSI colours removed, at most TAIL_LINES lines and TAIL_BYTES bytes. */
+/** Lines of nothing but box drawing and blanks: real 2026.9.6 doctor frames every note with them (half its output). */
+const FILLER = /^[\s\u2500-\u257f]*$/
+
+/** Pure: the last lines of an output, ANSI colours and frame-only lines removed, at most `lines` lines and `bytes` bytes. */
 export function outputTail(text: string, lines = TAIL_LINES, bytes = TAIL_BYTES): string {
   const plain = text.replace(ANSI, '').replace(/\r/g, '')
-  const kept = plain.replace(/\n+$/, '').split('\n').slice(-lines).join('\n')
+  const kept = plain
+    .split('\n')
+    .filter((l) => !FILLER.test(l))
+    .slice(-lines)
+    .join('\n')
   return kept.length > bytes ? kept.slice(kept.length - bytes) : kept
 }
 

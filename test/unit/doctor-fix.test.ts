@@ -62,6 +62,10 @@ describe('outputTail', () => {
     expect(tail).toBe('line 97\nline 98\nline 99')
     expect(outputTail('x'.repeat(100), 10, 16)).toHaveLength(16)
   })
+  it('drops the frame-only lines of real doctor output', () => {
+    const real = '◇  Doctor changes ───╮\n│                   │\n│  - Tightened permissions on ~/.openclaw to 700  │\n├───────────────────╯\n│\n└  Doctor complete.\n'
+    expect(outputTail(real)).toBe('◇  Doctor changes ───╮\n│  - Tightened permissions on ~/.openclaw to 700  │\n└  Doctor complete.')
+  })
 })
 
 const handle404: DockerHandle = {
