@@ -104,6 +104,19 @@ describe('doctor --fix cures a start refusal', () => {
     expect(after.ok).toBe(true)
     expect(transcriptChecksums(lab)).toEqual(before)
   }, 300_000)
+
+  it('the simulated doctor refuses while a gateway serves the state dir, as the real one does, and changes nothing', async () => {
+    const injected = await faults.setControl(CURED, 'start-refusal', 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix', {root: lab.root})
+    try {
+      const r = await execa('docker', ['exec', containerName(CURED), 'openclaw', 'doctor', '--fix', '--non-interactive'], {reject: false})
+      expect(r.exitCode).toBe(1)
+      expect(r.stdout).toContain('[lab] service repair policy: auto')
+      expect(r.stderr).toContain('Doctor could not enter maintenance')
+      expect(existsSync(injected.controlFile)).toBe(true)
+    } finally {
+      await faults.setControl(CURED, 'start-refusal', null, {root: lab.root})
+    }
+  }, 60_000)
 })
 
 describe('a doctor run that fails', () => {
