@@ -9,6 +9,9 @@ import * as faults from '../../lab/faults.mjs'
 import {BIN, fleet, json} from '../helpers/cli.js'
 import {containerName, fleetIn, labDown, labUp, type Lab} from './helpers.js'
 
+/** fleet with the lab's config and these environment variables (CI=true and NO_COLOR=1 unless overridden). */
+const fleetEnv = (args: string[], env: Record<string, string | undefined>) => fleet([...args, '--config', lab.configFile], {cwd: lab.root, env})
+
 let lab: Lab
 
 beforeAll(async () => {
@@ -31,7 +34,8 @@ const repeated = (s: string) => screenLines(s).filter((l) => l.startsWith('✖')
 
 /** fleet on a pseudo-terminal (200 columns), as a person runs it: no CI, a real TERM. */
 async function onTty(args: string[], env: Record<string, string | undefined> = {}) {
-  const cmd = ['stty cols 200 rows 50;', 'exec node', BIN, ...args, '--config', lab.configFile].map((a) => (/^[\w./=:;-]+$/.test(a) ? a : `'${a}'`)).join(' ')
+  const quote = (a: string) => (/^[\w./=:-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)
+  const cmd = `stty cols 200 rows 50; exec node ${[BIN, ...args, '--config', lab.configFile].map(quote).join(' ')}`
   const r = await execa('script', ['-qec', cmd, '/dev/null'], {
     cwd: lab.root,
     env: {CI: undefined, NO_COLOR: undefined, FORCE_COLOR: undefined, FLEET_CONFIG: undefined, TERM: 'xterm-256color', ...env},
@@ -95,7 +99,7 @@ describe('no ✔ on a failed step; each ✖ says its failure once', () => {
 
 describe('no colour codes when asked for none', () => {
   it('FORCE_COLOR=0 fleet ping | cat -v: no escape code at all', async () => {
-    const r = await fleetIn(lab, ['ping', '--instances', '1511-1512'], {env: {CI: undefined, NO_COLOR: undefined, FORCE_COLOR: '0'}})
+    const r = await fleetEnv(['ping', '--instances', '1511-1512'], {CI: undefined, NO_COLOR: undefined, FORCE_COLOR: '0'})
     expect(r.exitCode).toBe(1)
     expect(r.stdout).toContain('✖ oc1512: FAIL wrong-reply')
     expect(r.stdout).not.toContain('\x1b')
@@ -136,14 +140,14 @@ describe('an unreachable Docker: exit 3 with one message, as every command', () 
   const env = {DOCKER_HOST: 'unix:///nonexistent.sock'}
 
   it('doctor', async () => {
-    const r = await fleetIn(lab, ['doctor', '--io-samples', '0'], {env})
+    const r = await fleetEnv(['doctor', '--io-samples', '0'], env)
     expect(r.exitCode).toBe(3)
     expect(r.stdout.match(/is unreachable/g)).toHaveLength(1)
     expect(r.stdout.match(/Docker at unix:\/\/\/nonexistent\.sock/g)).toHaveLength(1)
   }, 120_000)
 
   it('watch --scans 1', async () => {
-    const r = await fleetIn(lab, ['watch', '--scans', '1', '--report-only', '--no-react', '--no-ping'], {env})
+    const r = await fleetEnv(['watch', '--scans', '1', '--report-only', '--no-react', '--no-ping'], env)
     expect(r.exitCode).toBe(3)
     const errors = r.stdout
       .split('\n')
@@ -164,7 +168,7 @@ describe('small things a newcomer meets first', () => {
   })
 
   it('fleet config names the Docker endpoint DOCKER_HOST gives', async () => {
-    const r = await fleetIn(lab, ['config'], {env: {DOCKER_HOST: 'unix:///nonexistent.sock'}})
+    const r = await fleetEnv(['config'], {DOCKER_HOST: 'unix:///nonexistent.sock'})
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toContain('unix:///nonexistent.sock')
     expect(r.stdout).not.toContain('DOCKER_HOST or')
