@@ -18,7 +18,7 @@ import type {PingFailure} from './ping-classify.js'
 import {decide, EFFECTS, freshMemory, judged, seenBefore, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from './watch-decide.js'
 import {dropQueued, emptyBook, finish, isBusy, mayAct, submit, type Work, type WorkBook} from './watch-work.js'
 import {mapLimit} from '../util/concurrency.js'
-import {errorMessage} from '../errors.js'
+import {errorMessage, UnreachableError} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import {followEngine, followLockDirs, type Source} from './watch-sources.js'
 import {msUntilAnyHung, msUntilAnyVerdictMayChange} from '../locks/verdict-timing.js'
@@ -70,6 +70,8 @@ export class Watcher {
   /** Aborted by stop(): a restart's wait for readiness ends early (its restart step always finishes). */
   private readonly stopSignal = new AbortController()
   scansDone = 0
+  /** Whether the last scan found a Docker host it could not reach (the watch's exit code says so: 3). */
+  unreachable = false
 
   constructor(
     private readonly fleet: Fleet,
@@ -237,7 +239,11 @@ export class Watcher {
     if (instances.length === 0) return
     const t0 = Date.now()
     // A RestartCount that rose since the last scan is a crash in between, even when this scan lands in a running window.
-    const obs = await observe(this.fleet, instances, {logs: false, leases: false, previousRestartCounts: this.restartCounts})
+    const obs = await observe(this.fleet, instances, {logs: false, leases: false, previousRestartCounts: this.restartCounts}).catch((error: unknown) => {
+      if (error instanceof UnreachableError) this.unreachable = true
+      throw error
+    })
+    this.unreachable = obs.unreachable.length > 0
     for (const st of obs.instances) this.restartCounts.set(st.id, st.restartCount)
     // An instance with work in flight (a restart waiting for readiness) is not pinged: it is observed and reported.
     const pings =
