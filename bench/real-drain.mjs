@@ -76,6 +76,13 @@ async function oneRun(arm, fleet, handle, group, inst) {
   const boots = await readBootRows(handle, inst, container, 2 * MIN)
   const history = readBootHistory(boots.rows, {nowMs: Date.now(), runningPid: boots.rows[0]?.pid ?? null})
   const stop = history.lastStop
+  // What the gateway said while it stopped (drain, close, forced): the evidence behind the boot row.
+  const logs = await execa('docker', ['logs', '--timestamps', '--since', new Date(r0 - 1000).toISOString(), container], {reject: false, timeout: MIN})
+  const stopLines = `${logs.stdout}\n${logs.stderr}`
+    .split('\n')
+    .filter((x) => /drain|forced|shutdown|shutting|clos|stop|SIGTERM|signal|timeout/i.test(x))
+    .slice(0, 30)
+    .map((x) => x.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300))
   const unclean = stop ? stop.end !== 'clean' : null
   const out = {
     arm,
@@ -88,8 +95,10 @@ async function oneRun(arm, fleet, handle, group, inst) {
     restartCallS: round(restartCallMs / 1000),
     downtimeS: readyAt === null ? null : round((readyAt - r0) / 1000),
     bootsError: boots.error,
+    stopLines,
   }
-  log(`${arm}: ${JSON.stringify(out)}`)
+  log(`${arm}: ${JSON.stringify({...out, stopLines: undefined})}`)
+  for (const x of stopLines) log(`  ${x}`)
   return out
 }
 
