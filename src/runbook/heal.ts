@@ -8,7 +8,7 @@
 import {randomUUID} from 'node:crypto'
 import {rmSync} from 'node:fs'
 import os from 'node:os'
-import {Listr, type ListrTask} from 'listr2'
+import type {ListrTask} from 'listr2'
 import {errorMessage, UnreachableError} from '../errors.js'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
@@ -24,7 +24,7 @@ import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} 
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
-import type {RendererName} from './renderer.js'
+import {progressTree, type RendererName} from './renderer.js'
 
 export interface HealSettings extends HealOptions {
   backup: boolean
@@ -383,9 +383,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     // Off a TTY every line stands alone (CI logs, pipes): it names its instance. Every finished step shows its time.
     const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
     // After a signal a step does not start (skipped), except the last one (evenIfStopped), which says the instance was not healed.
-    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false): ListrTask => ({
+    // A step that ran to its end and `failed` (a ping that got FAIL) is ✖, and the next steps still run.
+    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false, failed = () => false): ListrTask => ({
       title: label(name),
       enabled,
+      exitOnError: () => !failed(),
       task: async (_c, task) => {
         const signal = stopped()
         if (signal && !evenIfStopped) {
@@ -396,7 +398,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         const t0 = Date.now()
         try {
           const detail = await fn(task)
-          res.steps.push({step: name, status: 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
+          res.steps.push({step: name, status: failed() ? 'failed' : 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
           res.durationMs = Date.now() - started
           task.title = `${label(name)}${detail ? `: ${printable(detail)}` : ''} (${formatDuration(Date.now() - t0)})`
         } catch (error) {
@@ -404,6 +406,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           res.steps.push({step: name, status: stopped() ? 'interrupted' : 'failed', durationMs: Date.now() - t0, detail: errorMessage(error)})
           throw new Error(`${label(name)}: ${printable(errorMessage(error))} (${formatDuration(Date.now() - t0)})`)
         }
+        if (failed()) throw new Error(task.title)
       },
     })
     const ping = async () => {
@@ -416,6 +419,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `FAIL ${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
+    const pingFailed = () => res.ping?.ok === false
     // An instance heal does not touch (unreachable, paused, a shared sessions dir): one task that records why and fails (exit 1 or 3).
     if (refusal)
       return {
@@ -548,6 +552,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})
           return res.ping?.ok || d.restart ? out : `${out}; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}`
         },
+        false,
+        pingFailed,
       ),
       step(
         'restart',
@@ -564,7 +570,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         },
       ),
       step('clear leftovers', () => res.restarted, clearLeftovers),
-      step('ping', () => restarting || !affected || !pinged, ping),
+      step('ping', () => restarting || !affected || !pinged, ping, false, pingFailed),
       step(
         're-check',
         () => affected && !fx.dryRun,
@@ -596,7 +602,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   // registerSignalListeners: false: listr2 would end the process on SIGINT (exit 127, `✖ <step>`) with the step in
   // flight cut off and no run-end; HealInterrupt handles the signals instead.
   // A dry run's plan is printed by its caller: its tree runs silent.
-  const tree = new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.dryRun ? 'silent' : s.renderer, collectErrors: false, registerSignalListeners: false})
+  const tree = progressTree(tasks, s.dryRun ? 'silent' : s.renderer, {concurrent: s.concurrency, exitOnError: false, collectErrors: false, registerSignalListeners: false})
   let verify: VerifyResult[] | null = null
   try {
     await tree.run().catch(() => undefined)
