@@ -28,6 +28,26 @@ export function worstVerdict(verdicts: Verdict[]): Verdict | null {
   return worst
 }
 
+/** How an instance stores its sessions, by its OpenClaw version: JSONL (+ `.jsonl.lock`) to 2026.7, SQLite from 2026.8; null when unknown. */
+export type SessionStorage = 'jsonl' | 'sqlite' | null
+
+/** A lock file's judgement on its instance's storage: with the verdict it would have had, when OpenClaw ignores the file. */
+export interface FileJudgement extends Judgement {
+  /** For `ignored` legacy locks: judge's verdict, as on a JSONL version (heal --tidy removes only `stale` ones). */
+  legacyVerdict?: Verdict
+}
+
+/**
+ * The verdict of a lock file on its instance's storage. On SQLite (2026.8+) a session or store `.jsonl.lock` is
+ * `ignored` (`legacy-ignored`): OpenClaw never reads it, it is litter that blocks nothing; judge's verdict is kept as
+ * `legacyVerdict`. Otherwise judge's verdict.
+ */
+export function judgeFile(lock: LockFile, payload: LockPayload | null, evidence: LockEvidence, policy: LockPolicy, nowMs: number, storage: SessionStorage): FileJudgement {
+  const j = judge(lock, payload, evidence, policy, nowMs)
+  const legacy = storage === 'sqlite' && (lock.kind === 'session' || lock.kind === 'store')
+  return legacy ? {...j, verdict: 'ignored', reasons: ['legacy-ignored', ...j.reasons], legacyVerdict: j.verdict} : j
+}
+
 /** Reasons the process evidence gives for "this pid is not the lock's owner". */
 function noOwnerReasons(payload: LockPayload | null, proc: ProcessEvidence | null | undefined): Reason[] {
   if (!proc || payload?.pid == null || proc.pid !== payload.pid) return []
