@@ -31,6 +31,7 @@ import {cappedText, incarnationLockSignature, type LockTimeoutSignature} from '.
 import {KNOWN_SIGNATURE_KINDS, KNOWN_SIGNATURES, type KnownSignatureKind} from '../locks/known-signatures.js'
 import type {ProcessEvidence} from '../locks/types.js'
 import {countEntries} from '../locks/scan.js'
+import {isPaused} from '../docker/container-state.js'
 
 export type {Check, CheckStatus} from './check.js'
 
@@ -116,7 +117,7 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
     out.push(mountCheck(inst, c))
     out.push(lifeCheck(inst, await observeLife(fleet, handle, c, nowMs)))
     if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, running, nowMs)))
-    else if (c.state !== 'paused') out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal starts it'))
+    else if (!isPaused(c.state)) out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal starts it'))
   }
   // openclaw.json and the sessions dirs are read from this disk only when the host is this machine.
   if (inst.lockAccess === 'host') {

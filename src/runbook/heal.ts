@@ -23,6 +23,7 @@ import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import type {RendererName} from './renderer.js'
+import {isPaused} from '../docker/container-state.js'
 
 export interface HealSettings extends HealOptions {
   backup: boolean
@@ -342,7 +343,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     if (st.state === 'unreachable') return refuse('judge', 'failed', st.errors[0], st.errors[0])
     // A paused container's processes are frozen: no probe can judge its locks, and a lock deleted now could be
     // taken by a second writer while the first turn resumes on unpause. Nothing is done; exit 1.
-    if (st.state === 'paused') {
+    if (isPaused(st.state)) {
       const what = `container ${st.container} is paused: its locks cannot be judged, nothing done`
       return refuse('judge', 'skipped', what, `${what} (docker unpause it, then heal again)`, () => log.write('skipped', {instance: inst.name, container: st.container, reason: 'paused'}))
     }

@@ -21,6 +21,7 @@ import {errorMessage} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import {followEngine, followLockDirs, type Source} from './watch-sources.js'
 import {msUntilAnyHung, msUntilAnyVerdictMayChange} from '../locks/verdict-timing.js'
+import {isPaused} from '../docker/container-state.js'
 
 export interface WatchSettings extends WatchPolicy {
   intervalMs: number
@@ -279,7 +280,7 @@ export class Watcher {
 
   /** Judges one instance from this scan, reports at once, and hands what changes something to the work beside the loop. */
   private act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: ScanReason, observedAt: number): void {
-    if (st.state === 'paused') {
+    if (isPaused(st.state)) {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
       if (!this.paused.has(st.id))
         this.events.emit({
