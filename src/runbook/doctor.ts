@@ -13,7 +13,7 @@ import {probePids} from '../docker/probe.js'
 import {readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../openclaw/state-layout.js'
-import {lockBehaviour, parseOpenClawVersion, type OpenClawVersion} from '../openclaw/version.js'
+import {lockBehaviour, parseOpenClawVersion, versionCan, type OpenClawVersion} from '../openclaw/version.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {pingCommand} from './ping.js'
 import {errorLine} from './ping-classify.js'
@@ -360,7 +360,7 @@ export function migrationCheck(inst: Instance, v: OpenClawVersion, layout: State
     const migrated = layout.agents.filter((a) => a.db.dbBytes !== null).length
     return check('sqlite-migration', inst, 'pass', `no agent with JSONL transcripts lacks its SQLite db (${migrated} of ${layout.agents.length} agents have one)`)
   }
-  const crashLoops = v.year === 2026 && v.minor === 8 && v.patch <= 1
+  const crashLoops = versionCan(v, 'crash-loop-on-unmigrated')
   return check(
     'sqlite-migration',
     inst,
