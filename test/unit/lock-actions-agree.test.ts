@@ -9,34 +9,12 @@ import {decideLocks} from '../../src/decide/lock-actions.js'
 import {planInstance} from '../../src/runbook/heal-plan.js'
 import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
 import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
-import type {ProcessEvidence, Reason, Verdict} from '../../src/locks/types.js'
-import {instanceStatus, KNOWN_VERSION} from '../helpers/status.js'
+import type {Reason, Verdict} from '../../src/locks/types.js'
+import {instanceStatus, KNOWN_VERSION, lockReport} from '../helpers/status.js'
 
 const VERDICTS: Verdict[] = ['ignored', 'live', 'stale', 'hung', 'orphan', 'conflict', 'unknown']
 const WATCH: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 3, cooldownMs: 1000, recoverAfterMs: 600_000}
-const PROC: ProcessEvidence = {pid: 26, exists: true, starttime: 5, cmdline: ['openclaw-agent'], isAgent: true}
-
-const lock = (verdict: Verdict, i: number, extra: Partial<LockReport> = {}): LockReport => ({
-  path: `/d/s${i}.jsonl.lock`,
-  containerPath: `/c/s${i}.jsonl.lock`,
-  kind: 'session',
-  agent: 'main',
-  session: `s${i}`,
-  size: 10,
-  mtime: '2026-01-01T00:00:00.000Z',
-  suspicious: null,
-  raw: `{"pid": ${26 + i}}`,
-  readError: null,
-  pid: 26,
-  createdAt: null,
-  starttime: 5,
-  payloadProblems: [],
-  verdict,
-  reasons: [],
-  ageMs: 1000,
-  evidence: {container: 'c', containerRunning: true, containerStartedAt: null, mountedBy: ['c'], process: PROC, probeError: null, processSource: null, clockSkewMs: null},
-  ...extra,
-})
+const lock = lockReport
 
 type Answer = {action: 'delete' | 'end-holder' | 'leave'; why: string | null}
 
