@@ -24,6 +24,7 @@ import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import type {RendererName} from './renderer.js'
 import {isPaused} from '../docker/container-state.js'
+import {decideLocks} from '../decide/lock-actions.js'
 
 export interface HealSettings extends HealOptions {
   backup: boolean
@@ -448,7 +449,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         async () => {
           // Locks the old incarnation left (a killed frozen holder): they now predate the container start.
           const again = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
-          const stale = again.locks.filter((l) => l.verdict === 'stale')
+          // The one lock rule (decide/lock-actions.ts), as the plan read it: without --force or --tidy, only stale locks go.
+          const stale = decideLocks(again, {}).flatMap((d) => (d.action === 'delete' ? [d.lock] : []))
           for (const lock of stale) if (!stopped()) await deleteLock(log, inst, lock, res.actions)
           return `${actionCounts(res.actions.filter((a) => stale.some((l) => l.path === a.target))).locksRemoved} stale lock(s) removed`
         },
