@@ -14,9 +14,30 @@
  * heal acts on one observation): `awaiting` says which.
  */
 import {isPaused} from '../docker/container-state.js'
-import type {InstanceStatus, LockReport} from '../runbook/status-model.js'
+import type {LockKind, ProcessEvidence, Reason, SuspiciousKind, Verdict} from '../locks/types.js'
 
-export interface LockActionPolicy {
+/** What the rule reads of a judged lock (observe's LockReport is one). */
+export interface LockFacts {
+  verdict: Verdict
+  /** For `ignored` legacy locks: the verdict it would have on a JSONL version. */
+  legacyVerdict?: Verdict
+  reasons: Reason[]
+  kind: LockKind
+  suspicious?: SuspiciousKind | null
+  pid: number | null
+  evidence: {mountedBy: string[]; process: ProcessEvidence | null}
+}
+
+/** What the rule reads of the instance (observe's InstanceStatus is one). */
+export interface InstanceFacts<L extends LockFacts> {
+  container: string
+  /** Container state (`running`, `paused`, `exited`, `missing`, ...). */
+  state: string
+  openclaw: {version: string | null; error: string | null}
+  locks: L[]
+}
+
+export interface LockActionPolicy<L extends LockFacts = LockFacts> {
   /** Delete live and unknown locks too (heal --force). */
   force?: boolean
   /** Delete legacy `.jsonl.lock` litter that 2026.8+ ignores, when it would have been stale (heal --tidy). */
@@ -24,32 +45,32 @@ export interface LockActionPolicy {
   /** Act on nothing: report what would be done (watch --report-only). */
   reportOnly?: boolean
   /** Whether the lock's verdict is proven enough to act on (watch: seen twice, same content); absent: proven. */
-  proven?: (lock: LockReport) => boolean
+  proven?: (lock: L) => boolean
 }
 
 /** An orphan holder to end: the lock's pid, checked against its starttime before any signal. */
-export interface HolderSignal {
+export interface HolderSignal<L extends LockFacts = LockFacts> {
   pid: number
   starttime: number | null
   cmdline: string
-  lock: LockReport
+  lock: L
 }
 
-export type LockDecision =
-  | {lock: LockReport; action: 'delete'; why: string}
-  | {lock: LockReport; action: 'end-holder'; why: string; holder: HolderSignal}
+export type LockDecision<L extends LockFacts = LockFacts> =
+  | {lock: L; action: 'delete'; why: string}
+  | {lock: L; action: 'end-holder'; why: string; holder: HolderSignal<L>}
   /** awaiting: it would be deleted or ended, once proven (`proof`) or if the caller acted (`report-only`); null: left for good. */
-  | {lock: LockReport; action: 'leave'; why: string; awaiting: 'proof' | 'report-only' | null}
+  | {lock: L; action: 'leave'; why: string; awaiting: 'proof' | 'report-only' | null}
 
 /** The holder of an orphan lock, or null when there is no process evidence to act on. */
-export function holderSignal(lock: LockReport): HolderSignal | null {
+export function holderSignal<L extends LockFacts>(lock: L): HolderSignal<L> | null {
   const p = lock.evidence.process
   return p && lock.pid !== null ? {pid: lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock} : null
 }
 
 /** What the instance's facts allow for one lock, before report-only and proof. */
-function lockDecision(s: Pick<InstanceStatus, 'container' | 'state' | 'openclaw'>, lock: LockReport, p: LockActionPolicy): LockDecision {
-  const leave = (why: string): LockDecision => ({lock, action: 'leave', why, awaiting: null})
+function lockDecision<L extends LockFacts>(s: Omit<InstanceFacts<L>, 'locks'>, lock: L, p: LockActionPolicy<L>): LockDecision<L> {
+  const leave = (why: string): LockDecision<L> => ({lock, action: 'leave', why, awaiting: null})
   if (s.openclaw.version === null) return leave(`the OpenClaw version is unknown (${s.openclaw.error ?? 'not read'}): fleet only reports`)
   if (isPaused(s.state)) return leave(`container ${s.container} is paused: its locks cannot be judged`)
   switch (lock.verdict) {
@@ -75,7 +96,7 @@ function lockDecision(s: Pick<InstanceStatus, 'container' | 'state' | 'openclaw'
 }
 
 /** Per lock of the instance, in its order: delete, end its holder, or leave it, and why. */
-export function decideLocks(s: Pick<InstanceStatus, 'container' | 'state' | 'openclaw' | 'locks'>, p: LockActionPolicy): LockDecision[] {
+export function decideLocks<L extends LockFacts>(s: InstanceFacts<L>, p: LockActionPolicy<L>): LockDecision<L>[] {
   return s.locks.map((lock) => {
     const d = lockDecision(s, lock, p)
     if (d.action === 'leave') return d

@@ -4,11 +4,14 @@
  * which restarts are certain and which depend on the ping.
  */
 import type {InstanceStatus, LockReport} from './observe.js'
-import {decideLocks, type HolderSignal} from '../decide/lock-actions.js'
+import {decideLocks, type HolderSignal as LockHolder} from '../decide/lock-actions.js'
 import {decideRestart, observedFacts, type RestartPolicy} from './restart-decision.js'
 
 export type {RestartPolicy} from './restart-decision.js'
-export {holderSignal, type HolderSignal} from '../decide/lock-actions.js'
+export {holderSignal} from '../decide/lock-actions.js'
+
+/** An orphan holder heal ends (decide/lock-actions.ts), with the lock report it holds. */
+export type HolderSignal = LockHolder<LockReport>
 
 export interface HealOptions {
   force: boolean

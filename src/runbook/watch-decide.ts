@@ -155,7 +155,7 @@ export function inStartPeriod(s: Pick<InstanceStatus, 'state' | 'startedAt'>, st
 
 export type WatchAction =
   | {type: 'clear'; lock: LockReport}
-  | {type: 'end-holder'; lock: LockReport; holder: HolderSignal}
+  | {type: 'end-holder'; lock: LockReport; holder: HolderSignal<LockReport>}
   | {type: 'pending'; lock: LockReport}
   | AlertAction
   | {type: 'starting'; until: number}
