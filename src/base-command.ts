@@ -7,7 +7,7 @@ import {loadFleet} from './config/load.js'
 import type {Fleet, Instance} from './config/model.js'
 import {select, SelectorError} from './config/selector.js'
 import {closeSshTransports} from './docker/ssh.js'
-import {EXIT, FleetError, UsageError} from './errors.js'
+import {errorDocument, EXIT, FleetError, UsageError} from './errors.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
@@ -59,6 +59,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     else if (unhealthy) process.exitCode = EXIT.unhealthy
   }
 
+  /** Errors are the JSON document with --json, also in a command that declares --json itself (watch: its output is JSON lines). */
+  protected errorsAsJson(): boolean {
+    return this.jsonEnabled() || this.argv.includes('--json')
+  }
+
   protected verbose(message: string): void {
     if (this.flags?.verbose && !this.jsonEnabled()) this.logToStderr(message)
   }
@@ -72,8 +77,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (err instanceof FleetError) {
       process.exitCode = err.exitCode
-      if (this.jsonEnabled()) {
-        this.logJson({error: {code: err.code, message: err.message, hint: err.hint, exitCode: err.exitCode}})
+      if (this.errorsAsJson()) {
+        this.logJson(errorDocument(err))
         return
       }
       throw new Errors.CLIError(err.hint ? `${err.message}\nHint: ${err.hint}` : err.message, {exit: err.exitCode, code: err.code})

@@ -1,14 +1,13 @@
 import {Flags} from '@oclif/core'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
-import {Listr} from 'listr2'
 import {BaseCommand} from '../base-command.js'
 import {parseDuration} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {pingJunit} from '../report/junit.js'
 import {pingDocument, pingLine, renderPingSummary, type PingDocument} from '../report/ping.js'
 import {pingInstance, type PingResult} from '../runbook/ping.js'
-import {chooseRenderer} from '../runbook/renderer.js'
+import {chooseRenderer, progressTree} from '../runbook/renderer.js'
 
 export default class Ping extends BaseCommand<typeof Ping> {
   static summary = 'The SPEED_OK smoke test: one agent turn inside every gateway container, fit for CI after deploys.'
@@ -47,7 +46,7 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     const started = Date.now()
     const results: PingResult[] = []
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
-    const tasks = new Listr(
+    const tasks = progressTree(
       instances.map((inst) => ({
         title: inst.name,
         task: async (_ctx: unknown, task: {title: string}) => {
@@ -57,7 +56,8 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
           if (!r.ok) throw new Error(pingLine(r))
         },
       })),
-      {concurrent: f.concurrency ?? fleet.ping.concurrency, exitOnError: false, renderer, collectErrors: false},
+      renderer,
+      {concurrent: f.concurrency ?? fleet.ping.concurrency, exitOnError: false, collectErrors: false},
     )
     await tasks.run().catch(() => undefined)
     results.sort((a, b) => a.id - b.id)

@@ -10,14 +10,19 @@ Exit 0 when every selected instance runs with no stale, hung, orphan or conflict
   static examples = ['<%= config.bin %> status', '<%= config.bin %> status --instances 7-11 --locks', '<%= config.bin %> status --json']
 
   static flags = {
-    locks: Flags.boolean({char: 'l', description: 'Add one row per lock (pid, age, verdict, reasons, evidence).', default: false}),
+    locks: Flags.boolean({
+      char: 'l',
+      description:
+        'Add one row per lock (pid, age, verdict, reasons, evidence), and on 2026.8+ the work in flight inside each running gateway (asked of the gateway: its restart preflight, one exec each).',
+      default: false,
+    }),
     logs: Flags.boolean({description: 'Read container logs for the lock-timeout signature.', default: true, allowNo: true}),
   }
 
   async run(): Promise<StatusDocument> {
     const fleet = await this.fleet()
     const instances = this.selectInstances(fleet)
-    const doc = statusDocument(await observe(fleet, instances, {logs: this.flags.logs}))
+    const doc = statusDocument(await observe(fleet, instances, {logs: this.flags.logs, gatewayWork: this.flags.locks || this.flags.verbose}))
     this.log(renderStatus(doc, {locks: this.flags.locks || this.flags.verbose}))
     this.markUnhealthy(!doc.ok, doc.unreachable.length > 0)
     return doc

@@ -18,6 +18,7 @@
  */
 import type {StartRefusal} from '../openclaw/start-refusals.js'
 import {isPaused} from '../docker/container-state.js'
+import type {SuppressedChannel} from '../openclaw/readiness.js'
 
 export type LifeState = 'ready' | 'starting' | 'restarting' | 'crash-loop' | 'failing' | 'unverified' | 'stopped' | 'paused' | 'missing' | 'unreachable'
 
@@ -46,6 +47,8 @@ export interface LifeFacts {
   refusal: StartRefusal | null
   /** The last log line of the previous incarnation, when it ended recently (what it said before it exited). */
   lastLine: string | null
+  /** Channels this start keeps down for OpenClaw's crash-loop breaker (readiness.ts channelSuppression). */
+  channelsDown?: SuppressedChannel[]
 }
 
 export interface LifePolicy {
@@ -90,6 +93,11 @@ export interface Life {
   readiness: ReadinessEvidence
   refusal: StartRefusal | null
   lastLine: string | null
+  /**
+   * Channels kept down by OpenClaw's crash-loop breaker since this start: the gateway answers turns, but users on those
+   * channels get nothing, so an instance with any is not `ok` (the cure: `openclaw gateway call channels.start`).
+   */
+  channelsDown: SuppressedChannel[]
 }
 
 const ago = (ms: number) => (ms < 1000 ? `${Math.max(0, Math.round(ms))}ms` : ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`)
@@ -97,7 +105,15 @@ const ago = (ms: number) => (ms < 1000 ? `${Math.max(0, Math.round(ms))}ms` : ms
 /** Pure: the life-cycle state of one gateway from what was observed, the policy and the time of the observation. */
 export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Life {
   const upMs = f.state === 'running' && f.startedAtMs !== null ? Math.max(0, nowMs - f.startedAtMs) : null
-  const base = {restartCount: f.restartCount, exitCode: f.exitCode, upMs, readiness: f.readiness, refusal: f.refusal, lastLine: f.lastLine}
+  const base = {
+    restartCount: f.restartCount,
+    exitCode: f.exitCode,
+    upMs,
+    readiness: f.readiness,
+    refusal: f.refusal,
+    lastLine: f.lastLine,
+    channelsDown: f.state === 'running' ? (f.channelsDown ?? []) : [],
+  }
   const at = (state: LifeState, why: string): Life => ({...base, state, why, serves: state === 'ready'})
   if (f.state === 'missing') return at('missing', 'no container')
   if (f.state === 'unreachable') return at('unreachable', 'its Docker host is unreachable')
@@ -124,7 +140,11 @@ export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Li
   if (restarts >= policy.crashLoopRestarts && (recentRestart || rose)) return at('crash-loop', loopWhy())
   if (rose || recentRestart) return at('restarting', loopWhy() + (ready ? '; ready again, but not for long enough to be trusted' : ''))
   const thisStart = (r: StartRefusal | null) => r !== null && r.atMs !== null && f.startedAtMs !== null && r.atMs >= f.startedAtMs
-  if (ready && f.refusal?.kind === 'channels-suppressed' && thisStart(f.refusal)) return at('failing', `ready, but ${f.refusal.line}`)
+  // Ready, but the crash-loop breaker keeps channels down (and has not restored them): users there get nothing. The
+  // breaker's own `tripped` line alone is no such proof (a gateway without channels serves as before).
+  const down = f.channelsDown ?? []
+  if (ready && down.length > 0)
+    return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map((c) => `${c.channel}${c.accountId ? ` account ${c.accountId}` : ''}`).join(', ')}`)
   if (ready) return at('ready', f.readiness.source === 'ready-line' ? 'ready line since this start' : `readiness endpoint: ${f.readiness.detail ?? 'ready'}`)
   // A refusal of this incarnation that a restart does not cure: the gateway will not become ready by waiting.
   if (f.refusal && f.refusal.cure !== 'wait' && f.refusal.cure !== 'channels' && thisStart(f.refusal)) return at('failing', `${f.refusal.kind}: ${f.refusal.line}`)

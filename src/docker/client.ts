@@ -37,9 +37,17 @@ export function byDockerHost<T extends {docker: DockerTarget}>(instances: T[]): 
   return out
 }
 
-export function dockerFor(given: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
+/** The engine's local socket, used when neither the config, DOCKER_HOST nor DOCKER_CONTEXT names another. */
+export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock'
+
+/** The endpoint a target resolves to: its host (a context name resolved), else DOCKER_HOST, DOCKER_CONTEXT, the local socket. */
+export function dockerEndpoint(given: DockerTarget, env: NodeJS.ProcessEnv = process.env): {target: DockerTarget; host: string} {
   const target = withContext(given, env)
-  const host = target.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
+  return {target, host: target.host ?? env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST}
+}
+
+export function dockerFor(given: DockerTarget, env: NodeJS.ProcessEnv = process.env): DockerHandle {
+  const {target, host} = dockerEndpoint(given, env)
   const key = `${host}|${target.timeoutMs}|${target.certPath ?? ''}|${target.sshKey ?? ''}|${target.knownHosts ?? ''}`
   let handle = clients.get(key)
   if (!handle) {

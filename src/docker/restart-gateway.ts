@@ -175,3 +175,23 @@ export async function readBootRows(handle: DockerHandle, inst: Pick<Instance, 's
     return {rows: [], error: `boot rows in ${container}: ${(error as Error).message}`}
   }
 }
+
+/**
+ * Pure: before a restart, what its boot history says an operator must hear: the unclean boots OpenClaw's crash-loop
+ * breaker already counts, when one more would trip it (the next start would keep the channels down). null otherwise.
+ */
+export function breakerWarning(history: BootHistory): string | null {
+  if (!history.nearBreaker) return null
+  return `${history.uncleanInWindow} unclean boot(s) in OpenClaw's ${BREAKER_WINDOW_MS / 60_000} min crash-loop breaker window: one more unclean stop trips it (the next start keeps its channels down); fleet's stop drains, so it adds none unless the drain outlives restart.stopTimeout`
+}
+
+/**
+ * Pure: how the stop of a restart ended, from the boot history read after it: the newest boot that began before the
+ * restart and is not the one running now. `unknown` when no such row was read (older version, unreadable db).
+ */
+export function stopOutcome(history: BootHistory, restartStartedMs: number): {end: BootEnd | 'unknown'; detail: string} {
+  const stopped = history.boots.find((b) => b.end !== 'running' && b.startedAtMs < restartStartedMs)
+  if (!stopped) return {end: 'unknown', detail: 'no boot row of the stopped gateway was read'}
+  const how = stopped.outcome ? `${stopped.outcome}${stopped.reason ? ` (${stopped.reason})` : ''}` : 'no completion recorded (killed before it could record its end)'
+  return {end: stopped.end, detail: `the stopped boot ${stopped.bootId.slice(0, 8)}: ${how}`}
+}

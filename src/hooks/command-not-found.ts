@@ -3,6 +3,7 @@
  * interactive "run this instead?" prompt do not suit a tool that can run `heal`).
  */
 import {Errors, type Hook} from '@oclif/core'
+import {errorDocument} from '../errors.js'
 import {closestCommand} from '../util/suggest.js'
 
 const hook: Hook<'command_not_found'> = async function (opts) {
@@ -13,7 +14,8 @@ const hook: Hook<'command_not_found'> = async function (opts) {
   const message = `${typed} is not a ${opts.config.bin} command; ${hint}run \`${opts.config.bin} help\` for the list`
   if (opts.argv?.includes('--json')) {
     // The same error document the commands print under --json.
-    process.stdout.write(`${JSON.stringify({error: {code: 'USAGE', message, hint: suggestion ? `${opts.config.bin} ${suggestion.replaceAll(':', ' ')}` : null, exitCode: 2}}, null, 2)}\n`)
+    const command = suggestion ? `${opts.config.bin} ${suggestion.replaceAll(':', ' ')}` : null
+    process.stdout.write(`${JSON.stringify(errorDocument({code: 'USAGE', message, hint: command, exitCode: 2}), null, 2)}\n`)
     this.exit(2)
   }
   throw new Errors.CLIError(message, {exit: 2})

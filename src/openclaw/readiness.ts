@@ -62,6 +62,30 @@ export interface LifeLog {
   refusal: StartRefusal | null
   /** The last line logged before this start (what the previous incarnation said last), null when none was read. */
   lastLineBefore: string | null
+  /** Channels this start keeps down for OpenClaw's crash-loop breaker, and not restored since (this incarnation only). */
+  channelsDown: SuppressedChannel[]
+}
+
+/** A channel (and account) whose automatic start the crash-loop breaker refused. */
+export interface SuppressedChannel {
+  channel: string
+  accountId: string | null
+}
+
+/**
+ * 2026.9.6 (server-channels: startChannel): `channel autostart suppressed by crash-loop breaker; refusing automatic
+ * start for <channel>[ account <accountId>]. Start a channel manually with: openclaw gateway call channels.start
+ * --params '{…}'`. A gateway whose breaker recovers (no unclean boot in its window) says `gateway restart-loop breaker
+ * recovered; channel auto-start restored` and starts them itself.
+ */
+const CHANNEL_SUPPRESSED = /channel autostart suppressed by crash-loop breaker; refusing automatic start for (\S+?)(?: account (\S+?))?\.(?:\s|$)/
+const BREAKER_RECOVERED = /restart-loop breaker recovered; channel auto-start restored/
+
+/** Pure: the channels the breaker keeps down, from one line (null when the line says nothing of it; [] when restored). */
+export function channelSuppression(line: string): SuppressedChannel | 'restored' | null {
+  if (BREAKER_RECOVERED.test(line)) return 'restored'
+  const m = CHANNEL_SUPPRESSED.exec(line)
+  return m ? {channel: m[1]!, accountId: m[2] ?? null} : null
 }
 
 /**
@@ -69,7 +93,7 @@ export interface LifeLog {
  * before `startedAtMs` belong to previous incarnations: they give refusals and the last line, never readiness.
  */
 export function lifeLogReader(startedAtMs: number | null): {add(line: string, ts?: string | null): void; result(): LifeLog} {
-  const out: LifeLog = {readyAtMs: null, refusal: null, lastLineBefore: null}
+  const out: LifeLog = {readyAtMs: null, refusal: null, lastLineBefore: null, channelsDown: []}
   return {
     /** A line, with its Docker timestamp given apart (`ts`) or still at its head. */
     add(line: string, ts?: string | null) {
@@ -82,7 +106,12 @@ export function lifeLogReader(startedAtMs: number | null): {add(line: string, ts
       if (before) {
         const text = split.text.trim()
         if (text) out.lastLineBefore = text.slice(0, 300)
-      } else if (out.readyAtMs === null && READY_LINE.test(split.text)) out.readyAtMs = atMs ?? startedAtMs ?? 0
+      } else {
+        if (out.readyAtMs === null && READY_LINE.test(split.text)) out.readyAtMs = atMs ?? startedAtMs ?? 0
+        const ch = channelSuppression(split.text)
+        if (ch === 'restored') out.channelsDown = []
+        else if (ch && !out.channelsDown.some((x) => x.channel === ch.channel && x.accountId === ch.accountId)) out.channelsDown.push(ch)
+      }
     },
     result: () => out,
   }

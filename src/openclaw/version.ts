@@ -43,6 +43,8 @@ export const VERSION_CAPABILITIES = {
   'turns-in-gateway': {from: '2026.8'},
   /** Crash-loops on an agent whose JSONL transcripts were not migrated to SQLite (upstream #133992, #134206). */
   'crash-loop-on-unmigrated': {from: '2026.8.0', until: '2026.8.2'},
+  /** `openclaw doctor --fix --non-interactive` cures a start refusal, as read and documented (decide/start-cure.ts). */
+  'doctor-fix': {from: '2026.8'},
   /** `openclaw sessions delete <key...>` (through the gateway; it archives the transcript). */
   'sessions-delete': {from: '2026.9'},
 } as const satisfies Record<string, {from: string; until?: string}>

@@ -1,6 +1,8 @@
 /** The `fleet config` view of a resolved fleet (JSON shape and table). */
 import type {ConfigIssue} from '../config/build.js'
-import type {Fleet, Instance} from '../config/model.js'
+import type {DockerTarget, Fleet, Instance} from '../config/model.js'
+import {dockerEndpoint} from '../docker/client.js'
+import {errorMessage} from '../errors.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
 
@@ -23,9 +25,17 @@ export interface FleetDescription {
   warnings: string[]
 }
 
-const LOCAL = 'local (DOCKER_HOST or /var/run/docker.sock)'
+/** The engine endpoint fleet will use for this target (DOCKER_HOST, DOCKER_CONTEXT or the local socket when the config names none). */
+function endpoint(target: DockerTarget, env: NodeJS.ProcessEnv): string {
+  try {
+    return dockerEndpoint(target, env).host
+  } catch (error) {
+    // A context that cannot be read: the name as configured, and why.
+    return `${target.host ?? env.DOCKER_CONTEXT ?? '?'} (${errorMessage(error)})`
+  }
+}
 
-export function describeFleet(fleet: Fleet, selected: Instance[], pathIssues: ConfigIssue[]): FleetDescription {
+export function describeFleet(fleet: Fleet, selected: Instance[], pathIssues: ConfigIssue[], env: NodeJS.ProcessEnv = process.env): FleetDescription {
   return {
     file: fleet.file,
     instances: selected.map((i) => {
@@ -41,12 +51,12 @@ export function describeFleet(fleet: Fleet, selected: Instance[], pathIssues: Co
         envFile: g?.envFile ?? null,
         dataDir: i.dataDir,
         sessionsDirs: i.sessions.map((s) => ({...s})),
-        dockerHost: i.docker.host ?? LOCAL,
+        dockerHost: endpoint(i.docker, env),
       }
     }),
     groups: fleet.groups
       .filter((g) => g.ids.some((id) => selected.some((i) => i.id === id)))
-      .map((g) => ({name: g.name, instances: g.ids, projectDir: g.projectDir, composeFile: g.composeFile, envFile: g.envFile ?? null, dockerHost: g.docker.host ?? LOCAL})),
+      .map((g) => ({name: g.name, instances: g.ids, projectDir: g.projectDir, composeFile: g.composeFile, envFile: g.envFile ?? null, dockerHost: endpoint(g.docker, env)})),
     warnings: pathIssues.map((i) => `${i.path.join('.')}: ${i.message}`),
   }
 }

@@ -3,6 +3,7 @@ import {KNOWN_SIGNATURE_KINDS, knownSignatureText} from '../locks/known-signatur
 import {cappedText} from '../docker/logs.js'
 import {formatDuration} from '../config/duration.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
+import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
 import type {InstanceStatus, Observation} from '../runbook/observe.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
@@ -65,9 +66,13 @@ export function stateText(i: InstanceStatus): string {
 /** One note per gateway that does not serve for a life-cycle reason: the state, why, and what cures it. */
 function lifeNotes(i: InstanceStatus): string[] {
   const l = i.life
+  const channels =
+    l.channelsDown.length > 0
+      ? [`${i.name}: once the cause of the crash loop is gone: fleet heal starts the channels the breaker kept down (openclaw gateway call channels.start --params '{"channel":"<id>"}')`]
+      : []
   if (l.serves || l.state === 'missing' || l.state === 'unreachable') return []
   const hint = l.refusal && l.state !== 'starting' ? ` (${l.refusal.hint})` : ''
-  return [`${i.name}: ${l.state}: ${l.why}${hint}`]
+  return [`${i.name}: ${l.state}: ${l.why}${hint}`, ...channels]
 }
 
 export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}): string {
@@ -88,6 +93,8 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
       i.locks.map((l) => [i.name, l.kind, l.agent, l.session, l.pid ?? '-', formatDuration(l.ageMs), l.verdict, l.reasons.join(',') || '-', evidenceText(l)]),
     )
     out.push('', lockRows.length > 0 ? table(['INSTANCE', 'KIND', 'AGENT', 'SESSION', 'PID', 'AGE', 'VERDICT', 'REASONS', 'EVIDENCE'], lockRows) : 'no locks')
+    const workRows = doc.instances.filter((i) => i.work).map((i) => [i.name, ...workCells(i.work!)])
+    if (workRows.length > 0) out.push('', table(['INSTANCE', 'GATEWAY WORK', "WHAT (the gateway's restart preflight)"], workRows))
   }
   const notes = doc.instances.flatMap((i) => [
     ...lifeNotes(i),
@@ -139,6 +146,20 @@ export function diagnosisNotes(name: string, sig: NonNullable<InstanceStatus['lo
     (k) =>
       `${name}: ${sig.diagnoses[k].count}× ${knownSignatureText(k)}${sig.diagnoses[k].lockPids.length > 0 ? ` (lock pid ${sig.diagnoses[k].lockPids.join(', ')}, not checked against the gateway's pid here: fleet doctor checks it)` : ''}`,
   )
+}
+
+/**
+ * The work inside a 2026.8+ gateway, in two cells: how much (unknown when the gateway did not say) and what (its tasks,
+ * else its counts). Live work that no lock file shows: a restart would end it.
+ */
+export function workCells(w: GatewayWorkReading): [string, string] {
+  if (!w.known) return ['unknown', w.reason]
+  if (w.active === 0) return ['none', `idle (asked in ${formatDuration(w.durationMs)})`]
+  const tasks = w.tasks.map((t) => `task ${t.status ?? '?'} ${t.runtime ?? ''} "${(t.title ?? t.taskId).slice(0, 60)}"`.replace(/ {2}/g, ' '))
+  const counts = Object.entries(w.counts)
+    .filter(([k, n]) => n > 0 && k !== 'totalActive')
+    .map(([k, n]) => `${k}=${n}`)
+  return [`${w.active} active`, [...tasks, counts.join(' ')].filter(Boolean).join('; ')]
 }
 
 function evidenceText(l: InstanceStatus['locks'][number]): string {

@@ -22,7 +22,8 @@ import {realOrSelf} from '../util/paths.js'
 import {mountedBy, type RunningMounts} from '../docker/mounts.js'
 import {observeLife} from './observe.js'
 import type {Life} from '../decide/gateway-life.js'
-import {errorMessage} from '../errors.js'
+import {errorMessage, UnreachableError} from '../errors.js'
+import {PAUSED_ADVICE} from './restart-decision.js'
 import {check, type Check} from './check.js'
 import {ioChecks, ioReadings, ioWhere, lowSpace, spaceText, THIS_HOST} from './doctor-io.js'
 import {IO_SAMPLES_DEFAULT} from './io-probe.js'
@@ -65,7 +66,9 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: Docto
       version = (await engineCall(handle, 'version', () => handle.docker.version())).Version
       checks.push(check('docker', null, 'pass', `Docker ${version} at ${handle.label}`))
     } catch (error) {
-      checks.push(check('docker', null, 'fail', `Docker at ${handle.label} is unreachable: ${errorMessage(error)}`, 'start the engine or fix docker.host / DOCKER_HOST'))
+      // engineCall's error already says where and why; another error is said once with where.
+      const said = error instanceof UnreachableError ? error : {message: `Docker at ${handle.label} is unreachable: ${errorMessage(error)}`, hint: undefined}
+      checks.push(check('docker', null, 'fail', said.message, said.hint ?? 'start the engine or fix docker.host / DOCKER_HOST'))
       continue
     }
     const disc = await discover(handle, group, fleet.groups)
@@ -130,7 +133,7 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
 /** The gateway's life-cycle state, as status judges it: a start refusal or a crash loop is a root cause. */
 export function lifeCheck(inst: Instance, life: Life): Check {
   if (life.serves) return check('gateway-life', inst, 'pass', `ready (${life.why})`)
-  const hint = life.refusal?.hint ?? (life.state === 'starting' ? 'wait: a start in progress is not wedged' : null)
+  const hint = life.refusal?.hint ?? (life.state === 'starting' ? 'wait: a start in progress is not wedged' : life.state === 'paused' ? PAUSED_ADVICE : null)
   const status = life.state === 'starting' ? 'warn' : 'fail'
   return check('gateway-life', inst, status, `${life.state}: ${life.why}`, hint)
 }

@@ -6,7 +6,7 @@
 import {randomUUID} from 'node:crypto'
 import {rmSync} from 'node:fs'
 import os from 'node:os'
-import {Listr, type ListrTask} from 'listr2'
+import type {ListrTask} from 'listr2'
 import {errorMessage, UnreachableError} from '../errors.js'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
@@ -22,7 +22,7 @@ import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} 
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
-import type {RendererName} from './renderer.js'
+import {progressTree, type RendererName} from './renderer.js'
 import {isPaused} from '../docker/container-state.js'
 import {decideLocks} from '../decide/lock-actions.js'
 
@@ -303,9 +303,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     // Off a TTY every line stands alone (CI logs, pipes): it names its instance. Every finished step shows its time.
     const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
     // After a signal a step does not start (skipped), except the last one (evenIfStopped), which says the instance was not healed.
-    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false): ListrTask => ({
+    // A step that ran to its end and `failed` (a ping that got FAIL) is ✖, and the next steps still run.
+    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false, failed = () => false): ListrTask => ({
       title: label(name),
       enabled,
+      exitOnError: () => !failed(),
       task: async (_c, task) => {
         const signal = stopped()
         if (signal && !evenIfStopped) {
@@ -316,7 +318,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         const t0 = Date.now()
         try {
           const detail = await fn(task)
-          res.steps.push({step: name, status: 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
+          res.steps.push({step: name, status: failed() ? 'failed' : 'done', durationMs: Date.now() - t0, detail: detail ?? undefined})
           res.durationMs = Date.now() - started
           task.title = `${label(name)}${detail ? `: ${printable(detail)}` : ''} (${formatDuration(Date.now() - t0)})`
         } catch (error) {
@@ -324,6 +326,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           res.steps.push({step: name, status: stopped() ? 'interrupted' : 'failed', durationMs: Date.now() - t0, detail: errorMessage(error)})
           throw new Error(`${label(name)}: ${printable(errorMessage(error))} (${formatDuration(Date.now() - t0)})`)
         }
+        if (failed()) throw new Error(task.title)
       },
     })
     const ping = async () => {
@@ -331,6 +334,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `FAIL ${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
+    const pingFailed = () => res.ping?.ok === false
     /** An instance heal does not touch: one task that records why and fails (exit 1 or 3). */
     const refuse = (step: string, status: 'failed' | 'skipped', detail: string, message: string, before?: () => void): ListrTask => ({
       title: `${inst.name} (${printable(st.container)})`,
@@ -406,6 +410,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           else if (!res.ping?.ok) log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})
           return res.ping?.ok || d.restart ? out : `${out}; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}`
         },
+        false,
+        pingFailed,
       ),
       step(
         'restart',
@@ -455,7 +461,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           return `${actionCounts(res.actions.filter((a) => stale.some((l) => l.path === a.target))).locksRemoved} stale lock(s) removed`
         },
       ),
-      step('ping', () => res.restarted || !affected || res.ping === null, ping),
+      step('ping', () => res.restarted || !affected || res.ping === null, ping, false, pingFailed),
       step(
         're-check',
         () => affected,
@@ -486,7 +492,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
 
   // registerSignalListeners: false: listr2 would end the process on SIGINT (exit 127, `✖ <step>`) with the step in
   // flight cut off and no run-end; HealInterrupt handles the signals instead.
-  const tree = new Listr(tasks, {concurrent: s.concurrency, exitOnError: false, renderer: s.renderer, collectErrors: false, registerSignalListeners: false})
+  const tree = progressTree(tasks, s.renderer, {concurrent: s.concurrency, exitOnError: false, collectErrors: false, registerSignalListeners: false})
   let verify: VerifyResult[] | null = null
   try {
     await tree.run().catch(() => undefined)

@@ -79,12 +79,15 @@ const HINTS: Partial<Record<PingFailure, string>> = {
   'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it)',
 }
 
+/** What to do about a paused container, said the same by heal and doctor: heal never restarts it (its turns are frozen). */
+export const PAUSED_ADVICE = 'docker unpause it, then heal again'
+
 export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDecision {
   const no = (why: string, hint: string | null = null): RestartDecision => ({restart: false, why, hint})
   const yes = (why: string): RestartDecision => ({restart: true, why, hint: null})
   if (policy === 'never') return no('--no-restart')
   if (f.state === 'unreachable') return no('the Docker host is unreachable', HINTS['host-unreachable'] ?? null)
-  if (isPaused(f.state)) return no('the container is paused: its turns are frozen, a restart would kill them', 'docker unpause it, then heal again')
+  if (isPaused(f.state)) return no('the container is paused: its turns are frozen, a restart would kill them', PAUSED_ADVICE)
   if (f.state === 'missing') return no('no container to restart', 'start the compose group (docker compose up -d)')
   if (!f.versionKnown) return no('the OpenClaw version is unknown: fleet only reports', 'make its package.json readable (fleet status shows why it is unknown)')
   if (!f.mountOk)

@@ -7,6 +7,7 @@ import type {LockTimeoutSignature} from '../docker/logs.js'
 import type {ProbeResult} from '../docker/probe.js'
 import type {VersionReading} from '../openclaw/version.js'
 import type {LeaseReport} from '../openclaw/leases.js'
+import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
 import type {Life} from '../decide/gateway-life.js'
 import type {StateMount} from '../decide/state-mount.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
@@ -78,6 +79,12 @@ export interface InstanceStatus {
   leases: LeaseReport[] | null
   /** Where the gateway is in its life cycle (ready, starting, restarting, crash-loop, failing, …), why, and the evidence. */
   life: Life
+  /**
+   * 2026.8+: the work in flight inside the gateway, as the gateway reports it (turns through the gateway, tasks, cron
+   * runs): live work that no lock file shows. Absent when not asked (ObserveOptions.gatewayWork); null when the version
+   * runs no turns inside the gateway or the container is not running.
+   */
+  work?: GatewayWorkReading | null
   /** Whether the container keeps its state in the configured dataDir (null when there is no container). */
   mount: StateMount | null
   errors: string[]
@@ -96,6 +103,13 @@ export interface ObserveOptions {
   previousRestartCounts?: ReadonlyMap<number, number | null>
   /** When fleet last saw a turn answer on each instance (heal's or watch's ping): lock errors before it are over. */
   lastGoodTurnMs?: ReadonlyMap<number, number>
+  /**
+   * Ask each running 2026.8+ gateway for its active work (its restart preflight: one exec of its CLI, seconds on a
+   * busy host; `status --locks`). Default false.
+   */
+  gatewayWork?: boolean
+  /** Bound for each such call. */
+  gatewayWorkTimeoutMs?: number
 }
 
 export interface Observation {

@@ -17,7 +17,7 @@ import type {PingFailure} from './ping-classify.js'
 import {decide, EFFECTS, freshMemory, judged, seenBefore, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from './watch-decide.js'
 import {dropQueued, emptyBook, finish, isBusy, mayAct, submit, type Work, type WorkBook} from './watch-work.js'
 import {mapLimit} from '../util/concurrency.js'
-import {errorMessage} from '../errors.js'
+import {errorMessage, UnreachableError} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import {followEngine, followLockDirs, type Source} from './watch-sources.js'
 import {msUntilAnyHung, msUntilAnyVerdictMayChange} from '../locks/verdict-timing.js'
@@ -54,6 +54,8 @@ export const EVENT_SETTLE_MS = 150
 /** A lock first seen stale or orphan after an event is judged again this soon (the seen-twice rule), not at the next interval. */
 export const CONFIRM_AFTER_MS = 1000
 
+const STOPPING_DETAIL = 'finishing the step in flight (a restart is completed; its wait for readiness is cut short); nothing new starts'
+
 export class Watcher {
   private memory = new Map<number, InstanceMemory>()
   /** Instances seen paused on the last scan (one alert per pause). */
@@ -68,6 +70,8 @@ export class Watcher {
   /** Aborted by stop(): a restart's wait for readiness ends early (its restart step always finishes). */
   private readonly stopSignal = new AbortController()
   scansDone = 0
+  /** Whether the last scan found a Docker host it could not reach (the watch's exit code says so: 3). */
+  unreachable = false
 
   constructor(
     private readonly fleet: Fleet,
@@ -84,6 +88,8 @@ export class Watcher {
    * run() returns.
    */
   stop(): void {
+    // Said at once, before the waits are cut short: what is in flight at the moment of the stop.
+    if (!this.stopping) this.events.emit({event: 'watch-stopping', inFlight: this.inFlight(), detail: STOPPING_DETAIL})
     this.stopping = true
     this.stopSignal.abort()
     this.wake?.()
@@ -189,11 +195,8 @@ export class Watcher {
       this.book = book
       for (const w of dropped) this.slots.get(w.id)?.()
     }
-    this.events.emit({
-      event: 'watch-stopping',
-      inFlight: this.inFlight(),
-      detail: this.stopping ? 'finishing the step in flight (a restart is completed; its wait for readiness is cut short); nothing new starts' : 'waiting for the work in flight to end',
-    })
+    // A stop said so when it came (stop()); the end of --scans N says it here.
+    if (!this.stopping) this.events.emit({event: 'watch-stopping', inFlight: this.inFlight(), detail: 'waiting for the work in flight to end'})
     await Promise.allSettled([...this.tasks.values()].map((t) => t.promise))
     return [...this.notStarted]
   }
@@ -236,7 +239,11 @@ export class Watcher {
     if (instances.length === 0) return
     const t0 = Date.now()
     // A RestartCount that rose since the last scan is a crash in between, even when this scan lands in a running window.
-    const obs = await observe(this.fleet, instances, {logs: false, leases: false, previousRestartCounts: this.restartCounts})
+    const obs = await observe(this.fleet, instances, {logs: false, leases: false, previousRestartCounts: this.restartCounts}).catch((error: unknown) => {
+      if (error instanceof UnreachableError) this.unreachable = true
+      throw error
+    })
+    this.unreachable = obs.unreachable.length > 0
     for (const st of obs.instances) this.restartCounts.set(st.id, st.restartCount)
     // An instance with work in flight (a restart waiting for readiness) is not pinged: it is observed and reported.
     const pings =

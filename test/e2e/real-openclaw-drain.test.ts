@@ -94,6 +94,15 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
         times.turnSeenAfter = Date.now() - t0
         console.log(`[real-openclaw-drain] gateway work during the turn: ${busy!.known ? busy!.summary : ''}`)
 
+        // fleet status --locks shows the same work, in the JSON and in the table (no lock file shows it on 2026.9).
+        const st = await fleet_(['status', '--locks', '--json'])
+        const work = JSON.parse(st.stdout).instances[0].work
+        expect(work, JSON.stringify(work)).toMatchObject({known: true, tasks: [expect.objectContaining({title: 'Reply exactly DRAINED_OK'})]})
+        expect(work.active).toBeGreaterThan(0)
+        const text = await fleet_(['status', '--locks'])
+        expect(text.stdout).toMatch(/GATEWAY WORK/)
+        expect(text.stdout).toMatch(/\d+ active .*task running cli "Reply exactly DRAINED_OK"/)
+
         const before = await inspectContainer(handle, container)
         const r0 = Date.now()
         const run = await restartGateway(fleet, handle, group, {project: before?.compose.project, services: [inst.service], container})

@@ -108,15 +108,21 @@ describe('fleet watch while one instance is slow', () => {
     const w = watch(file, ['--instances', '1361', '--interval', '2s', '--auto-restart', '--no-ping', '--cooldown', '10m'])
     let t0 = 0
     const r = await withWatch(w, async () => {
-      await until('oc1361 in its restart wait', () => eventsIn(file).some((e) => e.event === 'scan' && e.instances.some((i: any) => i.instance === 'oc1361' && i.busy === 'wait')), 240_000)
+      await until('oc1361 in its restart wait', () => eventsIn(file).some((e) => e.event === 'scan' && e.instances.some((i: any) => i.instance === 'oc1361' && i.busy === 'wait')), 240_000).catch((error) => {
+        const seen = eventsIn(file).map((e) => (e.event === 'scan' ? `scan ${JSON.stringify(e.instances[0]).slice(0, 300)}` : `${e.event} ${e.detail ?? e.reason ?? ''}`))
+        throw new Error(`${(error as Error).message}; events: ${seen.slice(-12).join(' | ')}`)
+      })
       t0 = Date.now()
     })
-    expect(r.exitCode, r.stderr).toBe(0)
+    expect(r.exitCode, `signal ${r.signal}; ${r.stderr}; ${JSON.stringify(eventsIn(file).map((e) => e.event))}`).toBe(0)
     // Well before the wait's own end: the stop did not wait it out.
     expect(Date.now() - t0).toBeLessThan(WAIT_TIMEOUT_S * 1000)
     const all = eventsIn(file)
-    expect(all.find((e) => e.event === 'watch-stopping')).toMatchObject({inFlight: [expect.objectContaining({instance: 'oc1361', kind: 'restart', step: 'wait'})]})
-    expect(all.find((e) => e.event === 'restart-interrupted')).toMatchObject({instance: 'oc1361', detail: expect.stringContaining('not waited for')})
+    expect(
+      all.find((e) => e.event === 'watch-stopping'),
+      JSON.stringify(all.map((e) => [e.event, e.instance, e.busy ?? e.reason ?? e.detail])),
+    ).toMatchObject({inFlight: [expect.objectContaining({instance: 'oc1361', kind: 'restart', step: 'wait'})]})
+    expect(all.find((e) => e.event === 'restart-interrupted')).toMatchObject({instance: 'oc1361', detail: expect.stringContaining('wait interrupted')})
     expect(all.at(-1)).toMatchObject({event: 'watch-stop'})
     await faults.setControl(1361, 'startup-ms', null, {root: lab.root})
   }, 400_000)

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {DEFAULT_LIFE_POLICY, gatewayLife, recentLockErrors, type LifeFacts, type ReadinessEvidence} from '../../src/decide/gateway-life.js'
 import {stateMount} from '../../src/decide/state-mount.js'
-import {lifeLogReader, readinessFromProbe} from '../../src/openclaw/readiness.js'
+import {channelSuppression, lifeLogReader, readinessFromProbe} from '../../src/openclaw/readiness.js'
 import {REFUSAL_KINDS, startRefusal} from '../../src/openclaw/start-refusals.js'
 
 const NOW = Date.parse('2026-12-04T10:00:00Z')
@@ -251,5 +251,54 @@ describe('afterHeal: what heal calls serving at its end', () => {
     const {afterHeal} = await import('../../src/runbook/heal.js')
     const a = afterHeal({...base, life: life('ready', 'ready'), mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'}})
     expect(a).toMatchObject({serves: false, why: 'mounts /b, not /a'})
+  })
+})
+
+describe("channels kept down by OpenClaw's crash-loop breaker (2026.9.6 line shapes)", () => {
+  const hint = (p: string) => `Start a channel manually with: openclaw gateway call channels.start --params '${p}'`
+  const line = (ch: string, acc?: string) =>
+    `2026-12-04T06:00:01.000Z [channels/${ch}] channel autostart suppressed by crash-loop breaker; refusing automatic start for ${ch}${acc ? ` account ${acc}` : ''}. ${hint(JSON.stringify({channel: ch, ...(acc ? {accountId: acc} : {})}))}`
+  it.each([
+    [line('telegram'), {channel: 'telegram', accountId: null}],
+    [line('telegram', 'default'), {channel: 'telegram', accountId: 'default'}],
+    [line('discord', 'bot.main'), {channel: 'discord', accountId: 'bot.main'}],
+    ['[gateway] gateway restart-loop breaker recovered; channel auto-start restored', 'restored'],
+    ['[gateway] gateway restart-loop breaker tripped: 3 unclean boot(s) within 300000ms; suppressing channel/provider account auto-start.', null],
+    ['secrets.reload requires restarting channels but channel autostart is suppressed by crash-loop breaker: telegram', null],
+  ])('%s', (text, want) => expect(channelSuppression(text)).toEqual(want))
+
+  it('this start only, each channel once, and a recovery restores them all', () => {
+    const start = Date.parse('2026-12-04T06:00:00.000Z')
+    const r = lifeLogReader(start)
+    r.add(line('slack').replace('06:00:01', '05:59:00')) // the previous incarnation's
+    r.add(line('telegram'))
+    r.add(line('telegram'))
+    r.add(line('telegram', 'ops'))
+    expect(r.result().channelsDown).toEqual([
+      {channel: 'telegram', accountId: null},
+      {channel: 'telegram', accountId: 'ops'},
+    ])
+    r.add('2026-12-04T06:05:00.000Z [gateway] gateway restart-loop breaker recovered; channel auto-start restored')
+    expect(r.result().channelsDown).toEqual([])
+  })
+
+  it('a running gateway with channels down keeps them in its life; one that is not running has none', () => {
+    const f = {...facts({}), channelsDown: [{channel: 'telegram', accountId: null}]}
+    expect(gatewayLife(f, DEFAULT_LIFE_POLICY, NOW).channelsDown).toHaveLength(1)
+    expect(gatewayLife({...f, state: 'exited'}, DEFAULT_LIFE_POLICY, NOW).channelsDown).toEqual([])
+  })
+})
+
+describe('a ready gateway and the crash-loop breaker', () => {
+  const ready: ReadinessEvidence = {state: 'ready', source: 'ready-line', detail: 'ready line'}
+  it('channels kept down: failing, naming them; none: ready, even after the breaker tripped', () => {
+    const f = facts({readiness: ready})
+    const down = gatewayLife({...f, channelsDown: [{channel: 'telegram', accountId: 'ops'}]}, DEFAULT_LIFE_POLICY, NOW)
+    expect(down).toMatchObject({state: 'failing', serves: false})
+    expect(down.why).toContain('telegram account ops')
+    const tripped = startRefusal('[gateway] gateway restart-loop breaker tripped: 3 unclean boot(s) within 300000ms; suppressing channel/provider account auto-start.')
+    expect(tripped?.kind).toBe('channels-suppressed')
+    const noChannels = gatewayLife({...f, refusal: {...tripped!, atMs: f.startedAtMs}, channelsDown: []}, DEFAULT_LIFE_POLICY, NOW)
+    expect(noChannels).toMatchObject({state: 'ready', serves: true})
   })
 })

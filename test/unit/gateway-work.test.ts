@@ -4,6 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import type {DockerHandle} from '../../src/docker/client.js'
 import {gatewayRunsTurns, parseGatewayWork, parsePreflight, readGatewayWork} from '../../src/openclaw/gateway-work.js'
+import {workCells} from '../../src/report/status.js'
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'gateway-work', name), 'utf8')
 const ok = (stdout: string) => ({exitCode: 0, stdout, stderr: ''})
@@ -139,5 +140,25 @@ describe('readGatewayWork (I/O, with a fake engine)', () => {
     const w = await readGatewayWork(h, 'c', 1000, '2026.9.6')
     expect(w).toMatchObject({known: false, active: null})
     if (w && !w.known) expect(w.reason).toMatch(/could not run in c: container c not found/)
+  })
+})
+
+describe('gateway work in status --locks (workCells)', () => {
+  const reading = (name: string) => ({...parseGatewayWork(ok(fixture(name))), durationMs: 2600})
+  it('a turn in flight: its count and the turn by its title, then the non-zero counts', () => {
+    const [active, what] = workCells(reading('preflight-one-turn-2026.9.6.json'))
+    expect(active).toBe('5 active')
+    expect(what).toContain('task running cli "Reply exactly SLOW_OK"')
+    expect(what).toContain('embeddedRuns=1')
+    expect(what).not.toContain('totalActive')
+  })
+  it('idle: none, and how long the gateway took to say so', () => {
+    expect(workCells(reading('preflight-idle-2026.9.6.json'))).toEqual(['none', 'idle (asked in 2.6s)'])
+  })
+  it('no answer is unknown with its reason, never none', () => {
+    const w = {...parseGatewayWork({exitCode: 1, stdout: '', stderr: 'connect ECONNREFUSED 127.0.0.1:18789'}), durationMs: 900}
+    const [active, what] = workCells(w)
+    expect(active).toBe('unknown')
+    expect(what).toContain('ECONNREFUSED')
   })
 })

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {loadFleet} from '../../src/config/load.js'
-import {bootEnd, composeRestartVerb, parseBootRows, readBootHistory, restartCallTimeoutMs, stopSeconds, type BootRow} from '../../src/docker/restart-gateway.js'
+import {bootEnd, breakerWarning, composeRestartVerb, parseBootRows, readBootHistory, restartCallTimeoutMs, stopOutcome, stopSeconds, type BootRow} from '../../src/docker/restart-gateway.js'
 
 const made: string[] = []
 afterAll(() => {
@@ -106,5 +106,29 @@ describe('boot history', () => {
     expect(h.uncleanInWindow).toBe(2)
     expect(h.nearBreaker).toBe(true)
     expect(readBootHistory(rows.slice(0, 1), {nowMs: now, runningPid: null})).toMatchObject({uncleanInWindow: 0, nearBreaker: false})
+  })
+})
+
+describe('what a restart says of the boot history (breakerWarning, stopOutcome)', () => {
+  const r0 = T + 600_000
+  it.each([
+    ['a drained stop (real 2026.9.6: clean_stop, stop (SIGTERM))', [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 3000, outcome: 'clean_stop', reason: 'stop (SIGTERM)'})], 'clean', /clean_stop \(stop \(SIGTERM\)\)/],
+    ["Docker's 10 s SIGKILL: no completion", [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old'})], 'unclean', /no completion recorded/],
+    ['a failed close: forced_stop', [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 1, outcome: 'forced_stop'})], 'forced', /forced_stop/],
+    ['nothing read (older version, unreadable db)', [], 'unknown', /no boot row/],
+  ])('%s', (_what, rows, end, detail) => {
+    const h = readBootHistory(rows, {nowMs: r0 + 10_000, runningPid: 7})
+    const s = stopOutcome(h, r0)
+    expect(s.end).toBe(end)
+    expect(s.detail).toMatch(detail)
+  })
+
+  it('warns before a restart only when one more unclean boot trips the breaker', () => {
+    const now = T + 100_000
+    const open = (id: string, at: number) => row({bootId: id, startedAtMs: at, pid: 9})
+    const two = readBootHistory([row({bootId: 'cur', startedAtMs: now - 1000}), open('a', now - 60_000), open('b', now - 30_000)], {nowMs: now, runningPid: 7})
+    expect(breakerWarning(two)).toMatch(/^2 unclean boot\(s\) in OpenClaw's 5 min crash-loop breaker window/)
+    const one = readBootHistory([row({bootId: 'cur', startedAtMs: now - 1000}), open('a', now - 60_000)], {nowMs: now, runningPid: 7})
+    expect(breakerWarning(one)).toBeNull()
   })
 })

@@ -13,6 +13,7 @@ const BEFORE: Record<VersionCapability, (v: {year: number; minor: number; patch:
   'sqlite-sessions': (v) => atLeast(2026, 8, v.year, v.minor),
   'turns-in-gateway': (v) => atLeast(2026, 8, v.year, v.minor),
   'crash-loop-on-unmigrated': (v) => v.year === 2026 && v.minor === 8 && v.patch <= 1,
+  'doctor-fix': (v) => atLeast(2026, 8, v.year, v.minor),
   'sessions-delete': (v) => atLeast(2026, 9, v.year, v.minor),
 }
 

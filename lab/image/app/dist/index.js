@@ -50,7 +50,45 @@ async function health(flags) {
 
 const age = (ms) => (ms === null ? '?' : ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s` : `${Math.floor(ms / 1000)}s`)
 
+/** Lab only: does a gateway serve this state dir now (its lab socket answers)? A stale socket file refuses. */
+const gatewayOwnsState = (stateDir) =>
+  new Promise((resolve) => {
+    const req = http.get({socketPath: path.join(stateDir, '.lab', 'gateway.sock'), path: '/lab/info', timeout: 2000}, (res) => {
+      res.resume()
+      resolve(true)
+    })
+    req.on('error', () => resolve(false)).on('timeout', () => req.destroy())
+  })
+
+/**
+ * `openclaw doctor --fix` and a start refusal (the lab control .lab/start-refusal, the 2026.9 refusals that ask for
+ * it). As real 2026.9.6 does: it refuses while a gateway owns the state (`Doctor could not enter maintenance …`, seen
+ * live), repairs otherwise; OPENCLAW_SERVICE_REPAIR_POLICY=external (run it that way in containers) only keeps it
+ * away from service control. Real 2026.9.6 in a one-off container without systemd ran the same with and without the
+ * policy var (it manages no service in a container either way), so the simulator does not refuse without it: it
+ * says which policy it ran under (a lab-only line).
+ */
+async function fixStartRefusal(stateDir) {
+  const control = path.join(stateDir, '.lab', 'start-refusal')
+  const policy = (process.env.OPENCLAW_SERVICE_REPAIR_POLICY ?? '').trim().toLowerCase() === 'external' ? 'external' : 'auto'
+  console.log(`[lab] service repair policy: ${policy}`)
+  if (policy === 'external') console.log('Gateway service is managed externally; skipped service install/start repair. Start or repair the gateway through your supervisor.')
+  if (!fs.existsSync(control)) return console.log('Startup state: no repair needed.')
+  if (await gatewayOwnsState(stateDir)) {
+    console.error(
+      'Doctor could not enter maintenance. Error: another OpenClaw process owns gateway-lifecycle. Stop the Gateway service and other OpenClaw processes using this state, then run openclaw doctor --fix from an independent shell.',
+    )
+    process.exitCode = 1
+    return
+  }
+  const refusal = fs.readFileSync(control, 'utf8').trim()
+  fs.rmSync(control, {force: true})
+  console.log(`Doctor changes:\n- Repaired the start refusal: ${refusal}\n- [lab] removed the lab control ${control}`)
+}
+
 async function doctor(flags) {
+  if (flags.fix) await fixStartRefusal(resolveStateDir())
+  if (process.exitCode) return
   const agentsDir = path.join(resolveStateDir(), 'agents')
   const agents = fs.existsSync(agentsDir) ? fs.readdirSync(agentsDir) : []
   console.log('Session locks:')

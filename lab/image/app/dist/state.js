@@ -28,7 +28,7 @@ export const mainSessionKey = (agent = 'main') => `agent:${agent}:main`
  *   skip-startup-sweep the gateway does not sweep stale locks at start-up
  *   lock-format        payload format written: 2026.4.29 (default), 2026.2 (no starttime), 2026.5 (newline)
  */
-export const CONTROLS = ['slow-ms', 'reply', 'model-error', 'skip-startup-sweep', 'lock-format', 'startup-ms', 'crash-after-ms']
+export const CONTROLS = ['slow-ms', 'reply', 'model-error', 'skip-startup-sweep', 'lock-format', 'startup-ms', 'crash-after-ms', 'start-refusal']
 export const controlPath = (stateDir, name) => path.join(stateDir, '.lab', name)
 
 const numberOrNull = (v) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v))

@@ -1,0 +1,71 @@
+/**
+ * The entry point heal wires in for a gateway that refuses to start: decide (decide/start-cure.ts), and when the cure
+ * is `doctor-fix`, run it (openclaw/doctor-fix.ts). One call per instance per heal step; the caller keeps one
+ * `doctorFixRanFor` list per instance for the whole heal (this function appends to it before it runs doctor), which
+ * is what makes a second run for the same refusal impossible (no loop).
+ *
+ * After a `doctor-fix` run the caller observes the instance again: a gateway started again is in a fresh start
+ * (RestartCount reset by `docker start`), so the life rule judges it anew; a refusal that comes back is not cured a
+ * second time (the decision says so).
+ *
+ *   const ranFor = doctorFixRanFor.get(inst.id) ?? []            // per instance, for this heal
+ *   doctorFixRanFor.set(inst.id, ranFor)
+ *   const cure = await cureStartRefusal({fleet, handle, status, activeWork, doctorFixRanFor: ranFor, signal})
+ *   // cure.decision: {cure: 'doctor-fix' | 'wait' | 'none', why, hint}
+ *   // cure.run: DoctorFixResult | null (null unless cure.decision.cure === 'doctor-fix')
+ *   // healed when cure.run?.ok; cure.run.start.started false means the gateway was left stopped (cure.run.start.detail says why)
+ */
+import type {Fleet} from '../config/model.js'
+import type {DockerHandle} from '../docker/client.js'
+import {decideStartCure, type StartCureDecision} from '../decide/start-cure.js'
+import {DEFAULT_DOCTOR_FIX_TIMEOUT_MS, runDoctorFix, type DoctorFixResult} from '../openclaw/doctor-fix.js'
+import type {RefusalKind} from '../openclaw/start-refusals.js'
+import {observedFacts} from './restart-decision.js'
+import type {InstanceStatus} from './status-model.js'
+
+export interface StartCureInput {
+  fleet: Pick<Fleet, 'restart' | 'gateway'>
+  /** The instance's Docker host (dockerFor(inst.docker), or byDockerHost's handle). */
+  handle: DockerHandle
+  /** The instance as just observed (observe.ts). */
+  status: Pick<InstanceStatus, 'container' | 'state' | 'locks' | 'openclaw' | 'life' | 'mount'>
+  /** Active work the gateway reported (gateway-work), null when not read. A refusing gateway usually cannot answer. */
+  activeWork?: number | null
+  /** Refusal kinds doctor --fix already ran for on this instance in this heal; appended to before a run. */
+  doctorFixRanFor: RefusalKind[]
+  /** Bound of the doctor run (default 10 min). */
+  doctorTimeoutMs?: number
+  /** How long to wait for the gateway to be ready after it is started again (default fleet.gateway.startBudgetMs; 0: no wait). */
+  waitReadyMs?: number
+  signal?: AbortSignal
+}
+
+export interface StartCureOutcome {
+  decision: StartCureDecision
+  /** The doctor run, when the decision was doctor-fix. */
+  run: DoctorFixResult | null
+}
+
+/** Decide the cure of a start refusal and, for `doctor-fix`, run it. Never throws (runDoctorFix never does). */
+export async function cureStartRefusal(input: StartCureInput): Promise<StartCureOutcome> {
+  const {status} = input
+  const observed = observedFacts(status)
+  const decision = decideStartCure(status.life, status.life.refusal, {
+    version: status.openclaw.version,
+    mountOk: observed.mountOk,
+    liveTurns: observed.liveTurns,
+    activeWork: input.activeWork ?? null,
+    doctorFixRanFor: input.doctorFixRanFor,
+  })
+  if (decision.cure !== 'doctor-fix' || !status.life.refusal) return {decision, run: null}
+  input.doctorFixRanFor.push(status.life.refusal.kind)
+  const run = await runDoctorFix(input.handle, status.container, {
+    stopTimeoutMs: input.fleet.restart.stopTimeoutMs,
+    timeoutMs: input.doctorTimeoutMs ?? DEFAULT_DOCTOR_FIX_TIMEOUT_MS,
+    waitReadyMs: input.waitReadyMs ?? input.fleet.gateway.startBudgetMs,
+    port: input.fleet.gateway.port,
+    refusal: status.life.refusal,
+    signal: input.signal,
+  })
+  return {decision, run}
+}
