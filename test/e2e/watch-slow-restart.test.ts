@@ -108,10 +108,12 @@ describe('fleet watch while one instance is slow', () => {
     const w = watch(file, ['--instances', '1361', '--interval', '2s', '--auto-restart', '--no-ping', '--cooldown', '10m'])
     let t0 = 0
     const r = await withWatch(w, async () => {
-      await until('oc1361 in its restart wait', () => eventsIn(file).some((e) => e.event === 'scan' && e.instances.some((i: any) => i.instance === 'oc1361' && i.busy === 'wait')), 240_000).catch((error) => {
-        const seen = eventsIn(file).map((e) => (e.event === 'scan' ? `scan ${JSON.stringify(e.instances[0]).slice(0, 300)}` : `${e.event} ${e.detail ?? e.reason ?? ''}`))
-        throw new Error(`${(error as Error).message}; events: ${seen.slice(-12).join(' | ')}`)
-      })
+      await until('oc1361 in its restart wait', () => eventsIn(file).some((e) => e.event === 'scan' && e.instances.some((i: any) => i.instance === 'oc1361' && i.busy === 'wait')), 240_000).catch(
+        (error) => {
+          const seen = eventsIn(file).map((e) => (e.event === 'scan' ? `scan ${JSON.stringify(e.instances[0]).slice(0, 300)}` : `${e.event} ${e.detail ?? e.reason ?? ''}`))
+          throw new Error(`${(error as Error).message}; events: ${seen.slice(-12).join(' | ')}`)
+        },
+      )
       t0 = Date.now()
     })
     expect(r.exitCode, `signal ${r.signal}; ${r.stderr}; ${JSON.stringify(eventsIn(file).map((e) => e.event))}`).toBe(0)

@@ -112,7 +112,12 @@ describe('boot history', () => {
 describe('what a restart says of the boot history (breakerWarning, stopOutcome)', () => {
   const r0 = T + 600_000
   it.each([
-    ['a drained stop (real 2026.9.6: clean_stop, stop (SIGTERM))', [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 3000, outcome: 'clean_stop', reason: 'stop (SIGTERM)'})], 'clean', /clean_stop \(stop \(SIGTERM\)\)/],
+    [
+      'a drained stop (real 2026.9.6: clean_stop, stop (SIGTERM))',
+      [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 3000, outcome: 'clean_stop', reason: 'stop (SIGTERM)'})],
+      'clean',
+      /clean_stop \(stop \(SIGTERM\)\)/,
+    ],
     ["Docker's 10 s SIGKILL: no completion", [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old'})], 'unclean', /no completion recorded/],
     ['a failed close: forced_stop', [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 1, outcome: 'forced_stop'})], 'forced', /forced_stop/],
     ['nothing read (older version, unreadable db)', [], 'unknown', /no boot row/],
