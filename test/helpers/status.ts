@@ -40,6 +40,7 @@ export function instanceStatus(locks: LockReport[], extra: Partial<InstanceStatu
       readiness: {state: 'ready', source: 'ready-line', detail: null},
       refusal: null,
       lastLine: null,
+      channelsDown: [],
     },
     mount: {ok: true, problem: null, configured: '/data/oc7', mounted: '/data/oc7', readOnly: false, why: 'mounted'},
     errors: [],
