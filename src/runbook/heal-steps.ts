@@ -17,6 +17,7 @@ import {errorMessage} from '../errors.js'
 import type {IncidentLog} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
+import {isStopped} from '../locks/judge.js'
 
 export interface ActionRecord {
   at: string
@@ -183,7 +184,7 @@ export async function resumeStopped(fleet: Fleet, log: IncidentLog, inst: Instan
   const stopped = new Map<number, number | null>()
   for (const l of locks) {
     const p = l.evidence.process
-    if (l.evidence.containerRunning && p?.exists && (p.state === 'T' || p.state === 't')) stopped.set(p.pid, p.starttime ?? null)
+    if (l.evidence.containerRunning && p?.exists && isStopped(p)) stopped.set(p.pid, p.starttime ?? null)
   }
   let resumed = 0
   for (const [pid, starttime] of stopped) {
