@@ -45,6 +45,12 @@ export const VERSION_CAPABILITIES = {
   'crash-loop-on-unmigrated': {from: '2026.8.0', until: '2026.8.2'},
   /** `openclaw doctor --fix --non-interactive` cures a start refusal, as read and documented (decide/start-cure.ts). */
   'doctor-fix': {from: '2026.8'},
+  /**
+   * The embedded fallback that reuses a locked session, and `EmbeddedAttemptSessionTakeoverError`: fixed upstream and
+   * gone in 2026.9 (#62981; PR #74543, #110226: 9.x never silently reruns a turn embedded). fleet diagnoses them only
+   * on versions that can produce them (locks/known-signatures.ts).
+   */
+  'embedded-fallback-signatures': {from: '2026.0', until: '2026.9'},
   /** `openclaw sessions delete <key...>` (through the gateway; it archives the transcript). */
   'sessions-delete': {from: '2026.9'},
 } as const satisfies Record<string, {from: string; until?: string}>
@@ -118,4 +124,13 @@ export function lockBehaviour(v: OpenClawVersion): LockBehaviour {
       `${versionCan(v, 'no-payload-starttime') ? ', payloads without starttime (pid recycling cannot be ruled out by starttime)' : ''}` +
       JSONL_SWEEP,
   }
+}
+
+/**
+ * Whether a version can produce the known upstream signatures fallback-reuses-locked-session and session-takeover-race
+ * (capability `embedded-fallback-signatures`). An unknown or unparsable version can: missing evidence excludes nothing.
+ */
+export function knownSignaturesPossible(version: string | null): boolean {
+  const v = version === null ? null : parseOpenClawVersion(version)
+  return v === null || versionCan(v, 'embedded-fallback-signatures')
 }

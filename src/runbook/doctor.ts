@@ -13,7 +13,7 @@ import {probePids} from '../docker/probe.js'
 import {readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../openclaw/state-layout.js'
-import {lockBehaviour, parseOpenClawVersion, versionCan, type OpenClawVersion} from '../openclaw/version.js'
+import {knownSignaturesPossible, lockBehaviour, parseOpenClawVersion, versionCan, type OpenClawVersion} from '../openclaw/version.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {pingCommand} from './ping.js'
 import {errorLine} from './ping-classify.js'
@@ -209,7 +209,7 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
   const seen = hostView?.containers.get(c.id)
   const table = seen?.ok ? seen.table : probe.ok ? (probe.table ?? null) : null
   out.push(duplicateGatewayCheck(inst, c.name, table, seen?.ok ? null : (probe.error ?? null)))
-  out.push(await knownSignatureCheck(handle, inst, c, table ? gatewayProcesses(table).map((p) => p.pid) : null))
+  out.push(await knownSignatureCheck(handle, inst, c, table ? gatewayProcesses(table).map((p) => p.pid) : null, parsed?.raw ?? null))
   if (probe.ok && probe.nowMs !== undefined) {
     const skew = clockSkewMs(probe.nowMs, askedAt, answeredAt)
     out.push(
@@ -271,7 +271,10 @@ export function knownSignatureLogCheck(inst: Instance, container: string, sig: L
   )
 }
 
-async function knownSignatureCheck(handle: DockerHandle, inst: Instance, c: ContainerInfo, gatewayPids: number[] | null): Promise<Check> {
+async function knownSignatureCheck(handle: DockerHandle, inst: Instance, c: ContainerInfo, gatewayPids: number[] | null, version: string | null): Promise<Check> {
+  // Fixed upstream and gone in 2026.9: a log of such a version is not read for them.
+  if (!knownSignaturesPossible(version))
+    return check('known-signatures', inst, 'pass', `OpenClaw ${version} cannot produce ${KNOWN_SIGNATURE_KINDS.join(' or ')} (fixed upstream in 2026.9: #62981, PR #74543, #110226)`)
   try {
     return knownSignatureLogCheck(inst, c.name, await incarnationLockSignature(handle, c, {gatewayPids}), gatewayPids)
   } catch (error) {

@@ -15,6 +15,7 @@ const BEFORE: Record<VersionCapability, (v: {year: number; minor: number; patch:
   'crash-loop-on-unmigrated': (v) => v.year === 2026 && v.minor === 8 && v.patch <= 1,
   'doctor-fix': (v) => atLeast(2026, 8, v.year, v.minor),
   'sessions-delete': (v) => atLeast(2026, 9, v.year, v.minor),
+  'embedded-fallback-signatures': (v) => v.year === 2026 && v.minor < 9,
 }
 
 describe('version capabilities', () => {
