@@ -17,6 +17,7 @@
  * - `stopped` (exited, created, dead), `paused`, `missing`, `unreachable`: the container's own state.
  */
 import type {StartRefusal} from '../openclaw/start-refusals.js'
+import {isPaused} from '../docker/container-state.js'
 import type {SuppressedChannel} from '../openclaw/readiness.js'
 
 export type LifeState = 'ready' | 'starting' | 'restarting' | 'crash-loop' | 'failing' | 'unverified' | 'stopped' | 'paused' | 'missing' | 'unreachable'
@@ -116,7 +117,7 @@ export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Li
   const at = (state: LifeState, why: string): Life => ({...base, state, why, serves: state === 'ready'})
   if (f.state === 'missing') return at('missing', 'no container')
   if (f.state === 'unreachable') return at('unreachable', 'its Docker host is unreachable')
-  if (f.state === 'paused') return at('paused', 'the container is paused')
+  if (isPaused(f.state)) return at('paused', 'the container is paused')
 
   const restarts = f.restartCount ?? 0
   const rose = f.previousRestartCount != null && f.restartCount != null && f.restartCount > f.previousRestartCount

@@ -40,7 +40,7 @@
  */
 import type {Life} from './gateway-life.js'
 import type {RefusalKind, StartRefusal} from '../openclaw/start-refusals.js'
-import {parseOpenClawVersion} from '../openclaw/version.js'
+import {parseOpenClawVersion, versionCan} from '../openclaw/version.js'
 
 export type StartCure = 'doctor-fix' | 'wait' | 'none'
 
@@ -68,7 +68,7 @@ export interface StartCureDecision {
 /** The first release line where the doctor-fix cure is read and documented (2026.8+). Pure. */
 export function doctorFixSupported(version: string | null): boolean {
   const v = version === null ? null : parseOpenClawVersion(version)
-  return v !== null && (v.year > 2026 || (v.year === 2026 && v.minor >= 8))
+  return v !== null && versionCan(v, 'doctor-fix')
 }
 
 /** Pure: the cure for one gateway's start refusal (see the module comment for the evidence behind every case). */

@@ -7,6 +7,7 @@ import path from 'node:path'
 import type {Group, Instance} from '../config/model.js'
 import {engineCall, type DockerHandle} from './client.js'
 import {mapLimit} from '../util/concurrency.js'
+import {isPaused} from './container-state.js'
 
 export interface MountInfo {
   type: string
@@ -90,7 +91,7 @@ export async function discover(handle: DockerHandle, instances: Instance[], grou
   const list = await engineCall(handle, 'list containers', () => handle.docker.listContainers({all: true}))
   const byName = new Map(list.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c]))
   // Containers with processes (running or paused): each can hold locks in what it mounts.
-  const running = list.filter((c) => c.State === 'running' || c.State === 'paused').map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
+  const running = list.filter((c) => c.State === 'running' || isPaused(c.State)).map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
   const chosen = instances.map((inst) => {
     const named = byName.get(inst.container)
     if (named) return {inst, summary: named, foundBy: 'name' as const}

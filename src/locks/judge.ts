@@ -4,7 +4,7 @@
  */
 import {DEFAULT_DEADLINE_MARGIN_MS, turnDeadlineMs} from './turn.js'
 import {VERDICT_SEVERITY} from './types.js'
-import type {Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, TurnEvidence, Verdict} from './types.js'
+import type {Judgement, LockEvidence, LockFile, LockKind, LockPayload, LockPolicy, ProcessEvidence, Reason, TurnEvidence, Verdict} from './types.js'
 
 /** Reasons that prove no process can own the lock. Every 'stale' carries at least one. */
 export const PROOF_OF_NO_OWNER: ReadonlySet<Reason> = new Set<Reason>([
@@ -28,6 +28,26 @@ export function worstVerdict(verdicts: Verdict[]): Verdict | null {
   return worst
 }
 
+/** How an instance stores its sessions, by its OpenClaw version: JSONL (+ `.jsonl.lock`) to 2026.7, SQLite from 2026.8; null when unknown. */
+export type SessionStorage = 'jsonl' | 'sqlite' | null
+
+/** A lock file's judgement on its instance's storage: with the verdict it would have had, when OpenClaw ignores the file. */
+export interface FileJudgement extends Judgement {
+  /** For `ignored` legacy locks: judge's verdict, as on a JSONL version (heal --tidy removes only `stale` ones). */
+  legacyVerdict?: Verdict
+}
+
+/**
+ * The verdict of a lock file on its instance's storage. On SQLite (2026.8+) a session or store `.jsonl.lock` is
+ * `ignored` (`legacy-ignored`): OpenClaw never reads it, it is litter that blocks nothing; judge's verdict is kept as
+ * `legacyVerdict`. Otherwise judge's verdict.
+ */
+export function judgeFile(lock: LockFile, payload: LockPayload | null, evidence: LockEvidence, policy: LockPolicy, nowMs: number, storage: SessionStorage): FileJudgement {
+  const j = judge(lock, payload, evidence, policy, nowMs)
+  const legacy = storage === 'sqlite' && (lock.kind === 'session' || lock.kind === 'store')
+  return legacy ? {...j, verdict: 'ignored', reasons: ['legacy-ignored', ...j.reasons], legacyVerdict: j.verdict} : j
+}
+
 /** Reasons the process evidence gives for "this pid is not the lock's owner". */
 function noOwnerReasons(payload: LockPayload | null, proc: ProcessEvidence | null | undefined): Reason[] {
   if (!proc || payload?.pid == null || proc.pid !== payload.pid) return []
@@ -47,9 +67,14 @@ function ownerExtras(payload: LockPayload, proc: ProcessEvidence): Reason[] {
   return [...extras, ...stateExtras(proc)]
 }
 
+/** The one stopped rule: a process in state T or t (SIGSTOPped, or traced) runs no code until it is continued. */
+export function isStopped(proc: Pick<ProcessEvidence, 'state'>): boolean {
+  return proc.state === 'T' || proc.state === 't'
+}
+
 /** `stopped` (state T/t: SIGSTOPped or traced) and `uninterruptible` (D: blocked in the kernel, e.g. on I/O). */
 export function stateExtras(proc: ProcessEvidence): Reason[] {
-  if (proc.state === 'T' || proc.state === 't') return ['stopped']
+  if (isStopped(proc)) return ['stopped']
   return proc.state === 'D' ? ['uninterruptible'] : []
 }
 
@@ -153,13 +178,27 @@ export function judge(lock: LockFile, payload: LockPayload | null, evidence: Loc
   return youngest.verdict === byAge(Number.MAX_SAFE_INTEGER).verdict ? youngest : result('unknown', extras)
 }
 
+/**
+ * The one hung rule: the hold age past which a live holder of a lock of this kind is `hung` (held past maxHold: only
+ * a restart frees it), or null when no age makes it hung. Only a lock held by a process that is not a turn (the
+ * gateway's own turn) turns hung: a 2026.8+ gateway lock is held for the gateway's whole life, an exec'd turn is
+ * judged as a turn (orphan or live), an SQLite writer by judgeWriter.
+ */
+export function hungAfterMs(kind: LockKind, proc: Pick<ProcessEvidence, 'isAgent' | 'isMain'>, policy: Pick<LockPolicy, 'maxHoldMs'>): number | null {
+  if (kind === 'gateway' || kind === 'sqlite-writer' || isTurn(proc)) return null
+  return policy.maxHoldMs
+}
+
+/** An `openclaw agent` process that is not the gateway: a turn. */
+const isTurn = (proc: Pick<ProcessEvidence, 'isAgent' | 'isMain'>): boolean => proc.isAgent === true && !proc.isMain
+
 /** A live owner's verdict for a hold of `ageMs`. */
 function ownerVerdict(lock: LockFile, payload: LockPayload, proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
-  // A gateway lock (2026.8+) is held for the gateway's whole life: never hung by age. One taken by an embedded
-  // turn (`role: agent-embedded`) is that turn's, judged as one.
-  if (lock.kind === 'gateway') return payload.role === 'agent-embedded' && proc.isAgent && !proc.isMain ? judgeTurn(proc, ageMs, extras, policy, result) : result('live', extras)
-  if (proc.isAgent && !proc.isMain) return judgeTurn(proc, ageMs, extras, policy, result)
-  if (ageMs > policy.maxHoldMs) return result('hung', ['hold-exceeded', ...extras])
+  // A gateway lock (2026.8+) taken by an embedded turn (`role: agent-embedded`) is that turn's, judged as one; held
+  // by anything else it is the gateway's, for its whole life.
+  if (isTurn(proc) && (lock.kind !== 'gateway' || payload.role === 'agent-embedded')) return judgeTurn(proc, ageMs, extras, policy, result)
+  const hungAt = hungAfterMs(lock.kind, proc, policy)
+  if (hungAt !== null && ageMs > hungAt) return result('hung', ['hold-exceeded', ...extras])
   return result('live', extras)
 }
 

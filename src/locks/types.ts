@@ -167,6 +167,18 @@ export type Reason =
   | 'legacy-ignored'
   | 'foreign-holder'
 
+/** What the timing of a verdict (verdict-timing.ts) reads of a judged lock: runbook's LockReport is one. */
+export interface TimedLock {
+  verdict: Verdict
+  reasons: Reason[]
+  /** The age the verdict was judged at, ms. */
+  ageMs: number
+  /** The lock file's mtime (ISO). */
+  mtime: string
+  kind?: LockKind
+  evidence: {process: ProcessEvidence | null}
+}
+
 export interface Judgement {
   verdict: Verdict
   reasons: Reason[]

@@ -10,19 +10,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type {ContainerInfo} from '../docker/discover.js'
 import {engineCall, type DockerHandle} from '../docker/client.js'
-import {lockBehaviour, parseOpenClawVersion, type OpenClawVersion} from './version.js'
+import {lockBehaviour, parseOpenClawVersion, type OpenClawVersion, type VersionReading} from './version.js'
 import {cachedVersion, rememberVersion} from './version-cache.js'
-
-export interface VersionReading {
-  /** e.g. `2026.9.6`; null when it could not be found. */
-  version: string | null
-  /** Where it was read: host /proc, the engine's archive API, or the cache of this incarnation. */
-  source: 'host-proc' | 'archive' | 'cache' | null
-  /** The package.json it came from (inside the container). */
-  file: string | null
-  /** Why it is unknown. */
-  error: string | null
-}
 
 /** Where OpenClaw's package.json is in the images operators run: the working dir (official image: /app), npm global installs. */
 export function packageCandidates(workingDir: string | null | undefined): string[] {

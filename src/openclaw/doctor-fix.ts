@@ -27,6 +27,7 @@
 import type Docker from 'dockerode'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {engineCall, type DockerHandle} from '../docker/client.js'
+import {isPaused} from '../docker/container-state.js'
 import {demuxLogBuffer} from '../docker/logs.js'
 import {stopSeconds} from '../docker/restart-gateway.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
@@ -204,7 +205,7 @@ export async function runDoctorFix(handle: DockerHandle, container: string, opts
     const c = await inspectRaw(handle, container)
     if (!c) return done(res, 'no such container: doctor --fix not run')
     res.before = {state: c.State.Status, up: c.State.Status === 'running' || c.State.Status === 'restarting'}
-    if (c.State.Status === 'paused') return done(res, 'the container is paused: doctor --fix not run (unpause it first)')
+    if (isPaused(c.State.Status)) return done(res, 'the container is paused: doctor --fix not run (unpause it first)')
     if (opts.signal?.aborted) return done(res, 'interrupted before the gateway was stopped: doctor --fix not run')
 
     // 1. Stop (the drain budget; a restarting container is stopped out of its restart loop).

@@ -17,7 +17,7 @@
 import type {DockerHandle} from '../docker/client.js'
 import {execIn} from '../docker/exec.js'
 import {parseJson} from '../runbook/ping-classify.js'
-import {parseOpenClawVersion} from './version.js'
+import {parseOpenClawVersion, versionCan} from './version.js'
 
 export const GATEWAY_WORK_SOURCE = 'gateway.restart.preflight'
 /** argv run in the container (the CLI reads the gateway's port and token from the container's own config). */
@@ -141,7 +141,7 @@ export function parseGatewayWork(run: {exitCode: number | null; stdout: string; 
 export function gatewayRunsTurns(version: string | null): boolean {
   if (version === null) return true
   const v = parseOpenClawVersion(version)
-  return v === null || v.year > 2026 || (v.year === 2026 && v.minor >= 8)
+  return v === null || versionCan(v, 'turns-in-gateway')
 }
 
 /**

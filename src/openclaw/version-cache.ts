@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type {VersionReading} from './detect.js'
+import type {VersionReading} from './version.js'
 
 const MAX_ENTRIES = 500
 

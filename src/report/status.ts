@@ -1,4 +1,5 @@
 /** Rendering of `fleet status`: instance table, optional per-lock rows, and the JSON document. */
+import {knownSignaturesPossible} from '../openclaw/version.js'
 import {KNOWN_SIGNATURE_KINDS, knownSignatureText} from '../locks/known-signatures.js'
 import {cappedText} from '../docker/logs.js'
 import {formatDuration} from '../config/duration.js'
@@ -104,7 +105,7 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
           `${i.name}: ${i.logSignature.count} lock errors in its log since start (${signatureText(i.logSignature)}; first ${i.logSignature.first ?? '?'}, last ${i.logSignature.last ?? '?'})${i.logSignature.paths.length > 0 ? ` on ${i.logSignature.paths.join(', ')}` : ''}${i.logSignature.capped ? `; capped: ${cappedText(i.logSignature.capped)}` : ''}`,
         ]
       : []),
-    ...(i.logSignature ? diagnosisNotes(i.name, i.logSignature) : []),
+    ...(i.logSignature && knownSignaturesPossible(i.openclaw.version) ? diagnosisNotes(i.name, i.logSignature) : []),
     ...(i.openclaw.version === null ? [`${i.name}: OpenClaw version unknown (${i.openclaw.error ?? 'not read'}): fleet only reports on it`] : []),
     ...(i.leases ?? [])
       .filter((x) => x.longHeld)

@@ -13,7 +13,7 @@ import {probePids} from '../docker/probe.js'
 import {readHostProcesses, type HostProcView} from '../docker/host-proc.js'
 import {MIN_CONTEXT_TOKENS, smallContextModels} from '../openclaw/models.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../openclaw/state-layout.js'
-import {lockBehaviour, parseOpenClawVersion, type OpenClawVersion} from '../openclaw/version.js'
+import {knownSignaturesPossible, lockBehaviour, parseOpenClawVersion, versionCan, type OpenClawVersion} from '../openclaw/version.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {pingCommand} from './ping.js'
 import {errorLine} from './ping-classify.js'
@@ -32,6 +32,7 @@ import {cappedText, incarnationLockSignature, type LockTimeoutSignature} from '.
 import {KNOWN_SIGNATURE_KINDS, KNOWN_SIGNATURES, type KnownSignatureKind} from '../locks/known-signatures.js'
 import type {ProcessEvidence} from '../locks/types.js'
 import {countEntries} from '../locks/scan.js'
+import {isPaused} from '../docker/container-state.js'
 
 export type {Check, CheckStatus} from './check.js'
 
@@ -119,7 +120,7 @@ async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance
     out.push(mountCheck(inst, c))
     out.push(lifeCheck(inst, await observeLife(fleet, handle, c, nowMs)))
     if (c.state === 'running') out.push(...(await insideChecks(fleet, handle, inst, c, hostView, running, nowMs)))
-    else if (c.state !== 'paused') out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal starts it'))
+    else if (!isPaused(c.state)) out.push(check('container', inst, 'warn', `${c.name} is ${c.state}`, 'fleet heal starts it'))
   }
   // openclaw.json and the sessions dirs are read from this disk only when the host is this machine.
   if (inst.lockAccess === 'host') {
@@ -208,7 +209,7 @@ async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, 
   const seen = hostView?.containers.get(c.id)
   const table = seen?.ok ? seen.table : probe.ok ? (probe.table ?? null) : null
   out.push(duplicateGatewayCheck(inst, c.name, table, seen?.ok ? null : (probe.error ?? null)))
-  out.push(await knownSignatureCheck(handle, inst, c, table ? gatewayProcesses(table).map((p) => p.pid) : null))
+  out.push(await knownSignatureCheck(handle, inst, c, table ? gatewayProcesses(table).map((p) => p.pid) : null, parsed?.raw ?? null))
   if (probe.ok && probe.nowMs !== undefined) {
     const skew = clockSkewMs(probe.nowMs, askedAt, answeredAt)
     out.push(
@@ -270,7 +271,10 @@ export function knownSignatureLogCheck(inst: Instance, container: string, sig: L
   )
 }
 
-async function knownSignatureCheck(handle: DockerHandle, inst: Instance, c: ContainerInfo, gatewayPids: number[] | null): Promise<Check> {
+async function knownSignatureCheck(handle: DockerHandle, inst: Instance, c: ContainerInfo, gatewayPids: number[] | null, version: string | null): Promise<Check> {
+  // Fixed upstream and gone in 2026.9: a log of such a version is not read for them.
+  if (!knownSignaturesPossible(version))
+    return check('known-signatures', inst, 'pass', `OpenClaw ${version} cannot produce ${KNOWN_SIGNATURE_KINDS.join(' or ')} (fixed upstream in 2026.9: #62981, PR #74543, #110226)`)
   try {
     return knownSignatureLogCheck(inst, c.name, await incarnationLockSignature(handle, c, {gatewayPids}), gatewayPids)
   } catch (error) {
@@ -362,7 +366,7 @@ export function migrationCheck(inst: Instance, v: OpenClawVersion, layout: State
     const migrated = layout.agents.filter((a) => a.db.dbBytes !== null).length
     return check('sqlite-migration', inst, 'pass', `no agent with JSONL transcripts lacks its SQLite db (${migrated} of ${layout.agents.length} agents have one)`)
   }
-  const crashLoops = v.year === 2026 && v.minor === 8 && v.patch <= 1
+  const crashLoops = versionCan(v, 'crash-loop-on-unmigrated')
   return check(
     'sqlite-migration',
     inst,

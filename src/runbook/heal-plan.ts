@@ -4,9 +4,14 @@
  * which restarts are certain and which depend on the ping.
  */
 import type {InstanceStatus, LockReport} from './observe.js'
+import {decideLocks, type HolderSignal as LockHolder} from '../decide/lock-actions.js'
 import {decideRestart, observedFacts, type RestartPolicy} from './restart-decision.js'
 
 export type {RestartPolicy} from './restart-decision.js'
+export {holderSignal} from '../decide/lock-actions.js'
+
+/** An orphan holder heal ends (decide/lock-actions.ts), with the lock report it holds. */
+export type HolderSignal = LockHolder<LockReport>
 
 export interface HealOptions {
   force: boolean
@@ -34,60 +39,17 @@ export interface InstancePlan {
   acted: boolean
 }
 
-/** An orphan holder to end: the lock's pid, checked against its starttime before any signal. */
-export interface HolderSignal {
-  pid: number
-  starttime: number | null
-  cmdline: string
-  lock: LockReport
-}
-
-/** The holder of an orphan lock, or null when there is no process evidence to act on. */
-export function holderSignal(lock: LockReport): HolderSignal | null {
-  const p = lock.evidence.process
-  return p && lock.pid !== null ? {pid: lock.pid, starttime: p.starttime ?? null, cmdline: (p.cmdline ?? []).join(' '), lock} : null
-}
-
 export function planInstance(s: InstanceStatus, opts: HealOptions): InstancePlan {
   const plan: InstancePlan = {id: s.id, name: s.name, deletes: [], signals: [], untouched: [], sharedWith: s.sharedWith, restart: null, acted: false}
-  const facts = observedFacts(s)
-  for (const lock of s.locks) {
-    // Without the version, what a lock means is unknown (a .jsonl.lock is the wedge up to 2026.7 and litter from 2026.8): report only.
-    if (!facts.versionKnown) {
-      plan.untouched.push({lock, why: `the OpenClaw version is unknown (${s.openclaw.error ?? 'not read'}): fleet only reports`})
-      continue
-    }
-    switch (lock.verdict) {
-      case 'ignored':
-        if (opts.tidy && lock.legacyVerdict === 'stale') plan.deletes.push(lock)
-        else plan.untouched.push({lock, why: `legacy lock: OpenClaw ${s.openclaw.version} never reads it${lock.legacyVerdict === 'stale' ? ' (--tidy removes it)' : ''}`})
-        break
-      case 'stale':
-        plan.deletes.push(lock)
-        break
-      case 'orphan': {
-        const sig = holderSignal(lock)
-        if (sig) plan.signals.push(sig)
-        else plan.untouched.push({lock, why: 'orphan without process evidence'})
-        break
-      }
-      case 'hung':
-        plan.untouched.push({lock, why: 'held by a live process beyond maxHold: the container is restarted'})
-        break
-      case 'conflict':
-        plan.untouched.push({lock, why: `sessions dir shared with ${lock.evidence.mountedBy.filter((n) => n !== s.container).join(', ')}: nothing is deleted there`})
-        break
-      case 'live':
-      case 'unknown':
-        // An SQLite write lock is no file: --force cannot delete it.
-        if (opts.force && !lock.suspicious && s.state !== 'paused' && lock.kind !== 'sqlite-writer') plan.deletes.push(lock)
-        else plan.untouched.push({lock, why: lock.verdict === 'live' ? 'live owner (use --force to delete anyway)' : `unknown (${lock.reasons.join(', ')}): never treated as stale`})
-        break
-    }
+  // The one lock rule, shared with watch (decide/lock-actions.ts): heal acts on one observation.
+  for (const d of decideLocks(s, {force: opts.force, tidy: opts.tidy})) {
+    if (d.action === 'delete') plan.deletes.push(d.lock)
+    else if (d.action === 'end-holder') plan.signals.push(d.holder)
+    else plan.untouched.push({lock: d.lock, why: d.why})
   }
   plan.acted = plan.deletes.length > 0 || plan.signals.length > 0
   // Certain restarts (before any ping): the one rule, with no ping failure known yet.
-  const d = decideRestart({...facts, pingFailure: null, acted: plan.acted}, opts.restart)
+  const d = decideRestart({...observedFacts(s), pingFailure: null, acted: plan.acted}, opts.restart)
   plan.restart = d.restart ? d.why : null
   return plan
 }

@@ -22,6 +22,7 @@ import {errorMessage} from '../errors.js'
 import {IncidentLog} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
+import {isStopped} from '../locks/judge.js'
 
 export interface ActionRecord {
   at: string
@@ -253,7 +254,7 @@ export async function resumeStopped(fleet: Fleet, fx: HealEffects, inst: Instanc
   const stopped = new Map<number, number | null>()
   for (const l of locks) {
     const p = l.evidence.process
-    if (l.evidence.containerRunning && p?.exists && (p.state === 'T' || p.state === 't')) stopped.set(p.pid, p.starttime ?? null)
+    if (l.evidence.containerRunning && p?.exists && isStopped(p)) stopped.set(p.pid, p.starttime ?? null)
   }
   let resumed = 0
   for (const [pid, starttime] of stopped) {

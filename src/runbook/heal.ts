@@ -25,6 +25,8 @@ import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import {progressTree, type RendererName} from './renderer.js'
+import {isPaused} from '../docker/container-state.js'
+import {decideLocks} from '../decide/lock-actions.js'
 
 export interface HealSettings extends HealOptions {
   backup: boolean
@@ -124,7 +126,7 @@ export function refusalOf(st: InstanceStatus, statuses: readonly InstanceStatus[
   if (st.state === 'unreachable') return {step: 'judge', status: 'failed', detail: st.errors[0], message: st.errors[0]}
   // A paused container's processes are frozen: no probe can judge its locks, and a lock deleted now could be
   // taken by a second writer while the first turn resumes on unpause. Nothing is done; exit 1.
-  if (st.state === 'paused') {
+  if (isPaused(st.state)) {
     const what = `container ${st.container} is paused: its locks cannot be judged, nothing done`
     return {
       step: 'judge',
@@ -475,7 +477,8 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     /** Locks the old incarnation left (a killed frozen holder): they now predate the container start. */
     const clearLeftovers = async () => {
       const again = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
-      const stale = again.locks.filter((l) => l.verdict === 'stale')
+      // The one lock rule (decide/lock-actions.ts), as the plan read it: without --force or --tidy, only stale locks go.
+      const stale = decideLocks(again, {}).flatMap((d) => (d.action === 'delete' ? [d.lock] : []))
       for (const lock of stale) if (!stopped()) await deleteLock(fx, inst, lock, res.actions)
       return `${actionCounts(res.actions.filter((a) => stale.some((l) => l.path === a.target))).locksRemoved} stale lock(s) removed`
     }

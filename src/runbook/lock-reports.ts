@@ -4,7 +4,7 @@
  */
 import type {ContainerInfo} from '../docker/discover.js'
 import type {ProbeResult} from '../docker/probe.js'
-import {judge} from '../locks/judge.js'
+import {judgeFile, type SessionStorage} from '../locks/judge.js'
 import {judgeWriter} from '../locks/judge-writer.js'
 import {turnTree} from '../locks/turn.js'
 import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, type LockPolicy, type ProcessEvidence} from '../locks/types.js'
@@ -59,8 +59,8 @@ export function blocksTurns(l: Pick<LockReport, 'verdict' | 'reasons' | 'kind'>)
   return UNHEALTHY_VERDICTS.has(l.verdict) || l.reasons.includes('stopped') || (l.kind === 'sqlite-writer' && l.reasons.includes('long-hold'))
 }
 
-/** A lock file: judged by `judge`; on an SQLite version a `.jsonl.lock` is `ignored` litter (OpenClaw never reads it). */
-export function fileLockReport(ctx: ReportContext, file: LockFile, payload: LockPayload | null, mounted: string[], storage: 'jsonl' | 'sqlite' | null): LockReport {
+/** A lock file: judged by `judgeFile` (on an SQLite version a `.jsonl.lock` is `ignored` litter: OpenClaw never reads it). */
+export function fileLockReport(ctx: ReportContext, file: LockFile, payload: LockPayload | null, mounted: string[], storage: SessionStorage): LockReport {
   const {probe} = ctx
   const evidence: LockEvidence = {container: ctx.container, mountedBy: mounted}
   const pid = payload?.pid ?? null
@@ -68,9 +68,7 @@ export function fileLockReport(ctx: ReportContext, file: LockFile, payload: Lock
     evidence.process = probe.ok ? withTurn(probe.processes.get(pid) ?? null, probe) : null
     if (!probe.ok) evidence.probeError = probe.error
   }
-  const j = judge(file, payload, evidence, ctx.policy, ctx.now)
-  // heal --tidy removes only the provably stale ones (legacyVerdict).
-  const legacy = storage === 'sqlite' && (file.kind === 'session' || file.kind === 'store')
+  const j = judgeFile(file, payload, evidence, ctx.policy, ctx.now, storage)
   return {
     path: file.path,
     containerPath: file.containerPath,
@@ -86,9 +84,9 @@ export function fileLockReport(ctx: ReportContext, file: LockFile, payload: Lock
     createdAt: payload?.createdAt ?? null,
     starttime: payload?.starttime ?? null,
     payloadProblems: payload?.problems ?? [],
-    verdict: legacy ? 'ignored' : j.verdict,
-    reasons: legacy ? ['legacy-ignored', ...j.reasons] : j.reasons,
-    ...(legacy ? {legacyVerdict: j.verdict} : {}),
+    verdict: j.verdict,
+    reasons: j.reasons,
+    ...(j.legacyVerdict ? {legacyVerdict: j.legacyVerdict} : {}),
     ageMs: j.ageMs,
     evidence: {...evidenceOf(ctx, mounted, evidence.process ?? null, evidence.probeError ?? null), clockSkewMs: j.clockSkewMs ?? null},
   }

@@ -16,7 +16,8 @@ import {realOrSelf} from '../util/paths.js'
 import {lastGoodTurn} from './good-turns.js'
 import {probePids, type ProbeResult} from '../docker/probe.js'
 import {containerPidOf, hostEvidence, readHostProcesses, type HostProcView} from '../docker/host-proc.js'
-import {detectVersion, storageOf, type VersionReading} from '../openclaw/detect.js'
+import {detectVersion, storageOf} from '../openclaw/detect.js'
+import type {VersionReading} from '../openclaw/version.js'
 import {judgeLease, readLeases, type LeaseRow} from '../openclaw/leases.js'
 import {hostLockTable, scanWritersInContainer, scanWritersOnHost, type WriterScan} from './observe-storage.js'
 import {worstVerdict} from '../locks/judge.js'
@@ -31,6 +32,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import type {InstanceStatus, Observation, ObserveOptions} from './status-model.js'
+import {isPaused} from '../docker/container-state.js'
 export type {InstanceStatus, LockReport, Observation, ObserveOptions} from './status-model.js'
 
 export async function observe(fleet: Fleet, instances: Instance[], opts: ObserveOptions = {}): Promise<Observation> {
@@ -347,7 +349,7 @@ function mountOf(inst: Instance, c: ContainerInfo): StateMount {
 function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeResult | undefined, opts: ObserveOptions): InstanceStatus {
   const {inst, c, running, parsed, signature, unlisted, errors} = g
   const now = opts.nowMs ?? Date.now()
-  const paused = c?.state === 'paused'
+  const paused = c !== null && isPaused(c.state)
   if (paused) errors.push(`container ${c.name} is paused: its processes are frozen and cannot be probed, so its locks are unknown; nothing is done until it is unpaused`)
   // Writers only: a container that mounts the dir read-only cannot create or hold a lock there.
   const dirs = [...g.dirs.map((d) => d.hostDir), inst.dataDir]

@@ -115,9 +115,10 @@ function gatewayError(stdout: string): string | null {
  * `gatewayPids`: the gateway's pids in the container when known. A failed turn that shows a known upstream
  * signature (src/locks/known-signatures.ts) is classed by it, before its lock error: `fallback-reuses-locked-session`
  * (the embedded fallback waited on the gateway's own lock; with gatewayPids null the pid was not checked, and the
- * detail says so) or `session-takeover-race`. Neither is a lock to delete or a restart to do.
+ * detail says so) or `session-takeover-race`. Neither is a lock to delete or a restart to do. `signatures` false: the
+ * version cannot produce them (2026.9+, knownSignaturesPossible), so its lock errors are classed as what they say.
  */
-export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids: readonly number[] | null = null, via: 'gateway' | 'local' = 'gateway'): PingVerdict {
+export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids: readonly number[] | null = null, via: 'gateway' | 'local' = 'gateway', signatures = true): PingVerdict {
   const fellBack = FALLBACK.test(out.stderr)
   const path: PingPath = via === 'local' ? 'local' : fellBack ? 'embedded' : 'gateway'
   const base: PingVerdict = {ok: false, failure: null, reply: null, fallback: fellBack, lockPid: null, lockPath: null, lockTimeoutMs: null, detail: null, path}
@@ -125,7 +126,7 @@ export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids:
   const lock = LOCK.exec(text)
   if (out.timedOut) return {...base, failure: 'timeout', detail: errorLine(out.stderr) ?? 'no reply before the timeout, and no error line'}
   if (out.exitCode !== 0) {
-    const known = findKnownSignatures(text, gatewayPids).at(-1)
+    const known = signatures ? findKnownSignatures(text, gatewayPids).at(-1) : undefined
     if (known) {
       const unchecked = known.gatewayPid === 'unknown' ? ` (lock pid ${known.lockPid} not checked against the gateway's pid)` : ''
       return {

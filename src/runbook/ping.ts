@@ -2,6 +2,7 @@
  * The SPEED_OK smoke test: one configured agent turn inside each container through docker exec,
  * with a timeout that ends the turn's processes inside the container.
  */
+import {knownSignaturesPossible} from '../openclaw/version.js'
 import {pingSession, type Fleet, type Instance, type PingSettings} from '../config/model.js'
 import {dockerFor} from '../docker/client.js'
 import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
@@ -89,7 +90,7 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
       const argv = pingArgv(settings, version)
       const r = await execIn(handle, name, argv, {timeoutMs: settings.timeoutMs + 2_000})
-      const v = classifyAttempt(r, settings.expect, await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs), pingVia(argv))
+      const v = classifyAttempt(r, settings.expect, await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs), pingVia(argv), knownSignaturesPossible(version))
       attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: clipOutput(r.stderr), killed: r.killed})
     } catch (error) {
       if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))

@@ -18,6 +18,7 @@ import {KNOWN_SIGNATURES} from '../locks/known-signatures.js'
 import type {PingFailure} from './ping-classify.js'
 import type {InstanceStatus} from './status-model.js'
 import type {Life} from '../decide/gateway-life.js'
+import {isPaused} from '../docker/container-state.js'
 
 export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
 
@@ -86,7 +87,7 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
   const yes = (why: string): RestartDecision => ({restart: true, why, hint: null})
   if (policy === 'never') return no('--no-restart')
   if (f.state === 'unreachable') return no('the Docker host is unreachable', HINTS['host-unreachable'] ?? null)
-  if (f.state === 'paused') return no('the container is paused: its turns are frozen, a restart would kill them', PAUSED_ADVICE)
+  if (isPaused(f.state)) return no('the container is paused: its turns are frozen, a restart would kill them', PAUSED_ADVICE)
   if (f.state === 'missing') return no('no container to restart', 'start the compose group (docker compose up -d)')
   if (!f.versionKnown) return no('the OpenClaw version is unknown: fleet only reports', 'make its package.json readable (fleet status shows why it is unknown)')
   if (!f.mountOk)

@@ -5,7 +5,7 @@
 import type {ContainerInfo} from '../docker/discover.js'
 import type {LockTimeoutSignature} from '../docker/logs.js'
 import type {ProbeResult} from '../docker/probe.js'
-import type {VersionReading} from '../openclaw/detect.js'
+import type {VersionReading} from '../openclaw/version.js'
 import type {LeaseReport} from '../openclaw/leases.js'
 import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
 import type {Life} from '../decide/gateway-life.js'

@@ -11,7 +11,7 @@ import {containerLockSignature, type LockTimeoutSignature} from '../docker/logs.
 import {inspectContainer} from '../docker/discover.js'
 import {execIn} from '../docker/exec.js'
 import {detectVersion} from '../openclaw/detect.js'
-import {parseOpenClawVersion} from '../openclaw/version.js'
+import {parseOpenClawVersion, versionCan} from '../openclaw/version.js'
 import {pingInstance} from './ping.js'
 import type {PingFailure} from './ping-classify.js'
 
@@ -67,7 +67,7 @@ export function verifyVerdict(turns: readonly Pick<VerifyTurn, 'ok' | 'n' | 'fai
 /** 2026.9 has `openclaw sessions delete <key...>` (through the gateway; it archives the transcript); earlier versions remove no session by id. Pure. */
 export function canRemoveSessions(version: string | null): boolean {
   const v = version ? parseOpenClawVersion(version) : null
-  return v !== null && (v.year > 2026 || (v.year === 2026 && v.minor >= 9))
+  return v !== null && versionCan(v, 'sessions-delete')
 }
 
 /** The session key of a `--session-id` turn, as 2026.9.6 lists it: `agent:<agent>:explicit:<id>`. */

@@ -1,13 +1,15 @@
 /**
  * The pure part of `fleet watch`: given this scan's status of an instance and what the previous scans saw,
- * what to do now. Stale locks and orphan holders are acted on once seen on two consecutive scans (a grace
- * period, same content both times); hung and conflict raise alerts and restart only with autoRestart; a
+ * what to do now. What is done with each lock is heal's rule (decide/lock-actions.ts), with one proof more: stale
+ * locks and orphan holders are acted on once seen on two consecutive scans (a grace period, same content both
+ * times); hung and conflict raise alerts and restart only with autoRestart; a
  * gateway failing its ping on two consecutive scans likewise. Restarts are capped per instance, with an
  * exponential cool-down after each: no restart loops. The cap is reset only by a recovery: healthy on every scan
  * for recoverAfterMs (as Kubernetes resets a crash-loop back-off after 10 minutes of running fine), so a
  * crash-looping container that looks healthy for one scan after each restart is not restarted forever.
  */
 import {formatDuration} from '../config/duration.js'
+import {decideLocks, type HolderSignal} from '../decide/lock-actions.js'
 import type {InstanceStatus, LockReport} from './observe.js'
 import type {PingFailure} from './ping-classify.js'
 import {decideRestart, observedFacts} from './restart-decision.js'
@@ -153,7 +155,7 @@ export function inStartPeriod(s: Pick<InstanceStatus, 'state' | 'startedAt'>, st
 
 export type WatchAction =
   | {type: 'clear'; lock: LockReport}
-  | {type: 'end-holder'; lock: LockReport}
+  | {type: 'end-holder'; lock: LockReport; holder: HolderSignal<LockReport>}
   | {type: 'pending'; lock: LockReport}
   | AlertAction
   | {type: 'starting'; until: number}
@@ -162,39 +164,45 @@ export type WatchAction =
   | {type: 'give-up'; detail: string}
   | {type: 'recovered'}
 
+/** A lock watch leaves alone for good (not one awaiting proof), and why: the same answer heal gives (decide/lock-actions.ts). */
+export interface LockLeft {
+  lock: LockReport
+  why: string
+}
+
+/** One scan's judgement of an instance: what to do, which locks are left alone and why, and the memory for the next scan. */
+export interface Judgement {
+  actions: WatchAction[]
+  left: LockLeft[]
+  next: InstanceMemory
+}
+
 /** pingFailure: the class of this scan's failed ping (restarts follow decideRestart: only what a restart can cure). */
-export function decide(
-  s: InstanceStatus,
-  pingOk: boolean | null,
-  mem: InstanceMemory,
-  p: WatchPolicy,
-  now: number,
-  pingFailure: PingFailure | null = null,
-): {actions: WatchAction[]; next: InstanceMemory} {
+export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceMemory, p: WatchPolicy, now: number, pingFailure: PingFailure | null = null): Judgement {
   // A fresh container is reported (the scan event) but not judged: what it shows while starting proves nothing.
   if (inStartPeriod(s, p.startPeriodMs ?? 0, now))
     return {
       actions: [{type: 'starting', until: Date.parse(s.startedAt as string) + (p.startPeriodMs as number)}],
+      left: [],
       next: {...mem, seen: new Map(), pingFailures: 0, healthySince: null, episodes: recoveryStartedOver(mem.episodes)},
     }
   const actions: WatchAction[] = []
   const conditions: Condition[] = []
   const seen = new Map<string, {verdict: string; raw: string | null}>()
-  let hung = false
-  for (const lock of s.locks) {
-    seen.set(lock.path, {verdict: lock.verdict, raw: lock.raw})
-    const confirmed = seenBefore(mem, lock)
-    if (lock.verdict === 'stale' || lock.verdict === 'orphan') {
-      // Unknown OpenClaw version: report only (what a lock means depends on the version).
-      if (!confirmed || p.reportOnly || s.openclaw.version === null) actions.push({type: 'pending', lock})
-      else actions.push({type: lock.verdict === 'stale' ? 'clear' : 'end-holder', lock})
-    } else if (lock.verdict === 'hung') {
-      hung = true
-      conditions.push({reason: 'hung', detail: `${lock.path} held ${Math.round(lock.ageMs / 1000)}s by pid ${lock.pid}`})
-    } else if (lock.verdict === 'conflict') {
-      conditions.push({reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
-    }
+  for (const lock of s.locks) seen.set(lock.path, {verdict: lock.verdict, raw: lock.raw})
+  // The one lock rule, shared with heal (decide/lock-actions.ts): watch acts on a lock seen twice with the same content.
+  const locks = decideLocks(s, {reportOnly: p.reportOnly, proven: (lock) => seenBefore(mem, lock)})
+  for (const d of locks) {
+    if (d.action === 'delete') actions.push({type: 'clear', lock: d.lock})
+    else if (d.action === 'end-holder') actions.push({type: 'end-holder', lock: d.lock, holder: d.holder})
+    else if (d.awaiting) actions.push({type: 'pending', lock: d.lock})
   }
+  const left = locks.flatMap((d) => (d.action === 'leave' && !d.awaiting ? [{lock: d.lock, why: d.why}] : []))
+  for (const lock of s.locks) {
+    if (lock.verdict === 'hung') conditions.push({reason: 'hung', detail: `${lock.path} held ${Math.round(lock.ageMs / 1000)}s by pid ${lock.pid}`})
+    else if (lock.verdict === 'conflict') conditions.push({reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
+  }
+  const hung = s.locks.some((l) => l.verdict === 'hung')
   const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
   const notRunning = s.state !== 'running'
   const failing = pingFailures >= 2 && pingOk === false
@@ -215,30 +223,30 @@ export function decide(
   if (healthy && (mem.attempts > 0 || mem.gaveUp)) {
     if (now - (healthySince as number) >= p.recoverAfterMs) {
       actions.push({type: 'recovered'})
-      return {actions, next: {...next, attempts: 0, gaveUp: false}}
+      return {actions, left, next: {...next, attempts: 0, gaveUp: false}}
     }
   }
   // The one restart rule (decideRestart): a hung holder, a container not running, a ping failing in a way a restart cures.
   const wantsRestart = rule.restart ? rule.why : null
-  if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, next}
-  if (mem.gaveUp) return {actions, next}
+  if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, left, next}
+  if (mem.gaveUp) return {actions, left, next}
   if (mem.attempts >= p.maxAttempts) {
     actions.push({
       type: 'give-up',
       detail: `${mem.attempts} restart(s) did not help (${wantsRestart}); no more restarts until it has been healthy on every scan for ${formatDuration(p.recoverAfterMs)}`,
     })
-    return {actions, next: {...next, gaveUp: true}}
+    return {actions, left, next: {...next, gaveUp: true}}
   }
   if (mem.lastRestartAt !== null) {
     const until = mem.lastRestartAt + p.cooldownMs * 2 ** Math.max(0, mem.attempts - 1)
     if (now < until) {
       actions.push({type: 'hold-off', reason: wantsRestart, until})
-      return {actions, next}
+      return {actions, left, next}
     }
   }
   actions.push({type: 'restart', reason: wantsRestart})
   // The new incarnation has to prove itself: its healthy stretch starts after the restart.
-  return {actions, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0, healthySince: null}}
+  return {actions, left, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0, healthySince: null}}
 }
 
 /** Why a scan runs: the interval (pings, everything), an event (clear and end only), a timed verdict (no ping). */
@@ -259,10 +267,10 @@ export const EFFECTS: ReadonlySet<WatchAction['type']> = new Set(['clear', 'end-
  *   seen advance.
  * - A timed scan (no ping) decides like an interval scan, but a healthy stretch is the interval scans' to measure.
  */
-export function judged(reason: ScanReason, mayAct: boolean, mem: InstanceMemory, d: {actions: WatchAction[]; next: InstanceMemory}): {actions: WatchAction[]; next: InstanceMemory} {
-  if (!mayAct) return {actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder').map(toPending), next: {...mem, seen: d.next.seen}}
-  if (reason === 'event') return {actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder'), next: {...mem, seen: d.next.seen}}
-  if (reason === 'timed') return {actions: d.actions, next: {...d.next, healthySince: mem.healthySince}}
+export function judged<D extends {actions: WatchAction[]; next: InstanceMemory}>(reason: ScanReason, mayAct: boolean, mem: InstanceMemory, d: D): D {
+  if (!mayAct) return {...d, actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder').map(toPending), next: {...mem, seen: d.next.seen}}
+  if (reason === 'event') return {...d, actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder'), next: {...mem, seen: d.next.seen}}
+  if (reason === 'timed') return {...d, next: {...d.next, healthySince: mem.healthySince}}
   return d
 }
 

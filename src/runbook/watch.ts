@@ -12,7 +12,6 @@ import type {IncidentLog} from './record/incident.js'
 import type {Metrics} from './record/metrics.js'
 import {deleteLock, HealEffects, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
 import {observe, type InstanceStatus} from './observe.js'
-import {holderSignal} from './heal-plan.js'
 import {pingInstance} from './ping.js'
 import type {PingFailure} from './ping-classify.js'
 import {decide, EFFECTS, freshMemory, judged, seenBefore, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from './watch-decide.js'
@@ -22,6 +21,7 @@ import {errorMessage, UnreachableError} from '../errors.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import {followEngine, followLockDirs, type Source} from './watch-sources.js'
 import {msUntilAnyHung, msUntilAnyVerdictMayChange} from '../locks/verdict-timing.js'
+import {isPaused} from '../docker/container-state.js'
 
 export interface WatchSettings extends WatchPolicy {
   intervalMs: number
@@ -287,7 +287,7 @@ export class Watcher {
 
   /** Judges one instance from this scan, reports at once, and hands what changes something to the work beside the loop. */
   private act(st: InstanceStatus, pingOk: boolean | null, pingFailure: PingFailure | null, reason: ScanReason, observedAt: number): void {
-    if (st.state === 'paused') {
+    if (isPaused(st.state)) {
       // Frozen processes cannot be judged: no lock is cleared, no holder ended, no restart. One alert per pause.
       if (!this.paused.has(st.id))
         this.events.emit({
@@ -305,8 +305,11 @@ export class Watcher {
     this.paused.delete(st.id)
     const mem = this.memory.get(st.id) ?? freshMemory()
     const free = mayAct(this.book, st.id, observedAt)
-    const {actions, next} = judged(reason, free, mem, decide(st, pingOk, mem, this.s, Date.now(), pingFailure))
+    const {actions, left, next} = judged(reason, free, mem, decide(st, pingOk, mem, this.s, Date.now(), pingFailure))
     this.memory.set(st.id, next)
+    // A lock left alone for good is announced once, with the reason heal gives for it (the one lock rule).
+    for (const {lock, why} of left)
+      if (!seenBefore(mem, lock)) this.events.emit({instance: st.name, container: st.container, event: 'lock-left', path: lock.path, verdict: lock.verdict, reasons: lock.reasons, why})
     // Reacting: a lock first seen stale or orphan is judged again in a second (seen twice, same content), not at the next interval.
     const firstSeen = actions.some((a) => a.type === 'pending' && !seenBefore(mem, a.lock))
     if (this.s.react && !this.s.reportOnly && free && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
@@ -421,10 +424,8 @@ export class Watcher {
             break
           }
           case 'end-holder': {
-            const sig = holderSignal(a.lock)
-            if (!sig) break
             logLock(this.log, st.name, a.lock)
-            await endOrphan(this.fleet, new HealEffects(this.log), inst, st.container, sig, records)
+            await endOrphan(this.fleet, new HealEffects(this.log), inst, st.container, a.holder, records)
             this.metrics.inc('openclaw_fleet_heals_total', 'Locks cleared and holders ended.', {gateway: st.name, action: 'end-holder'})
             this.events.emit({...base, event: 'holder-ended', path: a.lock.path, pid: a.lock.pid, actions: records.map((r) => `${r.type}:${r.outcome}`)})
             break

@@ -48,3 +48,37 @@ export function instanceStatus(locks: LockReport[], extra: Partial<InstanceStatu
     ...extra,
   }
 }
+
+/** A session lock report `/d/s<i>.jsonl.lock` with this verdict, held by pid 26 (an `openclaw-agent` turn, alive); `extra` overrides any field. */
+export function lockReport(verdict: LockReport['verdict'], i = 0, extra: Partial<LockReport> = {}): LockReport {
+  return {
+    path: `/d/s${i}.jsonl.lock`,
+    containerPath: `/c/s${i}.jsonl.lock`,
+    kind: 'session',
+    agent: 'main',
+    session: `s${i}`,
+    size: 10,
+    mtime: '2026-01-01T00:00:00.000Z',
+    suspicious: null,
+    raw: `{"pid": ${26 + i}}`,
+    readError: null,
+    pid: 26,
+    createdAt: null,
+    starttime: 5,
+    payloadProblems: [],
+    verdict,
+    reasons: [],
+    ageMs: 1000,
+    evidence: {
+      container: 'c',
+      containerRunning: true,
+      containerStartedAt: null,
+      mountedBy: ['c'],
+      process: {pid: 26, exists: true, starttime: 5, cmdline: ['openclaw-agent'], isAgent: true},
+      probeError: null,
+      processSource: null,
+      clockSkewMs: null,
+    },
+    ...extra,
+  }
+}

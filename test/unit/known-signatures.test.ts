@@ -9,6 +9,7 @@ import {FALLBACK_WINDOW_LINES, findKnownSignatures} from '../../src/locks/known-
 import {diagnosisNotes} from '../../src/report/status.js'
 import {knownSignatureLogCheck} from '../../src/runbook/doctor.js'
 import {classifyAttempt} from '../../src/runbook/ping-classify.js'
+import {knownSignaturesPossible} from '../../src/openclaw/version.js'
 import {decideRestart} from '../../src/runbook/restart-decision.js'
 
 const fixture = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8')
@@ -105,5 +106,37 @@ describe('in ping output', () => {
   })
   it('the takeover race', () => {
     expect(classifyAttempt(fail(TAKEOVER), 'SPEED_OK').failure).toBe('session-takeover-race')
+  })
+})
+
+describe('the known signatures only where the version can produce them (fixed upstream, gone in 2026.9)', () => {
+  const fail = (stderr: string) => ({exitCode: 1, stdout: '', stderr, timedOut: false})
+  it.each([
+    ['2026.4.29', true],
+    ['2026.5.5', true],
+    ['2026.8.3', true],
+    ['2026.9.0', false],
+    ['2026.9.6', false],
+    ['2027.1.0', false],
+    [null, true],
+    ['not a version', true],
+  ])('%s: %s', (version, possible) => expect(knownSignaturesPossible(version)).toBe(possible))
+
+  it('a 2026.9 ping with the same lines is classed by what they say, never as the signature', () => {
+    const gated = classifyAttempt(fail(`${FALLBACK}\n${LOCKED}`), 'SPEED_OK', [47321], 'gateway', false)
+    expect(gated.failure).toBe('lock-timeout')
+    expect(classifyAttempt(fail(`${FALLBACK}\n${LOCKED}`), 'SPEED_OK', [47321], 'gateway', true).failure).toBe('fallback-reuses-locked-session')
+  })
+
+  it('property: on 2026.9+ no ping output is ever classed as a known signature', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(FALLBACK, LOCKED, 'EmbeddedAttemptSessionTakeoverError: session file changed while embedded prompt lock was released', 'noise'), {maxLength: 8}),
+        (lines) => {
+          const v = classifyAttempt(fail(lines.join('\n')), 'SPEED_OK', null, 'gateway', false)
+          expect(['fallback-reuses-locked-session', 'session-takeover-race']).not.toContain(v.failure)
+        },
+      ),
+    )
   })
 })
