@@ -195,3 +195,28 @@ export function stopOutcome(history: BootHistory, restartStartedMs: number): {en
   const how = stopped.outcome ? `${stopped.outcome}${stopped.reason ? ` (${stopped.reason})` : ''}` : 'no completion recorded (killed before it could record its end)'
   return {end: stopped.end, detail: `the stopped boot ${stopped.bootId.slice(0, 8)}: ${how}`}
 }
+
+/** The boot rows read now into fleet's reading (the newest open row with the newest pid is the boot running now). */
+async function bootHistoryNow(handle: DockerHandle, inst: Pick<Instance, 'stateDir'>, container: string, timeoutMs: number): Promise<BootHistory | null> {
+  const read = await readBootRows(handle, inst, container, timeoutMs)
+  if (read.error !== null && read.rows.length === 0) return null
+  return readBootHistory(read.rows, {nowMs: Date.now(), runningPid: read.rows[0]?.completedAtMs === null ? read.rows[0].pid : null})
+}
+
+/** Before a restart of a 2026.8+ gateway: breakerWarning from its boot history now (null when none, or unreadable). */
+export async function breakerWarningNow(handle: DockerHandle, inst: Pick<Instance, 'stateDir'>, container: string, timeoutMs: number): Promise<string | null> {
+  const h = await bootHistoryNow(handle, inst, container, timeoutMs)
+  return h ? breakerWarning(h) : null
+}
+
+/** After a restart of a 2026.8+ gateway: how its stop ended (stopOutcome), from the boot rows the new start reads. */
+export async function stopOutcomeNow(
+  handle: DockerHandle,
+  inst: Pick<Instance, 'stateDir'>,
+  container: string,
+  restartStartedMs: number,
+  timeoutMs: number,
+): Promise<{end: BootEnd | 'unknown'; detail: string}> {
+  const h = await bootHistoryNow(handle, inst, container, timeoutMs)
+  return h ? stopOutcome(h, restartStartedMs) : {end: 'unknown', detail: 'the boot rows could not be read'}
+}

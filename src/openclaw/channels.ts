@@ -26,9 +26,12 @@ export interface ChannelStart extends SuppressedChannel {
   durationMs: number
 }
 
-/** Pure: whether fleet starts the suppressed channels of a gateway now: only a ready one (its start holds), with some down. */
-export function shouldStartChannels(life: {state: string; channelsDown: readonly SuppressedChannel[]}): boolean {
-  return life.state === 'ready' && life.channelsDown.length > 0
+/**
+ * Pure: whether heal starts the channels the breaker kept down: some are down, the gateway said it is ready since
+ * this start, and it answered fleet's turn (the cause of the loop is gone). A dry run plans it on the ping's answer.
+ */
+export function shouldStartChannels(life: {channelsDown: readonly SuppressedChannel[]; readiness: {state: string}}, pingOk: boolean | 'pending'): boolean {
+  return life.channelsDown.length > 0 && life.readiness.state === 'ready' && pingOk !== false
 }
 
 /** Starts each suppressed channel account, one call each, bounded; never throws. */

@@ -13,7 +13,8 @@ import type {Fleet, Group, Instance} from '../config/model.js'
 import {dockerFor, engineCall} from '../docker/client.js'
 import {inspectContainer} from '../docker/discover.js'
 import {removeViaDocker} from '../docker/remote-locks.js'
-import {restartGateway} from '../docker/restart-gateway.js'
+import {breakerWarningNow, restartGateway, stopOutcomeNow} from '../docker/restart-gateway.js'
+import {gatewayRunsTurns} from '../openclaw/gateway-work.js'
 import {continueProcess, endHolder, type SignalResult} from '../docker/signal.js'
 import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
@@ -27,7 +28,7 @@ import {isStopped} from '../locks/judge.js'
 export interface ActionRecord {
   at: string
   /** ping: only in a dry run's plan (a real run's ping is its result, not an action). */
-  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait' | 'ping'
+  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait' | 'ping' | 'start-channels'
   target: string
   /** `planned` in a dry run: the action the run would take here. */
   outcome: string
@@ -281,16 +282,34 @@ export async function restartInstance(
   target: {project?: string; services: string[]; container: string},
   actions: ActionRecord[],
   condition?: string,
+  version: string | null = null,
 ): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
+  const handle = dockerFor(inst.docker)
+  // 2026.8+: OpenClaw's own boot history says how near its crash-loop breaker the gateway is (said before the restart)
+  // and how the stop ended (clean_stop, or killed): both go into the restart's detail and the incident log.
+  const boots = !fx.dryRun && version !== null && gatewayRunsTurns(version)
+  const bootTimeoutMs = Math.max(30_000, fleet.locks.probeTimeoutMs)
   // The stop gets the gateway's drain budget (restart.stopTimeout, 330 s: OpenClaw 2026.9 drains in-flight turns on
   // SIGTERM for up to 315 s; Docker's default 10 s SIGKILLed a draining gateway and its user's turn).
   const r = await fx.act(inst, actions, {
     type: 'restart',
     target: what,
-    run: () => restartGateway(fleet, dockerFor(inst.docker), group, target),
-    result: (x) => ({outcome: x.exitCode === 0 ? 'done' : 'failed', detail: x.detail, durationMs: x.durationMs}),
-    planned: {detail: what, exitCode: 0, stderr: '', durationMs: 0},
+    run: async () => {
+      const warning = boots ? await breakerWarningNow(handle, inst, target.container, bootTimeoutMs) : null
+      if (warning) fx.log.write('breaker-warning', {instance: inst.name, container: target.container, warning})
+      const startedMs = Date.now()
+      const run = await restartGateway(fleet, handle, group, target)
+      const stop = boots && run.exitCode === 0 ? await stopOutcomeNow(handle, inst, target.container, startedMs, bootTimeoutMs) : null
+      if (stop) fx.log.write('stop-outcome', {instance: inst.name, container: target.container, clean: stop.end === 'clean', ...stop})
+      return {...run, warning, stop}
+    },
+    result: (x) => ({
+      outcome: x.exitCode === 0 ? 'done' : 'failed',
+      detail: [x.detail, x.stop ? `stop ${x.stop.end}: ${x.stop.detail}` : null, x.warning ? `warning: ${x.warning}` : null].filter(Boolean).join('; '),
+      durationMs: x.durationMs,
+    }),
+    planned: {detail: what, exitCode: 0, stderr: '', durationMs: 0, warning: null, stop: null},
     if: condition,
   })
   if (r.exitCode !== 0) throw new Error(`${r.detail} exited ${r.exitCode}: ${r.stderr.trim().slice(-400)}`)

@@ -22,6 +22,7 @@ import {pingInstance, type PingResult} from './ping.js'
 import {mapLimit} from '../util/concurrency.js'
 import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
 import {readGatewayWork} from '../openclaw/gateway-work.js'
+import {shouldStartChannels, startSuppressedChannels} from '../openclaw/channels.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import {progressTree, type RendererName} from './renderer.js'
@@ -460,13 +461,13 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         } else {
           // The judge step's observation (st) already names the container, its compose project and service.
           const at = restartedAt
-          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond).then(() => at)
+          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond, st.openclaw.version).then(() => at)
           const groupCond = cond?.replace('the ping', `the ping of ${inst.name}`)
           groupRestarts.set(group.name, {by: inst.name, cond: groupCond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
           await run
         }
       } else {
-        await restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions, cond)
+        await restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions, cond, st.openclaw.version)
       }
       restarting = true
       if (!fx.dryRun) res.restarted = true
@@ -574,6 +575,33 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       ),
       step('clear leftovers', () => res.restarted, clearLeftovers),
       step('ping', () => restarting || !affected || !pinged, ping, false, pingFailed),
+      // 2026.9+: the channels OpenClaw's crash-loop breaker kept down are started once the gateway answers a turn again
+      // (the cause of the loop is gone), one `channels.start` call per channel account, as the gateway's own hint says.
+      step(
+        'start channels',
+        () => shouldStartChannels(st.life, fx.dryRun ? 'pending' : res.ping?.ok === true),
+        async () => {
+          const down = st.life.channelsDown
+          const started = await fx.act(inst, res.actions, {
+            type: 'start-channels',
+            target: down.map((c) => `${c.channel}${c.accountId ? `/${c.accountId}` : ''}`).join(', '),
+            intent: {channels: down, why: "kept down by OpenClaw's crash-loop breaker since this start"},
+            run: () => startSuppressedChannels(dockerFor(inst.docker), st.container, down, Math.max(60_000, fleet.locks.probeTimeoutMs)),
+            result: (x) => ({outcome: x.every((c) => c.ok) ? 'started' : 'failed', detail: x.map((c) => `${c.channel}: ${c.detail}`).join('; ')}),
+            planned: [],
+            plannedDetail: 'openclaw gateway call channels.start, one call per channel account the crash-loop breaker kept down',
+            if: 'if the gateway answers its ping',
+          })
+          if (started.some((c) => !c.ok))
+            throw new Error(
+              `channels not started: ${started
+                .filter((c) => !c.ok)
+                .map((c) => `${c.channel}: ${c.detail}`)
+                .join('; ')}`,
+            )
+          return fx.dryRun ? 'planned' : `started ${started.map((c) => c.channel).join(', ')}`
+        },
+      ),
       step(
         're-check',
         () => affected && !fx.dryRun,

@@ -435,7 +435,16 @@ export class Watcher {
             const t = Date.now()
             try {
               await resumeStopped(this.fleet, new HealEffects(this.log), inst, st.locks, st.container, records)
-              await restartInstance(this.fleet, new HealEffects(this.log), inst, groupOf(this.fleet, inst), {project: st.compose?.project, services: [st.service], container: st.container}, records)
+              await restartInstance(
+                this.fleet,
+                new HealEffects(this.log),
+                inst,
+                groupOf(this.fleet, inst),
+                {project: st.compose?.project, services: [st.service], container: st.container},
+                records,
+                undefined,
+                st.openclaw.version,
+              )
               this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway: st.name})
               task.step = 'wait'
               const w = await waitUp(this.fleet, new HealEffects(this.log), inst, st.container, t, this.s.waitTimeoutMs, records, this.stopSignal.signal)

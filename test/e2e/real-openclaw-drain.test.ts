@@ -16,7 +16,7 @@ import {loadFleet} from '../../src/config/load.js'
 import type {Fleet} from '../../src/config/model.js'
 import {dockerFor} from '../../src/docker/client.js'
 import {inspectContainer} from '../../src/docker/discover.js'
-import {readBootHistory, readBootRows, restartGateway} from '../../src/docker/restart-gateway.js'
+import {breakerWarningNow, readBootHistory, readBootRows, restartGateway, stopOutcomeNow} from '../../src/docker/restart-gateway.js'
 import {waitHealthy} from '../../src/docker/wait.js'
 import {readGatewayWork, type GatewayWorkReading} from '../../src/openclaw/gateway-work.js'
 import type {Lab} from './helpers.js'
@@ -103,6 +103,8 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
         expect(text.stdout).toMatch(/GATEWAY WORK/)
         expect(text.stdout).toMatch(/\d+ active .*task running cli "Reply exactly DRAINED_OK"/)
 
+        // heal's and watch's restart asks the boot history first: no unclean boot, so no breaker warning.
+        expect(await breakerWarningNow(handle, inst, container, 3 * MIN)).toBeNull()
         const before = await inspectContainer(handle, container)
         const r0 = Date.now()
         const run = await restartGateway(fleet, handle, group, {project: before?.compose.project, services: [inst.service], container})
@@ -152,6 +154,8 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
         expect(history.lastStop).toMatchObject({outcome: 'clean_stop', reason: 'stop (SIGTERM)', end: 'clean'})
         expect(history.lastStop!.completedAtMs!).toBeGreaterThanOrEqual(r0 - 5000)
         expect(history).toMatchObject({uncleanInWindow: 0, nearBreaker: false})
+        // What heal and watch record after their restart (stop-outcome in the incident log): the same clean stop.
+        expect(await stopOutcomeNow(handle, inst, container, r0, 3 * MIN)).toMatchObject({end: 'clean', detail: expect.stringContaining('clean_stop (stop (SIGTERM))')})
         expect(after!.startedAtMs!).toBeGreaterThan(before!.startedAtMs!)
 
         // The turn is done and the new gateway is idle (a few tries: its own start-up work settles first).
