@@ -187,13 +187,15 @@ export function breakerWarning(history: BootHistory): string | null {
 
 /**
  * Pure: how the stop of a restart ended, from the boot history read after it: the newest boot that began before the
- * restart and is not the one running now. `unknown` when no such row was read (older version, unreadable db).
+ * restart is the one the restart stopped, whatever the history took for the running boot (read right after the
+ * restart, the new gateway may not have written its row yet, and it often has the same pid). `unknown` when no such
+ * row was read (older version, unreadable db).
  */
 export function stopOutcome(history: BootHistory, restartStartedMs: number): {end: BootEnd | 'unknown'; detail: string} {
-  const stopped = history.boots.find((b) => b.end !== 'running' && b.startedAtMs < restartStartedMs)
+  const stopped = history.boots.find((b) => b.startedAtMs < restartStartedMs)
   if (!stopped) return {end: 'unknown', detail: 'no boot row of the stopped gateway was read'}
   const how = stopped.outcome ? `${stopped.outcome}${stopped.reason ? ` (${stopped.reason})` : ''}` : 'no completion recorded (killed before it could record its end)'
-  return {end: stopped.end, detail: `the stopped boot ${stopped.bootId.slice(0, 8)}: ${how}`}
+  return {end: bootEnd(stopped, false), detail: `the stopped boot ${stopped.bootId.slice(0, 8)}: ${how}`}
 }
 
 /** The boot rows read now into fleet's reading (the newest open row with the newest pid is the boot running now). */

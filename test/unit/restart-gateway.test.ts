@@ -120,6 +120,12 @@ describe('what a restart says of the boot history (breakerWarning, stopOutcome)'
     ],
     ["Docker's 10 s SIGKILL: no completion", [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old'})], 'unclean', /no completion recorded/],
     ['a failed close: forced_stop', [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 1, outcome: 'forced_stop'})], 'forced', /forced_stop/],
+    [
+      "read before the new gateway wrote its row: the killed boot's open row (same pid 7) is the stopped one",
+      [row({bootId: 'old'}), row({bootId: 'older', startedAtMs: T - 60_000, completedAtMs: T - 1000, outcome: 'clean_stop'})],
+      'unclean',
+      /no completion recorded/,
+    ],
     ['nothing read (older version, unreadable db)', [], 'unknown', /no boot row/],
   ])('%s', (_what, rows, end, detail) => {
     const h = readBootHistory(rows, {nowMs: r0 + 10_000, runningPid: 7})
