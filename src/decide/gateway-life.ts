@@ -142,7 +142,7 @@ export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Li
   const thisStart = (r: StartRefusal | null) => r !== null && r.atMs !== null && f.startedAtMs !== null && r.atMs >= f.startedAtMs
   // Ready, but the crash-loop breaker keeps channels down (and has not restored them): users there get nothing. The
   // breaker's own `tripped` line alone is no such proof (a gateway without channels serves as before).
-  const down = f.channelsDown ?? []
+  const down = base.channelsDown
   if (ready && down.length > 0)
     return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map((c) => `${c.channel}${c.accountId ? ` account ${c.accountId}` : ''}`).join(', ')}`)
   if (ready) return at('ready', f.readiness.source === 'ready-line' ? 'ready line since this start' : `readiness endpoint: ${f.readiness.detail ?? 'ready'}`)
