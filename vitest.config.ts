@@ -1,7 +1,8 @@
 import {defineConfig} from 'vitest/config'
 
-// Two projects: fast unit tests (pure logic, config, oclif commands without Docker) and e2e tests that
-// drive the real Docker engine and the lab fleet, one file at a time.
+// Three projects: fast unit tests (pure logic, config, the oclif commands in-process from src/: no build, no child
+// process, no Docker); cli tests that run the built CLI as a process (bin/run.js → dist/, built first when stale);
+// and e2e tests that drive the real Docker engine and the lab fleet, one file at a time.
 export default defineConfig({
   test: {
     projects: [
@@ -9,6 +10,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'cli',
+          include: ['test/cli/**/*.test.ts'],
+          globalSetup: ['test/cli/global-setup.ts'],
           testTimeout: 60_000,
         },
       },
