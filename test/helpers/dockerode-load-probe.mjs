@@ -2,6 +2,7 @@
 // loads fleet's dockerode and prints, as one JSON line, what this process then has in its require cache.
 import http from 'node:http'
 import {createRequire} from 'node:module'
+import process from 'node:process'
 
 const src = process.argv[2]
 const require = createRequire(src)
@@ -19,4 +20,4 @@ const agent = ssh({host: '127.0.0.1', port: 1, username: 'nobody'})
 seen.agentIsHttpAgent = agent instanceof http.Agent
 seen.ssh2AfterFirstUse = loaded(/\/ssh2\//).length
 seen.realModuleNowCached = require(deferred[1]) !== ssh
-console.log(JSON.stringify(seen))
+process.stdout.write(`${JSON.stringify(seen)}\n`)
