@@ -6,7 +6,7 @@ import {existsSync, mkdtempSync, symlinkSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {planRunLocks, runLockPlace} from '../../src/runbook/run-lock.js'
+import {planRunLocks, runLockPlace} from '../../src/runs/run-lock.js'
 import {BIN, fleet as runFleet} from '../helpers/cli.js'
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fleet-rm-'))

@@ -7,7 +7,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {removeLockCarefully} from '../../src/locks/remove.js'
 import {loadFleet} from '../../src/config/load.js'
-import {acquireRunLocks, chooseRunLockPlace, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks, SHARED_RUN_LOCK_DIRS, writableDir} from '../../src/runbook/run-lock.js'
+import {acquireRunLocks, chooseRunLockPlace, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks, SHARED_RUN_LOCK_DIRS, writableDir} from '../../src/runs/run-lock.js'
 import {BusyError} from '../../src/errors.js'
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fleet-rm-'))

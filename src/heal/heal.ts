@@ -13,19 +13,20 @@ import {errorMessage, UnreachableError} from '../errors.js'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {formatDuration} from '../config/duration.js'
-import {IncidentLog} from './record/incident.js'
+import {IncidentLog} from '../incidents/log.js'
 import {printable} from '../util/escape.js'
-import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
-import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
-import {observe, type InstanceStatus} from './observe.js'
-import {pingInstance, type PingResult} from './ping.js'
+import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './steps.js'
+import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from '../decide/heal-plan.js'
+import {observe, type InstanceStatus} from '../observe/observe.js'
+import {pingInstance, type PingResult} from '../ping/ping.js'
 import {mapLimit} from '../util/concurrency.js'
-import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
+import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from '../decide/restart.js'
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {shouldStartChannels, startSuppressedChannels} from '../openclaw/channels.js'
+import {channelName} from '../openclaw/readiness.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
-import {progressTree, type RendererName} from './renderer.js'
+import {progressTree, type RendererName} from '../progress.js'
 import {isPaused} from '../docker/container-state.js'
 import {decideLocks} from '../decide/lock-actions.js'
 
@@ -461,7 +462,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         } else {
           // The judge step's observation (st) already names the container, its compose project and service.
           const at = restartedAt
-          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond, st.openclaw.version).then(() => at)
+          // Every member it stops that heal observed: its boot history is read before and after, as the instance's own is.
+          const stops = fleet.instances
+            .filter((i) => i.group === inst.group)
+            .flatMap((i) => statuses.filter((o) => o.id === i.id && o.container).map((o) => ({instance: i, container: o.container, version: o.openclaw.version})))
+          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond, st.openclaw.version, stops).then(() => at)
           const groupCond = cond?.replace('the ping', `the ping of ${inst.name}`)
           groupRestarts.set(group.name, {by: inst.name, cond: groupCond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
           await run
@@ -584,7 +589,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const down = st.life.channelsDown
           const started = await fx.act(inst, res.actions, {
             type: 'start-channels',
-            target: down.map((c) => `${c.channel}${c.accountId ? `/${c.accountId}` : ''}`).join(', '),
+            target: down.map(channelName).join(', '),
             intent: {channels: down, why: "kept down by OpenClaw's crash-loop breaker since this start"},
             run: () => startSuppressedChannels(dockerFor(inst.docker), st.container, down, Math.max(60_000, fleet.locks.probeTimeoutMs)),
             result: (x) => ({outcome: x.every((c) => c.ok) ? 'started' : 'failed', detail: x.map((c) => `${c.channel}: ${c.detail}`).join('; ')}),
