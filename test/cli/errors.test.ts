@@ -8,16 +8,10 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {fleet, json, REPO} from '../helpers/cli.js'
 import {fleetInProcess} from '../helpers/in-process.js'
 
-const made: string[] = []
-function tmp(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-cli-'))
-  made.push(dir)
-  return dir
-}
-
-afterAll(() => {
-  for (const dir of made.splice(0)) rmSync(dir, {recursive: true, force: true})
-})
+/** Every dir of this file under one root, removed at the end. */
+const root = mkdtempSync(path.join(os.tmpdir(), 'fleet-cli-'))
+const tmp = () => mkdtempSync(path.join(root, 'case-'))
+afterAll(() => rmSync(root, {recursive: true, force: true}))
 
 /** oclif wraps a long message and starts each further line with ›: one line again. */
 const unwrap = (stderr: string) => stderr.replace(/\s*\n\s*›\s*/g, ' ')

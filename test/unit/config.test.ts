@@ -158,7 +158,7 @@ describe('fleet config (in-process, through oclif)', () => {
   })
 
   it('--json matches the documented shape', async () => {
-    // The command returns the object --json prints (test/cli/config.test.ts: the built CLI prints the same).
+    // The command returns the object --json prints (test/cli/errors.test.ts: the built CLI prints the same).
     const r = await fleetInProcess<any>(['config', '--config', example, '--json'])
     const d = r.result
     expect(r.error).toBeUndefined()
@@ -327,7 +327,7 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
     await expect(loadFleet({cwd: dir, env: {}})).rejects.toThrow(`${path.join(dir, 'fleet.config.mjs')}: loading the config module failed: vault is sealed`)
   })
 
-  it('through the command: exit 2, the file and the message, no stack (test/cli/config.test.ts: on stderr of the built CLI)', async () => {
+  it('through the command: exit 2, the file and the message, no stack (test/cli/errors.test.ts: on stderr of the built CLI)', async () => {
     const dir = tmp()
     const file = path.join(dir, 'fleet.config.mjs')
     writeFileSync(file, 'throw new Error("vault is sealed")\n')
