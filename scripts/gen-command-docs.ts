@@ -18,9 +18,8 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const COMMANDS_DIR = path.join(REPO, 'src', 'commands')
 export const DOC_FILE = path.join(REPO, 'docs', 'commands.md')
 
-/** One flag as the oclif manifest records it (the fields this page shows). */
-export interface FlagRecord {
-  name: string
+/** What a flag definition of @oclif/core's `Flags.*` carries, of what this page shows (an option flag's default may be a function). */
+export interface FlagDefinition {
   type: 'boolean' | 'option'
   char?: string
   description?: string
@@ -34,6 +33,9 @@ export interface FlagRecord {
   multiple?: boolean
   required?: boolean
 }
+
+/** One flag as the oclif manifest records it: its definition, named (a boolean without its default). */
+export type FlagRecord = FlagDefinition & {name: string}
 
 export interface ArgRecord {
   name: string
@@ -54,22 +56,6 @@ export interface CommandRecord {
 
 /** The json flag oclif adds to a command with `enableJsonFlag` (as in @oclif/core's aggregate-flags). */
 const JSON_FLAG: FlagRecord = {name: 'json', type: 'boolean', description: 'Format output as json.', helpGroup: 'GLOBAL', allowNo: false}
-
-/** What a flag definition of @oclif/core's `Flags.*` carries (an option flag's default may be a function: not used here). */
-interface FlagDefinition {
-  type: 'boolean' | 'option'
-  char?: string
-  description?: string
-  summary?: string
-  helpGroup?: string
-  hidden?: boolean
-  env?: string
-  allowNo?: boolean
-  default?: unknown
-  options?: readonly string[]
-  multiple?: boolean
-  required?: boolean
-}
 
 interface CommandClass {
   summary?: string
