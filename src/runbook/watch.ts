@@ -299,7 +299,7 @@ export class Watcher {
         })
       this.paused.add(st.id)
       // What was seen before the pause is not confirmed by what is seen after it.
-      this.memory.set(st.id, {...(this.memory.get(st.id) ?? freshMemory()), seen: new Map()})
+      this.memory.set(st.id, {...(this.memory.get(st.id) ?? freshMemory()), seen: new Map(), notRunningScans: 0})
       return
     }
     this.paused.delete(st.id)
