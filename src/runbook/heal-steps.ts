@@ -20,7 +20,7 @@ import {waitHealthy, type WaitResult} from '../docker/wait.js'
 import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/remove.js'
 import {namesIn} from '../locks/scan.js'
 import {errorMessage} from '../errors.js'
-import {IncidentLog} from './record/incident.js'
+import {IncidentLog, lockRecord} from './record/incident.js'
 import type {HolderSignal} from './heal-plan.js'
 import type {LockReport} from './observe.js'
 import {isStopped} from '../locks/judge.js'
@@ -126,7 +126,7 @@ export async function act<T>(log: IncidentLog, inst: Instance, actions: ActionRe
 
 /** Records a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence) before anything touches it. */
 export function logLock(log: IncidentLog, instance: string, l: LockReport): void {
-  log.write('lock', {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+  log.write('lock', lockRecord(instance, l))
 }
 
 export async function deleteLock(fx: HealEffects, inst: Instance, lock: LockReport, actions: ActionRecord[], condition?: string): Promise<RemoveResult> {

@@ -11,6 +11,7 @@
 import {formatDuration} from '../config/duration.js'
 import {decideLocks, type HolderSignal} from '../decide/lock-actions.js'
 import type {InstanceStatus, LockReport} from './observe.js'
+import {lockRecord} from './record/incident.js'
 import type {PingFailure} from './ping-classify.js'
 import {decideRestart, observedFacts} from './restart-decision.js'
 
@@ -216,7 +217,9 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   const notRunning = s.state !== 'running'
   const notRunningScans = notRunning ? (mem.notRunningScans ?? 0) + 1 : 0
   const failing = pingFailures >= 2 && pingOk === false
-  const rule = decideRestart({...observedFacts(s), hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
+  // 2026.8+: the work the gateway reported on this scan (read after the ping): a slow turn is no wedge, as in heal.
+  const activeWork = s.work?.active ?? null
+  const rule = decideRestart({...observedFacts(s), hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false, activeWork}, 'needed')
   if (pingFailures >= 2)
     conditions.push({
       reason: 'ping-failed',
@@ -288,4 +291,32 @@ export function judged<D extends {actions: WatchAction[]; next: InstanceMemory}>
 /** A lock that would be cleared or ended, announced instead. */
 function toPending(a: WatchAction): WatchAction {
   return a.type === 'clear' || a.type === 'end-holder' ? {type: 'pending', lock: a.lock} : a
+}
+
+/** One record for the incident log: its event name and fields (IncidentLog.write). */
+export interface IncidentRecord {
+  event: string
+  data: Record<string, unknown>
+}
+
+/**
+ * What the incident log must hold before watch restarts an instance, so the post-incident document can name the
+ * cause (incidents/document.ts reads the locks of restarted instances and the failed pings): every lock of the
+ * instance as judged (a hung holder names `frozen-gateway`), and the failed ping that asked for it. Pure.
+ */
+export function restartEvidence(s: Pick<InstanceStatus, 'name' | 'locks'>, reason: string, ping: ({ok: boolean} & Record<string, unknown>) | null): IncidentRecord[] {
+  const locks = s.locks.map((l) => ({event: 'lock', data: lockRecord(s.name, l)}))
+  const failed = ping && !ping.ok ? [{event: 'ping', data: {instance: s.name, ...ping}}] : []
+  return [...locks, ...failed, {event: 'restart-reason', data: {instance: s.name, reason}}]
+}
+
+/**
+ * The run-end record of a watch (the incident document calls a run without one `incomplete`): a watch that stopped
+ * normally (a signal, or its --scans reached) says so; a second signal, which ends it at once, is an interruption. Pure.
+ */
+export function watchRunEnd(end: {scans: number; stoppedBy: string | null; forcedBy?: string | null; notStarted?: string[]}): Record<string, unknown> {
+  const notStarted = end.notStarted && end.notStarted.length > 0 ? {notStarted: end.notStarted} : {}
+  if (end.forcedBy)
+    return {interrupted: end.stoppedBy ?? end.forcedBy, forced: end.forcedBy, scans: end.scans, note: 'a second signal: exited at once; an intent without its result may not have finished'}
+  return {stopped: end.stoppedBy ?? 'scans', scans: end.scans, ...notStarted}
 }

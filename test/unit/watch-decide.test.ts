@@ -131,7 +131,12 @@ describe('watch decisions', () => {
     ['exited on one scan only (Docker’s restart policy brought it back): never restarted', 'xhxhxhxhxhxhxhxh', crash, {restarts: 0, recovered: 0, gaveUp: false}],
     ['crash loop, healthy for one scan after each restart', 'xxhxxhxxhxxhxxhxxh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
     ['crash loop, healthy for 9 scans (9 min) each time', 'xx' + 'hhhhhhhhhxx'.repeat(5), crash, {restarts: 3, recovered: 0, gaveUp: true}],
-    ['healthy for 10 scans after a give-up: the 11th (10 min after the first) recovers, restarts start again', 'x'.repeat(8) + 'h'.repeat(11) + 'xxxx', crash, {restarts: 5, recovered: 1, gaveUp: false}],
+    [
+      'healthy for 10 scans after a give-up: the 11th (10 min after the first) recovers, restarts start again',
+      'x'.repeat(8) + 'h'.repeat(11) + 'xxxx',
+      crash,
+      {restarts: 5, recovered: 1, gaveUp: false},
+    ],
     ['ping failing on and off never counts as healthy for long', 'ffhffhffhffhffhffh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
     ['a hung lock between healthy scans ends the stretch', 'x' + 'hhhhhu'.repeat(6), crash, {restarts: 3, recovered: 0, gaveUp: true}],
     ['recoverAfterMs 0 recovers on the first healthy scan (the old rule)', 'xxhxxhxxh', {...crash, recoverAfterMs: 0}, {restarts: 3, recovered: 3, gaveUp: false}],
