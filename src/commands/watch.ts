@@ -106,7 +106,7 @@ A person sees a live table on a TTY (state, worst lock verdict, gateway work, la
     const server = port ? await metrics.listen(port, f['metrics-host']) : null
     // The one choice of what a person sees: JSON lines (--json), the live table (a TTY) or plain lines.
     const mode = chooseWatchView({json: f.json})
-    const view = mode === 'json' ? null : new WatchView(mode, (t) => process.stdout.write(t), {color: colorWanted(), width: () => process.stdout.columns ?? 120})
+    const view = mode === 'json' ? null : new WatchView(mode, (t) => process.stdout.write(t), {color: colorWanted(), width: () => process.stdout.columns || 120})
     const events = new EventSink({
       file: f.events ? path.resolve(f.events) : undefined,
       stdout: mode === 'json' ? (l) => process.stdout.write(`${l}\n`) : undefined,

@@ -131,7 +131,7 @@ const BOLD: Sgr = [1, 22]
 const paint = (s: string, sgr: Sgr | null) => (sgr ? `\x1b[${sgr[0]}m${s}\x1b[${sgr[1]}m` : s)
 const BAD_VERDICTS = new Set(['stale', 'hung', 'orphan', 'conflict'])
 const GOOD_STATES = new Set(['ready'])
-const WAITING_STATES = new Set(['starting', 'restarting', 'unverified'])
+const WAITING_STATES = new Set(['starting', 'restarting', 'unverified', 'not'])
 
 /** A colour for a cell by its column and text (null: none). */
 function cellColour(column: string, text: string): Sgr | null {

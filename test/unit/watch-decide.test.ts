@@ -65,6 +65,14 @@ describe('watch decisions', () => {
     expect(decide(status([lock('hung')]), null, freshMemory(), policy, 0).actions.map((a) => a.type)).toContain('restart')
   })
 
+  it('2026.8+: a ping failing on two scans while the gateway reports active work is not restarted (as in heal)', () => {
+    const busy = {...status([]), work: {known: true, active: 2, counts: {totalActive: 2}, items: [], tasks: [], summary: null, source: 'gateway.restart.preflight', durationMs: 5}} as InstanceStatus
+    const once = decide(busy, false, freshMemory(), policy, 0, 'timeout')
+    const twice = decide(busy, false, once.next, policy, 30_000, 'timeout')
+    expect(twice.actions.map((a) => a.type)).not.toContain('restart')
+    expect(decide(status([]), false, once.next, policy, 30_000, 'timeout').actions.map((a) => a.type)).toContain('restart')
+  })
+
   it('property: a never-healing instance is restarted at most maxAttempts times, with cool-downs between', () => {
     fc.assert(
       fc.property(fc.integer({min: 1, max: 5}), fc.integer({min: 0, max: 5000}), fc.array(fc.integer({min: 1, max: 4000}), {minLength: 5, maxLength: 80}), (maxAttempts, cooldownMs, gaps) => {
