@@ -1,6 +1,6 @@
 /**
  * `fleet watch` for a person: a renderer of the watch's events (the backend reports events and makes no UI choice;
- * the mode is chosen once, by chooseWatchView in runbook/renderer.ts).
+ * the mode is chosen once, by chooseWatchView in progress.ts).
  * - `live` (a TTY): a table of the instances (state, worst lock verdict, locks, the gateway's own work on 2026.8+,
  *   the last ping, the last action), the last scan and the next one, and the last few events, redrawn in place;
  * - `lines` (piped, CI, TERM=dumb): one plain line per event, one per scan, no cursor codes;
@@ -8,7 +8,7 @@
  * Every value from a container or the disk goes through printable(). Colour only when colorWanted() says so.
  */
 import {formatDuration} from '../config/duration.js'
-import {eventSummary, eventWhat, type WatchEvent} from '../runbook/record/events.js'
+import {eventSummary, eventWhat, type WatchEvent} from '../watch/events.js'
 import {printable} from '../util/escape.js'
 
 export type WatchViewMode = 'json' | 'live' | 'lines'

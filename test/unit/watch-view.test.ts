@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {emptyView, eventLine, frame, reduceView, WatchView, type WatchViewState} from '../../src/report/watch-view.js'
-import {chooseWatchView} from '../../src/runbook/renderer.js'
-import {scanPing, type PingResult} from '../../src/runbook/ping.js'
-import type {WatchEvent} from '../../src/runbook/record/events.js'
+import {chooseWatchView} from '../../src/progress.js'
+import {scanPing, type PingResult} from '../../src/ping/ping.js'
+import type {WatchEvent} from '../../src/watch/events.js'
 
 const ESC = '\u001b'
 const T = '2026-12-04T12:00:00.000Z'

@@ -10,8 +10,8 @@
  */
 import {appendFileSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
-import {applyRetention, type RetentionPolicy} from '../../incidents/retention.js'
-import type {LockReport} from '../status-model.js'
+import {applyRetention} from './retention.js'
+import type {RetentionPolicy} from '../config/model.js'
 
 /** The records that make a run an incident: something was (about to be) changed. */
 export const MATERIAL_EVENTS: ReadonlySet<string> = new Set(['intent', 'action', 'verify'])
@@ -81,9 +81,4 @@ export class IncidentLog {
     this.materialise()
     return path.join(this.dir, 'backups')
   }
-}
-
-/** The `lock` record: a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence), written before anything touches it. */
-export function lockRecord(instance: string, l: LockReport): Record<string, unknown> {
-  return {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence}
 }
