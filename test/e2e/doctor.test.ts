@@ -1,9 +1,11 @@
 // fleet doctor against the real engine: it flags a shared sessions dir, a wrong mount and a small-context
 // fallback model planted in the lab, reports the OpenClaw version and what it means for locks, and exits 1.
 import {execa} from 'execa'
-import {readdirSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, truncateSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import * as labCompose from '../../lab/compose.mjs'
 import * as faults from '../../lab/faults.mjs'
 import {waitFor} from '../../lab/run.mjs'
 import {containerName, fleetIn, fleetJson, labDown, labUp, type Lab} from './helpers.js'
@@ -104,5 +106,46 @@ describe('fleet doctor: I/O where the state lives, and duplicate writers', () =>
   }, 120_000)
 })
 
-// The same on a real OpenClaw 2026.9.6 gateway is in real-openclaw.test.ts, on that file's 2026.9.6 lab (one real
-// gateway start fewer).
+// The same on a real OpenClaw 2026.9.6 gateway (SQLite sessions; the lab pings it through the gateway): the version
+// text, the agent CLI starting, and the SQLite checks read from the host data dir, with an agent planted the way an
+// upgrade leaves it unmigrated (transcripts, no db) and an oversized WAL of an agent OpenClaw does not use.
+describe('fleet doctor on real OpenClaw 2026.9.6', () => {
+  const ID = 741
+  let real: Lab
+  let rdoc: any
+  const rfind = (check: string) => rdoc.checks.filter((c: {check: string; instance: string}) => c.check === check && c.instance === `oc${ID}`)
+
+  beforeAll(async () => {
+    const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-e2e-${ID}-`)), 'lab')
+    real = (await labCompose.up({root, first: ID, size: 1, openclaw: '2026.9.6'})) as Lab
+    const agents = path.join(root, 'data', `oc${ID}`, 'config', 'agents')
+    mkdirSync(path.join(agents, 'legacy', 'sessions'), {recursive: true})
+    writeFileSync(path.join(agents, 'legacy', 'sessions', 'old.jsonl'), '{}\n')
+    mkdirSync(path.join(agents, 'bigwal', 'agent'), {recursive: true})
+    writeFileSync(path.join(agents, 'bigwal', 'agent', 'openclaw-agent.sqlite'), '')
+    writeFileSync(path.join(agents, 'bigwal', 'agent', 'openclaw-agent.sqlite-wal'), '')
+    truncateSync(path.join(agents, 'bigwal', 'agent', 'openclaw-agent.sqlite-wal'), 65 * 1024 ** 2)
+    rdoc = (await fleetJson(real, ['doctor'])).doc
+  }, 20 * 60_000)
+
+  afterAll(() => (real ? labCompose.down({root: real.root}) : undefined), 5 * 60_000)
+
+  it('says SQLite, no session write lock, legacy locks harmless', () => {
+    expect(rfind('openclaw-version')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('2026.9.6')})
+    expect(rfind('openclaw-version')[0].message).toContain('survive restarts and `openclaw doctor --fix`')
+  })
+
+  it('the agent CLI starts, and the ping goes through the gateway', () => {
+    expect(rfind('agent-start')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('`openclaw agent --help` exits 0')})
+    expect(rfind('ping-route')[0].status).toBe('pass')
+    expect(rfind('shared-state-dir')[0].status).toBe('pass')
+  })
+
+  it('names the unmigrated agent and the oversized WAL, and nothing of the real ones', () => {
+    expect(rfind('sqlite-migration')[0]).toMatchObject({status: 'warn', message: expect.stringContaining('agent legacy (1 transcripts)')})
+    const wal = rfind('sqlite-wal')[0]
+    expect(wal.status).toBe('warn')
+    expect(wal.message).toContain('agents/bigwal/agent/openclaw-agent.sqlite-wal 65.0 MiB')
+    expect(wal.message).not.toContain('agents/main/')
+  })
+})
