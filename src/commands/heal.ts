@@ -79,7 +79,7 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     const interrupt = new HealInterrupt().install()
     interrupt.lockPaths = lock?.paths ?? []
     try {
-      const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
+      const {statuses, plans, probeFailed, probes} = await judgeAndPlan(fleet, instances, opts)
       if (interrupt.reason) {
         this.logToStderr(`heal interrupted by ${interrupt.reason} while judging: nothing was changed`)
         process.exitCode = signalExitCode(interrupt.reason)
@@ -99,7 +99,7 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
       const conflicts = statuses
         .filter((s) => s.sharedWith.length > 0)
         .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
-      const settings = {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs, verify, interrupt}
+      const settings = {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs, verify, interrupt, probes}
       if (f['dry-run']) {
         // The run itself with its effects switched off: each change, wait and ping it would make is recorded as planned.
         const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true})
