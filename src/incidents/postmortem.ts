@@ -104,6 +104,8 @@ function failuresOf(events: IncidentEvent[]): {instance: string; failure: string
  */
 export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEvent[], hit: readonly string[], gapMs: number | null): ContributingFactor[] {
   const observed = events.filter((e) => e.event === 'observed').map(observedOf)
+  // Per-instance factors are those of the instances hit (all observed ones when none was); versions are fleet-wide.
+  const own = hit.length === 0 ? observed : observed.filter((o) => hit.includes(o.instance))
   const out: ContributingFactor[] = []
   const add = (factor: FactorKind, instances: string[], detail: string, check: ContributingFactor['check'] = null) => out.push({factor, instances, detail, check})
 
@@ -135,15 +137,15 @@ export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEven
       `no fleet watch was acting on ${hit.join(', ')} (this heal took their run locks, which an acting watch holds)${gapMs !== null && gapMs > 0 ? `: the first failure waited ${formatDuration(gapMs)} for an operator` : ''}`,
     )
 
-  for (const o of observed) for (const w of o.warnings) add('doctor-warning', [o.instance], `${w.check} (${w.status}): ${w.message}`, {check: w.check, hint: w.hint})
+  for (const o of own) for (const w of o.warnings) add('doctor-warning', [o.instance], `${w.check} (${w.status}): ${w.message}`, {check: w.check, hint: w.hint})
 
-  for (const o of observed) {
+  for (const o of own) {
     if (o.life && (o.life.state === 'crash-loop' || o.life.state === 'restarting')) add('crash-loop', [o.instance], `${o.life.state} when fleet looked: ${o.life.why}`)
     else if (o.restartCount !== null && o.restartCount > 0)
       add('restarts-before', [o.instance], `its container had been restarted ${o.restartCount} time(s) by its restart policy before this run (RestartCount): a crash before the lock leaves it behind`)
   }
 
-  for (const o of observed)
+  for (const o of own)
     if (o.fs?.remote)
       add(
         'remote-filesystem',
@@ -154,7 +156,7 @@ export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEven
   const storage = failuresOf(events).filter((f) => f.failure in STORAGE_CLASSES)
   for (const cls of uniq(storage.map((f) => f.failure))) add('storage', uniq(storage.filter((f) => f.failure === cls).map((f) => f.instance)), `a ping failed with ${cls}: ${STORAGE_CLASSES[cls]}`)
 
-  for (const o of observed) if (o.mount && !o.mount.ok) add('state-mount', [o.instance], o.mount.why)
+  for (const o of own) if (o.mount && !o.mount.ok) add('state-mount', [o.instance], o.mount.why)
   return out
 }
 
@@ -262,7 +264,7 @@ function fleetLine(e: IncidentEvent): string | null {
   const took = (k: string) => (num(e[k]) === null ? '' : ` in ${formatDuration(num(e[k]) as number)}`)
   switch (e.event) {
     case 'run-start':
-      return `fleet started (${Array.isArray(e.instances) ? (e.instances as unknown[]).join(', ') : 'its instances'})`
+      return `fleet judged and started acting (${Array.isArray(e.instances) ? (e.instances as unknown[]).join(', ') : 'its instances'})`
     case 'probe': {
       const rule = obj(e.restart)
       const ans = e.ok === true ? `SPEED_OK${took('durationMs')}` : `FAIL ${s('failure')}${took('durationMs')}`

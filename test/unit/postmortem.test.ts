@@ -51,6 +51,12 @@ describe('contributingFactors: what fleet saw around the failure', () => {
     expect(kinds('heal', events)).toEqual(want)
   })
 
+  it('per-instance factors only of the instances hit (all observed when none was); versions across all', () => {
+    const events = [observed('oc7'), observed('oc8', {restartCount: 2, openclaw: {version: '2026.9.6', storage: 'sqlite'}, warnings: [{check: 'models', status: 'fail', message: 'm', hint: null}]})]
+    expect(kinds('heal', events, ['oc7'])).toEqual(['mixed-versions', 'no-watch'])
+    expect(kinds('heal', events, [])).toEqual(['mixed-versions', 'doctor-warning', 'restarts-before'])
+  })
+
   it('a watch acted itself: no no-watch factor; a heal says how long the failure waited', () => {
     expect(kinds('watch', [observed('oc7')])).toEqual([])
     const f = contributingFactors('heal', [observed('oc7')], ['oc7'], 180_000)
