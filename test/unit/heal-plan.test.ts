@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {healOrder, planInstance} from '../../src/runbook/heal-plan.js'
-import type {LockReport} from '../../src/runbook/observe.js'
+import {healOrder, planInstance} from '../../src/decide/heal-plan.js'
+import type {LockReport} from '../../src/observe/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
 import {instanceStatus} from '../helpers/status.js'
 
@@ -72,7 +72,7 @@ describe('heal plan', () => {
 
 describe('the dry-run plan says what heal will do', () => {
   it('promises a ping-dependent restart only where heal pings after acting', async () => {
-    const {summarisePlan} = await import('../../src/runbook/heal.js')
+    const {summarisePlan} = await import('../../src/heal/heal.js')
     const healthy = status([])
     const p = planInstance(healthy, {force: false, restart: 'needed'})
     expect(summarisePlan(p, 'needed', false, 'running').restartIfPingFails).toBe(false) // not affected: only a final ping

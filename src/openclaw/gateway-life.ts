@@ -16,19 +16,12 @@
  *   missing evidence never makes an `ok`;
  * - `stopped` (exited, created, dead), `paused`, `missing`, `unreachable`: the container's own state.
  */
-import type {StartRefusal} from '../openclaw/start-refusals.js'
+import type {StartRefusal} from './start-refusals.js'
 import {isPaused} from '../docker/container-state.js'
-import type {SuppressedChannel} from '../openclaw/readiness.js'
+import type {ReadinessEvidence, SuppressedChannel} from './readiness.js'
+import type {LifePolicy} from '../config/model.js'
 
 export type LifeState = 'ready' | 'starting' | 'restarting' | 'crash-loop' | 'failing' | 'unverified' | 'stopped' | 'paused' | 'missing' | 'unreachable'
-
-/** What says the gateway is ready: its ready line since this start, its /readyz (or /startupz) JSON, or nothing. */
-export interface ReadinessEvidence {
-  state: 'ready' | 'not-ready' | 'unknown'
-  source: 'ready-line' | 'readyz' | null
-  /** What was seen (the endpoint's answer, or why it could not be asked). */
-  detail: string | null
-}
 
 export interface LifeFacts {
   /** The engine's state (`running`, `restarting`, `exited`, …), or `missing` / `unreachable`. */
@@ -49,17 +42,6 @@ export interface LifeFacts {
   lastLine: string | null
   /** Channels this start keeps down for OpenClaw's crash-loop breaker (readiness.ts channelSuppression). */
   channelsDown?: SuppressedChannel[]
-}
-
-export interface LifePolicy {
-  /** How long a start may take before a gateway that is not ready is failing. */
-  startBudgetMs: number
-  /** A policy restart within this window keeps the gateway out of `ok`. */
-  crashLoopWindowMs: number
-  /** This many policy restarts within the window make a crash loop. */
-  crashLoopRestarts: number
-  /** Lock errors in the log this recent keep the gateway out of ok (recentLockErrors). */
-  lockErrorWindowMs: number
 }
 
 export const DEFAULT_LIFE_POLICY: LifePolicy = {startBudgetMs: 300_000, crashLoopWindowMs: 300_000, crashLoopRestarts: 3, lockErrorWindowMs: 120_000}

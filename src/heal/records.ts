@@ -5,14 +5,14 @@
  * exec (small-context fallback models). A probe's answer is recorded too (`probe`).
  */
 import {existsSync, readFileSync} from 'node:fs'
-import type {Instance} from '../../config/model.js'
-import {realOrSelf} from '../../util/paths.js'
-import type {Check} from '../check.js'
-import {modelChecks} from '../doctor.js'
-import {isRemoteFs, mountOf, parseMountinfo, type MountEntry} from '../io-probe.js'
-import {decideRestart, observedFacts, type RestartPolicy} from '../restart-decision.js'
-import type {InstanceStatus} from '../status-model.js'
-import type {PingResult} from '../ping.js'
+import type {Instance} from '../config/model.js'
+import {realOrSelf} from '../util/paths.js'
+import type {Check} from '../doctor/check.js'
+import {modelChecks} from '../doctor/doctor.js'
+import {isRemoteFs, mountOf, parseMountinfo, type MountEntry} from '../doctor/io-probe.js'
+import {decideRestart, observedFacts, type RestartPolicy} from '../decide/restart.js'
+import type {InstanceStatus} from '../observe/status-model.js'
+import type {PingResult} from '../ping/ping.js'
 
 /** The filesystem a state dir is on, as this host's mountinfo says. */
 export interface StateFs {
