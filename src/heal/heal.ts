@@ -25,6 +25,7 @@ import {mapLimit} from '../util/concurrency.js'
 import {CURABLE_BY_RESTART, decideRestart, observedFacts, PAUSED_ADVICE, unworkedPingDecision, type RestartDecision} from '../decide/restart.js'
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {shouldStartChannels, startSuppressedChannels} from '../openclaw/channels.js'
+import {channelName} from '../openclaw/readiness.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
 import {progressTree, type RendererName} from '../progress.js'
@@ -599,7 +600,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const down = st.life.channelsDown
           const started = await fx.act(inst, res.actions, {
             type: 'start-channels',
-            target: down.map((c) => `${c.channel}${c.accountId ? `/${c.accountId}` : ''}`).join(', '),
+            target: down.map(channelName).join(', '),
             intent: {channels: down, why: "kept down by OpenClaw's crash-loop breaker since this start"},
             run: () => startSuppressedChannels(dockerFor(inst.docker), st.container, down, Math.max(60_000, fleet.locks.probeTimeoutMs)),
             result: (x) => ({outcome: x.every((c) => c.ok) ? 'started' : 'failed', detail: x.map((c) => `${c.channel}: ${c.detail}`).join('; ')}),

@@ -18,7 +18,7 @@
  */
 import type {StartRefusal} from './start-refusals.js'
 import {isPaused} from '../docker/container-state.js'
-import type {ReadinessEvidence, SuppressedChannel} from './readiness.js'
+import {channelName, type ReadinessEvidence, type SuppressedChannel} from './readiness.js'
 import type {LifePolicy} from '../config/model.js'
 
 export type LifeState = 'ready' | 'starting' | 'restarting' | 'crash-loop' | 'failing' | 'unverified' | 'stopped' | 'paused' | 'missing' | 'unreachable'
@@ -125,8 +125,7 @@ export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Li
   // Ready, but the crash-loop breaker keeps channels down (and has not restored them): users there get nothing. The
   // breaker's own `tripped` line alone is no such proof (a gateway without channels serves as before).
   const down = base.channelsDown
-  if (ready && down.length > 0)
-    return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map((c) => `${c.channel}${c.accountId ? ` account ${c.accountId}` : ''}`).join(', ')}`)
+  if (ready && down.length > 0) return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map(channelName).join(', ')}`)
   if (ready) return at('ready', f.readiness.source === 'ready-line' ? 'ready line since this start' : `readiness endpoint: ${f.readiness.detail ?? 'ready'}`)
   // A refusal of this incarnation that a restart does not cure: the gateway will not become ready by waiting.
   if (f.refusal && f.refusal.cure !== 'wait' && f.refusal.cure !== 'channels' && thisStart(f.refusal)) return at('failing', `${f.refusal.kind}: ${f.refusal.line}`)

@@ -79,6 +79,11 @@ export interface SuppressedChannel {
   accountId: string | null
 }
 
+/** One channel account's name, as OpenClaw's own line writes it (`telegram account ops`, or `telegram`). Pure. */
+export function channelName(c: SuppressedChannel): string {
+  return c.accountId ? `${c.channel} account ${c.accountId}` : c.channel
+}
+
 /**
  * 2026.9.6 (server-channels: startChannel): `channel autostart suppressed by crash-loop breaker; refusing automatic
  * start for <channel>[ account <accountId>]. Start a channel manually with: openclaw gateway call channels.start
