@@ -15,7 +15,10 @@ let fleet: Fleet
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-heal-request-'))
   const file = path.join(dir, 'fleet.config.yml')
-  writeFileSync(file, 'instances: 7-11\ndataDir: data/oc{id}\ngroups:\n  a:\n    instances: 7-9\n    projectDir: a\n    composeFile: a.yml\n  b:\n    instances: 10-11\n    projectDir: b\n    composeFile: b.yml\n')
+  writeFileSync(
+    file,
+    'instances: 7-11\ndataDir: data/oc{id}\ngroups:\n  a:\n    instances: 7-9\n    projectDir: a\n    composeFile: a.yml\n  b:\n    instances: 10-11\n    projectDir: b\n    composeFile: b.yml\n',
+  )
   fleet = await loadFleet({configPath: file, env: {}})
 })
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
