@@ -7,7 +7,7 @@ import type {Fleet, Instance} from '../config/model.js'
 import {formatDuration} from '../config/duration.js'
 import {printable} from '../util/escape.js'
 import {pingInstance} from '../ping/ping.js'
-import type {ProbeAnswer} from './records.js'
+import type {ProbeAnswer} from './observed.js'
 import {progressTree, type RendererName} from '../progress.js'
 
 /** Pure: the line of a probe once it answered. */

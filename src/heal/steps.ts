@@ -21,6 +21,7 @@ import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/re
 import {namesIn} from '../locks/scan.js'
 import {errorMessage} from '../errors.js'
 import {IncidentLog} from '../incidents/log.js'
+import {lockRecord} from '../incidents/records.js'
 import type {HolderSignal} from '../decide/heal-plan.js'
 import type {LockReport} from '../observe/observe.js'
 import {isStopped} from '../locks/judge.js'
@@ -126,7 +127,7 @@ export async function act<T>(log: IncidentLog, inst: Instance, actions: ActionRe
 
 /** Records a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence) before anything touches it. */
 export function logLock(log: IncidentLog, instance: string, l: LockReport): void {
-  log.write('lock', {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+  log.write('lock', lockRecord(instance, l))
 }
 
 export async function deleteLock(fx: HealEffects, inst: Instance, lock: LockReport, actions: ActionRecord[], condition?: string): Promise<RemoveResult> {
