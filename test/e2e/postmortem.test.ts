@@ -3,7 +3,7 @@
 // model (a doctor warning), oc1622 answers the wrong text. `heal --probe` shows a line per probe while it runs and logs
 // each probe's answer; the report has contributing factors, corrective actions and a timeline that merges the gateway's
 // failure line with fleet's records (its Markdown: unit tests). Without --probe, the NOTES still give the restart rule's
-// answer. Measured on 2 busy cores: 66-112 s (lab up 15 s, faults with the failed turn 17 s, heal --probe 15 s, report 5 s,
+// answer. Measured on 2 shared cores: 37-112 s (lab up 15 s, faults with the failed turn 17 s, heal --probe 15 s, report 5 s,
 // heal 8 s, lab down).
 import {execa} from 'execa'
 import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
