@@ -4,7 +4,7 @@ import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import type {HealDocument} from '../heal/document.js'
-import {healFleet, healRequest} from '../heal/run.js'
+import {checkHealFlags, healFleet, healRequest, type HealFlags} from '../heal/run.js'
 import {chooseRenderer} from '../progress.js'
 import {renderHeal, renderPlan} from '../report/heal.js'
 
@@ -52,26 +52,23 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
 
   async run(): Promise<HealDocument> {
     const f = this.flags
+    const flags: HealFlags = {
+      dryRun: f['dry-run'],
+      force: f.force,
+      tidy: f.tidy,
+      restart: f.restart,
+      noRestart: f['no-restart'],
+      rolling: f.rolling,
+      probe: f.probe,
+      backup: f.backup,
+      concurrency: f.concurrency,
+      waitTimeoutMs: f['wait-timeout'] === undefined ? undefined : parseDurationFlag('--wait-timeout', f['wait-timeout']),
+      verifyMs: f.verify === undefined ? undefined : parseDurationFlag('--verify', f.verify, {positive: false}),
+      verifyTurns: f['verify-turns'],
+    }
+    checkHealFlags(flags) // bad flags are said before the config is read
     const fleet = await this.fleet()
-    const req = healRequest(
-      fleet,
-      this.selectInstances(fleet),
-      {
-        dryRun: f['dry-run'],
-        force: f.force,
-        tidy: f.tidy,
-        restart: f.restart,
-        noRestart: f['no-restart'],
-        rolling: f.rolling,
-        probe: f.probe,
-        backup: f.backup,
-        concurrency: f.concurrency,
-        waitTimeoutMs: f['wait-timeout'] === undefined ? undefined : parseDurationFlag('--wait-timeout', f['wait-timeout']),
-        verifyMs: f.verify === undefined ? undefined : parseDurationFlag('--verify', f.verify, {positive: false}),
-        verifyTurns: f['verify-turns'],
-      },
-      chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose}),
-    )
+    const req = healRequest(fleet, this.selectInstances(fleet), flags, chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose}))
     const {doc, judged, exitCode} = await healFleet(fleet, req, {warn: (m) => this.logToStderr(m), confirmForce: (what) => this.confirmForce(what)})
     // A heal a signal ended while it judged has no table: the backend said so on stderr.
     if (judged && doc.dryRun) this.log(renderPlan(doc.instances))

@@ -48,14 +48,19 @@ export interface HealFlags {
   verifyTurns?: number
 }
 
+/** Pure: the flags that contradict each other, a UsageError (exit 2); judged before the config is even read. */
+export function checkHealFlags(f: Pick<HealFlags, 'restart' | 'noRestart' | 'verifyMs' | 'verifyTurns'>): void {
+  if (f.noRestart && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
+  if (f.verifyTurns !== undefined && f.verifyMs === undefined) throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
+}
+
 /**
  * Pure: the heal request from the selection and the flags, or a UsageError (exit 2, nothing changed). --restart group
  * restarts the selected instances' whole groups: their other members are restarted too, so they are healed with them
  * (judged, in the plan and the table, waited for and pinged).
  */
 export function healRequest(fleet: Fleet, selected: readonly Instance[], f: HealFlags, renderer: RendererName): HealRequest {
-  if (f.noRestart && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
-  if (f.verifyTurns !== undefined && f.verifyMs === undefined) throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
+  checkHealFlags(f)
   const restart: RestartPolicy = f.noRestart ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
   const instances = restart === 'group' ? fleet.instances.filter((i) => selected.includes(i) || (i.group !== undefined && selected.some((s) => s.group === i.group))) : [...selected]
   return {
