@@ -125,6 +125,20 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
   return no(f.acted ? 'answers after its locks were cleared' : 'nothing a restart would cure')
 }
 
+/**
+ * Pure: the restart rule's answer for the one ping of an instance heal did not work on (judged fine and not probed, or
+ * its probe answered): heal pings it at the end to prove it and does not restart it on that ping, so an answer that
+ * says restart is turned into why not, and what to do.
+ */
+export function unworkedPingDecision(rule: RestartDecision, probed: boolean): RestartDecision {
+  if (!rule.restart) return rule
+  return {
+    restart: false,
+    why: `${probed ? 'its probe answered' : 'judged fine and not probed'} before the heal, so heal did not work on it (the rule would now restart it: ${rule.why})`,
+    hint: probed ? 'heal it again: it is now found failing' : 'fleet heal --probe pings first and restarts a gateway whose ping still fails',
+  }
+}
+
 /** The facts an observation gives (state, a hung holder, the version, live turns holding locks); the ping and acting come later. */
 export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'>): Omit<RestartFacts, 'pingFailure' | 'acted'> {
   const liveTurns = s.locks.filter((l) => l.verdict === 'live' && l.evidence.process?.isAgent && !l.evidence.process.isMain).map((l) => l.evidence.process!.pid)

@@ -420,7 +420,8 @@ function processEvidenceCheck(fleet: Fleet, inst: Instance, c: ContainerInfo, ho
     : check('process-evidence', inst, 'pass', `one docker exec per container holding a lock: ${seen?.error ?? 'not checked'}`, 'run fleet on the engine host, in its PID namespace, for faster scans')
 }
 
-function modelChecks(inst: Instance): Check[] {
+/** The small-context fallback models of an instance's openclaw.json (host state dirs): every fallback to one fails. */
+export function modelChecks(inst: Instance): Check[] {
   const file = path.join(inst.dataDir, 'openclaw.json')
   if (!existsSync(file)) return []
   let config: unknown

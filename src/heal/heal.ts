@@ -14,13 +14,15 @@ import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {formatDuration} from '../config/duration.js'
 import {IncidentLog} from '../incidents/log.js'
+import {observedExtras, observedRecord, probeRecord, type ProbeAnswer} from './observed.js'
+import {probeInstances} from './probe.js'
 import {printable} from '../util/escape.js'
 import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './steps.js'
 import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from '../decide/heal-plan.js'
 import {observe, type InstanceStatus} from '../observe/observe.js'
 import {pingInstance, type PingResult} from '../ping/ping.js'
 import {mapLimit} from '../util/concurrency.js'
-import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from '../decide/restart.js'
+import {CURABLE_BY_RESTART, decideRestart, observedFacts, PAUSED_ADVICE, unworkedPingDecision, type RestartDecision} from '../decide/restart.js'
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {shouldStartChannels, startSuppressedChannels} from '../openclaw/channels.js'
 import {channelName} from '../openclaw/readiness.js'
@@ -43,6 +45,8 @@ export interface HealSettings extends HealOptions {
   interrupt?: HealInterrupt
   /** --dry-run: the same run with every effect recorded as planned and none made (no incident log either). */
   dryRun?: boolean
+  /** --probe: the probes' answers (judgeAndPlan), for the incident log. */
+  probes?: ProbeAnswer[]
 }
 
 export interface StepRecord {
@@ -62,7 +66,10 @@ export interface InstanceHeal {
   steps: StepRecord[]
   actions: ActionRecord[]
   restarted: boolean
-  /** The restart rule's answer after the first ping (null when it did not run: a certain restart, or nothing to do). */
+  /**
+   * The restart rule's answer: a certain restart's, or after the ping that follows acting, or (an instance heal judged
+   * fine) after its only ping when that failed (unworkedPingDecision); null when it answered or was not pinged.
+   */
   restartDecision: RestartDecision | null
   ping: PingResult | null
   healed: boolean
@@ -134,7 +141,7 @@ export function refusalOf(st: InstanceStatus, statuses: readonly InstanceStatus[
       step: 'judge',
       status: 'skipped',
       detail: what,
-      message: `${what} (docker unpause it, then heal again)`,
+      message: `${what} (${PAUSED_ADVICE})`,
       event: {type: 'skipped', data: {instance: st.name, container: st.container, reason: 'paused'}},
     }
   }
@@ -300,14 +307,12 @@ export interface HealRun {
 
 /** Judges and plans (no change). */
 export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: HealOptions & {probe: boolean; renderer: RendererName}) {
-  let probeFailed = new Set<number>()
-  if (opts.probe) {
-    const pings = await Promise.all(instances.map((i) => pingInstance(fleet, i)))
-    probeFailed = new Set(pings.filter((p) => !p.ok).map((p) => p.id))
-  }
+  // --probe: one line per instance while it is pinged (probe.ts); the answers go to the plan and the incident log.
+  const probes = opts.probe ? await probeInstances(fleet, instances, opts.renderer) : []
+  const probeFailed = new Set(probes.filter((p) => !p.ping.ok).map((p) => p.ping.id))
   const obs = await observe(fleet, instances)
   const plans = obs.instances.map((s) => planInstance(s, {...opts, probeFailed}))
-  return {statuses: obs.instances, plans, probeFailed}
+  return {statuses: obs.instances, plans, probeFailed, probes}
 }
 
 export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
@@ -315,25 +320,21 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   // The one place where a dry run differs: its effects are recorded as planned, none made, no incident written.
   const fx = s.dryRun ? HealEffects.dry() : new HealEffects(new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention}))
   const log = fx.log
-  const {interrupt, ...settings} = s
+  const {interrupt, probes, ...settings} = s
   const abort = interrupt?.signal
   if (interrupt) interrupt.log = log
   /** The signal that interrupted the run, once one did: no step or action starts after it. */
   const stopped = () => interrupt?.reason ?? null
   const stop: RunStop = {interrupted: null, unreachable: null}
   log.write('run-start', {config: fleet.file, instances: instances.map((i) => i.name), settings: {...settings, probeFailed: [...probeFailed]}})
+  const extras = observedExtras(instances)
   for (const st of statuses) {
-    log.write('observed', {
-      instance: st.name,
-      container: st.container,
-      state: st.state,
-      health: st.health,
-      startedAt: st.startedAt,
-      restartCount: st.restartCount,
-      sharedWith: st.sharedWith,
-      logSignature: st.logSignature,
-    })
+    log.write('observed', observedRecord(st, extras.get(st.id)))
     for (const l of st.locks) logLock(log, st.name, l)
+  }
+  for (const p of probes ?? []) {
+    const st = statuses.find((x) => x.id === p.ping.id)
+    if (st) log.write('probe', probeRecord(p, st, plans.find((x) => x.id === st.id)?.acted ?? false, s.restart))
   }
   const results: InstanceHeal[] = []
   let rolling = Promise.resolve()
@@ -579,7 +580,21 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         },
       ),
       step('clear leftovers', () => res.restarted, clearLeftovers),
-      step('ping', () => restarting || !affected || !pinged, ping, false, pingFailed),
+      step(
+        'ping',
+        () => restarting || !affected || !pinged,
+        async () => {
+          const out = await ping()
+          if (res.ping?.ok !== false || res.restartDecision !== null) return out
+          // Its only ping (heal judged it fine): the restart rule's answer goes to the NOTES and the log all the same.
+          const d = unworkedPingDecision(decideRestart({...observedFacts(st), pingFailure: res.ping.failure, acted: false}, s.restart), s.probe)
+          res.restartDecision = d
+          log.write('no-restart', {instance: inst.name, why: d.why, hint: d.hint})
+          return `${out}; not restarted: ${d.why}${d.hint ? ` (${d.hint})` : ''}`
+        },
+        false,
+        pingFailed,
+      ),
       // 2026.9+: the channels OpenClaw's crash-loop breaker kept down are started once the gateway answers a turn again
       // (the cause of the loop is gone), one `channels.start` call per channel account, as the gateway's own hint says.
       step(

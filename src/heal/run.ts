@@ -116,7 +116,7 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
   const interrupt = new HealInterrupt().install()
   interrupt.lockPaths = lock?.paths ?? []
   try {
-    const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
+    const {statuses, plans, probeFailed, probes} = await judgeAndPlan(fleet, instances, opts)
     const unreachableSeen = statuses.some((x) => x.state === 'unreachable')
     if (interrupt.reason) {
       io.warn(`heal interrupted by ${interrupt.reason} while judging: nothing was changed`)
@@ -126,7 +126,7 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
     const conflicts = statuses
       .filter((s) => s.sharedWith.length > 0)
       .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
-    const settings = {...opts, backup: req.backup, rolling: req.rolling, concurrency: req.concurrency, waitTimeoutMs: req.waitTimeoutMs, verify: req.verify, interrupt}
+    const settings = {...opts, backup: req.backup, rolling: req.rolling, concurrency: req.concurrency, waitTimeoutMs: req.waitTimeoutMs, verify: req.verify, interrupt, probes}
     if (req.dryRun) {
       // The run itself with its effects switched off: each change, wait and ping it would make is recorded as planned.
       // Its exit is the run's as far as the plan knows it (1: an instance it will not heal whatever its pings answer).

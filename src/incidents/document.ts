@@ -1,10 +1,12 @@
 /**
  * The post-incident document of one run, built from its incident.jsonl events (pure; rendering is in
- * src/report/incidents.ts): trigger, impact, detection gap, primary cause, actions, restarts, recurrences.
+ * src/report/incidents.ts): trigger, impact, detection gap, primary cause, contributing factors, corrective actions,
+ * the timeline, actions, restarts, recurrences (the playbook's template; src/incidents/postmortem.ts).
  */
 import path from 'node:path'
 import {classifyCause, type CauseFinding, type CauseLock} from './cause.js'
 import type {IncidentEvent, RunDir} from './dirs.js'
+import {contributingFactors, correctiveActions, timeline, type ContributingFactor, type CorrectiveAction, type TimelineEntry} from './postmortem.js'
 
 export interface IncidentAction {
   at: string
@@ -68,6 +70,12 @@ export interface IncidentReport {
   }
   detection: {firstFailureAt: string | null; firstObservedAt: string | null; gapMs: number | null}
   cause: CauseFinding
+  /** What fleet saw that made the failure likelier or longer (postmortem.ts). */
+  factors: ContributingFactor[]
+  /** The fixes fleet knows for the causes and factors, each with the signal that proves it; owner and due left null. */
+  corrective: CorrectiveAction[]
+  /** The gateways' failure lines and lock times merged with fleet's records, in time order. */
+  timeline: TimelineEntry[]
   actions: IncidentAction[]
   restarts: IncidentRestart[]
   recurred: {instance: string | null; path: string; verdict: string; reasons: string[]}[]
@@ -207,6 +215,8 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
     restartedAfterPing: restarts.length > 0 && of('ping').some((e) => e.ok === false),
   })
 
+  const factors = contributingFactors(run.kind, events, instances, gap)
+
   return {
     run: run.runId,
     dir,
@@ -232,6 +242,9 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
     },
     detection: {firstFailureAt: trigger?.at ?? null, firstObservedAt: trigger ? firstObservedAt : null, gapMs: gap},
     cause,
+    factors,
+    corrective: correctiveActions(cause.all, factors, instances),
+    timeline: timeline(events, instances),
     actions,
     restarts,
     recurred: of('recurred').map((e) => ({instance: str(e.instance), path: str(e.path) ?? '', verdict: str(e.verdict) ?? '?', reasons: strs(e.reasons)})),

@@ -48,6 +48,9 @@ export function eventLine(e: IncidentShow['events'][number]): string {
     case 'ping':
       what = s('ok') === 'true' ? `${s('reply')} in ${s('latencyMs')} ms` : `FAIL ${s('failure')}`
       break
+    case 'probe':
+      what = `${s('ok') === 'true' ? 'answered' : `FAIL ${s('failure')}`} in ${formatDuration(Number(s('durationMs')))}; restart rule: ${(e.restart as {why?: string} | undefined)?.why ?? '-'}`
+      break
     case 'no-restart':
       what = s('why')
       break
@@ -110,6 +113,16 @@ export function renderReportMarkdown(r: IncidentReport): string {
   const others = r.cause.all.slice(1)
   if (r.cause.all[0].locks.length > 0) out.push('', ...r.cause.all[0].locks.map((l) => `- ${code(l)}`))
   if (others.length > 0) out.push('', 'Also seen:', ...others.map((c) => `- ${c.cause}: ${printable(CAUSE_TEXT[c.cause])}${c.locks.length > 0 ? ` (${c.locks.map(code).join(', ')})` : ''}`))
+  out.push('', '## Contributing factors', '')
+  out.push(...(r.factors.length === 0 ? ['None seen by fleet.'] : r.factors.map((f) => `- **${f.factor}** (${f.instances.map(printable).join(', ')}): ${printable(f.detail)}`)))
+  out.push('', '## Timeline', '')
+  out.push(
+    ...mdTable(
+      ['TIME', 'SOURCE', 'INSTANCE', 'WHAT'],
+      r.timeline.map((t) => [t.at, t.source, t.instance, t.what]),
+      'Nothing with a time was recorded.',
+    ),
+  )
   out.push('', '## Actions', '')
   out.push(
     ...mdTable(
@@ -138,6 +151,14 @@ export function renderReportMarkdown(r: IncidentReport): string {
           `- ${printable(o.instance)}: ${o.healed ? 'answers' : `not healed${o.failure ? ` (${printable(o.failure)})` : ''}`}${o.restarted ? ', restarted' : ''}${o.notDone.length > 0 ? `; not done: ${o.notDone.map(printable).join('; ')}` : ''}`,
       ),
     )
+  out.push('', '## Corrective actions', '')
+  out.push(
+    ...mdTable(
+      ['ACTION', 'FOR', 'INSTANCES', 'PROVEN BY', 'OWNER', 'DUE'],
+      r.corrective.map((a) => [a.action, a.addresses, a.instances.join(', '), a.signal, a.owner ?? ' ', a.due ?? ' ']),
+      'None.',
+    ),
+  )
   if (r.notes.length > 0) out.push('', '## Notes', '', ...r.notes.map((n) => `- ${printable(n)}`))
   return `${out.join('\n')}\n`
 }

@@ -1,0 +1,99 @@
+/**
+ * What heal records of each instance before it acts (the incident log's `observed` record), for the postmortem's
+ * contributing factors (src/incidents/postmortem.ts): the container, its OpenClaw version, its life-cycle state, its
+ * state mount, the failed-lock lines of its log, the filesystem of its state dir and the doctor checks that need no
+ * exec (small-context fallback models). A probe's answer is recorded too (`probe`).
+ */
+import {existsSync, readFileSync} from 'node:fs'
+import type {Instance} from '../config/model.js'
+import {realOrSelf} from '../util/paths.js'
+import type {Check} from '../doctor/check.js'
+import {modelChecks} from '../doctor/doctor.js'
+import {isRemoteFs, mountOf, parseMountinfo, type MountEntry} from '../doctor/io-probe.js'
+import {decideRestart, observedFacts, type RestartPolicy} from '../decide/restart.js'
+import type {InstanceStatus} from '../observe/status-model.js'
+import type {PingResult} from '../ping/ping.js'
+
+/** The filesystem a state dir is on, as this host's mountinfo says. */
+export interface StateFs {
+  type: string
+  source: string
+  mountPoint: string
+  remote: boolean
+}
+
+/** What heal reads beside the observation for the record. */
+export interface ObservedExtras {
+  /** Null when the state dir is not on this host (remote engine, lockAccess docker) or mountinfo could not be read. */
+  fs: StateFs | null
+  /** Doctor checks that did not pass (warn or fail). */
+  warnings: Check[]
+}
+
+/** Pure: the filesystem of a (real) host path from this host's mounts, or null. */
+export function stateFsOf(mounts: readonly MountEntry[], realPath: string): StateFs | null {
+  const m = mountOf(mounts, realPath)
+  return m ? {type: m.fsType, source: m.source, mountPoint: m.mountPoint, remote: isRemoteFs(m.fsType)} : null
+}
+
+/** Reads what the record needs beside the observation: cheap host reads only (mountinfo once, openclaw.json per instance). */
+export function observedExtras(instances: readonly Instance[]): Map<number, ObservedExtras> {
+  let mounts: MountEntry[] | null = null
+  try {
+    mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+  } catch {
+    mounts = null
+  }
+  const out = new Map<number, ObservedExtras>()
+  for (const inst of instances) {
+    const here = inst.lockAccess === 'host' && existsSync(inst.dataDir)
+    out.set(inst.id, {
+      fs: here && mounts ? stateFsOf(mounts, realOrSelf(inst.dataDir)) : null,
+      warnings: here ? modelChecks(inst).filter((c) => c.status !== 'pass') : [],
+    })
+  }
+  return out
+}
+
+/** Pure: the `observed` record of one instance. */
+export function observedRecord(st: InstanceStatus, extras: ObservedExtras | undefined): Record<string, unknown> {
+  return {
+    instance: st.name,
+    container: st.container,
+    state: st.state,
+    health: st.health,
+    startedAt: st.startedAt,
+    restartCount: st.restartCount,
+    sharedWith: st.sharedWith,
+    logSignature: st.logSignature,
+    openclaw: {version: st.openclaw.version, storage: st.openclaw.storage},
+    life: {state: st.life.state, why: st.life.why},
+    mount: st.mount ? {ok: st.mount.ok, why: st.mount.why} : null,
+    fs: extras?.fs ?? null,
+    warnings: (extras?.warnings ?? []).map((w) => ({check: w.check, status: w.status, message: w.message, hint: w.hint})),
+  }
+}
+
+/** A --probe ping before heal judged anything: its answer, when it started and how long it took. */
+export interface ProbeAnswer {
+  ping: PingResult
+  at: string
+  durationMs: number
+}
+
+/**
+ * Pure: the `probe` record: the probe's class and duration, and the restart rule's answer to it as the instance was
+ * observed (a failure a restart cures says restart: heal still acts first and pings again before it restarts).
+ */
+export function probeRecord(p: ProbeAnswer, st: InstanceStatus, acted: boolean, policy: RestartPolicy): Record<string, unknown> {
+  const rule = decideRestart({...observedFacts(st), pingFailure: p.ping.ok ? null : p.ping.failure, acted}, policy)
+  return {
+    instance: p.ping.name,
+    at: p.at,
+    ok: p.ping.ok,
+    failure: p.ping.failure,
+    detail: p.ping.detail,
+    durationMs: p.durationMs,
+    restart: {restart: rule.restart, why: rule.why, hint: rule.hint},
+  }
+}
