@@ -75,6 +75,8 @@ const ANSI = /\x1b\[[0-9;]*m/g
 /** Pure: the family of one log line, or null when it records no failed lock turn. ANSI colours are ignored. */
 export function lineSignature(line: string): {kind: LogSignatureKind; match: RegExpExecArray} | null {
   const plain = line.replace(ANSI, '')
+  // A storage error is the disk, not a lock, even when the gateway answers it as `res ✗ agent … UNAVAILABLE`.
+  if (storageErrorOf(plain)) return null
   for (const [kind, re] of LOG_SIGNATURES) {
     const match = re.exec(plain)
     if (match) return {kind, match}
