@@ -51,6 +51,13 @@ export const STORAGE_ERRORS: readonly [StorageErrorKind, RegExp][] = [
   ['storage-io', STORAGE_IO],
 ]
 
+/** What to do about each storage error, said the same by heal, watch, status and doctor. */
+export const STORAGE_HINTS: Readonly<Record<StorageErrorKind, string>> = {
+  'storage-full': 'the state filesystem is full: free space on it (WAL files can grow to GBs, upstream #143524); the gateway answers again once there is room, and a restart does not cure it',
+  'storage-readonly': 'the state dir is read-only: remount it read-write or fix the owner of the files; a restart does not cure it',
+  'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it); a restart does not cure it',
+}
+
 /** Pure: the storage error one text records, or null. */
 export function storageErrorOf(text: string): StorageErrorKind | null {
   return STORAGE_ERRORS.find(([, re]) => re.test(text))?.[0] ?? null

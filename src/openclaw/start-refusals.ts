@@ -4,8 +4,7 @@
  * none of them. Pure: one log line in, a classification out.
  */
 
-import {anyOf, STORAGE_FULL, STORAGE_IO, STORAGE_READONLY} from '../locks/signatures.js'
-import {STORAGE_HINTS} from '../decide/state-fs.js'
+import {anyOf, STORAGE_FULL, STORAGE_HINTS, STORAGE_IO, STORAGE_READONLY} from '../locks/signatures.js'
 
 /** What cures a refusal: waiting (it clears by itself), `openclaw doctor --fix` with the gateway stopped, fleet's lock rules, starting the suppressed channels, or a person (a knob, the disk, a downgrade). */
 export type RefusalCure = 'wait' | 'doctor-fix' | 'locks' | 'channels' | 'operator'

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {decideStartCure, doctorFixSupported, type StartCure, type StartCureFacts} from '../../src/decide/start-cure.js'
-import type {LifeState} from '../../src/decide/gateway-life.js'
+import type {LifeState} from '../../src/openclaw/gateway-life.js'
 import {REFUSAL_KINDS, startRefusal, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
 
 const refusal = (line: string): StartRefusal => {

@@ -1,8 +1,9 @@
-// The state filesystem rule (decide/state-fs.ts): full, read-only, ok or unknown from what was read, and the storage
+// The state filesystem rule (observe/state-fs.ts): full, read-only, ok or unknown from what was read, and the storage
 // fault that keeps an instance out of `ok` and away from restarts.
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {bytesText, fullBelowBytes, STORAGE_HINTS, stateFsVerdict, storageFault, type StateFsReading} from '../../src/decide/state-fs.js'
+import {STORAGE_HINTS} from '../../src/locks/signatures.js'
+import {bytesText, fullBelowBytes, stateFsVerdict, storageFault, type StateFsReading} from '../../src/observe/state-fs.js'
 
 const MiB = 1024 ** 2
 const GiB = 1024 ** 3

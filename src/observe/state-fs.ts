@@ -6,8 +6,12 @@
  * live on 2026.9.6: `Error: database or disk is full: code=ERR_SQLITE_ERROR` 17 s after the turn was sent) while the
  * gateway stays ready and `/healthz` ok. A restart cures none of it (the gateway starts on the same disk, and a start
  * on a full disk can fail), so such an instance is not `ok` and is never restarted: the fix is the disk's.
+ * The rule is pure; readStateFs (at the end) is the one read it takes, on this disk.
  */
-import type {StorageErrorKind} from '../locks/signatures.js'
+import fs from 'node:fs'
+import path from 'node:path'
+import {STORAGE_HINTS, type StorageErrorKind} from '../locks/signatures.js'
+import {realOrSelf} from '../util/paths.js'
 
 /** What fleet read of the filesystem under a state dir (statfs, the mount table, a write check); null fields: not read. */
 export interface StateFsReading {
@@ -31,13 +35,6 @@ export interface StateFsVerdict {
   state: StateFsState
   /** One line a person reads: the filesystem and its free space. */
   why: string
-}
-
-/** What to do about each storage error, said the same by heal, watch, status and doctor. */
-export const STORAGE_HINTS: Readonly<Record<StorageErrorKind, string>> = {
-  'storage-full': 'the state filesystem is full: free space on it (WAL files can grow to GBs, upstream #143524); the gateway answers again once there is room, and a restart does not cure it',
-  'storage-readonly': 'the state dir is read-only: remount it read-write or fix the owner of the files; a restart does not cure it',
-  'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it); a restart does not cure it',
 }
 
 /** Below this much free space a state filesystem is full: 1 % of it, at most 100 MiB (no room left for the WAL to grow). */
@@ -104,4 +101,73 @@ export function storageFault(
   if (lastGoodTurnMs !== null && lastGoodTurnMs > lastMs) return null
   const ago = Math.max(0, Math.round((nowMs - lastMs) / 1000))
   return {kind: log.kind, why: `${log.count} storage error(s) in its log since its start, the last ${ago}s ago: ${log.line ?? log.kind}`, hint: STORAGE_HINTS[log.kind]}
+}
+
+export interface MountEntry {
+  mountPoint: string
+  fsType: string
+  source: string
+  /** `major:minor` of the filesystem. */
+  device: string
+}
+
+/** `\040` (space), `\011`, `\012`, `\134` in mountinfo fields. */
+const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)))
+
+/**
+ * Pure: the mounts of a `/proc/<pid>/mountinfo` text (`36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3
+ * /dev/root rw`); malformed lines are skipped.
+ */
+export function parseMountinfo(text: string): MountEntry[] {
+  return text.split('\n').flatMap((line) => {
+    const [left, right] = line.split(' - ')
+    const f = left?.split(' ') ?? []
+    const r = right?.split(' ') ?? []
+    if (f.length < 5 || r.length < 2 || !f[4].startsWith('/') || !r[0]) return []
+    return [{mountPoint: unescape(f[4]), fsType: r[0], source: unescape(r[1]), device: f[2]}]
+  })
+}
+
+/** Pure: the mount a (real, absolute) path is on: the longest mount point containing it; of stacked mounts the last. */
+export function mountOf(mounts: readonly MountEntry[], realPath: string): MountEntry | null {
+  let best: MountEntry | null = null
+  for (const m of mounts) {
+    const inside = m.mountPoint === '/' || realPath === m.mountPoint || realPath.startsWith(`${m.mountPoint}/`)
+    if (inside && (best === null || m.mountPoint.length >= best.mountPoint.length)) best = m
+  }
+  return best
+}
+
+/** This machine's mount table, read at most once per observation. */
+export function hostMountTable(procRoot = '/proc'): () => string {
+  let text: string | undefined
+  return () => (text ??= fs.readFileSync(path.join(procRoot, 'self', 'mountinfo'), 'utf8'))
+}
+
+/**
+ * The filesystem under a state dir on this disk (stateFsVerdict): statfs for its space, the mount table for what
+ * it is, and access(W_OK) for read-only (EROFS answers it even for root). Reads only: nothing is written.
+ */
+export function readStateFs(dir: string, mountTable: () => string = hostMountTable()): StateFsReading {
+  const base: StateFsReading = {path: dir, mountPoint: null, fsType: null, source: null, freeBytes: null, totalBytes: null, readOnly: null, error: null}
+  try {
+    const st = fs.statfsSync(dir)
+    base.freeBytes = st.bavail * st.bsize
+    base.totalBytes = st.blocks * st.bsize
+  } catch (error) {
+    return {...base, error: (error as Error).message}
+  }
+  try {
+    const m = mountOf(parseMountinfo(mountTable()), realOrSelf(dir))
+    if (m) Object.assign(base, {mountPoint: m.mountPoint, fsType: m.fsType, source: m.source})
+  } catch (error) {
+    base.error = `cannot read the mount table: ${(error as Error).message}`
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+    base.readOnly = false
+  } catch (error) {
+    base.readOnly = (error as NodeJS.ErrnoException).code === 'EROFS' ? true : null
+  }
+  return base
 }

@@ -17,11 +17,12 @@
  * is the operator's to fix, whatever else the ping says.
  */
 import {KNOWN_SIGNATURES} from '../locks/known-signatures.js'
-import type {PingFailure} from './ping-classify.js'
-import type {InstanceStatus} from './status-model.js'
-import type {Life} from '../decide/gateway-life.js'
+import type {PingFailure} from './ping-class.js'
+import type {InstanceStatus} from '../observe/status-model.js'
+import type {Life} from '../openclaw/gateway-life.js'
 import {isPaused} from '../docker/container-state.js'
-import {STORAGE_HINTS, type StorageFault} from '../decide/state-fs.js'
+import {STORAGE_HINTS} from '../locks/signatures.js'
+import type {StorageFault} from '../observe/state-fs.js'
 
 export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
 
@@ -49,7 +50,7 @@ export interface RestartFacts {
   activeWork?: number | null
   /**
    * The state filesystem is full or read-only, or the gateway's log shows storage errors since the last good turn
-   * (decide/state-fs.ts storageFault): whatever the ping says, a restart does not cure the disk.
+   * (observe/state-fs.ts storageFault): whatever the ping says, a restart does not cure the disk.
    */
   storage?: StorageFault | null
 }

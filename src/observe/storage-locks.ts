@@ -15,9 +15,6 @@ import type {DockerHandle} from '../docker/client.js'
 import type {ContainerInfo} from '../docker/discover.js'
 import {execIn} from '../docker/exec.js'
 import {parseProcLocks, targetsOf, writerHolds, type KernelLock} from '../locks/proc-locks.js'
-import type {StateFsReading} from '../decide/state-fs.js'
-import {realOrSelf} from '../util/paths.js'
-import {mountOf, parseMountinfo} from './io-probe.js'
 
 /** One SQLite db of a state dir. */
 export interface StateDb {
@@ -128,38 +125,4 @@ export async function scanWritersInContainer(handle: DockerHandle, inst: Instanc
   } catch (error) {
     return {source: 'exec', dbs: [], holds: [], error: `db scan in ${c.name}: ${(error as Error).message}`}
   }
-}
-
-/** This machine's mount table, read at most once per observation. */
-export function hostMountTable(procRoot = '/proc'): () => string {
-  let text: string | undefined
-  return () => (text ??= fs.readFileSync(path.join(procRoot, 'self', 'mountinfo'), 'utf8'))
-}
-
-/**
- * The filesystem under a state dir on this disk (decide/state-fs.ts): statfs for its space, the mount table for what
- * it is, and access(W_OK) for read-only (EROFS answers it even for root). Reads only: nothing is written.
- */
-export function readStateFs(dir: string, mountTable: () => string = hostMountTable()): StateFsReading {
-  const base: StateFsReading = {path: dir, mountPoint: null, fsType: null, source: null, freeBytes: null, totalBytes: null, readOnly: null, error: null}
-  try {
-    const st = fs.statfsSync(dir)
-    base.freeBytes = st.bavail * st.bsize
-    base.totalBytes = st.blocks * st.bsize
-  } catch (error) {
-    return {...base, error: (error as Error).message}
-  }
-  try {
-    const m = mountOf(parseMountinfo(mountTable()), realOrSelf(dir))
-    if (m) Object.assign(base, {mountPoint: m.mountPoint, fsType: m.fsType, source: m.source})
-  } catch (error) {
-    base.error = `cannot read the mount table: ${(error as Error).message}`
-  }
-  try {
-    fs.accessSync(dir, fs.constants.W_OK)
-    base.readOnly = false
-  } catch (error) {
-    base.readOnly = (error as NodeJS.ErrnoException).code === 'EROFS' ? true : null
-  }
-  return base
 }
