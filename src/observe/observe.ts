@@ -233,15 +233,7 @@ async function placeWriters(fleet: Fleet, handle: DockerHandle, g: Gathered, vie
   if (g.writers.error) g.errors.push(g.writers.error)
 }
 
-async function gatherInstance(
-  fleet: Fleet,
-  handle: DockerHandle,
-  inst: Instance,
-  disc: Discovery,
-  opts: ObserveOptions,
-  lockTable: () => string,
-  mountTable: () => string,
-): Promise<Gathered> {
+async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions, lockTable: () => string, mountTable: () => string): Promise<Gathered> {
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'

@@ -1,6 +1,6 @@
 // A full state filesystem on REAL OpenClaw 2026.9.6 (issue 25: "Storage errors get their own ping classes and are
 // never restarted"). One compose lab instance (ID 821) whose state dir (the bind-mounted host dir) is a 256 MiB tmpfs
-// of its own (lab stateFs). The test fills it, and fleet's own ping (a real `openclaw agent` turn through the gateway)
+// of its own (lab stateFs). After one good turn, the test fills it, and fleet's own ping (a real `openclaw agent` turn through the gateway)
 // fails with the gateway's real storage error; then:
 // - `fleet heal --probe` classes it storage-full, restarts nothing (no action, no incident, the container never
 //   restarted) and exits 1 with the disk as the reason;
@@ -67,6 +67,10 @@ describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
     async () => {
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
       expect(mounts).toContain(` ${stateDir} `)
+      // A gateway that has served: one good turn first (it also pairs the CLI with the gateway; on a fresh gateway whose
+      // disk is full the CLI's first connect times out instead: seen live, `gateway closed (4000): connect timeout`).
+      const warm = await timed('pingBefore', () => fleet_(['ping', '--json', '-i', String(ID)]))
+      expect(warm.exitCode, warm.stdout).toBe(0)
       const before = await incarnation()
 
       // Fill it, as root (no room left for anyone).
@@ -80,7 +84,11 @@ describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
       const r = doc.instances[0]
       console.log(`[real-openclaw-disk] the real error: ${JSON.stringify(r.ping.attempts.map((a: {exitCode: number; detail: string; stderr: string}) => [a.exitCode, a.detail, a.stderr]))}`)
       expect(r.ping).toMatchObject({ok: false, failure: 'storage-full', path: 'gateway', detail: expect.stringMatching(/database or disk is full/)})
-      expect(r.restartDecision).toMatchObject({restart: false, why: expect.stringMatching(/^storage-full: .*full, 0 B free of 256 MiB: a restart does not cure the disk/), hint: expect.stringMatching(/free space/)})
+      expect(r.restartDecision).toMatchObject({
+        restart: false,
+        why: expect.stringMatching(/^storage-full: .*full, 0 B free of 256 MiB: a restart does not cure the disk/),
+        hint: expect.stringMatching(/free space/),
+      })
       expect(r).toMatchObject({restarted: false, actions: [], healed: false})
       // Nothing was done, so nothing was recorded: no incident (a restart would have made one).
       expect(doc.incidentLog).toBeNull()

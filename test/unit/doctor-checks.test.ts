@@ -237,7 +237,7 @@ describe('the SQLite layout of a state dir', () => {
   })
 })
 
-describe('the state dir\'s filesystem (state-disk)', () => {
+describe("the state dir's filesystem (state-disk)", () => {
   const r = {path: '/data/oc851/config', mountPoint: '/data/oc851/config', fsType: 'tmpfs', source: 'fleet-lab-851', freeBytes: 200 * MiB, totalBytes: 256 * MiB, readOnly: false, error: null}
   it.each<[string, Partial<typeof r>, string, RegExp]>([
     ['room, but under 1 GiB: warn', {}, 'warn', /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): 200 MiB free of 256 MiB/],

@@ -39,7 +39,12 @@ describe('storage errors in the log: counted apart, never as lock errors', () =>
     const sig = lockTimeoutSignature(FULL_DISK_LINES.join('\n'))
     expect(sig.count).toBe(0)
     expect(sig.bySignature).toEqual(zero)
-    expect(sig.storage).toEqual({count: 2, last: '2026-12-04T13:32:21.102000000Z', kind: 'storage-full', line: expect.stringContaining('res ✗ agent 50ms errorCode=UNAVAILABLE errorMessage=Error: database or disk is full')})
+    expect(sig.storage).toEqual({
+      count: 2,
+      last: '2026-12-04T13:32:21.102000000Z',
+      kind: 'storage-full',
+      line: expect.stringContaining('res ✗ agent 50ms errorCode=UNAVAILABLE errorMessage=Error: database or disk is full'),
+    })
     for (const l of FULL_DISK_LINES) expect(lineSignature(l)).toBeNull()
   })
 
@@ -47,7 +52,7 @@ describe('storage errors in the log: counted apart, never as lock errors', () =>
     ['SqliteError: attempt to write a readonly database', 'storage-readonly'],
     ["EROFS: read-only file system, open '/home/node/.openclaw/state/openclaw.sqlite'", 'storage-readonly'],
     ['[ws] ⇄ res ✗ agent 12ms errorCode=UNAVAILABLE errorMessage=Error: disk I/O error: code=ERR_SQLITE_ERROR', 'storage-io'],
-    ["ENOSPC: no space left on device, write", 'storage-full'],
+    ['ENOSPC: no space left on device, write', 'storage-full'],
   ])('%s → %s', (line, kind) => {
     expect(lockTimeoutSignature(line).storage).toMatchObject({count: 1, kind})
     expect(lockTimeoutSignature(line).count).toBe(0)

@@ -58,7 +58,8 @@ describe('ping classification', () => {
 
   it('the real 2026.9.6 full-disk turn through the gateway (exit 1, the error JSON on stdout) is storage-full with the error as its detail', () => {
     const stdout = JSON.stringify({ok: false, error: {type: 'cli_error', message: 'Error: database or disk is full: code=ERR_SQLITE_ERROR'}}, null, 2)
-    const stderr = '[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Debug: set OPENCLAW_DEBUG=1 to include the stack trace.\n[openclaw] Try: openclaw doctor\n[openclaw] Help: openclaw --help'
+    const stderr =
+      '[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Debug: set OPENCLAW_DEBUG=1 to include the stack trace.\n[openclaw] Try: openclaw doctor\n[openclaw] Help: openclaw --help'
     expect(classifyAttempt({exitCode: 1, stdout, stderr, timedOut: false}, 'SPEED_OK')).toMatchObject({failure: 'storage-full', detail: 'Error: database or disk is full: code=ERR_SQLITE_ERROR'})
   })
 

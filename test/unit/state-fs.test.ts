@@ -59,7 +59,11 @@ describe('storageFault', () => {
   const unknown = stateFsVerdict(null)
 
   it('the fs read full or read-only is a fault by itself, with its hint', () => {
-    expect(storageFault(stateFsVerdict(reading({freeBytes: 0})), null, now, 120_000)).toEqual({kind: 'storage-full', why: expect.stringContaining('full, 0 B free'), hint: STORAGE_HINTS['storage-full']})
+    expect(storageFault(stateFsVerdict(reading({freeBytes: 0})), null, now, 120_000)).toEqual({
+      kind: 'storage-full',
+      why: expect.stringContaining('full, 0 B free'),
+      hint: STORAGE_HINTS['storage-full'],
+    })
     expect(storageFault(stateFsVerdict(reading({readOnly: true})), null, now, 120_000)?.kind).toBe('storage-readonly')
   })
 
