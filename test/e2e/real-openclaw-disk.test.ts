@@ -9,25 +9,18 @@
 // - once the space is freed, the next ping answers, without a restart, and status is ok again.
 // The state dir is unmounted by lab.down in afterAll, on failure too. Times go to the test output.
 import {execa} from 'execa'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import os from 'node:os'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
-import type {Lab} from './helpers.js'
+import {fleetIn, realLabUp, type Lab} from './helpers.js'
 
-const VERSION = '2026.9.6'
 const ID = 821
-const MIN = 60_000
 const container = lab.containerName(ID) as string
 const times: Record<string, number> = {}
 let root = ''
 let l: Lab
-let stateDir = ''
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
-const fleet_ = (args: string[]) => execa('node', [BIN, ...args, '--config', l.configFile], {reject: false, timeout: 10 * MIN, env: {HOME: path.dirname(root)}})
+const fleet_ = (args: string[]) => fleetIn(l, [...args])
 const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
   const t0 = Date.now()
   try {
@@ -39,37 +32,27 @@ const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
 const incarnation = async () => (await execa('docker', ['inspect', '-f', '{{.State.StartedAt}} {{.RestartCount}}', container])).stdout.trim()
 
 beforeAll(async () => {
-  root = path.join(mkdtempSync(path.join(os.tmpdir(), 'fleet-real-disk-')), 'lab')
-  const t0 = Date.now()
-  try {
-    // 256 MiB: a fresh 9.6 state dir takes ~56 MiB (its control-ui asset cache), a turn a few MiB more.
-    l = (await lab.up({root, first: ID, size: 1, openclaw: VERSION, stateFs: {sizeMiB: 256}})) as Lab
-  } catch (error) {
-    // lab.up waits 10 min for healthy; a 9.6 first start on a busy 2-core host can take longer. The lab is up: wait on.
-    if (!existsSync(path.join(root, 'lab.json')) || !/healthy/.test(String(error))) throw error
-    await lab.waitHealthy([container], {timeoutMs: 15 * MIN})
-    l = {root, configFile: path.join(root, 'fleet.config.yml'), ids: [ID], containers: [container], groups: [], timings: {}}
-  }
-  times.up = Date.now() - t0
-  stateDir = path.join(root, 'data', `oc${ID}`, 'config')
-}, 30 * MIN)
+  // 256 MiB: a fresh 9.6 state dir takes ~56 MiB (its control-ui asset cache), a turn a few MiB more.
+  l = await timed('up', () => realLabUp('fleet-real-disk', ID, '2026.9.6', {stateFs: {sizeMiB: 256}, onRoot: (r) => (root = r)}))
+}, 30 * 60_000)
 
 afterAll(async () => {
   console.log(`[real-openclaw-disk] times (ms): ${JSON.stringify(times)}`)
   // down removes the container, unmounts the state dir's tmpfs (state-fs.json), then the lab root.
   if (root && existsSync(root)) await lab.down({root})
   if (root) rmSync(path.dirname(root), {recursive: true, force: true})
-}, 5 * MIN)
+}, 5 * 60_000)
 
-describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
+describe('real OpenClaw 2026.9.6: a full state filesystem', () => {
   it(
     'is classed storage-full, never restarted, not ok in status, named by doctor, alerted by watch; freed, the next ping answers without a restart',
     async () => {
+      const stateDir = path.join(root, 'data', `oc${ID}`, 'config')
       const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
       expect(mounts).toContain(` ${stateDir} `)
       // A gateway that has served: one good turn first (it also pairs the CLI with the gateway; on a fresh gateway whose
       // disk is full the CLI's first connect times out instead: seen live, `gateway closed (4000): connect timeout`).
-      const warm = await timed('pingBefore', () => fleet_(['ping', '--json', '-i', String(ID)]))
+      const warm = await timed('pingBefore', () => fleet_(['ping', '--json']))
       expect(warm.exitCode, warm.stdout).toBe(0)
       const before = await incarnation()
 
@@ -78,7 +61,7 @@ describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
       expect(fill.stderr).toMatch(/No space left on device/)
 
       // heal --probe: its ping (a real turn through the gateway) fails with the gateway's storage error.
-      const heal = await timed('heal', () => fleet_(['heal', '--probe', '--json', '-i', String(ID)]))
+      const heal = await timed('heal', () => fleet_(['heal', '--probe', '--json']))
       expect(heal.exitCode, heal.stderr).toBe(1)
       const doc = JSON.parse(heal.stdout)
       const r = doc.instances[0]
@@ -95,7 +78,7 @@ describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
       expect(doc.ok).toBe(false)
 
       // status: not ok, the filesystem full.
-      const st = JSON.parse((await timed('status', () => fleet_(['status', '--json', '-i', String(ID)]))).stdout).instances[0]
+      const st = JSON.parse((await timed('status', () => fleet_(['status', '--json']))).stdout).instances[0]
       expect(st.ok).toBe(false)
       expect(st.life.state).toBe('ready')
       expect(st.stateFs).toMatchObject({state: 'full', why: expect.stringContaining(`state dir ${stateDir} is on tmpfs (fleet-lab-${ID} at ${stateDir}): full, 0 B free of 256 MiB`)})
@@ -105,14 +88,14 @@ describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
       expect(st.logSignature.count).toBe(0)
 
       // doctor: names the filesystem and its free space, and fails.
-      const dr = await timed('doctor', () => fleet_(['doctor', '--json', '--io-samples', '0', '-i', String(ID)]))
+      const dr = await timed('doctor', () => fleet_(['doctor', '--json', '--io-samples', '0']))
       expect(dr.exitCode).toBe(1)
       const disk = JSON.parse(dr.stdout).checks.find((c: {check: string}) => c.check === 'state-disk')
       expect(disk).toMatchObject({status: 'fail', instance: `oc${ID}`, message: expect.stringContaining(`on tmpfs (fleet-lab-${ID} at ${stateDir}): full, 0 B free of 256 MiB`)})
 
       // watch, one scan with auto-restart on: a storage alert, no restart.
       const events = path.join(path.dirname(root), 'watch-events.jsonl')
-      const w = await timed('watch', () => fleet_(['watch', '--scans', '1', '--no-ping', '--no-react', '--auto-restart', '--events', events, '-i', String(ID)]))
+      const w = await timed('watch', () => fleet_(['watch', '--scans', '1', '--no-ping', '--no-react', '--auto-restart', '--events', events]))
       expect(w.exitCode, w.stderr).toBe(0)
       const seen = readFileSync(events, 'utf8')
         .split('\n')
@@ -124,14 +107,14 @@ describe(`real OpenClaw ${VERSION}: a full state filesystem`, () => {
 
       // Free the space: the next ping answers, with no restart.
       rmSync(path.join(stateDir, 'fleet-e2e-fill'))
-      const ping = await timed('pingAfterFree', () => fleet_(['ping', '--json', '-i', String(ID)]))
+      const ping = await timed('pingAfterFree', () => fleet_(['ping', '--json']))
       expect(ping.exitCode, ping.stdout).toBe(0)
       expect(JSON.parse(ping.stdout).results[0]).toMatchObject({ok: true})
-      const after = JSON.parse((await fleet_(['status', '--json', '-i', String(ID)])).stdout).instances[0]
+      const after = JSON.parse((await fleet_(['status', '--json'])).stdout).instances[0]
       expect(after.stateFs.state).toBe('ok')
       expect(after.ok, JSON.stringify(after.errors)).toBe(true)
       expect(await incarnation()).toBe(before)
     },
-    30 * MIN,
+    30 * 60_000,
   )
 })
