@@ -53,7 +53,8 @@ export const STORAGE_ERRORS: readonly [StorageErrorKind, RegExp][] = [
 
 /** What to do about each storage error, said the same by heal, watch, status and doctor. */
 export const STORAGE_HINTS: Readonly<Record<StorageErrorKind, string>> = {
-  'storage-full': 'the state filesystem is full: free space on it (WAL files can grow to GBs, upstream #143524); the gateway answers again once there is room, and a restart does not cure it',
+  'storage-full':
+    'the state filesystem is full: free space on it (WAL files can grow to GBs, upstream #143524); a restart does not make room. Seen on 2026.9.6: once there is room the next turn answered, or turns kept failing (`Agent native close and lease cleanup failed | database or disk is full`) until the gateway was restarted: ping it after freeing space, and restart it yourself only if it still fails',
   'storage-readonly': 'the state dir is read-only: remount it read-write or fix the owner of the files; a restart does not cure it',
   'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it); a restart does not cure it',
 }

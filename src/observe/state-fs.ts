@@ -94,8 +94,8 @@ export function storageFault(
   if (fs.state === 'full') return {kind: 'storage-full', why: fs.why, hint: STORAGE_HINTS['storage-full']}
   if (fs.state === 'readonly') return {kind: 'storage-readonly', why: fs.why, hint: STORAGE_HINTS['storage-readonly']}
   if (!log || log.count === 0 || !log.kind || !log.last) return null
-  // Room on the disk now, read from it: an old `disk is full` is over.
-  if (fs.state === 'ok' && log.kind === 'storage-full') return null
+  // Room on the disk now is no proof: seen on real 2026.9.6, turns still failed `database or disk is full` after the
+  // space was freed (`Agent native close and lease cleanup failed | database or disk is full`). Only a good turn ends it.
   const lastMs = Date.parse(log.last)
   if (!Number.isFinite(lastMs) || nowMs - lastMs > windowMs) return null
   if (lastGoodTurnMs !== null && lastGoodTurnMs > lastMs) return null

@@ -249,6 +249,6 @@ describe("the state dir's filesystem (state-disk)", () => {
     const c = stateDiskCheck(inst, {...r, ...extra})
     expect(c).toMatchObject({check: 'state-disk', instance: 'oc851', status})
     expect(c.message).toMatch(message)
-    if (status === 'fail') expect(c.hint).toMatch(/restart does not cure it/)
+    if (status === 'fail') expect(c.hint).toMatch(/a restart does not/)
   })
 })
