@@ -1,5 +1,5 @@
 // `node bench/watch-slow.mjs`: how long `fleet watch --react` takes to clear a stale lock on one gateway while
-// another gateway is in a restart loop (target: under 2 s, the README's promise for --react). A lab of two: gateway A
+// another gateway is in a restart loop (target: under 2 s, docs/watch.md's promise for --react). A lab of two: gateway A
 // crash-loops (the lab's crash-after-ms control: exit 1 at each start, restart policy unless-stopped), so watch
 // --auto-restart restarts it and then waits for a readiness that never comes (heal.waitTimeout, 3m by default); while
 // that wait runs, an exec'd holder on gateway B is SIGKILLed, leaving its lock (stale: dead pid). Measured from the

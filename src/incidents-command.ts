@@ -6,7 +6,7 @@
 import {Flags, type Command} from '@oclif/core'
 import path from 'node:path'
 import {BaseCommand} from './base-command.js'
-import {DEFAULT_INCIDENT_DIR} from './config/build.js'
+import {defaultIncidentDir} from './config/build.js'
 import {DEFAULT_RETENTION} from './config/schema.js'
 import {ConfigError} from './errors.js'
 import type {RetentionPolicy} from './config/model.js'
@@ -27,7 +27,7 @@ export interface IncidentSettings {
 /** Pure: the settings from --dir and the config (null: no config), else the defaults. */
 export function incidentSettings(dir: string | undefined, fleet: {file: string; heal: {incidentDir: string; incidentRetention: RetentionPolicy}} | null): IncidentSettings {
   return {
-    dir: dir === undefined ? (fleet?.heal.incidentDir ?? DEFAULT_INCIDENT_DIR) : path.resolve(dir),
+    dir: dir === undefined ? (fleet?.heal.incidentDir ?? defaultIncidentDir()) : path.resolve(dir),
     retention: fleet?.heal.incidentRetention ?? {keepRuns: DEFAULT_RETENTION.keepRuns, keepForMs: DEFAULT_RETENTION.keepFor},
     config: fleet?.file ?? null,
   }

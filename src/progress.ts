@@ -28,6 +28,15 @@ export function chooseRenderer(opts: {json?: boolean; verbose?: boolean; env?: N
 }
 
 /**
+ * `fleet watch`'s view, by the same rule: its events as JSON lines with --json; the live table where the tree would be
+ * drawn (a TTY, not CI, not TERM=dumb); plain lines, one per event and per scan, otherwise.
+ */
+export function chooseWatchView(opts: {json?: boolean; env?: NodeJS.ProcessEnv; isTTY?: boolean}): 'json' | 'live' | 'lines' {
+  if (opts.json) return 'json'
+  return chooseRenderer({...opts, json: false}) === 'default' ? 'live' : 'lines'
+}
+
+/**
  * Whether output may carry colour codes: NO_COLOR (any value but empty) and FORCE_COLOR=0/false say no; any other
  * FORCE_COLOR says yes; otherwise only on a TTY that is not TERM=dumb. (listr2's colorette takes FORCE_COLOR=0 as
  * "force", hence this rule of fleet's own.)

@@ -3,13 +3,10 @@ import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
-import {healDocument, planDocument, renderHeal, renderPlan, type HealDocument} from '../report/heal.js'
-import {EXIT} from '../errors.js'
-import {HealInterrupt, judgeAndPlan, runHeal, signalExitCode, type InstanceHeal} from '../heal/heal.js'
-import type {RestartPolicy} from '../decide/heal-plan.js'
-import {assertPreflight} from '../heal/preflight.js'
+import type {HealDocument} from '../heal/document.js'
+import {checkHealFlags, healFleet, healRequest, type HealFlags} from '../heal/run.js'
 import {chooseRenderer} from '../progress.js'
-import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
+import {renderHeal, renderPlan} from '../report/heal.js'
 
 export default class Heal extends BaseCommand<typeof Heal> {
   static summary = 'The safe recovery runbook: judge, record, clear what is stale, end orphan holders, restart only what must restart, wait, ping, re-check.'
@@ -54,81 +51,31 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
   }
 
   async run(): Promise<HealDocument> {
-    const started = Date.now()
     const f = this.flags
-    if (f['no-restart'] && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
-    const fleet = await this.fleet()
-    const selected = this.selectInstances(fleet)
-    const waitTimeoutMs = f['wait-timeout'] === undefined ? fleet.heal.waitTimeoutMs : parseDurationFlag('--wait-timeout', f['wait-timeout'])
-    const restart: RestartPolicy = f['no-restart'] ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
-    if (f['verify-turns'] !== undefined && f.verify === undefined) throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
-    const verify = f.verify === undefined ? undefined : {durationMs: parseDurationFlag('--verify', f.verify, {positive: false}), turns: f['verify-turns'] ?? 10}
-    // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
-    // --restart group restarts the selected instances' whole groups: their other members are restarted too, so they
-    // are healed with them (judged, in the plan and the table, waited for and pinged), and their run locks taken.
-    const instances = restart === 'group' ? fleet.instances.filter((i) => selected.includes(i) || (i.group !== undefined && selected.some((s) => s.group === i.group))) : selected
-    assertPreflight(fleet, instances, {mayRestart: restart !== 'never', command: `fleet heal${f['dry-run'] ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
-    const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
-    const opts = {force: f.force, tidy: f.tidy, restart, probe: f.probe, renderer}
-
-    // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
-    // In a place every fleet on the host meets (whatever its XDG_STATE_HOME); said when it must fall back to this user's.
-    const place = runLockPlace()
-    if (place.note && !f['dry-run']) this.logToStderr(`warning: ${place.note}`)
-    const lock = f['dry-run'] ? null : await acquireRunLocks(place.dir, instances, {command: 'heal', config: fleet.file})
-    const interrupt = new HealInterrupt().install()
-    interrupt.lockPaths = lock?.paths ?? []
-    try {
-      const {statuses, plans, probeFailed} = await judgeAndPlan(fleet, instances, opts)
-      if (interrupt.reason) {
-        this.logToStderr(`heal interrupted by ${interrupt.reason} while judging: nothing was changed`)
-        process.exitCode = signalExitCode(interrupt.reason)
-        return {
-          runId: null,
-          dryRun: f['dry-run'],
-          incidentLog: null,
-          instances: [],
-          summary: {instances: 0, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts: []},
-          verify: null,
-          interrupted: interrupt.reason,
-          unreachable: null,
-          durationMs: Date.now() - started,
-          ok: false,
-        }
-      }
-      const conflicts = statuses
-        .filter((s) => s.sharedWith.length > 0)
-        .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
-      const settings = {...opts, backup: f.backup, rolling: f.rolling, concurrency: f.concurrency ?? fleet.heal.concurrency, waitTimeoutMs, verify, interrupt}
-      if (f['dry-run']) {
-        // The run itself with its effects switched off: each change, wait and ping it would make is recorded as planned.
-        const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true})
-        const doc = planDocument(run, conflicts, f.force, Date.now() - started)
-        this.log(renderPlan(doc.instances as InstanceHeal[]))
-        if (verify) this.log(`then verify: ${verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
-        // Its exit is the run's as far as the plan knows it (1: an instance it will not heal whatever its pings answer).
-        this.markUnhealthy(
-          doc.summary.failed > 0,
-          statuses.some((x) => x.state === 'unreachable'),
-        )
-        return doc
-      }
-      const forced = plans.flatMap((p) => p.deletes.filter((l) => l.verdict === 'live' || l.verdict === 'unknown'))
-      if (forced.length > 0 && !(await this.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
-        throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
-      }
-      const run = await runHeal(fleet, instances, statuses, plans, probeFailed, settings)
-      const doc = healDocument(run, conflicts, f.force, Date.now() - started)
-      this.log(renderHeal(doc))
-      this.markUnhealthy(!doc.ok, doc.unreachable !== null || statuses.some((x) => x.state === 'unreachable'))
-      // A signal wins: the exit code says the run was interrupted (130 SIGINT, 143 SIGTERM), as a shell would.
-      if (doc.interrupted) process.exitCode = signalExitCode(doc.interrupted)
-      else if (doc.unreachable) process.exitCode = EXIT.unreachable
-      return doc
-    } finally {
-      interrupt.dispose()
-      await lock?.release()
+    const flags: HealFlags = {
+      dryRun: f['dry-run'],
+      force: f.force,
+      tidy: f.tidy,
+      restart: f.restart,
+      noRestart: f['no-restart'],
+      rolling: f.rolling,
+      probe: f.probe,
+      backup: f.backup,
+      concurrency: f.concurrency,
+      waitTimeoutMs: f['wait-timeout'] === undefined ? undefined : parseDurationFlag('--wait-timeout', f['wait-timeout']),
+      verifyMs: f.verify === undefined ? undefined : parseDurationFlag('--verify', f.verify, {positive: false}),
+      verifyTurns: f['verify-turns'],
     }
+    checkHealFlags(flags) // bad flags are said before the config is read
+    const fleet = await this.fleet()
+    const req = healRequest(fleet, this.selectInstances(fleet), flags, chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose}))
+    const {doc, judged, exitCode} = await healFleet(fleet, req, {warn: (m) => this.logToStderr(m), confirmForce: (what) => this.confirmForce(what)})
+    // A heal a signal ended while it judged has no table: the backend said so on stderr.
+    if (judged && doc.dryRun) this.log(renderPlan(doc.instances))
+    if (judged && doc.dryRun && req.verify) this.log(`then verify: ${req.verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
+    if (judged && !doc.dryRun) this.log(renderHeal(doc))
+    process.exitCode = exitCode
+    return doc
   }
 
   private async confirmForce(what: string[]): Promise<boolean> {

@@ -7,12 +7,13 @@ import {UsageError} from '../errors.js'
 import {pingJunit} from '../report/junit.js'
 import {pingDocument, pingLine, renderPingSummary, type PingDocument} from '../report/ping.js'
 import {pingInstance, type PingResult} from '../ping/ping.js'
+import {PING_FAILURES} from '../decide/ping-class.js'
 import {chooseRenderer, progressTree} from '../progress.js'
 
 export default class Ping extends BaseCommand<typeof Ping> {
   static summary = 'The SPEED_OK smoke test: one agent turn inside every gateway container, fit for CI after deploys.'
-  static description = `Runs the configured agent turn (default: openclaw agent --local --agent main --message "Reply exactly SPEED_OK" --thinking low --json) inside each selected container through docker exec, and passes when the reply text equals the expected one. A turn that times out is ended inside the container (with its children) so a ping never leaves an orphan lock holder.
-Failure classes: lock-timeout, wrong-reply, no-reply, model-error, timeout, exec-failed, container-not-running; warning: fallback.
+  static description = `Runs the configured agent turn inside each selected container through docker exec (default: openclaw agent --agent main --message "Reply exactly SPEED_OK" --thinking low --json, through the gateway on every version, on a session of fleet's own), and passes when the reply text equals the expected one. A turn that times out is ended inside the container (with its children), so a ping never leaves an orphan lock or turn behind.
+Failure classes: ${PING_FAILURES.join(', ')}; warning: fallback.
 Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docker unreachable.`
   static examples = ['<%= config.bin %> ping', '<%= config.bin %> ping --instances oc7-9 --repeat 5', '<%= config.bin %> ping --junit reports/ping.xml --json']
 

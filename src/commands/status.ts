@@ -5,8 +5,8 @@ import {observe} from '../observe/observe.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static summary = 'Every gateway: container state and health, its session locks with a verdict and the evidence for it.'
-  static description = `Finds each instance's container (one container listing per Docker host), scans its host-mapped sessions dirs for *.jsonl.lock and sessions.json.lock (transcripts are never read), probes the lock owners inside the container's PID namespace (one docker exec per container), and judges every lock: live, stale, hung, orphan, conflict or unknown. Also counts "session file locked" errors in each container's log since its start.
-Exit 0 when every selected instance runs with no stale, hung, orphan or conflict lock; 1 otherwise; 2 config/usage; 3 Docker unreachable.`
+  static description = `Finds each instance's container (one container listing per Docker host) and judges its gateway's life (ready, starting, restarting, crash-loop, failing, unverified, stopped, paused, missing, unreachable: only ready serves) and the state dir it mounts. Then its locks: up to 2026.7 the *.jsonl.lock and sessions.json.lock files of its host-mapped sessions dirs (transcripts are never read), from 2026.8 the SQLite writers, leases and gateway lock files; the owners are probed in the container's PID namespace, and every lock is judged live, stale, hung, orphan, conflict or unknown with its evidence. Also counts lock and storage errors in the gateway's log (bounded), and with --locks shows the work the gateway itself reports (2026.8+).
+Exit 0 when every selected instance is ok (ready, in its configured state dir, its sessions dir shared with no other container, no lock that blocks turns, no recent failing turns in its log); 1 otherwise; 2 config/usage; 3 Docker unreachable.`
   static examples = ['<%= config.bin %> status', '<%= config.bin %> status --instances 7-11 --locks', '<%= config.bin %> status --json']
 
   static flags = {

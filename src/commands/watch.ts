@@ -11,6 +11,8 @@ import {Metrics, metricsHostProblem, metricsUrl, zeroWatchCounters} from '../wat
 import {assertPreflight} from '../heal/preflight.js'
 import {acquireRunLocks, runLockDir} from '../runs/run-lock.js'
 import {Watcher} from '../watch/watch.js'
+import {chooseWatchView, colorWanted} from '../progress.js'
+import {WatchView} from '../report/watch-view.js'
 
 /** The flags oclif reads from their variables (checked first, so that a bad value names its variable). */
 const ENV_KINDS = {
@@ -29,7 +31,7 @@ const env = (flag: WatchEnvFlag) => ({env: WATCH_ENV[flag]})
 export default class Watch extends BaseCommand<typeof Watch> {
   static summary = 'Self-healing without cron: scan every interval, clear stale locks and end orphan holders once seen twice, alert on the rest.'
   static description = `Each scan judges the selected instances (as fleet status) and pings them. Stale locks and orphan holders seen on two consecutive scans are cleared or ended (recorded in the incident log first); hung locks, shared sessions dirs and gateways failing the ping on two scans raise alerts, and restart only with --auto-restart, capped per instance (--max-attempts) with an exponential cool-down (--cooldown): no restart loops; the cap is reset only after the instance has been healthy on every scan for --recover-after (10m). --report-only changes nothing.
-Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (retried with backoff, never blocking the loop). Alerts come once per episode: state open when a reason appears, state resolved (with its duration) when it is gone. --metrics-port serves Prometheus metrics and /healthz on --metrics-host (127.0.0.1). A container younger than --start-period is reported but not judged. Every flag can also be set by its FLEET_WATCH_* variable (a flag beats it). Work on one instance (clears, holder ends, a restart and its wait for readiness) runs beside the scans: the other instances are scanned and healed meanwhile; restarts in flight at once are capped by heal.concurrency. An alert episode resolves only after the instance has been healthy on every scan for watch.alertRecovery (config, 2m). SIGINT/SIGTERM: nothing new starts, the step in flight finishes (a restart's wait for readiness is cut short and reported), the run lock is released, exit 0; a second signal exits at once (130/143), naming what was left in flight. A watch that ends after --scans exits 3 when its last scan could not reach a Docker host, else 0; 2 config/usage (under --json: the JSON error document).`
+A person sees a live table on a TTY (state, worst lock verdict, gateway work, last ping, last action, next scan) and plain lines otherwise; --json prints the events as JSON lines, and --events FILE appends them to a file; they are also POSTed to --webhook (retried with backoff, never blocking the loop). Alerts come once per episode: state open when a reason appears, state resolved (with its duration) when it is gone. --metrics-port serves Prometheus metrics and /healthz on --metrics-host (127.0.0.1). A container younger than --start-period is reported but not judged. Every flag can also be set by its FLEET_WATCH_* variable (a flag beats it). Work on one instance (clears, holder ends, a restart and its wait for readiness) runs beside the scans: the other instances are scanned and healed meanwhile; restarts in flight at once are capped by heal.concurrency. An alert episode resolves only after the instance has been healthy on every scan for watch.alertRecovery (config, 2m). SIGINT/SIGTERM: nothing new starts, the step in flight finishes (a restart's wait for readiness is cut short and reported), the run lock is released, exit 0; a second signal exits at once (130/143), naming what was left in flight. A watch that ends after --scans exits 3 when its last scan could not reach a Docker host, else 0; 2 config/usage (under --json: the JSON error document).`
   static examples = [
     '<%= config.bin %> watch --interval 30s',
     '<%= config.bin %> watch --report-only --webhook http://127.0.0.1:9000/hook',
@@ -49,7 +51,7 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
       ...env('recover-after'),
     }),
     'start-period': Flags.string({description: 'A container that started less than this ago is reported but not judged (like Docker start_period).', default: '0s', ...env('start-period')}),
-    events: Flags.string({description: 'Append events (JSON lines) to this file instead of stdout.', ...env('events')}),
+    events: Flags.string({description: 'Also append the events (JSON lines) to this file (the view, or --json, still goes to stdout).', ...env('events')}),
     webhook: Flags.string({description: 'POST each event but scan to this URL; retried with backoff, never blocking.', ...env('webhook')}),
     'webhook-format': Flags.string({
       description: 'Webhook body: the event as JSON, or slack ({"text": "<one-line summary>"}).',
@@ -68,7 +70,7 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
       ...env('react'),
     }),
     scans: Flags.integer({description: 'Stop after this many scans (default: run until SIGINT/SIGTERM).', default: 0, ...ENV_KINDS.scans, ...env('scans')}),
-    json: Flags.boolean({description: 'Events are JSON lines already; accepted for symmetry with the other commands.', default: false}),
+    json: Flags.boolean({description: 'Print the events as JSON lines instead of the view for people (a live table on a TTY, plain lines otherwise).', default: false}),
   }
 
   override async init(): Promise<void> {
@@ -102,13 +104,16 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     )
     const port = f['metrics-port']
     const server = port ? await metrics.listen(port, f['metrics-host']) : null
+    // The one choice of what a person sees: JSON lines (--json), the live table (a TTY) or plain lines.
+    const mode = chooseWatchView({json: f.json})
+    const view = mode === 'json' ? null : new WatchView(mode, (t) => process.stdout.write(t), {color: colorWanted(), width: () => process.stdout.columns || 120})
     const events = new EventSink({
       file: f.events ? path.resolve(f.events) : undefined,
-      stdout: (l) => process.stdout.write(`${l}\n`),
+      stdout: mode === 'json' ? (l) => process.stdout.write(`${l}\n`) : undefined,
       webhook: f.webhook,
       webhookFormat: f['webhook-format'] as (typeof WEBHOOK_FORMATS)[number],
-      // The start line, for people: one line on stderr (stdout stays JSON lines).
-      echo: (e) => e.event === 'watch-start' && process.stderr.write(`${eventSummary(e)}\n`),
+      // Under --json the start line, for people, is one line on stderr (stdout stays JSON lines); else the view shows it.
+      echo: (e) => (view ? view.onEvent(e) : e.event === 'watch-start' && process.stderr.write(`${eventSummary(e)}\n`)),
     })
     const log = new IncidentLog(fleet.heal.incidentDir, `watch-${randomUUID().slice(0, 8)}`, {retention: fleet.heal.incidentRetention})
     const watcher = new Watcher(
@@ -139,8 +144,8 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     let signals = 0
     const onSignal = (signal: NodeJS.Signals) => {
       signals++
-      if (signals === 1) return watcher.stop()
-      watcher.abandon()
+      if (signals === 1) return watcher.stop(signal)
+      watcher.abandon(signal)
       void Promise.all([events.drain(500), lock?.release()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
     }
     process.on('SIGINT', onSignal)
@@ -152,6 +157,7 @@ Events are JSON lines on stdout (or --events FILE), also POSTed to --webhook (re
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      view?.close()
       await events.drain()
       server?.close()
       await lock?.release()

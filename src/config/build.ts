@@ -17,8 +17,10 @@ export class FleetBuildError extends Error {
   }
 }
 
-/** heal.incidentDir when the config names none (also what `fleet incidents` reads without a config). */
-export const DEFAULT_INCIDENT_DIR = path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'incidents')
+/** heal.incidentDir when the config names none (also what `fleet incidents` reads without a config), read when asked. */
+export function defaultIncidentDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'openclaw-fleet', 'incidents')
+}
 
 export function buildFleet(raw: RawConfig, file: string): Fleet {
   const dir = path.dirname(file)
@@ -124,7 +126,7 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
     heal: {
       waitTimeoutMs: raw.heal.waitTimeout,
       concurrency: raw.heal.concurrency,
-      incidentDir: raw.heal.incidentDir ? resolve(raw.heal.incidentDir) : DEFAULT_INCIDENT_DIR,
+      incidentDir: raw.heal.incidentDir ? resolve(raw.heal.incidentDir) : defaultIncidentDir(),
       termGraceMs: raw.heal.termGrace,
       incidentRetention: {keepRuns: raw.heal.incidentRetention.keepRuns, keepForMs: raw.heal.incidentRetention.keepFor},
     },

@@ -243,7 +243,7 @@ export function configError(file: string, issues: ConfigIssue[], opts: {header?:
     const line = yamlLine(file, i.path)
     return `  ${key}${line ? ` (line ${line})` : ''}: ${i.message}`
   })
-  return new ConfigError(`${opts.header ?? `invalid fleet config ${file}`}:\n${lines.join('\n')}`, opts.hint ?? 'see fleet.config.example.yml and the config reference in the README')
+  return new ConfigError(`${opts.header ?? `invalid fleet config ${file}`}:\n${lines.join('\n')}`, opts.hint ?? 'see fleet.config.example.yml and docs/configuration.md')
 }
 
 const docCache = new Map<string, {doc: Document; counter: LineCounter} | null>()

@@ -6,25 +6,28 @@ import {parseJson} from '../util/json.js'
  * Pure classification of one ping attempt (an `openclaw agent ... --json` turn) from its exit code,
  * stdout and stderr.
  */
-export type PingFailure =
-  | 'lock-timeout'
-  | 'fallback-reuses-locked-session'
-  | 'session-takeover-race'
-  | 'storage-locked'
-  | 'state-contention'
-  | 'gateway-unavailable'
-  | 'auth'
-  | 'wrong-reply'
-  | 'no-reply'
-  | 'model-error'
-  | 'timeout'
-  | 'exec-failed'
-  | 'container-not-running'
-  | 'host-unreachable'
-  | 'gateway-bypassed'
-  | 'storage-full'
-  | 'storage-readonly'
-  | 'storage-io'
+/** Every ping failure class, in the order the classifier tries them. */
+export const PING_FAILURES = [
+  'lock-timeout',
+  'fallback-reuses-locked-session',
+  'session-takeover-race',
+  'storage-locked',
+  'state-contention',
+  'gateway-unavailable',
+  'auth',
+  'wrong-reply',
+  'no-reply',
+  'model-error',
+  'timeout',
+  'exec-failed',
+  'container-not-running',
+  'host-unreachable',
+  'gateway-bypassed',
+  'storage-full',
+  'storage-readonly',
+  'storage-io',
+] as const
+export type PingFailure = (typeof PING_FAILURES)[number]
 
 /** The path a ping's turn took: through the gateway (what users get), embedded after the gateway failed it, or `--local` by setting. */
 export type PingPath = 'gateway' | 'embedded' | 'local'

@@ -13,6 +13,7 @@ import {decideLocks, type HolderSignal} from './lock-actions.js'
 import type {InstanceStatus, LockReport} from '../observe/observe.js'
 import type {PingFailure} from './ping-class.js'
 import {decideRestart, observedFacts} from './restart.js'
+import {lockRecord} from '../incidents/records.js'
 
 export interface WatchPolicy {
   reportOnly: boolean
@@ -51,7 +52,16 @@ export interface InstanceMemory {
   healthySince: number | null
   /** Alert reason -> the open episode (one alert when it opens, one when it resolves; nothing while it lasts). */
   episodes: Map<AlertReason, Episode>
+  /**
+   * Consecutive judging scans (interval or timed) that found the container not running. A container not running is
+   * restarted only once seen so on two (NOT_RUNNING_SCANS): one sighting may be Docker's own restart policy at work
+   * (`restart: unless-stopped` starts it again within a second), or a `docker stop` and `start` by a person.
+   */
+  notRunningScans: number
 }
+
+/** Scans in a row that must find a container not running before watch restarts it (the README's "waits for a second scan"). */
+export const NOT_RUNNING_SCANS = 2
 
 export type AlertReason = 'hung' | 'conflict' | 'ping-failed' | 'not-running' | 'storage'
 
@@ -72,7 +82,7 @@ export function seenBefore(mem: InstanceMemory, lock: Pick<LockReport, 'path' | 
 }
 
 export function freshMemory(): InstanceMemory {
-  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false, healthySince: null, episodes: new Map()}
+  return {seen: new Map(), pingFailures: 0, attempts: 0, lastRestartAt: null, gaveUp: false, healthySince: null, episodes: new Map(), notRunningScans: 0}
 }
 
 /** One scan's condition behind an alert (several hung locks are one condition: the first one's detail is kept). */
@@ -184,7 +194,7 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
     return {
       actions: [{type: 'starting', until: Date.parse(s.startedAt as string) + (p.startPeriodMs as number)}],
       left: [],
-      next: {...mem, seen: new Map(), pingFailures: 0, healthySince: null, episodes: recoveryStartedOver(mem.episodes)},
+      next: {...mem, seen: new Map(), pingFailures: 0, healthySince: null, episodes: recoveryStartedOver(mem.episodes), notRunningScans: 0},
     }
   const actions: WatchAction[] = []
   const conditions: Condition[] = []
@@ -205,8 +215,11 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   const hung = s.locks.some((l) => l.verdict === 'hung')
   const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
   const notRunning = s.state !== 'running'
+  const notRunningScans = notRunning ? (mem.notRunningScans ?? 0) + 1 : 0
   const failing = pingFailures >= 2 && pingOk === false
-  const rule = decideRestart({...observedFacts(s), hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false}, 'needed')
+  // 2026.8+: the work the gateway reported on this scan (read after the ping): a slow turn is no wedge, as in heal.
+  const activeWork = s.work?.active ?? null
+  const rule = decideRestart({...observedFacts(s), hung, pingFailure: failing ? (pingFailure ?? 'no-reply') : null, acted: false, activeWork}, 'needed')
   if (pingFailures >= 2)
     conditions.push({
       reason: 'ping-failed',
@@ -220,7 +233,7 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   actions.push(...alerts)
   // An unhealthy scan ends the healthy stretch; a healthy one starts it or carries it on.
   const healthySince = healthy ? (mem.healthySince ?? now) : null
-  const next: InstanceMemory = {...mem, seen, pingFailures, healthySince, episodes}
+  const next: InstanceMemory = {...mem, seen, pingFailures, healthySince, episodes, notRunningScans}
 
   if (healthy && (mem.attempts > 0 || mem.gaveUp)) {
     if (now - (healthySince as number) >= p.recoverAfterMs) {
@@ -228,8 +241,9 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
       return {actions, left, next: {...next, attempts: 0, gaveUp: false}}
     }
   }
-  // The one restart rule (decideRestart): a hung holder, a container not running, a ping failing in a way a restart cures.
-  const wantsRestart = rule.restart ? rule.why : null
+  // The one restart rule (decideRestart): a hung holder, a container not running, a ping failing in a way a restart
+  // cures. Each reason proven on two scans: the ping by its two failures, a container not running by two sightings.
+  const wantsRestart = rule.restart && (hung || !notRunning || notRunningScans >= NOT_RUNNING_SCANS) ? rule.why : null
   if (!wantsRestart || !p.autoRestart || p.reportOnly) return {actions, left, next}
   if (mem.gaveUp) return {actions, left, next}
   if (mem.attempts >= p.maxAttempts) {
@@ -248,7 +262,7 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   }
   actions.push({type: 'restart', reason: wantsRestart})
   // The new incarnation has to prove itself: its healthy stretch starts after the restart.
-  return {actions, left, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0, healthySince: null}}
+  return {actions, left, next: {...next, attempts: mem.attempts + 1, lastRestartAt: now, pingFailures: 0, healthySince: null, notRunningScans: 0}}
 }
 
 /** Why a scan runs: the interval (pings, everything), an event (clear and end only), a timed verdict (no ping). */
@@ -279,4 +293,32 @@ export function judged<D extends {actions: WatchAction[]; next: InstanceMemory}>
 /** A lock that would be cleared or ended, announced instead. */
 function toPending(a: WatchAction): WatchAction {
   return a.type === 'clear' || a.type === 'end-holder' ? {type: 'pending', lock: a.lock} : a
+}
+
+/** One record for the incident log: its event name and fields (IncidentLog.write). */
+export interface IncidentRecord {
+  event: string
+  data: Record<string, unknown>
+}
+
+/**
+ * What the incident log must hold before watch restarts an instance, so the post-incident document can name the
+ * cause (incidents/document.ts reads the locks of restarted instances and the failed pings): every lock of the
+ * instance as judged (a hung holder names `frozen-gateway`), and the failed ping that asked for it. Pure.
+ */
+export function restartEvidence(s: Pick<InstanceStatus, 'name' | 'locks'>, reason: string, ping: ({ok: boolean} & Record<string, unknown>) | null): IncidentRecord[] {
+  const locks = s.locks.map((l) => ({event: 'lock', data: lockRecord(s.name, l)}))
+  const failed = ping && !ping.ok ? [{event: 'ping', data: {instance: s.name, ...ping}}] : []
+  return [...locks, ...failed, {event: 'restart-reason', data: {instance: s.name, reason}}]
+}
+
+/**
+ * The run-end record of a watch (the incident document calls a run without one `incomplete`): a watch that stopped
+ * normally (a signal, or its --scans reached) says so; a second signal, which ends it at once, is an interruption. Pure.
+ */
+export function watchRunEnd(end: {scans: number; stoppedBy: string | null; forcedBy?: string | null; notStarted?: string[]}): Record<string, unknown> {
+  const notStarted = end.notStarted && end.notStarted.length > 0 ? {notStarted: end.notStarted} : {}
+  if (end.forcedBy)
+    return {interrupted: end.stoppedBy ?? end.forcedBy, forced: end.forcedBy, scans: end.scans, note: 'a second signal: exited at once; an intent without its result may not have finished'}
+  return {stopped: end.stoppedBy ?? 'scans', scans: end.scans, ...notStarted}
 }

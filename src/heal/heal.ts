@@ -462,7 +462,11 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         } else {
           // The judge step's observation (st) already names the container, its compose project and service.
           const at = restartedAt
-          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond, st.openclaw.version).then(() => at)
+          // Every member it stops that heal observed: its boot history is read before and after, as the instance's own is.
+          const stops = fleet.instances
+            .filter((i) => i.group === inst.group)
+            .flatMap((i) => statuses.filter((o) => o.id === i.id && o.container).map((o) => ({instance: i, container: o.container, version: o.openclaw.version})))
+          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond, st.openclaw.version, stops).then(() => at)
           const groupCond = cond?.replace('the ping', `the ping of ${inst.name}`)
           groupRestarts.set(group.name, {by: inst.name, cond: groupCond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
           await run

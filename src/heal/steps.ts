@@ -21,6 +21,7 @@ import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/re
 import {namesIn} from '../locks/scan.js'
 import {errorMessage} from '../errors.js'
 import {IncidentLog} from '../incidents/log.js'
+import {lockRecord} from '../incidents/records.js'
 import type {HolderSignal} from '../decide/heal-plan.js'
 import type {LockReport} from '../observe/observe.js'
 import {isStopped} from '../locks/judge.js'
@@ -126,7 +127,7 @@ export async function act<T>(log: IncidentLog, inst: Instance, actions: ActionRe
 
 /** Records a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence) before anything touches it. */
 export function logLock(log: IncidentLog, instance: string, l: LockReport): void {
-  log.write('lock', {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence})
+  log.write('lock', lockRecord(instance, l))
 }
 
 export async function deleteLock(fx: HealEffects, inst: Instance, lock: LockReport, actions: ActionRecord[], condition?: string): Promise<RemoveResult> {
@@ -246,6 +247,13 @@ export async function backupSessions(fx: HealEffects, inst: Instance, container:
 }
 
 /** Restarts the instance's compose service (or the whole group), or the container through the API when it has no group. */
+/** A gateway a restart stops: its instance (for its state dir), its container, its OpenClaw version (null: unknown). */
+export interface StoppedGateway {
+  instance: Pick<Instance, 'name' | 'stateDir'>
+  container: string
+  version: string | null
+}
+
 /**
  * Before a restart: lock holders seen stopped (state T, e.g. SIGSTOPped) are resumed, so the restart's SIGTERM
  * reaches them at once and they shut down cleanly (releasing their locks, flushing their sessions) instead of
@@ -283,12 +291,14 @@ export async function restartInstance(
   actions: ActionRecord[],
   condition?: string,
   version: string | null = null,
+  stops: readonly StoppedGateway[] = [{instance: inst, container: target.container, version}],
 ): Promise<void> {
   const what = group ? `${group.name}: ${target.services.length > 0 ? target.services.join(' ') : 'whole group'}` : target.container
   const handle = dockerFor(inst.docker)
   // 2026.8+: OpenClaw's own boot history says how near its crash-loop breaker the gateway is (said before the restart)
   // and how the stop ended (clean_stop, or killed): both go into the restart's detail and the incident log.
-  const boots = !fx.dryRun && version !== null && gatewayRunsTurns(version)
+  // A group restart stops every member: each 2026.8+ member's history is read (`stops`), not only this instance's.
+  const booted = fx.dryRun ? [] : stops.filter((g) => g.version !== null && gatewayRunsTurns(g.version))
   const bootTimeoutMs = Math.max(30_000, fleet.locks.probeTimeoutMs)
   // The stop gets the gateway's drain budget (restart.stopTimeout, 330 s: OpenClaw 2026.9 drains in-flight turns on
   // SIGTERM for up to 315 s; Docker's default 10 s SIGKILLed a draining gateway and its user's turn).
@@ -296,20 +306,29 @@ export async function restartInstance(
     type: 'restart',
     target: what,
     run: async () => {
-      const warning = boots ? await breakerWarningNow(handle, inst, target.container, bootTimeoutMs) : null
-      if (warning) fx.log.write('breaker-warning', {instance: inst.name, container: target.container, warning})
+      const named = (g: StoppedGateway, text: string) => (stops.length > 1 ? `${g.instance.name}: ${text}` : text)
+      const warnings: string[] = []
+      for (const g of booted) {
+        const warning = await breakerWarningNow(handle, g.instance, g.container, bootTimeoutMs)
+        if (warning) fx.log.write('breaker-warning', {instance: g.instance.name, container: g.container, warning})
+        if (warning) warnings.push(named(g, warning))
+      }
       const startedMs = Date.now()
       const run = await restartGateway(fleet, handle, group, target)
-      const stop = boots && run.exitCode === 0 ? await stopOutcomeNow(handle, inst, target.container, startedMs, bootTimeoutMs) : null
-      if (stop) fx.log.write('stop-outcome', {instance: inst.name, container: target.container, clean: stop.end === 'clean', ...stop})
-      return {...run, warning, stop}
+      const stopsSeen: string[] = []
+      for (const g of run.exitCode === 0 ? booted : []) {
+        const stop = await stopOutcomeNow(handle, g.instance, g.container, startedMs, bootTimeoutMs)
+        fx.log.write('stop-outcome', {instance: g.instance.name, container: g.container, clean: stop.end === 'clean', ...stop})
+        stopsSeen.push(named(g, `stop ${stop.end}: ${stop.detail}`))
+      }
+      return {...run, warnings, stops: stopsSeen}
     },
     result: (x) => ({
       outcome: x.exitCode === 0 ? 'done' : 'failed',
-      detail: [x.detail, x.stop ? `stop ${x.stop.end}: ${x.stop.detail}` : null, x.warning ? `warning: ${x.warning}` : null].filter(Boolean).join('; '),
+      detail: [x.detail, ...x.stops, ...x.warnings.map((w) => `warning: ${w}`)].join('; '),
       durationMs: x.durationMs,
     }),
-    planned: {detail: what, exitCode: 0, stderr: '', durationMs: 0, warning: null, stop: null},
+    planned: {detail: what, exitCode: 0, stderr: '', durationMs: 0, warnings: [], stops: []},
     if: condition,
   })
   if (r.exitCode !== 0) throw new Error(`${r.detail} exited ${r.exitCode}: ${r.stderr.trim().slice(-400)}`)

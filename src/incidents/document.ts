@@ -39,6 +39,8 @@ export interface IncidentReport {
   complete: boolean
   /** The signal that interrupted the run (its run-end says so), or null. */
   interrupted: string | null
+  /** A watch that stopped normally: what stopped it (`SIGTERM`, `SIGINT`, `scans`: its --scans reached), else null. */
+  stopped: string | null
   /** The engine error that cut the run short, or null. */
   unreachable: string | null
   /** Intents with no result after them: actions a killed run may have left half done. */
@@ -181,6 +183,7 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
         }))
       : null
   const interrupted = str(end?.interrupted)
+  const stopped = interrupted ? null : str(end?.stopped)
   const unreachable = str(end?.unreachable)
   if (interrupted)
     notes.push(
@@ -189,6 +192,7 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
         : `interrupted by ${interrupted}: the step in flight was finished, nothing after it was started`,
     )
   if (unreachable) notes.push(`cut short: Docker unreachable: ${unreachable}`)
+  if (stopped) notes.push(`the watch stopped normally (${stopped === 'scans' ? 'its --scans reached' : stopped})${num(end?.scans) === null ? '' : ` after ${String(end?.scans)} scan(s)`}`)
   for (const o of outcome ?? []) if (o.notDone.length > 0) notes.push(`${o.instance}: not done: ${o.notDone.join('; ')}`)
   const unfinished = unmatchedIntents(intents, actionEvents)
   for (const u of unfinished) notes.push(`${u.instance ?? '-'}: ${u.action} ${u.target} was announced at ${u.at} and has no result: it may not have finished`)
@@ -211,6 +215,7 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
     endedAt: str(end?.ts) ?? str(events.at(-1)?.ts),
     complete: end !== undefined,
     interrupted,
+    stopped,
     unreachable,
     unfinished,
     config: str(start?.config),
@@ -288,6 +293,8 @@ export interface IncidentSummary {
   complete: boolean
   /** The signal that interrupted the run, or null. */
   interrupted: string | null
+  /** A watch that stopped normally: what stopped it, else null. */
+  stopped: string | null
   /** Intents without a result (a killed run). */
   unfinished: number
 }
@@ -308,6 +315,7 @@ export function summarise(r: IncidentReport): IncidentSummary {
     healed: r.outcome ? r.outcome.every((o) => o.healed) : null,
     complete: r.complete,
     interrupted: r.interrupted,
+    stopped: r.stopped,
     unfinished: r.unfinished.length,
   }
 }

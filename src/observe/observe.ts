@@ -73,13 +73,15 @@ export async function observe(fleet: Fleet, instances: Instance[], opts: Observe
  */
 async function addGatewayWork(fleet: Fleet, instances: Instance[], results: InstanceStatus[], opts: ObserveOptions): Promise<void> {
   const byId = new Map(instances.map((i) => [i.id, i]))
-  // The CLI's cold start took 2.6-110 s on a busy 2-core host (52 s with a turn in flight under load 30).
-  const timeoutMs = opts.gatewayWorkTimeoutMs ?? Math.max(120_000, fleet.locks.probeTimeoutMs)
+  const timeoutMs = opts.gatewayWorkTimeoutMs ?? gatewayWorkTimeoutMs(fleet)
   await mapLimit(results, opts.concurrency ?? 8, async (st) => {
     const inst = byId.get(st.id)
     st.work = inst && st.state === 'running' ? await readGatewayWork(dockerFor(inst.docker), st.container, timeoutMs, st.openclaw.version) : null
   })
 }
+
+/** The bound of one ask for a gateway's work: the CLI's cold start took 2.6-110 s on a busy 2-core host (52 s with a turn in flight under load 30). */
+export const gatewayWorkTimeoutMs = (fleet: Fleet): number => Math.max(120_000, fleet.locks.probeTimeoutMs)
 
 /** Scans one sessions dir: on this disk, or through the Docker API for hosts that are not this machine. */
 async function scanDir(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, s: Instance['sessions'][number]): Promise<{locks: LockFile[]; error?: string}> {

@@ -15,6 +15,7 @@ import type {DockerHandle} from '../docker/client.js'
 import {gatewayProcesses} from '../openclaw/gateway-processes.js'
 import {recordGoodTurn} from '../runs/good-turns.js'
 import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingPath, type PingVerdict} from '../decide/ping-class.js'
+import {formatDuration} from '../config/duration.js'
 
 export interface PingAttempt extends PingVerdict {
   latencyMs: number
@@ -42,6 +43,35 @@ export interface PingResult {
   openclaw?: string | null
   /** The path the (shown) turn took: through the gateway, embedded after the gateway failed it, or --local by setting. */
   path: PingPath | null
+}
+
+/**
+ * What a ping answered, in words (no instance name; not escaped: the reply, detail and lock path come from the
+ * container, so a terminal line goes through printable()): `SPEED_OK in 812ms via the gateway`, or
+ * `FAIL lock-timeout pid=26 /s/a.jsonl.lock in 10.0s`.
+ */
+export function pingOutcomeText(r: PingResult): string {
+  const lat = r.latencyMs === null ? '' : ` in ${formatDuration(r.latencyMs)}`
+  const reps = r.attempts.length > 1 && r.p50Ms !== null ? ` (p50 ${formatDuration(r.p50Ms)}, p95 ${formatDuration(r.p95Ms ?? 0)}, ${r.attempts.length} turns)` : ''
+  const warn = r.warnings.length > 0 ? ` [warning: ${r.warnings.join(', ')}]` : ''
+  const via = r.path ? ` via ${r.path === 'local' ? 'the embedded runner (--local)' : r.path === 'embedded' ? 'the embedded fallback' : 'the gateway'}` : ''
+  if (r.ok) return `${r.reply}${lat}${via}${reps}${warn}`
+  const lock = r.failure === 'lock-timeout' ? ` pid=${r.lockPid ?? 'unknown'} ${r.lockPath}` : ''
+  return `FAIL ${r.failure}${lock}${lat}${r.path === 'embedded' || r.path === 'local' ? via : ''}${r.detail && r.failure !== 'lock-timeout' ? `: ${r.detail}` : ''}${warn}`
+}
+
+/** A ping as a watch `scan` event carries it: its class (`ok` or the failure class), how long it took, the reply or the failure line. */
+export interface ScanPing {
+  ok: boolean
+  class: PingFailure | 'ok'
+  durationMs: number | null
+  reply?: string | null
+  failure?: string
+}
+
+export function scanPing(r: PingResult): ScanPing {
+  const base = {ok: r.ok, class: r.ok ? ('ok' as const) : (r.failure ?? 'no-reply'), durationMs: r.latencyMs}
+  return r.ok ? {...base, reply: r.reply} : {...base, failure: pingOutcomeText(r)}
 }
 
 /**

@@ -1,25 +1,9 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
-import {actionCounts, whyNotHealed, type InstanceHeal, type RunStop} from '../heal/heal.js'
+import {actionCounts, whyNotHealed, type InstanceHeal} from '../heal/heal.js'
 import {printable} from '../util/escape.js'
-import type {VerifyResult} from '../heal/verify.js'
+import type {HealDocument} from '../heal/document.js'
 import {table} from './table.js'
-
-export interface HealDocument {
-  runId: string | null
-  dryRun: boolean
-  incidentLog: string | null
-  instances: InstanceHeal[]
-  summary: {instances: number; healed: number; failed: number; restarted: number; locksRemoved: number; holdersEnded: number; conflicts: string[]}
-  /** --verify: whether recovery held (test turns over a duration, no new lock error); null without it. */
-  verify: {ok: boolean; results: VerifyResult[]} | null
-  /** The signal that interrupted the run (SIGINT, SIGTERM), or null; the step in flight finished, nothing after it started. */
-  interrupted: string | null
-  /** The engine error that cut the run short (exit 3), or null. */
-  unreachable: string | null
-  durationMs: number
-  ok: boolean
-}
 
 /** What a dry run records of one planned action, as a line of the plan. */
 function plannedLine(a: InstanceHeal['actions'][number], r: InstanceHeal): string {
@@ -68,59 +52,8 @@ export function renderPlan(items: InstanceHeal[]): string {
   return lines.map(printable).join('\n')
 }
 
-/**
- * The dry run's document: the run's own results with every action `planned`. ok is what is observed (false when an
- * instance is not ok now); summary.failed counts the instances the run will not heal whatever their pings answer.
- */
-export function planDocument(run: {results: InstanceHeal[]; statuses: {ok: boolean}[]; stop?: RunStop}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
-  const r = run.results
-  return {
-    runId: null,
-    dryRun: true,
-    incidentLog: null,
-    instances: r,
-    summary: {instances: r.length, healed: 0, failed: r.filter((x) => x.certainFailure).length, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts},
-    verify: null,
-    interrupted: run.stop?.interrupted ?? null,
-    unreachable: run.stop?.unreachable ?? null,
-    durationMs,
-    ok: run.statuses.every((s) => s.ok) && (conflicts.length === 0 || force),
-  }
-}
-
 const removed = (r: InstanceHeal) => actionCounts(r.actions).locksRemoved
 const ended = (r: InstanceHeal) => actionCounts(r.actions).holdersEnded
-
-/** The heal document (--json) from the run's results: one place that counts, for the table and the summary alike. */
-export function healDocument(
-  run: {runId: string; incidentLog: string | null; results: InstanceHeal[]; verify?: VerifyResult[] | null; stop?: RunStop},
-  conflicts: string[],
-  force: boolean,
-  durationMs: number,
-): HealDocument {
-  const r = run.results
-  const verify = run.verify ? {ok: run.verify.every((v) => v.ok), results: run.verify} : null
-  return {
-    runId: run.runId,
-    dryRun: false,
-    incidentLog: run.incidentLog,
-    instances: r,
-    summary: {
-      instances: r.length,
-      healed: r.filter((x) => x.healed).length,
-      failed: r.filter((x) => !x.healed).length,
-      restarted: r.filter((x) => x.restarted).length,
-      locksRemoved: r.reduce((n, x) => n + removed(x), 0),
-      holdersEnded: r.reduce((n, x) => n + ended(x), 0),
-      conflicts,
-    },
-    verify,
-    interrupted: run.stop?.interrupted ?? null,
-    unreachable: run.stop?.unreachable ?? null,
-    durationMs,
-    ok: r.every((x) => x.healed) && (conflicts.length === 0 || force) && (verify?.ok ?? true) && !run.stop?.interrupted && !run.stop?.unreachable,
-  }
-}
 
 export function renderHeal(doc: HealDocument): string {
   const rows = doc.instances.map((r) => [

@@ -17,9 +17,13 @@ export function renderList(doc: IncidentList): string {
   return [table(['RUN', 'STARTED', 'KIND', 'INSTANCES', 'CAUSE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTS', 'HEALED'], rows), '', `${doc.runs.length} run(s) in ${printable(doc.dir)}`].join('\n')
 }
 
-/** The HEALED cell: yes/no, `interrupted (SIGINT)`, `incomplete` (no run-end), with intents left without a result. */
-function healedCell(r: IncidentList['runs'][number]): string {
-  const base = r.interrupted ? `${r.healed === true ? 'yes, ' : ''}interrupted (${r.interrupted})` : r.healed === null ? (r.complete ? '-' : 'incomplete') : r.healed ? 'yes' : 'no'
+/**
+ * The HEALED cell: yes/no, `interrupted (SIGINT)`, `incomplete` (no run-end), a watch's `stopped (SIGTERM)` or
+ * `stopped (scans)`, with intents left without a result.
+ */
+export function healedCell(r: IncidentList['runs'][number]): string {
+  const ended = r.stopped ? `stopped (${r.stopped})` : '-'
+  const base = r.interrupted ? `${r.healed === true ? 'yes, ' : ''}interrupted (${r.interrupted})` : r.healed === null ? (r.complete ? ended : 'incomplete') : r.healed ? 'yes' : 'no'
   return r.unfinished > 0 ? `${base}, ${r.unfinished} unfinished` : base
 }
 

@@ -2,7 +2,7 @@
 import {formatDuration} from '../config/duration.js'
 import {pingSession, type PingSettings} from '../config/model.js'
 import {percentile} from '../decide/ping-class.js'
-import type {PingResult} from '../ping/ping.js'
+import {pingOutcomeText, type PingResult} from '../ping/ping.js'
 import {printable} from '../util/escape.js'
 
 export interface PingDocument {
@@ -34,13 +34,7 @@ export function pingLine(r: PingResult): string {
 }
 
 function rawPingLine(r: PingResult): string {
-  const lat = r.latencyMs === null ? '' : ` in ${formatDuration(r.latencyMs)}`
-  const reps = r.attempts.length > 1 && r.p50Ms !== null ? ` (p50 ${formatDuration(r.p50Ms)}, p95 ${formatDuration(r.p95Ms ?? 0)}, ${r.attempts.length} turns)` : ''
-  const warn = r.warnings.length > 0 ? ` [warning: ${r.warnings.join(', ')}]` : ''
-  const via = r.path ? ` via ${r.path === 'local' ? 'the embedded runner (--local)' : r.path === 'embedded' ? 'the embedded fallback' : 'the gateway'}` : ''
-  if (r.ok) return `${r.name}: ${r.reply}${lat}${via}${reps}${warn}`
-  const lock = r.failure === 'lock-timeout' ? ` pid=${r.lockPid ?? 'unknown'} ${r.lockPath}` : ''
-  return `${r.name}: FAIL ${r.failure}${lock}${lat}${r.path === 'embedded' || r.path === 'local' ? via : ''}${r.detail && r.failure !== 'lock-timeout' ? `: ${r.detail}` : ''}${warn}`
+  return `${r.name}: ${pingOutcomeText(r)}`
 }
 
 /** The summary line, preceded by one line per instance unless a progress renderer already showed them. */

@@ -14,10 +14,15 @@ export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
 /** The one-line summary of an event (Slack's `text`): `fleet watch: oc7 alert open (hung): <detail>`. */
 export function eventSummary(e: WatchEvent): string {
   if (e.event === 'watch-start') return startLine(e)
+  return `fleet watch: ${e.instance ? `${e.instance} ` : ''}${eventWhat(e)}`
+}
+
+/** What an event says, without the instance: `alert open (hung): <detail>`, `lock-cleared: <path>`. Not escaped. */
+export function eventWhat(e: WatchEvent): string {
   const what = e.event === 'alert' ? `alert ${String(e.state ?? 'open')} (${String(e.reason)})` : e.event
   const duration = typeof e.durationMs === 'number' && e.event === 'alert' ? ` after ${Math.round(e.durationMs / 1000)}s` : ''
   const detail = typeof e.detail === 'string' ? `: ${e.detail}` : typeof e.path === 'string' ? `: ${e.path}` : typeof e.reason === 'string' && e.event !== 'alert' ? `: ${e.reason}` : ''
-  return `fleet watch: ${e.instance ? `${e.instance} ` : ''}${what}${duration}${detail}`
+  return `${what}${duration}${detail}`
 }
 
 /** The start line: what is watched, how, and where to look (config, metrics, incidents). */
@@ -41,8 +46,11 @@ export class EventSink {
 
   constructor(
     private readonly opts: {
+      /** Append every event (a JSON line) to this file. */
       file?: string
+      /** Every event as a JSON line (fleet watch --json). */
       stdout?: (line: string) => void
+      /** Every event as it is emitted, with its time (the view for people). */
       webhook?: string
       webhookFormat?: WebhookFormat
       echo?: (e: WatchEvent) => void
@@ -56,8 +64,9 @@ export class EventSink {
   emit(e: WatchEvent): void {
     const full = {ts: new Date().toISOString(), ...e}
     const line = JSON.stringify(full)
+    // JSON lines go to the events file and/or stdout (the command passes stdout only under --json); echo is the view.
     if (this.opts.file) appendFileSync(this.opts.file, `${line}\n`)
-    else this.opts.stdout?.(line)
+    this.opts.stdout?.(line)
     this.opts.echo?.(full)
     if (this.opts.webhook && e.event !== 'scan') {
       this.queue.push(full)

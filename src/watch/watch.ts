@@ -12,9 +12,9 @@ import type {IncidentLog} from '../incidents/log.js'
 import type {Metrics} from './metrics.js'
 import {deleteLock, HealEffects, endOrphan, logLock, restartInstance, resumeStopped, waitUp, type ActionRecord} from '../heal/steps.js'
 import {observe, type InstanceStatus} from '../observe/observe.js'
-import {pingInstance} from '../ping/ping.js'
+import {pingInstance, scanPing, type PingResult} from '../ping/ping.js'
 import type {PingFailure} from '../decide/ping-class.js'
-import {decide, EFFECTS, freshMemory, judged, seenBefore, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from '../decide/watch.js'
+import {decide, EFFECTS, freshMemory, judged, restartEvidence, seenBefore, watchRunEnd, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from '../decide/watch.js'
 import {dropQueued, emptyBook, finish, isBusy, mayAct, submit, type Work, type WorkBook} from './work.js'
 import {mapLimit} from '../util/concurrency.js'
 import {errorMessage, UnreachableError} from '../errors.js'
@@ -22,6 +22,9 @@ import {noVerdicts, type Verdict} from '../locks/types.js'
 import {followEngine, followLockDirs, type Source} from './sources.js'
 import {msUntilAnyHung, msUntilAnyVerdictMayChange} from '../locks/verdict-timing.js'
 import {isPaused} from '../docker/container-state.js'
+import {dockerFor} from '../docker/client.js'
+import {readGatewayWork, type GatewayWorkReading} from '../openclaw/gateway-work.js'
+import {gatewayWorkTimeoutMs} from '../observe/observe.js'
 
 export interface WatchSettings extends WatchPolicy {
   intervalMs: number
@@ -70,6 +73,17 @@ export class Watcher {
   /** Aborted by stop(): a restart's wait for readiness ends early (its restart step always finishes). */
   private readonly stopSignal = new AbortController()
   scansDone = 0
+  /** When the next interval scan is due (said in each scan event: the view counts down to it). */
+  private nextScanAt = 0
+  /** What stopped the watch (a signal's name), null until stop(). */
+  private stoppedBy: string | null = null
+  /** The last ping of each instance (its failure goes into the incident log before a restart it asked for). */
+  private readonly lastPing = new Map<number, PingResult>()
+  /**
+   * Instances whose work ended in this run and that have not answered a ping since: their pings go into the incident
+   * log until one passes (the incident document measures the outage to it).
+   */
+  private readonly recovering = new Set<number>()
   /** Whether the last scan found a Docker host it could not reach (the watch's exit code says so: 3). */
   unreachable = false
 
@@ -87,16 +101,18 @@ export class Watcher {
    * restart is never left stopped without its start) and restarts' waits for readiness end early (reported); then
    * run() returns.
    */
-  stop(): void {
+  stop(signal: string | null = null): void {
     // Said at once, before the waits are cut short: what is in flight at the moment of the stop.
-    if (!this.stopping) this.events.emit({event: 'watch-stopping', inFlight: this.inFlight(), detail: STOPPING_DETAIL})
+    if (!this.stopping) this.events.emit({event: 'watch-stopping', inFlight: this.inFlight(), detail: STOPPING_DETAIL, ...(signal ? {signal} : {})})
+    this.stoppedBy ??= signal
     this.stopping = true
     this.stopSignal.abort()
     this.wake?.()
   }
 
   /** A second signal: end now. Says what was in flight and is left unfinished (watch-stop with `abandoned`). */
-  abandon(): void {
+  abandon(signal: string | null = null): void {
+    this.log.write('run-end', watchRunEnd({scans: this.scansDone, stoppedBy: this.stoppedBy, forcedBy: signal ?? 'a second signal'}))
     this.events.emit({event: 'watch-stop', scans: this.scansDone, abandoned: this.inFlight()})
   }
 
@@ -142,6 +158,12 @@ export class Watcher {
       react: this.s.react ?? false,
       ...this.s.start,
     })
+    // Kept in memory until the watch changes something (no incident for a watch that changed nothing).
+    this.log.write('run-start', {
+      config: this.s.start?.config ?? null,
+      instances: this.instances.map((i) => i.name),
+      settings: {intervalMs: this.s.intervalMs, reportOnly: this.s.reportOnly, autoRestart: this.s.autoRestart, maxAttempts: this.s.maxAttempts, ping: this.s.ping},
+    })
     const sources: Source[] = this.s.react ? this.follow() : []
     let nextFull = Date.now()
     // The interval scan runs beside the loop (its pings may take up to ping.timeout each): the event and timed scans
@@ -152,6 +174,7 @@ export class Watcher {
         const now = Date.now()
         if (full.scan === null && now >= nextFull) {
           nextFull = now + this.s.intervalMs
+          this.nextScanAt = nextFull
           full.scan = this.guarded(() => this.scan(this.instances, 'interval')).then(() => {
             this.scansDone++
             full.scan = null
@@ -180,6 +203,8 @@ export class Watcher {
       for (const src of sources) src.stop()
     }
     const notStarted = await this.settle()
+    // A watch that stopped normally has its run-end: `fleet incidents list` does not call it incomplete.
+    this.log.write('run-end', watchRunEnd({scans: this.scansDone, stoppedBy: this.stoppedBy, notStarted}))
     this.events.emit({event: 'watch-stop', scans: this.scansDone, ...(notStarted.length > 0 ? {notStarted} : {})})
   }
 
@@ -246,16 +271,14 @@ export class Watcher {
     this.unreachable = obs.unreachable.length > 0
     for (const st of obs.instances) this.restartCounts.set(st.id, st.restartCount)
     // An instance with work in flight (a restart waiting for readiness) is not pinged: it is observed and reported.
-    const pings =
-      this.s.ping && reason === 'interval'
-        ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) =>
-            st.state === 'running' && !isBusy(this.book, st.id) ? pingInstance(this.fleet, this.inst(st.id), this.fleet.ping, 1, st.container) : Promise.resolve(null),
-          )
-        : obs.instances.map(() => null)
+    // After its ping (so the ping's own turn is not counted), a 2026.8+ gateway is asked for its active work.
+    const probes = reason === 'interval' ? await mapLimit(obs.instances, this.fleet.ping.concurrency, (st) => this.probe(st)) : obs.instances.map(() => null)
     if (reason === 'interval') this.metrics.clear('openclaw_fleet_locks')
     for (const [i, st] of obs.instances.entries()) {
       if (this.stopping) break
-      const ping = pings[i]
+      const ping = probes[i]?.ping ?? null
+      if (probes[i]?.work !== undefined) st.work = probes[i]?.work
+      if (ping) this.pinged(st, ping)
       this.record(st, ping?.ok ?? null, ping?.latencyMs ?? null)
       this.act(st, ping ? ping.ok : null, ping?.failure ?? null, reason, t0)
     }
@@ -267,11 +290,40 @@ export class Watcher {
       event: 'scan',
       reason,
       durationMs,
-      instances: obs.instances.map((st) => {
+      nextScanAt: new Date(this.nextScanAt).toISOString(),
+      instances: obs.instances.map((st, i) => {
         const busy = this.tasks.get(st.id)
-        return {instance: st.name, state: st.state, worst: st.worst, locks: st.locks.length, ...(busy ? {busy: busy.step} : {})}
+        const ping = probes[i]?.ping
+        const work = st.work ? workOfScan(st.work) : null
+        return {
+          instance: st.name,
+          state: st.state,
+          life: st.life.state,
+          worst: st.worst,
+          locks: st.locks.length,
+          ...(busy ? {busy: busy.step} : {}),
+          ...(ping ? {ping: scanPing(ping)} : {}),
+          ...(work ? {work} : {}),
+        }
       }),
     })
+  }
+
+  /** An interval scan's look inside a running instance with no work in flight: its ping, then its gateway's active work (2026.8+). */
+  private async probe(st: InstanceStatus): Promise<{ping: PingResult | null; work: GatewayWorkReading | null} | null> {
+    if (st.state !== 'running' || isBusy(this.book, st.id)) return null
+    const inst = this.inst(st.id)
+    const ping = this.s.ping ? await pingInstance(this.fleet, inst, this.fleet.ping, 1, st.container) : null
+    const work = await readGatewayWork(dockerFor(inst.docker), st.container, gatewayWorkTimeoutMs(this.fleet), st.openclaw.version)
+    return {ping, work}
+  }
+
+  /** A ping's result kept for the restart it may ask for; after work on the instance, logged until one passes. */
+  private pinged(st: InstanceStatus, ping: PingResult): void {
+    this.lastPing.set(st.id, ping)
+    if (!this.recovering.has(st.id)) return
+    this.log.write('ping', pingRecord(st.name, ping))
+    if (ping.ok) this.recovering.delete(st.id)
   }
 
   private inst(id: number): Instance {
@@ -299,7 +351,7 @@ export class Watcher {
         })
       this.paused.add(st.id)
       // What was seen before the pause is not confirmed by what is seen after it.
-      this.memory.set(st.id, {...(this.memory.get(st.id) ?? freshMemory()), seen: new Map()})
+      this.memory.set(st.id, {...(this.memory.get(st.id) ?? freshMemory()), seen: new Map(), notRunningScans: 0})
       return
     }
     this.paused.delete(st.id)
@@ -431,6 +483,10 @@ export class Watcher {
             break
           }
           case 'restart': {
+            // The evidence first: the instance's locks as judged (a hung holder) and the failed ping that asked for it.
+            // A running container was pinged by the scan that decided this (a busy one is not acted on).
+            const last = st.state === 'running' ? this.lastPing.get(st.id) : undefined
+            for (const r of restartEvidence(st, a.reason, last ? pingRecord(st.name, last) : null)) this.log.write(r.event, r.data)
             this.events.emit({...base, event: 'restart', reason: a.reason, attempt})
             const t = Date.now()
             try {
@@ -470,6 +526,7 @@ export class Watcher {
   /** The instance's work ended: queued restarts take the free slots, and the instance is judged again at once. */
   private done(id: number): void {
     this.slots.delete(id)
+    this.recovering.add(id)
     this.tasks.delete(id)
     const {book, start} = finish(this.book, id, this.s.restartConcurrency ?? 1, Date.now())
     this.book = book
@@ -481,4 +538,14 @@ export class Watcher {
     // Reacting: what it changed is looked at now (an event scan: clears and ends only), not at the next interval.
     if (!this.stopping && this.s.react) this.soon([id], 0)
   }
+}
+
+/** The `ping` record of the incident log (as heal writes it). */
+function pingRecord(instance: string, p: PingResult): {ok: boolean} & Record<string, unknown> {
+  return {instance, ok: p.ok, failure: p.failure, reply: p.reply, latencyMs: p.latencyMs, detail: p.detail}
+}
+
+/** The gateway's work as a scan event carries it: how many active items, or why it is unknown. */
+function workOfScan(w: GatewayWorkReading): {active: number | null; reason?: string} {
+  return w.known ? {active: w.active} : {active: null, reason: w.reason}
 }

@@ -147,7 +147,7 @@ describe('an unreachable Docker: exit 3 with one message, as every command', () 
   }, 120_000)
 
   it('watch --scans 1', async () => {
-    const r = await fleetEnv(['watch', '--scans', '1', '--report-only', '--no-react', '--no-ping'], env)
+    const r = await fleetEnv(['watch', '--scans', '1', '--report-only', '--no-react', '--no-ping', '--json'], env)
     expect(r.exitCode).toBe(3)
     const errors = r.stdout
       .split('\n')

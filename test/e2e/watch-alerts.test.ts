@@ -81,9 +81,9 @@ describe('fleet watch alerts, metrics and service settings', () => {
       expect(alerts[1]).toMatchObject({episode: open.episode, since: open.since, durationMs: expect.any(Number)})
       expect(alerts[1].durationMs).toBeGreaterThan(0)
 
-      // The start line: as the first event, and one line for people on stderr.
+      // The start line: as the first event, and, for people, the first line of the view (stdout, piped: plain lines).
       expect(all[0]).toMatchObject({event: 'watch-start', config, metricsUrl: `http://127.0.0.1:${port}/metrics`, incidentDir: path.join(lab.root, 'incidents')})
-      const line = r.stderr.split('\n').filter((l) => l.startsWith('fleet watch:'))
+      const line = r.stdout.split('\n').filter((l) => l.startsWith('fleet watch:'))
       expect(line).toHaveLength(1)
       expect(line[0]).toContain(`config ${config}`)
       expect(line[0]).toContain(`metrics http://127.0.0.1:${port}/metrics`)
@@ -105,7 +105,7 @@ describe('fleet watch alerts, metrics and service settings', () => {
     expect(events(file)[0]).toMatchObject({event: 'watch-start', intervalMs: 1000, reportOnly: true, metricsUrl: null})
     expect(events(file).filter((e) => e.event === 'scan')).toHaveLength(2)
 
-    const flagWins = await watch(['--instances', '932', '--interval', '3s', '--scans', '1', '--no-ping', '--report-only'], {FLEET_WATCH_INTERVAL: '1s', FLEET_WATCH_SCANS: '5'})
+    const flagWins = await watch(['--instances', '932', '--interval', '3s', '--scans', '1', '--no-ping', '--report-only', '--json'], {FLEET_WATCH_INTERVAL: '1s', FLEET_WATCH_SCANS: '5'})
     expect(flagWins.exitCode, flagWins.stderr).toBe(0)
     expect(JSON.parse(flagWins.stdout.split('\n')[0])).toMatchObject({event: 'watch-start', intervalMs: 3000})
 

@@ -26,7 +26,7 @@ export async function fleet(args: string[], opts: {cwd?: string; env?: Record<st
   return {exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started}
 }
 
-export function json<T = any>(r: CliResult): T {
+export function json<T = any>(r: Pick<CliResult, 'exitCode' | 'stdout' | 'stderr'>): T {
   try {
     return JSON.parse(r.stdout) as T
   } catch {

@@ -1,4 +1,3 @@
-import {runCommand} from '@oclif/test'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,7 +6,8 @@ import fc from 'fast-check'
 import {findConfig, loadFleet, SEARCH_PLACES} from '../../src/config/load.js'
 import {dockerHostProblem} from '../../src/config/schema.js'
 import {ConfigError} from '../../src/errors.js'
-import {fleet as runFleet, json, REPO} from '../helpers/cli.js'
+import {json, REPO} from '../helpers/cli.js'
+import {fleetInProcess} from '../helpers/in-process.js'
 
 const GOOD = `instances: 7-11
 dataDir: data/oc{id}/config
@@ -126,42 +126,43 @@ describe('bad configs exit 2 with a message naming what and where', () => {
     ['a dataDir that does not exist on this host', GOOD, /dataDir \(line 2\): oc7: directory does not exist: .*data\/oc7\/config/],
   ]
 
-  it.concurrent.each(cases)('%s', async (_name, body, message) => {
+  it.each(cases)('%s', async (_name, body, message) => {
     const dir = fixtureDir(body)
-    const r = await runFleet(['config', '--validate', '--config', path.join(dir, 'fleet.config.yml')], {cwd: dir})
-    expect(r.exitCode, r.stderr).toBe(2)
-    expect(r.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toMatch(message)
-    expect(r.stderr).toContain(path.join(dir, 'fleet.config.yml'))
+    const r = await fleetInProcess(['config', '--validate', '--config', path.join(dir, 'fleet.config.yml')], {cwd: dir})
+    expect(r.exitCode, r.error?.message).toBe(2)
+    expect(r.error?.message).toMatch(message)
+    expect(r.error?.message).toContain(path.join(dir, 'fleet.config.yml'))
   })
 
   it('a --config path that does not exist', async () => {
-    const r = await runFleet(['config', '--config', '/nonexistent/fleet.yml'])
+    const r = await fleetInProcess(['config', '--config', '/nonexistent/fleet.yml'])
     expect(r.exitCode).toBe(2)
-    expect(r.stderr).toContain('config file not found: /nonexistent/fleet.yml')
+    expect(r.error?.message).toContain('config file not found: /nonexistent/fleet.yml')
   })
 
   it('--json gives the error as JSON with exit 2', async () => {
     const dir = fixtureDir('instances: 7\ndataDir: d/{id}\nbogus: 1\n')
-    const r = await runFleet(['config', '--json'], {cwd: dir})
+    const r = await fleetInProcess(['config', '--json'], {cwd: dir})
     expect(r.exitCode).toBe(2)
     expect(json(r).error).toMatchObject({code: 'CONFIG', exitCode: 2, message: expect.stringContaining('bogus (line 3): unknown key "bogus"')})
   })
 })
 
-describe('fleet config (through oclif runCommand)', () => {
+describe('fleet config (in-process, through oclif)', () => {
   const example = path.join(REPO, 'fleet.config.example.yml')
 
   it('prints the five example instances in their two groups', async () => {
-    const {stdout, exitCode} = await runFleet(['config', '--config', example])
+    const {stdout, exitCode} = await fleetInProcess(['config', '--config', example])
     expect(exitCode).toBe(0)
     for (const n of [7, 8, 9, 10, 11]) expect(stdout).toMatch(new RegExp(`oc${n}\\s+openclaw-openclaw-gateway-${n}-1\\s+oc${n < 10 ? '7-9' : '10-11'}\\s`))
   })
 
   it('--json matches the documented shape', async () => {
-    // runCommand returns what the command returned: the object --json prints.
-    const {result: d, error} = await runCommand<any>(['config', '--config', example, '--json'], {root: REPO})
-    expect(error).toBeUndefined()
-    expect(json(await runFleet(['config', '--config', example, '--json']))).toEqual(d)
+    // The command returns the object --json prints (test/cli/errors.test.ts: the built CLI prints the same).
+    const r = await fleetInProcess<any>(['config', '--config', example, '--json'])
+    const d = r.result
+    expect(r.error).toBeUndefined()
+    expect(json(r)).toEqual(d)
     expect(d.instances.map((i: {id: number}) => i.id)).toEqual([7, 8, 9, 10, 11])
     expect(d.groups.map((g: {name: string; instances: number[]}) => [g.name, g.instances])).toEqual([
       ['oc7-9', [7, 8, 9]],
@@ -184,18 +185,18 @@ describe('fleet config (through oclif runCommand)', () => {
   })
 
   it('--instances with a group name selects that group', async () => {
-    const {result} = await runCommand<any>(['config', '--config', example, '--instances', 'oc10-11', '--json'], {root: REPO})
+    const {result} = await fleetInProcess<any>(['config', '--config', example, '--instances', 'oc10-11', '--json'])
     expect(result.instances.map((i: {id: number}) => i.id)).toEqual([10, 11])
   })
 
   it('a bad selector is a usage error (exit 2) naming the token', async () => {
-    const {error} = await runCommand(['config', '--config', example, '--instances', '7,banana'], {root: REPO})
-    expect(error?.oclif?.exit).toBe(2)
+    const {error, exitCode} = await fleetInProcess(['config', '--config', example, '--instances', '7,banana'])
+    expect(exitCode).toBe(2)
     expect(error?.message).toContain('"banana" is not an instance id')
   })
 
   it('--help lists the commands', async () => {
-    const r = await runFleet(['--help'])
+    const r = await fleetInProcess(['--help'])
     expect(r.exitCode).toBe(0)
     expect(r.stdout).toMatch(/COMMANDS[\s\S]*config/)
   })
@@ -326,14 +327,14 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
     await expect(loadFleet({cwd: dir, env: {}})).rejects.toThrow(`${path.join(dir, 'fleet.config.mjs')}: loading the config module failed: vault is sealed`)
   })
 
-  it('through the CLI: exit 2, the file and the message on stderr, no stack', async () => {
+  it('through the command: exit 2, the file and the message, no stack (test/cli/errors.test.ts: on stderr of the built CLI)', async () => {
     const dir = tmp()
     const file = path.join(dir, 'fleet.config.mjs')
     writeFileSync(file, 'throw new Error("vault is sealed")\n')
-    const r = await runFleet(['config', '--config', file])
+    const r = await fleetInProcess(['config', '--config', file])
     expect(r.exitCode).toBe(2)
-    expect(r.stderr.replace(/\s*\n\s*›\s*/g, ' ')).toContain(`${file}: loading the config module failed: vault is sealed`)
-    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(r.error?.message).toContain(`${file}: loading the config module failed: vault is sealed`)
+    expect(r.error?.message).not.toMatch(/\n\s+at /)
   })
 })
 

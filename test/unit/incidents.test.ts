@@ -269,9 +269,9 @@ describe('buildReport: the post-incident document from the events', () => {
   })
 })
 
-describe('fleet incidents without a config (the CLI)', () => {
+describe('fleet incidents without a config (the commands in-process)', () => {
   it('list, show, report and prune read the default dir (XDG_STATE_HOME) when no config is given or found; a config given must load', async () => {
-    const {fleet: runFleet} = await import('../helpers/cli.js')
+    const {fleetInProcess: runFleet} = await import('../helpers/in-process.js')
     const cwd = tmp() // no fleet config here or above
     const state = tmp()
     const env = {XDG_STATE_HOME: state, FLEET_CONFIG: undefined}
@@ -297,5 +297,5 @@ describe('fleet incidents without a config (the CLI)', () => {
     expect(prune.exitCode, prune.stderr).toBe(0)
     expect(prune.stdout).toContain(base)
     expect(missing.exitCode).toBe(2)
-  }, 180_000)
+  })
 })

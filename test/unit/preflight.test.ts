@@ -6,7 +6,7 @@ import {loadFleet} from '../../src/config/load.js'
 import type {Fleet} from '../../src/config/model.js'
 import {ConfigError} from '../../src/errors.js'
 import {assertPreflight, preflight} from '../../src/heal/preflight.js'
-import {fleet as runFleet} from '../helpers/cli.js'
+import {fleetInProcess} from '../helpers/in-process.js'
 
 const made: string[] = []
 afterAll(() => {
@@ -118,7 +118,7 @@ describe('preflight: what a restart needs, before anything changes', () => {
   })
 })
 
-describe('fleet heal and fleet watch stop before any change (built CLI, no Docker reached)', () => {
+describe('fleet heal and fleet watch stop before any change (the commands in-process, no Docker reached)', () => {
   /** A fixture whose group b lost its compose file, with a lock file in oc10's sessions dir. */
   function broken() {
     const {dir, file} = fixture()
@@ -140,8 +140,8 @@ describe('fleet heal and fleet watch stop before any change (built CLI, no Docke
     ['watch --auto-restart', ['watch', '--auto-restart', '--scans', '1']],
   ])('fleet %s: exit 2 naming groups.b.composeFile; the lock, the state dir and the incident dir are untouched', async (_name, args) => {
     const b = broken()
-    const r = await runFleet([...args, '--config', b.file], {cwd: b.dir, env: b.env})
-    const err = r.stderr.replace(/\s*\n\s*›\s*/g, ' ')
+    const r = await fleetInProcess([...args, '--config', b.file], {cwd: b.dir, env: b.env})
+    const err = r.error?.message ?? ''
     expect(r.exitCode, r.stderr).toBe(2)
     expect(err).toContain('nothing was changed')
     expect(err).toMatch(/groups\.b\.composeFile \(line 12\): file does not exist: .*b\.yml/)
@@ -152,7 +152,7 @@ describe('fleet heal and fleet watch stop before any change (built CLI, no Docke
 
   it('without restarts the missing compose file is no reason to stop (heal --no-restart reaches Docker: exit 3 here)', async () => {
     const b = broken()
-    const r = await runFleet(['heal', '--no-restart', '--config', b.file], {cwd: b.dir, env: b.env})
+    const r = await fleetInProcess(['heal', '--no-restart', '--config', b.file], {cwd: b.dir, env: b.env})
     expect(r.exitCode, r.stderr).toBe(3)
   })
 })

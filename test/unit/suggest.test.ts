@@ -1,8 +1,9 @@
-// Unknown commands: the closest-command suggestion (pure) and the CLI's answer (exit 2, no prompt).
+// Unknown commands: the closest-command suggestion (pure) and the CLI's answer (exit 2, no prompt), in-process;
+// test/cli/suggest.test.ts runs the built CLI.
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {closestCommand, editDistance} from '../../src/util/suggest.js'
-import {fleet} from '../helpers/cli.js'
+import {fleetInProcess} from '../helpers/in-process.js'
 
 const COMMANDS = ['config', 'status', 'ping', 'heal', 'watch', 'doctor', 'help', 'autocomplete']
 
@@ -48,22 +49,22 @@ describe('closestCommand', () => {
   })
 })
 
-describe('fleet <unknown command>', () => {
+describe('fleet <unknown command> (in-process: the command_not_found hook through oclif)', () => {
   it('exits 2 with a suggestion, and runs nothing', async () => {
-    const r = await fleet(['heel', '--instances', '7-11'])
+    const r = await fleetInProcess(['heel', '--instances', '7-11'])
     expect(r.exitCode).toBe(2)
-    expect(r.stderr).toContain('heel is not a fleet command; did you mean `fleet heal`?')
+    expect(r.error?.message).toContain('heel is not a fleet command; did you mean `fleet heal`?')
     expect(r.stdout).toBe('')
   })
 
   it('exits 2 without a suggestion when nothing is close', async () => {
-    const r = await fleet(['deploy'])
+    const r = await fleetInProcess(['deploy'])
     expect(r.exitCode).toBe(2)
-    expect(r.stderr).toContain('deploy is not a fleet command; run `fleet help` for the list')
+    expect(r.error?.message).toContain('deploy is not a fleet command; run `fleet help` for the list')
   })
 
   it('with --json: the error document on stdout, exit 2', async () => {
-    const r = await fleet(['pign', '--json'])
+    const r = await fleetInProcess(['pign', '--json'])
     expect(r.exitCode).toBe(2)
     expect(JSON.parse(r.stdout)).toEqual({error: {code: 'USAGE', message: expect.stringContaining('did you mean `fleet ping`?'), hint: 'fleet ping', exitCode: 2}})
   })

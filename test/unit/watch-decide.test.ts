@@ -52,6 +52,27 @@ describe('watch decisions', () => {
     expect(decide(status([lock('conflict')]), null, freshMemory(), policy, 0).actions.map((a) => a.type)).toEqual(['alert'])
   })
 
+  it('a container not running is restarted only once seen so on two consecutive scans (the README rule)', () => {
+    // Seen before: restarted on the first scan that found it exited.
+    const first = decide(status([], 'exited'), null, freshMemory(), policy, 0)
+    expect(first.actions.map((a) => a.type)).toEqual(['alert'])
+    const second = decide(status([], 'exited'), null, first.next, policy, 30_000)
+    expect(second.actions).toEqual([{type: 'restart', reason: 'container exited'}])
+    // Running in between starts the count over.
+    const back = decide(status([]), true, first.next, policy, 30_000)
+    expect(decide(status([], 'exited'), null, back.next, policy, 60_000).actions.map((a) => a.type)).not.toContain('restart')
+    // A hung holder is its own proof (held past locks.maxHold): restarted when first seen, as before.
+    expect(decide(status([lock('hung')]), null, freshMemory(), policy, 0).actions.map((a) => a.type)).toContain('restart')
+  })
+
+  it('2026.8+: a ping failing on two scans while the gateway reports active work is not restarted (as in heal)', () => {
+    const busy = {...status([]), work: {known: true, active: 2, counts: {totalActive: 2}, items: [], tasks: [], summary: null, source: 'gateway.restart.preflight', durationMs: 5}} as InstanceStatus
+    const once = decide(busy, false, freshMemory(), policy, 0, 'timeout')
+    const twice = decide(busy, false, once.next, policy, 30_000, 'timeout')
+    expect(twice.actions.map((a) => a.type)).not.toContain('restart')
+    expect(decide(status([]), false, once.next, policy, 30_000, 'timeout').actions.map((a) => a.type)).toContain('restart')
+  })
+
   it('property: a never-healing instance is restarted at most maxAttempts times, with cool-downs between', () => {
     fc.assert(
       fc.property(fc.integer({min: 1, max: 5}), fc.integer({min: 0, max: 5000}), fc.array(fc.integer({min: 1, max: 4000}), {minLength: 5, maxLength: 80}), (maxAttempts, cooldownMs, gaps) => {
@@ -114,13 +135,19 @@ describe('watch decisions', () => {
   const crash = {...policy, maxAttempts: 3, cooldownMs: 0, recoverAfterMs: 600_000}
 
   it.each([
-    // scans 1 min apart; a crash loop: exited, restarted, healthy for one scan, exited again...
-    ['crash loop, healthy for one scan after each restart', 'xhxhxhxhxhxhxhxh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
-    ['crash loop, healthy for 9 scans (9 min) each time', 'x' + 'hhhhhhhhhx'.repeat(5), crash, {restarts: 3, recovered: 0, gaveUp: true}],
-    ['healthy for 10 scans after a give-up: the 11th (10 min after the first) recovers, restarts start again', 'xxxx' + 'h'.repeat(11) + 'xx', crash, {restarts: 5, recovered: 1, gaveUp: false}],
+    // scans 1 min apart; a container not running is restarted once seen so on two scans in a row.
+    ['exited on one scan only (Docker’s restart policy brought it back): never restarted', 'xhxhxhxhxhxhxhxh', crash, {restarts: 0, recovered: 0, gaveUp: false}],
+    ['crash loop, healthy for one scan after each restart', 'xxhxxhxxhxxhxxhxxh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
+    ['crash loop, healthy for 9 scans (9 min) each time', 'xx' + 'hhhhhhhhhxx'.repeat(5), crash, {restarts: 3, recovered: 0, gaveUp: true}],
+    [
+      'healthy for 10 scans after a give-up: the 11th (10 min after the first) recovers, restarts start again',
+      'x'.repeat(8) + 'h'.repeat(11) + 'xxxx',
+      crash,
+      {restarts: 5, recovered: 1, gaveUp: false},
+    ],
     ['ping failing on and off never counts as healthy for long', 'ffhffhffhffhffhffh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
     ['a hung lock between healthy scans ends the stretch', 'x' + 'hhhhhu'.repeat(6), crash, {restarts: 3, recovered: 0, gaveUp: true}],
-    ['recoverAfterMs 0 recovers on the first healthy scan (the old rule)', 'xhxhxh', {...crash, recoverAfterMs: 0}, {restarts: 3, recovered: 3, gaveUp: false}],
+    ['recoverAfterMs 0 recovers on the first healthy scan (the old rule)', 'xxhxxhxxh', {...crash, recoverAfterMs: 0}, {restarts: 3, recovered: 3, gaveUp: false}],
   ] as const)('%s', (_name, scans, p, want) => {
     const {types, mem} = run(scans, p)
     expect(count(types, 'restart')).toBe(want.restarts)
