@@ -57,7 +57,17 @@ export declare function composeUp(lab: Lab, group: LabGroup, services?: string[]
 export declare function inspectStates(names: string[]): Promise<ContainerState[]>
 export declare function waitHealthy(names: string[], opts?: {timeoutMs?: number}): Promise<number>
 /** Builds the image when needed (unless image is given), writes the layout, compose up -d per group, waits healthy. Throws when a lab exists at root or container names are taken. */
-export declare function up(opts?: {root?: string; first?: number; size?: number; image?: string; log?: (line: string) => void}): Promise<UpResult>
+export declare function up(opts?: {
+  root?: string
+  first?: number
+  size?: number
+  image?: string
+  /** 'sim' (default), a version (`2026.9.6`) or a comma list. */
+  openclaw?: string
+  /** Each state dir on its own size-limited tmpfs (root only), unmounted by down: for full or read-only state filesystems. */
+  stateFs?: {sizeMiB?: number}
+  log?: (line: string) => void
+}): Promise<UpResult>
 export declare function labContainers(root?: string): Promise<string[]>
 export declare function down(opts?: {root?: string; log?: (line: string) => void}): Promise<{root: string; removedContainers: string[]; ms: number}>
 /** root null: every lab. */

@@ -262,7 +262,7 @@ export async function waitHealthy(names, {timeoutMs = 180_000} = {}) {
  * Bring a lab up. Returns {root, configFile, image, ids, containers, groups, timings}
  * timings: {imageMs, layoutMs, composeMs, healthyMs, totalMs}.
  */
-export async function up({root, first = 7, size = 5, image, openclaw = 'sim', log = () => {}} = {}) {
+export async function up({root, first = 7, size = 5, image, openclaw = 'sim', stateFs, log = () => {}} = {}) {
   const t0 = Date.now()
   if (!Number.isInteger(first) || first < 1 || !Number.isInteger(size) || size < 1) throw new Error(`invalid --first ${first} / --size ${size}`)
   root = labRoot(root)
@@ -276,6 +276,8 @@ export async function up({root, first = 7, size = 5, image, openclaw = 'sim', lo
   const imageMs = Date.now() - t0
   const lab = planLab({root, first, size, image, openclaw, images})
   await clearAbandoned(lab.ids.map(containerName), log)
+  // Each state dir on a filesystem of its own (a small tmpfs), mounted before anything is written there; down unmounts.
+  if (stateFs) await mountStateFs(lab, stateFs, log)
   writeLayout(lab)
   await ownForContainer([path.join(root, 'data')])
   const layoutMs = Date.now() - t0 - imageMs
@@ -289,6 +291,42 @@ export async function up({root, first = 7, size = 5, image, openclaw = 'sim', lo
   const totalMs = Date.now() - t0
   log(`${containers.length} containers healthy ${healthyMs} ms later; total ${totalMs} ms`)
   return {root, configFile: path.join(root, 'fleet.config.yml'), image, images, versions: lab.versions, ids: lab.ids, containers, groups: lab.groups.map((g) => g.name), timings: {imageMs, layoutMs, composeMs, healthyMs, totalMs}}
+}
+
+/** The state dirs of a lab on their own filesystems (lab.json `stateFs.mounts`), to unmount at down. */
+const STATE_FS_FILE = 'state-fs.json'
+
+/**
+ * Mounts a size-limited tmpfs (`sizeMiB`, root only) on every instance's state dir, so a test can fill it (a full
+ * state filesystem) or remount it read-only; the mount points are written to <root>/state-fs.json at once, so that
+ * down unmounts them even when the bring-up fails later.
+ */
+async function mountStateFs(lab, {sizeMiB = 64} = {}, log) {
+  if (process.getuid?.() !== 0) throw new Error('stateFs: mounting a filesystem on the state dirs needs root')
+  const mounts = []
+  fs.mkdirSync(lab.root, {recursive: true})
+  for (const id of lab.ids) {
+    const {stateDir} = instanceOf(lab, id)
+    fs.mkdirSync(stateDir, {recursive: true})
+    await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m,mode=0755,uid=1000,gid=1000`, `fleet-lab-${id}`, stateDir])
+    mounts.push(stateDir)
+    fs.writeFileSync(path.join(lab.root, STATE_FS_FILE), JSON.stringify({mounts}, null, 2) + '\n')
+  }
+  log(`state dirs on their own ${sizeMiB} MiB tmpfs: ${mounts.join(', ')}`)
+}
+
+/** Unmounts what mountStateFs mounted (after the containers are gone); a mount already gone is skipped. */
+async function unmountStateFs(root, log) {
+  const file = path.join(root, STATE_FS_FILE)
+  if (!fs.existsSync(file)) return
+  const {mounts} = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8')
+  for (const dir of mounts) {
+    if (!mounted.split('\n').some((l) => l.split(' ')[4] === dir)) continue
+    await run('umount', [dir])
+    log(`unmounted ${dir}`)
+  }
+  fs.rmSync(file)
 }
 
 /**
@@ -337,6 +375,7 @@ export async function down({root, log = () => {}} = {}) {
     removedContainers.push(...names.filter((n) => !removedContainers.includes(n)))
   }
   log(`removed ${removedContainers.length} containers`)
+  await unmountStateFs(root, log)
   if (fs.existsSync(path.join(root, 'lab.json'))) {
     fs.rmSync(root, {recursive: true, force: true})
     log(`removed ${root}`)

@@ -1,5 +1,5 @@
 import {findKnownSignatures, knownSignatureText} from '../locks/known-signatures.js'
-import {anyOf, DATABASE_LOCKED, GATEWAY_LOCK, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION} from '../locks/signatures.js'
+import {anyOf, DATABASE_LOCKED, GATEWAY_LOCK, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION, STORAGE_ERRORS} from '../locks/signatures.js'
 import {parseJson} from '../util/json.js'
 
 /**
@@ -64,9 +64,7 @@ const FALLBACK = /falling back to embedded|EMBEDDED FALLBACK|running embedded ag
  */
 const CLASSES: [PingFailure, RegExp][] = [
   // 2026.9 storage errors: the disk, not a lock; a restart cures none of them.
-  ['storage-full', /database or disk is full|ENOSPC|no space left on device/i],
-  ['storage-readonly', /attempt to write a readonly database|EROFS|read-only file system/i],
-  ['storage-io', /disk I\/O error/i],
+  ...STORAGE_ERRORS,
   // 2026.8+: a writer stuck in its SQLite transaction; every later turn fails after the busy timeout.
   ['storage-locked', anyOf(DATABASE_LOCKED, SQLITE_LOCK_WAIT)],
   ['state-contention', anyOf(STATE_CONTENTION, GATEWAY_LOCK)],

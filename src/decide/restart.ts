@@ -12,13 +12,17 @@
  * version is unknown (fleet then only reports). It never cures the known upstream signatures
  * (fallback-reuses-locked-session, session-takeover-race: the holder is a live turn), a model or provider error, missing credentials (auth), a wrong reply, a CLI that cannot start
  * (exec-failed), and it is never done for a paused container or an unreachable host: those get the reason
- * and a hint instead.
+ * and a hint instead. Nor for the disk: a full, read-only or failing state filesystem (the ping classes storage-full,
+ * storage-readonly, storage-io, or the state filesystem read full or read-only, or storage errors in the gateway's log)
+ * is the operator's to fix, whatever else the ping says.
  */
 import {KNOWN_SIGNATURES} from '../locks/known-signatures.js'
 import type {PingFailure} from './ping-class.js'
 import type {InstanceStatus} from '../observe/status-model.js'
 import type {Life} from '../openclaw/gateway-life.js'
 import {isPaused} from '../docker/container-state.js'
+import {STORAGE_HINTS} from '../locks/signatures.js'
+import type {StorageFault} from '../observe/state-fs.js'
 
 export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'
 
@@ -44,6 +48,11 @@ export interface RestartFacts {
    * only before a restart for a ping failure; null when not read or unknown (a frozen gateway cannot answer it).
    */
   activeWork?: number | null
+  /**
+   * The state filesystem is full or read-only, or the gateway's log shows storage errors since the last good turn
+   * (observe/state-fs.ts storageFault): whatever the ping says, a restart does not cure the disk.
+   */
+  storage?: StorageFault | null
 }
 
 export interface RestartDecision {
@@ -74,9 +83,7 @@ const HINTS: Partial<Record<PingFailure, string>> = {
   'exec-failed': 'the ping command could not run in the container: check ping.command and the image (fleet doctor)',
   'host-unreachable': 'the Docker host is unreachable: nothing can be restarted there',
   'container-not-running': 'the container is not running',
-  'storage-full': 'the state filesystem is full: free space (WAL files can grow to GBs, upstream #143524); a restart does not cure it',
-  'storage-readonly': 'the state dir is read-only: check the mount and the owner of the files',
-  'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it)',
+  ...STORAGE_HINTS,
 }
 
 /** What to do about a paused container, said the same by heal and doctor: heal never restarts it (its turns are frozen). */
@@ -95,6 +102,8 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
       'its container does not keep its state in the configured dataDir: fleet judged the wrong files',
       'fix dataDir in the fleet config or the volume in the compose file (fleet status names both)',
     )
+  // The disk, not the gateway: a restart (or a start) does not make room, nor a read-only or failing disk writable.
+  if (f.storage) return no(`${f.storage.kind}: ${f.storage.why}: a restart does not cure the disk`, f.storage.hint)
   // The restart policy is already restarting it, or its start refuses: another restart cures neither (and feeds
   // OpenClaw's crash-loop breaker, which then keeps the channels down).
   if (f.life.state === 'crash-loop' || f.life.state === 'restarting')
@@ -140,7 +149,7 @@ export function unworkedPingDecision(rule: RestartDecision, probed: boolean): Re
 }
 
 /** The facts an observation gives (state, a hung holder, the version, live turns holding locks); the ping and acting come later. */
-export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'>): Omit<RestartFacts, 'pingFailure' | 'acted'> {
+export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'> & {storage?: StorageFault | null}): Omit<RestartFacts, 'pingFailure' | 'acted'> {
   const liveTurns = s.locks.filter((l) => l.verdict === 'live' && l.evidence.process?.isAgent && !l.evidence.process.isMain).map((l) => l.evidence.process!.pid)
   return {
     state: s.state,
@@ -149,5 +158,6 @@ export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openc
     liveTurns: [...new Set(liveTurns)],
     life: s.life,
     mountOk: s.mount === null || s.mount.ok,
+    storage: s.storage ?? null,
   }
 }

@@ -63,7 +63,7 @@ export interface InstanceMemory {
 /** Scans in a row that must find a container not running before watch restarts it (the README's "waits for a second scan"). */
 export const NOT_RUNNING_SCANS = 2
 
-export type AlertReason = 'hung' | 'conflict' | 'ping-failed' | 'not-running'
+export type AlertReason = 'hung' | 'conflict' | 'ping-failed' | 'not-running' | 'storage'
 
 export interface Episode {
   id: string
@@ -226,6 +226,8 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
       detail: `no SPEED_OK on ${pingFailures} consecutive scans${pingFailure ? ` (${pingFailure})` : ''}${!rule.restart && rule.hint ? `: ${rule.hint}` : ''}`,
     })
   if (notRunning) conditions.push({reason: 'not-running', detail: `container ${s.state}`})
+  // The disk (full, read-only, failing): an alert at once, never a restart (decideRestart refuses it): the fix is the operator's.
+  if (s.storage) conditions.push({reason: 'storage', detail: `${s.storage.kind}: ${s.storage.why}: ${s.storage.hint}`})
   const healthy = healthyScan(s, pingOk)
   const {alerts, episodes} = alertEpisodes(s.name, conditions, mem.episodes, now, healthy, p.alertRecoveryMs ?? DEFAULT_ALERT_RECOVERY_MS, s.startedAt)
   actions.push(...alerts)

@@ -10,7 +10,7 @@
  * says whether (and how) the read was capped, so a count made from it can say so.
  */
 import type {Readable} from 'node:stream'
-import {AGENT_UNAVAILABLE, DATABASE_LOCKED, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION} from '../locks/signatures.js'
+import {AGENT_UNAVAILABLE, DATABASE_LOCKED, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION, storageErrorOf, type StorageErrorKind} from '../locks/signatures.js'
 import {KnownSignatureScanner, KNOWN_SIGNATURE_KINDS, type KnownSignatureKind} from '../locks/known-signatures.js'
 import {engineCall, type DockerHandle} from './client.js'
 
@@ -60,6 +60,12 @@ export interface LockTimeoutSignature {
    * lines still count there): occurrences and the lock pids named. Every kind is present.
    */
   diagnoses: Record<KnownSignatureKind, {count: number; lockPids: number[]}>
+  /**
+   * Storage error lines (a full, read-only or failing state filesystem: signatures.ts STORAGE_ERRORS), counted apart
+   * from the lock families: such a line is no lock error, even as `res ✗ agent … UNAVAILABLE errorMessage=… database or
+   * disk is full`. `last` is the Docker timestamp of the last one, `line` its text (trimmed), `kind` its kind.
+   */
+  storage: {count: number; last: string | null; kind: StorageErrorKind | null; line: string | null}
   /** Null when every line asked for was read; otherwise how the read was capped: the counts are lower bounds. */
   capped: LogCapped | null
 }
@@ -69,6 +75,8 @@ const ANSI = /\x1b\[[0-9;]*m/g
 /** Pure: the family of one log line, or null when it records no failed lock turn. ANSI colours are ignored. */
 export function lineSignature(line: string): {kind: LogSignatureKind; match: RegExpExecArray} | null {
   const plain = line.replace(ANSI, '')
+  // A storage error is the disk, not a lock, even when the gateway answers it as `res ✗ agent … UNAVAILABLE`.
+  if (storageErrorOf(plain)) return null
   for (const [kind, re] of LOG_SIGNATURES) {
     const match = re.exec(plain)
     if (match) return {kind, match}
@@ -95,7 +103,8 @@ export class LockSignatureAccumulator {
   constructor(gatewayPids: readonly number[] | null = null) {
     const bySignature = Object.fromEntries(LOG_SIGNATURES.map(([kind]) => [kind, 0])) as Record<LogSignatureKind, number>
     const diagnoses = Object.fromEntries(KNOWN_SIGNATURE_KINDS.map((k) => [k, {count: 0, lockPids: [] as number[]}])) as LockTimeoutSignature['diagnoses']
-    this.sig = {count: 0, first: null, last: null, timeoutsMs: [], pids: [], ownerUnknown: 0, paths: [], bySignature, contention: [], diagnoses, capped: null}
+    const storage = {count: 0, last: null, kind: null, line: null}
+    this.sig = {count: 0, first: null, last: null, timeoutsMs: [], pids: [], ownerUnknown: 0, paths: [], bySignature, contention: [], diagnoses, storage, capped: null}
     this.known = new KnownSignatureScanner(gatewayPids)
   }
 
@@ -104,6 +113,12 @@ export class LockSignatureAccumulator {
     for (const hit of this.known.push(line)) {
       sig.diagnoses[hit.kind].count++
       if (hit.lockPid !== null) add(sig.diagnoses[hit.kind].lockPids, hit.lockPid)
+    }
+    const plain = line.replace(ANSI, '')
+    const storage = storageErrorOf(plain)
+    if (storage) {
+      sig.storage = {count: sig.storage.count + 1, last: ts ?? sig.storage.last, kind: storage, line: plain.trim().slice(0, 300)}
+      return
     }
     const found = lineSignature(line)
     if (!found) return
@@ -125,7 +140,7 @@ export class LockSignatureAccumulator {
   }
 
   result(capped: LogCapped | null = null): LockTimeoutSignature {
-    return {...this.sig, capped}
+    return {...this.sig, storage: {...this.sig.storage}, capped}
   }
 }
 

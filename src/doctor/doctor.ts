@@ -33,6 +33,8 @@ import {KNOWN_SIGNATURE_KINDS, KNOWN_SIGNATURES, type KnownSignatureKind} from '
 import type {ProcessEvidence} from '../locks/types.js'
 import {countEntries} from '../locks/scan.js'
 import {isPaused} from '../docker/container-state.js'
+import {STORAGE_HINTS} from '../locks/signatures.js'
+import {readStateFs, stateFsVerdict, type StateFsReading} from '../observe/state-fs.js'
 
 export type {Check, CheckStatus} from './check.js'
 
@@ -444,12 +446,26 @@ export function modelChecks(inst: Instance): Check[] {
 }
 
 /**
+ * The filesystem of the state dir itself (2026.8+ keeps everything there, in SQLite, and has no sessions dir): which
+ * filesystem, its free space, and whether the gateway can write. Full or read-only fails: every turn fails with a
+ * storage error (`database or disk is full`) and a restart does not cure it; low space warns.
+ */
+export function stateDiskCheck(inst: Instance, r: StateFsReading): Check {
+  const v = stateFsVerdict(r)
+  const low = r.freeBytes !== null && r.totalBytes !== null && lowSpace(r.freeBytes, r.totalBytes)
+  if (v.state === 'full') return check('state-disk', inst, 'fail', v.why, STORAGE_HINTS['storage-full'])
+  if (v.state === 'readonly') return check('state-disk', inst, 'fail', v.why, STORAGE_HINTS['storage-readonly'])
+  if (v.state === 'unknown') return check('state-disk', inst, 'warn', v.why, 'make the state dir readable for fleet')
+  return check('state-disk', inst, low ? 'warn' : 'pass', v.why, low ? 'free disk space: a full state filesystem fails every turn (database or disk is full)' : null)
+}
+
+/**
  * Free space where each sessions dir lives, and how many entries it holds. The count comes from one streamed pass
  * over the dir's entries (their types, no stat): a dir of 100,000 transcripts costs that pass (about 0.1 s), not
  * 100,000 stats one after the other (7 s on an idle machine, most of a 22 s doctor run on a busy one).
  */
 async function diskChecks(inst: Instance): Promise<Check[]> {
-  const out: Check[] = []
+  const out: Check[] = existsSync(inst.dataDir) ? [stateDiskCheck(inst, readStateFs(inst.dataDir))] : []
   for (const s of inst.sessions) {
     if (!existsSync(s.hostDir)) continue
     const n = await countEntries(s.hostDir).catch((error: Error) => error)

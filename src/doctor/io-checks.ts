@@ -13,7 +13,8 @@ import {execIn} from '../docker/exec.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {lockBehaviour, parseOpenClawVersion} from '../openclaw/version.js'
 import {check, type Check, type CheckStatus} from './check.js'
-import {IO_PROBE_BUDGET_MS, IO_PROBE_TIMEOUT_MS, ioProbeArgv, isRemoteFs, mountOf, parseIoProbe, parseMountinfo, parsePressure, runIoProbeHere, type IoProbe, type Pressure} from './io-probe.js'
+import {IO_PROBE_BUDGET_MS, IO_PROBE_TIMEOUT_MS, ioProbeArgv, isRemoteFs, parseIoProbe, parsePressure, runIoProbeHere, type IoProbe, type Pressure} from './io-probe.js'
+import {mountOf, parseMountinfo} from '../observe/state-fs.js'
 import {percentile} from '../decide/ping-class.js'
 
 /**

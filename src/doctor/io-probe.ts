@@ -14,41 +14,6 @@ import {spawn} from 'node:child_process'
 import type {ExecResult} from '../docker/exec.js'
 import {UsageError} from '../errors.js'
 
-export interface MountEntry {
-  mountPoint: string
-  fsType: string
-  source: string
-  /** `major:minor` of the filesystem. */
-  device: string
-}
-
-/** `\040` (space), `\011`, `\012`, `\134` in mountinfo fields. */
-const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)))
-
-/**
- * Pure: the mounts of a `/proc/<pid>/mountinfo` text (`36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3
- * /dev/root rw`); malformed lines are skipped.
- */
-export function parseMountinfo(text: string): MountEntry[] {
-  return text.split('\n').flatMap((line) => {
-    const [left, right] = line.split(' - ')
-    const f = left?.split(' ') ?? []
-    const r = right?.split(' ') ?? []
-    if (f.length < 5 || r.length < 2 || !f[4].startsWith('/') || !r[0]) return []
-    return [{mountPoint: unescape(f[4]), fsType: r[0], source: unescape(r[1]), device: f[2]}]
-  })
-}
-
-/** Pure: the mount a (real, absolute) path is on: the longest mount point containing it; of stacked mounts the last. */
-export function mountOf(mounts: readonly MountEntry[], realPath: string): MountEntry | null {
-  let best: MountEntry | null = null
-  for (const m of mounts) {
-    const inside = m.mountPoint === '/' || realPath === m.mountPoint || realPath.startsWith(`${m.mountPoint}/`)
-    if (inside && (best === null || m.mountPoint.length >= best.mountPoint.length)) best = m
-  }
-  return best
-}
-
 /** Network, cluster and FUSE filesystems: O_EXCL lock files (OpenClaw's session write lock) are unreliable there. */
 const REMOTE_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'ncpfs', '9p', 'ceph', 'glusterfs', 'lustre', 'gpfs', 'beegfs', 'afs', 'gfs2', 'ocfs2', 'virtiofs', 'davfs', 'sshfs', 'fuse'])
 

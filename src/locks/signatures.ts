@@ -32,6 +32,38 @@ export const GATEWAY_LOCK = /GatewayLockError|gateway already running/i
  */
 export const AGENT_UNAVAILABLE = /\bres ✗ agent\b[^\n]*\bUNAVAILABLE\b/
 
+/**
+ * Storage errors (2026.8+ SQLite, and any write): the disk, not a lock, and a restart cures none of them. Seen live on
+ * 2026.9.6 with a full state filesystem: the turn's `Error: database or disk is full: code=ERR_SQLITE_ERROR`, the
+ * gateway's `[gateway] request handler failed: Error: database or disk is full: …` and `[ws] ⇄ res ✗ agent … errorCode=
+ * UNAVAILABLE errorMessage=Error: database or disk is full: …`. The others are SQLite's and the kernel's texts for a
+ * read-only state dir and a failing disk.
+ */
+export const STORAGE_FULL = /database or disk is full|\bENOSPC\b|no space left on device|SQLITE_FULL/i
+export const STORAGE_READONLY = /attempt to write a readonly database|\bEROFS\b|read-only file system|SQLITE_READONLY/i
+export const STORAGE_IO = /disk I\/O error|SQLITE_IOERR/i
+
+/** The storage error kinds, in the order a line is matched (one kind per line). */
+export type StorageErrorKind = 'storage-full' | 'storage-readonly' | 'storage-io'
+export const STORAGE_ERRORS: readonly [StorageErrorKind, RegExp][] = [
+  ['storage-full', STORAGE_FULL],
+  ['storage-readonly', STORAGE_READONLY],
+  ['storage-io', STORAGE_IO],
+]
+
+/** What to do about each storage error, said the same by heal, watch, status and doctor. */
+export const STORAGE_HINTS: Readonly<Record<StorageErrorKind, string>> = {
+  'storage-full':
+    'the state filesystem is full: free space on it (WAL files can grow to GBs, upstream #143524); a restart does not make room. Seen on 2026.9.6: once there is room the next turn answered, or turns kept failing (`Agent native close and lease cleanup failed | database or disk is full`) until the gateway was restarted: ping it after freeing space, and restart it yourself only if it still fails',
+  'storage-readonly': 'the state dir is read-only: remount it read-write or fix the owner of the files; a restart does not cure it',
+  'storage-io': 'the disk or filesystem under the state dir reports I/O errors: check the disk (fleet doctor measures it); a restart does not cure it',
+}
+
+/** Pure: the storage error one text records, or null. */
+export function storageErrorOf(text: string): StorageErrorKind | null {
+  return STORAGE_ERRORS.find(([, re]) => re.test(text))?.[0] ?? null
+}
+
 /** One pattern that matches where any of the given ones does (case-insensitive), for a class several signatures share. */
 export function anyOf(...patterns: RegExp[]): RegExp {
   if (patterns.length === 0) throw new Error('anyOf needs at least one pattern')

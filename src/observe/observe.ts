@@ -21,6 +21,7 @@ import {detectVersion, storageOf} from '../openclaw/detect.js'
 import type {VersionReading} from '../openclaw/version.js'
 import {judgeLease, readLeases, type LeaseRow} from '../openclaw/leases.js'
 import {hostLockTable, scanWritersInContainer, scanWritersOnHost, type WriterScan} from './storage-locks.js'
+import {hostMountTable, readStateFs, stateFsVerdict, storageFault, type StateFsReading} from './state-fs.js'
 import {worstVerdict} from '../locks/judge.js'
 import {blocksTurns, fileLockReport, writerReports, type ReportContext} from './lock-reports.js'
 import {parseLockPayload} from '../locks/parse.js'
@@ -145,6 +146,8 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
       0,
     ),
     mount: null,
+    stateFs: stateFsVerdict(null),
+    storage: null,
     errors: [message],
     ok: false,
   }
@@ -168,6 +171,8 @@ interface Gathered {
   lifeLog: LifeLog | null
   readiness: ReadinessEvidence
   mount: StateMount | null
+  /** The filesystem under the state dir, read on this disk (null: not local, or no state dir). */
+  stateFs: StateFsReading | null
   unlisted: string[]
   errors: string[]
 }
@@ -180,7 +185,8 @@ interface Gathered {
 async function observeHost(fleet: Fleet, handle: DockerHandle, group: Instance[], disc: Discovery, opts: ObserveOptions): Promise<InstanceStatus[]> {
   const concurrency = opts.concurrency ?? 8
   const lockTable = hostLockTable()
-  const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts, lockTable))
+  const mountTable = hostMountTable()
+  const gathered = await mapLimit(group, concurrency, (inst) => gatherInstance(fleet, handle, inst, disc, opts, lockTable, mountTable))
   const holding = (g: Gathered) => (g.writers?.holds.length ?? 0) > 0
   const probing = gathered.filter((g) => g.running && g.c && (g.pids.length > 0 || holding(g)))
   const refs = probing.map((g) => ({id: g.c!.id, pid: g.c!.pid, names: [g.c!.name, g.c!.compose.service ?? ''].filter(Boolean)}))
@@ -229,7 +235,7 @@ async function placeWriters(fleet: Fleet, handle: DockerHandle, g: Gathered, vie
   if (g.writers.error) g.errors.push(g.writers.error)
 }
 
-async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions, lockTable: () => string): Promise<Gathered> {
+async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions, lockTable: () => string, mountTable: () => string): Promise<Gathered> {
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'
@@ -268,7 +274,8 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const v = await version
   const lease = running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
   if (lease?.error) errors.push(lease.error)
-  return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, lifeLog, readiness, mount: c ? mountOf(inst, c) : null, unlisted, errors}
+  const stateFs = inst.lockAccess === 'host' && fs.existsSync(inst.dataDir) ? readStateFs(inst.dataDir, mountTable) : null
+  return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, lifeLog, readiness, mount: c ? mountOf(inst, c) : null, stateFs, unlisted, errors}
 }
 
 /**
@@ -386,9 +393,13 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     now,
   )
   if (g.mount && !g.mount.ok) errors.push(g.mount.why)
-  const failingTurns =
-    running && (signature?.count ?? 0) > 0 ? recentLockErrors(signature, now, fleet.gateway.lockErrorWindowMs, opts.lastGoodTurnMs?.get(inst.id) ?? (c ? lastGoodTurn(inst, c.name) : null)) : null
+  const lastGood = () => opts.lastGoodTurnMs?.get(inst.id) ?? (c ? lastGoodTurn(inst, c.name) : null)
+  const failingTurns = running && (signature?.count ?? 0) > 0 ? recentLockErrors(signature, now, fleet.gateway.lockErrorWindowMs, lastGood()) : null
   if (failingTurns) errors.push(failingTurns)
+  // The disk: a full or read-only state filesystem, or storage errors in the log since the last good turn.
+  const stateFs = stateFsVerdict(g.stateFs)
+  const diskFault = storageFault(stateFs, running ? (signature?.storage ?? null) : null, now, fleet.gateway.lockErrorWindowMs, (signature?.storage.count ?? 0) > 0 ? lastGood() : null)
+  if (diskFault) errors.push(`${diskFault.kind}: ${diskFault.why} (${diskFault.hint})`)
   return {
     id: inst.id,
     name: inst.name,
@@ -414,11 +425,13 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     leases,
     life,
     mount: g.mount,
+    stateFs,
+    storage: diskFault,
     errors,
     // Not ok when the gateway does not serve (not ready, starting, restarting, crash-looping, failing), when its container
     // keeps its state elsewhere than the configured dataDir, and when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
     // a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes, or an
     // SQLite db held past orphanAfter by a process that is not the gateway (every turn waits on it, then fails).
-    ok: running && life.serves && (g.mount?.ok ?? false) && failingTurns === null && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
+    ok: running && life.serves && (g.mount?.ok ?? false) && failingTurns === null && diskFault === null && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
   }
 }

@@ -10,6 +10,7 @@ import type {LeaseReport} from '../openclaw/leases.js'
 import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
 import type {Life} from '../openclaw/gateway-life.js'
 import type {StateMount} from '../docker/state-mount.js'
+import type {StateFsVerdict, StorageFault} from './state-fs.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
 
 export interface LockReport {
@@ -87,6 +88,10 @@ export interface InstanceStatus {
   work?: GatewayWorkReading | null
   /** Whether the container keeps its state in the configured dataDir (null when there is no container). */
   mount: StateMount | null
+  /** The filesystem under the state dir (read on this disk; `unknown` for remote engines): its space, full or read-only. */
+  stateFs: StateFsVerdict
+  /** A full, read-only or failing state filesystem (the fs read now, or storage errors in the log since the last good turn): not ok, never restarted. */
+  storage: StorageFault | null
   errors: string[]
   /** The gateway is ready (decide/gateway-life.ts) in a container that mounts the configured dataDir, and: running, every sessions dir listed and its own, and no stale/hung/orphan/conflict lock nor one held by a stopped process. */
   ok: boolean

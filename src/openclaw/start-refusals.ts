@@ -4,6 +4,8 @@
  * none of them. Pure: one log line in, a classification out.
  */
 
+import {anyOf, STORAGE_FULL, STORAGE_HINTS, STORAGE_IO, STORAGE_READONLY} from '../locks/signatures.js'
+
 /** What cures a refusal: waiting (it clears by itself), `openclaw doctor --fix` with the gateway stopped, fleet's lock rules, starting the suppressed channels, or a person (a knob, the disk, a downgrade). */
 export type RefusalCure = 'wait' | 'doctor-fix' | 'locks' | 'channels' | 'operator'
 
@@ -75,14 +77,14 @@ const RULES: readonly Rule[] = [
     cure: 'locks',
     hint: 'a gateway lock file names a pid that looks alive (containers reuse low pids: upstream #135133): fleet heal judges the gateway lock files',
   },
-  {kind: 'disk-full', re: /database or disk is full|ENOSPC|no space left on device/i, cure: 'operator', hint: 'the state filesystem is full: free space (WAL files can grow to GBs, upstream #143524)'},
+  {kind: 'disk-full', re: STORAGE_FULL, cure: 'operator', hint: STORAGE_HINTS['storage-full']},
   {
     kind: 'readonly-database',
-    re: /attempt to write a readonly database|EROFS|read-only file system/i,
+    re: STORAGE_READONLY,
     cure: 'operator',
-    hint: 'the state dir is read-only: check the mount and the owner of the files',
+    hint: STORAGE_HINTS['storage-readonly'],
   },
-  {kind: 'disk-io-error', re: /disk I\/O error|\bEIO\b/i, cure: 'operator', hint: 'the disk or filesystem under the state dir reports I/O errors'},
+  {kind: 'disk-io-error', re: anyOf(STORAGE_IO, /\bEIO\b/), cure: 'operator', hint: STORAGE_HINTS['storage-io']},
   {
     kind: 'channels-suppressed',
     re: /channel autostart suppressed by crash-loop breaker|restart-loop breaker tripped/i,

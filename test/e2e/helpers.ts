@@ -23,6 +23,27 @@ export async function labUp(first: number, size = 5): Promise<Lab> {
   return (await lab.up({root, first, size})) as Lab
 }
 
+/**
+ * A lab of real OpenClaw (`version` on every instance) under a fresh temp root. lab.up waits 10 min for healthy; a 9.6
+ * first start on a busy 2-core host can take longer (starts that fail with `state lease heartbeat did not become
+ * ready` are retried by compose's restart policy): when the lab is up but not yet healthy, this waits on, 15 min more.
+ * `root` is set before the bring-up, so that afterAll can take down even a lab whose bring-up failed.
+ */
+export async function realLabUp(prefix: string, first: number, version: string, opts: {size?: number; stateFs?: {sizeMiB?: number}; onRoot?: (root: string) => void} = {}): Promise<Lab> {
+  const root = path.join(mkdtempSync(path.join(os.tmpdir(), `${prefix}-`)), 'lab')
+  opts.onRoot?.(root)
+  const size = opts.size ?? 1
+  try {
+    return (await lab.up({root, first, size, openclaw: version, stateFs: opts.stateFs})) as Lab
+  } catch (error) {
+    if (!existsSync(path.join(root, 'lab.json')) || !/healthy/.test(String(error))) throw error
+    const ids = Array.from({length: size}, (_, i) => first + i)
+    const containers = ids.map((id) => lab.containerName(id) as string)
+    await lab.waitHealthy(containers, {timeoutMs: 15 * 60_000})
+    return {root, configFile: path.join(root, 'fleet.config.yml'), ids, containers, groups: [], timings: {}}
+  }
+}
+
 export async function labDown(l: Lab | undefined): Promise<void> {
   if (l) await lab.down({root: l.root})
 }

@@ -6,8 +6,7 @@
 // the turn answered (its docker exec exits 0 with the reply), the boot row of the stopped gateway is a clean stop,
 // and the gateway reports no work after. Times go to the test output.
 import {execa} from 'execa'
-import {existsSync, mkdtempSync} from 'node:fs'
-import os from 'node:os'
+import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -19,7 +18,7 @@ import {inspectContainer} from '../../src/docker/discover.js'
 import {breakerWarningNow, readBootHistory, readBootRows, restartGateway, stopOutcomeNow} from '../../src/docker/restart-gateway.js'
 import {waitHealthy} from '../../src/openclaw/wait-ready.js'
 import {readGatewayWork, type GatewayWorkReading} from '../../src/openclaw/gateway-work.js'
-import type {Lab} from './helpers.js'
+import {realLabUp, type Lab} from './helpers.js'
 
 const VERSION = '2026.9.6'
 const ID = 781
@@ -37,17 +36,8 @@ const fleet_ = (args: string[]) => execa('node', [BIN, ...args, '--config', l.co
 const model = (delayMs: number) => execa('docker', ['exec', container, 'sh', '-c', `mkdir -p /tmp/ocreal-model && echo ${delayMs} > /tmp/ocreal-model/delay-ms`], {timeout: MIN})
 
 beforeAll(async () => {
-  root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-real-drain-`)), 'lab')
   const t0 = Date.now()
-  try {
-    l = (await lab.up({root, first: ID, size: 1, openclaw: VERSION})) as Lab
-  } catch (error) {
-    // lab.up waits 10 min for healthy; a 9.6 first start on a busy 2-core host can take longer (starts that fail with
-    // `state lease heartbeat did not become ready` are retried by compose's restart policy). The lab is up: wait on.
-    if (!existsSync(path.join(root, 'lab.json')) || !/healthy/.test(String(error))) throw error
-    await lab.waitHealthy([container], {timeoutMs: 15 * MIN})
-    l = {root, configFile: path.join(root, 'fleet.config.yml'), ids: [ID], containers: [container], groups: [], timings: {}}
-  }
+  l = await realLabUp('fleet-real-drain', ID, VERSION, {onRoot: (r) => (root = r)})
   times.up = Date.now() - t0
   fleet = await loadFleet({configPath: l.configFile, env: {}})
 }, 30 * MIN)

@@ -43,6 +43,8 @@ export function instanceStatus(locks: LockReport[], extra: Partial<InstanceStatu
       channelsDown: [],
     },
     mount: {ok: true, problem: null, configured: '/data/oc7', mounted: '/data/oc7', readOnly: false, why: 'mounted'},
+    stateFs: {state: 'ok', why: 'state dir /data/oc7 is on ext4 (/dev/sda1 at /): 20 GiB free of 40 GiB'},
+    storage: null,
     errors: [],
     ok: true,
     ...extra,

@@ -10,7 +10,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../../src/openclaw/state-layout.js'
 import {lockBehaviour, parseOpenClawVersion} from '../../src/openclaw/version.js'
-import {agentStartCheck, migrationCheck, pingRouteCheck, sharedStateDirCheck, versionCheck, WAL_WARN_BYTES, walCheck} from '../../src/doctor/doctor.js'
+import {agentStartCheck, migrationCheck, pingRouteCheck, sharedStateDirCheck, stateDiskCheck, versionCheck, WAL_WARN_BYTES, walCheck} from '../../src/doctor/doctor.js'
 
 const inst = {
   id: 851,
@@ -234,5 +234,21 @@ describe('the SQLite layout of a state dir', () => {
     const got = parseStateLayout(out)
     expect(got).toBeInstanceOf(Error)
     expect((got as Error).message).toMatch(re)
+  })
+})
+
+describe("the state dir's filesystem (state-disk)", () => {
+  const r = {path: '/data/oc851/config', mountPoint: '/data/oc851/config', fsType: 'tmpfs', source: 'fleet-lab-851', freeBytes: 200 * MiB, totalBytes: 256 * MiB, readOnly: false, error: null}
+  it.each<[string, Partial<typeof r>, string, RegExp]>([
+    ['room, but under 1 GiB: warn', {}, 'warn', /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): 200 MiB free of 256 MiB/],
+    ['plenty', {freeBytes: 300 * 1024 * MiB, totalBytes: 400 * 1024 * MiB}, 'pass', /300 GiB free of 400 GiB/],
+    ['full: fail, naming the filesystem and its free space', {freeBytes: 0}, 'fail', /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): full, 0 B free of 256 MiB/],
+    ['read-only: fail', {readOnly: true}, 'fail', /mounted read-only/],
+    ['unreadable: warn', {freeBytes: null, totalBytes: null, error: 'EACCES'}, 'warn', /cannot read its space/],
+  ])('%s', (_n, extra, status, message) => {
+    const c = stateDiskCheck(inst, {...r, ...extra})
+    expect(c).toMatchObject({check: 'state-disk', instance: 'oc851', status})
+    expect(c.message).toMatch(message)
+    if (status === 'fail') expect(c.hint).toMatch(/a restart does not/)
   })
 })

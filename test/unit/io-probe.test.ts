@@ -9,7 +9,8 @@ import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
 import {ioChecks, latencyLevel, lowSpace, pressureLevel, type IoReading} from '../../src/doctor/io-checks.js'
-import {ioProbeArgv, isRemoteFs, mountOf, parseIoProbe, parseIoSamples, parseMountinfo, parsePressure, probeLatency, runIoProbeHere, type IoProbe} from '../../src/doctor/io-probe.js'
+import {ioProbeArgv, isRemoteFs, parseIoProbe, parseIoSamples, parsePressure, probeLatency, runIoProbeHere, type IoProbe} from '../../src/doctor/io-probe.js'
+import {mountOf, parseMountinfo} from '../../src/observe/state-fs.js'
 import {UsageError} from '../../src/errors.js'
 
 const MOUNTINFO = [

@@ -28,6 +28,43 @@ const SQLITE_LINES: [string, LogSignatureKind | null][] = [
   ['removed stale session lock: /home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock (dead-pid)', null],
 ]
 
+/** Seen live on 2026.9.6 (docker logs) with its state filesystem full, for one failed turn. */
+const FULL_DISK_LINES = [
+  '2026-12-04T13:32:21.100000000Z 2026-12-04T13:32:21.100+00:00 [gateway] request handler failed: Error: database or disk is full: code=ERR_SQLITE_ERROR',
+  '2026-12-04T13:32:21.102000000Z 2026-12-04T13:32:21.102+00:00 [ws] ⇄ res ✗ agent 50ms errorCode=UNAVAILABLE errorMessage=Error: database or disk is full: code=ERR_SQLITE_ERROR conn=dbcabe51…1bf4 id=2:04854fb5-4…f89c',
+]
+
+describe('storage errors in the log: counted apart, never as lock errors', () => {
+  it('the real 2026.9.6 full-disk lines: 2 storage-full lines, 0 lock errors (not agent-unavailable)', () => {
+    const sig = lockTimeoutSignature(FULL_DISK_LINES.join('\n'))
+    expect(sig.count).toBe(0)
+    expect(sig.bySignature).toEqual(zero)
+    expect(sig.storage).toEqual({
+      count: 2,
+      last: '2026-12-04T13:32:21.102000000Z',
+      kind: 'storage-full',
+      line: expect.stringContaining('res ✗ agent 50ms errorCode=UNAVAILABLE errorMessage=Error: database or disk is full'),
+    })
+    for (const l of FULL_DISK_LINES) expect(lineSignature(l)).toBeNull()
+  })
+
+  it.each([
+    ['SqliteError: attempt to write a readonly database', 'storage-readonly'],
+    ["EROFS: read-only file system, open '/home/node/.openclaw/state/openclaw.sqlite'", 'storage-readonly'],
+    ['[ws] ⇄ res ✗ agent 12ms errorCode=UNAVAILABLE errorMessage=Error: disk I/O error: code=ERR_SQLITE_ERROR', 'storage-io'],
+    ['ENOSPC: no space left on device, write', 'storage-full'],
+  ])('%s → %s', (line, kind) => {
+    expect(lockTimeoutSignature(line).storage).toMatchObject({count: 1, kind})
+    expect(lockTimeoutSignature(line).count).toBe(0)
+  })
+
+  it('lock lines beside storage lines keep their count', () => {
+    const sig = lockTimeoutSignature([...FULL_DISK_LINES, ...SQLITE_LINES.map(([l]) => l)].join('\n'))
+    expect(sig.count).toBe(9)
+    expect(sig.storage.count).toBe(2)
+  })
+})
+
 describe('log signatures of every lock family', () => {
   it('the fixture: 6 session-file-locked lines (10000/60000 ms, pid=N, pid=N alive=… ageMs=…, owner=unknown) and nothing else', () => {
     const sig = lockTimeoutSignature(fixture)

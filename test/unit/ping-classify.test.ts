@@ -46,12 +46,21 @@ describe('ping classification', () => {
 
   it.each([
     ['Error: database or disk is full', 'storage-full'],
+    // Seen live on 2026.9.6 with a full state filesystem (the CLI's stderr after the gateway failed the turn).
+    ['[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Try: openclaw doctor', 'storage-full'],
     ['SqliteError: attempt to write a readonly database', 'storage-readonly'],
     ['Error: disk I/O error', 'storage-io'],
   ])('storage error %s is its own class (%s), never curable by a restart', (stderr, cls) => {
     const v = classifyAttempt(fail(stderr), 'SPEED_OK')
     expect(v.failure).toBe(cls)
     expect(CURABLE_BY_RESTART.has(v.failure!)).toBe(false)
+  })
+
+  it('the real 2026.9.6 full-disk turn through the gateway (exit 1, the error JSON on stdout) is storage-full with the error as its detail', () => {
+    const stdout = JSON.stringify({ok: false, error: {type: 'cli_error', message: 'Error: database or disk is full: code=ERR_SQLITE_ERROR'}}, null, 2)
+    const stderr =
+      '[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Debug: set OPENCLAW_DEBUG=1 to include the stack trace.\n[openclaw] Try: openclaw doctor\n[openclaw] Help: openclaw --help'
+    expect(classifyAttempt({exitCode: 1, stdout, stderr, timedOut: false}, 'SPEED_OK')).toMatchObject({failure: 'storage-full', detail: 'Error: database or disk is full: code=ERR_SQLITE_ERROR'})
   })
 
   it('lock-timeout parses pid and path, also inside an all-models-failed summary', () => {

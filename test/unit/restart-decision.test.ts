@@ -4,12 +4,14 @@ import {CURABLE_BY_RESTART, decideRestart, type RestartFacts, type RestartPolicy
 import type {PingFailure} from '../../src/decide/ping-class.js'
 import type {Life} from '../../src/openclaw/gateway-life.js'
 import {startRefusal} from '../../src/openclaw/start-refusals.js'
+import {STORAGE_HINTS} from '../../src/locks/signatures.js'
 
 const READY = {state: 'ready', why: 'ready line since this start', refusal: null} as const
 const life = (state: Life['state'], refusal: Life['refusal'] = null): RestartFacts['life'] => ({state, why: `${state} (why)`, refusal})
 const facts = (f: Partial<RestartFacts>): RestartFacts => ({state: 'running', hung: false, pingFailure: null, acted: false, versionKnown: true, liveTurns: [], life: READY, mountOk: true, ...f})
 const MIGRATIONS = startRefusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix')
 const LEASE = startRefusal('Gateway failed to start: state lease heartbeat did not become ready')
+const FULL = {kind: 'storage-full', why: 'state dir /d is on tmpfs (t at /d): full, 0 B free of 64 MiB', hint: STORAGE_HINTS['storage-full']} as const
 
 // [case, facts, policy, restart?, why contains]
 const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] = [
@@ -65,6 +67,12 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['2026.9 ping timeout, the gateway idle by its preflight: restart', {pingFailure: 'timeout', activeWork: 0}, 'needed', true, 'timeout'],
   ['2026.9 ping timeout, work unknown (a frozen gateway cannot answer): restart', {pingFailure: 'timeout', activeWork: null}, 'needed', true, 'timeout'],
   ['2026.9 model error with active work: never, for the model error', {pingFailure: 'model-error', activeWork: 1}, 'needed', false, 'model-error'],
+  ['2026.9 storage-full ping (the real `database or disk is full`): never', {pingFailure: 'storage-full'}, 'always', false, 'storage-full'],
+  ['storage-readonly ping: never', {pingFailure: 'storage-readonly', acted: true}, 'needed', false, 'storage-readonly'],
+  ['storage-io ping: never', {pingFailure: 'storage-io'}, 'group', false, 'storage-io'],
+  ['state fs full, ping timed out: never (the disk, not a wedge)', {pingFailure: 'timeout', storage: FULL}, 'always', false, 'does not cure the disk'],
+  ['state fs full, container exited: never (a start on a full disk fails)', {state: 'exited', storage: FULL}, 'needed', false, 'storage-full'],
+  ['state fs full, hung holder: never (a full disk freezes holders)', {hung: true, storage: FULL}, 'needed', false, 'storage-full'],
 ]
 
 describe('decideRestart: the one restart rule for heal and watch', () => {
@@ -83,6 +91,30 @@ describe('decideRestart: the one restart rule for heal and watch', () => {
 
   it('a non-curable ping failure comes with a hint', () => {
     for (const failure of ['model-error', 'wrong-reply', 'exec-failed'] as PingFailure[]) expect(decideRestart(facts({pingFailure: failure}), 'needed').hint).toBeTruthy()
+  })
+
+  it('the storage classes are never curable, and their hint says to fix the disk', () => {
+    for (const failure of ['storage-full', 'storage-readonly', 'storage-io'] as const) {
+      expect(CURABLE_BY_RESTART.has(failure)).toBe(false)
+      expect(decideRestart(facts({pingFailure: failure}), 'always').hint).toBe(STORAGE_HINTS[failure])
+    }
+  })
+
+  it('property: a storage fault never restarts, whatever the ping, the container state, a hung holder or the policy', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<PingFailure | null>(null, 'lock-timeout', 'timeout', 'gateway-unavailable', 'no-reply', 'storage-locked', 'storage-full', 'storage-readonly', 'storage-io'),
+        fc.constantFrom('running', 'exited', 'created', 'dead'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom<RestartPolicy>('needed', 'group', 'always', 'never'),
+        fc.constantFrom('storage-full', 'storage-readonly', 'storage-io'),
+        (pingFailure, state, hung, acted, policy, kind) => {
+          const d = decideRestart(facts({pingFailure, state, hung, acted, storage: {kind, why: 'w', hint: STORAGE_HINTS[kind]}}), policy)
+          expect(d.restart).toBe(false)
+        },
+      ),
+    )
   })
 
   it('property: a running, not hung instance is restarted for a ping failure only when it is curable, whatever the policy', () => {

@@ -238,3 +238,26 @@ describe('Prometheus text', () => {
     expect(m.render()).toBe('# HELP g A gauge.\n# TYPE g gauge\ng{instance="oc\\"7"} 2\n# HELP c A counter.\n# TYPE c counter\nc{instance="oc7"} 2\n')
   })
 })
+
+describe('watch and the disk', () => {
+  const FULL = {kind: 'storage-full' as const, why: 'state dir /d is on tmpfs (t at /d): full, 0 B free of 256 MiB', hint: 'free space'}
+  it('a storage fault opens a storage alert at once and never restarts, even failing its ping on every scan with a curable class', () => {
+    const st = instanceStatus([], {ok: false, storage: FULL})
+    let mem = freshMemory()
+    const types: string[] = []
+    for (let scan = 0; scan < 6; scan++) {
+      const d = decide(st, false, mem, policy, scan * 10_000, scan % 2 ? 'timeout' : 'storage-full')
+      types.push(...d.actions.map((a) => (a.type === 'alert' ? `${a.state}:${a.reason}` : a.type)))
+      mem = d.next
+    }
+    expect(types).toEqual(['open:storage', 'open:ping-failed'])
+    expect(types).not.toContain('restart')
+  })
+
+  it('a storage-full ping without a storage fault read (a remote engine) alerts with the hint and does not restart', () => {
+    const st = instanceStatus([], {ok: false})
+    const first = decide(st, false, freshMemory(), policy, 0, 'storage-full')
+    const second = decide(st, false, first.next, policy, 10_000, 'storage-full')
+    expect(second.actions).toEqual([expect.objectContaining({type: 'alert', state: 'open', reason: 'ping-failed', detail: expect.stringMatching(/storage-full.*free space on it/)})])
+  })
+})
