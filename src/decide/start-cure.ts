@@ -55,7 +55,12 @@ export interface StartCureFacts {
   activeWork?: number | null
   /** Refusal kinds for which `openclaw doctor --fix` already ran on this instance in this heal. */
   doctorFixRanFor: readonly RefusalKind[]
+  /** Waits heal already made in this heal for this instance's start to clear by itself (each bounded by the start budget). */
+  waits?: number
 }
+
+/** How often heal waits (each within the start budget) for a start refusal to clear by itself, per instance and heal. */
+export const MAX_START_WAITS = 2
 
 export interface StartCureDecision {
   cure: StartCure
@@ -71,12 +76,31 @@ export function doctorFixSupported(version: string | null): boolean {
   return v !== null && versionCan(v, 'doctor-fix')
 }
 
+/**
+ * Pure: whether heal runs its `cure start` step for a gateway: its life carries a start refusal, it is not ready, and
+ * it is in a start (starting, restarting, crash-loop, failing). Not for a refusal another step owns: a gateway lock
+ * (`locks`: heal's lock rules judge and remove it) or channels the crash-loop breaker kept down (`channels`: heal's
+ * `start channels` step); not for a stopped, paused, missing or unreachable container (the restart rule and the
+ * refusals of heal own those).
+ */
+export function startCureApplies(life: Pick<Life, 'state' | 'refusal'> & {readiness: Pick<Life['readiness'], 'state'>}): boolean {
+  if (!life.refusal || life.readiness.state === 'ready') return false
+  if (life.refusal.cure === 'locks' || life.refusal.cure === 'channels') return false
+  return life.state === 'starting' || life.state === 'restarting' || life.state === 'crash-loop' || life.state === 'failing'
+}
+
 /** Pure: the cure for one gateway's start refusal (see the module comment for the evidence behind every case). */
-export function decideStartCure(life: Pick<Life, 'state' | 'why'>, refusal: StartRefusal | null, facts: StartCureFacts): StartCureDecision {
+export function decideStartCure(life: Pick<Life, 'state' | 'why'> & {readiness?: Pick<Life['readiness'], 'state'>}, refusal: StartRefusal | null, facts: StartCureFacts): StartCureDecision {
   const none = (why: string, hint: string | null = null): StartCureDecision => ({cure: 'none', why, hint})
+  const waits = facts.waits ?? 0
+  // Waiting is bounded: after MAX_START_WAITS waits, each within the start budget, the start does not clear by itself.
+  const wait = (why: string, hint: string | null): StartCureDecision =>
+    waits >= MAX_START_WAITS ? none(`${why}; but heal already waited ${waits} time(s) within the start budget and it is still not ready: fleet does not wait again`, hint) : {cure: 'wait', why, hint}
   if (refusal === null) return none('no start refusal in its log')
   if (life.state === 'ready') return none(`the gateway is ready (${life.why}): the refusal (${refusal.kind}) is over`)
-  if (refusal.cure === 'wait') return {cure: 'wait', why: `${refusal.kind} clears by itself: ${refusal.line}`, hint: refusal.hint}
+  // Ready but failing (channels kept down by the breaker): it serves; stopping it for a repair would take it down.
+  if (life.readiness?.state === 'ready') return none(`the gateway says it is ready (${life.why}): the refusal (${refusal.kind}) is not its state now`, refusal.hint)
+  if (refusal.cure === 'wait') return wait(`${refusal.kind} clears by itself: ${refusal.line}`, refusal.hint)
   if (refusal.cure !== 'doctor-fix') return none(`${refusal.kind}: openclaw doctor --fix does not cure it`, refusal.hint)
   if (facts.version === null) return none(`${refusal.kind}: the OpenClaw version is unknown: fleet only reports`, refusal.hint)
   if (!doctorFixSupported(facts.version)) return none(`${refusal.kind}: OpenClaw ${facts.version} is older than 2026.8: fleet runs doctor --fix only where it was read (2026.8+)`, refusal.hint)
@@ -93,7 +117,6 @@ export function decideStartCure(life: Pick<Life, 'state' | 'why'>, refusal: Star
     )
   if (life.state === 'failing' || life.state === 'crash-loop')
     return {cure: 'doctor-fix', why: `${life.state} with ${refusal.kind} (${refusal.line}): its line asks for openclaw doctor --fix, which a restart does not replace`, hint: null}
-  if (life.state === 'starting' || life.state === 'restarting')
-    return {cure: 'wait', why: `${life.state} (${life.why}): one refused start is no proof yet (2026.9 migrates by itself on a later start)`, hint: refusal.hint}
+  if (life.state === 'starting' || life.state === 'restarting') return wait(`${life.state} (${life.why}): one refused start is no proof yet (2026.9 migrates by itself on a later start)`, refusal.hint)
   return none(`the gateway is ${life.state} (${life.why}): no start to cure now`, refusal.hint)
 }
