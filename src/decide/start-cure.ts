@@ -59,6 +59,15 @@ export interface StartCureFacts {
   waits?: number
 }
 
+/**
+ * Refusal kinds whose start never clears by itself (read in the 2026.9.6 package): `maintenance-required` is the
+ * StartupMaintenanceRequiredError path (cli/gateway-cli/startup-maintenance.ts), taken when the automatic schema repair
+ * refuses state that only Doctor may migrate ("Catalog presence is enough to refuse retired history", e.g. a legacy
+ * `cron_run_logs` table); seen live: every start refused the same way, exit 78, 12 s after each start.
+ * `startup-migrations-incomplete` is not here: seen live clearing by itself on a later start after an upgrade.
+ */
+export const NEVER_CLEARS_BY_ITSELF: ReadonlySet<RefusalKind> = new Set<RefusalKind>(['maintenance-required'])
+
 /** How often heal waits (each within the start budget) for a start refusal to clear by itself, per instance and heal. */
 export const MAX_START_WAITS = 2
 
@@ -117,6 +126,14 @@ export function decideStartCure(life: Pick<Life, 'state' | 'why'> & {readiness?:
     )
   if (life.state === 'failing' || life.state === 'crash-loop')
     return {cure: 'doctor-fix', why: `${life.state} with ${refusal.kind} (${refusal.line}): its line asks for openclaw doctor --fix, which a restart does not replace`, hint: null}
+  // A refusal OpenClaw's own start never clears (the automatic path refuses the state by design, exit 78) is proven
+  // by one refused start the restart policy repeats: waiting for it only adds starts that refuse.
+  if (life.state === 'restarting' && NEVER_CLEARS_BY_ITSELF.has(refusal.kind))
+    return {
+      cure: 'doctor-fix',
+      why: `restarting with ${refusal.kind} (${refusal.line}): OpenClaw's automatic start-up repair refuses this state by design, so the next start refuses the same way`,
+      hint: null,
+    }
   if (life.state === 'starting' || life.state === 'restarting') return wait(`${life.state} (${life.why}): one refused start is no proof yet (2026.9 migrates by itself on a later start)`, refusal.hint)
   return none(`the gateway is ${life.state} (${life.why}): no start to cure now`, refusal.hint)
 }

@@ -19,6 +19,9 @@ const refusal = (line: string): StartRefusal => {
 }
 const MIGRATIONS = refusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; refusing to report the gateway ready.')
 const SCHEMA = refusal('SQLite schema is incomplete or noncanonical for /home/node/.openclaw/state/openclaw.sqlite: missing or drifted index x; run openclaw doctor --fix to repair it.')
+const MAINTENANCE = refusal(
+  'Gateway failed to start: OpenClaw state database schema migration required (legacy-cron-run-logs) at /home/node/.openclaw/state/openclaw.sqlite; run openclaw doctor --fix to migrate it.. Stop the service with openclaw gateway stop (or its service owner), then run openclaw doctor --fix, then start it again with openclaw gateway start.',
+)
 const HEARTBEAT = refusal('Gateway failed to start: state lease heartbeat did not become ready')
 const DISK = refusal('Error: database or disk is full')
 const GW_LOCK = refusal('GatewayLockError: gateway already running (pid 8)')
@@ -81,6 +84,9 @@ describe('decideStartCure: the rows the heal wiring added', () => {
     ['waited enough: report, never a third wait', 'crash-loop', HEARTBEAT, MAX_START_WAITS, 'none'],
     ['restarting after one refusal, waited enough', 'restarting', MIGRATIONS, MAX_START_WAITS, 'none'],
     ['waits do not block doctor for a crash loop that asks for it', 'crash-loop', MIGRATIONS, MAX_START_WAITS, 'doctor-fix'],
+    ['restarting on a refusal OpenClaw never clears by itself: doctor at once', 'restarting', MAINTENANCE, 0, 'doctor-fix'],
+    ['starting (a manual start may follow a repair): wait, even for that kind', 'starting', MAINTENANCE, 0, 'wait'],
+    ['crash loop on it', 'crash-loop', MAINTENANCE, 0, 'doctor-fix'],
   ] as const)('%s', (_n, state, r, waits, cure) => {
     const d = decideStartCure(life(state, r), r, facts({waits}))
     expect(d.cure).toBe(cure)
