@@ -15,8 +15,10 @@
  *   lock, the suppressed channels): `openclaw doctor --fix` cures none of them (a newer schema makes Doctor refuse
  *   too, docs/cli/doctor/running.md; openat2 is an env knob, #154941; a full disk needs space) → `none`, with the
  *   refusal's own hint.
+ * - a gateway that says it is ready (readiness) while `failing` (the breaker keeps its channels down): it serves →
+ *   `none` (heal's `start channels` step owns that).
  * - refusal cure `doctor-fix` (start-up migrations incomplete, incomplete schema #150797, legacy workspace state
- *   #135590: each line itself says "run openclaw doctor --fix"), and only when all of:
+ *   #135590, start-up maintenance required: each line itself says "run openclaw doctor --fix"), and only when all of:
  *   - the OpenClaw version is known and 2026.8+: these refusals, the one-off form ("run the same image once with
  *     `openclaw doctor --fix` as the container command, using the same state/config mounts", docs/install/docker.md)
  *     and `OPENCLAW_SERVICE_REPAIR_POLICY=external` were read in the 2026.9.6 package (the policy's code is in its
@@ -35,7 +37,11 @@
  *     is the gateway's current state, proven by more than one line → `doctor-fix`.
  *   `starting` and `restarting` (the policy restarted it, not yet a loop) → `wait`: the 9.6 gateway migrates by itself
  *   on a later start after an upgrade (seen live: "9.6 then migrated by itself on a later start"), so one refusal is
- *   not yet proof. `stopped`, `paused`, `missing`, `unreachable`, `unverified` → `none`: not a start that refuses
+ *   not yet proof. Except `restarting` on a refusal OpenClaw's start never clears (NEVER_CLEARS_BY_ITSELF:
+ *   `maintenance-required`, 2026.9.6's StartupMaintenanceRequiredError path, exit 78, where the automatic repair
+ *   refuses the state by design; seen live: every start refused the same way) → `doctor-fix`: waiting only adds
+ *   refused starts. (`starting` stays `wait`: after a manual `docker start` the refusal in the window may predate a
+ *   repair.) Waits are bounded: after MAX_START_WAITS waits in one heal (each within the start budget) → `none`. `stopped`, `paused`, `missing`, `unreachable`, `unverified` → `none`: not a start that refuses
  *   now, or fleet cannot tell (the restart rule and the operator own those).
  */
 import type {Life} from './gateway-life.js'
