@@ -4,28 +4,14 @@ import {describe, expect, it} from 'vitest'
 import {validateFleet} from '../../src/config/load.js'
 import {startCureApplies, decideStartCure, MAX_START_WAITS, type StartCureFacts} from '../../src/decide/start-cure.js'
 import type {Life, LifeState} from '../../src/decide/gateway-life.js'
-import {startRefusal, type StartRefusal} from '../../src/openclaw/start-refusals.js'
+import type {StartRefusal} from '../../src/openclaw/start-refusals.js'
 import {HealEffects, type ActionRecord} from '../../src/runbook/heal-steps.js'
 import {healStartCure} from '../../src/runbook/heal-start-cure.js'
 import {firstStartCure} from '../../src/runbook/start-cure.js'
 import {certainFailureOf} from '../../src/runbook/heal.js'
 import {instanceStatus, lockReport} from '../helpers/status.js'
+import {MIGRATIONS, SCHEMA, MAINTENANCE, HEARTBEAT, DISK, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
 import type {InstanceStatus} from '../../src/runbook/observe.js'
-
-const refusal = (line: string): StartRefusal => {
-  const r = startRefusal(line)
-  if (!r) throw new Error(`no refusal in ${line}`)
-  return r
-}
-const MIGRATIONS = refusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; refusing to report the gateway ready.')
-const SCHEMA = refusal('SQLite schema is incomplete or noncanonical for /home/node/.openclaw/state/openclaw.sqlite: missing or drifted index x; run openclaw doctor --fix to repair it.')
-const MAINTENANCE = refusal(
-  'Gateway failed to start: OpenClaw state database schema migration required (legacy-cron-run-logs) at /home/node/.openclaw/state/openclaw.sqlite; run openclaw doctor --fix to migrate it.. Stop the service with openclaw gateway stop (or its service owner), then run openclaw doctor --fix, then start it again with openclaw gateway start.',
-)
-const HEARTBEAT = refusal('Gateway failed to start: state lease heartbeat did not become ready')
-const DISK = refusal('Error: database or disk is full')
-const GW_LOCK = refusal('GatewayLockError: gateway already running (pid 8)')
-const CHANNELS = refusal('channel autostart suppressed by crash-loop breaker; refusing automatic start for telegram')
 
 const V96: InstanceStatus['openclaw'] = {version: '2026.9.6', storage: 'sqlite', source: 'cache', error: null}
 

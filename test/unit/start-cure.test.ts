@@ -2,25 +2,8 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {decideStartCure, doctorFixSupported, NEVER_CLEARS_BY_ITSELF, type StartCure, type StartCureFacts} from '../../src/decide/start-cure.js'
 import type {LifeState} from '../../src/decide/gateway-life.js'
-import {REFUSAL_KINDS, startRefusal, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
-
-const refusal = (line: string): StartRefusal => {
-  const r = startRefusal(line)
-  if (!r) throw new Error(`no refusal in ${line}`)
-  return r
-}
-const MIGRATIONS = refusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix')
-const SCHEMA = refusal('Gateway failed to start: SQLite schema is incomplete or noncanonical; run openclaw doctor --fix')
-const LEGACY = refusal('Legacy workspace setup state requires migration; run openclaw doctor --fix')
-const MAINTENANCE = refusal(
-  '[gateway] requires cron run history migration. Stop the service with openclaw gateway stop (or its service owner), then run openclaw doctor --fix, then start it again with openclaw gateway start.',
-)
-const MIGRATION_LEASE = refusal('startup migrations are already running for this state directory (held by pid 7)')
-const HEARTBEAT = refusal('Gateway failed to start: state lease heartbeat did not become ready')
-const DISK = refusal('Error: database or disk is full')
-const NEWER = refusal('the database was created by a newer OpenClaw version')
-const GW_LOCK = refusal('GatewayLockError: gateway already running (pid 8)')
-const CHANNELS = refusal('channel autostart suppressed by crash-loop breaker')
+import {MIGRATIONS, SCHEMA, LEGACY, MAINTENANCE, MIGRATION_LEASE, HEARTBEAT, DISK, NEWER, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
+import {REFUSAL_KINDS, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
 
 const life = (state: LifeState) => ({state, why: `${state} (why)`})
 const facts = (f: Partial<StartCureFacts> = {}): StartCureFacts => ({version: '2026.9.6', mountOk: true, liveTurns: [], activeWork: null, doctorFixRanFor: [], ...f})
