@@ -34,6 +34,9 @@ function show(key: string, v: unknown): string {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function walk(before: unknown, after: unknown, at: string, out: ConfigChange[]): void {
+  // A section added or removed whole is said setting by setting (what an operator looks up is a leaf).
+  if (before === undefined && isObject(after)) before = {}
+  if (after === undefined && isObject(before)) after = {}
   if (isObject(before) && isObject(after)) {
     for (const k of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) walk(before[k], after[k], at ? `${at}.${k}` : k, out)
     return
@@ -61,11 +64,33 @@ export function configChanges(before: string | null, after: string | null): Conf
   return {compared: true, changes, onlyMeta: changes.length > 0 && changes.every((c) => c.path === 'meta' || c.path.startsWith('meta.')), note: null}
 }
 
-/** One line for a person: what changed outside `meta`, or that nothing did. */
+/** How many names of a group a line shows before it says how many more. */
+const SHOWN = 6
+
+/**
+ * Pure: one line for a person: what changed outside `meta`, or that nothing did. Changes of the same kind to sibling
+ * entries are said once (real 2026.9.6 doctor --fix added `skills.entries.<name>.enabled: false` for 33 skills):
+ * `skills.entries.*.enabled added (false) for 33: 1password, blogwatcher, … (+27)`.
+ */
 export function describeConfigChanges(c: ConfigChanges): string {
   if (!c.compared) return `config changes unknown: ${c.note}`
   const user = c.changes.filter((x) => x.path !== 'meta' && !x.path.startsWith('meta.'))
   if (user.length === 0) return c.changes.length > 0 ? 'openclaw.json: only its meta stamp changed' : 'openclaw.json unchanged'
-  const one = (x: ConfigChange) => (x.change === 'added' ? `${x.path} added (${x.after})` : x.change === 'removed' ? `${x.path} removed (was ${x.before})` : `${x.path} ${x.before} -> ${x.after}`)
-  return `openclaw.json CHANGED by doctor --fix: ${user.map(one).join('; ')}`
+  const groups = new Map<string, {pattern: string; first: ConfigChange; names: string[]}>()
+  for (const x of user) {
+    const parts = x.path.split('.')
+    const name = parts.length >= 3 ? parts[parts.length - 2] : null
+    const pattern = name === null ? x.path : [...parts.slice(0, -2), '*', parts[parts.length - 1]].join('.')
+    const key = `${pattern}|${x.change}|${x.before ?? ''}|${x.after ?? ''}`
+    const g = groups.get(key) ?? {pattern, first: x, names: []}
+    if (name !== null) g.names.push(name)
+    groups.set(key, g)
+  }
+  const what = (x: ConfigChange, p: string) => (x.change === 'added' ? `${p} added (${x.after})` : x.change === 'removed' ? `${p} removed (was ${x.before})` : `${p} ${x.before} -> ${x.after}`)
+  const lines = [...groups.values()].map((g) =>
+    g.names.length > 1
+      ? `${what(g.first, g.pattern)} for ${g.names.length}: ${g.names.slice(0, SHOWN).join(', ')}${g.names.length > SHOWN ? `, … (+${g.names.length - SHOWN})` : ''}`
+      : what(g.first, g.first.path),
+  )
+  return `openclaw.json CHANGED by doctor --fix: ${lines.join('; ')}`
 }
