@@ -2,9 +2,9 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {doctorDocument, renderDoctor, type DoctorDocument} from '../report/doctor.js'
-import {AGENT_START_CONCURRENCY, runDoctor, WAL_WARN_BYTES} from '../runbook/doctor.js'
-import {LATENCY_FAIL_FRACTION, LATENCY_WARN_FRACTION} from '../runbook/doctor-io.js'
-import {IO_PROBE_BUDGET_MS, IO_SAMPLES_DEFAULT, IO_SAMPLES_MAX, parseIoSamples} from '../runbook/io-probe.js'
+import {AGENT_START_CONCURRENCY, runDoctor, WAL_WARN_BYTES} from '../doctor/doctor.js'
+import {LATENCY_FAIL_FRACTION, LATENCY_WARN_FRACTION} from '../doctor/io-checks.js'
+import {IO_PROBE_BUDGET_MS, IO_SAMPLES_DEFAULT, IO_SAMPLES_MAX, parseIoSamples} from '../doctor/io-probe.js'
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
   static summary =

@@ -6,8 +6,8 @@ import {parseDuration} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {pingJunit} from '../report/junit.js'
 import {pingDocument, pingLine, renderPingSummary, type PingDocument} from '../report/ping.js'
-import {pingInstance, type PingResult} from '../runbook/ping.js'
-import {chooseRenderer, progressTree} from '../runbook/renderer.js'
+import {pingInstance, type PingResult} from '../ping/ping.js'
+import {chooseRenderer, progressTree} from '../progress.js'
 
 export default class Ping extends BaseCommand<typeof Ping> {
   static summary = 'The SPEED_OK smoke test: one agent turn inside every gateway container, fit for CI after deploys.'

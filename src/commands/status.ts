@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {renderStatus, statusDocument, type StatusDocument} from '../report/status.js'
-import {observe} from '../runbook/observe.js'
+import {observe} from '../observe/observe.js'
 
 export default class Status extends BaseCommand<typeof Status> {
   static summary = 'Every gateway: container state and health, its session locks with a verdict and the evidence for it.'

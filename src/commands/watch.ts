@@ -5,12 +5,12 @@ import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {checkWatchEnv, flagLabel, WATCH_ENV, type WatchEnvFlag} from '../config/watch-env.js'
-import {EventSink, eventSummary, WEBHOOK_FORMATS} from '../runbook/record/events.js'
-import {IncidentLog} from '../runbook/record/incident.js'
-import {Metrics, metricsHostProblem, metricsUrl, zeroWatchCounters} from '../runbook/record/metrics.js'
-import {assertPreflight} from '../runbook/preflight.js'
-import {acquireRunLocks, runLockDir} from '../runbook/run-lock.js'
-import {Watcher} from '../runbook/watch.js'
+import {EventSink, eventSummary, WEBHOOK_FORMATS} from '../watch/events.js'
+import {IncidentLog} from '../incidents/log.js'
+import {Metrics, metricsHostProblem, metricsUrl, zeroWatchCounters} from '../watch/metrics.js'
+import {assertPreflight} from '../heal/preflight.js'
+import {acquireRunLocks, runLockDir} from '../runs/run-lock.js'
+import {Watcher} from '../watch/watch.js'
 
 /** The flags oclif reads from their variables (checked first, so that a bad value names its variable). */
 const ENV_KINDS = {

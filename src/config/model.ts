@@ -1,7 +1,25 @@
 /** The resolved fleet: what every command works on. Built from the config by `buildFleet`. */
 import type {LockPolicy} from '../locks/types.js'
-import type {RetentionPolicy} from '../incidents/retention.js'
-import type {LifePolicy} from '../decide/gateway-life.js'
+
+/** What the life rule allows a gateway (see openclaw/gateway-life.ts). */
+export interface LifePolicy {
+  /** How long a start may take before a gateway that is not ready is failing. */
+  startBudgetMs: number
+  /** A policy restart within this window keeps the gateway out of `ok`. */
+  crashLoopWindowMs: number
+  /** This many policy restarts within the window make a crash loop. */
+  crashLoopRestarts: number
+  /** Lock errors in the log this recent keep the gateway out of ok (recentLockErrors). */
+  lockErrorWindowMs: number
+}
+
+/** How many incident runs `fleet incidents prune` keeps (see incidents/retention.ts). */
+export interface RetentionPolicy {
+  /** The newest runs always kept (0: the count protects none). */
+  keepRuns: number
+  /** Runs younger than this are always kept, ms (0: age protects none). */
+  keepForMs: number
+}
 
 export interface SessionsDir {
   agent: string

@@ -208,4 +208,3 @@ export const configSchema = z.strictObject({
 })
 
 export type RawConfig = z.output<typeof configSchema>
-export type RawGroup = z.output<typeof groupSchema>

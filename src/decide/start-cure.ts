@@ -44,7 +44,7 @@
  *   repair.) Waits are bounded: after MAX_START_WAITS waits in one heal (each within the start budget) → `none`. `stopped`, `paused`, `missing`, `unreachable`, `unverified` → `none`: not a start that refuses
  *   now, or fleet cannot tell (the restart rule and the operator own those).
  */
-import type {Life} from './gateway-life.js'
+import type {Life} from '../openclaw/gateway-life.js'
 import type {RefusalKind, StartRefusal} from '../openclaw/start-refusals.js'
 import {parseOpenClawVersion, versionCan} from '../openclaw/version.js'
 

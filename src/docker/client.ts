@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type {DockerTarget} from '../config/model.js'
-import {FleetError, UnreachableError} from '../errors.js'
+import {ConfigError, UnreachableError} from '../errors.js'
 import {defaultKnownHosts, hostCheck, privateKey, sshTransport} from './ssh.js'
 import {isContextName, resolveContext} from './context.js'
 import {withTimeout} from '../util/concurrency.js'
@@ -94,7 +94,7 @@ export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.Proce
   try {
     url = new URL(host)
   } catch {
-    throw new FleetError(`invalid Docker host "${host}": expected unix:///path, tcp://host:port or ssh://user@host`, {exitCode: 2, code: 'CONFIG'})
+    throw new ConfigError(`invalid Docker host "${host}": expected unix:///path, tcp://host:port or ssh://user@host`)
   }
   if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
     const tls = url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0') || url.port === '2376'
@@ -111,7 +111,7 @@ export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.Proce
     const ssh = sshEndpoint(host) as SshEndpoint
     return {protocol: 'http', host: ssh.host.includes(':') ? 'localhost' : ssh.host, port: ssh.port, timeout: timeoutMs}
   }
-  throw new FleetError(`unsupported Docker host "${host}"`, {exitCode: 2, code: 'CONFIG'})
+  throw new ConfigError(`unsupported Docker host "${host}"`)
 }
 
 export interface SshEndpoint {
@@ -127,10 +127,10 @@ export function sshEndpoint(host: string): SshEndpoint | null {
   try {
     url = new URL(host)
   } catch {
-    throw new FleetError(`invalid Docker host "${host}": expected ssh://[user@]host[:port]`, {exitCode: 2, code: 'CONFIG'})
+    throw new ConfigError(`invalid Docker host "${host}": expected ssh://[user@]host[:port]`)
   }
   const name = url.hostname.replace(/^\[(.*)\]$/, '$1')
-  if (!name) throw new FleetError(`invalid Docker host "${host}": no host name`, {exitCode: 2, code: 'CONFIG'})
+  if (!name) throw new ConfigError(`invalid Docker host "${host}": no host name`)
   return {host: name, port: Number(url.port || 22), ...(url.username ? {username: decodeURIComponent(url.username)} : {})}
 }
 

@@ -4,7 +4,7 @@
  */
 import {execa} from 'execa'
 import type {Fleet, Group} from '../config/model.js'
-import {FleetError} from '../errors.js'
+import {EXIT, FleetError} from '../errors.js'
 import {withContext} from './client.js'
 
 let detected: Promise<string[]> | undefined
@@ -19,7 +19,7 @@ export async function composeCommand(setting: Fleet['compose']['command']): Prom
     const v1 = await execa('docker-compose', ['version'], {reject: false, timeout: 10_000})
     if (v1.exitCode === 0) return ['docker-compose']
     throw new FleetError('no docker compose found: neither `docker compose` (v2) nor `docker-compose` (v1) runs', {
-      exitCode: 3,
+      exitCode: EXIT.unreachable,
       code: 'NO_COMPOSE',
       hint: 'install the compose plugin or docker-compose, or set compose.command',
     })

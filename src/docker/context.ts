@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto'
 import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {FleetError} from '../errors.js'
+import {ConfigError} from '../errors.js'
 
 export interface ResolvedContext {
   name: string
@@ -27,20 +27,16 @@ export function resolveContext(name: string, env: NodeJS.ProcessEnv = process.en
   const id = createHash('sha256').update(name).digest('hex')
   const meta = path.join(configDir, 'contexts', 'meta', id, 'meta.json')
   if (!existsSync(meta)) {
-    throw new FleetError(`Docker context "${name}" not found (no ${meta})`, {
-      exitCode: 2,
-      code: 'CONFIG',
-      hint: 'list contexts with `docker context ls`, or give the host as unix://, tcp:// or ssh://',
-    })
+    throw new ConfigError(`Docker context "${name}" not found (no ${meta})`, 'list contexts with `docker context ls`, or give the host as unix://, tcp:// or ssh://')
   }
   let doc: {Endpoints?: {docker?: {Host?: string; SkipTLSVerify?: boolean}}}
   try {
     doc = JSON.parse(readFileSync(meta, 'utf8'))
   } catch (error) {
-    throw new FleetError(`Docker context "${name}": cannot parse ${meta}: ${(error as Error).message}`, {exitCode: 2, code: 'CONFIG'})
+    throw new ConfigError(`Docker context "${name}": cannot parse ${meta}: ${(error as Error).message}`)
   }
   const host = doc.Endpoints?.docker?.Host
-  if (!host) throw new FleetError(`Docker context "${name}" has no docker endpoint host in ${meta}`, {exitCode: 2, code: 'CONFIG'})
+  if (!host) throw new ConfigError(`Docker context "${name}" has no docker endpoint host in ${meta}`)
   const tls = path.join(configDir, 'contexts', 'tls', id, 'docker')
   return {name, host, certPath: existsSync(path.join(tls, 'ca.pem')) ? tls : undefined, skipTlsVerify: doc.Endpoints?.docker?.SkipTLSVerify === true}
 }

@@ -6,14 +6,8 @@
  */
 import {rmSync} from 'node:fs'
 import path from 'node:path'
+import type {RetentionPolicy} from '../config/model.js'
 import {listRunDirs, newestFirst, type RunDir} from './dirs.js'
-
-export interface RetentionPolicy {
-  /** The newest runs always kept (0: the count protects none). */
-  keepRuns: number
-  /** Runs younger than this are always kept, ms (0: age protects none). */
-  keepForMs: number
-}
 
 /** Pure: the runs to prune, oldest first. `keep`: dir names never pruned (the current run). */
 export function runsToPrune(runs: readonly RunDir[], policy: RetentionPolicy, nowMs: number, keep: ReadonlySet<string> = new Set()): RunDir[] {

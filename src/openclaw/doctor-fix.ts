@@ -30,7 +30,7 @@ import {engineCall, type DockerHandle} from '../docker/client.js'
 import {isPaused} from '../docker/container-state.js'
 import {demuxLogBuffer} from '../docker/logs.js'
 import {stopSeconds} from '../docker/restart-gateway.js'
-import {waitHealthy, type WaitResult} from '../docker/wait.js'
+import {waitHealthy, type WaitResult} from './wait-ready.js'
 import type {StartRefusal} from './start-refusals.js'
 
 export const SERVICE_REPAIR_POLICY_ENV = 'OPENCLAW_SERVICE_REPAIR_POLICY'

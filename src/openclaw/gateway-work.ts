@@ -16,7 +16,7 @@
  */
 import type {DockerHandle} from '../docker/client.js'
 import {execIn} from '../docker/exec.js'
-import {parseJson} from '../runbook/ping-classify.js'
+import {parseJson} from '../util/json.js'
 import {parseOpenClawVersion, versionCan} from './version.js'
 
 export const GATEWAY_WORK_SOURCE = 'gateway.restart.preflight'

@@ -8,9 +8,16 @@
  */
 import type {DockerHandle} from '../docker/client.js'
 import {execIn} from '../docker/exec.js'
-import type {ReadinessEvidence} from '../decide/gateway-life.js'
 import {startRefusal, type StartRefusal} from './start-refusals.js'
 import {splitTimestamp} from '../docker/logs.js'
+
+/** What says the gateway is ready: its ready line since this start, its /readyz (or /startupz) JSON, or nothing. */
+export interface ReadinessEvidence {
+  state: 'ready' | 'not-ready' | 'unknown'
+  source: 'ready-line' | 'readyz' | null
+  /** What was seen (the endpoint's answer, or why it could not be asked). */
+  detail: string | null
+}
 
 /** The gateway's readiness line (every version seen logs it once it is ready). */
 export const READY_LINE = /\[gateway\] ready\b/
@@ -70,6 +77,11 @@ export interface LifeLog {
 export interface SuppressedChannel {
   channel: string
   accountId: string | null
+}
+
+/** One channel account's name, as OpenClaw's own line writes it (`telegram account ops`, or `telegram`). Pure. */
+export function channelName(c: SuppressedChannel): string {
+  return c.accountId ? `${c.channel} account ${c.accountId}` : c.channel
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Rendering of `fleet doctor`. */
-import type {Check, CheckStatus} from '../runbook/doctor.js'
+import type {Check, CheckStatus} from '../doctor/doctor.js'
 import {table} from './table.js'
 
 export interface DoctorDocument {

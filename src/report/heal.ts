@@ -1,8 +1,8 @@
 /** Rendering of `fleet heal`: the dry-run plan, the per-instance outcome, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
-import {actionCounts, whyNotHealed, type InstanceHeal, type RunStop} from '../runbook/heal.js'
+import {actionCounts, whyNotHealed, type InstanceHeal, type RunStop} from '../heal/heal.js'
 import {printable} from '../util/escape.js'
-import type {VerifyResult} from '../runbook/verify.js'
+import type {VerifyResult} from '../heal/verify.js'
 import {table} from './table.js'
 import {describeConfigChanges} from '../openclaw/config-changes.js'
 

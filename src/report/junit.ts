@@ -1,5 +1,5 @@
 /** JUnit XML for CI systems: one testcase per instance, a failure element for each failing one. */
-import type {PingResult} from '../runbook/ping.js'
+import type {PingResult} from '../ping/ping.js'
 import {printable} from '../util/escape.js'
 
 /**

@@ -1,8 +1,8 @@
 /** Rendering of `fleet ping`: one line per instance, a summary line, and the JSON document. */
 import {formatDuration} from '../config/duration.js'
 import {pingSession, type PingSettings} from '../config/model.js'
-import {percentile} from '../runbook/ping-classify.js'
-import type {PingResult} from '../runbook/ping.js'
+import {percentile} from '../decide/ping-class.js'
+import type {PingResult} from '../ping/ping.js'
 import {printable} from '../util/escape.js'
 
 export interface PingDocument {

@@ -5,7 +5,7 @@ import {cappedText} from '../docker/logs.js'
 import {formatDuration} from '../config/duration.js'
 import {noVerdicts, type Verdict} from '../locks/types.js'
 import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
-import type {InstanceStatus, Observation} from '../runbook/observe.js'
+import type {InstanceStatus, Observation} from '../observe/observe.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
 

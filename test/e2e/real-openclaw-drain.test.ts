@@ -17,7 +17,7 @@ import type {Fleet} from '../../src/config/model.js'
 import {dockerFor} from '../../src/docker/client.js'
 import {inspectContainer} from '../../src/docker/discover.js'
 import {breakerWarningNow, readBootHistory, readBootRows, restartGateway, stopOutcomeNow} from '../../src/docker/restart-gateway.js'
-import {waitHealthy} from '../../src/docker/wait.js'
+import {waitHealthy} from '../../src/openclaw/wait-ready.js'
 import {readGatewayWork, type GatewayWorkReading} from '../../src/openclaw/gateway-work.js'
 import type {Lab} from './helpers.js'
 

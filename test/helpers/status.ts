@@ -1,6 +1,6 @@
 /** Observation fixtures for unit tests of the decisions (heal plan, watch, restart rule). */
 import {noVerdicts} from '../../src/locks/types.js'
-import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
+import type {InstanceStatus, LockReport} from '../../src/observe/observe.js'
 
 /** A version fleet knows (JSONL locks), as observe reports it. */
 export const KNOWN_VERSION: InstanceStatus['openclaw'] = {version: '2026.4.29', storage: 'jsonl', source: 'cache', error: null}

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {channelStartArgv, shouldStartChannels} from '../../src/openclaw/channels.js'
+import {channelName} from '../../src/openclaw/readiness.js'
 
 const tg = {channel: 'telegram', accountId: 'ops'}
 
@@ -28,5 +29,10 @@ describe("starting the channels OpenClaw's crash-loop breaker kept down", () => 
   it("the call is the gateway's own hint, one channel account each, no shell", () => {
     expect(channelStartArgv(tg)).toEqual(['openclaw', 'gateway', 'call', 'channels.start', '--params', '{"channel":"telegram","accountId":"ops"}', '--json'])
     expect(channelStartArgv({channel: 'discord', accountId: null})).toEqual(['openclaw', 'gateway', 'call', 'channels.start', '--params', '{"channel":"discord"}', '--json'])
+  })
+
+  it("one name for a channel account, as OpenClaw's breaker line writes it (life's why and heal's action target)", () => {
+    expect(channelName(tg)).toBe('telegram account ops')
+    expect(channelName({channel: 'discord', accountId: null})).toBe('discord')
   })
 })

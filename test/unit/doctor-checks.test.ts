@@ -10,7 +10,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../../src/openclaw/state-layout.js'
 import {lockBehaviour, parseOpenClawVersion} from '../../src/openclaw/version.js'
-import {agentStartCheck, migrationCheck, pingRouteCheck, sharedStateDirCheck, versionCheck, WAL_WARN_BYTES, walCheck} from '../../src/runbook/doctor.js'
+import {agentStartCheck, migrationCheck, pingRouteCheck, sharedStateDirCheck, versionCheck, WAL_WARN_BYTES, walCheck} from '../../src/doctor/doctor.js'
 
 const inst = {
   id: 851,

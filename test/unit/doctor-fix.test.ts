@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import type {DockerHandle} from '../../src/docker/client.js'
 import {DOCTOR_FIX_LABEL, oneOffSpec, outputTail, runDoctorFix, SERVICE_REPAIR_POLICY_ENV} from '../../src/openclaw/doctor-fix.js'
-import {cureStartRefusal, type StartCureInput} from '../../src/runbook/start-cure.js'
+import {cureStartRefusal, type StartCureInput} from '../../src/heal/start-cure.js'
 import {startRefusal} from '../../src/openclaw/start-refusals.js'
 import type {RefusalKind} from '../../src/openclaw/start-refusals.js'
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {DEFAULT_LIFE_POLICY, gatewayLife, recentLockErrors, type LifeFacts, type ReadinessEvidence} from '../../src/decide/gateway-life.js'
-import {stateMount} from '../../src/decide/state-mount.js'
+import {DEFAULT_LIFE_POLICY, gatewayLife, recentLockErrors, type LifeFacts, type ReadinessEvidence} from '../../src/openclaw/gateway-life.js'
+import {stateMount} from '../../src/docker/state-mount.js'
 import {channelSuppression, lifeLogReader, readinessFromProbe} from '../../src/openclaw/readiness.js'
 import {REFUSAL_KINDS, startRefusal} from '../../src/openclaw/start-refusals.js'
 
@@ -222,7 +222,7 @@ describe('good turns: where fleet records the last turn it saw answer', () => {
   it('a recorded good turn reads back for the same endpoint and container only', async () => {
     const {mkdtempSync} = await import('node:fs')
     const os = await import('node:os')
-    const {recordGoodTurn, lastGoodTurn} = await import('../../src/runbook/good-turns.js')
+    const {recordGoodTurn, lastGoodTurn} = await import('../../src/runs/good-turns.js')
     const before = process.env.FLEET_RUN_LOCK_DIR
     process.env.FLEET_RUN_LOCK_DIR = mkdtempSync(`${os.tmpdir()}/fleet-good-`)
     try {
@@ -260,12 +260,12 @@ describe('afterHeal: what heal calls serving at its end', () => {
     ['still starting, though it answered a turn', 'starting', false],
     ['failing: a start refusal', 'failing', false],
   ] as const)('%s', async (_n, state, serves) => {
-    const {afterHeal} = await import('../../src/runbook/heal.js')
+    const {afterHeal} = await import('../../src/heal/heal.js')
     const readiness = state === 'starting' || state === 'failing' ? 'not-ready' : 'ready'
     expect(afterHeal({...base, life: life(state, readiness)}).serves).toBe(serves)
   })
   it('a container that keeps its state elsewhere is not serving, and says why', async () => {
-    const {afterHeal} = await import('../../src/runbook/heal.js')
+    const {afterHeal} = await import('../../src/heal/heal.js')
     const a = afterHeal({...base, life: life('ready', 'ready'), mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'}})
     expect(a).toMatchObject({serves: false, why: 'mounts /b, not /a'})
   })

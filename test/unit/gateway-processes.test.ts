@@ -3,8 +3,8 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
 import type {ProcessEvidence} from '../../src/locks/types.js'
-import {duplicateGatewayCheck, sharedDirChecks, sharedStateDirCheck} from '../../src/runbook/doctor.js'
-import {gatewayProcesses, isGatewayCmdline} from '../../src/runbook/gateway-processes.js'
+import {duplicateGatewayCheck, sharedDirChecks, sharedStateDirCheck} from '../../src/doctor/doctor.js'
+import {gatewayProcesses, isGatewayCmdline} from '../../src/openclaw/gateway-processes.js'
 
 const p = (pid: number, ppid: number, cmd: string): ProcessEvidence => ({pid, ppid, exists: true, state: 'S', starttime: pid, cmdline: cmd.split(' ')})
 // 2026.9.6 idle and during a turn, as `ps` showed it (lab/real/NOTES.md); {MainThread} is ps's thread name, not argv.

@@ -5,14 +5,14 @@ import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {incidentSettings} from '../../src/incidents/command.js'
+import {incidentSettings} from '../../src/incidents-command.js'
 import {parseEvents, parseRunDir, type RunDir} from '../../src/incidents/dirs.js'
 import {buildReport, summarise, unmatchedIntents} from '../../src/incidents/document.js'
 import {healDocument, renderHeal} from '../../src/report/heal.js'
 import {renderList, renderReportMarkdown} from '../../src/report/incidents.js'
-import {actionCounts, HealInterrupt, leftUndone, runEndRecord, signalExitCode, type InstanceHeal} from '../../src/runbook/heal.js'
-import {act, holderTarget, type ActionRecord} from '../../src/runbook/heal-steps.js'
-import {IncidentLog} from '../../src/runbook/record/incident.js'
+import {actionCounts, HealInterrupt, leftUndone, runEndRecord, signalExitCode, type InstanceHeal} from '../../src/heal/heal.js'
+import {act, holderTarget, type ActionRecord} from '../../src/heal/steps.js'
+import {IncidentLog} from '../../src/incidents/log.js'
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fleet-int-'))
 const inst = {name: 'oc7'} as never

@@ -1,38 +1,13 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {healOrder, planInstance} from '../../src/runbook/heal-plan.js'
-import type {LockReport} from '../../src/runbook/observe.js'
+import {healOrder, planInstance} from '../../src/decide/heal-plan.js'
+import type {LockReport} from '../../src/observe/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
-import {instanceStatus} from '../helpers/status.js'
+import {instanceStatus, lockReport} from '../helpers/status.js'
 
-const lock = (verdict: Verdict, extra: Partial<LockReport> = {}): LockReport => ({
-  path: `/d/${verdict}-${Math.random()}.jsonl.lock`,
-  containerPath: '/c',
-  kind: 'session',
-  agent: 'main',
-  session: 's',
-  size: 10,
-  mtime: new Date().toISOString(),
-  suspicious: null,
-  raw: '{}',
-  readError: null,
-  pid: 26,
-  createdAt: null,
-  starttime: 5,
-  payloadProblems: [],
-  verdict,
-  reasons: [],
-  ageMs: 1,
-  evidence: {
-    container: 'c',
-    containerRunning: true,
-    containerStartedAt: null,
-    mountedBy: ['c'],
-    process: {pid: 26, exists: true, starttime: 5, cmdline: ['openclaw-agent'], isAgent: true},
-    probeError: null,
-  },
-  ...extra,
-})
+/** A lock report with a path of its own (the plan keys locks by path). */
+let seq = 0
+const lock = (verdict: Verdict, extra: Partial<LockReport> = {}): LockReport => lockReport(verdict, seq++, extra)
 
 const status = instanceStatus
 
@@ -72,7 +47,7 @@ describe('heal plan', () => {
 
 describe('the dry-run plan says what heal will do', () => {
   it('promises a ping-dependent restart only where heal pings after acting', async () => {
-    const {summarisePlan} = await import('../../src/runbook/heal.js')
+    const {summarisePlan} = await import('../../src/heal/heal.js')
     const healthy = status([])
     const p = planInstance(healthy, {force: false, restart: 'needed'})
     expect(summarisePlan(p, 'needed', false, 'running').restartIfPingFails).toBe(false) // not affected: only a final ping

@@ -3,15 +3,15 @@
 import {describe, expect, it} from 'vitest'
 import {validateFleet} from '../../src/config/load.js'
 import {startCureApplies, decideStartCure, MAX_START_WAITS, type StartCureFacts} from '../../src/decide/start-cure.js'
-import type {Life, LifeState} from '../../src/decide/gateway-life.js'
+import type {Life, LifeState} from '../../src/openclaw/gateway-life.js'
 import type {StartRefusal} from '../../src/openclaw/start-refusals.js'
-import {HealEffects, type ActionRecord} from '../../src/runbook/heal-steps.js'
-import {healStartCure} from '../../src/runbook/heal-start-cure.js'
-import {firstStartCure} from '../../src/runbook/start-cure.js'
-import {certainFailureOf} from '../../src/runbook/heal.js'
+import {HealEffects, type ActionRecord} from '../../src/heal/steps.js'
+import {healStartCure} from '../../src/heal/heal-start-cure.js'
+import {firstStartCure} from '../../src/heal/start-cure.js'
+import {certainFailureOf} from '../../src/heal/heal.js'
 import {instanceStatus, lockReport} from '../helpers/status.js'
 import {MIGRATIONS, SCHEMA, MAINTENANCE, HEARTBEAT, DISK, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
-import type {InstanceStatus} from '../../src/runbook/observe.js'
+import type {InstanceStatus} from '../../src/observe/observe.js'
 
 const V96: InstanceStatus['openclaw'] = {version: '2026.9.6', storage: 'sqlite', source: 'cache', error: null}
 

@@ -8,7 +8,7 @@ import {parseEvents, parseRunDir, resolveRun, type IncidentEvent, type RunDir} f
 import {buildReport, sessionOfPath, summarise} from '../../src/incidents/document.js'
 import {applyRetention, runsToPrune} from '../../src/incidents/retention.js'
 import {renderReportMarkdown} from '../../src/report/incidents.js'
-import {IncidentLog} from '../../src/runbook/record/incident.js'
+import {IncidentLog} from '../../src/incidents/log.js'
 import {UsageError} from '../../src/errors.js'
 
 const made: string[] = []

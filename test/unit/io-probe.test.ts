@@ -8,8 +8,8 @@ import path from 'node:path'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
-import {ioChecks, latencyLevel, lowSpace, pressureLevel, type IoReading} from '../../src/runbook/doctor-io.js'
-import {ioProbeArgv, isRemoteFs, mountOf, parseIoProbe, parseIoSamples, parseMountinfo, parsePressure, probeLatency, runIoProbeHere, type IoProbe} from '../../src/runbook/io-probe.js'
+import {ioChecks, latencyLevel, lowSpace, pressureLevel, type IoReading} from '../../src/doctor/io-checks.js'
+import {ioProbeArgv, isRemoteFs, mountOf, parseIoProbe, parseIoSamples, parseMountinfo, parsePressure, probeLatency, runIoProbeHere, type IoProbe} from '../../src/doctor/io-probe.js'
 import {UsageError} from '../../src/errors.js'
 
 const MOUNTINFO = [

@@ -7,10 +7,10 @@ import type {Instance} from '../../src/config/model.js'
 import {lockTimeoutSignature} from '../../src/docker/logs.js'
 import {FALLBACK_WINDOW_LINES, findKnownSignatures} from '../../src/locks/known-signatures.js'
 import {diagnosisNotes} from '../../src/report/status.js'
-import {knownSignatureLogCheck} from '../../src/runbook/doctor.js'
-import {classifyAttempt} from '../../src/runbook/ping-classify.js'
+import {knownSignatureLogCheck} from '../../src/doctor/doctor.js'
+import {classifyAttempt} from '../../src/decide/ping-class.js'
 import {knownSignaturesPossible} from '../../src/openclaw/version.js'
-import {decideRestart} from '../../src/runbook/restart-decision.js'
+import {decideRestart} from '../../src/decide/restart.js'
 
 const fixture = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8')
 const lines = fixture.split('\n')

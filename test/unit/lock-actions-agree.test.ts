@@ -6,9 +6,9 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {decideLocks} from '../../src/decide/lock-actions.js'
-import {planInstance} from '../../src/runbook/heal-plan.js'
-import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
-import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
+import {planInstance} from '../../src/decide/heal-plan.js'
+import type {InstanceStatus, LockReport} from '../../src/observe/observe.js'
+import {decide, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/decide/watch.js'
 import type {Reason, Verdict} from '../../src/locks/types.js'
 import {instanceStatus, KNOWN_VERSION, lockReport} from '../helpers/status.js'
 

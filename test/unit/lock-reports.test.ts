@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {blocksTurns, fileLockReport, writerReports, type ReportContext} from '../../src/runbook/lock-reports.js'
+import {blocksTurns, fileLockReport, writerReports, type ReportContext} from '../../src/observe/lock-reports.js'
 import type {LockFile, LockPolicy} from '../../src/locks/types.js'
 import {parseLockPayload} from '../../src/locks/parse.js'
 

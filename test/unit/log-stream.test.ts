@@ -20,7 +20,7 @@ import {
   type LogCapped,
 } from '../../src/docker/logs.js'
 import type {DockerHandle} from '../../src/docker/client.js'
-import {clockSkewMs} from '../../src/runbook/doctor.js'
+import {clockSkewMs} from '../../src/doctor/doctor.js'
 
 const fixture = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8')
   .split('\n')

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {describe, expect, it} from 'vitest'
 import {demuxLogBuffer, lockTimeoutSignature} from '../../src/docker/logs.js'
 import {classify} from '../../src/docker/probe.js'
-import {chooseRenderer} from '../../src/runbook/renderer.js'
+import {chooseRenderer} from '../../src/progress.js'
 
 describe('lock-timeout signature in logs', () => {
   it('counts the fixture lines (10000/60000 ms, pid=N and owner=unknown) with paths', () => {
@@ -61,7 +61,7 @@ describe('renderer choice', () => {
 
 describe('a shared sessions dir has two sides', () => {
   it('the instance whose container mounts another instance dir is not ok either, and names it', async () => {
-    const {withBothSidesShared} = await import('../../src/runbook/observe.js')
+    const {withBothSidesShared} = await import('../../src/observe/observe.js')
     const base = {locks: [], errors: [], ok: true, sharedWith: [] as string[]}
     const a = {...base, id: 1, name: 'oc1', container: 'c1'} as any
     const b = {...base, id: 2, name: 'oc2', container: 'c2', sharedWith: ['c1'], ok: false} as any

@@ -3,13 +3,13 @@
 // The same rules end to end, in every mode (TTY, piped, CI, FORCE_COLOR=0, --json): test/e2e/output-truth.test.ts.
 import {afterEach, describe, expect, it, vi} from 'vitest'
 import type {Fleet, Instance} from '../../src/config/model.js'
-import type {Life} from '../../src/decide/gateway-life.js'
+import type {Life} from '../../src/openclaw/gateway-life.js'
 import {DEFAULT_DOCKER_HOST, dockerEndpoint} from '../../src/docker/client.js'
 import {errorDocument} from '../../src/errors.js'
 import {describeFleet} from '../../src/report/fleet-config.js'
-import {lifeCheck} from '../../src/runbook/doctor.js'
-import {colorWanted, progressTree, rendererOptions} from '../../src/runbook/renderer.js'
-import {decideRestart, PAUSED_ADVICE} from '../../src/runbook/restart-decision.js'
+import {lifeCheck} from '../../src/doctor/doctor.js'
+import {colorWanted, progressTree, rendererOptions} from '../../src/progress.js'
+import {decideRestart, PAUSED_ADVICE} from '../../src/decide/restart.js'
 
 describe('colour', () => {
   it.each([

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import {XMLParser} from 'fast-xml-parser'
-import {CURABLE_BY_RESTART} from '../../src/runbook/restart-decision.js'
+import {CURABLE_BY_RESTART} from '../../src/decide/restart.js'
 import {describe, expect, it} from 'vitest'
-import {classifyAttempt, percentile, replyTexts} from '../../src/runbook/ping-classify.js'
+import {classifyAttempt, percentile, replyTexts} from '../../src/decide/ping-class.js'
 import {pingJunit} from '../../src/report/junit.js'
-import type {PingResult} from '../../src/runbook/ping.js'
+import type {PingResult} from '../../src/ping/ping.js'
 
 const ok = (stdout: string, stderr = '') => ({exitCode: 0, stdout, stderr, timedOut: false})
 const fail = (stderr: string, exitCode = 1) => ({exitCode, stdout: '', stderr, timedOut: false})
@@ -120,7 +120,7 @@ describe('ping classification', () => {
   })
 
   it('long stderr keeps its head and its tail', async () => {
-    const {clipOutput} = await import('../../src/runbook/ping-classify.js')
+    const {clipOutput} = await import('../../src/decide/ping-class.js')
     const text = `CAUSE\n${'x'.repeat(20_000)}\nEND`
     const kept = clipOutput(text)
     expect(kept.startsWith('CAUSE')).toBe(true)
@@ -192,7 +192,7 @@ describe('JUnit report', () => {
 
 describe('ping session', () => {
   it("runs on fleet's own session by default, the main session only when asked", async () => {
-    const {pingArgv} = await import('../../src/runbook/ping.js')
+    const {pingArgv} = await import('../../src/ping/ping.js')
     const {DEFAULT_PING_SESSION} = await import('../../src/config/model.js')
     const base = {command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', thinking: 'low', timeoutMs: 120_000, concurrency: 4}
     expect(pingArgv({...base, session: 'own'})).toEqual([

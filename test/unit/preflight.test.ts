@@ -5,7 +5,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {loadFleet} from '../../src/config/load.js'
 import type {Fleet} from '../../src/config/model.js'
 import {ConfigError} from '../../src/errors.js'
-import {assertPreflight, preflight} from '../../src/runbook/preflight.js'
+import {assertPreflight, preflight} from '../../src/heal/preflight.js'
 import {fleet as runFleet} from '../helpers/cli.js'
 
 const made: string[] = []

@@ -7,7 +7,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {removeLockCarefully} from '../../src/locks/remove.js'
 import {loadFleet} from '../../src/config/load.js'
-import {acquireRunLocks, chooseRunLockPlace, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks, runLockPlace, SHARED_RUN_LOCK_DIRS, writableDir} from '../../src/runbook/run-lock.js'
+import {acquireRunLocks, chooseRunLockPlace, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks, runLockPlace, SHARED_RUN_LOCK_DIRS, writableDir} from '../../src/runs/run-lock.js'
 import {BusyError} from '../../src/errors.js'
 import {BIN, fleet as runFleet} from '../helpers/cli.js'
 

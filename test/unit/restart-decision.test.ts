@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {CURABLE_BY_RESTART, decideRestart, type RestartFacts, type RestartPolicy} from '../../src/runbook/restart-decision.js'
-import type {PingFailure} from '../../src/runbook/ping-classify.js'
-import type {Life} from '../../src/decide/gateway-life.js'
+import {CURABLE_BY_RESTART, decideRestart, type RestartFacts, type RestartPolicy} from '../../src/decide/restart.js'
+import type {PingFailure} from '../../src/decide/ping-class.js'
+import type {Life} from '../../src/openclaw/gateway-life.js'
 import {startRefusal} from '../../src/openclaw/start-refusals.js'
 
 const READY = {state: 'ready', why: 'ready line since this start', refusal: null} as const

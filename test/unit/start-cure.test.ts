@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {decideStartCure, doctorFixSupported, NEVER_CLEARS_BY_ITSELF, type StartCure, type StartCureFacts} from '../../src/decide/start-cure.js'
-import type {LifeState} from '../../src/decide/gateway-life.js'
+import type {LifeState} from '../../src/openclaw/gateway-life.js'
 import {MIGRATIONS, SCHEMA, LEGACY, MAINTENANCE, MIGRATION_LEASE, HEARTBEAT, DISK, NEWER, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
 import {REFUSAL_KINDS, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
 

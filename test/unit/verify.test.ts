@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {canRemoveSessions, removedKeys, sessionKey, verifySchedule, verifyVerdict} from '../../src/runbook/verify.js'
+import {canRemoveSessions, removedKeys, sessionKey, verifySchedule, verifyVerdict} from '../../src/heal/verify.js'
 
 describe('heal --verify', () => {
   it('spreads the turns over the duration: the first at once, the last at the end', () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {lockBehaviour, parseOpenClawVersion, versionCan, VERSION_CAPABILITIES, type VersionCapability} from '../../src/openclaw/version.js'
 import {gatewayRunsTurns} from '../../src/openclaw/gateway-work.js'
-import {canRemoveSessions} from '../../src/runbook/verify.js'
+import {canRemoveSessions} from '../../src/heal/verify.js'
 
 const atLeast = (y: number, m: number, year: number, minor: number) => year > y || (year === y && minor >= m)
 const BEFORE: Record<VersionCapability, (v: {year: number; minor: number; patch: number}) => boolean> = {

@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {alertEpisodes, decide, freshMemory, inStartPeriod, type AlertReason, type Condition, type WatchPolicy} from '../../src/runbook/watch-decide.js'
-import {eventSummary, webhookBody} from '../../src/runbook/record/events.js'
-import {Metrics, metricsHostProblem, metricsUrl, zeroWatchCounters} from '../../src/runbook/record/metrics.js'
+import {alertEpisodes, decide, freshMemory, inStartPeriod, type AlertReason, type Condition, type WatchPolicy} from '../../src/decide/watch.js'
+import {eventSummary, webhookBody} from '../../src/watch/events.js'
+import {Metrics, metricsHostProblem, metricsUrl, zeroWatchCounters} from '../../src/watch/metrics.js'
 import {checkWatchEnv, flagLabel} from '../../src/config/watch-env.js'
 import {instanceStatus} from '../helpers/status.js'
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {decide, DEFAULT_ALERT_RECOVERY_MS, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/runbook/watch-decide.js'
+import {decide, DEFAULT_ALERT_RECOVERY_MS, DEFAULT_RECOVER_AFTER_MS, freshMemory, type InstanceMemory, type WatchPolicy} from '../../src/decide/watch.js'
 import {parseDuration} from '../../src/config/duration.js'
-import type {InstanceStatus, LockReport} from '../../src/runbook/observe.js'
+import type {InstanceStatus, LockReport} from '../../src/observe/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
 import {instanceStatus} from '../helpers/status.js'
-import {Metrics} from '../../src/runbook/record/metrics.js'
+import {Metrics} from '../../src/watch/metrics.js'
 
 const lock = (verdict: Verdict, raw = '{"pid": 26}', p = '/s/a.jsonl.lock'): LockReport => ({
   path: p,

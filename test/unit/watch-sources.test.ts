@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
-import {eventTargets, execMatters, followLockDirs, splitEvents} from '../../src/runbook/watch-sources.js'
+import {eventTargets, execMatters, followLockDirs, splitEvents} from '../../src/watch/sources.js'
 
 const INSTANCES = [
   {id: 7, container: 'openclaw-openclaw-gateway-7-1', service: 'openclaw-gateway-7'},

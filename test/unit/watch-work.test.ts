@@ -3,9 +3,9 @@
 // are bounded and start in order.
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {decide, freshMemory, judged, type ScanReason, type WatchPolicy} from '../../src/runbook/watch-decide.js'
-import {dropQueued, emptyBook, finish, isBusy, mayAct, runningRestarts, submit, type WorkBook, type WorkKind} from '../../src/runbook/watch-work.js'
-import type {LockReport} from '../../src/runbook/observe.js'
+import {decide, freshMemory, judged, type ScanReason, type WatchPolicy} from '../../src/decide/watch.js'
+import {dropQueued, emptyBook, finish, isBusy, mayAct, runningRestarts, submit, type WorkBook, type WorkKind} from '../../src/watch/work.js'
+import type {LockReport} from '../../src/observe/observe.js'
 import type {Verdict} from '../../src/locks/types.js'
 import {instanceStatus} from '../helpers/status.js'
 

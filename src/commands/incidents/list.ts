@@ -1,4 +1,4 @@
-import {dirFlag, IncidentsCommand} from '../../incidents/command.js'
+import {dirFlag, IncidentsCommand} from '../../incidents-command.js'
 import {loadList, type IncidentList} from '../../incidents/store.js'
 import {renderList} from '../../report/incidents.js'
 

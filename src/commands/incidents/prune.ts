@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
-import {dirFlag, IncidentsCommand} from '../../incidents/command.js'
-import {applyRetention, type PruneResult, type RetentionPolicy} from '../../incidents/retention.js'
+import {dirFlag, IncidentsCommand} from '../../incidents-command.js'
+import {applyRetention, type PruneResult} from '../../incidents/retention.js'
+import type {RetentionPolicy} from '../../config/model.js'
 import {renderPrune} from '../../report/incidents.js'
 
 export interface PruneDocument extends PruneResult {

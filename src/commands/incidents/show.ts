@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {dirFlag, IncidentsCommand} from '../../incidents/command.js'
+import {dirFlag, IncidentsCommand} from '../../incidents-command.js'
 import {loadShow, type IncidentShow} from '../../incidents/store.js'
 import {renderShow} from '../../report/incidents.js'
 

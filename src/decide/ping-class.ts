@@ -1,5 +1,6 @@
 import {findKnownSignatures, knownSignatureText} from '../locks/known-signatures.js'
 import {anyOf, DATABASE_LOCKED, GATEWAY_LOCK, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION} from '../locks/signatures.js'
+import {parseJson} from '../util/json.js'
 
 /**
  * Pure classification of one ping attempt (an `openclaw agent ... --json` turn) from its exit code,
@@ -167,24 +168,6 @@ export function replyTexts(doc: unknown): string[] {
   const d = doc as {payloads?: unknown; result?: {payloads?: unknown}}
   const payloads = Array.isArray(d?.payloads) ? d.payloads : Array.isArray(d?.result?.payloads) ? d.result.payloads : []
   return payloads.map((p: {text?: unknown}) => p?.text).filter((t: unknown): t is string => typeof t === 'string')
-}
-
-export function parseJson(text: string): unknown {
-  const t = text.trim()
-  if (!t) return undefined
-  try {
-    return JSON.parse(t)
-  } catch {
-    const start = t.indexOf('{')
-    if (start > 0) {
-      try {
-        return JSON.parse(t.slice(start))
-      } catch {
-        return undefined
-      }
-    }
-    return undefined
-  }
 }
 
 /** Percentile (nearest rank) of a list of numbers. */

@@ -4,7 +4,7 @@
  * blocks the loop; a bounded queue drops the oldest).
  */
 import {appendFileSync} from 'node:fs'
-import {formatDuration} from '../../config/duration.js'
+import {formatDuration} from '../config/duration.js'
 
 export type WatchEvent = {event: string; instance?: string} & Record<string, unknown>
 

@@ -16,19 +16,12 @@
  *   missing evidence never makes an `ok`;
  * - `stopped` (exited, created, dead), `paused`, `missing`, `unreachable`: the container's own state.
  */
-import type {StartRefusal} from '../openclaw/start-refusals.js'
+import type {StartRefusal} from './start-refusals.js'
 import {isPaused} from '../docker/container-state.js'
-import type {SuppressedChannel} from '../openclaw/readiness.js'
+import {channelName, type ReadinessEvidence, type SuppressedChannel} from './readiness.js'
+import type {LifePolicy} from '../config/model.js'
 
 export type LifeState = 'ready' | 'starting' | 'restarting' | 'crash-loop' | 'failing' | 'unverified' | 'stopped' | 'paused' | 'missing' | 'unreachable'
-
-/** What says the gateway is ready: its ready line since this start, its /readyz (or /startupz) JSON, or nothing. */
-export interface ReadinessEvidence {
-  state: 'ready' | 'not-ready' | 'unknown'
-  source: 'ready-line' | 'readyz' | null
-  /** What was seen (the endpoint's answer, or why it could not be asked). */
-  detail: string | null
-}
 
 export interface LifeFacts {
   /** The engine's state (`running`, `restarting`, `exited`, …), or `missing` / `unreachable`. */
@@ -49,17 +42,6 @@ export interface LifeFacts {
   lastLine: string | null
   /** Channels this start keeps down for OpenClaw's crash-loop breaker (readiness.ts channelSuppression). */
   channelsDown?: SuppressedChannel[]
-}
-
-export interface LifePolicy {
-  /** How long a start may take before a gateway that is not ready is failing. */
-  startBudgetMs: number
-  /** A policy restart within this window keeps the gateway out of `ok`. */
-  crashLoopWindowMs: number
-  /** This many policy restarts within the window make a crash loop. */
-  crashLoopRestarts: number
-  /** Lock errors in the log this recent keep the gateway out of ok (recentLockErrors). */
-  lockErrorWindowMs: number
 }
 
 export const DEFAULT_LIFE_POLICY: LifePolicy = {startBudgetMs: 300_000, crashLoopWindowMs: 300_000, crashLoopRestarts: 3, lockErrorWindowMs: 120_000}
@@ -143,8 +125,7 @@ export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Li
   // Ready, but the crash-loop breaker keeps channels down (and has not restored them): users there get nothing. The
   // breaker's own `tripped` line alone is no such proof (a gateway without channels serves as before).
   const down = base.channelsDown
-  if (ready && down.length > 0)
-    return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map((c) => `${c.channel}${c.accountId ? ` account ${c.accountId}` : ''}`).join(', ')}`)
+  if (ready && down.length > 0) return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map(channelName).join(', ')}`)
   if (ready) return at('ready', f.readiness.source === 'ready-line' ? 'ready line since this start' : `readiness endpoint: ${f.readiness.detail ?? 'ready'}`)
   // A refusal of this incarnation that a restart does not cure: the gateway will not become ready by waiting.
   if (f.refusal && f.refusal.cure !== 'wait' && f.refusal.cure !== 'channels' && thisStart(f.refusal)) return at('failing', `${f.refusal.kind}: ${f.refusal.line}`)

@@ -15,9 +15,9 @@
  * and a hint instead.
  */
 import {KNOWN_SIGNATURES} from '../locks/known-signatures.js'
-import type {PingFailure} from './ping-classify.js'
-import type {InstanceStatus} from './status-model.js'
-import type {Life} from '../decide/gateway-life.js'
+import type {PingFailure} from './ping-class.js'
+import type {InstanceStatus} from '../observe/status-model.js'
+import type {Life} from '../openclaw/gateway-life.js'
 import {isPaused} from '../docker/container-state.js'
 
 export type RestartPolicy = 'needed' | 'group' | 'always' | 'never'

@@ -9,10 +9,10 @@
  * crash-looping container that looks healthy for one scan after each restart is not restarted forever.
  */
 import {formatDuration} from '../config/duration.js'
-import {decideLocks, type HolderSignal} from '../decide/lock-actions.js'
-import type {InstanceStatus, LockReport} from './observe.js'
-import type {PingFailure} from './ping-classify.js'
-import {decideRestart, observedFacts} from './restart-decision.js'
+import {decideLocks, type HolderSignal} from './lock-actions.js'
+import type {InstanceStatus, LockReport} from '../observe/observe.js'
+import type {PingFailure} from './ping-class.js'
+import {decideRestart, observedFacts} from './restart.js'
 
 export interface WatchPolicy {
   reportOnly: boolean

@@ -12,7 +12,7 @@ import type {Instance} from '../config/model.js'
 import {byDockerHost} from '../docker/client.js'
 import {isOwnExec} from '../docker/exec.js'
 import {lockKindOf} from '../locks/parse.js'
-import {lockDirs} from './observe.js'
+import {lockDirs} from '../observe/observe.js'
 
 export type Trigger = (ids: number[], source: 'engine' | 'file', detail: string) => void
 

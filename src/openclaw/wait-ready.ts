@@ -8,11 +8,10 @@
  * ask /readyz), the health check alone decides, and the result says so.
  */
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {DockerHandle} from './client.js'
-import {inspectContainer, type ContainerInfo} from './discover.js'
-import {streamContainerLog} from './logs.js'
-import {probeReadiness, READY_LINE} from '../openclaw/readiness.js'
-import type {ReadinessEvidence} from '../decide/gateway-life.js'
+import type {DockerHandle} from '../docker/client.js'
+import {inspectContainer, type ContainerInfo} from '../docker/discover.js'
+import {streamContainerLog} from '../docker/logs.js'
+import {probeReadiness, READY_LINE, type ReadinessEvidence} from './readiness.js'
 
 /** Whether the log since this start has the ready line (false when the start time or the log is unknown). */
 async function readyLineSinceStart(handle: DockerHandle, info: ContainerInfo): Promise<boolean> {

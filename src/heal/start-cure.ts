@@ -20,8 +20,8 @@ import type {DockerHandle} from '../docker/client.js'
 import {decideStartCure, startCureApplies, type StartCureDecision} from '../decide/start-cure.js'
 import {DEFAULT_DOCTOR_FIX_TIMEOUT_MS, runDoctorFix, type DoctorFixResult} from '../openclaw/doctor-fix.js'
 import type {RefusalKind} from '../openclaw/start-refusals.js'
-import {observedFacts} from './restart-decision.js'
-import type {InstanceStatus} from './status-model.js'
+import {observedFacts} from '../decide/restart.js'
+import type {InstanceStatus} from '../observe/status-model.js'
 
 export interface StartCureInput {
   fleet: Pick<Fleet, 'restart' | 'gateway'>

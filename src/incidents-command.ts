@@ -5,11 +5,11 @@
  */
 import {Flags, type Command} from '@oclif/core'
 import path from 'node:path'
-import {BaseCommand} from '../base-command.js'
-import {DEFAULT_INCIDENT_DIR} from '../config/build.js'
-import {DEFAULT_RETENTION} from '../config/schema.js'
-import {ConfigError} from '../errors.js'
-import type {RetentionPolicy} from './retention.js'
+import {BaseCommand} from './base-command.js'
+import {DEFAULT_INCIDENT_DIR} from './config/build.js'
+import {DEFAULT_RETENTION} from './config/schema.js'
+import {ConfigError} from './errors.js'
+import type {RetentionPolicy} from './config/model.js'
 
 export const dirFlag = Flags.string({
   char: 'd',

@@ -3,12 +3,12 @@
  * run would do first. Later steps (ping, restart) depend on what the gateway answers, so the plan says
  * which restarts are certain and which depend on the ping.
  */
-import type {InstanceStatus, LockReport} from './observe.js'
-import {decideLocks, type HolderSignal as LockHolder} from '../decide/lock-actions.js'
-import {decideRestart, observedFacts, type RestartPolicy} from './restart-decision.js'
+import type {InstanceStatus, LockReport} from '../observe/observe.js'
+import {decideLocks, type HolderSignal as LockHolder} from './lock-actions.js'
+import {decideRestart, observedFacts, type RestartPolicy} from './restart.js'
 
-export type {RestartPolicy} from './restart-decision.js'
-export {holderSignal} from '../decide/lock-actions.js'
+export type {RestartPolicy} from './restart.js'
+export {holderSignal} from './lock-actions.js'
 
 /** An orphan holder heal ends (decide/lock-actions.ts), with the lock report it holds. */
 export type HolderSignal = LockHolder<LockReport>

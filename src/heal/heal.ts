@@ -13,19 +13,20 @@ import {errorMessage, UnreachableError} from '../errors.js'
 import type {Fleet, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {formatDuration} from '../config/duration.js'
-import {IncidentLog} from './record/incident.js'
+import {IncidentLog} from '../incidents/log.js'
 import {printable} from '../util/escape.js'
-import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './heal-steps.js'
-import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from './heal-plan.js'
-import {observe, type InstanceStatus} from './observe.js'
-import {pingInstance, type PingResult} from './ping.js'
+import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './steps.js'
+import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from '../decide/heal-plan.js'
+import {observe, type InstanceStatus} from '../observe/observe.js'
+import {pingInstance, type PingResult} from '../ping/ping.js'
 import {mapLimit} from '../util/concurrency.js'
-import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from './restart-decision.js'
+import {CURABLE_BY_RESTART, decideRestart, observedFacts, type RestartDecision} from '../decide/restart.js'
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import {shouldStartChannels, startSuppressedChannels} from '../openclaw/channels.js'
+import {channelName} from '../openclaw/readiness.js'
 import {dockerFor} from '../docker/client.js'
 import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.js'
-import {progressTree, type RendererName} from './renderer.js'
+import {progressTree, type RendererName} from '../progress.js'
 import {isPaused} from '../docker/container-state.js'
 import {decideLocks} from '../decide/lock-actions.js'
 import {startCureApplies} from '../decide/start-cure.js'
@@ -606,7 +607,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const down = st.life.channelsDown
           const started = await fx.act(inst, res.actions, {
             type: 'start-channels',
-            target: down.map((c) => `${c.channel}${c.accountId ? `/${c.accountId}` : ''}`).join(', '),
+            target: down.map(channelName).join(', '),
             intent: {channels: down, why: "kept down by OpenClaw's crash-loop breaker since this start"},
             run: () => startSuppressedChannels(dockerFor(inst.docker), st.container, down, Math.max(60_000, fleet.locks.probeTimeoutMs)),
             result: (x) => ({outcome: x.every((c) => c.ok) ? 'started' : 'failed', detail: x.map((c) => `${c.channel}: ${c.detail}`).join('; ')}),

@@ -11,7 +11,7 @@ import {UNHEALTHY_VERDICTS, type LockEvidence, type LockFile, type LockPayload, 
 import {ownerAlive} from '../util/exec-owner.js'
 import {processAgeMs} from '../util/proc-stat.js'
 import path from 'node:path'
-import type {WriterScan} from './observe-storage.js'
+import type {WriterScan} from './storage-locks.js'
 import type {LockReport} from './status-model.js'
 
 /** What every report of one instance is judged against. */

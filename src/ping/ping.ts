@@ -12,9 +12,9 @@ import {detectVersion} from '../openclaw/detect.js'
 import {GATEWAY_FALLBACK_TIMEOUT} from '../locks/signatures.js'
 import {probePids} from '../docker/probe.js'
 import type {DockerHandle} from '../docker/client.js'
-import {gatewayProcesses} from './gateway-processes.js'
-import {recordGoodTurn} from './good-turns.js'
-import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingPath, type PingVerdict} from './ping-classify.js'
+import {gatewayProcesses} from '../openclaw/gateway-processes.js'
+import {recordGoodTurn} from '../runs/good-turns.js'
+import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingPath, type PingVerdict} from '../decide/ping-class.js'
 
 export interface PingAttempt extends PingVerdict {
   latencyMs: number

@@ -14,7 +14,7 @@ import {detectVersion} from '../openclaw/detect.js'
 import {lockBehaviour, parseOpenClawVersion} from '../openclaw/version.js'
 import {check, type Check, type CheckStatus} from './check.js'
 import {IO_PROBE_BUDGET_MS, IO_PROBE_TIMEOUT_MS, ioProbeArgv, isRemoteFs, mountOf, parseIoProbe, parseMountinfo, parsePressure, runIoProbeHere, type IoProbe, type Pressure} from './io-probe.js'
-import {percentile} from './ping-classify.js'
+import {percentile} from '../decide/ping-class.js'
 
 /**
  * Thresholds of the latency probe's p99, as fractions of how long a turn waits for a held lock (the session write

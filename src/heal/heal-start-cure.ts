@@ -22,9 +22,9 @@ import {configChanges, describeConfigChanges, type ConfigChange, type ConfigChan
 import {DEFAULT_DOCTOR_FIX_TIMEOUT_MS, DOCTOR_FIX_COMMAND, runDoctorFix, SERVICE_REPAIR_POLICY_ENV, type DoctorFixResult} from '../openclaw/doctor-fix.js'
 import {readGatewayWork} from '../openclaw/gateway-work.js'
 import type {RefusalKind, StartRefusal} from '../openclaw/start-refusals.js'
-import {waitUp, type ActionRecord, type HealEffects} from './heal-steps.js'
+import {waitUp, type ActionRecord, type HealEffects} from './steps.js'
 import {decideFor} from './start-cure.js'
-import type {InstanceStatus} from './status-model.js'
+import type {InstanceStatus} from '../observe/status-model.js'
 
 /** One decision of the step and what came of it. */
 export interface StartCureRound {

@@ -8,8 +8,8 @@ import type {ProbeResult} from '../docker/probe.js'
 import type {VersionReading} from '../openclaw/version.js'
 import type {LeaseReport} from '../openclaw/leases.js'
 import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
-import type {Life} from '../decide/gateway-life.js'
-import type {StateMount} from '../decide/state-mount.js'
+import type {Life} from '../openclaw/gateway-life.js'
+import type {StateMount} from '../docker/state-mount.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
 
 export interface LockReport {

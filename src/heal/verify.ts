@@ -12,8 +12,8 @@ import {inspectContainer} from '../docker/discover.js'
 import {execIn} from '../docker/exec.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {parseOpenClawVersion, versionCan} from '../openclaw/version.js'
-import {pingInstance} from './ping.js'
-import type {PingFailure} from './ping-classify.js'
+import {pingInstance} from '../ping/ping.js'
+import type {PingFailure} from '../decide/ping-class.js'
 
 export interface VerifySettings {
   durationMs: number

@@ -10,7 +10,8 @@
  */
 import {appendFileSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
-import {applyRetention, type RetentionPolicy} from '../../incidents/retention.js'
+import {applyRetention} from './retention.js'
+import type {RetentionPolicy} from '../config/model.js'
 
 /** The records that make a run an incident: something was (about to be) changed. */
 export const MATERIAL_EVENTS: ReadonlySet<string> = new Set(['intent', 'action', 'verify'])
