@@ -8,7 +8,8 @@ import type {StartRefusal} from '../../src/openclaw/start-refusals.js'
 import {HealEffects, type ActionRecord} from '../../src/heal/steps.js'
 import {healStartCure} from '../../src/heal/heal-start-cure.js'
 import {firstStartCure} from '../../src/heal/start-cure.js'
-import {certainFailureOf} from '../../src/heal/heal.js'
+import {certainFailureOf, type InstanceHeal} from '../../src/heal/heal.js'
+import {healDocument, renderHeal, renderPlan} from '../../src/report/heal.js'
 import {instanceStatus, lockReport} from '../helpers/status.js'
 import {MIGRATIONS, SCHEMA, MAINTENANCE, HEARTBEAT, DISK, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
 import type {InstanceStatus} from '../../src/observe/observe.js'
@@ -144,5 +145,53 @@ describe('healStartCure in a dry run: what the run plans for each decision', () 
     expect(certainFailureOf(refusing('crash-loop', MIGRATIONS), null)).toBeNull()
     expect(certainFailureOf(refusing('restarting', HEARTBEAT), null)).toBeNull()
     expect(firstStartCure(refusing('crash-loop', GW_LOCK))).toBeNull()
+  })
+})
+
+describe('the report says the cure', () => {
+  const at = '2026-01-01T00:00:00.000Z'
+  const r = {
+    id: 7,
+    name: 'oc7',
+    container: 'c7',
+    before: {state: 'restarting', health: 'starting', worst: null, counts: {}},
+    plan: {deleteLocks: [], endHolders: [], untouched: [], sharedWith: [], restart: null, restartIfPingFails: false},
+    steps: [],
+    actions: [
+      {at, type: 'start-cure', target: 'c7', outcome: 'planned', detail: 'stop the gateway, openclaw doctor --fix'},
+      {at, type: 'ping', target: 'c7', outcome: 'planned', if: 'if doctor --fix cures the start'},
+    ],
+    startCure: {
+      rounds: [],
+      outcome: 'ready',
+      detail: '',
+      configChanged: [
+        {path: 'skills.entries.github.enabled', change: 'added', after: 'false'},
+        {path: 'skills.entries.notion.enabled', change: 'added', after: 'false'},
+      ],
+    },
+    ping: {ok: true, reply: 'SPEED_OK', latencyMs: 1000},
+    healed: true,
+    recurred: [],
+    notDone: [],
+    restartDecision: null,
+    restarted: false,
+    after: null,
+    durationMs: 1,
+  } as unknown as InstanceHeal
+
+  it('a dry run plans the doctor run, then what depends on it', () => {
+    expect(renderPlan([r]).split('\n')).toEqual([
+      'DRY RUN: nothing will be changed. Plan:',
+      'oc7 (c7, restarting):',
+      '  cure the start of c7 with openclaw doctor --fix (stop the gateway, openclaw doctor --fix)',
+      '  then, if doctor --fix cures the start:',
+      '    ping c7',
+    ])
+  })
+
+  it('the run says what doctor changed in the user config, once per kind of change', () => {
+    const doc = healDocument({runId: 'r', incidentLog: '/tmp/i', results: [r]}, [], false, 1)
+    expect(renderHeal(doc)).toContain('oc7: openclaw doctor --fix CHANGED its openclaw.json: skills.entries.*.enabled added (false) for 2: github, notion')
   })
 })
