@@ -178,10 +178,15 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       const plan = await fleet_(['heal', '--dry-run', '--json', '-i', String(ID)])
       const planned = json(plan.stdout).instances[0]
       expect(plan.exitCode, plan.stdout.slice(-1500)).toBe(0)
-      // (Gateway lock files the refused starts left are the lock rules' to judge: a stale one is removed first.)
-      expect(planned.actions.map((a: {type: string}) => a.type).filter((t: string) => t !== 'delete-lock')).toEqual(['start-cure', 'ping'])
-      expect(planned.actions[0].detail).toMatch(/openclaw doctor --fix --non-interactive .*OPENCLAW_SERVICE_REPAIR_POLICY=external/)
-      expect(planned.startCure).toMatchObject({outcome: 'planned', rounds: [expect.objectContaining({decision: 'doctor-fix'})]})
+      // (Gateway lock files the refused starts left are the lock rules' to judge: a stale one is removed first.) The
+      // plan follows the refusal it reads: the doctor run, or (the lease heartbeat under load) a wait; never a restart.
+      const kinds = planned.actions.map((a: {type: string}) => a.type).filter((t: string) => t !== 'delete-lock')
+      const first = planned.startCure.rounds[0]
+      expect(kinds).toEqual([first.decision === 'doctor-fix' ? 'start-cure' : 'wait', 'ping'])
+      if (first.decision === 'doctor-fix')
+        expect(planned.actions.find((a: {type: string}) => a.type === 'start-cure').detail).toMatch(/openclaw doctor --fix --non-interactive .*OPENCLAW_SERVICE_REPAIR_POLICY=external/)
+      else expect(first).toMatchObject({decision: 'wait', refusal: {kind: 'lease-heartbeat'}})
+      expect(planned.startCure.outcome).toBe('planned')
 
       const h0 = Date.now()
       const h = await fleet_(['heal', '--json', '-i', String(ID)], 30 * MIN)
