@@ -31,6 +31,9 @@ import {verifyInstance, type VerifyResult, type VerifySettings} from './verify.j
 import {progressTree, type RendererName} from '../progress.js'
 import {isPaused} from '../docker/container-state.js'
 import {decideLocks} from '../decide/lock-actions.js'
+import {startCureApplies} from '../decide/start-cure.js'
+import {firstStartCure} from './start-cure.js'
+import {healStartCure, type StartCureReport} from './heal-start-cure.js'
 
 export interface HealSettings extends HealOptions {
   backup: boolean
@@ -71,6 +74,8 @@ export interface InstanceHeal {
    * fine) after its only ping when that failed (unworkedPingDecision); null when it answered or was not pinged.
    */
   restartDecision: RestartDecision | null
+  /** The `cure start` step (a gateway whose start refuses): its decisions, doctor's runs, waits and outcome; null when it did not run. */
+  startCure: StartCureReport | null
   ping: PingResult | null
   healed: boolean
   recurred: {path: string; verdict: string; reasons: string[]}[]
@@ -165,6 +170,9 @@ export function refusalOf(st: InstanceStatus, statuses: readonly InstanceStatus[
 export function certainFailureOf(st: InstanceStatus, refusal: Refusal | null): string | null {
   if (refusal) return refusal.message
   if (st.mount && !st.mount.ok) return `does not serve as status means it: ${st.mount.why}`
+  // A start refusal heal does not cure (decide/start-cure.ts): the run reports its hint and changes nothing.
+  const cure = firstStartCure(st)
+  if (cure?.cure === 'none') return `cure start: ${cure.why}${cure.hint ? ` (${cure.hint})` : ''}`
   return null
 }
 
@@ -367,6 +375,7 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
       actions: [],
       restarted: false,
       restartDecision: plan.restart ? {restart: true, why: plan.restart, hint: null} : null,
+      startCure: null,
       ping: null,
       healed: false,
       recurred: [],
@@ -529,6 +538,19 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           const {locksRemoved, holdersEnded} = actionCounts(res.actions)
           const cut = stopped() ? `; interrupted by ${stopped()}: the rest not started` : ''
           return `${locksRemoved} lock(s) removed, ${holdersEnded} holder(s) ended${cut}`
+        },
+      ),
+      // A gateway whose start refuses (decide/start-cure.ts): doctor --fix once per refusal kind, a bounded wait, or
+      // the refusal's hint; never a restart (a crash loop is never restarted, a start in progress never cut off).
+      step(
+        'cure start',
+        () => startCureApplies(st.life),
+        async () => {
+          const out = await healStartCure({fleet, fx, inst, status: st, actions: res.actions, signal: abort, observeAgain: async () => (await observe(fleet, [inst])).instances[0]})
+          res.startCure = out
+          if (out.condition) cond = out.condition
+          if (out.outcome === 'not-cured' || out.outcome === 'interrupted') throw new Error(out.detail)
+          return out.detail
         },
       ),
       step(

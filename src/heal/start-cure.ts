@@ -17,7 +17,7 @@
  */
 import type {Fleet} from '../config/model.js'
 import type {DockerHandle} from '../docker/client.js'
-import {decideStartCure, type StartCureDecision} from '../decide/start-cure.js'
+import {decideStartCure, startCureApplies, type StartCureDecision} from '../decide/start-cure.js'
 import {DEFAULT_DOCTOR_FIX_TIMEOUT_MS, runDoctorFix, type DoctorFixResult} from '../openclaw/doctor-fix.js'
 import type {RefusalKind} from '../openclaw/start-refusals.js'
 import {observedFacts} from '../decide/restart.js'
@@ -33,6 +33,8 @@ export interface StartCureInput {
   activeWork?: number | null
   /** Refusal kinds doctor --fix already ran for on this instance in this heal; appended to before a run. */
   doctorFixRanFor: RefusalKind[]
+  /** Waits heal already made for this instance's start in this heal (decide/start-cure.ts bounds them). */
+  waits?: number
   /** Bound of the doctor run (default 10 min). */
   doctorTimeoutMs?: number
   /** How long to wait for the gateway to be ready after it is started again (default fleet.gateway.startBudgetMs; 0: no wait). */
@@ -46,17 +48,25 @@ export interface StartCureOutcome {
   run: DoctorFixResult | null
 }
 
-/** Decide the cure of a start refusal and, for `doctor-fix`, run it. Never throws (runDoctorFix never does). */
-export async function cureStartRefusal(input: StartCureInput): Promise<StartCureOutcome> {
-  const {status} = input
+type Observed = Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'>
+
+/** Pure: the start-cure decision for an observation and what this heal already did for it (doctor runs, waits). */
+export function decideFor(status: Observed, done: {activeWork?: number | null; doctorFixRanFor: readonly RefusalKind[]; waits?: number}, refusal = status.life.refusal): StartCureDecision {
   const observed = observedFacts(status)
-  const decision = decideStartCure(status.life, status.life.refusal, {
+  return decideStartCure(status.life, refusal, {
     version: status.openclaw.version,
     mountOk: observed.mountOk,
     liveTurns: observed.liveTurns,
-    activeWork: input.activeWork ?? null,
-    doctorFixRanFor: input.doctorFixRanFor,
+    activeWork: done.activeWork ?? null,
+    doctorFixRanFor: done.doctorFixRanFor,
+    waits: done.waits ?? 0,
   })
+}
+
+/** Decide the cure of a start refusal and, for `doctor-fix`, run it. Never throws (runDoctorFix never does). */
+export async function cureStartRefusal(input: StartCureInput): Promise<StartCureOutcome> {
+  const {status} = input
+  const decision = decideFor(status, input)
   if (decision.cure !== 'doctor-fix' || !status.life.refusal) return {decision, run: null}
   input.doctorFixRanFor.push(status.life.refusal.kind)
   const run = await runDoctorFix(input.handle, status.container, {
@@ -68,4 +78,9 @@ export async function cureStartRefusal(input: StartCureInput): Promise<StartCure
     signal: input.signal,
   })
   return {decision, run}
+}
+
+/** Pure: the first decision heal takes for an instance's start refusal from its observation (what a dry run plans); null when heal has no `cure start` step for it. */
+export function firstStartCure(status: Observed): StartCureDecision | null {
+  return startCureApplies(status.life) ? decideFor(status, {doctorFixRanFor: []}) : null
 }

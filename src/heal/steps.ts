@@ -29,7 +29,7 @@ import {isStopped} from '../locks/judge.js'
 export interface ActionRecord {
   at: string
   /** ping: only in a dry run's plan (a real run's ping is its result, not an action). */
-  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait' | 'ping' | 'start-channels'
+  type: 'delete-lock' | 'end-holder' | 'continue' | 'restart' | 'backup' | 'wait' | 'ping' | 'start-channels' | 'start-cure'
   target: string
   /** `planned` in a dry run: the action the run would take here. */
   outcome: string

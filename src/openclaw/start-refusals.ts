@@ -14,6 +14,7 @@ export type RefusalKind =
   | 'startup-migrations-running'
   | 'schema-incomplete'
   | 'legacy-workspace'
+  | 'maintenance-required'
   | 'agent-db-maintenance'
   | 'database-newer-than-build'
   | 'openat2-unsupported'
@@ -57,10 +58,22 @@ const RULES: readonly Rule[] = [
   {kind: 'startup-migrations-incomplete', re: /startup migrations did not complete cleanly/i, cure: 'doctor-fix', hint: DOCTOR_FIX},
   {kind: 'schema-incomplete', re: /SQLite schema is incomplete or noncanonical/i, cure: 'doctor-fix', hint: `${DOCTOR_FIX} (upstream #150797)`},
   {kind: 'legacy-workspace', re: /Legacy workspace setup state requires migration/i, cure: 'doctor-fix', hint: `${DOCTOR_FIX} (upstream #135590)`},
+  // 2026.9.6 (cli/gateway-cli/startup-maintenance.ts): every start-up maintenance refusal (StartupMaintenanceRequiredError:
+  // state migration, cron run history, workspace setup state, session store, agent media, schema migrations) logs
+  // `[gateway] gateway requires <reason>. Stop the service … then run openclaw doctor --fix, then start it again …` and
+  // `Gateway failed to start: <error>. <the same guidance>`, then exits 78. Seen live: `OpenClaw state database schema
+  // migration required (legacy-cron-run-logs) at …; run openclaw doctor --fix to migrate it.` (a `cron_run_logs` table).
+  // The one reason whose guidance is not doctor (`a newer OpenClaw build`: restore the backup) is the rule below it.
+  {
+    kind: 'maintenance-required',
+    re: /(?<!newer OpenClaw build)\. Stop the service[^\n]* run openclaw doctor --fix, then start it again|state database schema migration required \([\w-]+\)[^\n]*run openclaw doctor --fix/i,
+    cure: 'doctor-fix',
+    hint: DOCTOR_FIX,
+  },
   {kind: 'agent-db-maintenance', re: /Agent database maintenance is in progress/i, cure: 'wait', hint: 'agent database maintenance holds its lease: wait for it (upstream #134341)'},
   {
     kind: 'database-newer-than-build',
-    re: /(database|schema)[^\n]*(newer than|created by a newer)|newer (OpenClaw|schema)[^\n]*(database|version)|downgrade[^\n]*not supported/i,
+    re: /(database|schema)[^\n]*(newer than|created by a newer)|newer (OpenClaw|schema)[^\n]*(database|version)|downgrade[^\n]*not supported|requires a newer OpenClaw build|cannot open your existing data/i,
     cure: 'operator',
     hint: 'the state was written by a newer OpenClaw than this image (a downgrade): run the newer image again, or restore the backup taken before the upgrade',
   },

@@ -4,6 +4,7 @@ import {actionCounts, whyNotHealed, type InstanceHeal} from '../heal/heal.js'
 import {printable} from '../util/escape.js'
 import type {HealDocument} from '../heal/document.js'
 import {table} from './table.js'
+import {describeConfigChanges} from '../openclaw/config-changes.js'
 
 /** What a dry run records of one planned action, as a line of the plan. */
 function plannedLine(a: InstanceHeal['actions'][number], r: InstanceHeal): string {
@@ -21,7 +22,9 @@ function plannedLine(a: InstanceHeal['actions'][number], r: InstanceHeal): strin
               ? `wait until ${a.target} is ready`
               : a.type === 'ping'
                 ? `ping ${a.target}${detail}`
-                : `${a.type} ${a.target}${detail}`
+                : a.type === 'start-cure'
+                  ? `cure the start of ${a.target} with openclaw doctor --fix${detail}`
+                  : `${a.type} ${a.target}${detail}`
   return line
 }
 
@@ -68,6 +71,15 @@ export function renderHeal(doc: HealDocument): string {
   const s = doc.summary
   const out = [table(['INSTANCE', 'BEFORE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTED', 'PING', 'NOTES'], rows)]
   if (s.conflicts.length > 0) out.push('', ...s.conflicts.map((c) => `conflict: ${printable(c)}`))
+  // What doctor --fix changed in a user's config is the operator's to know: each setting, once.
+  for (const r of doc.instances) {
+    const changed = r.startCure?.configChanged ?? []
+    if (changed.length > 0)
+      out.push(
+        '',
+        `${r.name}: openclaw doctor --fix CHANGED its openclaw.json: ${printable(describeConfigChanges({compared: true, changes: changed, onlyMeta: false, note: null}).replace(/^openclaw.json CHANGED by doctor --fix: /, ''))}`,
+      )
+  }
   out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
   for (const v of doc.verify?.results ?? [])
     out.push(

@@ -139,6 +139,23 @@ describe('start refusals: each line a real gateway logs, its kind and cure', () 
     ['Error: database or disk is full', 'disk-full', 'operator'],
     ['attempt to write a readonly database', 'readonly-database', 'operator'],
     ['[gateway] channel autostart suppressed by crash-loop breaker; openclaw gateway call channels.start', 'channels-suppressed', 'channels'],
+    // Seen live on 2026.9.6 (a legacy cron_run_logs table in the state db): the two lines of every refused start, exit 78.
+    [
+      'Gateway failed to start: OpenClaw state database schema migration required (legacy-cron-run-logs) at /home/node/.openclaw/state/openclaw.sqlite; run openclaw doctor --fix to migrate it.. Stop the service with openclaw gateway stop (or its service owner), then run openclaw doctor --fix, then start it again with openclaw gateway start.',
+      'maintenance-required',
+      'doctor-fix',
+    ],
+    [
+      '2026-12-04T13:40:23.553+00:00 [gateway] requires cron run history migration. Stop the service with openclaw gateway stop (or its service owner), then run openclaw doctor --fix, then start it again with openclaw gateway start.',
+      'maintenance-required',
+      'doctor-fix',
+    ],
+    // The same path for a newer database (2026.9.6 startup-maintenance.ts): its guidance is the backup, not doctor.
+    [
+      '[gateway] requires a newer OpenClaw build. Stop the service with openclaw gateway stop (or its service owner), then restore your pre-update backup created with openclaw backup create, then start it again with openclaw gateway start.',
+      'database-newer-than-build',
+      'operator',
+    ],
     ['Gateway failed to start: something new', 'start-failed', 'operator'],
   ]
   it.each(table)('%s', (text, kind, cure) => {

@@ -1,23 +1,9 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {decideStartCure, doctorFixSupported, type StartCure, type StartCureFacts} from '../../src/decide/start-cure.js'
+import {decideStartCure, doctorFixSupported, NEVER_CLEARS_BY_ITSELF, type StartCure, type StartCureFacts} from '../../src/decide/start-cure.js'
 import type {LifeState} from '../../src/openclaw/gateway-life.js'
-import {REFUSAL_KINDS, startRefusal, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
-
-const refusal = (line: string): StartRefusal => {
-  const r = startRefusal(line)
-  if (!r) throw new Error(`no refusal in ${line}`)
-  return r
-}
-const MIGRATIONS = refusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix')
-const SCHEMA = refusal('Gateway failed to start: SQLite schema is incomplete or noncanonical; run openclaw doctor --fix')
-const LEGACY = refusal('Legacy workspace setup state requires migration; run openclaw doctor --fix')
-const MIGRATION_LEASE = refusal('startup migrations are already running for this state directory (held by pid 7)')
-const HEARTBEAT = refusal('Gateway failed to start: state lease heartbeat did not become ready')
-const DISK = refusal('Error: database or disk is full')
-const NEWER = refusal('the database was created by a newer OpenClaw version')
-const GW_LOCK = refusal('GatewayLockError: gateway already running (pid 8)')
-const CHANNELS = refusal('channel autostart suppressed by crash-loop breaker')
+import {MIGRATIONS, SCHEMA, LEGACY, MAINTENANCE, MIGRATION_LEASE, HEARTBEAT, DISK, NEWER, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
+import {REFUSAL_KINDS, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
 
 const life = (state: LifeState) => ({state, why: `${state} (why)`})
 const facts = (f: Partial<StartCureFacts> = {}): StartCureFacts => ({version: '2026.9.6', mountOk: true, liveTurns: [], activeWork: null, doctorFixRanFor: [], ...f})
@@ -49,6 +35,8 @@ const TABLE: [string, LifeState, StartRefusal | null, Partial<StartCureFacts>, S
   ['ran for another kind: this one is new', 'crash-loop', SCHEMA, {doctorFixRanFor: ['startup-migrations-incomplete']}, 'doctor-fix', 'schema-incomplete'],
   ['starting: wait', 'starting', MIGRATIONS, {}, 'wait', 'no proof yet'],
   ['restarting (not yet a loop): wait', 'restarting', MIGRATIONS, {}, 'wait', 'no proof yet'],
+  ['restarting on a start-up maintenance refusal (never clears by itself): doctor-fix', 'restarting', MAINTENANCE, {}, 'doctor-fix', 'refuses this state by design'],
+  ['starting with one: wait (a manual start may follow a repair)', 'starting', MAINTENANCE, {}, 'wait', 'no proof yet'],
   ['stopped', 'stopped', MIGRATIONS, {}, 'none', 'stopped'],
   ['paused', 'paused', MIGRATIONS, {}, 'none', 'paused'],
   ['unverified', 'unverified', MIGRATIONS, {}, 'none', 'unverified'],
@@ -73,7 +61,7 @@ describe('decideStartCure', () => {
 })
 
 const STATES: LifeState[] = ['ready', 'starting', 'restarting', 'crash-loop', 'failing', 'unverified', 'stopped', 'paused', 'missing', 'unreachable']
-const LINES = [MIGRATIONS, SCHEMA, LEGACY, MIGRATION_LEASE, HEARTBEAT, DISK, NEWER, GW_LOCK, CHANNELS]
+const LINES = [MIGRATIONS, SCHEMA, LEGACY, MAINTENANCE, MIGRATION_LEASE, HEARTBEAT, DISK, NEWER, GW_LOCK, CHANNELS]
 const arbRefusal = fc.option(fc.constantFrom(...LINES), {nil: null})
 const arbVersion = fc.option(
   fc.tuple(fc.integer({min: 2025, max: 2028}), fc.integer({min: 1, max: 12}), fc.integer({min: 0, max: 40})).map(([y, m, p]) => `${y}.${m}.${p}`),
@@ -88,14 +76,15 @@ const arbFacts: fc.Arbitrary<StartCureFacts> = fc.record({
 })
 
 describe('decideStartCure properties', () => {
-  it('doctor-fix only for a failing or crash-looping gateway whose refusal asks for it, on a known 2026.8+, mount ok, no live work, not yet run for it', () => {
+  it('doctor-fix only for a failing or crash-looping gateway (or one the policy restarts on a refusal that never clears by itself) whose refusal asks for it, on a known 2026.8+, mount ok, no live work, not yet run for it', () => {
     fc.assert(
       fc.property(fc.constantFrom(...STATES), arbRefusal, arbFacts, (state, r, f) => {
         const d = decideStartCure(life(state), r, f)
         expect(['doctor-fix', 'wait', 'none']).toContain(d.cure)
         expect(d.why.length).toBeGreaterThan(0)
         if (d.cure !== 'doctor-fix') return
-        expect(['failing', 'crash-loop']).toContain(state)
+        if (state === 'restarting') expect(NEVER_CLEARS_BY_ITSELF.has(r!.kind)).toBe(true)
+        else expect(['failing', 'crash-loop']).toContain(state)
         expect(r?.cure).toBe('doctor-fix')
         expect(doctorFixSupported(f.version)).toBe(true)
         expect(f.mountOk).toBe(true)
