@@ -70,7 +70,17 @@ interface CommandClass {
 
 /** A flag definition as the manifest caches it: a boolean has no default there, an option flag its static default. */
 export function flagRecord(name: string, f: FlagDefinition): FlagRecord {
-  const common = {name, type: f.type, char: f.char, description: f.description, summary: f.summary, helpGroup: f.helpGroup, hidden: f.hidden, env: f.env, required: f.required}
+  const common = {
+    name,
+    type: f.type,
+    char: f.char,
+    description: f.description,
+    summary: f.summary,
+    helpGroup: f.helpGroup,
+    hidden: f.hidden,
+    env: f.env,
+    required: f.required,
+  }
   if (f.type === 'boolean') return {...common, allowNo: f.allowNo}
   if (typeof f.default === 'function') throw new Error(`--${name}: a default computed at run time cannot be documented; give it a static default`)
   return {...common, default: f.default, options: f.options, multiple: f.multiple}
@@ -164,7 +174,9 @@ function flagTable(flags: FlagRecord[]): string[] {
   const lines = ['| flag | default | env | description |', '|---|---|---|---|']
   for (const f of flags) {
     const description = [f.summary, f.description].filter(Boolean).join(' ')
-    lines.push(`| ${cell(`\`${flagUsage(f)}\``)}${f.required ? ' (required)' : ''} | ${flagDefault(f)} | ${f.env ? `\`${f.env}\`` : ''} | ${cell(description)} |`)
+    lines.push(
+      `| ${cell(`\`${flagUsage(f)}\``)}${f.required ? ' (required)' : ''} | ${flagDefault(f)} | ${f.env ? `\`${f.env}\`` : ''} | ${cell(description)} |`,
+    )
   }
   return lines
 }

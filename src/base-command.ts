@@ -15,8 +15,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
 
   static baseFlags = {
-    config: Flags.string({char: 'c', description: 'Fleet config file (default: FLEET_CONFIG, else searched from the working dir upwards).', helpGroup: 'GLOBAL'}),
-    instances: Flags.string({char: 'i', description: 'Instances to act on: 7-11, 7,9,12-14, a group name (oc7-9) or all.', default: 'all', helpGroup: 'GLOBAL'}),
+    config: Flags.string({
+      char: 'c',
+      description: 'Fleet config file (default: FLEET_CONFIG, else searched from the working dir upwards).',
+      helpGroup: 'GLOBAL',
+    }),
+    instances: Flags.string({
+      char: 'i',
+      description: 'Instances to act on: 7-11, 7,9,12-14, a group name (oc7-9) or all.',
+      default: 'all',
+      helpGroup: 'GLOBAL',
+    }),
     verbose: Flags.boolean({char: 'v', description: 'Say more about what is happening.', default: false, helpGroup: 'GLOBAL'}),
   }
 
@@ -45,7 +54,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const ids = select(selector, {ids: fleet.ids, groups: Object.fromEntries(fleet.groups.map((g) => [g.name, g.ids]))})
       return fleet.instances.filter((i) => ids.includes(i.id))
     } catch (error) {
-      if (error instanceof SelectorError) throw new UsageError(`--instances: ${error.message}`, 'use ids (7), ranges (7-11), lists (7,9,12-14), group names or "all"')
+      if (error instanceof SelectorError)
+        throw new UsageError(`--instances: ${error.message}`, 'use ids (7), ranges (7-11), lists (7,9,12-14), group names or "all"')
       throw error
     }
   }

@@ -48,7 +48,9 @@ export class BusyError extends FleetError {
 }
 
 /** The one JSON error document every command prints under --json (and the unknown-command hook): hint null when none. */
-export function errorDocument(e: {code: string; message: string; hint?: string | null; exitCode: number}): {error: {code: string; message: string; hint: string | null; exitCode: number}} {
+export function errorDocument(e: {code: string; message: string; hint?: string | null; exitCode: number}): {
+  error: {code: string; message: string; hint: string | null; exitCode: number}
+} {
   return {error: {code: e.code, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode}}
 }
 

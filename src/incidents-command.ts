@@ -25,7 +25,10 @@ export interface IncidentSettings {
 }
 
 /** Pure: the settings from --dir and the config (null: no config), else the defaults. */
-export function incidentSettings(dir: string | undefined, fleet: {file: string; heal: {incidentDir: string; incidentRetention: RetentionPolicy}} | null): IncidentSettings {
+export function incidentSettings(
+  dir: string | undefined,
+  fleet: {file: string; heal: {incidentDir: string; incidentRetention: RetentionPolicy}} | null,
+): IncidentSettings {
   return {
     dir: dir === undefined ? (fleet?.heal.incidentDir ?? defaultIncidentDir()) : path.resolve(dir),
     retention: fleet?.heal.incidentRetention ?? {keepRuns: DEFAULT_RETENTION.keepRuns, keepForMs: DEFAULT_RETENTION.keepFor},

@@ -75,7 +75,10 @@ export class PlainLineLogger extends ListrLogger {
 }
 
 /** listr2's options for this renderer: the renderer, its logger and its colours. */
-export function rendererOptions(renderer: RendererName, env: NodeJS.ProcessEnv = process.env): {renderer: RendererName; rendererOptions: Record<string, unknown>} {
+export function rendererOptions(
+  renderer: RendererName,
+  env: NodeJS.ProcessEnv = process.env,
+): {renderer: RendererName; rendererOptions: Record<string, unknown>} {
   const color = colorWanted(env)
   // The renderers copy their `color` option onto their logger: both must say the same.
   const colors = color ? {} : {color: NO_COLOR_STYLE}

@@ -10,7 +10,10 @@ export default class Config extends BaseCommand<typeof Config> {
   static examples = ['<%= config.bin %> config', '<%= config.bin %> config --config fleet.config.example.yml --json', '<%= config.bin %> config --validate']
 
   static flags = {
-    validate: Flags.boolean({description: 'Only validate (also checks that compose files, env files and project dirs exist); exit 2 on any problem.', default: false}),
+    validate: Flags.boolean({
+      description: 'Only validate (also checks that compose files, env files and project dirs exist); exit 2 on any problem.',
+      default: false,
+    }),
   }
 
   async run(): Promise<FleetDescription | {valid: true; file: string; instances: number; groups: number}> {

@@ -45,7 +45,8 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     concurrency: Flags.integer({description: 'Instances worked on at once (default: heal.concurrency).', min: 1, max: 64}),
     'wait-timeout': Flags.string({description: 'How long to wait for a restarted container to be healthy (default: heal.waitTimeout).'}),
     verify: Flags.string({
-      description: "After the heal, run test turns over this long (e.g. 30m) on sessions of fleet's own and follow the gateway logs for new lock errors; exit 1 unless recovery held.",
+      description:
+        "After the heal, run test turns over this long (e.g. 30m) on sessions of fleet's own and follow the gateway logs for new lock errors; exit 1 unless recovery held.",
     }),
     'verify-turns': Flags.integer({description: 'Test turns per instance for --verify (default 10).', min: 1, max: 1000}),
   }
@@ -72,7 +73,8 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     const {doc, judged, exitCode} = await healFleet(fleet, req, {warn: (m) => this.logToStderr(m), confirmForce: (what) => this.confirmForce(what)})
     // A heal a signal ended while it judged has no table: the backend said so on stderr.
     if (judged && doc.dryRun) this.log(renderPlan(doc.instances))
-    if (judged && doc.dryRun && req.verify) this.log(`then verify: ${req.verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
+    if (judged && doc.dryRun && req.verify)
+      this.log(`then verify: ${req.verify.turns} test turn(s) over ${f.verify} on each instance that answers, following its log for new lock errors`)
     if (judged && !doc.dryRun) this.log(renderHeal(doc))
     process.exitCode = exitCode
     return doc
@@ -80,7 +82,8 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
 
   private async confirmForce(what: string[]): Promise<boolean> {
     if (this.flags.yes) return true
-    if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(`--force would delete ${what.length} live or unknown lock(s) and there is no TTY to ask`, 'add --yes to confirm')
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      throw new UsageError(`--force would delete ${what.length} live or unknown lock(s) and there is no TTY to ask`, 'add --yes to confirm')
     const rl = createInterface({input: process.stdin, output: process.stderr})
     try {
       const answer = await rl.question(`--force: delete these locks although their owner may be alive?\n  ${what.join('\n  ')}\nType "yes" to continue: `)

@@ -25,7 +25,10 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     expect: Flags.string({description: 'Expected reply text (default: ping.expect).'}),
     agent: Flags.string({description: 'Agent id (default: ping.agent).'}),
     'session-id': Flags.string({description: "Session id to use (default: ping.sessionId, else fleet's own session openclaw-fleet-ping)."}),
-    session: Flags.string({description: "own: a session of fleet's own (default, never a user's transcript); main: the agent's main session, as the old runbook did.", options: ['own', 'main']}),
+    session: Flags.string({
+      description: "own: a session of fleet's own (default, never a user's transcript); main: the agent's main session, as the old runbook did.",
+      options: ['own', 'main'],
+    }),
     junit: Flags.string({description: 'Also write a JUnit XML report to this file (one testcase per instance).'}),
   }
 

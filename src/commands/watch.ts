@@ -42,15 +42,28 @@ A person sees a live table on a TTY (state, worst lock verdict, gateway work, la
   static flags = {
     interval: Flags.string({description: 'Time between scans.', default: '30s', ...env('interval')}),
     'report-only': Flags.boolean({description: 'Change nothing: only report and alert.', default: false, ...env('report-only')}),
-    'auto-restart': Flags.boolean({description: 'Restart instances with hung locks, stopped containers, or failing the ping on two scans.', default: false, ...env('auto-restart')}),
-    'max-attempts': Flags.integer({description: 'Restarts per instance before giving up (until it recovers).', default: 3, ...ENV_KINDS['max-attempts'], ...env('max-attempts')}),
+    'auto-restart': Flags.boolean({
+      description: 'Restart instances with hung locks, stopped containers, or failing the ping on two scans.',
+      default: false,
+      ...env('auto-restart'),
+    }),
+    'max-attempts': Flags.integer({
+      description: 'Restarts per instance before giving up (until it recovers).',
+      default: 3,
+      ...ENV_KINDS['max-attempts'],
+      ...env('max-attempts'),
+    }),
     cooldown: Flags.string({description: 'Wait after a restart before the next one (doubles with each attempt).', default: '5m', ...env('cooldown')}),
     'recover-after': Flags.string({
       description: 'How long an instance must be healthy on every scan before its restart attempts are reset (and a give-up lifted).',
       default: '10m',
       ...env('recover-after'),
     }),
-    'start-period': Flags.string({description: 'A container that started less than this ago is reported but not judged (like Docker start_period).', default: '0s', ...env('start-period')}),
+    'start-period': Flags.string({
+      description: 'A container that started less than this ago is reported but not judged (like Docker start_period).',
+      default: '0s',
+      ...env('start-period'),
+    }),
     events: Flags.string({description: 'Also append the events (JSON lines) to this file (the view, or --json, still goes to stdout).', ...env('events')}),
     webhook: Flags.string({description: 'POST each event but scan to this URL; retried with backoff, never blocking.', ...env('webhook')}),
     'webhook-format': Flags.string({
@@ -59,8 +72,16 @@ A person sees a live table on a TTY (state, worst lock verdict, gateway work, la
       default: 'json',
       ...env('webhook-format'),
     }),
-    'metrics-port': Flags.integer({description: 'Serve Prometheus metrics on <metrics-host>:<port>/metrics (and /healthz).', ...ENV_KINDS['metrics-port'], ...env('metrics-port')}),
-    'metrics-host': Flags.string({description: 'Address the metrics port listens on: an IP address or localhost.', default: '127.0.0.1', ...env('metrics-host')}),
+    'metrics-port': Flags.integer({
+      description: 'Serve Prometheus metrics on <metrics-host>:<port>/metrics (and /healthz).',
+      ...ENV_KINDS['metrics-port'],
+      ...env('metrics-port'),
+    }),
+    'metrics-host': Flags.string({
+      description: 'Address the metrics port listens on: an IP address or localhost.',
+      default: '127.0.0.1',
+      ...env('metrics-host'),
+    }),
     ping: Flags.boolean({description: 'Ping each running instance every scan.', default: true, allowNo: true, ...env('ping')}),
     react: Flags.boolean({
       description:
@@ -70,7 +91,10 @@ A person sees a live table on a TTY (state, worst lock verdict, gateway work, la
       ...env('react'),
     }),
     scans: Flags.integer({description: 'Stop after this many scans (default: run until SIGINT/SIGTERM).', default: 0, ...ENV_KINDS.scans, ...env('scans')}),
-    json: Flags.boolean({description: 'Print the events as JSON lines instead of the view for people (a live table on a TTY, plain lines otherwise).', default: false}),
+    json: Flags.boolean({
+      description: 'Print the events as JSON lines instead of the view for people (a live table on a TTY, plain lines otherwise).',
+      default: false,
+    }),
   }
 
   override async init(): Promise<void> {
@@ -94,7 +118,11 @@ A person sees a live table on a TTY (state, worst lock verdict, gateway work, la
     const hostProblem = metricsHostProblem(f['metrics-host'])
     if (hostProblem) throw new UsageError(`${label('metrics-host')}: ${hostProblem}`)
     // Restarts need each group's compose paths: checked before the run lock and the first scan.
-    assertPreflight(fleet, instances, {mayRestart: f['auto-restart'] && !f['report-only'], command: 'fleet watch --auto-restart', withoutRestart: 'without --auto-restart (or with --report-only)'})
+    assertPreflight(fleet, instances, {
+      mayRestart: f['auto-restart'] && !f['report-only'],
+      command: 'fleet watch --auto-restart',
+      withoutRestart: 'without --auto-restart (or with --report-only)',
+    })
     // The run lock of every watched instance, held until the watch stops; --report-only changes nothing and takes none.
     const lock = f['report-only'] ? null : await acquireRunLocks(runLockDir(), instances, {command: 'watch', config: fleet.file})
     const metrics = new Metrics()
@@ -106,7 +134,8 @@ A person sees a live table on a TTY (state, worst lock verdict, gateway work, la
     const server = port ? await metrics.listen(port, f['metrics-host']) : null
     // The one choice of what a person sees: JSON lines (--json), the live table (a TTY) or plain lines.
     const mode = chooseWatchView({json: f.json})
-    const view = mode === 'json' ? null : new WatchView(mode, (t) => process.stdout.write(t), {color: colorWanted(), width: () => process.stdout.columns || 120})
+    const view =
+      mode === 'json' ? null : new WatchView(mode, (t) => process.stdout.write(t), {color: colorWanted(), width: () => process.stdout.columns || 120})
     const events = new EventSink({
       file: f.events ? path.resolve(f.events) : undefined,
       stdout: mode === 'json' ? (l) => process.stdout.write(`${l}\n`) : undefined,

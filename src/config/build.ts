@@ -42,7 +42,11 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
   for (const [name, g] of Object.entries(raw.groups ?? {})) {
     const gids = ids_(g.instances, ['groups', name, 'instances'], issues)
     const unknown = gids.filter((id) => !ids.includes(id))
-    if (unknown.length > 0) issues.push({path: ['groups', name, 'instances'], message: `names instances that are not in the fleet (instances: ${raw.instances}): ${unknown.join(', ')}`})
+    if (unknown.length > 0)
+      issues.push({
+        path: ['groups', name, 'instances'],
+        message: `names instances that are not in the fleet (instances: ${raw.instances}): ${unknown.join(', ')}`,
+      })
     for (const id of gids) {
       const other = owner.get(id)
       if (other) issues.push({path: ['groups', name, 'instances'], message: `instance ${id} is also in group "${other}": groups must not overlap`})
@@ -93,7 +97,8 @@ export function buildFleet(raw: RawConfig, file: string): Fleet {
   })
   const names = new Map<string, number>()
   for (const i of instances) {
-    if (names.has(i.container)) issues.push({path: ['container'], message: `instances ${names.get(i.container)} and ${i.id} get the same container name "${i.container}"`})
+    if (names.has(i.container))
+      issues.push({path: ['container'], message: `instances ${names.get(i.container)} and ${i.id} get the same container name "${i.container}"`})
     names.set(i.container, i.id)
   }
   if (issues.length > 0) throw new FleetBuildError(issues)

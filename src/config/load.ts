@@ -49,7 +49,10 @@ const moduleLoader =
       return await load(filepath, content)
     } catch (error) {
       const original = await originalError(filepath, content, error)
-      throw new ConfigError(`${filepath}: loading the config module failed: ${thrownMessage(original)}`, 'fix the module (it runs when fleet loads it), or use fleet.config.yml')
+      throw new ConfigError(
+        `${filepath}: loading the config module failed: ${thrownMessage(original)}`,
+        'fix the module (it runs when fleet loads it), or use fleet.config.yml',
+      )
     }
   }
 
@@ -92,7 +95,12 @@ function thrownMessage(error: unknown): string {
   return lines.join(' ').slice(0, 500) || '(no message)'
 }
 
-const JS_LOADERS = {'.js': moduleLoader(defaultLoaders['.js']), '.mjs': moduleLoader(defaultLoaders['.mjs']), '.cjs': moduleLoader(defaultLoaders['.cjs']), '.ts': moduleLoader(defaultLoaders['.ts'])}
+const JS_LOADERS = {
+  '.js': moduleLoader(defaultLoaders['.js']),
+  '.mjs': moduleLoader(defaultLoaders['.mjs']),
+  '.cjs': moduleLoader(defaultLoaders['.cjs']),
+  '.ts': moduleLoader(defaultLoaders['.ts']),
+}
 
 export interface LoadOptions {
   /** Explicit path (--config); else FLEET_CONFIG; else search from cwd upwards. */
@@ -128,7 +136,10 @@ export async function findConfig(opts: LoadOptions = {}): Promise<{file: string;
     }
     const result = await explorer.search(cwd)
     if (!result) {
-      throw new ConfigError(`no fleet config found in ${cwd} or any parent directory`, 'create fleet.config.yml (see fleet.config.example.yml), or pass --config <path> or set FLEET_CONFIG')
+      throw new ConfigError(
+        `no fleet config found in ${cwd} or any parent directory`,
+        'create fleet.config.yml (see fleet.config.example.yml), or pass --config <path> or set FLEET_CONFIG',
+      )
     }
     if (result.isEmpty) throw new ConfigError(`${result.filepath}: the config file is empty`, 'see fleet.config.example.yml')
     return {file: result.filepath, data: result.config}
@@ -156,7 +167,10 @@ export function validateFleet(data: unknown, file: string): Fleet {
       parsed.error.issues.map((i) => {
         const keys = (i as {keys?: string[]}).keys
         if (i.code === 'unrecognized_keys' && keys) {
-          return {path: [...i.path, keys[0]] as (string | number)[], message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`}
+          return {
+            path: [...i.path, keys[0]] as (string | number)[],
+            message: `unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`,
+          }
         }
         const nested = (i as {issues?: {message: string}[]}).issues
         if (i.code === 'invalid_key' && nested?.[0]) return {path: i.path as (string | number)[], message: `invalid name: ${nested[0].message}`}
@@ -191,7 +205,10 @@ export function checkGroupPaths(groups: readonly Group[]): ConfigIssue[] {
   const issues: ConfigIssue[] = []
   for (const g of groups) {
     if (!isDir(g.projectDir))
-      issues.push({path: ['groups', g.name, 'projectDir'], message: existsSync(g.projectDir) ? `not a directory: ${g.projectDir}` : `directory does not exist: ${g.projectDir}`})
+      issues.push({
+        path: ['groups', g.name, 'projectDir'],
+        message: existsSync(g.projectDir) ? `not a directory: ${g.projectDir}` : `directory does not exist: ${g.projectDir}`,
+      })
     const files: [string, string | undefined][] = [
       ['composeFile', g.composeFile],
       ['envFile', g.envFile],
@@ -243,7 +260,10 @@ export function configError(file: string, issues: ConfigIssue[], opts: {header?:
     const line = yamlLine(file, i.path)
     return `  ${key}${line ? ` (line ${line})` : ''}: ${i.message}`
   })
-  return new ConfigError(`${opts.header ?? `invalid fleet config ${file}`}:\n${lines.join('\n')}`, opts.hint ?? 'see fleet.config.example.yml and docs/configuration.md')
+  return new ConfigError(
+    `${opts.header ?? `invalid fleet config ${file}`}:\n${lines.join('\n')}`,
+    opts.hint ?? 'see fleet.config.example.yml and docs/configuration.md',
+  )
 }
 
 const docCache = new Map<string, {doc: Document; counter: LineCounter} | null>()

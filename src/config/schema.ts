@@ -84,7 +84,8 @@ export function dockerHostProblem(host: string): string | null {
       } catch {
         url = null
       }
-      if (!url || url.hostname === '') return `expected ${name}://host${name === 'ssh' ? ' (or ssh://user@host:port)' : ':port'}, got ${JSON.stringify(host)}: no host name`
+      if (!url || url.hostname === '')
+        return `expected ${name}://host${name === 'ssh' ? ' (or ssh://user@host:port)' : ':port'}, got ${JSON.stringify(host)}: no host name`
       return null
     }
     default: {
@@ -147,10 +148,14 @@ export const configSchema = z.strictObject({
    */
   restart: z
     .strictObject({
-      stopTimeout: duration.refine((ms) => ms >= 1_000 && ms <= 3_600_000, {message: 'expected between 1s and 1h (Docker takes whole seconds)'}).default(DEFAULT_STOP_TIMEOUT_MS),
+      stopTimeout: duration
+        .refine((ms) => ms >= 1_000 && ms <= 3_600_000, {message: 'expected between 1s and 1h (Docker takes whole seconds)'})
+        .default(DEFAULT_STOP_TIMEOUT_MS),
     })
     .default({stopTimeout: DEFAULT_STOP_TIMEOUT_MS}),
-  groups: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, 'group names start with a letter (they must not look like an id or a range)'), groupSchema).optional(),
+  groups: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9._-]*$/, 'group names start with a letter (they must not look like an id or a range)'), groupSchema)
+    .optional(),
   ping: z
     .strictObject({
       command: z.union([z.literal('auto'), z.array(z.string().min(1)).min(1)]).default('auto'),
@@ -166,7 +171,16 @@ export const configSchema = z.strictObject({
       timeout: duration.default(120_000),
       concurrency: z.number().int().min(1).max(64).default(4),
     })
-    .default({command: 'auto', message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', session: 'own', thinking: 'low', timeout: 120_000, concurrency: 4}),
+    .default({
+      command: 'auto',
+      message: 'Reply exactly SPEED_OK',
+      expect: 'SPEED_OK',
+      agent: 'main',
+      session: 'own',
+      thinking: 'low',
+      timeout: 120_000,
+      concurrency: 4,
+    }),
   locks: z
     .strictObject({
       maxHold: duration.default(300_000),
@@ -179,7 +193,17 @@ export const configSchema = z.strictObject({
       access: z.enum(['auto', 'host', 'docker']).default('auto'),
       probe: z.enum(['auto', 'exec']).default('auto'),
     })
-    .default({maxHold: 300_000, orphanAfter: 120_000, deadlineMargin: 120_000, execClients: 'anywhere', clockSkew: 2_000, malformedGrace: 5_000, probeTimeout: 15_000, access: 'auto', probe: 'auto'}),
+    .default({
+      maxHold: 300_000,
+      orphanAfter: 120_000,
+      deadlineMargin: 120_000,
+      execClients: 'anywhere',
+      clockSkew: 2_000,
+      malformedGrace: 5_000,
+      probeTimeout: 15_000,
+      access: 'auto',
+      probe: 'auto',
+    }),
   gateway: z
     .strictObject({
       /** How long a start may take before a gateway that is not ready is failing (real 2026.9.6: 20 s to 3.5 min). */

@@ -56,7 +56,10 @@ export function select(selector: string, fleet: {ids: readonly number[]; groups:
     const outside = ids.filter((id) => !known.has(id))
     if (outside.length > 0) {
       const shown = outside.length > 5 ? `${outside.slice(0, 5).join(', ')}, ...` : outside.join(', ')
-      throw new SelectorError(`instance selector "${token}" names ${outside.length === 1 ? 'an instance' : 'instances'} not in the config: ${shown} (configured: ${describeIds(fleet.ids)})`, token)
+      throw new SelectorError(
+        `instance selector "${token}" names ${outside.length === 1 ? 'an instance' : 'instances'} not in the config: ${shown} (configured: ${describeIds(fleet.ids)})`,
+        token,
+      )
     }
     chosen.push(...ids)
   }

@@ -65,7 +65,10 @@ export function isAffected(s: InstanceStatus, plan: InstancePlan, probeFailed?: 
  * 0: a certain restart; 1: not running, unhealthy, or not ok; 2: something to do before the ping; 3: the rest.
  * Stable: ids keep their order within a rank. Ordering changes no decision.
  */
-export function healOrder(statuses: Pick<InstanceStatus, 'id' | 'state' | 'health' | 'ok'>[], plans: Pick<InstancePlan, 'id' | 'restart' | 'acted'>[]): number[] {
+export function healOrder(
+  statuses: Pick<InstanceStatus, 'id' | 'state' | 'health' | 'ok'>[],
+  plans: Pick<InstancePlan, 'id' | 'restart' | 'acted'>[],
+): number[] {
   const rank = (st: (typeof statuses)[number]) => {
     const plan = plans.find((p) => p.id === st.id)
     if (plan?.restart) return 0

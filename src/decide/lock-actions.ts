@@ -100,7 +100,8 @@ export function decideLocks<L extends LockFacts>(s: InstanceFacts<L>, p: LockAct
   return s.locks.map((lock) => {
     const d = lockDecision(s, lock, p)
     if (d.action === 'leave') return d
-    if (p.reportOnly) return {lock, action: 'leave', why: `report only (would ${d.action === 'delete' ? 'delete it' : 'end its holder'}: ${d.why})`, awaiting: 'report-only'}
+    if (p.reportOnly)
+      return {lock, action: 'leave', why: `report only (would ${d.action === 'delete' ? 'delete it' : 'end its holder'}: ${d.why})`, awaiting: 'report-only'}
     if (p.proven && !p.proven(lock)) return {lock, action: 'leave', why: `seen once (${d.why}): acted on if still so at the next scan`, awaiting: 'proof'}
     return d
   })

@@ -75,7 +75,10 @@ const CLASSES: [PingFailure, RegExp][] = [
   ],
   ['auth', /No API key found|no usable credentials|invalid api key|Unauthorized|authentication (failed|required)|\b401\b/i],
   ['gateway-unavailable', /gateway (closed|not reachable|unavailable|is not running)|UNAVAILABLE|ECONNREFUSED[^\n]*18789|connect ECONNREFUSED 127\.0\.0\.1/i],
-  ['model-error', /FailoverError|FallbackSummaryError|All models failed|rate limit|context window|Request was aborted|model [^\n]*not found|provider [^\n]*(error|failed)|Unknown model/i],
+  [
+    'model-error',
+    /FailoverError|FallbackSummaryError|All models failed|rate limit|context window|Request was aborted|model [^\n]*not found|provider [^\n]*(error|failed)|Unknown model/i,
+  ],
 ]
 
 /** A stack frame or a bare location line: never the line that says what went wrong. */
@@ -120,7 +123,13 @@ function gatewayError(stdout: string): string | null {
  * detail says so) or `session-takeover-race`. Neither is a lock to delete or a restart to do. `signatures` false: the
  * version cannot produce them (2026.9+, knownSignaturesPossible), so its lock errors are classed as what they say.
  */
-export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids: readonly number[] | null = null, via: 'gateway' | 'local' = 'gateway', signatures = true): PingVerdict {
+export function classifyAttempt(
+  out: AttemptOutput,
+  expect: string,
+  gatewayPids: readonly number[] | null = null,
+  via: 'gateway' | 'local' = 'gateway',
+  signatures = true,
+): PingVerdict {
   const fellBack = FALLBACK.test(out.stderr)
   const path: PingPath = via === 'local' ? 'local' : fellBack ? 'embedded' : 'gateway'
   const base: PingVerdict = {ok: false, failure: null, reply: null, fallback: fellBack, lockPid: null, lockPath: null, lockTimeoutMs: null, detail: null, path}
@@ -140,7 +149,8 @@ export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids:
         detail: `${knownSignatureText(known.kind)}${unchecked}: ${known.line.slice(0, 300)}`,
       }
     }
-    if (lock) return {...base, failure: 'lock-timeout', lockTimeoutMs: Number(lock[1]), lockPid: lock[2] ? Number(lock[2]) : null, lockPath: lock[3], detail: lock[0]}
+    if (lock)
+      return {...base, failure: 'lock-timeout', lockTimeoutMs: Number(lock[1]), lockPid: lock[2] ? Number(lock[2]) : null, lockPath: lock[3], detail: lock[0]}
     const said = [gatewayError(out.stdout), out.stderr].filter(Boolean).join('\n')
     const detail = gatewayError(out.stdout) ?? errorLine(out.stderr) ?? `exit code ${out.exitCode}`
     if (out.exitCode === 126 || out.exitCode === 127) return {...base, failure: 'exec-failed', detail}
@@ -152,15 +162,33 @@ export function classifyAttempt(out: AttemptOutput, expect: string, gatewayPids:
   const doc = parseJson(out.stdout)
   if (doc === undefined) return {...base, failure: 'no-reply', detail: out.stdout.trim() ? `not JSON: ${out.stdout.trim().slice(0, 200)}` : 'empty output'}
   const texts = replyTexts(doc)
-  const meta = (doc as {meta?: Record<string, unknown>; result?: {meta?: Record<string, unknown>}}).meta ?? (doc as {result?: {meta?: Record<string, unknown>}}).result?.meta ?? {}
+  const meta =
+    (doc as {meta?: Record<string, unknown>; result?: {meta?: Record<string, unknown>}}).meta ??
+    (doc as {result?: {meta?: Record<string, unknown>}}).result?.meta ??
+    {}
   const fallback = base.fallback || meta.transport === 'embedded' || meta.fallbackFrom !== undefined
   const took: PingPath = via === 'local' ? 'local' : fallback ? 'embedded' : 'gateway'
   if (texts.length === 0) return {...base, fallback, path: took, failure: 'no-reply', detail: 'no payloads[].text in the reply'}
   const reply = texts.join('\n').trim()
-  if (reply !== expect) return {...base, fallback, path: took, reply, failure: 'wrong-reply', detail: `expected ${JSON.stringify(expect)}, got ${JSON.stringify(reply.slice(0, 200))}`}
+  if (reply !== expect)
+    return {
+      ...base,
+      fallback,
+      path: took,
+      reply,
+      failure: 'wrong-reply',
+      detail: `expected ${JSON.stringify(expect)}, got ${JSON.stringify(reply.slice(0, 200))}`,
+    }
   // The gateway failed the turn and the CLI ran it embedded beside it: the reply is not what users get from the gateway.
   if (took === 'embedded')
-    return {...base, fallback, path: took, reply, failure: 'gateway-bypassed', detail: `the gateway did not answer; the turn ran embedded beside it${fallbackReason(out.stderr)}`}
+    return {
+      ...base,
+      fallback,
+      path: took,
+      reply,
+      failure: 'gateway-bypassed',
+      detail: `the gateway did not answer; the turn ran embedded beside it${fallbackReason(out.stderr)}`,
+    }
   return {...base, fallback, path: took, reply, ok: true}
 }
 

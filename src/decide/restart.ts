@@ -107,14 +107,20 @@ export function decideRestart(f: RestartFacts, policy: RestartPolicy): RestartDe
   // The restart policy is already restarting it, or its start refuses: another restart cures neither (and feeds
   // OpenClaw's crash-loop breaker, which then keeps the channels down).
   if (f.life.state === 'crash-loop' || f.life.state === 'restarting')
-    return no(`${f.life.state}: ${f.life.why}: another restart does not cure it`, f.life.refusal?.hint ?? 'read its log (fleet status shows the last line): the cause is in the start, not in a lock')
+    return no(
+      `${f.life.state}: ${f.life.why}: another restart does not cure it`,
+      f.life.refusal?.hint ?? 'read its log (fleet status shows the last line): the cause is in the start, not in a lock',
+    )
   if (f.life.state === 'failing' && f.life.refusal && f.life.refusal.cure !== 'wait' && f.life.refusal.cure !== 'locks')
     return no(`the gateway refuses to start (${f.life.refusal.kind}): a restart does not cure it`, f.life.refusal.hint)
   if (f.hung) return yes('hung lock holder')
   if (f.state !== 'running') return yes(`container ${f.state}`)
   // A start in progress is not wedged: a ping that finds nothing listening yet, or no answer in time, is the start.
   if (f.life.state === 'starting')
-    return no(`the gateway is starting (${f.life.why}): a start in progress is not wedged`, 'wait for it: fleet status shows when it is ready (gateway.startBudget bounds the wait)')
+    return no(
+      `the gateway is starting (${f.life.why}): a start in progress is not wedged`,
+      'wait for it: fleet status shows when it is ready (gateway.startBudget bounds the wait)',
+    )
   if (f.pingFailure !== null) {
     const turns = f.liveTurns.map((p) => `pid ${p}`).join(', ')
     if (CURABLE_BY_RESTART.has(f.pingFailure) && f.liveTurns.length > 0)
@@ -149,7 +155,9 @@ export function unworkedPingDecision(rule: RestartDecision, probed: boolean): Re
 }
 
 /** The facts an observation gives (state, a hung holder, the version, live turns holding locks); the ping and acting come later. */
-export function observedFacts(s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'> & {storage?: StorageFault | null}): Omit<RestartFacts, 'pingFailure' | 'acted'> {
+export function observedFacts(
+  s: Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'> & {storage?: StorageFault | null},
+): Omit<RestartFacts, 'pingFailure' | 'acted'> {
   const liveTurns = s.locks.filter((l) => l.verdict === 'live' && l.evidence.process?.isAgent && !l.evidence.process.isMain).map((l) => l.evidence.process!.pid)
   return {
     state: s.state,

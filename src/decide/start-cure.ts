@@ -105,24 +105,38 @@ export function startCureApplies(life: Pick<Life, 'state' | 'refusal'> & {readin
 }
 
 /** Pure: the cure for one gateway's start refusal (see the module comment for the evidence behind every case). */
-export function decideStartCure(life: Pick<Life, 'state' | 'why'> & {readiness?: Pick<Life['readiness'], 'state'>}, refusal: StartRefusal | null, facts: StartCureFacts): StartCureDecision {
+export function decideStartCure(
+  life: Pick<Life, 'state' | 'why'> & {readiness?: Pick<Life['readiness'], 'state'>},
+  refusal: StartRefusal | null,
+  facts: StartCureFacts,
+): StartCureDecision {
   const none = (why: string, hint: string | null = null): StartCureDecision => ({cure: 'none', why, hint})
   const waits = facts.waits ?? 0
   // Waiting is bounded: after MAX_START_WAITS waits, each within the start budget, the start does not clear by itself.
   const wait = (why: string, hint: string | null): StartCureDecision =>
-    waits >= MAX_START_WAITS ? none(`${why}; but heal already waited ${waits} time(s) within the start budget and it is still not ready: fleet does not wait again`, hint) : {cure: 'wait', why, hint}
+    waits >= MAX_START_WAITS
+      ? none(`${why}; but heal already waited ${waits} time(s) within the start budget and it is still not ready: fleet does not wait again`, hint)
+      : {cure: 'wait', why, hint}
   if (refusal === null) return none('no start refusal in its log')
   if (life.state === 'ready') return none(`the gateway is ready (${life.why}): the refusal (${refusal.kind}) is over`)
   // Ready but failing (channels kept down by the breaker): it serves; stopping it for a repair would take it down.
-  if (life.readiness?.state === 'ready') return none(`the gateway says it is ready (${life.why}): the refusal (${refusal.kind}) is not its state now`, refusal.hint)
+  if (life.readiness?.state === 'ready')
+    return none(`the gateway says it is ready (${life.why}): the refusal (${refusal.kind}) is not its state now`, refusal.hint)
   if (refusal.cure === 'wait') return wait(`${refusal.kind} clears by itself: ${refusal.line}`, refusal.hint)
   if (refusal.cure !== 'doctor-fix') return none(`${refusal.kind}: openclaw doctor --fix does not cure it`, refusal.hint)
   if (facts.version === null) return none(`${refusal.kind}: the OpenClaw version is unknown: fleet only reports`, refusal.hint)
-  if (!doctorFixSupported(facts.version)) return none(`${refusal.kind}: OpenClaw ${facts.version} is older than 2026.8: fleet runs doctor --fix only where it was read (2026.8+)`, refusal.hint)
+  if (!doctorFixSupported(facts.version))
+    return none(`${refusal.kind}: OpenClaw ${facts.version} is older than 2026.8: fleet runs doctor --fix only where it was read (2026.8+)`, refusal.hint)
   if (!facts.mountOk)
-    return none(`${refusal.kind}: its container does not keep its state in the configured dataDir: fleet judged other files`, 'fix dataDir or the volume first (fleet status names both)')
+    return none(
+      `${refusal.kind}: its container does not keep its state in the configured dataDir: fleet judged other files`,
+      'fix dataDir or the volume first (fleet status names both)',
+    )
   if (facts.liveTurns.length > 0)
-    return none(`${refusal.kind}: live turns hold locks (${facts.liveTurns.map((p) => `pid ${p}`).join(', ')}): stopping the gateway for doctor --fix would end them`, refusal.hint)
+    return none(
+      `${refusal.kind}: live turns hold locks (${facts.liveTurns.map((p) => `pid ${p}`).join(', ')}): stopping the gateway for doctor --fix would end them`,
+      refusal.hint,
+    )
   if (facts.activeWork != null && facts.activeWork > 0)
     return none(`${refusal.kind}: the gateway reports ${facts.activeWork} active work item(s): stopping it for doctor --fix would end them`, refusal.hint)
   if (facts.doctorFixRanFor.includes(refusal.kind))
@@ -131,7 +145,11 @@ export function decideStartCure(life: Pick<Life, 'state' | 'why'> & {readiness?:
       `read doctor's output (in the heal report) and the refusal line: ${refusal.line}`,
     )
   if (life.state === 'failing' || life.state === 'crash-loop')
-    return {cure: 'doctor-fix', why: `${life.state} with ${refusal.kind} (${refusal.line}): its line asks for openclaw doctor --fix, which a restart does not replace`, hint: null}
+    return {
+      cure: 'doctor-fix',
+      why: `${life.state} with ${refusal.kind} (${refusal.line}): its line asks for openclaw doctor --fix, which a restart does not replace`,
+      hint: null,
+    }
   // A refusal OpenClaw's own start never clears (the automatic path refuses the state by design, exit 78) is proven
   // by one refused start the restart policy repeats: waiting for it only adds starts that refuse.
   if (life.state === 'restarting' && NEVER_CLEARS_BY_ITSELF.has(refusal.kind))
@@ -140,6 +158,7 @@ export function decideStartCure(life: Pick<Life, 'state' | 'why'> & {readiness?:
       why: `restarting with ${refusal.kind} (${refusal.line}): OpenClaw's automatic start-up repair refuses this state by design, so the next start refuses the same way`,
       hint: null,
     }
-  if (life.state === 'starting' || life.state === 'restarting') return wait(`${life.state} (${life.why}): one refused start is no proof yet (2026.9 migrates by itself on a later start)`, refusal.hint)
+  if (life.state === 'starting' || life.state === 'restarting')
+    return wait(`${life.state} (${life.why}): one refused start is no proof yet (2026.9 migrates by itself on a later start)`, refusal.hint)
   return none(`the gateway is ${life.state} (${life.why}): no start to cure now`, refusal.hint)
 }

@@ -139,7 +139,16 @@ export function alertEpisodes(
     const sameIncarnation = (e.incarnation ?? null) === incarnation
     const healthySince = healthy ? (e.healthySince !== null && sameIncarnation ? e.healthySince : now) : null
     if (healthySince !== null && now - healthySince >= recoveryMs)
-      alerts.push({type: 'alert', state: 'resolved', reason, detail: e.detail, episode: e.id, since: iso(e.since), durationMs: healthySince - e.since, healthySince: iso(healthySince)})
+      alerts.push({
+        type: 'alert',
+        state: 'resolved',
+        reason,
+        detail: e.detail,
+        episode: e.id,
+        since: iso(e.since),
+        durationMs: healthySince - e.since,
+        healthySince: iso(healthySince),
+      })
     else episodes.set(reason, {...e, healthySince, incarnation})
   }
   for (const [reason, c] of present) {
@@ -188,7 +197,14 @@ export interface Judgement {
 }
 
 /** pingFailure: the class of this scan's failed ping (restarts follow decideRestart: only what a restart can cure). */
-export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceMemory, p: WatchPolicy, now: number, pingFailure: PingFailure | null = null): Judgement {
+export function decide(
+  s: InstanceStatus,
+  pingOk: boolean | null,
+  mem: InstanceMemory,
+  p: WatchPolicy,
+  now: number,
+  pingFailure: PingFailure | null = null,
+): Judgement {
   // A fresh container is reported (the scan event) but not judged: what it shows while starting proves nothing.
   if (inStartPeriod(s, p.startPeriodMs ?? 0, now))
     return {
@@ -210,7 +226,8 @@ export function decide(s: InstanceStatus, pingOk: boolean | null, mem: InstanceM
   const left = locks.flatMap((d) => (d.action === 'leave' && !d.awaiting ? [{lock: d.lock, why: d.why}] : []))
   for (const lock of s.locks) {
     if (lock.verdict === 'hung') conditions.push({reason: 'hung', detail: `${lock.path} held ${Math.round(lock.ageMs / 1000)}s by pid ${lock.pid}`})
-    else if (lock.verdict === 'conflict') conditions.push({reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
+    else if (lock.verdict === 'conflict')
+      conditions.push({reason: 'conflict', detail: `${lock.path}: sessions dir shared by ${lock.evidence.mountedBy.join(', ')}`})
   }
   const hung = s.locks.some((l) => l.verdict === 'hung')
   const pingFailures = pingOk === false ? mem.pingFailures + 1 : pingOk === true ? 0 : mem.pingFailures
@@ -284,8 +301,14 @@ export const EFFECTS: ReadonlySet<WatchAction['type']> = new Set(['clear', 'end-
  * - A timed scan (no ping) decides like an interval scan, but a healthy stretch is the interval scans' to measure.
  */
 export function judged<D extends {actions: WatchAction[]; next: InstanceMemory}>(reason: ScanReason, mayAct: boolean, mem: InstanceMemory, d: D): D {
-  if (!mayAct) return {...d, actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder').map(toPending), next: {...mem, seen: d.next.seen}}
-  if (reason === 'event') return {...d, actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder'), next: {...mem, seen: d.next.seen}}
+  if (!mayAct)
+    return {
+      ...d,
+      actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder').map(toPending),
+      next: {...mem, seen: d.next.seen},
+    }
+  if (reason === 'event')
+    return {...d, actions: d.actions.filter((a) => a.type === 'pending' || a.type === 'clear' || a.type === 'end-holder'), next: {...mem, seen: d.next.seen}}
   if (reason === 'timed') return {...d, next: {...d.next, healthySince: mem.healthySince}}
   return d
 }
@@ -306,7 +329,11 @@ export interface IncidentRecord {
  * cause (incidents/document.ts reads the locks of restarted instances and the failed pings): every lock of the
  * instance as judged (a hung holder names `frozen-gateway`), and the failed ping that asked for it. Pure.
  */
-export function restartEvidence(s: Pick<InstanceStatus, 'name' | 'locks'>, reason: string, ping: ({ok: boolean} & Record<string, unknown>) | null): IncidentRecord[] {
+export function restartEvidence(
+  s: Pick<InstanceStatus, 'name' | 'locks'>,
+  reason: string,
+  ping: ({ok: boolean} & Record<string, unknown>) | null,
+): IncidentRecord[] {
   const locks = s.locks.map((l) => ({event: 'lock', data: lockRecord(s.name, l)}))
   const failed = ping && !ping.ok ? [{event: 'ping', data: {instance: s.name, ...ping}}] : []
   return [...locks, ...failed, {event: 'restart-reason', data: {instance: s.name, reason}}]
@@ -319,6 +346,11 @@ export function restartEvidence(s: Pick<InstanceStatus, 'name' | 'locks'>, reaso
 export function watchRunEnd(end: {scans: number; stoppedBy: string | null; forcedBy?: string | null; notStarted?: string[]}): Record<string, unknown> {
   const notStarted = end.notStarted && end.notStarted.length > 0 ? {notStarted: end.notStarted} : {}
   if (end.forcedBy)
-    return {interrupted: end.stoppedBy ?? end.forcedBy, forced: end.forcedBy, scans: end.scans, note: 'a second signal: exited at once; an intent without its result may not have finished'}
+    return {
+      interrupted: end.stoppedBy ?? end.forcedBy,
+      forced: end.forcedBy,
+      scans: end.scans,
+      note: 'a second signal: exited at once; an intent without its result may not have finished',
+    }
   return {stopped: end.stoppedBy ?? 'scans', scans: end.scans, ...notStarted}
 }

@@ -97,7 +97,8 @@ export function dockerOptions(host: string, timeoutMs: number, env: NodeJS.Proce
     throw new ConfigError(`invalid Docker host "${host}": expected unix:///path, tcp://host:port or ssh://user@host`)
   }
   if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') {
-    const tls = url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0') || url.port === '2376'
+    const tls =
+      url.protocol === 'https:' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0') || url.port === '2376'
     const opts: Docker.DockerOptions = {host: url.hostname, port: Number(url.port || (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http', timeout: timeoutMs}
     if (tls && env.DOCKER_CERT_PATH) {
       const read = (f: string) => readFileSync(path.join(env.DOCKER_CERT_PATH as string, f))
@@ -140,7 +141,10 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ETIMEDOU
 export function isUnreachable(error: unknown): boolean {
   const e = error as {code?: string; message?: string; statusCode?: number}
   if (e?.code && UNREACHABLE_CODES.has(e.code)) return true
-  return /timeout|socket hang up|connect E|Timed out|All configured authentication methods failed|Host denied|handshake/i.test(e?.message ?? '') && e?.statusCode === undefined
+  return (
+    /timeout|socket hang up|connect E|Timed out|All configured authentication methods failed|Host denied|handshake/i.test(e?.message ?? '') &&
+    e?.statusCode === undefined
+  )
 }
 
 /** Wraps an engine call: connection failures become UnreachableError (exit 3) naming the host. */

@@ -27,7 +27,10 @@ export function resolveContext(name: string, env: NodeJS.ProcessEnv = process.en
   const id = createHash('sha256').update(name).digest('hex')
   const meta = path.join(configDir, 'contexts', 'meta', id, 'meta.json')
   if (!existsSync(meta)) {
-    throw new ConfigError(`Docker context "${name}" not found (no ${meta})`, 'list contexts with `docker context ls`, or give the host as unix://, tcp:// or ssh://')
+    throw new ConfigError(
+      `Docker context "${name}" not found (no ${meta})`,
+      'list contexts with `docker context ls`, or give the host as unix://, tcp:// or ssh://',
+    )
   }
   let doc: {Endpoints?: {docker?: {Host?: string; SkipTLSVerify?: boolean}}}
   try {

@@ -91,7 +91,9 @@ export async function discover(handle: DockerHandle, instances: Instance[], grou
   const list = await engineCall(handle, 'list containers', () => handle.docker.listContainers({all: true}))
   const byName = new Map(list.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c]))
   // Containers with processes (running or paused): each can hold locks in what it mounts.
-  const running = list.filter((c) => c.State === 'running' || isPaused(c.State)).map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
+  const running = list
+    .filter((c) => c.State === 'running' || isPaused(c.State))
+    .map((c) => ({name: (c.Names[0] ?? '').replace(/^\//, ''), mounts: (c.Mounts ?? []).map(toMount)}))
   const chosen = instances.map((inst) => {
     const named = byName.get(inst.container)
     if (named) return {inst, summary: named, foundBy: 'name' as const}
@@ -154,9 +156,9 @@ function toMount(m: {Type?: string; Source?: string; Destination?: string; RW?: 
  */
 export async function lastExitCode(handle: DockerHandle, id: string, sinceMs: number): Promise<number | null> {
   const filters = JSON.stringify({container: [id], event: ['die']})
-  const stream = (await engineCall(handle, `events of ${id}`, () => handle.docker.getEvents({since: Math.floor(sinceMs / 1000), until: Math.ceil(Date.now() / 1000), filters})).catch(
-    () => null,
-  )) as NodeJS.ReadableStream | null
+  const stream = (await engineCall(handle, `events of ${id}`, () =>
+    handle.docker.getEvents({since: Math.floor(sinceMs / 1000), until: Math.ceil(Date.now() / 1000), filters}),
+  ).catch(() => null)) as NodeJS.ReadableStream | null
   if (!stream) return null
   const text = await new Promise<string>((resolve) => {
     let out = ''

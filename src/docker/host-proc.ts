@@ -177,7 +177,10 @@ function noteClient(view: HostProcView, containers: ContainerRef[], hostPid: num
 function toTable(c: ContainerRef, list: RawProcess[], procRoot: string): HostProcTable {
   const main = list.find((p) => p.hostPid === c.pid)
   if (!main || main.nsPids.length < 2 || main.nsPids.at(-1) !== 1) {
-    return {ok: false, error: `the container's pid 1 (host pid ${c.pid}) is not visible as such in ${procRoot}; fleet does not share the engine's PID namespace`}
+    return {
+      ok: false,
+      error: `the container's pid 1 (host pid ${c.pid}) is not visible as such in ${procRoot}; fleet does not share the engine's PID namespace`,
+    }
   }
   // The container's depth: its pid 1 is NSpid[level]; every process of it is seen there by that index.
   const level = main.nsPids.length - 1

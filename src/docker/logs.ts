@@ -10,7 +10,15 @@
  * says whether (and how) the read was capped, so a count made from it can say so.
  */
 import type {Readable} from 'node:stream'
-import {AGENT_UNAVAILABLE, DATABASE_LOCKED, LOCK_TIMEOUT, SQLITE_LOCK_WAIT, STATE_CONTENTION, storageErrorOf, type StorageErrorKind} from '../locks/signatures.js'
+import {
+  AGENT_UNAVAILABLE,
+  DATABASE_LOCKED,
+  LOCK_TIMEOUT,
+  SQLITE_LOCK_WAIT,
+  STATE_CONTENTION,
+  storageErrorOf,
+  type StorageErrorKind,
+} from '../locks/signatures.js'
 import {KnownSignatureScanner, KNOWN_SIGNATURE_KINDS, type KnownSignatureKind} from '../locks/known-signatures.js'
 import {engineCall, type DockerHandle} from './client.js'
 
@@ -104,7 +112,20 @@ export class LockSignatureAccumulator {
     const bySignature = Object.fromEntries(LOG_SIGNATURES.map(([kind]) => [kind, 0])) as Record<LogSignatureKind, number>
     const diagnoses = Object.fromEntries(KNOWN_SIGNATURE_KINDS.map((k) => [k, {count: 0, lockPids: [] as number[]}])) as LockTimeoutSignature['diagnoses']
     const storage = {count: 0, last: null, kind: null, line: null}
-    this.sig = {count: 0, first: null, last: null, timeoutsMs: [], pids: [], ownerUnknown: 0, paths: [], bySignature, contention: [], diagnoses, storage, capped: null}
+    this.sig = {
+      count: 0,
+      first: null,
+      last: null,
+      timeoutsMs: [],
+      pids: [],
+      ownerUnknown: 0,
+      paths: [],
+      bySignature,
+      contention: [],
+      diagnoses,
+      storage,
+      capped: null,
+    }
     this.known = new KnownSignatureScanner(gatewayPids)
   }
 
@@ -445,7 +466,17 @@ export function readCap(
   read: Pick<LogRead, 'stopped' | 'entries' | 'lines' | 'bytes' | 'firstTs' | 'lastTs'>,
   o: {timedOut: boolean; byteCapped: boolean; maxLines: number; range: LogRange},
 ): LogCapped | null {
-  const by: LogCap | null = o.timedOut ? 'timeout' : o.byteCapped ? 'bytes' : read.stopped ? null : read.entries >= o.maxLines ? 'lines' : o.range.windowed ? 'time' : null
+  const by: LogCap | null = o.timedOut
+    ? 'timeout'
+    : o.byteCapped
+      ? 'bytes'
+      : read.stopped
+        ? null
+        : read.entries >= o.maxLines
+          ? 'lines'
+          : o.range.windowed
+            ? 'time'
+            : null
   if (by === null) return null
   const from = by === 'time' && o.range.sinceMs !== null ? new Date(o.range.sinceMs).toISOString() : read.firstTs
   return {by, from, through: read.lastTs, lines: read.lines, bytes: read.bytes}
@@ -510,7 +541,10 @@ export async function streamContainerLog(handle: DockerHandle, container: string
       abort.abort()
       reject(error)
     }
-    const timer = setTimeout(() => (stream ? finish(true) : fail(Object.assign(new Error(`Timed out after ${timeoutMs} ms (logs of ${container})`), {code: 'ETIMEDOUT'}))), timeoutMs)
+    const timer = setTimeout(
+      () => (stream ? finish(true) : fail(Object.assign(new Error(`Timed out after ${timeoutMs} ms (logs of ${container})`), {code: 'ETIMEDOUT'}))),
+      timeoutMs,
+    )
     handle.docker.modem.dial(
       {
         path: `/containers/${container}/logs?`,

@@ -69,8 +69,15 @@ export async function probePids(handle: DockerHandle, container: string, pids: n
   try {
     const r = await execIn(handle, container, ['node', '-e', NODE_PROBE, ...unique.map(String)], {timeoutMs})
     if (r.timedOut) return {ok: false, error: `probe timed out after ${timeoutMs} ms`, processes: new Map(), source: 'exec'}
-    if (r.exitCode !== 0) return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map(), source: 'exec'}
-    const data = JSON.parse(r.stdout) as {now: number; btime?: number; table: ProcessEvidence[]; asked: ProcessEvidence[]; marks?: Record<string, Record<string, string> | null>}
+    if (r.exitCode !== 0)
+      return {ok: false, error: `probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`, processes: new Map(), source: 'exec'}
+    const data = JSON.parse(r.stdout) as {
+      now: number
+      btime?: number
+      table: ProcessEvidence[]
+      asked: ProcessEvidence[]
+      marks?: Record<string, Record<string, string> | null>
+    }
     const pid1 = data.table.find((p) => p.pid === 1)
     return {
       ok: true,

@@ -63,7 +63,8 @@ else {
 async function runWhereMounted(handle: DockerHandle, inst: Instance, c: ContainerInfo, args: string[], timeoutMs: number): Promise<string> {
   if (c.state === 'running') {
     const r = await execIn(handle, c.name, ['node', '-e', ...args], {timeoutMs})
-    if (r.timedOut || r.exitCode !== 0) throw new Error(`in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`)
+    if (r.timedOut || r.exitCode !== 0)
+      throw new Error(`in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`)
     return r.stdout
   }
   const mount = c.mounts.find((m) => m.destination === inst.stateDir)
@@ -80,7 +81,9 @@ async function runWhereMounted(handle: DockerHandle, inst: Instance, c: Containe
   )
   try {
     await helper.start()
-    const waited = (await withTimeout(helper.wait(), timeoutMs, () => new Error(`helper container for ${c.name} timed out after ${timeoutMs} ms`))) as {StatusCode: number}
+    const waited = (await withTimeout(helper.wait(), timeoutMs, () => new Error(`helper container for ${c.name} timed out after ${timeoutMs} ms`))) as {
+      StatusCode: number
+    }
     const logs = await helper.logs({stdout: true, stderr: true, follow: false})
     const text = demuxLogBuffer(Buffer.isBuffer(logs) ? logs : Buffer.from(String(logs)))
     if (waited.StatusCode !== 0) throw new Error(`helper container for ${c.name} exited ${waited.StatusCode}: ${text.slice(0, 300)}`)
@@ -90,7 +93,13 @@ async function runWhereMounted(handle: DockerHandle, inst: Instance, c: Containe
   }
 }
 
-export async function scanViaDocker(handle: DockerHandle, inst: Instance, c: ContainerInfo, containerDir: string, timeoutMs: number): Promise<{entries: (ScanEntry | null)[]; error?: string}> {
+export async function scanViaDocker(
+  handle: DockerHandle,
+  inst: Instance,
+  c: ContainerInfo,
+  containerDir: string,
+  timeoutMs: number,
+): Promise<{entries: (ScanEntry | null)[]; error?: string}> {
   const out = await runWhereMounted(handle, inst, c, [SCAN_JS, containerDir, String(65536)], timeoutMs)
   return JSON.parse(out) as {entries: (ScanEntry | null)[]; error?: string}
 }
@@ -104,6 +113,12 @@ export async function removeViaDocker(
   timeoutMs: number,
 ): Promise<RemoveResult & {content?: string}> {
   if (expected.raw === null) return {outcome: 'changed', detail: 'unreadable lock: not removed'}
-  const out = await runWhereMounted(handle, inst, c, [REMOVE, containerPath, Buffer.from(expected.raw).toString('base64'), String(expected.size), String(expected.mtimeMs)], timeoutMs)
+  const out = await runWhereMounted(
+    handle,
+    inst,
+    c,
+    [REMOVE, containerPath, Buffer.from(expected.raw).toString('base64'), String(expected.size), String(expected.mtimeMs)],
+    timeoutMs,
+  )
   return JSON.parse(out) as RemoveResult & {content?: string}
 }

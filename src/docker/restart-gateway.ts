@@ -28,7 +28,8 @@ export function composeRestartVerb(services: string[], stopTimeoutMs: number): s
  * How long the restart call itself may take: the whole stop budget, then the start (bounded by the compose
  * timeout, as every compose call is). Pure.
  */
-export const restartCallTimeoutMs = (fleet: Pick<Fleet, 'restart' | 'compose'>): number => stopSeconds(fleet.restart.stopTimeoutMs) * 1000 + fleet.compose.timeoutMs
+export const restartCallTimeoutMs = (fleet: Pick<Fleet, 'restart' | 'compose'>): number =>
+  stopSeconds(fleet.restart.stopTimeoutMs) * 1000 + fleet.compose.timeoutMs
 
 export interface GatewayRestartRun {
   /** What ran: the compose argv, or `docker restart -t <s> <container>` through the engine API. */
@@ -43,10 +44,20 @@ export interface GatewayRestartRun {
  * (target.services empty: the whole group), else the engine's `docker restart -t <s>`. Throws only when the engine
  * cannot be reached (the caller's error handling applies); a compose failure is returned with its exit code.
  */
-export async function restartGateway(fleet: Fleet, handle: DockerHandle, group: Group | undefined, target: {project?: string; services: string[]; container: string}): Promise<GatewayRestartRun> {
+export async function restartGateway(
+  fleet: Fleet,
+  handle: DockerHandle,
+  group: Group | undefined,
+  target: {project?: string; services: string[]; container: string},
+): Promise<GatewayRestartRun> {
   const timeoutMs = restartCallTimeoutMs(fleet)
   if (group) {
-    const r = await runCompose({...fleet, compose: {...fleet.compose, timeoutMs}}, group, composeRestartVerb(target.services, fleet.restart.stopTimeoutMs), target.project)
+    const r = await runCompose(
+      {...fleet, compose: {...fleet.compose, timeoutMs}},
+      group,
+      composeRestartVerb(target.services, fleet.restart.stopTimeoutMs),
+      target.project,
+    )
     return {detail: r.argv.join(' '), exitCode: r.exitCode, stderr: r.stderr, durationMs: r.durationMs}
   }
   const started = Date.now()
@@ -143,7 +154,15 @@ export function parseBootRows(stdout: string): {rows: BootRow[]; error: string |
     const pid = num(r?.pid)
     const startedAtMs = num(r?.started_at_ms)
     if (bootId === null || pid === null || startedAtMs === null) return null
-    rows.push({bootId, pid, startedAtMs, completedAtMs: num(r.completed_at_ms), outcome: text(r.outcome), startupReason: text(r.startup_reason), reason: text(r.reason)})
+    rows.push({
+      bootId,
+      pid,
+      startedAtMs,
+      completedAtMs: num(r.completed_at_ms),
+      outcome: text(r.outcome),
+      startupReason: text(r.startup_reason),
+      reason: text(r.reason),
+    })
   }
   return {rows, error: typeof d.error === 'string' ? d.error : null}
 }
@@ -164,10 +183,17 @@ process.stdout.write(JSON.stringify(out));
  * The newest boot rows of a 2026.8+ gateway, read in its (running) container with the container's node. Never
  * throws: {rows: [], error} when they cannot be read (container stopped, no node:sqlite, no state db yet).
  */
-export async function readBootRows(handle: DockerHandle, inst: Pick<Instance, 'stateDir'>, container: string, timeoutMs: number, limit = 10): Promise<{rows: BootRow[]; error: string | null}> {
+export async function readBootRows(
+  handle: DockerHandle,
+  inst: Pick<Instance, 'stateDir'>,
+  container: string,
+  timeoutMs: number,
+  limit = 10,
+): Promise<{rows: BootRow[]; error: string | null}> {
   try {
     const r = await execIn(handle, container, ['node', '-e', BOOTS_JS, `${inst.stateDir}/state/openclaw.sqlite`, String(limit)], {timeoutMs})
-    if (r.timedOut || r.exitCode !== 0) return {rows: [], error: `boot rows in ${container}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
+    if (r.timedOut || r.exitCode !== 0)
+      return {rows: [], error: `boot rows in ${container}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
     const parsed = parseBootRows(r.stdout)
     if (!parsed) return {rows: [], error: `boot rows in ${container}: unreadable output ${r.stdout.trim().slice(0, 200)}`}
     return {rows: parsed.rows, error: parsed.error ? `boot rows in ${container}: ${parsed.error}` : null}
@@ -194,7 +220,9 @@ export function breakerWarning(history: BootHistory): string | null {
 export function stopOutcome(history: BootHistory, restartStartedMs: number): {end: BootEnd | 'unknown'; detail: string} {
   const stopped = history.boots.find((b) => b.startedAtMs < restartStartedMs)
   if (!stopped) return {end: 'unknown', detail: 'no boot row of the stopped gateway was read'}
-  const how = stopped.outcome ? `${stopped.outcome}${stopped.reason ? ` (${stopped.reason})` : ''}` : 'no completion recorded (killed before it could record its end)'
+  const how = stopped.outcome
+    ? `${stopped.outcome}${stopped.reason ? ` (${stopped.reason})` : ''}`
+    : 'no completion recorded (killed before it could record its end)'
   return {end: bootEnd(stopped, false), detail: `the stopped boot ${stopped.bootId.slice(0, 8)}: ${how}`}
 }
 

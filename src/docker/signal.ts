@@ -64,7 +64,8 @@ export function continueProcess(handle: DockerHandle, container: string, pid: nu
 async function runSignalScript(handle: DockerHandle, container: string, script: string, args: (number | null)[], timeoutMs: number): Promise<SignalResult> {
   const started = Date.now()
   const r = await execIn(handle, container, ['node', '-e', script, ...args.map((a) => (a === null ? '' : String(a)))], {timeoutMs, user: '0'})
-  if (r.exitCode !== 0 || r.timedOut) return {outcome: 'failed', detail: (r.stderr || r.stdout || 'timed out').trim().slice(0, 300), durationMs: Date.now() - started}
+  if (r.exitCode !== 0 || r.timedOut)
+    return {outcome: 'failed', detail: (r.stderr || r.stdout || 'timed out').trim().slice(0, 300), durationMs: Date.now() - started}
   const parsed = JSON.parse(r.stdout) as {outcome: SignalResult['outcome']; detail?: string}
   return {...parsed, durationMs: Date.now() - started}
 }

@@ -229,7 +229,11 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
         const timer = setTimeout(
           () => {
             waiting.delete(wake)
-            reject(Object.assign(new Error(`Timed out after ${opts.timeoutMs} ms waiting for one of the ${maxChannels * maxConnections} SSH channels to ${where}`), {code: 'ETIMEDOUT'}))
+            reject(
+              Object.assign(new Error(`Timed out after ${opts.timeoutMs} ms waiting for one of the ${maxChannels * maxConnections} SSH channels to ${where}`), {
+                code: 'ETIMEDOUT',
+              }),
+            )
           },
           Math.max(0, deadline - Date.now()),
         )
@@ -345,7 +349,8 @@ export function sshTransport(connect: ConnectConfig, opts: SshTransportOptions):
       if (destroyed) return s
       destroyed = true
       // Destroyed because its idle timeout fired (the modem's timeout): said as such, not as `socket hang up`.
-      if (!error && idleFired) error = Object.assign(new Error(`Timed out after ${idleMs} ms: no answer from the Docker engine over SSH (${command})`), {code: 'ETIMEDOUT'})
+      if (!error && idleFired)
+        error = Object.assign(new Error(`Timed out after ${idleMs} ms: no answer from the Docker engine over SSH (${command})`), {code: 'ETIMEDOUT'})
       destroy()
       s.removeAllListeners('data')
       s.resume()

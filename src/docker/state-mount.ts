@@ -48,6 +48,11 @@ export function stateMount(f: MountFacts): StateMount {
       why: `${f.container} mounts ${f.mount.source} at ${f.stateDir}, but the config says dataDir ${f.configured}: its locks are not where fleet looks; fleet does not act on it (fix dataDir in the fleet config or the volume in the compose file)`,
     }
   if (f.configuredExists === false)
-    return {...base, ok: false, problem: 'missing-dir', why: `the configured dataDir ${f.configured} does not exist on this host: fleet cannot see the locks of ${f.container}`}
+    return {
+      ...base,
+      ok: false,
+      problem: 'missing-dir',
+      why: `the configured dataDir ${f.configured} does not exist on this host: fleet cannot see the locks of ${f.container}`,
+    }
   return {...base, ok: true, problem: null, why: `${f.container} mounts ${f.mount.source} at ${f.stateDir}${f.mount.rw ? '' : ' (read-only)'}`}
 }

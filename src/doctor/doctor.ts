@@ -61,7 +61,8 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: Docto
   } catch (error) {
     checks.push(check('compose', null, 'fail', errorMessage(error), 'install the docker compose plugin or docker-compose, or set compose.command'))
   }
-  for (const issue of checkFleetPaths(fleet)) checks.push(check('config-paths', null, 'fail', `${issue.path.join('.')}: ${issue.message}`, 'fix the path in the fleet config'))
+  for (const issue of checkFleetPaths(fleet))
+    checks.push(check('config-paths', null, 'fail', `${issue.path.join('.')}: ${issue.message}`, 'fix the path in the fleet config'))
   for (const {handle, instances: group} of handles.values()) {
     let version: string
     try {
@@ -84,7 +85,9 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: Docto
             .map((i) => disc.byInstance.get(i.id))
             .filter((c): c is ContainerInfo => c?.state === 'running')
     const hostView = shown.length > 0 ? readHostProcesses(shown.map((c) => ({id: c.id, pid: c.pid}))) : null
-    const running = group.map((inst) => ({inst, c: disc.byInstance.get(inst.id)})).filter((x): x is {inst: Instance; c: ContainerInfo} => x.c?.state === 'running')
+    const running = group
+      .map((inst) => ({inst, c: disc.byInstance.get(inst.id)}))
+      .filter((x): x is {inst: Instance; c: ContainerInfo} => x.c?.state === 'running')
     // CLI starts are CPU-bound (seconds each): bounded apart from the cheap checks, and run beside them.
     const [perInstance, starts] = await Promise.all([
       mapLimit(group, 8, (inst) => instanceChecks(fleet, handle, inst, disc.byInstance.get(inst.id) ?? null, hostView, disc.running, opts.nowMs)),
@@ -111,12 +114,27 @@ export async function runDoctor(fleet: Fleet, instances: Instance[], opts: Docto
   return checks
 }
 
-async function instanceChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, hostView: HostProcView | null, running: RunningMounts[], nowMs?: number): Promise<Check[]> {
+async function instanceChecks(
+  fleet: Fleet,
+  handle: DockerHandle,
+  inst: Instance,
+  c: ContainerInfo | null,
+  hostView: HostProcView | null,
+  running: RunningMounts[],
+  nowMs?: number,
+): Promise<Check[]> {
   const out: Check[] = []
-  if (inst.lockAccess === 'host' && !existsSync(inst.dataDir)) out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
+  if (inst.lockAccess === 'host' && !existsSync(inst.dataDir))
+    out.push(check('data-dir', inst, 'fail', `dataDir does not exist: ${inst.dataDir}`, 'fix dataDir in the fleet config'))
   if (!c) {
     out.push(
-      check('container', inst, 'fail', `no container named ${inst.container} (nor one labelled with service ${inst.service})`, 'start the compose group, or fix container/service in the config'),
+      check(
+        'container',
+        inst,
+        'fail',
+        `no container named ${inst.container} (nor one labelled with service ${inst.service})`,
+        'start the compose group, or fix container/service in the config',
+      ),
     )
   } else {
     out.push(mountCheck(inst, c))
@@ -183,25 +201,45 @@ export function sharedDirChecks(instances: Instance[], running: RunningMounts[])
             `sessions dir ${s.hostDir} is mounted by ${seen.length} running containers writably: ${seen.join(', ')}; each judges the other's lock pids in its own namespace (stolen or stuck locks)`,
             'give every instance its own data dir',
           )
-        : check('shared-sessions-dir', inst, 'pass', `sessions dir ${s.hostDir} is mounted by ${seen.length === 1 ? seen[0] : 'no running container'} only${readOnlyNote(s.hostDir, running)}`)
+        : check(
+            'shared-sessions-dir',
+            inst,
+            'pass',
+            `sessions dir ${s.hostDir} is mounted by ${seen.length === 1 ? seen[0] : 'no running container'} only${readOnlyNote(s.hostDir, running)}`,
+          )
     }),
   )
 }
 
-async function insideChecks(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo, hostView: HostProcView | null, running: RunningMounts[], nowMs?: number): Promise<Check[]> {
+async function insideChecks(
+  fleet: Fleet,
+  handle: DockerHandle,
+  inst: Instance,
+  c: ContainerInfo,
+  hostView: HostProcView | null,
+  running: RunningMounts[],
+  nowMs?: number,
+): Promise<Check[]> {
   const out: Check[] = []
   // The version as status reads it (package.json, no CLI start); `openclaw --version` only when that fails.
   const read = await detectVersion(handle, c, {local: inst.lockAccess === 'host'})
   const v = read.version ? null : await execIn(handle, c.name, ['openclaw', '--version'], {timeoutMs: fleet.locks.probeTimeoutMs}).catch(execError)
   const parsed = read.version ? parseOpenClawVersion(read.version) : v?.exitCode === 0 ? parseOpenClawVersion(v.stdout) : null
-  out.push(versionCheck(inst, parsed, `${read.error ?? 'no package.json'}; openclaw --version failed in ${c.name}: ${(v?.stderr || v?.stdout || '').trim().slice(0, 200)}`))
+  out.push(
+    versionCheck(
+      inst,
+      parsed,
+      `${read.error ?? 'no package.json'}; openclaw --version failed in ${c.name}: ${(v?.stderr || v?.stdout || '').trim().slice(0, 200)}`,
+    ),
+  )
   if (parsed && lockBehaviour(parsed).lockStorage === 'sqlite') {
     out.push(pingRouteCheck(inst, pingCommand(fleet.ping.command, parsed.raw)), sharedStateDirCheck(inst, running))
     const layout =
       inst.lockAccess === 'host'
         ? hostStateLayout(inst.dataDir)
         : parseStateLayout(await execIn(handle, c.name, stateLayoutArgv(inst.stateDir), {timeoutMs: fleet.locks.probeTimeoutMs}).catch(execError))
-    if (layout instanceof Error) out.push(check('sqlite', inst, 'warn', `cannot list the SQLite files of ${inst.stateDir} in ${c.name}: ${layout.message}`, null))
+    if (layout instanceof Error)
+      out.push(check('sqlite', inst, 'warn', `cannot list the SQLite files of ${inst.stateDir} in ${c.name}: ${layout.message}`, null))
     else out.push(walCheck(inst, layout), migrationCheck(inst, parsed, layout))
   }
   out.push(processEvidenceCheck(fleet, inst, c, hostView))
@@ -243,7 +281,13 @@ export function clockSkewMs(containerNowMs: number, askedAtMs: number, answeredA
 
 /** Two gateway processes in one container write one state dir (named by pid and command line). */
 export function duplicateGatewayCheck(inst: Instance, container: string, table: readonly ProcessEvidence[] | null, error: string | null): Check {
-  if (!table) return check('duplicate-gateways', inst, 'warn', `cannot read the process table of ${container}${error ? `: ${error}` : ''}: duplicate gateways not checked`)
+  if (!table)
+    return check(
+      'duplicate-gateways',
+      inst,
+      'warn',
+      `cannot read the process table of ${container}${error ? `: ${error}` : ''}: duplicate gateways not checked`,
+    )
   const gws = gatewayProcesses(table)
   const list = gws.map((p) => `pid ${p.pid} (${(p.cmdline ?? []).join(' ').slice(0, 80)})`).join(', ')
   if (gws.length > 1)
@@ -261,9 +305,12 @@ export function duplicateGatewayCheck(inst: Instance, container: string, table: 
 export function knownSignatureLogCheck(inst: Instance, container: string, sig: LockTimeoutSignature, gatewayPids: readonly number[] | null): Check {
   const found = KNOWN_SIGNATURE_KINDS.filter((k) => sig.diagnoses[k].count > 0)
   const capped = sig.capped ? ` (${cappedText(sig.capped)})` : ''
-  if (found.length === 0) return check('known-signatures', inst, 'pass', `no ${KNOWN_SIGNATURE_KINDS.join(' or ')} in the log of ${container} since its start${capped}`)
+  if (found.length === 0)
+    return check('known-signatures', inst, 'pass', `no ${KNOWN_SIGNATURE_KINDS.join(' or ')} in the log of ${container} since its start${capped}`)
   const pids = (k: KnownSignatureKind) =>
-    sig.diagnoses[k].lockPids.length > 0 ? ` (lock pid ${sig.diagnoses[k].lockPids.join(', ')}${gatewayPids === null ? ", not checked: the gateway's pid is unknown" : ": the gateway's own"})` : ''
+    sig.diagnoses[k].lockPids.length > 0
+      ? ` (lock pid ${sig.diagnoses[k].lockPids.join(', ')}${gatewayPids === null ? ", not checked: the gateway's pid is unknown" : ": the gateway's own"})`
+      : ''
   return check(
     'known-signatures',
     inst,
@@ -273,10 +320,21 @@ export function knownSignatureLogCheck(inst: Instance, container: string, sig: L
   )
 }
 
-async function knownSignatureCheck(handle: DockerHandle, inst: Instance, c: ContainerInfo, gatewayPids: number[] | null, version: string | null): Promise<Check> {
+async function knownSignatureCheck(
+  handle: DockerHandle,
+  inst: Instance,
+  c: ContainerInfo,
+  gatewayPids: number[] | null,
+  version: string | null,
+): Promise<Check> {
   // Fixed upstream and gone in 2026.9: a log of such a version is not read for them.
   if (!knownSignaturesPossible(version))
-    return check('known-signatures', inst, 'pass', `OpenClaw ${version} cannot produce ${KNOWN_SIGNATURE_KINDS.join(' or ')} (fixed upstream in 2026.9: #62981, PR #74543, #110226)`)
+    return check(
+      'known-signatures',
+      inst,
+      'pass',
+      `OpenClaw ${version} cannot produce ${KNOWN_SIGNATURE_KINDS.join(' or ')} (fixed upstream in 2026.9: #62981, PR #74543, #110226)`,
+    )
   try {
     return knownSignatureLogCheck(inst, c.name, await incarnationLockSignature(handle, c, {gatewayPids}), gatewayPids)
   } catch (error) {
@@ -320,7 +378,13 @@ export function pingRouteCheck(inst: Instance, command: readonly string[]): Chec
  */
 export function sharedStateDirCheck(inst: Instance, running: RunningMounts[]): Check {
   const seen = mountedBy(inst.dataDir, running)
-  if (seen.length <= 1) return check('shared-state-dir', inst, 'pass', `state dir ${inst.dataDir} is mounted by ${seen[0] ?? 'no running container'} only${readOnlyNote(inst.dataDir, running)}`)
+  if (seen.length <= 1)
+    return check(
+      'shared-state-dir',
+      inst,
+      'pass',
+      `state dir ${inst.dataDir} is mounted by ${seen[0] ?? 'no running container'} only${readOnlyNote(inst.dataDir, running)}`,
+    )
   return check(
     'shared-state-dir',
     inst,
@@ -366,7 +430,12 @@ export function migrationCheck(inst: Instance, v: OpenClawVersion, layout: State
   const left = layout.agents.filter((a) => a.transcripts > 0 && a.db.dbBytes === null)
   if (left.length === 0) {
     const migrated = layout.agents.filter((a) => a.db.dbBytes !== null).length
-    return check('sqlite-migration', inst, 'pass', `no agent with JSONL transcripts lacks its SQLite db (${migrated} of ${layout.agents.length} agents have one)`)
+    return check(
+      'sqlite-migration',
+      inst,
+      'pass',
+      `no agent with JSONL transcripts lacks its SQLite db (${migrated} of ${layout.agents.length} agents have one)`,
+    )
   }
   const crashLoops = versionCan(v, 'crash-loop-on-unmigrated')
   return check(
@@ -419,7 +488,13 @@ function processEvidenceCheck(fleet: Fleet, inst: Instance, c: ContainerInfo, ho
   const seen = hostView?.containers.get(c.id)
   return seen?.ok
     ? check('process-evidence', inst, 'pass', `this host's /proc shows ${c.name} (${seen.table.length} processes): no exec needed`)
-    : check('process-evidence', inst, 'pass', `one docker exec per container holding a lock: ${seen?.error ?? 'not checked'}`, 'run fleet on the engine host, in its PID namespace, for faster scans')
+    : check(
+        'process-evidence',
+        inst,
+        'pass',
+        `one docker exec per container holding a lock: ${seen?.error ?? 'not checked'}`,
+        'run fleet on the engine host, in its PID namespace, for faster scans',
+      )
 }
 
 /** The small-context fallback models of an instance's openclaw.json (host state dirs): every fallback to one fails. */
@@ -456,7 +531,13 @@ export function stateDiskCheck(inst: Instance, r: StateFsReading): Check {
   if (v.state === 'full') return check('state-disk', inst, 'fail', v.why, STORAGE_HINTS['storage-full'])
   if (v.state === 'readonly') return check('state-disk', inst, 'fail', v.why, STORAGE_HINTS['storage-readonly'])
   if (v.state === 'unknown') return check('state-disk', inst, 'warn', v.why, 'make the state dir readable for fleet')
-  return check('state-disk', inst, low ? 'warn' : 'pass', v.why, low ? 'free disk space: a full state filesystem fails every turn (database or disk is full)' : null)
+  return check(
+    'state-disk',
+    inst,
+    low ? 'warn' : 'pass',
+    v.why,
+    low ? 'free disk space: a full state filesystem fails every turn (database or disk is full)' : null,
+  )
 }
 
 /**

@@ -13,7 +13,17 @@ import {execIn} from '../docker/exec.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {lockBehaviour, parseOpenClawVersion} from '../openclaw/version.js'
 import {check, type Check, type CheckStatus} from './check.js'
-import {IO_PROBE_BUDGET_MS, IO_PROBE_TIMEOUT_MS, ioProbeArgv, isRemoteFs, parseIoProbe, parsePressure, runIoProbeHere, type IoProbe, type Pressure} from './io-probe.js'
+import {
+  IO_PROBE_BUDGET_MS,
+  IO_PROBE_TIMEOUT_MS,
+  ioProbeArgv,
+  isRemoteFs,
+  parseIoProbe,
+  parsePressure,
+  runIoProbeHere,
+  type IoProbe,
+  type Pressure,
+} from './io-probe.js'
 import {mountOf, parseMountinfo} from '../observe/state-fs.js'
 import {percentile} from '../decide/ping-class.js'
 
@@ -157,7 +167,13 @@ function latencyCheck(where: string, group: (IoReading & {probe: IoProbe})[], me
   const p = measured.probe
   const names = group.map((r) => r.inst.name).join(', ')
   if (samplesAsked === 0) return check('io-latency', measured.inst, 'pass', `${names} on ${where}: latency probe skipped (--io-samples 0)`)
-  if (p.skipped) return check('io-latency', measured.inst, 'pass', `${names} on ${where}: same filesystem as ${p.measuredWith ?? 'an instance'} probed before, not measured twice`)
+  if (p.skipped)
+    return check(
+      'io-latency',
+      measured.inst,
+      'pass',
+      `${names} on ${where}: same filesystem as ${p.measuredWith ?? 'an instance'} probed before, not measured twice`,
+    )
   // The strictest wait of the instances on this filesystem.
   const strictest = group.reduce((a, b) => (b.waitMs < a.waitMs ? b : a))
   const waitText = `${strictest.waitMs / 1000} s ${strictest.version ? `lock wait of ${strictest.version} (${strictest.inst.name})` : `lock wait assumed for ${strictest.inst.name}, whose version is unknown`}`
@@ -178,7 +194,9 @@ function latencyCheck(where: string, group: (IoReading & {probe: IoProbe})[], me
     measured.inst,
     level,
     `${names} on ${where}: create+write+fsync+unlink p50 ${ms(p50)}, p95 ${ms(p95)}, p99 ${ms(p99)} over ${p.samplesMs.length} samples, against the ${waitText} (warn above ${LATENCY_WARN_FRACTION * 100}%, fail above ${LATENCY_FAIL_FRACTION * 100}%)${cut}${stopped}`,
-    level === 'pass' ? null : 'move the state dir to a faster local disk, or find what delays its writes (io-pressure, a remote mount): slow writes stretch every lock hold',
+    level === 'pass'
+      ? null
+      : 'move the state dir to a faster local disk, or find what delays its writes (io-pressure, a remote mount): slow writes stretch every lock hold',
   )
 }
 
@@ -201,7 +219,12 @@ export async function ioReadings(
     if (local && !existsSync(inst.dataDir)) continue
     if (!local && c?.state !== 'running') {
       const why = c ? `${c.name} is ${c.state}` : 'no container'
-      out.push({inst, probe: new Error(`I/O checks skipped: ${why}, and on a remote engine they run in the container`), waitMs: UNKNOWN_VERSION_WAIT_MS, version: null})
+      out.push({
+        inst,
+        probe: new Error(`I/O checks skipped: ${why}, and on a remote engine they run in the container`),
+        waitMs: UNKNOWN_VERSION_WAIT_MS,
+        version: null,
+      })
       continue
     }
     const read = c ? await detectVersion(handle, c, {local}) : null

@@ -15,7 +15,27 @@ import type {ExecResult} from '../docker/exec.js'
 import {UsageError} from '../errors.js'
 
 /** Network, cluster and FUSE filesystems: O_EXCL lock files (OpenClaw's session write lock) are unreliable there. */
-const REMOTE_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'ncpfs', '9p', 'ceph', 'glusterfs', 'lustre', 'gpfs', 'beegfs', 'afs', 'gfs2', 'ocfs2', 'virtiofs', 'davfs', 'sshfs', 'fuse'])
+const REMOTE_FS = new Set([
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smb3',
+  'smbfs',
+  'ncpfs',
+  '9p',
+  'ceph',
+  'glusterfs',
+  'lustre',
+  'gpfs',
+  'beegfs',
+  'afs',
+  'gfs2',
+  'ocfs2',
+  'virtiofs',
+  'davfs',
+  'sshfs',
+  'fuse',
+])
 
 /** Pure: whether a filesystem type is a network or remote one (nfs, cifs, fuse.*, …). */
 export function isRemoteFs(fsType: string): boolean {
@@ -110,7 +130,8 @@ export const IO_SAMPLES_MAX = 1000
 /** `--io-samples`: a whole number from 0 (no latency probe) to IO_SAMPLES_MAX; a UsageError (exit 2) otherwise. */
 export function parseIoSamples(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN
-  if (!Number.isSafeInteger(n) || n > IO_SAMPLES_MAX) throw new UsageError(`--io-samples: expected a whole number from 0 to ${IO_SAMPLES_MAX}, got "${value}"`, '0 skips the latency probe')
+  if (!Number.isSafeInteger(n) || n > IO_SAMPLES_MAX)
+    throw new UsageError(`--io-samples: expected a whole number from 0 to ${IO_SAMPLES_MAX}, got "${value}"`, '0 skips the latency probe')
   return n
 }
 
@@ -156,7 +177,8 @@ type Ran = Pick<ExecResult, 'exitCode' | 'stdout' | 'stderr' | 'timedOut'>
 
 /** Pure: the script's answer, or an error that says what came back. */
 export function parseIoProbe(r: Ran, timeoutMs = IO_PROBE_TIMEOUT_MS): IoProbe | Error {
-  if (r.timedOut) return new Error(`the I/O probe did not finish within ${timeoutMs / 1000} s: the filesystem stalls (a .fleet-io-probe-* file may be left behind)`)
+  if (r.timedOut)
+    return new Error(`the I/O probe did not finish within ${timeoutMs / 1000} s: the filesystem stalls (a .fleet-io-probe-* file may be left behind)`)
   if (r.exitCode !== 0) return new Error(`the I/O probe exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`)
   try {
     const d = JSON.parse(r.stdout) as IoProbe

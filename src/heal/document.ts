@@ -22,7 +22,12 @@ export interface HealDocument {
  * The dry run's document: the run's own results with every action `planned`. ok is what is observed (false when an
  * instance is not ok now); summary.failed counts the instances the run will not heal whatever their pings answer.
  */
-export function planDocument(run: {results: InstanceHeal[]; statuses: {ok: boolean}[]; stop?: RunStop}, conflicts: string[], force: boolean, durationMs: number): HealDocument {
+export function planDocument(
+  run: {results: InstanceHeal[]; statuses: {ok: boolean}[]; stop?: RunStop},
+  conflicts: string[],
+  force: boolean,
+  durationMs: number,
+): HealDocument {
   const r = run.results
   return {
     runId: null,

@@ -138,7 +138,11 @@ export async function healStartCure(ctx: HealStartCureContext): Promise<StartCur
     if (n > 1 && st.life.readiness.state === 'ready') return end('ready', `ready: ${st.life.why}`)
     const seen = st.life.refusal
     const refusal: StartRefusal | null = seen && freshAfterMs !== null && (seen.atMs ?? 0) < freshAfterMs ? null : seen
-    if (n > 1 && refusal === null) return end('not-cured', `not ready within the start budget (${formatDuration(budget)}) after doctor --fix, and no new refusal: ${st.life.state}: ${st.life.why}`)
+    if (n > 1 && refusal === null)
+      return end(
+        'not-cured',
+        `not ready within the start budget (${formatDuration(budget)}) after doctor --fix, and no new refusal: ${st.life.state}: ${st.life.why}`,
+      )
     let d = decideFor(st, {doctorFixRanFor: ranFor, waits}, refusal)
     // The cure stops the gateway: a running 2026.8+ gateway is asked for its work first (turns run inside it).
     if (d.cure === 'doctor-fix' && st.state === 'running' && !fx.dryRun) {
@@ -157,7 +161,11 @@ export async function healStartCure(ctx: HealStartCureContext): Promise<StartCur
       const w = await waitUp(fleet, fx, inst, st.container, 0, budget, actions, signal)
       if (fx.dryRun) {
         logRound(r, n, 'planned')
-        return end('planned', `planned: wait up to ${formatDuration(budget)} for the start to clear by itself, never a restart (${d.why})`, 'if the start clears by itself within the start budget')
+        return end(
+          'planned',
+          `planned: wait up to ${formatDuration(budget)} for the start to clear by itself, never a restart (${d.why})`,
+          'if the start clears by itself within the start budget',
+        )
       }
       r.wait = {ok: w.ok, detail: w.detail, waitedMs: w.waitedMs}
       logRound(r, n, w.ok ? 'ready' : w.aborted ? 'interrupted' : 'not-ready')
@@ -174,7 +182,14 @@ export async function healStartCure(ctx: HealStartCureContext): Promise<StartCur
     const run: DoctorFixResult | null = await fx.act<DoctorFixResult | null>(inst, actions, {
       type: 'start-cure',
       target: st.container,
-      intent: {cure: 'doctor-fix', refusal: kind, line: refusal!.line, why: d.why, command: DOCTOR_FIX_COMMAND, policy: `${SERVICE_REPAIR_POLICY_ENV}=external`},
+      intent: {
+        cure: 'doctor-fix',
+        refusal: kind,
+        line: refusal!.line,
+        why: d.why,
+        command: DOCTOR_FIX_COMMAND,
+        policy: `${SERVICE_REPAIR_POLICY_ENV}=external`,
+      },
       run: () =>
         runDoctorFix(handle, st.container, {
           stopTimeoutMs: fleet.restart.stopTimeoutMs,
@@ -184,7 +199,10 @@ export async function healStartCure(ctx: HealStartCureContext): Promise<StartCur
           refusal: refusal!,
           signal,
         }),
-      result: (x) => (x === null ? {outcome: 'planned'} : {outcome: x.ok ? 'cured' : x.outcome, detail: `doctor exit ${x.oneOff?.exitCode ?? '-'}: ${x.summary}`, durationMs: Date.now() - started}),
+      result: (x) =>
+        x === null
+          ? {outcome: 'planned'}
+          : {outcome: x.ok ? 'cured' : x.outcome, detail: `doctor exit ${x.oneOff?.exitCode ?? '-'}: ${x.summary}`, durationMs: Date.now() - started},
       planned: null as DoctorFixResult | null,
       plannedDetail: `stop the gateway (docker stop -t ${stopSeconds(fleet.restart.stopTimeoutMs)}), ${DOCTOR_FIX_COMMAND.join(' ')} in a one-off of its image and mounts with ${SERVICE_REPAIR_POLICY_ENV}=external, start it again, wait until ready (at most ${formatDuration(budget)}); once for ${kind}`,
     })

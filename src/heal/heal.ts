@@ -17,7 +17,20 @@ import {IncidentLog} from '../incidents/log.js'
 import {observedExtras, observedRecord, probeRecord, type ProbeAnswer} from './observed.js'
 import {probeInstances} from './probe.js'
 import {printable} from '../util/escape.js'
-import {backupSessions, deleteLock, HealEffects, holderTarget, logLock, record, sweepSideFiles, endOrphan, restartInstance, resumeStopped, waitUp, type ActionRecord} from './steps.js'
+import {
+  backupSessions,
+  deleteLock,
+  HealEffects,
+  holderTarget,
+  logLock,
+  record,
+  sweepSideFiles,
+  endOrphan,
+  restartInstance,
+  resumeStopped,
+  waitUp,
+  type ActionRecord,
+} from './steps.js'
 import {healOrder, isAffected, planInstance, type HealOptions, type InstancePlan} from '../decide/heal-plan.js'
 import {observe, type InstanceStatus} from '../observe/observe.js'
 import {pingInstance, type PingResult} from '../ping/ping.js'
@@ -152,7 +165,9 @@ export function refusalOf(st: InstanceStatus, statuses: readonly InstanceStatus[
   }
   // Instances on either side of a shared sessions dir: nothing is done there, not even a ping (a turn in one
   // namespace can steal a lock held in the other), unless --force.
-  const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter((n) => n !== st.container)
+  const others = [...new Set([...st.sharedWith, ...statuses.filter((o) => o.sharedWith.includes(st.container)).map((o) => o.container)])].filter(
+    (n) => n !== st.container,
+  )
   if (others.length > 0 && !force) {
     const what = `sessions dir shared with ${others.join(', ')}: nothing done`
     return {
@@ -294,7 +309,11 @@ export class HealInterrupt {
       this.io.say(`${sig}: finishing the step in flight and starting nothing new (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to exit at once)`)
       return
     }
-    this.log?.write('run-end', {interrupted: this.reason, forced: sig, note: 'a second signal: exited at once; an intent without its result may not have finished'})
+    this.log?.write('run-end', {
+      interrupted: this.reason,
+      forced: sig,
+      note: 'a second signal: exited at once; an intent without its result may not have finished',
+    })
     for (const p of this.lockPaths) rmSync(p, {force: true})
     this.io.say(`${sig} again: exiting at once`)
     this.io.exit(signalExitCode(sig))
@@ -323,7 +342,14 @@ export async function judgeAndPlan(fleet: Fleet, instances: Instance[], opts: He
   return {statuses: obs.instances, plans, probeFailed, probes}
 }
 
-export async function runHeal(fleet: Fleet, instances: Instance[], statuses: InstanceStatus[], plans: InstancePlan[], probeFailed: Set<number>, s: HealSettings): Promise<HealRun> {
+export async function runHeal(
+  fleet: Fleet,
+  instances: Instance[],
+  statuses: InstanceStatus[],
+  plans: InstancePlan[],
+  probeFailed: Set<number>,
+  s: HealSettings,
+): Promise<HealRun> {
   const runId = randomUUID().slice(0, 8)
   // The one place where a dry run differs: its effects are recorded as planned, none made, no incident written.
   const fx = s.dryRun ? HealEffects.dry() : new HealEffects(new IncidentLog(fleet.heal.incidentDir, runId, {retention: fleet.heal.incidentRetention}))
@@ -398,7 +424,13 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
     const label = (name: string) => (s.renderer === 'default' ? name : `${inst.name}: ${name}`)
     // After a signal a step does not start (skipped), except the last one (evenIfStopped), which says the instance was not healed.
     // A step that ran to its end and `failed` (a ping that got FAIL) is ✖, and the next steps still run.
-    const step = (name: string, enabled: () => boolean, fn: (t: {title: string}) => Promise<string | void>, evenIfStopped = false, failed = () => false): ListrTask => ({
+    const step = (
+      name: string,
+      enabled: () => boolean,
+      fn: (t: {title: string}) => Promise<string | void>,
+      evenIfStopped = false,
+      failed = () => false,
+    ): ListrTask => ({
       title: label(name),
       enabled,
       exitOnError: () => !failed(),
@@ -430,7 +462,14 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         return cond ? `planned, ${cond}` : 'planned'
       }
       res.ping = await pingInstance(fleet, inst, fleet.ping, 1, st.container)
-      log.write('ping', {instance: inst.name, ok: res.ping.ok, failure: res.ping.failure, reply: res.ping.reply, latencyMs: res.ping.latencyMs, detail: res.ping.detail})
+      log.write('ping', {
+        instance: inst.name,
+        ok: res.ping.ok,
+        failure: res.ping.failure,
+        reply: res.ping.reply,
+        latencyMs: res.ping.latencyMs,
+        detail: res.ping.detail,
+      })
       return res.ping.ok ? `SPEED_OK in ${res.ping.latencyMs} ms` : `FAIL ${res.ping.failure}${res.ping.detail ? `: ${res.ping.detail.slice(0, 120)}` : ''}`
     }
     const pingFailed = () => res.ping?.ok === false
@@ -475,14 +514,40 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
           // Every member it stops that heal observed: its boot history is read before and after, as the instance's own is.
           const stops = fleet.instances
             .filter((i) => i.group === inst.group)
-            .flatMap((i) => statuses.filter((o) => o.id === i.id && o.container).map((o) => ({instance: i, container: o.container, version: o.openclaw.version})))
-          const run = restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [], container: st.container}, res.actions, cond, st.openclaw.version, stops).then(() => at)
+            .flatMap((i) =>
+              statuses.filter((o) => o.id === i.id && o.container).map((o) => ({instance: i, container: o.container, version: o.openclaw.version})),
+            )
+          const run = restartInstance(
+            fleet,
+            fx,
+            inst,
+            group,
+            {project: st.compose?.project, services: [], container: st.container},
+            res.actions,
+            cond,
+            st.openclaw.version,
+            stops,
+          ).then(() => at)
           const groupCond = cond?.replace('the ping', `the ping of ${inst.name}`)
-          groupRestarts.set(group.name, {by: inst.name, cond: groupCond, at: run, members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id)})
+          groupRestarts.set(group.name, {
+            by: inst.name,
+            cond: groupCond,
+            at: run,
+            members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id),
+          })
           await run
         }
       } else {
-        await restartInstance(fleet, fx, inst, group, {project: st.compose?.project, services: [st.service], container: st.container}, res.actions, cond, st.openclaw.version)
+        await restartInstance(
+          fleet,
+          fx,
+          inst,
+          group,
+          {project: st.compose?.project, services: [st.service], container: st.container},
+          res.actions,
+          cond,
+          st.openclaw.version,
+        )
       }
       restarting = true
       if (!fx.dryRun) res.restarted = true
@@ -546,7 +611,15 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         'cure start',
         () => startCureApplies(st.life),
         async () => {
-          const out = await healStartCure({fleet, fx, inst, status: st, actions: res.actions, signal: abort, observeAgain: async () => (await observe(fleet, [inst])).instances[0]})
+          const out = await healStartCure({
+            fleet,
+            fx,
+            inst,
+            status: st,
+            actions: res.actions,
+            signal: abort,
+            observeAgain: async () => (await observe(fleet, [inst])).instances[0],
+          })
           res.startCure = out
           if (out.condition) cond = out.condition
           if (out.outcome === 'not-cured' || out.outcome === 'interrupted') throw new Error(out.detail)
@@ -650,9 +723,13 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
         async () => {
           const after = (await observe(fleet, [inst], {logs: false, leases: false})).instances[0]
           const touched = new Set(res.actions.filter((a) => a.type === 'delete-lock' && a.outcome === 'removed').map((a) => a.target))
-          res.recurred = after.locks.filter((l) => touched.has(l.path) && l.verdict !== 'live').map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
+          res.recurred = after.locks
+            .filter((l) => touched.has(l.path) && l.verdict !== 'live')
+            .map((l) => ({path: l.path, verdict: l.verdict, reasons: l.reasons}))
           for (const r of res.recurred) log.write('recurred', {instance: inst.name, ...r})
-          return res.recurred.length > 0 ? `${res.recurred.length} lock(s) recurred (contention, not a leftover)` : `${after.locks.length} lock(s) now, none recurred`
+          return res.recurred.length > 0
+            ? `${res.recurred.length} lock(s) recurred (contention, not a leftover)`
+            : `${after.locks.length} lock(s) now, none recurred`
         },
       ),
       // The instance's line is green only when it answers: a last step fails (red) with the reason otherwise.
@@ -675,13 +752,20 @@ export async function runHeal(fleet: Fleet, instances: Instance[], statuses: Ins
   // registerSignalListeners: false: listr2 would end the process on SIGINT (exit 127, `✖ <step>`) with the step in
   // flight cut off and no run-end; HealInterrupt handles the signals instead.
   // A dry run's plan is printed by its caller: its tree runs silent.
-  const tree = progressTree(tasks, s.dryRun ? 'silent' : s.renderer, {concurrent: s.concurrency, exitOnError: false, collectErrors: false, registerSignalListeners: false})
+  const tree = progressTree(tasks, s.dryRun ? 'silent' : s.renderer, {
+    concurrent: s.concurrency,
+    exitOnError: false,
+    collectErrors: false,
+    registerSignalListeners: false,
+  })
   let verify: VerifyResult[] | null = null
   try {
     await tree.run().catch(() => undefined)
     // Members of a restarted group whose own steps had ended: the restart took them too; they are waited for and pinged.
     const after = [...groupRestarts.values()].flatMap((g) => g.members.flatMap((id) => (followers.has(id) ? [{g, follow: followers.get(id)!}] : [])))
-    await mapLimit(after, s.concurrency, ({g, follow}) => follow(g).catch((error: unknown) => void (stop.unreachable ??= error instanceof UnreachableError ? error.message : null)))
+    await mapLimit(after, s.concurrency, ({g, follow}) =>
+      follow(g).catch((error: unknown) => void (stop.unreachable ??= error instanceof UnreachableError ? error.message : null)),
+    )
     if (s.dryRun) return {runId, incidentLog: null, statuses, plans, results: sortById(results, instances), verify: null, stop}
     try {
       const finals = await observe(fleet, instances, {logs: false, leases: false})
@@ -743,7 +827,14 @@ function sortById<T extends {id: number}>(results: T[], instances: readonly Inst
 }
 
 /** --verify: the test turns on every instance that answered, side by side (ping.concurrency), each into the incident log. */
-async function verifyHealed(fleet: Fleet, instances: Instance[], results: InstanceHeal[], runId: string, v: VerifySettings, log: IncidentLog): Promise<VerifyResult[]> {
+async function verifyHealed(
+  fleet: Fleet,
+  instances: Instance[],
+  results: InstanceHeal[],
+  runId: string,
+  v: VerifySettings,
+  log: IncidentLog,
+): Promise<VerifyResult[]> {
   const healed = results.filter((r) => r.healed)
   log.write('verify-start', {instances: healed.map((r) => r.name), durationMs: v.durationMs, turns: v.turns})
   return mapLimit(healed, fleet.ping.concurrency, async (r) => {

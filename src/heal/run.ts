@@ -51,7 +51,8 @@ export interface HealFlags {
 /** Pure: the flags that contradict each other, a UsageError (exit 2); judged before the config is even read. */
 export function checkHealFlags(f: Pick<HealFlags, 'restart' | 'noRestart' | 'verifyMs' | 'verifyTurns'>): void {
   if (f.noRestart && f.restart !== undefined) throw new UsageError(`--restart ${f.restart} and --no-restart contradict each other`, 'pass one of them')
-  if (f.verifyTurns !== undefined && f.verifyMs === undefined) throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
+  if (f.verifyTurns !== undefined && f.verifyMs === undefined)
+    throw new UsageError('--verify-turns needs --verify <duration>', 'e.g. --verify 30m --verify-turns 10')
 }
 
 /**
@@ -62,7 +63,10 @@ export function checkHealFlags(f: Pick<HealFlags, 'restart' | 'noRestart' | 'ver
 export function healRequest(fleet: Fleet, selected: readonly Instance[], f: HealFlags, renderer: RendererName): HealRequest {
   checkHealFlags(f)
   const restart: RestartPolicy = f.noRestart ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
-  const instances = restart === 'group' ? fleet.instances.filter((i) => selected.includes(i) || (i.group !== undefined && selected.some((s) => s.group === i.group))) : [...selected]
+  const instances =
+    restart === 'group'
+      ? fleet.instances.filter((i) => selected.includes(i) || (i.group !== undefined && selected.some((s) => s.group === i.group)))
+      : [...selected]
   return {
     instances,
     dryRun: f.dryRun,
@@ -106,7 +110,11 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
   const started = Date.now()
   const {instances} = req
   // Before the run lock and before anything is observed or changed (with --dry-run too: its plan would not run).
-  assertPreflight(fleet, instances, {mayRestart: req.restart !== 'never', command: `fleet heal${req.dryRun ? ' --dry-run' : ''}`, withoutRestart: '--no-restart to heal without restarts'})
+  assertPreflight(fleet, instances, {
+    mayRestart: req.restart !== 'never',
+    command: `fleet heal${req.dryRun ? ' --dry-run' : ''}`,
+    withoutRestart: '--no-restart to heal without restarts',
+  })
   const opts = {force: req.force, tidy: req.tidy, restart: req.restart, probe: req.probe, renderer: req.renderer}
   // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
   // In a place every fleet on the host meets (whatever its XDG_STATE_HOME); said when it must fall back to this user's.
@@ -120,17 +128,36 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
     const unreachableSeen = statuses.some((x) => x.state === 'unreachable')
     if (interrupt.reason) {
       io.warn(`heal interrupted by ${interrupt.reason} while judging: nothing was changed`)
-      const doc = planDocument({results: [], statuses: [{ok: false}], stop: {interrupted: interrupt.reason, unreachable: null}}, [], req.force, Date.now() - started)
+      const doc = planDocument(
+        {results: [], statuses: [{ok: false}], stop: {interrupted: interrupt.reason, unreachable: null}},
+        [],
+        req.force,
+        Date.now() - started,
+      )
       return {doc: {...doc, dryRun: req.dryRun}, judged: false, exitCode: signalExitCode(interrupt.reason)}
     }
     const conflicts = statuses
       .filter((s) => s.sharedWith.length > 0)
       .map((s) => `${s.name} (${s.container}): its sessions dir is also mounted by ${s.sharedWith.join(', ')}; nothing there was touched`)
-    const settings = {...opts, backup: req.backup, rolling: req.rolling, concurrency: req.concurrency, waitTimeoutMs: req.waitTimeoutMs, verify: req.verify, interrupt, probes}
+    const settings = {
+      ...opts,
+      backup: req.backup,
+      rolling: req.rolling,
+      concurrency: req.concurrency,
+      waitTimeoutMs: req.waitTimeoutMs,
+      verify: req.verify,
+      interrupt,
+      probes,
+    }
     if (req.dryRun) {
       // The run itself with its effects switched off: each change, wait and ping it would make is recorded as planned.
       // Its exit is the run's as far as the plan knows it (1: an instance it will not heal whatever its pings answer).
-      const doc = planDocument(await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true}), conflicts, req.force, Date.now() - started)
+      const doc = planDocument(
+        await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true}),
+        conflicts,
+        req.force,
+        Date.now() - started,
+      )
       return {doc, judged: true, exitCode: healExitCode(doc, unreachableSeen)}
     }
     const forced = plans.flatMap((p) => p.deletes.filter((l) => l.verdict === 'live' || l.verdict === 'unknown'))

@@ -51,7 +51,11 @@ export interface StartCureOutcome {
 type Observed = Pick<InstanceStatus, 'state' | 'locks' | 'openclaw' | 'life' | 'mount'>
 
 /** Pure: the start-cure decision for an observation and what this heal already did for it (doctor runs, waits). */
-export function decideFor(status: Observed, done: {activeWork?: number | null; doctorFixRanFor: readonly RefusalKind[]; waits?: number}, refusal = status.life.refusal): StartCureDecision {
+export function decideFor(
+  status: Observed,
+  done: {activeWork?: number | null; doctorFixRanFor: readonly RefusalKind[]; waits?: number},
+  refusal = status.life.refusal,
+): StartCureDecision {
   const observed = observedFacts(status)
   return decideStartCure(status.life, refusal, {
     version: status.openclaw.version,

@@ -137,7 +137,8 @@ export async function deleteLock(fx: HealEffects, inst: Instance, lock: LockRepo
     type: 'delete-lock',
     target: lock.path,
     intent: {path: lock.path, verdict: lock.verdict, reasons: lock.reasons},
-    run: () => (inst.lockAccess === 'host' ? removeLockCarefully(lock.path, expected, log.locksDir(inst.name)) : removeThroughDocker(inst, lock, expected, log)),
+    run: () =>
+      inst.lockAccess === 'host' ? removeLockCarefully(lock.path, expected, log.locksDir(inst.name)) : removeThroughDocker(inst, lock, expected, log),
     result: (r) => ({outcome: r.outcome, detail: r.backup ? `copy: ${r.backup}` : r.detail}),
     planned: {outcome: 'planned' as RemoveResult['outcome']},
     plannedDetail: `${lock.verdict}: ${lock.reasons.join(', ')}`,
@@ -231,7 +232,12 @@ export async function backupSessions(fx: HealEffects, inst: Instance, container:
         // The sessions dir is on the Docker host, not here: the engine archives it (docker cp).
         try {
           const handle = dockerFor(inst.docker)
-          const stream = await engineCall(handle, `archive of ${container}:${s.containerDir}`, () => handle.docker.getContainer(container).getArchive({path: s.containerDir}), 600_000)
+          const stream = await engineCall(
+            handle,
+            `archive of ${container}:${s.containerDir}`,
+            () => handle.docker.getContainer(container).getArchive({path: s.containerDir}),
+            600_000,
+          )
           await pipeline(stream, createWriteStream(file))
           return null
         } catch (e) {
@@ -259,7 +265,15 @@ export interface StoppedGateway {
  * reaches them at once and they shut down cleanly (releasing their locks, flushing their sessions) instead of
  * being SIGKILLed at compose's stop timeout. Only the same process (starttime) is touched.
  */
-export async function resumeStopped(fleet: Fleet, fx: HealEffects, inst: Instance, locks: LockReport[], container: string, actions: ActionRecord[], condition?: string): Promise<number> {
+export async function resumeStopped(
+  fleet: Fleet,
+  fx: HealEffects,
+  inst: Instance,
+  locks: LockReport[],
+  container: string,
+  actions: ActionRecord[],
+  condition?: string,
+): Promise<number> {
   const stopped = new Map<number, number | null>()
   for (const l of locks) {
     const p = l.evidence.process

@@ -57,10 +57,15 @@ export function verifySchedule(durationMs: number, turns: number): number[] {
 /** Pure: the verdict over the turns and the new lock errors (null: the log could not be read, or a capped read counted none: no proof). */
 export function verifyVerdict(turns: readonly Pick<VerifyTurn, 'ok' | 'n' | 'failure'>[], newLockErrors: number | null): {ok: boolean; why: string} {
   const failed = turns.filter((t) => !t.ok)
-  if (failed.length > 0) return {ok: false, why: `${failed.length}/${turns.length} test turns failed (${failed.map((t) => `#${t.n} ${t.failure ?? 'failed'}`).join(', ')})`}
+  if (failed.length > 0)
+    return {ok: false, why: `${failed.length}/${turns.length} test turns failed (${failed.map((t) => `#${t.n} ${t.failure ?? 'failed'}`).join(', ')})`}
   if (newLockErrors === null)
-    return {ok: false, why: `${turns.length}/${turns.length} test turns answered, but the gateway log could not be read (or only in part, capped): no proof that no lock error recurred`}
-  if (newLockErrors > 0) return {ok: false, why: `${turns.length}/${turns.length} test turns answered, but ${newLockErrors} new lock error(s) in the gateway log`}
+    return {
+      ok: false,
+      why: `${turns.length}/${turns.length} test turns answered, but the gateway log could not be read (or only in part, capped): no proof that no lock error recurred`,
+    }
+  if (newLockErrors > 0)
+    return {ok: false, why: `${turns.length}/${turns.length} test turns answered, but ${newLockErrors} new lock error(s) in the gateway log`}
   return {ok: true, why: `${turns.length}/${turns.length} test turns answered and no new lock error in the gateway log`}
 }
 
@@ -95,7 +100,10 @@ async function removeSessions(fleet: Fleet, inst: Instance, container: string, s
     const removed = sessions.filter((s) => gone.has(sessionKey(fleet.ping.agent, s)))
     return {
       removed,
-      note: removed.length === sessions.length ? null : `openclaw sessions delete removed ${removed.length}/${sessions.length} (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 200)}`,
+      note:
+        removed.length === sessions.length
+          ? null
+          : `openclaw sessions delete removed ${removed.length}/${sessions.length} (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(0, 200)}`,
     }
   } catch (error) {
     return {removed: [], note: `openclaw sessions delete failed: ${(error as Error).message}`}

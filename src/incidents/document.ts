@@ -128,12 +128,15 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
   const actionEvents = of('action')
   const notes: string[] = []
   if (unreadable > 0) notes.push(`${unreadable} line(s) of the log could not be read (a run killed mid-write?)`)
-  if (!end) notes.push(run.kind === 'watch' ? 'no run-end: the watch may still be running, or was killed' : 'no run-end: the run was killed or is still running')
+  if (!end)
+    notes.push(run.kind === 'watch' ? 'no run-end: the watch may still be running, or was killed' : 'no run-end: the run was killed or is still running')
 
   // Trigger: the earliest first failed-lock line across the observed instances.
   const sigs = observed.map((e) => ({e, s: signatureOf(e)})).filter((x): x is {e: IncidentEvent; s: Signature} => x.s !== null)
   const firstFailing = sigs.filter((x) => x.s.first !== null && ms(x.s.first) !== null).sort((a, b) => (ms(a.s.first) as number) - (ms(b.s.first) as number))[0]
-  const trigger = firstFailing ? {at: firstFailing.s.first as string, instance: str(firstFailing.e.instance) ?? '?', signatures: firstFailing.s.bySignature, paths: firstFailing.s.paths} : null
+  const trigger = firstFailing
+    ? {at: firstFailing.s.first as string, instance: str(firstFailing.e.instance) ?? '?', signatures: firstFailing.s.bySignature, paths: firstFailing.s.paths}
+    : null
   if (observed.length === 0) notes.push('no log signature: this run did not read the gateway logs (watch reads none), so no trigger line or detection gap')
   else if (!trigger) notes.push('no failed-lock line in the gateway logs since each container’s start')
 
@@ -166,7 +169,9 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
 
   // Impact: instances and sessions acted on, failed lines in their logs.
   const actedPaths = uniq(intents.flatMap((e) => [str(e.path), str(e.lock)].filter((p): p is string => p !== null)))
-  const instances = uniq([...intents, ...actionEvents, ...of('conflict'), ...of('no-restart')].map((e) => str(e.instance)).filter((x): x is string => x !== null))
+  const instances = uniq(
+    [...intents, ...actionEvents, ...of('conflict'), ...of('no-restart')].map((e) => str(e.instance)).filter((x): x is string => x !== null),
+  )
   const hit = new Set(instances)
   const hitSigs = sigs.filter((x) => hit.has(str(x.e.instance) ?? ''))
   const bySignature: Record<string, number> = {}
@@ -200,7 +205,10 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
         : `interrupted by ${interrupted}: the step in flight was finished, nothing after it was started`,
     )
   if (unreachable) notes.push(`cut short: Docker unreachable: ${unreachable}`)
-  if (stopped) notes.push(`the watch stopped normally (${stopped === 'scans' ? 'its --scans reached' : stopped})${num(end?.scans) === null ? '' : ` after ${String(end?.scans)} scan(s)`}`)
+  if (stopped)
+    notes.push(
+      `the watch stopped normally (${stopped === 'scans' ? 'its --scans reached' : stopped})${num(end?.scans) === null ? '' : ` after ${String(end?.scans)} scan(s)`}`,
+    )
   for (const o of outcome ?? []) if (o.notDone.length > 0) notes.push(`${o.instance}: not done: ${o.notDone.join('; ')}`)
   const unfinished = unmatchedIntents(intents, actionEvents)
   for (const u of unfinished) notes.push(`${u.instance ?? '-'}: ${u.action} ${u.target} was announced at ${u.at} and has no result: it may not have finished`)
@@ -264,7 +272,10 @@ export function unmatchedIntents(intents: IncidentEvent[], actions: IncidentEven
   for (const i of intents) {
     const action = str(i.action) ?? '?'
     const target = str(i.target)
-    const k = actions.findIndex((a, n) => !used.has(n) && a.instance === i.instance && a.type === action && (target === null || a.target === target) && (ms(a.ts) ?? 0) >= (ms(i.ts) ?? 0))
+    const k = actions.findIndex(
+      (a, n) =>
+        !used.has(n) && a.instance === i.instance && a.type === action && (target === null || a.target === target) && (ms(a.ts) ?? 0) >= (ms(i.ts) ?? 0),
+    )
     if (k >= 0) used.add(k)
     else out.push({at: i.ts, instance: str(i.instance), action, target: target ?? str(i.path) ?? (num(i.pid) === null ? '' : `pid ${i.pid}`)})
   }

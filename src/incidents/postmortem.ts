@@ -14,7 +14,8 @@ import {formatDuration} from '../config/duration.js'
 import {lockCause, type Cause, type CauseLock} from './cause.js'
 import type {IncidentEvent} from './dirs.js'
 
-export type FactorKind = 'mixed-versions' | 'version-unknown' | 'no-watch' | 'doctor-warning' | 'crash-loop' | 'restarts-before' | 'remote-filesystem' | 'storage' | 'state-mount'
+export type FactorKind =
+  'mixed-versions' | 'version-unknown' | 'no-watch' | 'doctor-warning' | 'crash-loop' | 'restarts-before' | 'remote-filesystem' | 'storage' | 'state-mount'
 
 export interface ContributingFactor {
   factor: FactorKind
@@ -78,7 +79,9 @@ function observedOf(e: IncidentEvent): Observed {
   const fs = obj(e.fs)
   const warnings = (Array.isArray(e.warnings) ? e.warnings : [])
     .map(obj)
-    .flatMap((w) => (w && str(w.check) ? [{check: str(w.check) as string, status: str(w.status) ?? 'warn', message: str(w.message) ?? '', hint: str(w.hint)}] : []))
+    .flatMap((w) =>
+      w && str(w.check) ? [{check: str(w.check) as string, status: str(w.status) ?? 'warn', message: str(w.message) ?? '', hint: str(w.hint)}] : [],
+    )
   return {
     instance: str(e.instance) ?? '?',
     version: str(oc?.version),
@@ -107,7 +110,8 @@ export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEven
   // Per-instance factors are those of the instances hit (all observed ones when none was); versions are fleet-wide.
   const own = hit.length === 0 ? observed : observed.filter((o) => hit.includes(o.instance))
   const out: ContributingFactor[] = []
-  const add = (factor: FactorKind, instances: string[], detail: string, check: ContributingFactor['check'] = null) => out.push({factor, instances, detail, check})
+  const add = (factor: FactorKind, instances: string[], detail: string, check: ContributingFactor['check'] = null) =>
+    out.push({factor, instances, detail, check})
 
   const versions = observed.filter((o) => o.version !== null)
   const distinct = uniq(versions.map((o) => o.version as string)).sort()
@@ -126,7 +130,8 @@ export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEven
         .join('; ')}): lock files, timeouts and storage differ by version (JSONL locks to 2026.7, SQLite from 2026.8)`,
     )
   const unknown = observed.filter((o) => o.versionRead && o.version === null).map((o) => o.instance)
-  if (unknown.length > 0) add('version-unknown', unknown, 'the OpenClaw version could not be read: fleet only reports there, it neither removes locks nor restarts')
+  if (unknown.length > 0)
+    add('version-unknown', unknown, 'the OpenClaw version could not be read: fleet only reports there, it neither removes locks nor restarts')
 
   // A heal holds the run locks of every instance it acts on, and an acting watch holds the same locks: while this heal
   // ran, no watch acted on them. A watch's own incident is the watch acting.
@@ -140,9 +145,14 @@ export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEven
   for (const o of own) for (const w of o.warnings) add('doctor-warning', [o.instance], `${w.check} (${w.status}): ${w.message}`, {check: w.check, hint: w.hint})
 
   for (const o of own) {
-    if (o.life && (o.life.state === 'crash-loop' || o.life.state === 'restarting')) add('crash-loop', [o.instance], `${o.life.state} when fleet looked: ${o.life.why}`)
+    if (o.life && (o.life.state === 'crash-loop' || o.life.state === 'restarting'))
+      add('crash-loop', [o.instance], `${o.life.state} when fleet looked: ${o.life.why}`)
     else if (o.restartCount !== null && o.restartCount > 0)
-      add('restarts-before', [o.instance], `its container had been restarted ${o.restartCount} time(s) by its restart policy before this run (RestartCount): a crash before the lock leaves it behind`)
+      add(
+        'restarts-before',
+        [o.instance],
+        `its container had been restarted ${o.restartCount} time(s) by its restart policy before this run (RestartCount): a crash before the lock leaves it behind`,
+      )
   }
 
   for (const o of own)
@@ -154,7 +164,8 @@ export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEven
       )
 
   const storage = failuresOf(events).filter((f) => f.failure in STORAGE_CLASSES)
-  for (const cls of uniq(storage.map((f) => f.failure))) add('storage', uniq(storage.filter((f) => f.failure === cls).map((f) => f.instance)), `a ping failed with ${cls}: ${STORAGE_CLASSES[cls]}`)
+  for (const cls of uniq(storage.map((f) => f.failure)))
+    add('storage', uniq(storage.filter((f) => f.failure === cls).map((f) => f.instance)), `a ping failed with ${cls}: ${STORAGE_CLASSES[cls]}`)
 
   for (const o of own) if (o.mount && !o.mount.ok) add('state-mount', [o.instance], o.mount.why)
   return out
@@ -175,7 +186,8 @@ export const CAUSE_FIX: Record<Cause, {action: string; signal: string}> = {
     signal: 'no `database is locked` lines: `fleet status` counts 0 lock errors since the fix',
   },
   'orphan-exec': {
-    action: 'give every `docker exec … openclaw agent` a --timeout shorter than its client’s, or send turns through the gateway; keep `fleet watch` running to end orphans it sees on two scans',
+    action:
+      'give every `docker exec … openclaw agent` a --timeout shorter than its client’s, or send turns through the gateway; keep `fleet watch` running to end orphans it sees on two scans',
     signal: '`fleet incidents list` shows no new orphan-exec run, and `fleet status --locks` no orphan lock',
   },
   'gateway-lock-reuse': {
@@ -211,20 +223,35 @@ export const CAUSE_FIX: Record<Cause, {action: string; signal: string}> = {
 /** The fix fleet knows for each contributing factor, and what proves it (doctor warnings: the check's own hint). */
 export const FACTOR_FIX: Record<FactorKind, {action: string; signal: string}> = {
   'mixed-versions': {action: 'upgrade every gateway to one OpenClaw release', signal: '`fleet status` shows one VERSION across the fleet'},
-  'version-unknown': {action: 'make OpenClaw’s package.json readable in the container (fleet status says why it is unknown)', signal: '`fleet status` shows a VERSION for every instance'},
+  'version-unknown': {
+    action: 'make OpenClaw’s package.json readable in the container (fleet status says why it is unknown)',
+    signal: '`fleet status` shows a VERSION for every instance',
+  },
   'no-watch': {
     action: 'run `fleet watch` as a service (contrib/systemd/openclaw-fleet-watch.service)',
     signal: 'the next stale lock or orphan is cleared by a watch run (`fleet incidents list` KIND watch), its metrics answer',
   },
   'doctor-warning': {action: 'fix what `fleet doctor` warns of', signal: '`fleet doctor` passes the check'},
-  'crash-loop': {action: 'find why the gateway’s start fails (its last log line: `fleet status`) and fix that first', signal: 'RestartCount stops rising and `fleet status` says ready'},
-  'restarts-before': {action: 'find why the container was restarted (`docker inspect` State.OOMKilled, ExitCode; the log before it)', signal: 'RestartCount stays the same over the next days'},
-  'remote-filesystem': {action: 'move the state dirs to a local filesystem of the Docker host (ext4, xfs, btrfs, zfs)', signal: '`fleet doctor` passes state-fs'},
+  'crash-loop': {
+    action: 'find why the gateway’s start fails (its last log line: `fleet status`) and fix that first',
+    signal: 'RestartCount stops rising and `fleet status` says ready',
+  },
+  'restarts-before': {
+    action: 'find why the container was restarted (`docker inspect` State.OOMKilled, ExitCode; the log before it)',
+    signal: 'RestartCount stays the same over the next days',
+  },
+  'remote-filesystem': {
+    action: 'move the state dirs to a local filesystem of the Docker host (ext4, xfs, btrfs, zfs)',
+    signal: '`fleet doctor` passes state-fs',
+  },
   storage: {
     action: 'fix the storage under the state dir (free space; WAL files can grow to GBs, upstream #143524; the mount’s mode; the disk)',
     signal: '`fleet doctor` passes disk and io-latency, and `fleet ping` passes',
   },
-  'state-mount': {action: 'fix dataDir in the fleet config or the volume in the compose file so the container keeps its state there', signal: '`fleet doctor` passes its mount check'},
+  'state-mount': {
+    action: 'fix dataDir in the fleet config or the volume in the compose file so the container keeps its state there',
+    signal: '`fleet doctor` passes its mount check',
+  },
 }
 
 /**
@@ -241,7 +268,13 @@ export function correctiveActions(causes: {cause: Cause; locks: string[]}[], fac
   for (const c of causes) add(c.cause, [...instances], CAUSE_FIX[c.cause].action, CAUSE_FIX[c.cause].signal)
   for (const f of factors) {
     const fix = FACTOR_FIX[f.factor]
-    if (f.check) add(f.factor, f.instances, f.check.hint ? `${f.check.hint} (fleet doctor: ${f.check.check})` : `${fix.action}: ${f.check.check}`, `\`fleet doctor\` passes its ${f.check.check} check`)
+    if (f.check)
+      add(
+        f.factor,
+        f.instances,
+        f.check.hint ? `${f.check.hint} (fleet doctor: ${f.check.check})` : `${fix.action}: ${f.check.check}`,
+        `\`fleet doctor\` passes its ${f.check.check} check`,
+      )
     else add(f.factor, f.instances, fix.action, fix.signal)
   }
   return out
@@ -273,7 +306,9 @@ function fleetLine(e: IncidentEvent): string | null {
     case 'action':
       return `${s('type')} ${s('target')}: ${s('outcome')}${took('durationMs')}${s('detail') ? ` (${s('detail')})` : ''}`
     case 'ping':
-      return e.ok === true ? `ping: ${s('reply') || 'answered'}${num(e.latencyMs) === null ? '' : ` in ${formatDuration(num(e.latencyMs) as number)}`}` : `ping: FAIL ${s('failure')}`
+      return e.ok === true
+        ? `ping: ${s('reply') || 'answered'}${num(e.latencyMs) === null ? '' : ` in ${formatDuration(num(e.latencyMs) as number)}`}`
+        : `ping: FAIL ${s('failure')}`
     case 'no-restart':
       return `not restarted: ${s('why')}`
     case 'conflict':
@@ -307,7 +342,12 @@ export function timeline(events: IncidentEvent[], hit: readonly string[]): Timel
   for (const e of events) {
     const inst = str(e.instance)
     if (e.event === 'lock' && inst !== null && on.has(inst)) {
-      const lock: CauseLock = {path: str(e.path) ?? '', verdict: str(e.verdict) ?? 'unknown', reasons: Array.isArray(e.reasons) ? (e.reasons as string[]) : [], kind: str(e.kind) ?? undefined}
+      const lock: CauseLock = {
+        path: str(e.path) ?? '',
+        verdict: str(e.verdict) ?? 'unknown',
+        reasons: Array.isArray(e.reasons) ? (e.reasons as string[]) : [],
+        kind: str(e.kind) ?? undefined,
+      }
       if (lockCause(lock) === null) continue
       const p = payloadOf(e.content)
       push(
@@ -329,7 +369,8 @@ export function timeline(events: IncidentEvent[], hit: readonly string[]): Timel
         push(first, 'gateway', inst, `first failed-lock line in its log (${count} line(s) since its start${fams.length > 0 ? `: ${fams.join(', ')}` : ''})`)
         if (last !== first) push(last, 'gateway', inst, 'last failed-lock line before fleet read the log')
       }
-      if (on.has(inst)) push(str(e.startedAt), 'gateway', inst, `container started (this incarnation${num(e.restartCount) ? `, RestartCount ${String(e.restartCount)}` : ''})`)
+      if (on.has(inst))
+        push(str(e.startedAt), 'gateway', inst, `container started (this incarnation${num(e.restartCount) ? `, RestartCount ${String(e.restartCount)}` : ''})`)
     }
   }
   for (const e of events) {

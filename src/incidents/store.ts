@@ -45,5 +45,7 @@ export function loadReport(baseDir: string, arg: string): IncidentReport {
 
 /** The files of a run's dir beside its log (lock copies, backups), relative, sorted. */
 function filesIn(dir: string): string[] {
-  return (readdirSync(dir, {recursive: true}) as string[]).filter((f) => f !== 'incident.jsonl' && statSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile()).sort()
+  return (readdirSync(dir, {recursive: true}) as string[])
+    .filter((f) => f !== 'incident.jsonl' && statSync(path.join(dir, f), {throwIfNoEntry: false})?.isFile())
+    .sort()
 }

@@ -42,7 +42,14 @@ export interface FileJudgement extends Judgement {
  * `ignored` (`legacy-ignored`): OpenClaw never reads it, it is litter that blocks nothing; judge's verdict is kept as
  * `legacyVerdict`. Otherwise judge's verdict.
  */
-export function judgeFile(lock: LockFile, payload: LockPayload | null, evidence: LockEvidence, policy: LockPolicy, nowMs: number, storage: SessionStorage): FileJudgement {
+export function judgeFile(
+  lock: LockFile,
+  payload: LockPayload | null,
+  evidence: LockEvidence,
+  policy: LockPolicy,
+  nowMs: number,
+  storage: SessionStorage,
+): FileJudgement {
   const j = judge(lock, payload, evidence, policy, nowMs)
   const legacy = storage === 'sqlite' && (lock.kind === 'session' || lock.kind === 'store')
   return legacy ? {...j, verdict: 'ignored', reasons: ['legacy-ignored', ...j.reasons], legacyVerdict: j.verdict} : j
@@ -193,7 +200,15 @@ export function hungAfterMs(kind: LockKind, proc: Pick<ProcessEvidence, 'isAgent
 const isTurn = (proc: Pick<ProcessEvidence, 'isAgent' | 'isMain'>): boolean => proc.isAgent === true && !proc.isMain
 
 /** A live owner's verdict for a hold of `ageMs`. */
-function ownerVerdict(lock: LockFile, payload: LockPayload, proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
+function ownerVerdict(
+  lock: LockFile,
+  payload: LockPayload,
+  proc: ProcessEvidence,
+  ageMs: number,
+  extras: Reason[],
+  policy: LockPolicy,
+  result: (v: Verdict, r: Reason[]) => Judgement,
+): Judgement {
   // A gateway lock (2026.8+) taken by an embedded turn (`role: agent-embedded`) is that turn's, judged as one; held
   // by anything else it is the gateway's, for its whole life.
   if (isTurn(proc) && (lock.kind !== 'gateway' || payload.role === 'agent-embedded')) return judgeTurn(proc, ageMs, extras, policy, result)
@@ -223,7 +238,13 @@ export function pastDeadlineAfterMs(turn: TurnEvidence | undefined, policy: Lock
  * fleet's own turn from a live fleet run is never an orphan: that run ends it at its own deadline.
  * Without such evidence it is `live`, flagged `long-hold` past orphanAfter.
  */
-export function judgeTurn(proc: ProcessEvidence, ageMs: number, extras: Reason[], policy: LockPolicy, result: (v: Verdict, r: Reason[]) => Judgement): Judgement {
+export function judgeTurn(
+  proc: ProcessEvidence,
+  ageMs: number,
+  extras: Reason[],
+  policy: LockPolicy,
+  result: (v: Verdict, r: Reason[]) => Judgement,
+): Judgement {
   const turn = proc.turn
   if (turn?.fleet?.ownerAlive === true) return result('live', ['fleet-exec', ...extras])
   const long = ageMs > policy.orphanAfterMs

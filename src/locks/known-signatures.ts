@@ -79,7 +79,13 @@ export class KnownSignatureScanner {
     if (pid === null) return hits
     const gatewayPids = this.gatewayPids
     if (gatewayPids !== null && !gatewayPids.includes(pid)) return hits
-    hits.push({kind: 'fallback-reuses-locked-session', lockPid: pid, lockPath: lock[3], gatewayPid: gatewayPids === null ? 'unknown' : 'same', line: line.trim()})
+    hits.push({
+      kind: 'fallback-reuses-locked-session',
+      lockPid: pid,
+      lockPath: lock[3],
+      gatewayPid: gatewayPids === null ? 'unknown' : 'same',
+      line: line.trim(),
+    })
     return hits
   }
 }

@@ -21,7 +21,8 @@ export const SQLITE_LOCK_WAIT = /SQLite transaction lock wait failed/i
  * (`StateDatabaseCoordinatorContentionError`). Families in 2026.9.6: state-lifecycle, gateway-lifecycle,
  * state-handles and a few more `*-lifecycle` ones; group 1 is the family.
  */
-export const STATE_CONTENTION = /(?:StateDatabaseCoordinatorContentionError\b[^\n]*?)?\bowns ([a-z]+(?:-[a-z]+)*-(?:lifecycle|handles))\b|StateDatabaseCoordinatorContentionError/i
+export const STATE_CONTENTION =
+  /(?:StateDatabaseCoordinatorContentionError\b[^\n]*?)?\bowns ([a-z]+(?:-[a-z]+)*-(?:lifecycle|handles))\b|StateDatabaseCoordinatorContentionError/i
 
 /** A gateway that will not start because another one holds its gateway lock (upstream #135133: a stale lock after a restart). */
 export const GATEWAY_LOCK = /GatewayLockError|gateway already running/i

@@ -47,7 +47,8 @@ export interface LockPayload {
   role?: string
 }
 
-export type PayloadProblem = 'empty' | 'invalid-json' | 'not-an-object' | 'missing-pid' | 'invalid-pid' | 'missing-createdAt' | 'invalid-createdAt' | 'invalid-starttime'
+export type PayloadProblem =
+  'empty' | 'invalid-json' | 'not-an-object' | 'missing-pid' | 'invalid-pid' | 'missing-createdAt' | 'invalid-createdAt' | 'invalid-starttime'
 
 /** A process seen inside the owning container's PID namespace (from /proc). */
 export interface ProcessEvidence {

@@ -38,7 +38,8 @@ export function msUntilVerdictMayChange(lock: TimedLock, policy: LockPolicy, now
 }
 
 /** The soonest such moment over an instance's locks (ms from nowMs), or null. */
-export const msUntilAnyVerdictMayChange = (locks: TimedLock[], policy: LockPolicy, nowMs: number): number | null => soonest(locks.map((l) => msUntilVerdictMayChange(l, policy, nowMs)))
+export const msUntilAnyVerdictMayChange = (locks: TimedLock[], policy: LockPolicy, nowMs: number): number | null =>
+  soonest(locks.map((l) => msUntilVerdictMayChange(l, policy, nowMs)))
 
 /**
  * Milliseconds until a `live` session lock held by a process that is not an exec'd turn (the gateway's own turn)

@@ -101,7 +101,13 @@ export function writerReports(ctx: ReportContext, holds: WriterScan['holds'], mo
     const proc = placed ? withTurn(placed, probe!) : null
     const probeError = ctx.running && probe && !probe.ok ? (probe.error ?? 'probe failed') : undefined
     const j = judgeWriter(
-      {container: ctx.container, mountedBy: mounted, process: proc, holderAgeMs: processAgeMs(proc?.starttime, probe?.bootTimeMs, ctx.now), ...(probeError ? {probeError} : {})},
+      {
+        container: ctx.container,
+        mountedBy: mounted,
+        process: proc,
+        holderAgeMs: processAgeMs(proc?.starttime, probe?.bootTimeMs, ctx.now),
+        ...(probeError ? {probeError} : {}),
+      },
       ctx.policy,
     )
     return [

@@ -84,7 +84,13 @@ async function addGatewayWork(fleet: Fleet, instances: Instance[], results: Inst
 export const gatewayWorkTimeoutMs = (fleet: Fleet): number => Math.max(120_000, fleet.locks.probeTimeoutMs)
 
 /** Scans one sessions dir: on this disk, or through the Docker API for hosts that are not this machine. */
-async function scanDir(fleet: Fleet, handle: DockerHandle, inst: Instance, c: ContainerInfo | null, s: Instance['sessions'][number]): Promise<{locks: LockFile[]; error?: string}> {
+async function scanDir(
+  fleet: Fleet,
+  handle: DockerHandle,
+  inst: Instance,
+  c: ContainerInfo | null,
+  s: Instance['sessions'][number],
+): Promise<{locks: LockFile[]; error?: string}> {
   if (inst.lockAccess === 'host') return scanSessionsDir({dir: s.hostDir, containerDir: s.containerDir, agent: s.agent})
   if (!c) return {locks: [], error: 'no container to read the locks through (Docker API access)'}
   try {
@@ -141,7 +147,16 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
     openclaw: {version: null, storage: null, source: null, error: message},
     leases: null,
     life: gatewayLife(
-      {state: 'unreachable', startedAtMs: null, finishedAtMs: null, exitCode: null, restartCount: null, readiness: {state: 'unknown', source: null, detail: message}, refusal: null, lastLine: null},
+      {
+        state: 'unreachable',
+        startedAtMs: null,
+        finishedAtMs: null,
+        exitCode: null,
+        restartCount: null,
+        readiness: {state: 'unknown', source: null, detail: message},
+        refusal: null,
+        lastLine: null,
+      },
       {startBudgetMs: 0, crashLoopWindowMs: 0, crashLoopRestarts: 1, lockErrorWindowMs: 0},
       0,
     ),
@@ -235,14 +250,28 @@ async function placeWriters(fleet: Fleet, handle: DockerHandle, g: Gathered, vie
   if (g.writers.error) g.errors.push(g.writers.error)
 }
 
-async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance, disc: Discovery, opts: ObserveOptions, lockTable: () => string, mountTable: () => string): Promise<Gathered> {
+async function gatherInstance(
+  fleet: Fleet,
+  handle: DockerHandle,
+  inst: Instance,
+  disc: Discovery,
+  opts: ObserveOptions,
+  lockTable: () => string,
+  mountTable: () => string,
+): Promise<Gathered> {
   const c = disc.byInstance.get(inst.id) ?? null
   const errors: string[] = []
   const running = c?.state === 'running'
   const dirs = lockDirs(inst)
-  const version: Promise<VersionReading> = c ? detectVersion(handle, c, {local: inst.lockAccess === 'host'}) : Promise.resolve({version: null, source: null, file: null, error: 'no container'})
+  const version: Promise<VersionReading> = c
+    ? detectVersion(handle, c, {local: inst.lockAccess === 'host'})
+    : Promise.resolve({version: null, source: null, file: null, error: 'no container'})
   const writers: Promise<WriterScan | null> =
-    inst.lockAccess === 'host' ? Promise.resolve(scanWritersOnHost(inst, lockTable)) : running && c ? scanWritersInContainer(handle, inst, c, fleet.locks.probeTimeoutMs) : Promise.resolve(null)
+    inst.lockAccess === 'host'
+      ? Promise.resolve(scanWritersOnHost(inst, lockTable))
+      : running && c
+        ? scanWritersInContainer(handle, inst, c, fleet.locks.probeTimeoutMs)
+        : Promise.resolve(null)
   const [scans, logRead] = await Promise.all([
     Promise.all(dirs.map((s) => scanDir(fleet, handle, inst, c, s))),
     c && c.startedAtMs && opts.logs !== false
@@ -272,10 +301,28 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
   const w = await writers
   if (w?.error) errors.push(w.error)
   const v = await version
-  const lease = running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
+  const lease =
+    running && c && opts.leases !== false && storageOf(v.version) === 'sqlite' ? await readLeases(handle, inst, c, fleet.locks.probeTimeoutMs) : null
   if (lease?.error) errors.push(lease.error)
   const stateFs = inst.lockAccess === 'host' && fs.existsSync(inst.dataDir) ? readStateFs(inst.dataDir, mountTable) : null
-  return {inst, c, running, parsed, pids, dirs, version: v, leases: lease?.rows ?? null, writers: w, signature, lifeLog, readiness, mount: c ? mountOf(inst, c) : null, stateFs, unlisted, errors}
+  return {
+    inst,
+    c,
+    running,
+    parsed,
+    pids,
+    dirs,
+    version: v,
+    leases: lease?.rows ?? null,
+    writers: w,
+    signature,
+    lifeLog,
+    readiness,
+    mount: c ? mountOf(inst, c) : null,
+    stateFs,
+    unlisted,
+    errors,
+  }
 }
 
 /**
@@ -285,7 +332,9 @@ async function gatherInstance(fleet: Fleet, handle: DockerHandle, inst: Instance
 export async function observeLife(fleet: Fleet, handle: DockerHandle, c: ContainerInfo, nowMs = Date.now()): Promise<Life> {
   const log = await readGatewayLog(handle, c, fleet.gateway.crashLoopWindowMs).catch(() => null)
   const running = c.state === 'running'
-  const readiness: ReadinessEvidence = running ? await readinessOf(handle, c, log?.life ?? null, fleet) : {state: 'unknown', source: null, detail: 'not running'}
+  const readiness: ReadinessEvidence = running
+    ? await readinessOf(handle, c, log?.life ?? null, fleet)
+    : {state: 'unknown', source: null, detail: 'not running'}
   const exitCode = running && c.restartCount > 0 && c.finishedAtMs != null ? await lastExitCode(handle, c.id, c.finishedAtMs - 2000) : (c.exitCode ?? null)
   const facts = {
     state: c.state,
@@ -360,13 +409,16 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   const {inst, c, running, parsed, signature, unlisted, errors} = g
   const now = opts.nowMs ?? Date.now()
   const paused = c !== null && isPaused(c.state)
-  if (paused) errors.push(`container ${c.name} is paused: its processes are frozen and cannot be probed, so its locks are unknown; nothing is done until it is unpaused`)
+  if (paused)
+    errors.push(`container ${c.name} is paused: its processes are frozen and cannot be probed, so its locks are unknown; nothing is done until it is unpaused`)
   // Writers only: a container that mounts the dir read-only cannot create or hold a lock there.
   const dirs = [...g.dirs.map((d) => d.hostDir), inst.dataDir]
   const mountedByDir = new Map(dirs.map((d) => [d, mountedBy(d, disc.running)]))
   const readOnly = [...new Set(inst.sessions.flatMap((s) => mountedBy(s.hostDir, disc.running, 'read-only')))].filter((n) => n !== c?.name)
   const mountsConfiguredDir = g.mount ? g.mount.ok || g.mount.problem === 'missing-dir' : true
-  const container = c ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {}), ...(mountsConfiguredDir ? {} : {mountsConfiguredDir})} : null
+  const container = c
+    ? {name: c.name, running, startedAtMs: c.startedAtMs, ...(paused ? {paused} : {}), ...(mountsConfiguredDir ? {} : {mountsConfiguredDir})}
+    : null
   const storage = storageOf(g.version.version)
   const ctx: ReportContext = {policy: fleet.locks, c, running, container, probe, now}
   const fileLocks = parsed.map(({file, payload}) => fileLockReport(ctx, file, payload, mountedByDir.get(path.dirname(file.path)) ?? [], storage))
@@ -398,7 +450,13 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   if (failingTurns) errors.push(failingTurns)
   // The disk: a full or read-only state filesystem, or storage errors in the log since the last good turn.
   const stateFs = stateFsVerdict(g.stateFs)
-  const diskFault = storageFault(stateFs, running ? (signature?.storage ?? null) : null, now, fleet.gateway.lockErrorWindowMs, (signature?.storage.count ?? 0) > 0 ? lastGood() : null)
+  const diskFault = storageFault(
+    stateFs,
+    running ? (signature?.storage ?? null) : null,
+    now,
+    fleet.gateway.lockErrorWindowMs,
+    (signature?.storage.count ?? 0) > 0 ? lastGood() : null,
+  )
   if (diskFault) errors.push(`${diskFault.kind}: ${diskFault.why} (${diskFault.hint})`)
   return {
     id: inst.id,
@@ -432,6 +490,14 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
     // keeps its state elsewhere than the configured dataDir, and when turns cannot succeed: a bad lock, a sessions dir shared with another writer (heal refuses it),
     // a lock held by a stopped (SIGSTOPped) process, which blocks every turn on its session until it resumes, or an
     // SQLite db held past orphanAfter by a process that is not the gateway (every turn waits on it, then fails).
-    ok: running && life.serves && (g.mount?.ok ?? false) && failingTurns === null && diskFault === null && unlisted.length === 0 && sharedWith.length === 0 && !locks.some(blocksTurns),
+    ok:
+      running &&
+      life.serves &&
+      (g.mount?.ok ?? false) &&
+      failingTurns === null &&
+      diskFault === null &&
+      unlisted.length === 0 &&
+      sharedWith.length === 0 &&
+      !locks.some(blocksTurns),
   }
 }

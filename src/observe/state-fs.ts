@@ -100,7 +100,11 @@ export function storageFault(
   if (!Number.isFinite(lastMs) || nowMs - lastMs > windowMs) return null
   if (lastGoodTurnMs !== null && lastGoodTurnMs > lastMs) return null
   const ago = Math.max(0, Math.round((nowMs - lastMs) / 1000))
-  return {kind: log.kind, why: `${log.count} storage error(s) in its log since its start, the last ${ago}s ago: ${log.line ?? log.kind}`, hint: STORAGE_HINTS[log.kind]}
+  return {
+    kind: log.kind,
+    why: `${log.count} storage error(s) in its log since its start, the last ${ago}s ago: ${log.line ?? log.kind}`,
+    hint: STORAGE_HINTS[log.kind],
+  }
 }
 
 export interface MountEntry {

@@ -40,7 +40,10 @@ export interface WriterScan {
 
 /** The db paths of a state dir, relative to it: one per agent dir, and the state db. */
 export function stateDbPaths(agents: readonly string[]): {agent: string; rel: string}[] {
-  return [...agents.map((a) => ({agent: a, rel: path.posix.join('agents', a, 'agent', 'openclaw-agent.sqlite')})), {agent: 'state', rel: path.posix.join('state', 'openclaw.sqlite')}]
+  return [
+    ...agents.map((a) => ({agent: a, rel: path.posix.join('agents', a, 'agent', 'openclaw-agent.sqlite')})),
+    {agent: 'state', rel: path.posix.join('state', 'openclaw.sqlite')},
+  ]
 }
 
 /** Pure: the holds in a lock table for some dbs. */
@@ -84,7 +87,14 @@ export function scanWritersOnHost(inst: Instance, lockTable: () => string = host
   const dbs = stateDbPaths(agents)
     .map(({agent, rel}): StateDb => {
       const file = path.join(inst.dataDir, rel)
-      return {agent, path: file, containerPath: path.posix.join(inst.stateDir, rel), db: identity(file), shm: identity(`${file}-shm`), walMtimeMs: mtime(`${file}-wal`)}
+      return {
+        agent,
+        path: file,
+        containerPath: path.posix.join(inst.stateDir, rel),
+        db: identity(file),
+        shm: identity(`${file}-shm`),
+        walMtimeMs: mtime(`${file}-wal`),
+      }
     })
     .filter((d) => d.db !== null)
   if (dbs.length === 0) return {source: 'host', dbs, holds: []}
@@ -117,7 +127,12 @@ export async function scanWritersInContainer(handle: DockerHandle, inst: Instanc
   try {
     const r = await execIn(handle, c.name, ['node', '-e', SCAN_JS, inst.stateDir, JSON.stringify(rels)], {timeoutMs})
     if (r.timedOut || r.exitCode !== 0)
-      return {source: 'exec', dbs: [], holds: [], error: `db scan in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
+      return {
+        source: 'exec',
+        dbs: [],
+        holds: [],
+        error: `db scan in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`,
+      }
     const data = JSON.parse(r.stdout) as {dbs: {agent: string; path: string; db: RawId; shm: RawId; walMtimeMs: number | null}[]; locks: string | null}
     const dbs = data.dbs.map((d): StateDb => ({agent: d.agent, path: d.path, containerPath: d.path, db: big(d.db), shm: big(d.shm), walMtimeMs: d.walMtimeMs}))
     if (data.locks === null) return {source: 'exec', dbs, holds: [], error: `cannot read /proc/locks in ${c.name}`}

@@ -35,14 +35,24 @@ export function shouldStartChannels(life: {channelsDown: readonly SuppressedChan
 }
 
 /** Starts each suppressed channel account, one call each, bounded; never throws. */
-export async function startSuppressedChannels(handle: DockerHandle, container: string, channels: readonly SuppressedChannel[], timeoutMs: number): Promise<ChannelStart[]> {
+export async function startSuppressedChannels(
+  handle: DockerHandle,
+  container: string,
+  channels: readonly SuppressedChannel[],
+  timeoutMs: number,
+): Promise<ChannelStart[]> {
   const out: ChannelStart[] = []
   for (const c of channels) {
     const started = Date.now()
     try {
       const r = await execIn(handle, container, channelStartArgv(c), {timeoutMs, maxOutput: 64 * 1024})
       const text = `${r.stdout} ${r.stderr}`.replace(/\s+/g, ' ').trim().slice(0, 300)
-      out.push({...c, ok: !r.timedOut && r.exitCode === 0, detail: r.timedOut ? `no answer within ${timeoutMs} ms` : `exit ${r.exitCode}: ${text}`, durationMs: r.durationMs})
+      out.push({
+        ...c,
+        ok: !r.timedOut && r.exitCode === 0,
+        detail: r.timedOut ? `no answer within ${timeoutMs} ms` : `exit ${r.exitCode}: ${text}`,
+        durationMs: r.durationMs,
+      })
     } catch (error) {
       out.push({...c, ok: false, detail: (error as Error).message, durationMs: Date.now() - started})
     }

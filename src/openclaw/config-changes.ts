@@ -50,7 +50,8 @@ function walk(before: unknown, after: unknown, at: string, out: ConfigChange[]):
 
 /** Pure: the settings that differ between two texts of openclaw.json (JSON; null: the file could not be read). */
 export function configChanges(before: string | null, after: string | null): ConfigChanges {
-  if (before === null || after === null) return {compared: false, changes: [], onlyMeta: false, note: `openclaw.json could not be read ${before === null ? 'before' : 'after'} the repair`}
+  if (before === null || after === null)
+    return {compared: false, changes: [], onlyMeta: false, note: `openclaw.json could not be read ${before === null ? 'before' : 'after'} the repair`}
   let b: unknown
   let a: unknown
   try {
@@ -86,7 +87,8 @@ export function describeConfigChanges(c: ConfigChanges): string {
     if (name !== null) g.names.push(name)
     groups.set(key, g)
   }
-  const what = (x: ConfigChange, p: string) => (x.change === 'added' ? `${p} added (${x.after})` : x.change === 'removed' ? `${p} removed (was ${x.before})` : `${p} ${x.before} -> ${x.after}`)
+  const what = (x: ConfigChange, p: string) =>
+    x.change === 'added' ? `${p} added (${x.after})` : x.change === 'removed' ? `${p} removed (was ${x.before})` : `${p} ${x.before} -> ${x.after}`
   const lines = [...groups.values()].map((g) =>
     g.names.length > 1
       ? `${what(g.first, g.pattern)} for ${g.names.length}: ${g.names.slice(0, SHOWN).join(', ')}${g.names.length > SHOWN ? `, … (+${g.names.length - SHOWN})` : ''}`

@@ -78,7 +78,20 @@ export function oneOffSpec(c: Inspected, opts: {name: string; command?: readonly
     RestartPolicy: {Name: 'no'},
   }
   // What the gateway's process ran with, where it matters for a doctor run: init, security profile, capabilities.
-  const copy = ['Init', 'Tmpfs', 'SecurityOpt', 'CapAdd', 'CapDrop', 'ReadonlyRootfs', 'ExtraHosts', 'Ulimits', 'ShmSize', 'Devices', 'GroupAdd', 'UsernsMode'] as const
+  const copy = [
+    'Init',
+    'Tmpfs',
+    'SecurityOpt',
+    'CapAdd',
+    'CapDrop',
+    'ReadonlyRootfs',
+    'ExtraHosts',
+    'Ulimits',
+    'ShmSize',
+    'Devices',
+    'GroupAdd',
+    'UsernsMode',
+  ] as const
   for (const k of copy) {
     const v = (h as Record<string, unknown>)[k]
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) (hostConfig as Record<string, unknown>)[k] = v
@@ -219,7 +232,11 @@ export async function runDoctorFix(handle: DockerHandle, container: string, opts
       }
       stopped = true
       const after = await inspectRaw(handle, container)
-      res.stop = {done: !!after && !['running', 'restarting', 'paused'].includes(after.State.Status), durationMs: Date.now() - t0, detail: `docker stop -t ${t}: ${after?.State.Status ?? 'gone'}`}
+      res.stop = {
+        done: !!after && !['running', 'restarting', 'paused'].includes(after.State.Status),
+        durationMs: Date.now() - t0,
+        detail: `docker stop -t ${t}: ${after?.State.Status ?? 'gone'}`,
+      }
       if (!res.stop.done) return done(res, `the gateway did not stop (${after?.State.Status ?? 'gone'}): doctor --fix not run`)
     }
 
@@ -281,7 +298,11 @@ export async function runDoctorFix(handle: DockerHandle, container: string, opts
     // 4. Start again, unless it would only loop.
     const fixed = oneOff.exitCode === 0 && !oneOff.timedOut
     res.outcome = fixed ? 'fixed' : 'failed'
-    const how = oneOff.timedOut ? `timed out after ${Math.round(timeoutMs / 1000)}s` : opts.signal?.aborted ? 'was interrupted' : `exited ${oneOff.exitCode ?? '?'}`
+    const how = oneOff.timedOut
+      ? `timed out after ${Math.round(timeoutMs / 1000)}s`
+      : opts.signal?.aborted
+        ? 'was interrupted'
+        : `exited ${oneOff.exitCode ?? '?'}`
     if (fixed) return await startAgain(res, handle, gw, opts, stopped, `doctor --fix exited 0 (${Math.round(oneOff.durationMs / 1000)}s)`)
     if (opts.onFailure === 'start' || opts.signal?.aborted) return await startAgain(res, handle, gw, opts, stopped, `doctor --fix ${how}`)
     if (stopped) {
@@ -319,7 +340,14 @@ async function removeOneOff(handle: DockerHandle, oneOff: NonNullable<DoctorFixR
 }
 
 /** Start the gateway's container again (when it was stopped here), optionally wait for ready, and finish the result. */
-async function startAgain(res: DoctorFixResult, handle: DockerHandle, gw: Docker.Container, opts: DoctorFixOptions, stopped: boolean, why: string): Promise<DoctorFixResult> {
+async function startAgain(
+  res: DoctorFixResult,
+  handle: DockerHandle,
+  gw: Docker.Container,
+  opts: DoctorFixOptions,
+  stopped: boolean,
+  why: string,
+): Promise<DoctorFixResult> {
   if (!stopped && !res.before.up) {
     res.start = {started: false, detail: 'the gateway was not running before: left as it was'}
     return done(res, `${why}; ${res.start.detail}`)
@@ -336,12 +364,14 @@ async function startAgain(res: DoctorFixResult, handle: DockerHandle, gw: Docker
   }
   res.start = {started: true, detail: `docker start ${res.container}`}
   if (opts.waitReadyMs && opts.waitReadyMs > 0) {
-    res.ready = await waitHealthy(handle, res.container, opts.waitReadyMs, {startedAfterMs: t0 - 2000, port: opts.port, signal: opts.signal}).catch((error) => ({
-      ok: false,
-      info: null,
-      waitedMs: Date.now() - t0,
-      detail: `readiness unknown: ${msg(error)}`,
-    }))
+    res.ready = await waitHealthy(handle, res.container, opts.waitReadyMs, {startedAfterMs: t0 - 2000, port: opts.port, signal: opts.signal}).catch(
+      (error) => ({
+        ok: false,
+        info: null,
+        waitedMs: Date.now() - t0,
+        detail: `readiness unknown: ${msg(error)}`,
+      }),
+    )
     return done(res, `${why}; started again: ${res.ready.ok ? 'ready' : 'not ready'} (${res.ready.detail})`)
   }
   return done(res, `${why}; started again`)

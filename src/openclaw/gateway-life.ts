@@ -53,7 +53,12 @@ export const DEFAULT_LIFE_POLICY: LifePolicy = {startBudgetMs: 300_000, crashLoo
  * already fails). A good turn fleet itself saw after the last error (heal's or watch's ping) ends it. Returns the
  * note to show, or null.
  */
-export function recentLockErrors(sig: {count: number; last: string | null} | null, nowMs: number, windowMs: number, lastGoodTurnMs: number | null = null): string | null {
+export function recentLockErrors(
+  sig: {count: number; last: string | null} | null,
+  nowMs: number,
+  windowMs: number,
+  lastGoodTurnMs: number | null = null,
+): string | null {
   if (!sig || sig.count === 0 || !sig.last) return null
   const lastMs = Date.parse(sig.last)
   if (!Number.isFinite(lastMs) || nowMs - lastMs > windowMs) return null
@@ -125,13 +130,18 @@ export function gatewayLife(f: LifeFacts, policy: LifePolicy, nowMs: number): Li
   // Ready, but the crash-loop breaker keeps channels down (and has not restored them): users there get nothing. The
   // breaker's own `tripped` line alone is no such proof (a gateway without channels serves as before).
   const down = base.channelsDown
-  if (ready && down.length > 0) return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map(channelName).join(', ')}`)
+  if (ready && down.length > 0)
+    return at('failing', `ready, but OpenClaw's crash-loop breaker keeps channels down since this start: ${down.map(channelName).join(', ')}`)
   if (ready) return at('ready', f.readiness.source === 'ready-line' ? 'ready line since this start' : `readiness endpoint: ${f.readiness.detail ?? 'ready'}`)
   // A refusal of this incarnation that a restart does not cure: the gateway will not become ready by waiting.
-  if (f.refusal && f.refusal.cure !== 'wait' && f.refusal.cure !== 'channels' && thisStart(f.refusal)) return at('failing', `${f.refusal.kind}: ${f.refusal.line}`)
+  if (f.refusal && f.refusal.cure !== 'wait' && f.refusal.cure !== 'channels' && thisStart(f.refusal))
+    return at('failing', `${f.refusal.kind}: ${f.refusal.line}`)
   if (upMs !== null && upMs > policy.startBudgetMs) {
     const found = f.refusal ? `${f.refusal.kind}: ${f.refusal.line}` : f.readiness.detail ? `not ready (${f.readiness.detail})` : 'no ready line'
     return at(f.readiness.state === 'unknown' ? 'unverified' : 'failing', `up ${ago(upMs)}, past its start budget of ${ago(policy.startBudgetMs)}: ${found}`)
   }
-  return at('starting', `up ${upMs === null ? '?' : ago(upMs)}, not ready yet${f.readiness.detail ? ` (${f.readiness.detail})` : ''}${f.refusal ? `; last refusal: ${f.refusal.kind}` : ''}`)
+  return at(
+    'starting',
+    `up ${upMs === null ? '?' : ago(upMs)}, not ready yet${f.readiness.detail ? ` (${f.readiness.detail})` : ''}${f.refusal ? `; last refusal: ${f.refusal.kind}` : ''}`,
+  )
 }

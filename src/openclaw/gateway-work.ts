@@ -99,7 +99,8 @@ export function parsePreflight(doc: unknown): GatewayWork {
   const {totalActive: active, ...parts} = all
   const sum = Object.values(parts).reduce((a, b) => a + b, 0)
   // totalActive is the sum of the parts in 2026.9.6; a total below a part, or work in parts under a zero total, contradicts it.
-  if (Object.values(parts).some((v) => v > active) || (active === 0 && sum > 0)) return unknown(`the preflight counts contradict their total (${active}): ${JSON.stringify(parts)}`)
+  if (Object.values(parts).some((v) => v > active) || (active === 0 && sum > 0))
+    return unknown(`the preflight counts contradict their total (${active}): ${JSON.stringify(parts)}`)
   if (typeof d.safe === 'boolean' && d.safe !== (active === 0)) return unknown(`the preflight says safe=${d.safe} with ${active} active`)
   if (d.blockers !== undefined && !Array.isArray(d.blockers)) return unknown('the preflight blockers are not a list')
   const items: GatewayWorkItem[] = []
@@ -149,7 +150,12 @@ export function gatewayRunsTurns(version: string | null): boolean {
  * 2026.8 (its turns are exec'd processes fleet sees already). Never throws: any failure is unknown.
  * A CLI cold start took 2.6-23 s on a busy 2-core host: give it tens of seconds.
  */
-export async function readGatewayWork(handle: DockerHandle, container: string, timeoutMs: number, version: string | null = null): Promise<GatewayWorkReading | null> {
+export async function readGatewayWork(
+  handle: DockerHandle,
+  container: string,
+  timeoutMs: number,
+  version: string | null = null,
+): Promise<GatewayWorkReading | null> {
   if (!gatewayRunsTurns(version)) return null
   const started = Date.now()
   try {

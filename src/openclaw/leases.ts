@@ -89,7 +89,8 @@ process.stdout.write(JSON.stringify(out));
 export async function readLeases(handle: DockerHandle, inst: Instance, c: ContainerInfo, timeoutMs: number): Promise<{rows: LeaseRow[]; error: string | null}> {
   try {
     const r = await execIn(handle, c.name, ['node', '-e', READ_JS, `${inst.stateDir}/state/openclaw.sqlite`], {timeoutMs})
-    if (r.timedOut || r.exitCode !== 0) return {rows: [], error: `lease read in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
+    if (r.timedOut || r.exitCode !== 0)
+      return {rows: [], error: `lease read in ${c.name}: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`} ${(r.stderr || r.stdout).trim().slice(0, 200)}`}
     const data = JSON.parse(r.stdout) as {rows: LeaseRow[]; error?: string}
     return {rows: data.rows, error: data.error ? `lease read in ${c.name}: ${data.error}` : null}
   } catch (error) {

@@ -70,7 +70,12 @@ const RULES: readonly Rule[] = [
     cure: 'doctor-fix',
     hint: DOCTOR_FIX,
   },
-  {kind: 'agent-db-maintenance', re: /Agent database maintenance is in progress/i, cure: 'wait', hint: 'agent database maintenance holds its lease: wait for it (upstream #134341)'},
+  {
+    kind: 'agent-db-maintenance',
+    re: /Agent database maintenance is in progress/i,
+    cure: 'wait',
+    hint: 'agent database maintenance holds its lease: wait for it (upstream #134341)',
+  },
   {
     kind: 'database-newer-than-build',
     re: /(database|schema)[^\n]*(newer than|created by a newer)|newer (OpenClaw|schema)[^\n]*(database|version)|downgrade[^\n]*not supported|requires a newer OpenClaw build|cannot open your existing data/i,
@@ -83,7 +88,12 @@ const RULES: readonly Rule[] = [
     cure: 'operator',
     hint: 'the kernel or seccomp profile lacks openat2: set OPENCLAW_FS_SAFE_NATIVE_MODE=off in the service environment (upstream #154941)',
   },
-  {kind: 'lease-heartbeat', re: /state lease heartbeat did not become ready/i, cure: 'wait', hint: 'seen under load: a later start usually succeeds; do not add restarts'},
+  {
+    kind: 'lease-heartbeat',
+    re: /state lease heartbeat did not become ready/i,
+    cure: 'wait',
+    hint: 'seen under load: a later start usually succeeds; do not add restarts',
+  },
   {
     kind: 'gateway-lock-held',
     re: /GatewayLockError|gateway already running \(pid \d+\)|failed to acquire gateway lock/i,
@@ -104,7 +114,12 @@ const RULES: readonly Rule[] = [
     cure: 'channels',
     hint: 'after the cause is gone: openclaw gateway call channels.start --params \'{"channel":"<id>"}\'',
   },
-  {kind: 'start-failed', re: /Gateway failed to start|failed to start gateway|startup failed/i, cure: 'operator', hint: 'read the line: the gateway names what stopped it'},
+  {
+    kind: 'start-failed',
+    re: /Gateway failed to start|failed to start gateway|startup failed/i,
+    cure: 'operator',
+    hint: 'read the line: the gateway names what stopped it',
+  },
 ]
 
 const ANSI = /\x1b\[[0-9;]*m/g

@@ -75,7 +75,12 @@ export function hostStateLayout(dataDir: string): StateLayout {
 
 /** `node -e` argv that prints the layout of the state dir inside a container as JSON. */
 export function stateLayoutArgv(stateDir: string): string[] {
-  return ['node', '-e', `const fs = require('fs'); const read = ${readStateLayout.toString()}; process.stdout.write(JSON.stringify(read(process.argv[1], fs)))`, stateDir]
+  return [
+    'node',
+    '-e',
+    `const fs = require('fs'); const read = ${readStateLayout.toString()}; process.stdout.write(JSON.stringify(read(process.argv[1], fs)))`,
+    stateDir,
+  ]
 }
 
 /** Pure: the layout from the exec's output, or an error that says what came back. */
@@ -89,8 +94,15 @@ export function parseStateLayout(r: Pick<ExecResult, 'exitCode' | 'stdout' | 'st
     return new Error(`not JSON: ${r.stdout.trim().slice(0, 200)}`)
   }
   const isDb = (d: unknown) =>
-    typeof d === 'object' && d !== null && ['dbBytes', 'walBytes'].every((k) => (d as Record<string, unknown>)[k] === null || typeof (d as Record<string, unknown>)[k] === 'number')
+    typeof d === 'object' &&
+    d !== null &&
+    ['dbBytes', 'walBytes'].every((k) => (d as Record<string, unknown>)[k] === null || typeof (d as Record<string, unknown>)[k] === 'number')
   const l = doc as StateLayout
-  const ok = typeof l === 'object' && l !== null && isDb(l.stateDb) && Array.isArray(l.agents) && l.agents.every((a) => typeof a?.id === 'string' && isDb(a.db) && Number.isSafeInteger(a.transcripts))
+  const ok =
+    typeof l === 'object' &&
+    l !== null &&
+    isDb(l.stateDb) &&
+    Array.isArray(l.agents) &&
+    l.agents.every((a) => typeof a?.id === 'string' && isDb(a.db) && Number.isSafeInteger(a.transcripts))
   return ok ? l : new Error(`unexpected layout document: ${r.stdout.trim().slice(0, 200)}`)
 }

@@ -91,7 +91,8 @@ export interface LockBehaviour {
  * - 2026.8+: SQLite in WAL mode, `BEGIN IMMEDIATE`, busy timeout `OPENCLAW_SQLITE_BUSY_TIMEOUT_MS = 5e3`, a constant
  *   in the 2026.9.6 dist (no `process.env` read of it); no session write lock and no start-up sweep of `.jsonl.lock`.
  */
-const JSONL_SWEEP = "; gateway start-up and `openclaw doctor --fix` remove stale locks (dead or recycled owner pid, judged in the container's own pid namespace)"
+const JSONL_SWEEP =
+  "; gateway start-up and `openclaw doctor --fix` remove stale locks (dead or recycled owner pid, judged in the container's own pid namespace)"
 
 export function lockBehaviour(v: OpenClawVersion): LockBehaviour {
   if (versionCan(v, 'sqlite-sessions')) {
@@ -111,7 +112,9 @@ export function lockBehaviour(v: OpenClawVersion): LockBehaviour {
       level: 'pass',
       summary:
         `${v.raw}: JSONL session locks, 60 s acquire timeout` +
-        (versionCan(v, 'write-lock-config-key') ? ' (only config session.writeLock.acquireTimeoutMs tunes it in 2026.5; no env var)' : ' (2026.5 default; knobs of this build not verified by fleet)') +
+        (versionCan(v, 'write-lock-config-key')
+          ? ' (only config session.writeLock.acquireTimeoutMs tunes it in 2026.5; no env var)'
+          : ' (2026.5 default; knobs of this build not verified by fleet)') +
         JSONL_SWEEP,
     }
   }

@@ -60,8 +60,15 @@ export async function waitHealthy(
     if (info && info.state === 'running' && fresh && (info.health === 'healthy' || info.health === 'none')) {
       ready = await gatewayReadiness(handle, info, opts.port ?? 18789)
       const health = info.health === 'none' ? 'running (no healthcheck)' : 'healthy'
-      if (ready.state === 'ready') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}, gateway ready (${ready.source === 'ready-line' ? 'its ready line' : ready.detail})`}
-      if (ready.state === 'unknown') return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}; gateway readiness unknown (no [gateway] ready line; ${ready.detail})`}
+      if (ready.state === 'ready')
+        return {
+          ok: true,
+          info,
+          waitedMs: Date.now() - started,
+          detail: `${health}, gateway ready (${ready.source === 'ready-line' ? 'its ready line' : ready.detail})`,
+        }
+      if (ready.state === 'unknown')
+        return {ok: true, info, waitedMs: Date.now() - started, detail: `${health}; gateway readiness unknown (no [gateway] ready line; ${ready.detail})`}
     }
     if (opts.signal?.aborted)
       return {

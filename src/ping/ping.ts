@@ -52,7 +52,8 @@ export interface PingResult {
  */
 export function pingOutcomeText(r: PingResult): string {
   const lat = r.latencyMs === null ? '' : ` in ${formatDuration(r.latencyMs)}`
-  const reps = r.attempts.length > 1 && r.p50Ms !== null ? ` (p50 ${formatDuration(r.p50Ms)}, p95 ${formatDuration(r.p95Ms ?? 0)}, ${r.attempts.length} turns)` : ''
+  const reps =
+    r.attempts.length > 1 && r.p50Ms !== null ? ` (p50 ${formatDuration(r.p50Ms)}, p95 ${formatDuration(r.p95Ms ?? 0)}, ${r.attempts.length} turns)` : ''
   const warn = r.warnings.length > 0 ? ` [warning: ${r.warnings.join(', ')}]` : ''
   const via = r.path ? ` via ${r.path === 'local' ? 'the embedded runner (--local)' : r.path === 'embedded' ? 'the embedded fallback' : 'the gateway'}` : ''
   if (r.ok) return `${r.reply}${lat}${via}${reps}${warn}`
@@ -88,7 +89,18 @@ export function pingCommand(command: PingSettings['command'], _version: string |
 export const pingVia = (argv: readonly string[]): 'gateway' | 'local' => (argv.includes('--local') ? 'local' : 'gateway')
 
 export function pingArgv(p: PingSettings, version: string | null = null): string[] {
-  const argv = [...pingCommand(p.command, version), '--agent', p.agent, '--message', p.message, '--thinking', p.thinking, '--json', '--timeout', String(Math.max(1, Math.ceil(p.timeoutMs / 1000)))]
+  const argv = [
+    ...pingCommand(p.command, version),
+    '--agent',
+    p.agent,
+    '--message',
+    p.message,
+    '--thinking',
+    p.thinking,
+    '--json',
+    '--timeout',
+    String(Math.max(1, Math.ceil(p.timeoutMs / 1000))),
+  ]
   const session = pingSession(p)
   if (session) argv.push('--session-id', session)
   return argv
@@ -120,7 +132,13 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
       // The exec's own deadline is a little beyond the agent's --timeout so the agent can report first.
       const argv = pingArgv(settings, version)
       const r = await execIn(handle, name, argv, {timeoutMs: settings.timeoutMs + 2_000})
-      const v = classifyAttempt(r, settings.expect, await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs), pingVia(argv), knownSignaturesPossible(version))
+      const v = classifyAttempt(
+        r,
+        settings.expect,
+        await gatewayPidsIfFallback(handle, name, r, fleet.locks.probeTimeoutMs),
+        pingVia(argv),
+        knownSignaturesPossible(version),
+      )
       attempts.push({...v, latencyMs: r.durationMs, exitCode: r.exitCode, stderr: clipOutput(r.stderr), killed: r.killed})
     } catch (error) {
       if (error instanceof ExecFailedError && error.statusCode === 409) attempts.push(notRunning(error.message))
@@ -141,7 +159,12 @@ export async function pingInstance(fleet: Fleet, inst: Instance, settings: PingS
  * timeout: they tell fallback-reuses-locked-session (the lock is the gateway's own) from a lock someone else holds.
  * null when not needed or the probe failed (the classifier then says the pid was not checked).
  */
-async function gatewayPidsIfFallback(handle: DockerHandle, container: string, r: {exitCode: number | null; stdout: string; stderr: string}, timeoutMs: number): Promise<number[] | null> {
+async function gatewayPidsIfFallback(
+  handle: DockerHandle,
+  container: string,
+  r: {exitCode: number | null; stdout: string; stderr: string},
+  timeoutMs: number,
+): Promise<number[] | null> {
   if (r.exitCode === 0 || !GATEWAY_FALLBACK_TIMEOUT.test(`${r.stderr}\n${r.stdout}`)) return null
   const probe = await probePids(handle, container, [], timeoutMs)
   return probe.ok && probe.table ? gatewayProcesses(probe.table).map((p) => p.pid) : null

@@ -56,13 +56,28 @@ export function describeFleet(fleet: Fleet, selected: Instance[], pathIssues: Co
     }),
     groups: fleet.groups
       .filter((g) => g.ids.some((id) => selected.some((i) => i.id === id)))
-      .map((g) => ({name: g.name, instances: g.ids, projectDir: g.projectDir, composeFile: g.composeFile, envFile: g.envFile ?? null, dockerHost: endpoint(g.docker, env)})),
+      .map((g) => ({
+        name: g.name,
+        instances: g.ids,
+        projectDir: g.projectDir,
+        composeFile: g.composeFile,
+        envFile: g.envFile ?? null,
+        dockerHost: endpoint(g.docker, env),
+      })),
     warnings: pathIssues.map((i) => `${i.path.join('.')}: ${i.message}`),
   }
 }
 
 export function renderFleet(d: FleetDescription): string {
-  const rows = d.instances.map((i) => [i.name, i.container, i.group ?? '-', i.composeFile ?? '-', i.envFile ?? '-', i.sessionsDirs.map((s) => s.hostDir).join(', '), i.dockerHost])
+  const rows = d.instances.map((i) => [
+    i.name,
+    i.container,
+    i.group ?? '-',
+    i.composeFile ?? '-',
+    i.envFile ?? '-',
+    i.sessionsDirs.map((s) => s.hostDir).join(', '),
+    i.dockerHost,
+  ])
   const out = [`config: ${printable(d.file)}`, '', table(['INSTANCE', 'CONTAINER', 'GROUP', 'COMPOSE FILE', 'ENV FILE', 'SESSIONS DIRS', 'DOCKER HOST'], rows)]
   if (d.warnings.length > 0) out.push('', 'warnings (run `fleet config --validate` before heal):', ...d.warnings.map((w) => `  - ${printable(w)}`))
   return out.join('\n')

@@ -80,12 +80,18 @@ export function renderHeal(doc: HealDocument): string {
         `${r.name}: openclaw doctor --fix CHANGED its openclaw.json: ${printable(describeConfigChanges({compared: true, changes: changed, onlyMeta: false, note: null}).replace(/^openclaw.json CHANGED by doctor --fix: /, ''))}`,
       )
   }
-  out.push('', `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`)
+  out.push(
+    '',
+    `heal: ${s.healed}/${s.instances} answer; ${s.locksRemoved} lock(s) removed, ${s.holdersEnded} holder(s) ended, ${s.restarted} restarted; ${formatDuration(doc.durationMs)}`,
+  )
   for (const v of doc.verify?.results ?? [])
     out.push(
       `${v.instance}: verify ${v.ok ? 'held' : 'FAILED'}: ${printable(v.why)} (${formatDuration(v.durationMs)}; ${v.sessions.length} session(s) of its own${v.removed.length > 0 ? `, ${v.removed.length} removed` : ''}${v.removeNote ? `: ${printable(v.removeNote)}` : ''})`,
     )
-  if (doc.verify) out.push(`verify: ${doc.verify.ok ? 'recovery held' : 'recovery did NOT hold'} on ${doc.verify.results.filter((v) => v.ok).length}/${doc.verify.results.length}`)
+  if (doc.verify)
+    out.push(
+      `verify: ${doc.verify.ok ? 'recovery held' : 'recovery did NOT hold'} on ${doc.verify.results.filter((v) => v.ok).length}/${doc.verify.results.length}`,
+    )
   out.push(...stoppedShort(doc))
   // No incident dir when nothing was changed (only judged and pinged): say so rather than name a file that is not there.
   out.push(doc.incidentLog ? `incident log: ${printable(doc.incidentLog)}` : 'incident log: none (nothing was changed)')

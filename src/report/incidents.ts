@@ -13,8 +13,22 @@ const dur = (ms: number | null | undefined) => (ms === null || ms === undefined 
 
 export function renderList(doc: IncidentList): string {
   if (doc.runs.length === 0) return `no incidents in ${printable(doc.dir)}`
-  const rows = doc.runs.map((r) => [r.run, r.startedAt, r.kind, r.instances.join(',') || '-', r.cause, r.locksRemoved, r.holdersEnded, r.restarts, healedCell(r)])
-  return [table(['RUN', 'STARTED', 'KIND', 'INSTANCES', 'CAUSE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTS', 'HEALED'], rows), '', `${doc.runs.length} run(s) in ${printable(doc.dir)}`].join('\n')
+  const rows = doc.runs.map((r) => [
+    r.run,
+    r.startedAt,
+    r.kind,
+    r.instances.join(',') || '-',
+    r.cause,
+    r.locksRemoved,
+    r.holdersEnded,
+    r.restarts,
+    healedCell(r),
+  ])
+  return [
+    table(['RUN', 'STARTED', 'KIND', 'INSTANCES', 'CAUSE', 'LOCKS REMOVED', 'HOLDERS ENDED', 'RESTARTS', 'HEALED'], rows),
+    '',
+    `${doc.runs.length} run(s) in ${printable(doc.dir)}`,
+  ].join('\n')
 }
 
 /**
@@ -23,7 +37,15 @@ export function renderList(doc: IncidentList): string {
  */
 export function healedCell(r: IncidentList['runs'][number]): string {
   const ended = r.stopped ? `stopped (${r.stopped})` : '-'
-  const base = r.interrupted ? `${r.healed === true ? 'yes, ' : ''}interrupted (${r.interrupted})` : r.healed === null ? (r.complete ? ended : 'incomplete') : r.healed ? 'yes' : 'no'
+  const base = r.interrupted
+    ? `${r.healed === true ? 'yes, ' : ''}interrupted (${r.interrupted})`
+    : r.healed === null
+      ? r.complete
+        ? ended
+        : 'incomplete'
+      : r.healed
+        ? 'yes'
+        : 'no'
   return r.unfinished > 0 ? `${base}, ${r.unfinished} unfinished` : base
 }
 
@@ -94,14 +116,18 @@ export function renderReportMarkdown(r: IncidentReport): string {
   out.push('', '## Trigger', '')
   if (r.trigger) {
     const fams = Object.entries(r.trigger.signatures).map(([k, n]) => `${n} ${k}`)
-    out.push(`First failed-lock line in ${printable(r.trigger.instance)}’s gateway log at **${r.trigger.at}**${fams.length > 0 ? ` (${fams.join(', ')})` : ''}.`)
+    out.push(
+      `First failed-lock line in ${printable(r.trigger.instance)}’s gateway log at **${r.trigger.at}**${fams.length > 0 ? ` (${fams.join(', ')})` : ''}.`,
+    )
     if (r.trigger.paths.length > 0) out.push('', `Lock(s) named: ${r.trigger.paths.map(code).join(', ')}`)
   } else out.push('No failed-lock line in the gateway logs that this run read.')
   out.push('', '## Impact', '')
   out.push(`- Instances: ${r.impact.instances.map(printable).join(', ') || 'none'}`)
   out.push(`- Sessions: ${r.impact.sessions.map(code).join(', ') || 'none named'}`)
   const fams = Object.entries(r.impact.bySignature).map(([k, n]) => `${n} ${k}`)
-  out.push(`- Failed turns seen in the logs: ${r.impact.failedTurnLines} line(s)${fams.length > 0 ? ` (${fams.join(', ')})` : ''}; lines, not turns: exec'd turns do not reach docker logs`)
+  out.push(
+    `- Failed turns seen in the logs: ${r.impact.failedTurnLines} line(s)${fams.length > 0 ? ` (${fams.join(', ')})` : ''}; lines, not turns: exec'd turns do not reach docker logs`,
+  )
   out.push(`- Lasted: ${dur(r.impact.lastedMs)} (from ${r.impact.from} to ${r.impact.to ?? 'not recovered'})`)
   out.push('', '## Detection gap', '')
   out.push(
@@ -112,9 +138,18 @@ export function renderReportMarkdown(r: IncidentReport): string {
   out.push('', '## Primary cause', '', `**${r.cause.primary}**: ${printable(r.cause.text)}`)
   const others = r.cause.all.slice(1)
   if (r.cause.all[0].locks.length > 0) out.push('', ...r.cause.all[0].locks.map((l) => `- ${code(l)}`))
-  if (others.length > 0) out.push('', 'Also seen:', ...others.map((c) => `- ${c.cause}: ${printable(CAUSE_TEXT[c.cause])}${c.locks.length > 0 ? ` (${c.locks.map(code).join(', ')})` : ''}`))
+  if (others.length > 0)
+    out.push(
+      '',
+      'Also seen:',
+      ...others.map((c) => `- ${c.cause}: ${printable(CAUSE_TEXT[c.cause])}${c.locks.length > 0 ? ` (${c.locks.map(code).join(', ')})` : ''}`),
+    )
   out.push('', '## Contributing factors', '')
-  out.push(...(r.factors.length === 0 ? ['None seen by fleet.'] : r.factors.map((f) => `- **${f.factor}** (${f.instances.map(printable).join(', ')}): ${printable(f.detail)}`)))
+  out.push(
+    ...(r.factors.length === 0
+      ? ['None seen by fleet.']
+      : r.factors.map((f) => `- **${f.factor}** (${f.instances.map(printable).join(', ')}): ${printable(f.detail)}`)),
+  )
   out.push('', '## Timeline', '')
   out.push(
     ...mdTable(
@@ -139,9 +174,18 @@ export function renderReportMarkdown(r: IncidentReport): string {
       'Nothing was restarted.',
     ),
   )
-  if (r.noRestart.length > 0) out.push('', 'Not restarted:', ...r.noRestart.map((n) => `- ${printable(n.instance ?? '-')}: ${printable(n.why)}${n.hint ? ` (${printable(n.hint)})` : ''}`))
+  if (r.noRestart.length > 0)
+    out.push(
+      '',
+      'Not restarted:',
+      ...r.noRestart.map((n) => `- ${printable(n.instance ?? '-')}: ${printable(n.why)}${n.hint ? ` (${printable(n.hint)})` : ''}`),
+    )
   out.push('', '## Recurred', '')
-  out.push(...(r.recurred.length === 0 ? ['Nothing recurred.'] : r.recurred.map((x) => `- ${printable(x.instance ?? '-')}: ${code(x.path)} ${x.verdict} (${x.reasons.map(printable).join(', ')})`)))
+  out.push(
+    ...(r.recurred.length === 0
+      ? ['Nothing recurred.']
+      : r.recurred.map((x) => `- ${printable(x.instance ?? '-')}: ${code(x.path)} ${x.verdict} (${x.reasons.map(printable).join(', ')})`)),
+  )
   out.push('', '## Outcome', '')
   if (!r.outcome) out.push('Unknown: the log has no run-end.')
   else
@@ -163,7 +207,14 @@ export function renderReportMarkdown(r: IncidentReport): string {
   return `${out.join('\n')}\n`
 }
 
-export function renderPrune(doc: {dir: string; dryRun: boolean; policy: {keepRuns: number; keepForMs: number}; removed: string[]; failed: {name: string; error: string}[]; kept: number}): string {
+export function renderPrune(doc: {
+  dir: string
+  dryRun: boolean
+  policy: {keepRuns: number; keepForMs: number}
+  removed: string[]
+  failed: {name: string; error: string}[]
+  kept: number
+}): string {
   const rule = `keep the newest ${doc.policy.keepRuns} and those younger than ${formatDuration(doc.policy.keepForMs)}`
   const out = [`${printable(doc.dir)}: ${rule}`]
   out.push(...doc.removed.map((n) => `${doc.dryRun ? 'would remove' : 'removed'} ${printable(n)}`))

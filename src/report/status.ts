@@ -26,7 +26,13 @@ export function statusDocument(obs: Observation): StatusDocument {
   return {
     instances: obs.instances,
     unreachable: obs.unreachable,
-    summary: {instances: obs.instances.length, ok, notOk: obs.instances.length - ok, locks, lockTimeoutsInLogs: obs.instances.reduce((n, i) => n + (i.logSignature?.count ?? 0), 0)},
+    summary: {
+      instances: obs.instances.length,
+      ok,
+      notOk: obs.instances.length - ok,
+      locks,
+      lockTimeoutsInLogs: obs.instances.reduce((n, i) => n + (i.logSignature?.count ?? 0), 0),
+    },
     durationMs: obs.durationMs,
     ok: ok === obs.instances.length,
   }
@@ -69,7 +75,9 @@ function lifeNotes(i: InstanceStatus): string[] {
   const l = i.life
   const channels =
     l.channelsDown.length > 0
-      ? [`${i.name}: once the cause of the crash loop is gone: fleet heal starts the channels the breaker kept down (openclaw gateway call channels.start --params '{"channel":"<id>"}')`]
+      ? [
+          `${i.name}: once the cause of the crash loop is gone: fleet heal starts the channels the breaker kept down (openclaw gateway call channels.start --params '{"channel":"<id>"}')`,
+        ]
       : []
   if (l.serves || l.state === 'missing' || l.state === 'unreachable') return []
   const hint = l.refusal && l.state !== 'starting' ? ` (${l.refusal.hint})` : ''
@@ -113,7 +121,11 @@ export function renderStatus(doc: StatusDocument, opts: {locks?: boolean} = {}):
         (x) =>
           `${i.name}: lease ${x.table} ${x.key} held by pid ${x.ownerPid} (${(x.owner?.cmdline ?? []).join(' ').slice(0, 60)}), not the gateway, since ${x.sinceMs ? new Date(x.sinceMs).toISOString() : '?'} (a stale CLI such as openclaw doctor holds it: upstream #135383)`,
       ),
-    ...(i.counts.ignored > 0 ? [`${i.name}: ${i.counts.ignored} legacy .jsonl.lock file(s) that OpenClaw ${i.openclaw.version} ignores (fleet heal --tidy removes the ones no process owns)`] : []),
+    ...(i.counts.ignored > 0
+      ? [
+          `${i.name}: ${i.counts.ignored} legacy .jsonl.lock file(s) that OpenClaw ${i.openclaw.version} ignores (fleet heal --tidy removes the ones no process owns)`,
+        ]
+      : []),
     ...i.errors.map((e) => `${i.name}: ${e}`),
   ])
   // free-text lines (shared dirs, log paths, probe errors) outside the tables: escaped like the cells

@@ -175,7 +175,15 @@ export function frame(v: WatchViewState, now: number, opts: {color: boolean; wid
   const rows = v.instances.map((name) => {
     const r = v.rows.get(name)
     const s = r?.scan
-    return [name, s ? stateCell(s) : 'not scanned yet', s?.worst ?? '-', s ? String(s.locks) : '-', workCell(s?.work), pingCell(r?.ping ?? null), r?.lastAction ?? '-']
+    return [
+      name,
+      s ? stateCell(s) : 'not scanned yet',
+      s?.worst ?? '-',
+      s ? String(s.locks) : '-',
+      workCell(s?.work),
+      pingCell(r?.ping ?? null),
+      r?.lastAction ?? '-',
+    ]
   })
   const out = [cut(v.start ?? 'fleet watch', width), ...layout(['INSTANCE', 'STATE', 'WORST', 'LOCKS', 'WORK', 'PING', 'LAST ACTION'], rows, width, opts.color)]
   const last = v.lastScan ? `last scan ${clock(v.lastScan.at)} (${v.lastScan.reason}, ${dur(v.lastScan.durationMs)})` : 'first scan running'

@@ -157,14 +157,25 @@ export function planRunLocks(dir: string, targets: readonly RunTarget[], env: No
  * Takes the run lock of every target, in planRunLocks' order. When one is held by a live run, the locks taken so
  * far are released and a BusyError (exit 1) names the holder.
  */
-export async function acquireRunLocks(dir: string, targets: readonly RunTarget[], meta: {command: RunCommand; config: string}, env: NodeJS.ProcessEnv = process.env): Promise<RunLock> {
+export async function acquireRunLocks(
+  dir: string,
+  targets: readonly RunTarget[],
+  meta: {command: RunCommand; config: string},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunLock> {
   const taken: RunLock[] = []
   const release = async () => {
     for (const lock of taken.splice(0).reverse()) await lock.release()
   }
   try {
     for (const {path: p, target, endpoint} of planRunLocks(dir, targets, env)) {
-      taken.push(await acquireRunLock(p, {...meta, instance: target.name}, {subject: `${target.name} (container ${target.container} on ${endpoint})`, command: meta.command}))
+      taken.push(
+        await acquireRunLock(
+          p,
+          {...meta, instance: target.name},
+          {subject: `${target.name} (container ${target.container} on ${endpoint})`, command: meta.command},
+        ),
+      )
     }
   } catch (error) {
     await release()
@@ -187,10 +198,18 @@ export function localProcess(pid: number): ProcessEvidence {
 const POLICY: LockPolicy = {maxHoldMs: Number.MAX_SAFE_INTEGER, orphanAfterMs: Number.MAX_SAFE_INTEGER, clockSkewMs: 0, malformedGraceMs: 5_000}
 
 /** One run lock file. `about` words the BusyError: what the lock guards and which command wanted it. */
-export async function acquireRunLock(lockPath: string, meta: Record<string, unknown> = {}, about: {subject?: string; command?: RunCommand} = {}): Promise<RunLock> {
+export async function acquireRunLock(
+  lockPath: string,
+  meta: Record<string, unknown> = {},
+  about: {subject?: string; command?: RunCommand} = {},
+): Promise<RunLock> {
   await makeLockDir(path.dirname(lockPath))
   const self = localProcess(process.pid)
-  const payload = JSON.stringify({pid: process.pid, createdAt: new Date().toISOString(), starttime: self.starttime, host: os.hostname(), user: userName(), ...meta}, null, 2)
+  const payload = JSON.stringify(
+    {pid: process.pid, createdAt: new Date().toISOString(), starttime: self.starttime, host: os.hostname(), user: userName(), ...meta},
+    null,
+    2,
+  )
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await fsp.open(lockPath, 'wx', 0o644)
@@ -206,11 +225,24 @@ export async function acquireRunLock(lockPath: string, meta: Record<string, unkn
     const parsed = raw === null ? null : parseLockPayload(raw)
     const holder = holderOf(raw)
     const foreign = holder.host !== undefined && holder.host !== os.hostname()
-    const lockFile = {path: lockPath, containerPath: lockPath, kind: 'session' as const, agent: 'fleet', session: 'run', size: st.size, mtimeMs: st.mtimeMs, raw: raw ?? undefined}
+    const lockFile = {
+      path: lockPath,
+      containerPath: lockPath,
+      kind: 'session' as const,
+      agent: 'fleet',
+      session: 'run',
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      raw: raw ?? undefined,
+    }
     const j = judge(
       lockFile,
       parsed,
-      {container: {name: 'host', running: true, startedAtMs: null}, mountedBy: ['host'], process: foreign || !parsed?.pid ? undefined : localProcess(parsed.pid)},
+      {
+        container: {name: 'host', running: true, startedAtMs: null},
+        mountedBy: ['host'],
+        process: foreign || !parsed?.pid ? undefined : localProcess(parsed.pid),
+      },
       POLICY,
       Date.now(),
     )

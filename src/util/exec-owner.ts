@@ -25,7 +25,11 @@ export function parseOwner(marker: string): {host: string; pid: number; starttim
  * zombie, or a different starttime); null: cannot be told from here (another host, a malformed marker, or
  * no starttime to compare with a live pid).
  */
-export function ownerAlive(marker: string | null | undefined, hostname = os.hostname(), stat: (pid: number) => {state: string; starttime: number} | null = localStat): boolean | null {
+export function ownerAlive(
+  marker: string | null | undefined,
+  hostname = os.hostname(),
+  stat: (pid: number) => {state: string; starttime: number} | null = localStat,
+): boolean | null {
   const o = marker ? parseOwner(marker) : null
   if (!o || o.host !== hostname || process.platform !== 'linux') return null
   const s = stat(o.pid)

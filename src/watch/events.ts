@@ -21,7 +21,14 @@ export function eventSummary(e: WatchEvent): string {
 export function eventWhat(e: WatchEvent): string {
   const what = e.event === 'alert' ? `alert ${String(e.state ?? 'open')} (${String(e.reason)})` : e.event
   const duration = typeof e.durationMs === 'number' && e.event === 'alert' ? ` after ${Math.round(e.durationMs / 1000)}s` : ''
-  const detail = typeof e.detail === 'string' ? `: ${e.detail}` : typeof e.path === 'string' ? `: ${e.path}` : typeof e.reason === 'string' && e.event !== 'alert' ? `: ${e.reason}` : ''
+  const detail =
+    typeof e.detail === 'string'
+      ? `: ${e.detail}`
+      : typeof e.path === 'string'
+        ? `: ${e.path}`
+        : typeof e.reason === 'string' && e.event !== 'alert'
+          ? `: ${e.reason}`
+          : ''
   return `${what}${duration}${detail}`
 }
 

@@ -45,7 +45,11 @@ interface EngineEvent {
 }
 
 /** The instances an engine event is about: by container name, else by compose service label. Pure. */
-export function eventTargets(e: EngineEvent, instances: readonly Pick<Instance, 'id' | 'container' | 'service'>[], execFilter: (execId: string | undefined) => boolean = () => true): number[] {
+export function eventTargets(
+  e: EngineEvent,
+  instances: readonly Pick<Instance, 'id' | 'container' | 'service'>[],
+  execFilter: (execId: string | undefined) => boolean = () => true,
+): number[] {
   if (e.Type !== undefined && e.Type !== 'container') return []
   const action = (e.Action ?? e.status ?? '').split(':')[0]
   if (!(ENGINE_EVENTS as readonly string[]).includes(action)) return []
@@ -81,7 +85,9 @@ export function followEngine(instances: Instance[], trigger: Trigger, onError: (
     const open = async (): Promise<void> => {
       if (stopped) return
       try {
-        const stream = (await handle.docker.getEvents({filters: {type: ['container'], event: [...ENGINE_EVENTS, EXEC_START]}})) as NodeJS.ReadableStream & {destroy?: () => void}
+        const stream = (await handle.docker.getEvents({filters: {type: ['container'], event: [...ENGINE_EVENTS, EXEC_START]}})) as NodeJS.ReadableStream & {
+          destroy?: () => void
+        }
         streams.add(stream)
         delay = 1000
         let buffer = ''

@@ -14,7 +14,19 @@ import {deleteLock, HealEffects, endOrphan, logLock, restartInstance, resumeStop
 import {observe, type InstanceStatus} from '../observe/observe.js'
 import {pingInstance, scanPing, type PingResult} from '../ping/ping.js'
 import type {PingFailure} from '../decide/ping-class.js'
-import {decide, EFFECTS, freshMemory, judged, restartEvidence, seenBefore, watchRunEnd, type InstanceMemory, type ScanReason, type WatchAction, type WatchPolicy} from '../decide/watch.js'
+import {
+  decide,
+  EFFECTS,
+  freshMemory,
+  judged,
+  restartEvidence,
+  seenBefore,
+  watchRunEnd,
+  type InstanceMemory,
+  type ScanReason,
+  type WatchAction,
+  type WatchPolicy,
+} from '../decide/watch.js'
 import {dropQueued, emptyBook, finish, isBusy, mayAct, submit, type Work, type WorkBook} from './work.js'
 import {mapLimit} from '../util/concurrency.js'
 import {errorMessage, UnreachableError} from '../errors.js'
@@ -162,7 +174,13 @@ export class Watcher {
     this.log.write('run-start', {
       config: this.s.start?.config ?? null,
       instances: this.instances.map((i) => i.name),
-      settings: {intervalMs: this.s.intervalMs, reportOnly: this.s.reportOnly, autoRestart: this.s.autoRestart, maxAttempts: this.s.maxAttempts, ping: this.s.ping},
+      settings: {
+        intervalMs: this.s.intervalMs,
+        reportOnly: this.s.reportOnly,
+        autoRestart: this.s.autoRestart,
+        maxAttempts: this.s.maxAttempts,
+        ping: this.s.ping,
+      },
     })
     const sources: Source[] = this.s.react ? this.follow() : []
     let nextFull = Date.now()
@@ -361,7 +379,8 @@ export class Watcher {
     this.memory.set(st.id, next)
     // A lock left alone for good is announced once, with the reason heal gives for it (the one lock rule).
     for (const {lock, why} of left)
-      if (!seenBefore(mem, lock)) this.events.emit({instance: st.name, container: st.container, event: 'lock-left', path: lock.path, verdict: lock.verdict, reasons: lock.reasons, why})
+      if (!seenBefore(mem, lock))
+        this.events.emit({instance: st.name, container: st.container, event: 'lock-left', path: lock.path, verdict: lock.verdict, reasons: lock.reasons, why})
     // Reacting: a lock first seen stale or orphan is judged again in a second (seen twice, same content), not at the next interval.
     const firstSeen = actions.some((a) => a.type === 'pending' && !seenBefore(mem, a.lock))
     if (this.s.react && !this.s.reportOnly && free && firstSeen) this.soon([st.id], CONFIRM_AFTER_MS)
@@ -386,7 +405,12 @@ export class Watcher {
     this.tasks.set(st.id, task)
     task.promise = this.perform(task, st, effects, next.attempts, asked.start)
     if (!asked.start)
-      this.events.emit({instance: st.name, container: st.container, event: 'restart-queued', detail: `${this.s.restartConcurrency ?? 1} restart(s) in flight already (heal.concurrency)`})
+      this.events.emit({
+        instance: st.name,
+        container: st.container,
+        event: 'restart-queued',
+        detail: `${this.s.restartConcurrency ?? 1} restart(s) in flight already (heal.concurrency)`,
+      })
   }
 
   /** The events of what a judgement says (alerts, hold-offs, locks seen ...), at once; effects are the work's. */
@@ -402,7 +426,11 @@ export class Watcher {
             path: a.lock.path,
             verdict: a.lock.verdict,
             reasons: a.lock.reasons,
-            note: this.s.reportOnly ? 'report only' : free ? 'acted on if still so at the next scan' : 'acted on once the work in flight on this instance has ended',
+            note: this.s.reportOnly
+              ? 'report only'
+              : free
+                ? 'acted on if still so at the next scan'
+                : 'acted on once the work in flight on this instance has ended',
           })
         break
       case 'alert':
@@ -504,7 +532,12 @@ export class Watcher {
               this.metrics.inc('openclaw_fleet_restarts_total', 'Restarts done by watch.', {gateway: st.name})
               task.step = 'wait'
               const w = await waitUp(this.fleet, new HealEffects(this.log), inst, st.container, t, this.s.waitTimeoutMs, records, this.stopSignal.signal)
-              this.events.emit({...base, event: w.ok ? 'restarted' : w.aborted ? 'restart-interrupted' : 'restart-unhealthy', detail: w.detail, durationMs: Date.now() - t})
+              this.events.emit({
+                ...base,
+                event: w.ok ? 'restarted' : w.aborted ? 'restart-interrupted' : 'restart-unhealthy',
+                detail: w.detail,
+                durationMs: Date.now() - t,
+              })
             } catch (error) {
               this.events.emit({...base, event: 'restart-failed', detail: errorMessage(error)})
             }

@@ -78,6 +78,8 @@ describe('fleet <unknown command>', () => {
   it('with --json: the error document on stdout, exit 2', async () => {
     const r = await fleet(['pign', '--json'])
     expect(r.exitCode).toBe(2)
-    expect(JSON.parse(r.stdout)).toEqual({error: {code: 'USAGE', message: expect.stringContaining('did you mean `fleet ping`?'), hint: 'fleet ping', exitCode: 2}})
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {code: 'USAGE', message: expect.stringContaining('did you mean `fleet ping`?'), hint: 'fleet ping', exitCode: 2},
+    })
   })
 })

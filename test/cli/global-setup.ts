@@ -15,7 +15,10 @@ export default function setup(): void {
   // The build's last step writes the manifest: it is the build's time.
   const manifest = path.join(REPO, 'oclif.manifest.json')
   const built = existsSync(manifest) && existsSync(path.join(REPO, 'dist', 'commands')) ? statSync(manifest).mtimeMs : 0
-  const inputs = Math.max(newest(path.join(REPO, 'src')), ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(REPO, f)).mtimeMs))
+  const inputs = Math.max(
+    newest(path.join(REPO, 'src')),
+    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => statSync(path.join(REPO, f)).mtimeMs),
+  )
   if (built >= inputs) return
   console.log(`[cli] dist/ is ${built ? 'older than src/' : 'missing'}: npm run build`)
   execFileSync('npm', ['run', 'build'], {cwd: REPO, stdio: 'inherit', timeout: 600_000})

@@ -30,7 +30,11 @@ describe('fleet run lock (the built CLI)', () => {
     expect(runLockPlace(healEnv).dir).toBe(place.dir)
     const mine = planRunLocks(place.dir, [{name: 'oc7', container: 'openclaw-openclaw-gateway-7-1', docker: {timeoutMs: 1000}}], watchEnv)[0].path
     const held = () => existsSync(mine)
-    const watch = execa('node', [BIN, 'watch', '--config', real, '--interval', '1s', '--no-ping', '--events', path.join(dir, 'events.jsonl')], {reject: false, env: watchEnv, extendEnv: true})
+    const watch = execa('node', [BIN, 'watch', '--config', real, '--interval', '1s', '--no-ping', '--events', path.join(dir, 'events.jsonl')], {
+      reject: false,
+      env: watchEnv,
+      extendEnv: true,
+    })
     try {
       for (let i = 0; i < 200 && !held(); i++) await new Promise((r) => setTimeout(r, 50))
       expect(held()).toBe(true)

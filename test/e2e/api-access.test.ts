@@ -18,7 +18,11 @@ const injected: Record<string, any> = {}
 function hiddenFleet(args: string[]) {
   const data = path.join(lab.root, 'data')
   const script = `mount -t tmpfs tmpfs "$1" && shift && [ -z "$(ls -A "$DATA")" ] && exec node "$@"`
-  return execa('unshare', ['-m', 'sh', '-c', script.replace('$DATA', data), 'sh', data, BIN, ...args, '--config', config], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+  return execa('unshare', ['-m', 'sh', '-c', script.replace('$DATA', data), 'sh', data, BIN, ...args, '--config', config], {
+    reject: false,
+    env: {CI: 'true'},
+    stdin: 'ignore',
+  })
 }
 
 beforeAll(async () => {

@@ -16,7 +16,8 @@ const SMALL = 1302
 const RSS_BOUND_MB = 300
 
 let lab: Lab
-const lockLine = (n: number) => `[agent/embedded] SessionWriteLockTimeoutError: session file locked (timeout 10000ms): pid=6 /home/node/.openclaw/agents/main/sessions/s${n}.jsonl.lock`
+const lockLine = (n: number) =>
+  `[agent/embedded] SessionWriteLockTimeoutError: session file locked (timeout 10000ms): pid=6 /home/node/.openclaw/agents/main/sessions/s${n}.jsonl.lock`
 let recent: {text: string; atMs: number}[] = []
 
 /** `fleet <args>` under GNU time: exit code, stdout, and peak RSS in MB. */
@@ -40,12 +41,18 @@ beforeAll(async () => {
   const startedBig = Date.parse(facts[containerName(BIG)].startedAt)
   const now = Date.now()
   // Two lock errors just after the start (far beyond the last 20000 lines), ~300 MB of other lines, three at the end.
-  await appendJsonLog(containerName(BIG), {bytes: 0, fromMs: startedBig, toMs: startedBig, lines: [1, 2].map((n) => ({text: lockLine(n), atMs: startedBig + n}))})
+  await appendJsonLog(containerName(BIG), {
+    bytes: 0,
+    fromMs: startedBig,
+    toMs: startedBig,
+    lines: [1, 2].map((n) => ({text: lockLine(n), atMs: startedBig + n})),
+  })
   recent = [3, 4, 5].map((n) => ({text: lockLine(n), atMs: now - 1000 + n}))
   await appendJsonLog(containerName(BIG), {bytes: 300 * 1024 ** 2, fromMs: startedBig + 10, toMs: now - 2000, lines: recent})
   // The engine must read what was appended (Docker 20.10 does; moby 23+ reads up to its own write position).
   const {stdout: last} = await execa('docker', ['logs', '--tail', '1', containerName(BIG)])
-  if (!last.includes('s5.jsonl.lock')) throw new Error(`the engine does not show lines appended to the json-file log (last line: ${last.slice(0, 200)}): this test cannot make a big log here`)
+  if (!last.includes('s5.jsonl.lock'))
+    throw new Error(`the engine does not show lines appended to the json-file log (last line: ${last.slice(0, 200)}): this test cannot make a big log here`)
   const startedSmall = Date.parse(facts[containerName(SMALL)].startedAt)
   await appendJsonLog(containerName(SMALL), {
     bytes: 200_000,
@@ -67,7 +74,11 @@ describe('a 300 MB gateway log', () => {
     expect(r.exitCode).toBe(doc.ok ? 0 : 1)
     const big = doc.instances.find((i: {id: number}) => i.id === BIG)
     const small = doc.instances.find((i: {id: number}) => i.id === SMALL)
-    expect(big.logSignature).toMatchObject({count: 3, bySignature: {'session-file-locked': 3}, paths: recent.map((_, i) => `/home/node/.openclaw/agents/main/sessions/s${i + 3}.jsonl.lock`)})
+    expect(big.logSignature).toMatchObject({
+      count: 3,
+      bySignature: {'session-file-locked': 3},
+      paths: recent.map((_, i) => `/home/node/.openclaw/agents/main/sessions/s${i + 3}.jsonl.lock`),
+    })
     expect(Date.parse(big.logSignature.first)).toBe(recent[0].atMs)
     expect(big.logSignature.capped).toMatchObject({by: 'lines', lines: 20_000})
     expect(small.logSignature).toMatchObject({count: 2, bySignature: {'session-file-locked': 1, 'sqlite-lock-wait': 1}, capped: null})

@@ -106,7 +106,9 @@ describe('doctor --fix cures a start refusal', () => {
   }, 300_000)
 
   it('the simulated doctor refuses while a gateway serves the state dir, as the real one does, and changes nothing', async () => {
-    const injected = await faults.setControl(CURED, 'start-refusal', 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix', {root: lab.root})
+    const injected = await faults.setControl(CURED, 'start-refusal', 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix', {
+      root: lab.root,
+    })
     try {
       const r = await execa('docker', ['exec', containerName(CURED), 'openclaw', 'doctor', '--fix', '--non-interactive'], {reject: false})
       expect(r.exitCode).toBe(1)
@@ -145,7 +147,12 @@ describe('a doctor run that fails', () => {
     expect(existsSync(injected.controlFile)).toBe(true)
     expect(transcriptChecksums(lab)).toEqual(before)
     // With onFailure 'start' (the caller's choice), the same run starts it again: back to its crash loop.
-    const again = await runDoctorFix(dockerFor(inst.docker), inst.container, {stopTimeoutMs: 5_000, timeoutMs: 3_000, command: ['sleep', '600'], onFailure: 'start'})
+    const again = await runDoctorFix(dockerFor(inst.docker), inst.container, {
+      stopTimeoutMs: 5_000,
+      timeoutMs: 3_000,
+      command: ['sleep', '600'],
+      onFailure: 'start',
+    })
     expect(again.before.up).toBe(false)
     expect(again.start.started).toBe(false)
     expect(again.start.detail).toContain('not running before')

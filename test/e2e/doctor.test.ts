@@ -57,12 +57,21 @@ describe('fleet doctor on the lab', () => {
   })
 
   it('reports the OpenClaw version and its lock behaviour, clock skew and disk', () => {
-    expect(find('openclaw-version', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringContaining('2026.4.29: JSONL session locks, 10 s acquire timeout')})
+    expect(find('openclaw-version', 'oc505')[0]).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('2026.4.29: JSONL session locks, 10 s acquire timeout'),
+    })
     expect(find('clock-skew', 'oc505')[0].status).toBe('pass')
-    expect(find('agent-start', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/`openclaw agent --help` exits 0 in openclaw-openclaw-gateway-505-1 \([\d.]+ s\)/)})
+    expect(find('agent-start', 'oc505')[0]).toMatchObject({
+      status: 'pass',
+      message: expect.stringMatching(/`openclaw agent --help` exits 0 in openclaw-openclaw-gateway-505-1 \([\d.]+ s\)/),
+    })
     // 2026.8+ checks do not run on a JSONL version
     expect(find('sqlite-wal', 'oc505')).toEqual([])
-    expect(find('process-evidence', 'oc505')[0]).toMatchObject({status: 'pass', message: expect.stringMatching(/this host's \/proc shows openclaw-openclaw-gateway-505-1 \(\d+ processes\)/)})
+    expect(find('process-evidence', 'oc505')[0]).toMatchObject({
+      status: 'pass',
+      message: expect.stringMatching(/this host's \/proc shows openclaw-openclaw-gateway-505-1 \(\d+ processes\)/),
+    })
     expect(find('disk', 'oc505')[0].message).toMatch(/\d+ files; [\d.]+ GiB free/)
     expect(doc.checks.find((c: {check: string}) => c.check === 'docker').status).toBe('pass')
     expect(doc.checks.find((c: {check: string}) => c.check === 'compose')).toMatchObject({status: 'pass', message: expect.stringMatching(/docker.compose/)})
@@ -81,23 +90,31 @@ describe('fleet doctor: I/O where the state lives, and duplicate writers', () =>
     expect(fsChecks.length).toBeGreaterThan(0)
     expect(fsChecks[0]).toMatchObject({status: 'pass'})
     const latency = doc.checks.filter((c: {check: string}) => c.check === 'io-latency')
-    const measured = latency.filter((c: {message: string}) => /create\+write\+fsync\+unlink p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms over \d+ samples/.test(c.message))
+    const measured = latency.filter((c: {message: string}) =>
+      /create\+write\+fsync\+unlink p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms over \d+ samples/.test(c.message),
+    )
     // every lab state dir is on one filesystem: measured once, the others say so
     expect(measured).toHaveLength(1)
     expect(latency.filter((c: {message: string}) => c.message.includes('not measured twice')).length).toBe(latency.length - 1)
     expect(doc.checks.some((c: {check: string}) => c.check === 'io-pressure')).toBe(true)
     // the probe's files are gone
-    for (let id = 501; id <= 505; id++) expect(readdirSync(path.join(lab.root, 'data', `oc${id}`, 'config')).filter((f) => f.startsWith('.fleet-io-probe-'))).toEqual([])
+    for (let id = 501; id <= 505; id++)
+      expect(readdirSync(path.join(lab.root, 'data', `oc${id}`, 'config')).filter((f) => f.startsWith('.fleet-io-probe-'))).toEqual([])
   })
 
   it('names a second gateway process in one container (two writers on one state dir)', async () => {
     expect(find('duplicate-gateways', 'oc505')[0].status).toBe('pass')
     await execa('docker', ['exec', '-d', containerName(505), 'openclaw', 'gateway', '--port', '18799'])
-    await waitFor(async () => (await execa('docker', ['exec', containerName(505), 'ps', '-o', 'args'])).stdout.split('\n').filter((l) => l.trim() === 'openclaw-gateway').length === 2, {
-      what: 'the second gateway',
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    })
+    await waitFor(
+      async () =>
+        (await execa('docker', ['exec', containerName(505), 'ps', '-o', 'args'])).stdout.split('\n').filter((l) => l.trim() === 'openclaw-gateway').length ===
+        2,
+      {
+        what: 'the second gateway',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      },
+    )
     const {r, doc: again} = await fleetJson(lab, ['doctor', '--instances', '505', '--io-samples', '0'])
     expect(r.exitCode).toBe(1)
     const dup = again.checks.find((c: {check: string}) => c.check === 'duplicate-gateways')

@@ -10,11 +10,16 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 function engine(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('bash', [path.join(REPO, 'lab', 'engine.sh')], {cwd: REPO, timeout: 600_000, env: {...process.env, CI: process.env.CI ?? 'true'}}, (error, stdout, stderr) => {
-      const output = `${stdout}${stderr}`.trim()
-      if (error) reject(new Error(`lab/engine.sh failed (exit ${error.code ?? error.signal}), so the e2e tests cannot run:\n${output}`))
-      else resolve(output)
-    })
+    const child = execFile(
+      'bash',
+      [path.join(REPO, 'lab', 'engine.sh')],
+      {cwd: REPO, timeout: 600_000, env: {...process.env, CI: process.env.CI ?? 'true'}},
+      (error, stdout, stderr) => {
+        const output = `${stdout}${stderr}`.trim()
+        if (error) reject(new Error(`lab/engine.sh failed (exit ${error.code ?? error.signal}), so the e2e tests cannot run:\n${output}`))
+        else resolve(output)
+      },
+    )
     child.stdin?.end() // no stdin: engine.sh must never prompt
   })
 }

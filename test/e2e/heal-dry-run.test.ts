@@ -53,12 +53,22 @@ const key = (a: {type: string; target: string}) => `${a.type} ${a.target}`
 beforeAll(async () => {
   lab = await labUp(FIRST, 12)
   const root = lab.root
-  config = configVariant(lab, 'fleet.dry.yml', (y) => `${withLocks(y, {maxHold: '8s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`)
+  config = configVariant(
+    lab,
+    'fleet.dry.yml',
+    (y) => `${withLocks(y, {maxHold: '8s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`,
+  )
   // Container recreations first (they run compose for their group), then the process faults side by side.
   await Promise.all([faults.sharedSessions(1525, {root, other: 1524}), faults.wrongMount(1527, {root})])
   const frozenAt = Date.now()
   await Promise.all([faults.frozen(1523, {root}), faults.frozen(1530, {root})])
-  await Promise.all([faults.deadPid(1521, {root}), faults.orphan(1522, {root}), faults.stoppedWithLock(1526, {root}), faults.malformedLocks(1528, {root}), faults.deadPid(1532, {root})])
+  await Promise.all([
+    faults.deadPid(1521, {root}),
+    faults.orphan(1522, {root}),
+    faults.stoppedWithLock(1526, {root}),
+    faults.malformedLocks(1528, {root}),
+    faults.deadPid(1532, {root}),
+  ])
   await faults.paused(1529, {root})
   // The frozen gateways' locks held past maxHold (8 s); the orphan past its --timeout 1 + deadlineMargin; (h) past the 5 s grace.
   await sleep(Math.max(6_000, 10_000 - (Date.now() - frozenAt)))

@@ -24,7 +24,11 @@ beforeAll(async () => {
   // compose.command named: its detection (`docker compose version`, then `docker-compose version`, 10 s each) fails
   // on a loaded host, and the restart with it.
   const compose = (y: string) => y.replace(/^compose:\n {2}command: auto$/m, `compose:\n  command: ${JSON.stringify(composeCmd)}`)
-  config = configVariant(lab, 'fleet.signals.yml', (y) => `${withLocks(compose(y), {maxHold: '5s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n  termGrace: 3s\n`)
+  config = configVariant(
+    lab,
+    'fleet.signals.yml',
+    (y) => `${withLocks(compose(y), {maxHold: '5s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n  termGrace: 3s\n`,
+  )
 }, 600_000)
 
 afterAll(() => labDown(lab), 300_000)
@@ -52,7 +56,11 @@ function newRun(earlier: Set<string>): {dir: string | null; events: any[]} {
 const runs = () => new Set(existsSync(incidents) ? readdirSync(incidents) : [])
 
 /** Starts `fleet heal` as a child (plain lines, no TTY) and resolves once `until` holds on its incident log (or it ended). */
-async function healUntil(args: string[], until: (events: any[]) => boolean, env: Record<string, string> = {}): Promise<{child: ResultPromise; earlier: Set<string>}> {
+async function healUntil(
+  args: string[],
+  until: (events: any[]) => boolean,
+  env: Record<string, string> = {},
+): Promise<{child: ResultPromise; earlier: Set<string>}> {
   const earlier = runs()
   const child = execa('node', [BIN, 'heal', ...args, '--config', config], {reject: false, env: {CI: 'true', NO_COLOR: '1', ...env}, cwd: lab.root})
   for (let i = 0; i < 6000 && child.exitCode === null && !until(newRun(earlier).events); i++) await sleep(10)
@@ -149,7 +157,9 @@ describe('fleet heal interrupted', () => {
     expectEveryIntentAnswered(events)
     const actions = events.filter((e) => e.event === 'action')
     // The SIGCONT is recorded with its result (on a loaded host its exec may time out: then `failed`, still recorded).
-    expect(actions).toContainEqual(expect.objectContaining({type: 'continue', target: `pid ${injected.gatewayPid}`, outcome: expect.stringMatching(/^(continued|failed)$/)}))
+    expect(actions).toContainEqual(
+      expect.objectContaining({type: 'continue', target: `pid ${injected.gatewayPid}`, outcome: expect.stringMatching(/^(continued|failed)$/)}),
+    )
     expect(actions).toContainEqual(expect.objectContaining({type: 'restart', outcome: 'done'}))
     const end = events.at(-1)
     expect(end).toMatchObject({event: 'run-end', interrupted: 'SIGTERM'})
@@ -185,7 +195,9 @@ describe('fleet heal interrupted', () => {
     await new Promise<void>((r) => proxy.listen(sock, r))
     let closed = false
     try {
-      const {child, earlier} = await healUntil(['--instances', '1341', '--no-restart'], (ev) => ev.some((e) => e.event === 'intent'), {DOCKER_HOST: `unix://${sock}`})
+      const {child, earlier} = await healUntil(['--instances', '1341', '--no-restart'], (ev) => ev.some((e) => e.event === 'intent'), {
+        DOCKER_HOST: `unix://${sock}`,
+      })
       proxy.close()
       for (const s of open) s.destroy()
       closed = true
@@ -221,7 +233,10 @@ describe('one writer per instance across operators', () => {
       // The watch may clear what the runs above left on oc1342 (its own incident dir): only heal runs count here.
       const heals = () => [...runs()].filter((n) => !n.includes('-watch-'))
       const before = heals()
-      const heal = await fleet(['heal', '--instances', '1342', '--config', config], {cwd: lab.root, env: {XDG_STATE_HOME: path.join(states, 'operator'), FLEET_RUN_LOCK_DIR: undefined}})
+      const heal = await fleet(['heal', '--instances', '1342', '--config', config], {
+        cwd: lab.root,
+        env: {XDG_STATE_HOME: path.join(states, 'operator'), FLEET_RUN_LOCK_DIR: undefined},
+      })
       const err = heal.stderr.replace(/\s*\n\s*›\s*/g, ' ')
       expect(heal.exitCode, heal.stdout + heal.stderr).toBe(1)
       expect(err).toMatch(new RegExp(`fleet watch \\(pid ${watch.pid}, since \\S+, config \\S+\\) holds oc1342 \\(container ${containerName(1342)} on `))

@@ -6,7 +6,21 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {BIN} from '../helpers/cli.js'
-import {configVariant, containerFacts, containerName, dataSnapshot, fleetIn, fleetJson, labDown, labUp, lockFiles, sleep, withLocks, type ContainerFacts, type Lab} from './helpers.js'
+import {
+  configVariant,
+  containerFacts,
+  containerName,
+  dataSnapshot,
+  fleetIn,
+  fleetJson,
+  labDown,
+  labUp,
+  lockFiles,
+  sleep,
+  withLocks,
+  type ContainerFacts,
+  type Lab,
+} from './helpers.js'
 
 const IDS = [401, 402, 403, 404, 405, 406, 407, 408]
 let lab: Lab
@@ -29,7 +43,11 @@ function transcripts(l: Lab): Map<string, Buffer> {
 beforeAll(async () => {
   lab = await labUp(401, 8)
   const root = lab.root
-  config = configVariant(lab, 'fleet.heal.yml', (y) => `${withLocks(y, {maxHold: '20s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`)
+  config = configVariant(
+    lab,
+    'fleet.heal.yml',
+    (y) => `${withLocks(y, {maxHold: '20s', orphanAfter: '3s'})}heal:\n  incidentDir: incidents\n  waitTimeout: 90s\n`,
+  )
   const frozenAt = Date.now()
   injected.c = await faults.frozen(403, {root})
   injected.a = await faults.deadPid(401, {root})
@@ -39,12 +57,23 @@ beforeAll(async () => {
   injected.h = await faults.malformedLocks(406, {root})
   await sleep(Math.max(6_000, 21_000 - (Date.now() - frozenAt))) // (c) held past maxHold; (h) past the 5 s grace
   // A live lock: the gateway of oc407 is in the middle of a turn on another session. It must survive.
-  const {stdout} = await execa('docker', ['exec', containerName(407), 'wget', '-qO-', '--post-data=', 'http://127.0.0.1:18789/lab/turn?holdMs=600000&sessionId=live-chat'])
+  const {stdout} = await execa('docker', [
+    'exec',
+    containerName(407),
+    'wget',
+    '-qO-',
+    '--post-data=',
+    'http://127.0.0.1:18789/lab/turn?holdMs=600000&sessionId=live-chat',
+  ])
   const lockPath = path.join(root, 'data', 'oc407', 'config', 'agents', 'main', 'sessions', 'live-chat.jsonl.lock')
   liveLock = {path: lockPath, content: readFileSync(lockPath, 'utf8')}
   expect(JSON.parse(stdout).ok).toBe(true)
   // Bystander transcripts: sessions no SPEED_OK turn touches must stay byte-identical.
-  for (const id of IDS) writeFileSync(path.join(root, 'data', `oc${id}`, 'config', 'agents', 'main', 'sessions', 'bystander.jsonl'), `{"type":"message","role":"user","text":"hello ${id}"}\n`)
+  for (const id of IDS)
+    writeFileSync(
+      path.join(root, 'data', `oc${id}`, 'config', 'agents', 'main', 'sessions', 'bystander.jsonl'),
+      `{"type":"message","role":"user","text":"hello ${id}"}\n`,
+    )
   before = await containerFacts(IDS.map(containerName))
   transcriptsBefore = transcripts(lab)
   const r = await fleetIn(lab, ['heal', '--instances', '401-408', '--json'], {config})
@@ -84,7 +113,9 @@ describe('fleet heal --instances 401-408 on faults a, b, c, d, g, h', () => {
     expect(res(403).plan.restart).toBe('hung lock holder')
     // The frozen gateway was resumed before its restart, so it took the SIGTERM and released its own lock:
     // no SIGKILL at compose's stop timeout, nothing left behind for "clear leftovers".
-    expect(res(403).actions).toContainEqual(expect.objectContaining({type: 'continue', target: `pid ${injected.c.gatewayPid}`, outcome: 'continued', detail: 'was T'}))
+    expect(res(403).actions).toContainEqual(
+      expect.objectContaining({type: 'continue', target: `pid ${injected.c.gatewayPid}`, outcome: 'continued', detail: 'was T'}),
+    )
     expect(res(403).actions.filter((a: {type: string}) => a.type === 'delete-lock')).toEqual([])
     expect(existsSync(injected.c.hostLockPath)).toBe(false)
     expect(res(405).plan.restart).toBe('container exited')
@@ -168,7 +199,9 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
     const incidents = path.join(lab.root, 'incidents') // heal.incidentDir of this config
     const earlier = new Set(existsSync(incidents) ? readdirSync(incidents) : [])
     const first = execa('node', [BIN, 'heal', '--instances', '401,402,406', '--config', config], {reject: false, env: {CI: 'true'}})
-    const acting = () => existsSync(incidents) && readdirSync(incidents).some((run) => !earlier.has(run) && readText(path.join(incidents, run, 'incident.jsonl')).includes('"event":"intent"'))
+    const acting = () =>
+      existsSync(incidents) &&
+      readdirSync(incidents).some((run) => !earlier.has(run) && readText(path.join(incidents, run, 'incident.jsonl')).includes('"event":"intent"'))
     for (let i = 0; i < 1500 && !acting() && first.exitCode === null; i++) await sleep(10)
     first.kill('SIGKILL')
     const killed = await first
@@ -177,7 +210,9 @@ describe('fleet heal --dry-run and a heal killed mid-run', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0)
     for (const id of [401, 402, 406]) {
       expect(lockFiles(lab, id)).toEqual([])
-      expect(readdirSync(path.join(lab.root, 'data', `oc${id}`, 'config', 'agents', 'main', 'sessions')).filter((n) => n.includes('.fleet-removing-'))).toEqual([])
+      expect(readdirSync(path.join(lab.root, 'data', `oc${id}`, 'config', 'agents', 'main', 'sessions')).filter((n) => n.includes('.fleet-removing-'))).toEqual(
+        [],
+      )
     }
     const status = await fleetIn(lab, ['status', '--instances', '401,402,406'], {config})
     expect(status.exitCode).toBe(0)

@@ -29,7 +29,12 @@ export async function labUp(first: number, size = 5): Promise<Lab> {
  * ready` are retried by compose's restart policy): when the lab is up but not yet healthy, this waits on, 15 min more.
  * `root` is set before the bring-up, so that afterAll can take down even a lab whose bring-up failed.
  */
-export async function realLabUp(prefix: string, first: number, version: string, opts: {size?: number; stateFs?: {sizeMiB?: number}; onRoot?: (root: string) => void} = {}): Promise<Lab> {
+export async function realLabUp(
+  prefix: string,
+  first: number,
+  version: string,
+  opts: {size?: number; stateFs?: {sizeMiB?: number}; onRoot?: (root: string) => void} = {},
+): Promise<Lab> {
   const root = path.join(mkdtempSync(path.join(os.tmpdir(), `${prefix}-`)), 'lab')
   opts.onRoot?.(root)
   const size = opts.size ?? 1
@@ -90,7 +95,10 @@ export function dataSnapshot(l: Lab): Map<string, string> {
       else {
         const st = statSync(p, {throwIfNoEntry: false})
         if (!st) continue
-        out.set(p, `${st.size}:${st.mtimeMs}:${e.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : e.isSymbolicLink() ? 'link' : 'other'}`)
+        out.set(
+          p,
+          `${st.size}:${st.mtimeMs}:${e.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : e.isSymbolicLink() ? 'link' : 'other'}`,
+        )
       }
     }
   }
@@ -106,7 +114,12 @@ export interface ContainerFacts {
 }
 
 export async function containerFacts(names: string[]): Promise<Record<string, ContainerFacts>> {
-  const {stdout} = await execa('docker', ['inspect', '--format', '{{.Name}}|{{.State.Status}}|{{.State.StartedAt}}|{{.RestartCount}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}', ...names])
+  const {stdout} = await execa('docker', [
+    'inspect',
+    '--format',
+    '{{.Name}}|{{.State.Status}}|{{.State.StartedAt}}|{{.RestartCount}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}',
+    ...names,
+  ])
   const out: Record<string, ContainerFacts> = {}
   for (const line of stdout.split('\n')) {
     const [name, state, startedAt, restartCount, health] = line.split('|')

@@ -38,10 +38,14 @@ describe('lab bring-up', () => {
       '{{.Name}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.Init}}|{{.HostConfig.RestartPolicy.Name}}|{{.Config.User}}|{{index .Config.Labels "com.docker.compose.project"}}|{{index .Config.Labels "com.docker.compose.service"}}|{{index .Config.Labels "openclaw-fleet.lab"}}|{{.State.Health.Status}}',
       ...[101, 102, 103, 104, 105].map(name),
     ])
-    expect(stdout.trim().split('\n')).toEqual([101, 102, 103, 104, 105].map((id) => `/${name(id)}|none|true|unless-stopped|1000:1000|openclaw|openclaw-gateway-${id}|${root}|healthy`))
+    expect(stdout.trim().split('\n')).toEqual(
+      [101, 102, 103, 104, 105].map((id) => `/${name(id)}|none|true|unless-stopped|1000:1000|openclaw|openclaw-gateway-${id}|${root}|healthy`),
+    )
     const config = fs.readFileSync(path.join(root, 'fleet.config.yml'), 'utf8')
     expect(config).toContain('instances: 101-105\n')
-    expect(config).toContain('  oc101-103:\n    instances: 101-103\n    projectDir: openclaw\n    composeFile: docker-compose.oc101-103.yml\n    envFile: .env.multi.oc101-103\n')
+    expect(config).toContain(
+      '  oc101-103:\n    instances: 101-103\n    projectDir: openclaw\n    composeFile: docker-compose.oc101-103.yml\n    envFile: .env.multi.oc101-103\n',
+    )
     expect(config).toContain('  oc104-105:\n    instances: 104-105\n')
     for (const file of ['docker-compose.oc101-103.yml', '.env.multi.oc101-103', 'docker-compose.oc104-105.yml', '.env.multi.oc104-105'])
       expect(fs.existsSync(path.join(root, 'openclaw', file))).toBe(true)
@@ -75,7 +79,12 @@ describe('lab bring-up', () => {
 
 describe('faults that wedge a session', () => {
   it('(b) orphan, (c) frozen, (d) previous incarnation, (g) stopped: turns fail after 10 s naming the lock pid', async () => {
-    const [b, c, d, g] = await Promise.all([faults.orphan(102, {root}), faults.frozen(103, {root}), faults.previousIncarnation(104, {root, legacy: true}), faults.stoppedWithLock(105, {root})])
+    const [b, c, d, g] = await Promise.all([
+      faults.orphan(102, {root}),
+      faults.frozen(103, {root}),
+      faults.previousIncarnation(104, {root, legacy: true}),
+      faults.stoppedWithLock(105, {root}),
+    ])
     // The real two-process turn: the holder `openclaw-agent` is the child of the exec'd `openclaw agent` (PPID 0).
     expect(b.process).toMatchObject({exists: true, cmdline: 'openclaw-agent'})
     const parent = await faults.procInContainer(b.container, b.process.ppid!)
@@ -88,7 +97,12 @@ describe('faults that wedge a session', () => {
     expect(faults.readLock(g.hostLockPath)).toEqual(g.lock)
     expect((await docker(['inspect', '--format', '{{.State.Status}}', name(105)])).stdout.trim()).toBe('exited')
 
-    const [tb, tc, td, viaGateway] = await Promise.all([faults.agentTurn(b.container), faults.agentTurn(c.container), faults.agentTurn(d.container), faults.agentTurn(b.container, {local: false})])
+    const [tb, tc, td, viaGateway] = await Promise.all([
+      faults.agentTurn(b.container),
+      faults.agentTurn(c.container),
+      faults.agentTurn(d.container),
+      faults.agentTurn(b.container, {local: false}),
+    ])
     for (const [turn, fault] of [
       [tb, b],
       [tc, c],
@@ -171,7 +185,9 @@ describe('faults that do not wedge', () => {
     const h = await faults.malformedLocks(101, {root})
     expect(h.files.map((f) => path.basename(f.hostPath))).toEqual(faults.FIXTURE_LOCKS.map((n) => `malformed-${n}.jsonl.lock`))
     for (const file of h.files) {
-      expect(fs.readFileSync(file.hostPath)).toEqual(fs.readFileSync(path.join(REPO_DIR, 'test', 'fixtures', 'locks', `${file.sessionId.replace('malformed-', '')}.jsonl.lock`)))
+      expect(fs.readFileSync(file.hostPath)).toEqual(
+        fs.readFileSync(path.join(REPO_DIR, 'test', 'fixtures', 'locks', `${file.sessionId.replace('malformed-', '')}.jsonl.lock`)),
+      )
       if (process.getuid?.() === 0) expect(fs.statSync(file.hostPath).uid).toBe(1000)
     }
     const {stdout} = await docker(['exec', name(101), 'cat', h.files[1].lockPath])

@@ -23,7 +23,10 @@ beforeAll(async () => {
   const root = lab.root
   // These cases are the runbook's embedded turn (exec'd, it waits on the session lock and ends at its own --timeout):
   // ping.command with --local, by setting. The default goes through the gateway (gateway-life.test.ts, safety.test.ts).
-  writeFileSync(lab.configFile, readFileSync(lab.configFile, 'utf8').replace(/^ {2}command: auto +# through the gateway.*$/m, '  command: [openclaw, agent, --local]'))
+  writeFileSync(
+    lab.configFile,
+    readFileSync(lab.configFile, 'utf8').replace(/^ {2}command: auto +# through the gateway.*$/m, '  command: [openclaw, agent, --local]'),
+  )
   Object.assign(injected, {
     // A lock held by a process that is alive and never lets go (an orphaned docker exec) times turns out.
     orphan: await faults.orphan(302, {root}),
@@ -90,7 +93,13 @@ describe('fleet ping on the lab', () => {
     const x = new XMLParser({ignoreAttributes: false}).parse(readFileSync(junit, 'utf8'))
     const cases = x.testsuites.testsuite.testcase
     expect(cases).toHaveLength(6)
-    expect(cases.filter((c: {failure?: unknown}) => c.failure).map((c: {'@_name': string}) => c['@_name'].split(' ')[0])).toEqual(['oc302', 'oc303', 'oc304', 'oc305', 'oc306'])
+    expect(cases.filter((c: {failure?: unknown}) => c.failure).map((c: {'@_name': string}) => c['@_name'].split(' ')[0])).toEqual([
+      'oc302',
+      'oc303',
+      'oc304',
+      'oc305',
+      'oc306',
+    ])
     expect(cases.find((c: {'@_name': string}) => c['@_name'].startsWith('oc302')).failure['@_type']).toBe('lock-timeout')
   })
 

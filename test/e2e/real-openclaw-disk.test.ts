@@ -66,7 +66,9 @@ describe('real OpenClaw 2026.9.6: a full state filesystem', () => {
       expect(heal.exitCode, heal.stderr).toBe(1)
       const doc = JSON.parse(heal.stdout)
       const r = doc.instances[0]
-      console.log(`[real-openclaw-disk] the real error: ${JSON.stringify(r.ping.attempts.map((a: {exitCode: number; detail: string; stderr: string}) => [a.exitCode, a.detail, a.stderr]))}`)
+      console.log(
+        `[real-openclaw-disk] the real error: ${JSON.stringify(r.ping.attempts.map((a: {exitCode: number; detail: string; stderr: string}) => [a.exitCode, a.detail, a.stderr]))}`,
+      )
       expect(r.ping).toMatchObject({ok: false, failure: 'storage-full', path: 'gateway', detail: expect.stringMatching(/database or disk is full/)})
       expect(r.restartDecision).toMatchObject({
         restart: false,
@@ -82,7 +84,10 @@ describe('real OpenClaw 2026.9.6: a full state filesystem', () => {
       const st = JSON.parse((await timed('status', () => fleet_(['status', '--json']))).stdout).instances[0]
       expect(st.ok).toBe(false)
       expect(st.life.state).toBe('ready')
-      expect(st.stateFs).toMatchObject({state: 'full', why: expect.stringContaining(`state dir ${stateDir} is on tmpfs (fleet-lab-${ID} at ${stateDir}): full, 0 B free of 256 MiB`)})
+      expect(st.stateFs).toMatchObject({
+        state: 'full',
+        why: expect.stringContaining(`state dir ${stateDir} is on tmpfs (fleet-lab-${ID} at ${stateDir}): full, 0 B free of 256 MiB`),
+      })
       expect(st.storage).toMatchObject({kind: 'storage-full'})
       // The gateway's own lines of the failed turn are storage errors, not lock errors.
       expect(st.logSignature.storage).toMatchObject({kind: 'storage-full', line: expect.stringMatching(/database or disk is full/)})
@@ -92,7 +97,11 @@ describe('real OpenClaw 2026.9.6: a full state filesystem', () => {
       const dr = await timed('doctor', () => fleet_(['doctor', '--json', '--io-samples', '0']))
       expect(dr.exitCode).toBe(1)
       const disk = JSON.parse(dr.stdout).checks.find((c: {check: string}) => c.check === 'state-disk')
-      expect(disk).toMatchObject({status: 'fail', instance: `oc${ID}`, message: expect.stringContaining(`on tmpfs (fleet-lab-${ID} at ${stateDir}): full, 0 B free of 256 MiB`)})
+      expect(disk).toMatchObject({
+        status: 'fail',
+        instance: `oc${ID}`,
+        message: expect.stringContaining(`on tmpfs (fleet-lab-${ID} at ${stateDir}): full, 0 B free of 256 MiB`),
+      })
 
       // watch, one scan with auto-restart on: a storage alert, no restart.
       const events = path.join(path.dirname(root), 'watch-events.jsonl')
@@ -102,7 +111,9 @@ describe('real OpenClaw 2026.9.6: a full state filesystem', () => {
         .split('\n')
         .filter(Boolean)
         .map((x) => JSON.parse(x) as {event: string; reason?: string; state?: string; detail?: string})
-      expect(seen.filter((e) => e.event === 'alert')).toEqual([expect.objectContaining({state: 'open', reason: 'storage', detail: expect.stringMatching(/^storage-full: .*full/)})])
+      expect(seen.filter((e) => e.event === 'alert')).toEqual([
+        expect.objectContaining({state: 'open', reason: 'storage', detail: expect.stringMatching(/^storage-full: .*full/)}),
+      ])
       expect(seen.some((e) => /restart/.test(e.event))).toBe(false)
       expect(await incarnation()).toBe(before)
 

@@ -33,7 +33,8 @@ let fleet: Fleet
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'run.js')
 const fleet_ = (args: string[]) => execa('node', [BIN, ...args, '--config', l.configFile], {reject: false, timeout: 5 * MIN})
-const model = (delayMs: number) => execa('docker', ['exec', container, 'sh', '-c', `mkdir -p /tmp/ocreal-model && echo ${delayMs} > /tmp/ocreal-model/delay-ms`], {timeout: MIN})
+const model = (delayMs: number) =>
+  execa('docker', ['exec', container, 'sh', '-c', `mkdir -p /tmp/ocreal-model && echo ${delayMs} > /tmp/ocreal-model/delay-ms`], {timeout: MIN})
 
 beforeAll(async () => {
   const t0 = Date.now()
@@ -65,7 +66,23 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
       const t0 = Date.now()
       const turn = execa(
         'docker',
-        ['exec', container, 'openclaw', 'agent', '--agent', 'main', '--session-id', 'fleet-e2e-drain', '--message', 'Reply exactly DRAINED_OK', '--thinking', 'low', '--json', '--timeout', '900'],
+        [
+          'exec',
+          container,
+          'openclaw',
+          'agent',
+          '--agent',
+          'main',
+          '--session-id',
+          'fleet-e2e-drain',
+          '--message',
+          'Reply exactly DRAINED_OK',
+          '--thinking',
+          'low',
+          '--json',
+          '--timeout',
+          '900',
+        ],
         {
           reject: false,
           timeout: 20 * MIN,
@@ -78,7 +95,10 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
           busy = await readGatewayWork(handle, container, 3 * MIN, VERSION)
           if (!(busy?.known && busy.tasks.length > 0)) await new Promise((r) => setTimeout(r, 2000))
         }
-        expect(busy, JSON.stringify(busy)).toMatchObject({known: true, tasks: [expect.objectContaining({status: 'running', runtime: 'cli', title: 'Reply exactly DRAINED_OK'})]})
+        expect(busy, JSON.stringify(busy)).toMatchObject({
+          known: true,
+          tasks: [expect.objectContaining({status: 'running', runtime: 'cli', title: 'Reply exactly DRAINED_OK'})],
+        })
         expect(busy!.active).toBeGreaterThan(0)
         times.workBusy = busy!.durationMs
         times.turnSeenAfter = Date.now() - t0
@@ -145,7 +165,10 @@ describe(`real OpenClaw ${VERSION}: a restart with a turn in flight`, () => {
         expect(history.lastStop!.completedAtMs!).toBeGreaterThanOrEqual(r0 - 5000)
         expect(history).toMatchObject({uncleanInWindow: 0, nearBreaker: false})
         // What heal and watch record after their restart (stop-outcome in the incident log): the same clean stop.
-        expect(await stopOutcomeNow(handle, inst, container, r0, 3 * MIN)).toMatchObject({end: 'clean', detail: expect.stringContaining('clean_stop (stop (SIGTERM))')})
+        expect(await stopOutcomeNow(handle, inst, container, r0, 3 * MIN)).toMatchObject({
+          end: 'clean',
+          detail: expect.stringContaining('clean_stop (stop (SIGTERM))'),
+        })
         expect(after!.startedAtMs!).toBeGreaterThan(before!.startedAtMs!)
 
         // The turn is done and the new gateway is idle (a few tries: its own start-up work settles first).

@@ -31,10 +31,30 @@ let l: Lab
 const busy = async (db: 'agent' | 'state' = 'agent') => (await faults.probeSqlite(ID, {root: l.root, db})).busy
 const writerOf = (doc: any, agent = 'main') => doc.instances[0].locks.find((x: any) => x.kind === 'sqlite-writer' && x.agent === agent)
 const turn = (message: string) =>
-  execa('docker', ['exec', container, 'openclaw', 'agent', '--agent', 'main', '--session-id', 'fleet-e2e-sqlite', '--message', message, '--thinking', 'low', '--json', '--timeout', '300'], {
-    reject: false,
-    timeout: 6 * MIN,
-  })
+  execa(
+    'docker',
+    [
+      'exec',
+      container,
+      'openclaw',
+      'agent',
+      '--agent',
+      'main',
+      '--session-id',
+      'fleet-e2e-sqlite',
+      '--message',
+      message,
+      '--thinking',
+      'low',
+      '--json',
+      '--timeout',
+      '300',
+    ],
+    {
+      reject: false,
+      timeout: 6 * MIN,
+    },
+  )
 
 beforeAll(async () => {
   const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-real-sqlite-`)), 'lab')
@@ -68,8 +88,14 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       // the gateway-owner lease.
       const i2 = (await fleetJson(l, ['status'])).doc.instances[0]
       const gatewayPid = gw[0].pid
-      expect(i2.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'agent_database_leases', key: 'main', ownerPid: gatewayPid, verdict: 'held', longHeld: false})]))
-      expect(i2.leases).toEqual(expect.arrayContaining([expect.objectContaining({table: 'state_leases', key: 'gateway-owner/global', ownerPid: gatewayPid, verdict: 'held'})]))
+      expect(i2.leases).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({table: 'agent_database_leases', key: 'main', ownerPid: gatewayPid, verdict: 'held', longHeld: false}),
+        ]),
+      )
+      expect(i2.leases).toEqual(
+        expect.arrayContaining([expect.objectContaining({table: 'state_leases', key: 'gateway-owner/global', ownerPid: gatewayPid, verdict: 'held'})]),
+      )
     },
     10 * MIN,
   )
@@ -96,7 +122,11 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
         expect(ping.doc.results[0].detail).toMatch(/database is locked/)
 
         // --timeout 5 + the lab's deadlineMargin 4 s: past its own deadline.
-        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc)?.verdict === 'orphan', {what: 'the writer to be past its deadline', timeoutMs: MIN, intervalMs: 1000})
+        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc)?.verdict === 'orphan', {
+          what: 'the writer to be past its deadline',
+          timeoutMs: MIN,
+          intervalMs: 1000,
+        })
         const past = (await fleetJson(l, ['status'])).doc
         expect(writerOf(past).reasons).toEqual(expect.arrayContaining(['agent-process', 'past-deadline']))
         const sig = past.instances[0].logSignature.bySignature
@@ -129,7 +159,11 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
       const fault = await faults.stateWriterFault(ID, {root: l.root, timeout: 1})
       try {
         expect(await busy('state')).toBe(true)
-        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc, 'state')?.verdict === 'orphan', {what: 'the state writer to be past its deadline', timeoutMs: MIN, intervalMs: 1000})
+        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc, 'state')?.verdict === 'orphan', {
+          what: 'the state writer to be past its deadline',
+          timeoutMs: MIN,
+          intervalMs: 1000,
+        })
         const h0 = Date.now()
         const heal = await fleetJson(l, ['heal'])
         times.healStateWriter = Date.now() - h0
@@ -153,7 +187,11 @@ describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
         const startedAt = before.instances[0].startedAt
         expect(writerOf(before)).toMatchObject({verdict: 'live', pid})
         // Held past the lab's orphanAfter (5 s): flagged long-hold, and the instance is not ok (its turns fail).
-        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc)?.reasons.includes('long-hold'), {what: 'long-hold', timeoutMs: MIN, intervalMs: 1000})
+        await waitFor(async () => writerOf((await fleetJson(l, ['status'])).doc)?.reasons.includes('long-hold'), {
+          what: 'long-hold',
+          timeoutMs: MIN,
+          intervalMs: 1000,
+        })
         const held = await fleetJson(l, ['status'])
         expect(held.r.exitCode).toBe(1)
         expect(held.doc.instances[0].ok).toBe(false)

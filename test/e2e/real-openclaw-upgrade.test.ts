@@ -47,10 +47,14 @@ async function readyAt(sinceMs: number): Promise<number | null> {
 }
 /** A real turn through the 2026.9.6 gateway on the user's session. */
 const userTurn = (reply: string) =>
-  execa('docker', ['exec', container, 'openclaw', 'agent', '--agent', 'main', '--session-id', SESSION, '--message', `Reply exactly ${reply}`, '--thinking', 'low', '--json'], {
-    reject: false,
-    timeout: 10 * MIN,
-  })
+  execa(
+    'docker',
+    ['exec', container, 'openclaw', 'agent', '--agent', 'main', '--session-id', SESSION, '--message', `Reply exactly ${reply}`, '--thinking', 'low', '--json'],
+    {
+      reject: false,
+      timeout: 10 * MIN,
+    },
+  )
 /** Runs SQL on the state db in a one-off container of the gateway's image and mounts (the gateway is stopped). */
 const stateSql = (sql: string) =>
   execa(
@@ -131,12 +135,16 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       times.upgradeHeal = Date.now() - t0
       const doc = json(h.stdout)
       const r = doc.instances[0]
-      console.log(`[real-openclaw-upgrade] heal during the upgrade: exit ${h.exitCode}; steps ${JSON.stringify(r.steps)}; startCure ${JSON.stringify(r.startCure)}`)
+      console.log(
+        `[real-openclaw-upgrade] heal during the upgrade: exit ${h.exitCode}; steps ${JSON.stringify(r.steps)}; startCure ${JSON.stringify(r.startCure)}`,
+      )
       // Never a restart of a start in progress; a refusal (seen live on a busier host) is cured by doctor --fix, once per kind.
       expect(r.actions.filter((a: {type: string}) => a.type === 'restart')).toEqual([])
       expect(r.restarted).toBe(false)
       const cures = r.actions.filter((a: {type: string}) => a.type === 'start-cure')
-      const kinds = (r.startCure?.rounds ?? []).filter((x: {decision: string}) => x.decision === 'doctor-fix').map((x: {refusal: {kind: string}}) => x.refusal.kind)
+      const kinds = (r.startCure?.rounds ?? [])
+        .filter((x: {decision: string}) => x.decision === 'doctor-fix')
+        .map((x: {refusal: {kind: string}}) => x.refusal.kind)
       expect(cures.length).toBe(kinds.length)
       expect(new Set(kinds).size).toBe(kinds.length)
       // Its ping may time out on a loaded host (a first 9.6 turn took over 300 s at load 30 here): then heal says why it
@@ -155,7 +163,9 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
     async () => {
       // Made from the package's own checks: a legacy cron_run_logs table in the state db (gateway stopped meanwhile).
       await execa('docker', ['stop', '-t', '330', container], {timeout: 6 * MIN})
-      const made = await stateSql('CREATE TABLE cron_run_logs (store_key TEXT NOT NULL, job_id TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, entry_json TEXT NOT NULL)')
+      const made = await stateSql(
+        'CREATE TABLE cron_run_logs (store_key TEXT NOT NULL, job_id TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, entry_json TEXT NOT NULL)',
+      )
       expect(made.exitCode, made.stderr).toBe(0)
       const configBefore = readFileSync(path.join(stateDir, 'openclaw.json'), 'utf8')
       const t0 = Date.now()
@@ -171,7 +181,11 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
         if (st.life.refusal?.kind === 'maintenance-required') seen = st.life.refusal
       }
       times.refusalSeen = Date.now() - t0
-      expect(seen, JSON.stringify(st.life)).toMatchObject({kind: 'maintenance-required', cure: 'doctor-fix', line: expect.stringContaining('legacy-cron-run-logs')})
+      expect(seen, JSON.stringify(st.life)).toMatchObject({
+        kind: 'maintenance-required',
+        cure: 'doctor-fix',
+        line: expect.stringContaining('legacy-cron-run-logs'),
+      })
       expect(st.ok).toBe(false)
 
       // The dry run plans what the run does: the cure, then the ping; no restart.
@@ -187,7 +201,9 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       expect(kinds.at(-1)).toBe('ping')
       expect(kinds.slice(1, -1).every((t: string) => t === 'wait')).toBe(true)
       if (first.decision === 'doctor-fix')
-        expect(planned.actions.find((a: {type: string}) => a.type === 'start-cure').detail).toMatch(/openclaw doctor --fix --non-interactive .*OPENCLAW_SERVICE_REPAIR_POLICY=external/)
+        expect(planned.actions.find((a: {type: string}) => a.type === 'start-cure').detail).toMatch(
+          /openclaw doctor --fix --non-interactive .*OPENCLAW_SERVICE_REPAIR_POLICY=external/,
+        )
       else expect(first).toMatchObject({decision: 'wait', refusal: {kind: 'lease-heartbeat'}})
       expect(planned.startCure.outcome).toBe('planned')
 
@@ -196,13 +212,17 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       times.cureHeal = Date.now() - h0
       const doc = json(h.stdout)
       const r = doc.instances[0]
-      console.log(`[real-openclaw-upgrade] heal of the refusal: exit ${h.exitCode}; steps ${JSON.stringify(r.steps)}; startCure ${JSON.stringify(r.startCure).slice(0, 4000)}`)
+      console.log(
+        `[real-openclaw-upgrade] heal of the refusal: exit ${h.exitCode}; steps ${JSON.stringify(r.steps)}; startCure ${JSON.stringify(r.startCure).slice(0, 4000)}`,
+      )
       expect(h.exitCode, `${h.stdout.slice(-3000)}\n${h.stderr}`).toBe(0)
       expect(r.healed).toBe(true)
       expect(r.restarted).toBe(false)
       expect(r.actions.filter((a: {type: string}) => a.type === 'restart')).toEqual([])
       // Exactly one doctor run, and it cured the start.
-      expect(r.actions.filter((a: {type: string}) => a.type === 'start-cure')).toEqual([expect.objectContaining({outcome: 'cured', detail: expect.stringMatching(/^doctor exit 0/)})])
+      expect(r.actions.filter((a: {type: string}) => a.type === 'start-cure')).toEqual([
+        expect.objectContaining({outcome: 'cured', detail: expect.stringMatching(/^doctor exit 0/)}),
+      ])
       expect(r.startCure.outcome).toBe('ready')
       expect(r.startCure.rounds.filter((x: {decision: string}) => x.decision === 'doctor-fix')).toHaveLength(1)
       const doctor = r.startCure.rounds.find((x: {decision: string}) => x.decision === 'doctor-fix').doctor
@@ -214,7 +234,12 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       expect(r.ping).toMatchObject({ok: true})
       const events = incidentEvents(doc.incidentLog)
       expect(events.filter((e) => e.type === 'start-cure')).toEqual([
-        expect.objectContaining({decision: 'doctor-fix', outcome: 'cured', refusal: expect.objectContaining({kind: 'maintenance-required'}), doctor: expect.objectContaining({exitCode: 0})}),
+        expect.objectContaining({
+          decision: 'doctor-fix',
+          outcome: 'cured',
+          refusal: expect.objectContaining({kind: 'maintenance-required'}),
+          doctor: expect.objectContaining({exitCode: 0}),
+        }),
       ])
       expect(events.filter((e) => e.type === 'action' && e.action === 'restart')).toEqual([])
       times.refusalToReady = Date.now() - t0

@@ -112,7 +112,9 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           const second = await execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly SECOND')], {reject: false, timeout: 10 * MIN})
           t.secondTurnFails = Date.now() - t0
           expect(second.exitCode).not.toBe(0)
-          expect(`${second.stderr}\n${second.stdout}`).toMatch(new RegExp(`session file locked \\(timeout ${lockTimeoutMs}ms\\): (pid=${held.pid}|unknown|owner=unknown)[^\\n]*wedge\\.jsonl\\.lock`))
+          expect(`${second.stderr}\n${second.stdout}`).toMatch(
+            new RegExp(`session file locked \\(timeout ${lockTimeoutMs}ms\\): (pid=${held.pid}|unknown|owner=unknown)[^\\n]*wedge\\.jsonl\\.lock`),
+          )
           // The simulator check: the simulator's error line is the real one's shape (fleet's one LOCK_TIMEOUT pattern reads
           // both the same), its acquire timeout is the real 2026.4.29's, and its turn tree is the real one (exec'd
           // `openclaw`, PPID 0, with the child `openclaw-agent` holding the lock).
@@ -141,7 +143,9 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           expect(stale).toMatchObject({verdict: 'stale'})
           expect(stale.reasons).toContain('dead-pid')
           expect(own).toMatchObject({pid: held.pid, pidAlive: false, stale: true})
-          console.log(`[real-openclaw] ${version} OpenClaw cleanStaleLockFiles: stale ${own?.stale} (${own?.staleReasons.join(',')}); fleet: ${stale.verdict} ${stale.reasons.join(',')}`)
+          console.log(
+            `[real-openclaw] ${version} OpenClaw cleanStaleLockFiles: stale ${own?.stale} (${own?.staleReasons.join(',')}); fleet: ${stale.verdict} ${stale.reasons.join(',')}`,
+          )
 
           // The model answers at once again before heal pings.
           await execa('docker', ['exec', container, 'rm', '-f', '/tmp/ocreal-model/delay-ms'])

@@ -20,7 +20,8 @@ import {configVariant, containerName, dataSnapshot, fleetIn, fleetJson, labDown,
 let lab: Lab
 let thisHost: string
 const lockOf = (doc: any, id: number) => doc.instances.find((i: any) => i.id === id).locks.filter((l: any) => l.session !== 'sessions.json')
-const alive = async (container: string, pid: number) => (await execa('docker', ['exec', container, 'test', '-d', `/proc/${pid}`], {reject: false})).exitCode === 0
+const alive = async (container: string, pid: number) =>
+  (await execa('docker', ['exec', container, 'test', '-d', `/proc/${pid}`], {reject: false})).exitCode === 0
 
 beforeAll(async () => {
   lab = await labUp(611, 5)
@@ -60,12 +61,16 @@ describe('a turn with its client attached is never ended', () => {
     expect(existsSync(t.session.hostLockPath)).toBe(true)
 
     const events = path.join(lab.root, 'safety-watch.jsonl')
-    const w = await execa('node', [BIN, 'watch', '--config', lab.configFile, '--instances', '611', '--interval', '1s', '--scans', '3', '--no-ping', '--events', events], {
-      reject: false,
-      env: {CI: 'true'},
-      stdin: 'ignore',
-      timeout: 120_000,
-    })
+    const w = await execa(
+      'node',
+      [BIN, 'watch', '--config', lab.configFile, '--instances', '611', '--interval', '1s', '--scans', '3', '--no-ping', '--events', events],
+      {
+        reject: false,
+        env: {CI: 'true'},
+        stdin: 'ignore',
+        timeout: 120_000,
+      },
+    )
     expect(w.exitCode).toBe(0)
     const kinds = readFileSync(events, 'utf8')
       .trim()
@@ -130,7 +135,11 @@ describe('a turn whose client is gone is ended only on evidence', () => {
 
   it("fleet's own ping is live while its fleet run lives, and client-gone once that run is SIGKILLed", async () => {
     await faults.setControl(614, 'slow-ms', 60_000, {root: lab.root})
-    const ping: ResultPromise = execa('node', [BIN, 'ping', '--config', lab.configFile, '--instances', '614', '--timeout', '90s', '--json'], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
+    const ping: ResultPromise = execa('node', [BIN, 'ping', '--config', lab.configFile, '--instances', '614', '--timeout', '90s', '--json'], {
+      reject: false,
+      env: {CI: 'true'},
+      stdin: 'ignore',
+    })
     try {
       const live = await waitFor(
         async () => {
@@ -196,12 +205,16 @@ describe('a paused container', () => {
       const healed = await fleetJson(lab, ['heal', '--instances', '615'])
       expect(healed.doc.instances[0].restarted).toBe(false)
       const events = path.join(lab.root, 'paused-watch.jsonl')
-      const w = await execa('node', [BIN, 'watch', '--config', lab.configFile, '--instances', '615', '--interval', '1s', '--scans', '2', '--no-ping', '--auto-restart', '--events', events], {
-        reject: false,
-        env: {CI: 'true'},
-        stdin: 'ignore',
-        timeout: 120_000,
-      })
+      const w = await execa(
+        'node',
+        [BIN, 'watch', '--config', lab.configFile, '--instances', '615', '--interval', '1s', '--scans', '2', '--no-ping', '--auto-restart', '--events', events],
+        {
+          reject: false,
+          env: {CI: 'true'},
+          stdin: 'ignore',
+          timeout: 120_000,
+        },
+      )
       expect(w.exitCode).toBe(0)
       const ev = readFileSync(events, 'utf8')
         .trim()
@@ -281,7 +294,11 @@ describe('smaller holes', () => {
       stdin: 'ignore',
     })
     try {
-      await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('watch-start'), {what: 'the watch to start', timeoutMs: 60_000, intervalMs: 200})
+      await waitFor(() => existsSync(events) && readFileSync(events, 'utf8').includes('watch-start'), {
+        what: 'the watch to start',
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      })
       const heal = await fleetIn(lab, ['heal', '--instances', '611-612'])
       expect(heal.exitCode).toBe(1)
       const text = `${heal.stdout}\n${heal.stderr}`

@@ -32,9 +32,16 @@ describe('fleet heal --verify', () => {
   }, 120_000)
 
   it('does not hold when the gateway fails in the middle of the verification: exit 1, the failed turns named', async () => {
-    const run = execa('node', [BIN, 'heal', '--instances', '422', '--verify', '8s', '--verify-turns', '3', '--json', '--config', lab.configFile], {cwd: lab.root, reject: false})
+    const run = execa('node', [BIN, 'heal', '--instances', '422', '--verify', '8s', '--verify-turns', '3', '--json', '--config', lab.configFile], {
+      cwd: lab.root,
+      reject: false,
+    })
     // The first verify turn has run (its session's transcript exists): the model starts answering wrongly.
-    await waitFor(() => readdirSync(sessionsDir(lab, 422)).some((f) => f.includes('openclaw-fleet-verify-')), {what: 'the first verify turn', timeoutMs: 60_000, intervalMs: 100})
+    await waitFor(() => readdirSync(sessionsDir(lab, 422)).some((f) => f.includes('openclaw-fleet-verify-')), {
+      what: 'the first verify turn',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    })
     await faults.wrongReply(422, {root: lab.root})
     const r = await run
     const doc = JSON.parse(r.stdout)

@@ -45,7 +45,22 @@ describe('fleet watch alerts, metrics and service settings', () => {
     await faults.modelError(931, {root: lab.root})
     const file = path.join(lab.root, 'events-alerts.jsonl')
     const port = 20_000 + Math.floor(Math.random() * 20_000)
-    const w = watch(['--interval', '2s', '--scans', '9', '--events', file, '--webhook', hookUrl, '--webhook-format', 'slack', '--metrics-port', String(port), '--instances', '931'])
+    const w = watch([
+      '--interval',
+      '2s',
+      '--scans',
+      '9',
+      '--events',
+      file,
+      '--webhook',
+      hookUrl,
+      '--webhook-format',
+      'slack',
+      '--metrics-port',
+      String(port),
+      '--instances',
+      '931',
+    ])
     try {
       // Counters at 0 before their first event, every series labelled gateway (not Prometheus' own instance).
       const text = await until('the first scrape', async () => {
@@ -62,9 +77,13 @@ describe('fleet watch alerts, metrics and service settings', () => {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`)
       expect(health.status).toBe(200)
       expect(await health.text()).toBe('ok\n')
-      expect(await until('a lock gauge', async () => /openclaw_fleet_locks\{gateway="oc931",verdict="stale"\} 0/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), 20_000)).toBe(
-        true,
-      )
+      expect(
+        await until(
+          'a lock gauge',
+          async () => /openclaw_fleet_locks\{gateway="oc931",verdict="stale"\} 0/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+          20_000,
+        ),
+      ).toBe(true)
 
       const open = await until('the open alert', () => events(file).find((e) => e.event === 'alert' && e.state === 'open'), 60_000)
       expect(open).toMatchObject({instance: 'oc931', reason: 'ping-failed', episode: expect.stringMatching(/^oc931-ping-failed-/)})
@@ -82,7 +101,12 @@ describe('fleet watch alerts, metrics and service settings', () => {
       expect(alerts[1].durationMs).toBeGreaterThan(0)
 
       // The start line: as the first event, and, for people, the first line of the view (stdout, piped: plain lines).
-      expect(all[0]).toMatchObject({event: 'watch-start', config, metricsUrl: `http://127.0.0.1:${port}/metrics`, incidentDir: path.join(lab.root, 'incidents')})
+      expect(all[0]).toMatchObject({
+        event: 'watch-start',
+        config,
+        metricsUrl: `http://127.0.0.1:${port}/metrics`,
+        incidentDir: path.join(lab.root, 'incidents'),
+      })
       const line = r.stdout.split('\n').filter((l) => l.startsWith('fleet watch:'))
       expect(line).toHaveLength(1)
       expect(line[0]).toContain(`config ${config}`)
@@ -100,12 +124,21 @@ describe('fleet watch alerts, metrics and service settings', () => {
 
   it('FLEET_WATCH_* variables set the flags, a flag beats its variable, a bad value exits 2 naming it', async () => {
     const file = path.join(lab.root, 'events-env.jsonl')
-    const r = await watch(['--instances', '932'], {FLEET_WATCH_INTERVAL: '1s', FLEET_WATCH_SCANS: '2', FLEET_WATCH_PING: 'false', FLEET_WATCH_REPORT_ONLY: 'true', FLEET_WATCH_EVENTS: file})
+    const r = await watch(['--instances', '932'], {
+      FLEET_WATCH_INTERVAL: '1s',
+      FLEET_WATCH_SCANS: '2',
+      FLEET_WATCH_PING: 'false',
+      FLEET_WATCH_REPORT_ONLY: 'true',
+      FLEET_WATCH_EVENTS: file,
+    })
     expect(r.exitCode, r.stderr).toBe(0)
     expect(events(file)[0]).toMatchObject({event: 'watch-start', intervalMs: 1000, reportOnly: true, metricsUrl: null})
     expect(events(file).filter((e) => e.event === 'scan')).toHaveLength(2)
 
-    const flagWins = await watch(['--instances', '932', '--interval', '3s', '--scans', '1', '--no-ping', '--report-only', '--json'], {FLEET_WATCH_INTERVAL: '1s', FLEET_WATCH_SCANS: '5'})
+    const flagWins = await watch(['--instances', '932', '--interval', '3s', '--scans', '1', '--no-ping', '--report-only', '--json'], {
+      FLEET_WATCH_INTERVAL: '1s',
+      FLEET_WATCH_SCANS: '5',
+    })
     expect(flagWins.exitCode, flagWins.stderr).toBe(0)
     expect(JSON.parse(flagWins.stdout.split('\n')[0])).toMatchObject({event: 'watch-start', intervalMs: 3000})
 

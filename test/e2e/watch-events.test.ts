@@ -30,7 +30,10 @@ const events = eventsIn
 
 function watch(id: number, args: string[]) {
   const file = path.join(lab.root, `events-${id}-${Date.now()}.jsonl`)
-  const w = execa('node', [BIN, 'watch', '--config', lab.configFile, '--no-ping', '--events', file, '--instances', String(id), ...args], {cwd: lab.root, reject: false})
+  const w = execa('node', [BIN, 'watch', '--config', lab.configFile, '--no-ping', '--events', file, '--instances', String(id), ...args], {
+    cwd: lab.root,
+    reject: false,
+  })
   running.push(w)
   return {w, file}
 }
@@ -96,7 +99,11 @@ describe('fleet watch reacts to the engine', () => {
     const {w, file} = watch(444, ['--interval', '60s', '--auto-restart'])
     await waitFor(() => events(file).some((e) => e.event === 'scan'), {what: 'the first scan', timeoutMs: 60_000, intervalMs: 100})
     const fault = await faults.frozen(444, {root: lab.root}) // the gateway SIGSTOPped mid-turn; the lab's maxHold is 20 s
-    await waitFor(() => events(file).some((e) => e.event === 'restarted' || e.event === 'restart-failed'), {what: 'the frozen gateway to be restarted', timeoutMs: 55_000, intervalMs: 200})
+    await waitFor(() => events(file).some((e) => e.event === 'restarted' || e.event === 'restart-failed'), {
+      what: 'the frozen gateway to be restarted',
+      timeoutMs: 55_000,
+      intervalMs: 200,
+    })
     w.kill('SIGTERM')
     await w
     const ev = events(file)

@@ -67,7 +67,8 @@ async function frozenThenNeverReady(id: number) {
   return frozen
 }
 
-const isEndOfRestart = (e: any, instance: string) => ['restarted', 'restart-unhealthy', 'restart-failed', 'restart-interrupted'].includes(e.event) && e.instance === instance
+const isEndOfRestart = (e: any, instance: string) =>
+  ['restarted', 'restart-unhealthy', 'restart-failed', 'restart-interrupted'].includes(e.event) && e.instance === instance
 
 describe('fleet watch while one instance is slow', () => {
   it('a restart waiting for a gateway that never gets ready holds up no other instance: a stale lock elsewhere is cleared inside it, the interval scans go on', async () => {
@@ -76,10 +77,18 @@ describe('fleet watch while one instance is slow', () => {
     // No pings: the scans stay short on a loaded host (a busy instance is not pinged anyway).
     const w = watch(file, ['--instances', '1361-1363', '--interval', '2s', '--auto-restart', '--react', '--no-ping', '--cooldown', '10m'])
     const r = await withWatch(w, async () => {
-      const restart = await until('the restart of the frozen oc1361', () => eventsIn(file).find((e) => e.event === 'restart' && e.instance === 'oc1361'), 150_000)
+      const restart = await until(
+        'the restart of the frozen oc1361',
+        () => eventsIn(file).find((e) => e.event === 'restart' && e.instance === 'oc1361'),
+        150_000,
+      )
       // While oc1361's restart and its wait run, a holder dies on oc1362 and leaves its lock (stale: dead pid).
       const stale = await faults.deadPid(1362, {root: lab.root})
-      const cleared = await until('the stale lock on oc1362 to be cleared', () => eventsIn(file).find((e) => e.event === 'lock-cleared' && e.instance === 'oc1362'), 120_000)
+      const cleared = await until(
+        'the stale lock on oc1362 to be cleared',
+        () => eventsIn(file).find((e) => e.event === 'lock-cleared' && e.instance === 'oc1362'),
+        120_000,
+      )
       expect(cleared.path).toBe(stale.hostLockPath)
       expect(existsSync(stale.hostLockPath)).toBe(false)
 
@@ -108,12 +117,16 @@ describe('fleet watch while one instance is slow', () => {
     const w = watch(file, ['--instances', '1361', '--interval', '2s', '--auto-restart', '--no-ping', '--cooldown', '10m'])
     let t0 = 0
     const r = await withWatch(w, async () => {
-      await until('oc1361 in its restart wait', () => eventsIn(file).some((e) => e.event === 'scan' && e.instances.some((i: any) => i.instance === 'oc1361' && i.busy === 'wait')), 240_000).catch(
-        (error) => {
-          const seen = eventsIn(file).map((e) => (e.event === 'scan' ? `scan ${JSON.stringify(e.instances[0]).slice(0, 300)}` : `${e.event} ${e.detail ?? e.reason ?? ''}`))
-          throw new Error(`${(error as Error).message}; events: ${seen.slice(-12).join(' | ')}`)
-        },
-      )
+      await until(
+        'oc1361 in its restart wait',
+        () => eventsIn(file).some((e) => e.event === 'scan' && e.instances.some((i: any) => i.instance === 'oc1361' && i.busy === 'wait')),
+        240_000,
+      ).catch((error) => {
+        const seen = eventsIn(file).map((e) =>
+          e.event === 'scan' ? `scan ${JSON.stringify(e.instances[0]).slice(0, 300)}` : `${e.event} ${e.detail ?? e.reason ?? ''}`,
+        )
+        throw new Error(`${(error as Error).message}; events: ${seen.slice(-12).join(' | ')}`)
+      })
       t0 = Date.now()
     })
     expect(r.exitCode, `signal ${r.signal}; ${r.stderr}; ${JSON.stringify(eventsIn(file).map((e) => e.event))}`).toBe(0)

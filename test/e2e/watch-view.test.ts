@@ -32,13 +32,17 @@ describe('fleet watch: what a person sees', () => {
   it('piped: plain lines, the ping in each scan, the clear said once; the events file has the JSON; the run is listed stopped, not incomplete', async () => {
     const fault = await faults.deadPid(1602, {root: lab.root})
     const file = path.join(lab.root, 'view-events.jsonl')
-    const r = await execa('node', [BIN, 'watch', '--config', config, '--instances', '1601-1602', '--interval', '1s', '--scans', '3', '--no-react', '--events', file], {
-      reject: false,
-      env: personEnv(),
-      extendEnv: false,
-      stdin: 'ignore',
-      timeout: 180_000,
-    })
+    const r = await execa(
+      'node',
+      [BIN, 'watch', '--config', config, '--instances', '1601-1602', '--interval', '1s', '--scans', '3', '--no-react', '--events', file],
+      {
+        reject: false,
+        env: personEnv(),
+        extendEnv: false,
+        stdin: 'ignore',
+        timeout: 180_000,
+      },
+    )
     expect(r.exitCode, r.stderr).toBe(0)
     const lines = r.stdout.split('\n').filter(Boolean)
     expect(r.stdout).not.toContain(ESC)
@@ -52,7 +56,12 @@ describe('fleet watch: what a person sees', () => {
 
     // The events file: JSON lines, the scan with its ping (class, duration, reply).
     const scan = eventsIn(file).find((e) => e.event === 'scan' && e.reason === 'interval')
-    expect(scan.instances[0]).toMatchObject({instance: 'oc1601', state: 'running', life: 'ready', ping: {ok: true, class: 'ok', reply: 'SPEED_OK', durationMs: expect.any(Number)}})
+    expect(scan.instances[0]).toMatchObject({
+      instance: 'oc1601',
+      state: 'running',
+      life: 'ready',
+      ping: {ok: true, class: 'ok', reply: 'SPEED_OK', durationMs: expect.any(Number)},
+    })
 
     const list = await execa('node', [BIN, 'incidents', 'list', '--config', config, '--json'], {reject: false, cwd: lab.root})
     expect(list.exitCode, list.stderr).toBe(0)
@@ -83,11 +92,23 @@ describe('fleet watch: what a person sees', () => {
     expect(out).not.toMatch(/^\{"ts"/m)
 
     const once = cmd.replace('--scans 2', '--scans 1')
-    const noColor = await execa('script', ['-qfc', once, '/dev/null'], {reject: false, env: personEnv({NO_COLOR: '1'}), extendEnv: false, stdin: 'ignore', timeout: 120_000})
+    const noColor = await execa('script', ['-qfc', once, '/dev/null'], {
+      reject: false,
+      env: personEnv({NO_COLOR: '1'}),
+      extendEnv: false,
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
     expect(noColor.exitCode, noColor.stderr).toBe(0)
     expect(noColor.stdout).toMatch(/\u001b\[\d+A\r\u001b\[0J/)
     expect(noColor.stdout).not.toMatch(/\u001b\[[0-9;]*m/)
-    const forced = await execa('script', ['-qfc', once, '/dev/null'], {reject: false, env: personEnv({FORCE_COLOR: '0'}), extendEnv: false, stdin: 'ignore', timeout: 120_000})
+    const forced = await execa('script', ['-qfc', once, '/dev/null'], {
+      reject: false,
+      env: personEnv({FORCE_COLOR: '0'}),
+      extendEnv: false,
+      stdin: 'ignore',
+      timeout: 120_000,
+    })
     expect(forced.stdout).not.toMatch(/\u001b\[[0-9;]*m/)
   }, 240_000)
 })

@@ -112,13 +112,37 @@ describe('fleet watch', () => {
     // Every turn of oc553 now takes 30 s (the control file survives restarts) and pings time out after 2 s: a
     // failure a restart could cure (timeout), which restarts do not cure here.
     await faults.slow(553, {root: lab.root, ms: 30_000})
-    const quick = configVariant(lab, 'fleet.watch-quick.yml', (y) => `${y.replace(/^ {2}timeout: 60s$/m, '  timeout: 2s')}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`)
+    const quick = configVariant(
+      lab,
+      'fleet.watch-quick.yml',
+      (y) => `${y.replace(/^ {2}timeout: 60s$/m, '  timeout: 2s')}heal:\n  incidentDir: incidents\n  waitTimeout: 60s\n`,
+    )
     const file = path.join(lab.root, 'events-2.jsonl')
-    const w = execa('node', [BIN, 'watch', '--config', quick, '--interval', '1s', '--events', file, '--auto-restart', '--max-attempts', '2', '--cooldown', '1s', '--instances', '553'], {
-      reject: false,
-      env: {CI: 'true'},
-      stdin: 'ignore',
-    })
+    const w = execa(
+      'node',
+      [
+        BIN,
+        'watch',
+        '--config',
+        quick,
+        '--interval',
+        '1s',
+        '--events',
+        file,
+        '--auto-restart',
+        '--max-attempts',
+        '2',
+        '--cooldown',
+        '1s',
+        '--instances',
+        '553',
+      ],
+      {
+        reject: false,
+        env: {CI: 'true'},
+        stdin: 'ignore',
+      },
+    )
     running.push(w)
     await until('the give-up', () => events(file).some((e) => e.event === 'gave-up'), 240_000)
     const facts = await containerFacts([containerName(553)])
@@ -143,12 +167,16 @@ describe('fleet watch', () => {
     await faults.modelError(552, {root: lab.root})
     const file = path.join(lab.root, 'events-auth.jsonl')
     const before = await containerFacts([containerName(552)])
-    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--scans', '4', '--events', file, '--auto-restart', '--cooldown', '1s', '--instances', '552'], {
-      reject: false,
-      env: {CI: 'true'},
-      stdin: 'ignore',
-      timeout: 120_000,
-    })
+    const r = await execa(
+      'node',
+      [BIN, 'watch', '--config', config, '--interval', '1s', '--scans', '4', '--events', file, '--auto-restart', '--cooldown', '1s', '--instances', '552'],
+      {
+        reject: false,
+        env: {CI: 'true'},
+        stdin: 'ignore',
+        timeout: 120_000,
+      },
+    )
     expect(r.exitCode).toBe(0)
     const all = events(file)
     // One alert for the episode, not one per scan: it persists over the 3 failing scans after the first.
@@ -164,10 +192,14 @@ describe('fleet watch', () => {
   it('--report-only changes nothing', async () => {
     const a = await faults.deadPid(554, {root: lab.root})
     const file = path.join(lab.root, 'events-3.jsonl')
-    const r = await execa('node', [BIN, 'watch', '--config', config, '--interval', '1s', '--no-ping', '--report-only', '--scans', '3', '--events', file, '--instances', '554'], {
-      reject: false,
-      env: {CI: 'true'},
-    })
+    const r = await execa(
+      'node',
+      [BIN, 'watch', '--config', config, '--interval', '1s', '--no-ping', '--report-only', '--scans', '3', '--events', file, '--instances', '554'],
+      {
+        reject: false,
+        env: {CI: 'true'},
+      },
+    )
     expect(r.exitCode).toBe(0)
     expect(existsSync(a.hostLockPath)).toBe(true)
     expect(events(file).filter((e) => e.event === 'scan' && e.reason === 'interval')).toHaveLength(3)

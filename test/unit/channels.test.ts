@@ -19,16 +19,29 @@ describe("starting the channels OpenClaw's crash-loop breaker kept down", () => 
 
   it('property: never without a ready gateway whose ping did not fail', () => {
     fc.assert(
-      fc.property(fc.constantFrom('ready', 'not-ready', 'unknown'), fc.constantFrom<boolean | 'pending'>(true, false, 'pending'), fc.boolean(), (state, ping, any) => {
-        const yes = shouldStartChannels({channelsDown: any ? [tg] : [], readiness: {state}}, ping)
-        if (yes) expect(state === 'ready' && ping !== false && any).toBe(true)
-      }),
+      fc.property(
+        fc.constantFrom('ready', 'not-ready', 'unknown'),
+        fc.constantFrom<boolean | 'pending'>(true, false, 'pending'),
+        fc.boolean(),
+        (state, ping, any) => {
+          const yes = shouldStartChannels({channelsDown: any ? [tg] : [], readiness: {state}}, ping)
+          if (yes) expect(state === 'ready' && ping !== false && any).toBe(true)
+        },
+      ),
     )
   })
 
   it("the call is the gateway's own hint, one channel account each, no shell", () => {
     expect(channelStartArgv(tg)).toEqual(['openclaw', 'gateway', 'call', 'channels.start', '--params', '{"channel":"telegram","accountId":"ops"}', '--json'])
-    expect(channelStartArgv({channel: 'discord', accountId: null})).toEqual(['openclaw', 'gateway', 'call', 'channels.start', '--params', '{"channel":"discord"}', '--json'])
+    expect(channelStartArgv({channel: 'discord', accountId: null})).toEqual([
+      'openclaw',
+      'gateway',
+      'call',
+      'channels.start',
+      '--params',
+      '{"channel":"discord"}',
+      '--json',
+    ])
   })
 
   it("one name for a channel account, as OpenClaw's breaker line writes it (life's why and heal's action target)", () => {

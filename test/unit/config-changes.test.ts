@@ -8,11 +8,29 @@ const SKILLS = ['1password', 'blogwatcher', 'blucli', 'camsnap', 'coding-agent',
 describe('configChanges', () => {
   it.each([
     ['unchanged', {a: 1}, {a: 1}, [], 'openclaw.json unchanged'],
-    ['only the meta stamp', {meta: {lastTouchedAt: 'x'}, a: 1}, {meta: {lastTouchedAt: 'y'}, a: 1}, [{path: 'meta.lastTouchedAt', change: 'changed'}], 'only its meta stamp'],
-    ['a setting added', {a: 1}, {a: 1, wizard: {lastRunCommand: 'doctor'}}, [{path: 'wizard.lastRunCommand', change: 'added', after: '"doctor"'}], 'wizard.lastRunCommand added ("doctor")'],
+    [
+      'only the meta stamp',
+      {meta: {lastTouchedAt: 'x'}, a: 1},
+      {meta: {lastTouchedAt: 'y'}, a: 1},
+      [{path: 'meta.lastTouchedAt', change: 'changed'}],
+      'only its meta stamp',
+    ],
+    [
+      'a setting added',
+      {a: 1},
+      {a: 1, wizard: {lastRunCommand: 'doctor'}},
+      [{path: 'wizard.lastRunCommand', change: 'added', after: '"doctor"'}],
+      'wizard.lastRunCommand added ("doctor")',
+    ],
     ['a setting removed', {a: 1, b: {c: true}}, {a: 1}, [{path: 'b.c', change: 'removed', before: 'true'}], 'b.c removed (was true)'],
     ['a value changed', {a: {b: 'x'}}, {a: {b: 'y'}}, [{path: 'a.b', change: 'changed', before: '"x"', after: '"y"'}], 'a.b "x" -> "y"'],
-    ['a secret is not printed', {gateway: {auth: {token: 'old'}}}, {gateway: {auth: {token: 'new'}}}, [{path: 'gateway.auth.token', before: '(set)', after: '(set)'}], '(set) -> (set)'],
+    [
+      'a secret is not printed',
+      {gateway: {auth: {token: 'old'}}},
+      {gateway: {auth: {token: 'new'}}},
+      [{path: 'gateway.auth.token', before: '(set)', after: '(set)'}],
+      '(set) -> (set)',
+    ],
     ['an array is one value', {allow: ['vllm']}, {allow: ['vllm', 'github']}, [{path: 'allow', change: 'changed'}], 'allow ["vllm"] -> ["vllm","github"]'],
   ])('%s', (_n, before, after, changes, line) => {
     const c = configChanges(j(before), j(after))

@@ -104,11 +104,19 @@ describe('bad configs exit 2 with a message naming what and where', () => {
     ['unknown nested key', 'instances: 7\ndataDir: d/{id}\nping:\n  mesage: hi\n', /ping.mesage \(line 4\): unknown key "mesage"/],
     ['overlapping groups', GOOD.replace('instances: 10-11', 'instances: 9-11'), /groups.b.instances \(line 10\): instance 9 is also in group "a"/],
     ['instance in no group', GOOD.replace('instances: 10-11', 'instances: 10'), /groups \(line 3\): instance 11 is in no group/],
-    ['group naming unknown instances', GOOD.replace('instances: 10-11', 'instances: 10-12'), /groups.b.instances \(line 10\): names instances that are not in the fleet.*: 12/],
+    [
+      'group naming unknown instances',
+      GOOD.replace('instances: 10-11', 'instances: 10-12'),
+      /groups.b.instances \(line 10\): names instances that are not in the fleet.*: 12/,
+    ],
     ['bad duration', 'instances: 7\ndataDir: d/{id}\nlocks:\n  maxHold: 5x\n', /locks.maxHold \(line 4\): expected a duration like 90s/],
     ['container template without {id}', 'instances: 7\ndataDir: d/{id}\ncontainer: gateway\n', /container \(line 3\): container template must contain \{id\}/],
     ['dataDir template without {id}', 'instances: 7\ndataDir: /data/oc7\n', /dataDir \(line 2\): dataDir template must contain \{id\}/],
-    ['composeFile that does not exist', GOOD.replace('composeFile: b.yml', 'composeFile: missing.yml'), /groups.b.composeFile \(line 12\): file does not exist: .*missing.yml/],
+    [
+      'composeFile that does not exist',
+      GOOD.replace('composeFile: b.yml', 'composeFile: missing.yml'),
+      /groups.b.composeFile \(line 12\): file does not exist: .*missing.yml/,
+    ],
     ['envFile that does not exist', GOOD.replace('envFile: .env.a', 'envFile: .env.nope'), /groups.a.envFile \(line 8\): file does not exist/],
     ['reversed range', 'instances: 11-7\ndataDir: d/{id}\n', /instances \(line 1\): instance range "11-7" is reversed/],
     ['non-number in instances', 'instances: 7,x\ndataDir: d/{id}\n', /instances \(line 1\): "x" is not an instance id/],
@@ -178,7 +186,9 @@ describe('fleet config (in-process, through oclif)', () => {
       composeFile: '/opt/openclaw-multi/openclaw/docker-compose.oc10-11.yml',
       envFile: '/opt/openclaw-multi/openclaw/.env.multi.oc10-11',
       dataDir: '/opt/openclaw-multi/data/oc10/config',
-      sessionsDirs: [{agent: 'main', hostDir: '/opt/openclaw-multi/data/oc10/config/agents/main/sessions', containerDir: '/home/node/.openclaw/agents/main/sessions'}],
+      sessionsDirs: [
+        {agent: 'main', hostDir: '/opt/openclaw-multi/data/oc10/config/agents/main/sessions', containerDir: '/home/node/.openclaw/agents/main/sessions'},
+      ],
       dockerHost: 'unix:///var/run/docker.sock',
     })
     expect(d.warnings.length).toBeGreaterThan(0)
@@ -224,7 +234,11 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
     ['a list naming 7 twice', 'instances: [7, 7]\ndataDir: d/{id}\n', /instances \(line 1\): instance 7 is listed more than once/],
     ['a range and an id inside it', 'instances: "7-9,8"\ndataDir: d/{id}\n', /instances \(line 1\): instance 8 is listed more than once \(in "7-9,8"\)/],
     ['two overlapping ranges', 'instances: "7-9,8-10"\ndataDir: d/{id}\n', /instances \(line 1\): instances 8-9 are listed more than once/],
-    ['a group naming an id twice', GOOD.replace('instances: 10-11', 'instances: [10, 11, 11]'), /groups.b.instances \(line 10\): instance 11 is listed more than once/],
+    [
+      'a group naming an id twice',
+      GOOD.replace('instances: 10-11', 'instances: [10, 11, 11]'),
+      /groups.b.instances \(line 10\): instance 11 is listed more than once/,
+    ],
   ])('duplicate ids: %s', async (_name, body, message) => {
     expect((await configError(body)).message).toMatch(message)
   })
@@ -268,10 +282,14 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
   it('property: a duration is accepted exactly when it is in (0, 2147483647] ms (0 too where allowed)', async () => {
     const {durationProblem, MAX_TIMER_MS} = await import('../../src/config/duration.js')
     fc.assert(
-      fc.property(fc.oneof(fc.integer({min: 0, max: 2 * MAX_TIMER_MS}), fc.constantFrom(0, 1, MAX_TIMER_MS, MAX_TIMER_MS + 1)), fc.boolean(), (ms, positive) => {
-        const ok = ms <= MAX_TIMER_MS && (!positive || ms > 0)
-        expect(durationProblem(ms, {positive}) === null).toBe(ok)
-      }),
+      fc.property(
+        fc.oneof(fc.integer({min: 0, max: 2 * MAX_TIMER_MS}), fc.constantFrom(0, 1, MAX_TIMER_MS, MAX_TIMER_MS + 1)),
+        fc.boolean(),
+        (ms, positive) => {
+          const ok = ms <= MAX_TIMER_MS && (!positive || ms > 0)
+          expect(durationProblem(ms, {positive}) === null).toBe(ok)
+        },
+      ),
       {numRuns: 2000},
     )
   })
@@ -294,12 +312,17 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
     expect(e.message).toMatch(/groups.b.docker.host \(line 14\): .*unsupported scheme https:\/\/ \(write tcp:\/\/h:2376 with docker.certPath for TLS\)/)
   })
 
-  it.each(['unix:///var/run/docker.sock', 'tcp://10.0.0.5:2376', 'ssh://deploy@gw1:2222', 'ssh://gw1', 'npipe:////./pipe/docker_engine', 'default', 'prod-eu.1+x_y'])(
-    'a good docker.host is accepted: %s',
-    (host) => {
-      expect(dockerHostProblem(host)).toBeNull()
-    },
-  )
+  it.each([
+    'unix:///var/run/docker.sock',
+    'tcp://10.0.0.5:2376',
+    'ssh://deploy@gw1:2222',
+    'ssh://gw1',
+    'npipe:////./pipe/docker_engine',
+    'default',
+    'prod-eu.1+x_y',
+  ])('a good docker.host is accepted: %s', (host) => {
+    expect(dockerHostProblem(host)).toBeNull()
+  })
 
   it.each([
     ['a .mjs that throws', 'fleet.config.mjs', 'throw new Error("vault is sealed")\n', 'loading the config module failed: vault is sealed'],
@@ -310,11 +333,26 @@ describe('config rules: duplicate ids, durations, docker.host, config modules', 
       'loading the config module failed: TypeError: Cannot read properties of undefined',
     ],
     ['a .js that throws a string', 'fleet.config.js', 'throw "no config today"\n', 'loading the config module failed: no config today'],
-    ['a .ts that throws', 'fleet.config.ts', 'const why: string = "no secrets"\nthrow new Error(why)\nexport default {}\n', 'loading the config module failed: no secrets'],
-    ['a .mjs whose default export rejects', 'fleet.config.mjs', 'export default Promise.reject(new Error("late failure"))\n', 'loading the config module failed: late failure'],
+    [
+      'a .ts that throws',
+      'fleet.config.ts',
+      'const why: string = "no secrets"\nthrow new Error(why)\nexport default {}\n',
+      'loading the config module failed: no secrets',
+    ],
+    [
+      'a .mjs whose default export rejects',
+      'fleet.config.mjs',
+      'export default Promise.reject(new Error("late failure"))\n',
+      'loading the config module failed: late failure',
+    ],
     ['a .mjs with a syntax error', 'fleet.config.mjs', 'export default {instances: 7,\n', 'loading the config module failed: SyntaxError'],
     ['a .ts with a syntax error', 'fleet.config.ts', 'const x: number = ;\nexport default {}\n', 'loading the config module failed: SyntaxError: line 1'],
-    ['a .mjs whose settings throw when read', 'fleet.config.mjs', 'export default {get instances() { throw new Error("getter failed") }, dataDir: "d/{id}"}\n', 'failed: getter failed'],
+    [
+      'a .mjs whose settings throw when read',
+      'fleet.config.mjs',
+      'export default {get instances() { throw new Error("getter failed") }, dataDir: "d/{id}"}\n',
+      'failed: getter failed',
+    ],
   ])('%s: a ConfigError naming the file and the thrown message, no stack', async (_name, file, body, message) => {
     const e = await configError(body, file)
     expect(e.message).toContain(message)
@@ -367,9 +405,15 @@ describe('duration flags (--interval, --cooldown, --recover-after, --wait-timeou
 describe('heal.incidentRetention', () => {
   it('defaults: the newest 200 runs and 30 days are kept; keepFor may exceed a Node timer (it is an age, not a wait)', async () => {
     const dir = fixtureDir(BASE)
-    expect((await loadFleet({configPath: path.join(dir, 'fleet.config.yml'), env: {}})).heal.incidentRetention).toEqual({keepRuns: 200, keepForMs: 30 * 86_400_000})
+    expect((await loadFleet({configPath: path.join(dir, 'fleet.config.yml'), env: {}})).heal.incidentRetention).toEqual({
+      keepRuns: 200,
+      keepForMs: 30 * 86_400_000,
+    })
     const set = fixtureDir(`${BASE}heal:\n  incidentRetention:\n    keepRuns: 0\n    keepFor: 365d\n`)
-    expect((await loadFleet({configPath: path.join(set, 'fleet.config.yml'), env: {}})).heal.incidentRetention).toEqual({keepRuns: 0, keepForMs: 365 * 86_400_000})
+    expect((await loadFleet({configPath: path.join(set, 'fleet.config.yml'), env: {}})).heal.incidentRetention).toEqual({
+      keepRuns: 0,
+      keepForMs: 365 * 86_400_000,
+    })
   })
 
   it.each([
@@ -389,7 +433,9 @@ describe('heal.incidentRetention', () => {
 describe('watch.alertRecovery', () => {
   it('defaults to 2m; a duration sets it', async () => {
     expect((await loadFleet({configPath: path.join(fixtureDir(BASE), 'fleet.config.yml'), env: {}})).watch).toEqual({alertRecoveryMs: 120_000})
-    expect((await loadFleet({configPath: path.join(fixtureDir(`${BASE}watch:\n  alertRecovery: 5m\n`), 'fleet.config.yml'), env: {}})).watch).toEqual({alertRecoveryMs: 300_000})
+    expect((await loadFleet({configPath: path.join(fixtureDir(`${BASE}watch:\n  alertRecovery: 5m\n`), 'fleet.config.yml'), env: {}})).watch).toEqual({
+      alertRecoveryMs: 300_000,
+    })
   })
 
   it.each([

@@ -11,7 +11,10 @@ function contextDir(name: string, host: string, tls: boolean): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-ctx-'))
   const id = createHash('sha256').update(name).digest('hex')
   mkdirSync(path.join(dir, 'contexts', 'meta', id), {recursive: true})
-  writeFileSync(path.join(dir, 'contexts', 'meta', id, 'meta.json'), JSON.stringify({Name: name, Metadata: {}, Endpoints: {docker: {Host: host, SkipTLSVerify: false}}}))
+  writeFileSync(
+    path.join(dir, 'contexts', 'meta', id, 'meta.json'),
+    JSON.stringify({Name: name, Metadata: {}, Endpoints: {docker: {Host: host, SkipTLSVerify: false}}}),
+  )
   if (tls) {
     mkdirSync(path.join(dir, 'contexts', 'tls', id, 'docker'), {recursive: true})
     for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(dir, 'contexts', 'tls', id, 'docker', f), 'x')
@@ -103,7 +106,10 @@ describe('engineCall', () => {
   it('gives a call up after its timeout (exit 3), and destroys the stream it returns later: no one will read it', async () => {
     let destroyed = 0
     const late = new Promise<{destroy: () => void}>((resolve) => setTimeout(() => resolve({destroy: () => destroyed++}), 1200))
-    await expect(engineCall(handle, 'exec in c', () => late)).rejects.toMatchObject({exitCode: 3, message: expect.stringMatching(/unreachable \(exec in c\): Timed out after 20 ms/)})
+    await expect(engineCall(handle, 'exec in c', () => late)).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/unreachable \(exec in c\): Timed out after 20 ms/),
+    })
     expect(destroyed).toBe(0)
     await late
     await new Promise((r) => setImmediate(r))
@@ -114,7 +120,9 @@ describe('engineCall', () => {
     let destroyed = 0
     const value = {destroy: () => destroyed++}
     await expect(engineCall(handle, 'x', async () => value)).resolves.toBe(value)
-    await expect(engineCall(handle, 'x', async () => Promise.reject(Object.assign(new Error('no such container'), {statusCode: 404})))).rejects.toMatchObject({statusCode: 404})
+    await expect(engineCall(handle, 'x', async () => Promise.reject(Object.assign(new Error('no such container'), {statusCode: 404})))).rejects.toMatchObject({
+      statusCode: 404,
+    })
     expect(destroyed).toBe(0)
   })
 })

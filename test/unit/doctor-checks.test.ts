@@ -10,7 +10,16 @@ import {afterAll, describe, expect, it} from 'vitest'
 import type {Instance} from '../../src/config/model.js'
 import {hostStateLayout, parseStateLayout, stateLayoutArgv, type StateLayout} from '../../src/openclaw/state-layout.js'
 import {lockBehaviour, parseOpenClawVersion} from '../../src/openclaw/version.js'
-import {agentStartCheck, migrationCheck, pingRouteCheck, sharedStateDirCheck, stateDiskCheck, versionCheck, WAL_WARN_BYTES, walCheck} from '../../src/doctor/doctor.js'
+import {
+  agentStartCheck,
+  migrationCheck,
+  pingRouteCheck,
+  sharedStateDirCheck,
+  stateDiskCheck,
+  versionCheck,
+  WAL_WARN_BYTES,
+  walCheck,
+} from '../../src/doctor/doctor.js'
 
 const inst = {
   id: 851,
@@ -50,7 +59,10 @@ describe('version texts, as read in the real packages', () => {
   })
 
   it('no version: a warning that says why', () => {
-    expect(versionCheck(inst, null, 'openclaw --version failed in c851: not found')).toMatchObject({status: 'warn', message: 'openclaw --version failed in c851: not found'})
+    expect(versionCheck(inst, null, 'openclaw --version failed in c851: not found')).toMatchObject({
+      status: 'warn',
+      message: 'openclaw --version failed in c851: not found',
+    })
   })
 })
 
@@ -175,7 +187,14 @@ describe('the agent CLI starts at all', () => {
       'fail',
       'exits 1 in c851: PluginLoadFailureError: Unable to resolve a safe npm executable',
     ],
-    [r({exitCode: 126, stderr: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "openclaw": executable file not found in $PATH'}), 'fail', 'executable file not found'],
+    [
+      r({
+        exitCode: 126,
+        stderr: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "openclaw": executable file not found in $PATH',
+      }),
+      'fail',
+      'executable file not found',
+    ],
   ] as const)('%#: %s', (res, status, text) => {
     const c = agentStartCheck(inst, 'c851', argv, res, 60_000)
     expect(c).toMatchObject({check: 'agent-start', status})
@@ -238,11 +257,25 @@ describe('the SQLite layout of a state dir', () => {
 })
 
 describe("the state dir's filesystem (state-disk)", () => {
-  const r = {path: '/data/oc851/config', mountPoint: '/data/oc851/config', fsType: 'tmpfs', source: 'fleet-lab-851', freeBytes: 200 * MiB, totalBytes: 256 * MiB, readOnly: false, error: null}
+  const r = {
+    path: '/data/oc851/config',
+    mountPoint: '/data/oc851/config',
+    fsType: 'tmpfs',
+    source: 'fleet-lab-851',
+    freeBytes: 200 * MiB,
+    totalBytes: 256 * MiB,
+    readOnly: false,
+    error: null,
+  }
   it.each<[string, Partial<typeof r>, string, RegExp]>([
     ['room, but under 1 GiB: warn', {}, 'warn', /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): 200 MiB free of 256 MiB/],
     ['plenty', {freeBytes: 300 * 1024 * MiB, totalBytes: 400 * 1024 * MiB}, 'pass', /300 GiB free of 400 GiB/],
-    ['full: fail, naming the filesystem and its free space', {freeBytes: 0}, 'fail', /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): full, 0 B free of 256 MiB/],
+    [
+      'full: fail, naming the filesystem and its free space',
+      {freeBytes: 0},
+      'fail',
+      /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): full, 0 B free of 256 MiB/,
+    ],
     ['read-only: fail', {readOnly: true}, 'fail', /mounted read-only/],
     ['unreadable: warn', {freeBytes: null, totalBytes: null, error: 'EACCES'}, 'warn', /cannot read its space/],
   ])('%s', (_n, extra, status, message) => {

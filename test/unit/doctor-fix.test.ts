@@ -43,7 +43,13 @@ describe('oneOffSpec', () => {
     ])
   })
   it('no restart policy, no ports, no compose labels, kept after exit; init and security options copied; empty lists dropped', () => {
-    expect(spec.HostConfig).toMatchObject({AutoRemove: false, RestartPolicy: {Name: 'no'}, NetworkMode: 'openclaw_default', Init: true, SecurityOpt: ['seccomp=unconfined']})
+    expect(spec.HostConfig).toMatchObject({
+      AutoRemove: false,
+      RestartPolicy: {Name: 'no'},
+      NetworkMode: 'openclaw_default',
+      Init: true,
+      SecurityOpt: ['seccomp=unconfined'],
+    })
     expect(spec.HostConfig?.PortBindings).toBeUndefined()
     expect(spec.HostConfig?.CapAdd).toBeUndefined()
     expect(spec.Labels).toEqual({[DOCTOR_FIX_LABEL]: 'openclaw-openclaw-gateway-7-1'})
@@ -63,7 +69,8 @@ describe('outputTail', () => {
     expect(outputTail('x'.repeat(100), 10, 16)).toHaveLength(16)
   })
   it('drops the frame-only lines of real doctor output', () => {
-    const real = '◇  Doctor changes ───╮\n│                   │\n│  - Tightened permissions on ~/.openclaw to 700  │\n├───────────────────╯\n│\n└  Doctor complete.\n'
+    const real =
+      '◇  Doctor changes ───╮\n│                   │\n│  - Tightened permissions on ~/.openclaw to 700  │\n├───────────────────╯\n│\n└  Doctor complete.\n'
     expect(outputTail(real)).toBe('◇  Doctor changes ───╮\n│  - Tightened permissions on ~/.openclaw to 700  │\n└  Doctor complete.')
   })
 })
@@ -85,7 +92,10 @@ const status = (version: string | null): StartCureInput['status'] => ({
   life: {state: 'crash-loop', why: 'restarted 4 times', refusal: MIGRATIONS} as never,
   mount: null,
 })
-const fleet = {restart: {stopTimeoutMs: 330_000}, gateway: {startBudgetMs: 300_000, crashLoopWindowMs: 300_000, crashLoopRestarts: 3, lockErrorWindowMs: 120_000, port: 18789}}
+const fleet = {
+  restart: {stopTimeoutMs: 330_000},
+  gateway: {startBudgetMs: 300_000, crashLoopWindowMs: 300_000, crashLoopRestarts: 3, lockErrorWindowMs: 120_000, port: 18789},
+}
 
 describe('runDoctorFix never throws', () => {
   it('a missing container: not run, nothing started', async () => {
@@ -94,7 +104,10 @@ describe('runDoctorFix never throws', () => {
     expect(r.summary).toContain('no such container')
   })
   it('an unreachable engine: the error in the result', async () => {
-    const h = {...handle404, docker: {getContainer: () => ({inspect: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'}))})} as never}
+    const h = {
+      ...handle404,
+      docker: {getContainer: () => ({inspect: () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'}))})} as never,
+    }
     const r = await runDoctorFix(h, 'c', {stopTimeoutMs: 1000})
     expect(r.ok).toBe(false)
     expect(r.error).toMatch(/unreachable/)

@@ -243,7 +243,11 @@ describe('renderers escape text from disk, containers and the engine', () => {
   it('doctor: the hint is its own continuation row; a finding cannot add rows', () => {
     const doc = doctorDocument([{check: 'mounts', instance: 'oc7', status: 'fail', message: `lock ${FORGED}`, hint: 'remove \u001b[2J it'}])
     const lines = clean(renderDoctor(doc))
-    expect(lines.slice(0, 3)).toEqual(['STATUS  CHECK   INSTANCE  FINDING', 'FAIL    mounts  oc7       lock a\\nOC99 running ok.jsonl.lock', '                            fix: remove \\x1b[2J it'])
+    expect(lines.slice(0, 3)).toEqual([
+      'STATUS  CHECK   INSTANCE  FINDING',
+      'FAIL    mounts  oc7       lock a\\nOC99 running ok.jsonl.lock',
+      '                            fix: remove \\x1b[2J it',
+    ])
   })
 
   it('heal: one plan line per action, escaped conflicts and incident log', () => {
@@ -257,7 +261,13 @@ describe('renderers escape text from disk, containers and the engine', () => {
       steps: [],
       actions: [
         {at, type: 'delete-lock', target: `/s/${FORGED}`, outcome: 'planned', detail: 'orphan: pid-not-running'},
-        {at, type: 'end-holder', target: 'pid 9 (node\n  delete lock /etc/passwd)', outcome: 'planned', detail: 'of /s/x.lock: SIGTERM, then SIGKILL after 5000 ms'},
+        {
+          at,
+          type: 'end-holder',
+          target: 'pid 9 (node\n  delete lock /etc/passwd)',
+          outcome: 'planned',
+          detail: 'of /s/x.lock: SIGTERM, then SIGKILL after 5000 ms',
+        },
         {at, type: 'ping', target: 'c7', outcome: 'planned', if: 'only if\nOC99'},
       ],
     } as unknown as InstanceHeal

@@ -12,7 +12,9 @@ const UNKNOWN: ReadinessEvidence = {state: 'unknown', source: null, detail: 'can
 const MIN = 60_000
 const refusal = (kind: 'startup-migrations-incomplete' | 'lease-heartbeat', atMs: number) => ({
   ...startRefusal(
-    kind === 'lease-heartbeat' ? 'Gateway failed to start: state lease heartbeat did not become ready' : 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix',
+    kind === 'lease-heartbeat'
+      ? 'Gateway failed to start: state lease heartbeat did not become ready'
+      : 'OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix',
   )!,
   atMs,
 })
@@ -39,16 +41,32 @@ describe('gatewayLife: the life-cycle state, one rule for status, heal and watch
     ['up 6 min, not ready: past the start budget', {startedAtMs: NOW - 6 * MIN, readiness: NOT_READY}, 'failing'],
     ['up 6 min, readiness cannot be read', {startedAtMs: NOW - 6 * MIN, readiness: UNKNOWN}, 'unverified'],
     ['up 30 s, readiness cannot be read yet', {startedAtMs: NOW - 30_000, readiness: UNKNOWN}, 'starting'],
-    ['crash loop caught in its running window (25 ms up, 8 restarts)', {startedAtMs: NOW - 25, finishedAtMs: NOW - 200, exitCode: 1, restartCount: 8, readiness: NOT_READY}, 'crash-loop'],
+    [
+      'crash loop caught in its running window (25 ms up, 8 restarts)',
+      {startedAtMs: NOW - 25, finishedAtMs: NOW - 200, exitCode: 1, restartCount: 8, readiness: NOT_READY},
+      'crash-loop',
+    ],
     ['crash loop between restarts', {state: 'restarting', finishedAtMs: NOW - 2000, exitCode: 1, restartCount: 9, readiness: UNKNOWN}, 'crash-loop'],
     ['one policy restart, between restarts', {state: 'restarting', finishedAtMs: NOW - 2000, exitCode: 137, restartCount: 1, readiness: UNKNOWN}, 'restarting'],
     ['one policy restart 1 min ago, ready again', {startedAtMs: NOW - 50_000, finishedAtMs: NOW - MIN, exitCode: 137, restartCount: 1}, 'restarting'],
     ['one policy restart 10 min ago, ready since', {startedAtMs: NOW - 10 * MIN, finishedAtMs: NOW - 10 * MIN - 1000, restartCount: 1}, 'ready'],
     ['RestartCount rose since the last scan, ready now', {restartCount: 2, previousRestartCount: 1, finishedAtMs: NOW - 20 * MIN}, 'restarting'],
     ['RestartCount the same as last scan, old restarts', {restartCount: 5, previousRestartCount: 5, finishedAtMs: NOW - 30 * MIN}, 'ready'],
-    ['a refusal a restart does not cure, in this start', {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 20_000)}, 'failing'],
-    ['a refusal that clears by waiting, in this start', {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('lease-heartbeat', NOW - 20_000)}, 'starting'],
-    ['a refusal of the previous incarnation, starting now', {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 40_000)}, 'starting'],
+    [
+      'a refusal a restart does not cure, in this start',
+      {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 20_000)},
+      'failing',
+    ],
+    [
+      'a refusal that clears by waiting, in this start',
+      {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('lease-heartbeat', NOW - 20_000)},
+      'starting',
+    ],
+    [
+      'a refusal of the previous incarnation, starting now',
+      {startedAtMs: NOW - 30_000, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 40_000)},
+      'starting',
+    ],
     ['exited', {state: 'exited', exitCode: 1, finishedAtMs: NOW - MIN}, 'stopped'],
     ['created, never started', {state: 'created', startedAtMs: null}, 'stopped'],
     ['paused', {state: 'paused'}, 'paused'],
@@ -64,7 +82,14 @@ describe('gatewayLife: the life-cycle state, one rule for status, heal and watch
 
   it('names the restart count, the last exit code and the refusal line of a crash loop', () => {
     const life = gatewayLife(
-      facts({startedAtMs: NOW - 25, finishedAtMs: NOW - 300, exitCode: 1, restartCount: 8, readiness: NOT_READY, refusal: refusal('startup-migrations-incomplete', NOW - 400)}),
+      facts({
+        startedAtMs: NOW - 25,
+        finishedAtMs: NOW - 300,
+        exitCode: 1,
+        restartCount: 8,
+        readiness: NOT_READY,
+        refusal: refusal('startup-migrations-incomplete', NOW - 400),
+      }),
       DEFAULT_LIFE_POLICY,
       NOW,
     )
@@ -165,7 +190,8 @@ describe('start refusals: each line a real gateway logs, its kind and cure', () 
     expect(r?.atMs).toBe(Date.parse('2026-12-04T10:00:00.123Z'))
   })
   it('ordinary lines are no refusal', () => {
-    for (const l of ['[gateway] ready', '[gateway] listening on ws://0.0.0.0:18789', 'session file locked (timeout 10000ms): pid=7 /x.jsonl.lock']) expect(startRefusal(l)).toBeNull()
+    for (const l of ['[gateway] ready', '[gateway] listening on ws://0.0.0.0:18789', 'session file locked (timeout 10000ms): pid=7 /x.jsonl.lock'])
+      expect(startRefusal(l)).toBeNull()
     expect(new Set(REFUSAL_KINDS).size).toBe(REFUSAL_KINDS.length)
   })
 })
@@ -187,7 +213,13 @@ describe('lifeLogReader: the ready line of this start, refusals and the previous
 })
 
 describe('stateMount: the container keeps its state in the configured dataDir', () => {
-  const base = {container: 'c', stateDir: '/home/node/.openclaw', configured: '/data/oc7', configuredReal: '/data/oc7', configuredExists: true as boolean | null}
+  const base = {
+    container: 'c',
+    stateDir: '/home/node/.openclaw',
+    configured: '/data/oc7',
+    configuredReal: '/data/oc7',
+    configuredExists: true as boolean | null,
+  }
   it.each([
     ['mounted where configured', {mount: {source: '/data/oc7', sourceReal: '/data/oc7', rw: true}}, null],
     ['mounted through a symlink to it', {mount: {source: '/link/oc7', sourceReal: '/data/oc7', rw: true}}, null],
@@ -266,7 +298,11 @@ describe('afterHeal: what heal calls serving at its end', () => {
   })
   it('a container that keeps its state elsewhere is not serving, and says why', async () => {
     const {afterHeal} = await import('../../src/heal/heal.js')
-    const a = afterHeal({...base, life: life('ready', 'ready'), mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'}})
+    const a = afterHeal({
+      ...base,
+      life: life('ready', 'ready'),
+      mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'},
+    })
     expect(a).toMatchObject({serves: false, why: 'mounts /b, not /a'})
   })
 })
@@ -313,7 +349,9 @@ describe('a ready gateway and the crash-loop breaker', () => {
     const down = gatewayLife({...f, channelsDown: [{channel: 'telegram', accountId: 'ops'}]}, DEFAULT_LIFE_POLICY, NOW)
     expect(down).toMatchObject({state: 'failing', serves: false})
     expect(down.why).toContain('telegram account ops')
-    const tripped = startRefusal('[gateway] gateway restart-loop breaker tripped: 3 unclean boot(s) within 300000ms; suppressing channel/provider account auto-start.')
+    const tripped = startRefusal(
+      '[gateway] gateway restart-loop breaker tripped: 3 unclean boot(s) within 300000ms; suppressing channel/provider account auto-start.',
+    )
     expect(tripped?.kind).toBe('channels-suppressed')
     const noChannels = gatewayLife({...f, refusal: {...tripped!, atMs: f.startedAtMs}, channelsDown: []}, DEFAULT_LIFE_POLICY, NOW)
     expect(noChannels).toMatchObject({state: 'ready', serves: true})

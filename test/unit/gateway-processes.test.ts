@@ -45,7 +45,11 @@ describe('gateway processes', () => {
     const c = duplicateGatewayCheck(inst, 'c861', two, null)
     expect(c).toMatchObject({check: 'duplicate-gateways', status: 'fail'})
     expect(c.message).toMatch(/pid 7 .*pid 400 \(node \/app\/openclaw\.mjs gateway --port 18790\)/)
-    const respawn = [p(1, 0, 'node dist/index.js gateway --bind lan'), p(20, 1, 'openclaw-gateway'), p(21, 20, '/usr/local/bin/node /app/dist/process/spawn-broker/worker.js')]
+    const respawn = [
+      p(1, 0, 'node dist/index.js gateway --bind lan'),
+      p(20, 1, 'openclaw-gateway'),
+      p(21, 20, '/usr/local/bin/node /app/dist/process/spawn-broker/worker.js'),
+    ]
     expect(gatewayProcesses(respawn).map((x) => x.pid)).toEqual([1])
   })
 

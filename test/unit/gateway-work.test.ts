@@ -23,7 +23,15 @@ describe('gateway work from the restart preflight (real 2026.9.6 outputs)', () =
     expect(w.counts).toMatchObject({queueSize: 2, embeddedRuns: 1, rootRequests: 1, activeTasks: 1, totalActive: 5})
     expect(w.items.map((i) => i.kind)).toEqual(['queue', 'embedded-run', 'root-request', 'task'])
     expect(w.items.find((i) => i.kind === 'root-request')?.message).toContain('ws:agent')
-    expect(w.tasks).toEqual([{taskId: 'da9835da-6b13-4155-8584-1a610983b12f', runId: 'ebad91d8-176d-46f7-a08d-60d7395cedd0', status: 'running', runtime: 'cli', title: 'Reply exactly SLOW_OK'}])
+    expect(w.tasks).toEqual([
+      {
+        taskId: 'da9835da-6b13-4155-8584-1a610983b12f',
+        runId: 'ebad91d8-176d-46f7-a08d-60d7395cedd0',
+        status: 'running',
+        runtime: 'cli',
+        title: 'Reply exactly SLOW_OK',
+      },
+    ])
     expect(w.summary).toMatch(/^restart deferred: /)
   })
 

@@ -26,7 +26,12 @@ const lock = (over: Partial<LockReport> = {}): LockReport =>
     verdict: 'stale',
     reasons: ['dead-pid'],
     pid: 26,
-    evidence: {container: 'c', containerRunning: true, process: {pid: 26, exists: true, starttime: 5, cmdline: ['openclaw-agent'], isAgent: true, state: 'T'}, mountedBy: ['c']},
+    evidence: {
+      container: 'c',
+      containerRunning: true,
+      process: {pid: 26, exists: true, starttime: 5, cmdline: ['openclaw-agent'], isAgent: true, state: 'T'},
+      mountedBy: ['c'],
+    },
     ...over,
   }) as LockReport
 
@@ -35,7 +40,14 @@ describe('HealEffects.dry: the recorder', () => {
     const fx = HealEffects.dry()
     const actions: ActionRecord[] = []
     let ran = false
-    const r = await fx.act(inst, actions, {type: 'delete-lock', target: '/x', run: async () => (ran = true), result: () => ({outcome: 'removed'}), planned: false, if: 'if so'})
+    const r = await fx.act(inst, actions, {
+      type: 'delete-lock',
+      target: '/x',
+      run: async () => (ran = true),
+      result: () => ({outcome: 'removed'}),
+      planned: false,
+      if: 'if so',
+    })
     expect(ran).toBe(false)
     expect(r).toBe(false)
     expect(actions).toEqual([expect.objectContaining({type: 'delete-lock', target: '/x', outcome: 'planned', if: 'if so'})])
@@ -99,7 +111,10 @@ describe('decided once for the plan and the run', () => {
     expect(restartIfPingFails(st, p, 'needed', true, true)).toBe(false) // refused: not even pinged
     expect(restartIfPingFails(st, p, 'needed', false, false)).toBe(false) // not affected: only a final ping
     expect(restartIfPingFails(st, p, 'never', true, false)).toBe(false)
-    const wrongMount = instanceStatus([], {ok: false, mount: {ok: false, problem: 'other-source', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'}} as never)
+    const wrongMount = instanceStatus([], {
+      ok: false,
+      mount: {ok: false, problem: 'other-source', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b, not /a'},
+    } as never)
     expect(restartIfPingFails(wrongMount, planInstance(wrongMount, {force: false, restart: 'needed'}), 'needed', true, false)).toBe(false)
     const hung = instanceStatus([lock({verdict: 'hung'})])
     expect(restartIfPingFails(hung, planInstance(hung, {force: false, restart: 'needed'}), 'needed', true, false)).toBe(false) // certain already
@@ -107,7 +122,9 @@ describe('decided once for the plan and the run', () => {
 
   it('certain failures: a refusal, a wrong mount; none for a fault heal may cure', () => {
     expect(certainFailureOf(a, refusalOf(a, [a, b], false))).toContain('nothing done')
-    expect(certainFailureOf(instanceStatus([], {mount: {ok: false, why: 'mounts /b, not /a'}} as never), null)).toBe('does not serve as status means it: mounts /b, not /a')
+    expect(certainFailureOf(instanceStatus([], {mount: {ok: false, why: 'mounts /b, not /a'}} as never), null)).toBe(
+      'does not serve as status means it: mounts /b, not /a',
+    )
     expect(certainFailureOf(instanceStatus([lock()], {ok: false}), null)).toBeNull()
   })
 })
@@ -133,8 +150,14 @@ describe('the dry run document and its text', () => {
   })
 
   it('a refused instance: its refusal, no ping, no restart', () => {
-    const text = renderPlan([res({steps: [{step: 'conflict', status: 'skipped', durationMs: 0, detail: 'sessions dir shared with c8: nothing done'}], certainFailure: 'm'})])
-    expect(text.split('\n')).toEqual(['DRY RUN: nothing will be changed. Plan:', 'oc7 (c7, running):', '  nothing done: sessions dir shared with c8: nothing done'])
+    const text = renderPlan([
+      res({steps: [{step: 'conflict', status: 'skipped', durationMs: 0, detail: 'sessions dir shared with c8: nothing done'}], certainFailure: 'm'}),
+    ])
+    expect(text.split('\n')).toEqual([
+      'DRY RUN: nothing will be changed. Plan:',
+      'oc7 (c7, running):',
+      '  nothing done: sessions dir shared with c8: nothing done',
+    ])
   })
 })
 

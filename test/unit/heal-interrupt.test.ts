@@ -32,7 +32,11 @@ const ping = {ok: true} as InstanceHeal['ping']
 
 describe('leftUndone: what heal planned or decided and did not start', () => {
   const cases: {name: string; r: Parameters<typeof leftUndone>[0]; want: string[]}[] = [
-    {name: 'nothing done at all', r: {plan, actions: [], restarted: false, restartDecision: null, ping: null}, want: ['delete lock /s/a.jsonl.lock', 'end holder pid 42 (openclaw-agent)', 'ping']},
+    {
+      name: 'nothing done at all',
+      r: {plan, actions: [], restarted: false, restartDecision: null, ping: null},
+      want: ['delete lock /s/a.jsonl.lock', 'end holder pid 42 (openclaw-agent)', 'ping'],
+    },
     {
       name: 'the lock removed, the holder not reached',
       r: {plan, actions: [action('delete-lock', '/s/a.jsonl.lock', 'removed')], restarted: false, restartDecision: null, ping: null},
@@ -78,7 +82,13 @@ describe('leftUndone: what heal planned or decided and did not start', () => {
     },
     {
       name: 'restarted with its group (the restart recorded on another instance), waited',
-      r: {plan: {...plan, deleteLocks: [], endHolders: []}, actions: [action('wait', 'c', 'healthy')], restarted: true, restartDecision: {restart: true, why: 'hung', hint: null}, ping},
+      r: {
+        plan: {...plan, deleteLocks: [], endHolders: []},
+        actions: [action('wait', 'c', 'healthy')],
+        restarted: true,
+        restartDecision: {restart: true, why: 'hung', hint: null},
+        ping,
+      },
       want: [],
     },
   ]
@@ -91,7 +101,11 @@ describe('leftUndone: what heal planned or decided and did not start', () => {
         fc.uniqueArray(fc.integer({min: 1, max: 50}), {maxLength: 6}),
         fc.array(fc.boolean(), {maxLength: 12}),
         (locks, pids, done) => {
-          const p = {...plan, deleteLocks: locks.map((n) => ({path: `/s/${n}.lock`, verdict: 'stale', reasons: []})), endHolders: pids.map((pid) => ({pid, cmdline: 'x', lock: '/s/l'}))}
+          const p = {
+            ...plan,
+            deleteLocks: locks.map((n) => ({path: `/s/${n}.lock`, verdict: 'stale', reasons: []})),
+            endHolders: pids.map((pid) => ({pid, cmdline: 'x', lock: '/s/l'})),
+          }
           const actions = [
             ...p.deleteLocks.filter((_, i) => done[i]).map((l) => action('delete-lock', l.path, 'removed')),
             ...p.endHolders.filter((_, i) => done[i + 6]).map((h) => action('end-holder', holderTarget(h), 'killed')),
@@ -112,7 +126,12 @@ describe('the run-end record and the exit code', () => {
       restarted: false,
       ping: null,
       notDone: ['ping'],
-      actions: [action('delete-lock', '/a', 'removed'), action('end-holder', 'pid 1 (x)', 'killed'), action('end-holder', 'pid 2 (x)', 'gone'), action('continue', 'pid 3', 'continued')],
+      actions: [
+        action('delete-lock', '/a', 'removed'),
+        action('end-holder', 'pid 1 (x)', 'killed'),
+        action('end-holder', 'pid 2 (x)', 'gone'),
+        action('continue', 'pid 3', 'continued'),
+      ],
     } as unknown as InstanceHeal
     expect(runEndRecord([r], {interrupted: 'SIGINT', unreachable: null})).toEqual({
       results: [{instance: 'oc7', healed: false, restarted: false, failure: null, notDone: ['ping']}],
@@ -250,7 +269,10 @@ describe('fleet incidents on an interrupted or killed run', () => {
   })
 
   it('older logs: intents without a target are matched by instance and action', () => {
-    const old = [ev('01.000', 'intent', {instance: 'oc7', action: 'delete-lock', path: '/a'}), ev('02.000', 'action', {instance: 'oc7', type: 'delete-lock', target: '/a', outcome: 'removed'})]
+    const old = [
+      ev('01.000', 'intent', {instance: 'oc7', action: 'delete-lock', path: '/a'}),
+      ev('02.000', 'action', {instance: 'oc7', type: 'delete-lock', target: '/a', outcome: 'removed'}),
+    ]
     expect(unmatchedIntents([old[0]], [old[1]])).toEqual([])
     expect(unmatchedIntents([old[0]], [])).toEqual([{at: old[0].ts, instance: 'oc7', action: 'delete-lock', target: '/a'}])
     // A result before its intent answers nothing.
@@ -291,13 +313,23 @@ describe('heal output when stopped short', () => {
   })
 
   it('the engine gone: said, exit-3 material', () => {
-    const doc = healDocument({runId: 'abcd1234', incidentLog: null, results: [r], stop: {interrupted: null, unreachable: 'Docker at local is unreachable'}}, [], false, 1000)
+    const doc = healDocument(
+      {runId: 'abcd1234', incidentLog: null, results: [r], stop: {interrupted: null, unreachable: 'Docker at local is unreachable'}},
+      [],
+      false,
+      1000,
+    )
     expect(doc.ok).toBe(false)
     expect(renderHeal(doc)).toContain('heal cut short: Docker unreachable: Docker at local is unreachable')
   })
 
   it('a run that went through prints none of it', () => {
-    const doc = healDocument({runId: 'abcd1234', incidentLog: null, results: [{...r, notDone: []}], stop: {interrupted: null, unreachable: null}}, [], false, 1000)
+    const doc = healDocument(
+      {runId: 'abcd1234', incidentLog: null, results: [{...r, notDone: []}], stop: {interrupted: null, unreachable: null}},
+      [],
+      false,
+      1000,
+    )
     expect(renderHeal(doc)).not.toMatch(/INTERRUPTED|cut short|not done/)
   })
 })

@@ -13,7 +13,10 @@ const status = instanceStatus
 
 describe('heal plan', () => {
   it('deletes stale, ends orphans, restarts for hung, leaves live, unknown and conflict alone', () => {
-    const p = planInstance(status([lock('stale'), lock('orphan'), lock('live'), lock('unknown'), lock('conflict'), lock('hung')]), {force: false, restart: 'needed'})
+    const p = planInstance(status([lock('stale'), lock('orphan'), lock('live'), lock('unknown'), lock('conflict'), lock('hung')]), {
+      force: false,
+      restart: 'needed',
+    })
     expect(p.deletes.map((l) => l.verdict)).toEqual(['stale'])
     expect(p.signals.map((s) => [s.pid, s.starttime])).toEqual([[26, 5]])
     expect(p.untouched.map((u) => u.lock.verdict).sort()).toEqual(['conflict', 'hung', 'live', 'unknown'])
@@ -22,7 +25,10 @@ describe('heal plan', () => {
   })
 
   it('--force deletes live and unknown but never suspicious or conflict locks', () => {
-    const p = planInstance(status([lock('live'), lock('unknown'), lock('unknown', {suspicious: 'symlink'}), lock('conflict')]), {force: true, restart: 'needed'})
+    const p = planInstance(status([lock('live'), lock('unknown'), lock('unknown', {suspicious: 'symlink'}), lock('conflict')]), {
+      force: true,
+      restart: 'needed',
+    })
     expect(p.deletes.map((l) => l.verdict).sort()).toEqual(['live', 'unknown'])
   })
 

@@ -23,7 +23,16 @@ beforeAll(async () => {
 })
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
 
-const flags = (extra: Partial<HealFlags> = {}): HealFlags => ({dryRun: false, force: false, tidy: false, noRestart: false, rolling: false, probe: false, backup: false, ...extra})
+const flags = (extra: Partial<HealFlags> = {}): HealFlags => ({
+  dryRun: false,
+  force: false,
+  tidy: false,
+  noRestart: false,
+  rolling: false,
+  probe: false,
+  backup: false,
+  ...extra,
+})
 const ids = (sel: number[]) => fleet.instances.filter((i) => sel.includes(i.id))
 
 describe('healRequest: flags to one request', () => {

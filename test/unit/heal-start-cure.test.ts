@@ -9,7 +9,8 @@ import {HealEffects, type ActionRecord} from '../../src/heal/steps.js'
 import {healStartCure} from '../../src/heal/heal-start-cure.js'
 import {firstStartCure} from '../../src/heal/start-cure.js'
 import {certainFailureOf, type InstanceHeal} from '../../src/heal/heal.js'
-import {healDocument, renderHeal, renderPlan} from '../../src/report/heal.js'
+import {healDocument} from '../../src/heal/document.js'
+import {renderHeal, renderPlan} from '../../src/report/heal.js'
 import {instanceStatus, lockReport} from '../helpers/status.js'
 import {MIGRATIONS, SCHEMA, MAINTENANCE, HEARTBEAT, DISK, GW_LOCK, CHANNELS} from '../helpers/refusals.js'
 import type {InstanceStatus} from '../../src/observe/observe.js'
@@ -32,7 +33,13 @@ function life(state: LifeState, r: StartRefusal | null, readiness: Life['readine
 }
 
 const refusing = (state: LifeState, r: StartRefusal | null, extra: Partial<InstanceStatus> = {}) =>
-  instanceStatus([], {openclaw: V96, ok: false, life: life(state, r), state: state === 'restarting' || state === 'crash-loop' ? 'restarting' : 'running', ...extra})
+  instanceStatus([], {
+    openclaw: V96,
+    ok: false,
+    life: life(state, r),
+    state: state === 'restarting' || state === 'crash-loop' ? 'restarting' : 'running',
+    ...extra,
+  })
 
 // [case, life state, refusal, readiness, the step runs]
 const APPLIES: [string, LifeState, StartRefusal | null, Life['readiness']['state'], boolean][] = [
@@ -62,7 +69,14 @@ describe('startCureApplies: which gateways heal runs `cure start` for', () => {
   })
 })
 
-const facts = (f: Partial<StartCureFacts> = {}): StartCureFacts => ({version: '2026.9.6', mountOk: true, liveTurns: [], activeWork: null, doctorFixRanFor: [], ...f})
+const facts = (f: Partial<StartCureFacts> = {}): StartCureFacts => ({
+  version: '2026.9.6',
+  mountOk: true,
+  liveTurns: [],
+  activeWork: null,
+  doctorFixRanFor: [],
+  ...f,
+})
 
 describe('decideStartCure: the rows the heal wiring added', () => {
   it.each([
@@ -81,7 +95,10 @@ describe('decideStartCure: the rows the heal wiring added', () => {
   })
 
   it('ready but failing (channels down): none, never a stop for doctor', () => {
-    expect(decideStartCure(life('failing', MIGRATIONS, 'ready'), MIGRATIONS, facts())).toMatchObject({cure: 'none', why: expect.stringContaining('says it is ready')})
+    expect(decideStartCure(life('failing', MIGRATIONS, 'ready'), MIGRATIONS, facts())).toMatchObject({
+      cure: 'none',
+      why: expect.stringContaining('says it is ready'),
+    })
   })
 })
 
@@ -112,7 +129,9 @@ describe('healStartCure in a dry run: what the run plans for each decision', () 
         type: 'start-cure',
         target: 'c',
         outcome: 'planned',
-        detail: expect.stringMatching(/docker stop -t 330.*openclaw doctor --fix --non-interactive.*OPENCLAW_SERVICE_REPAIR_POLICY=external.*4m.*once for startup-migrations-incomplete/),
+        detail: expect.stringMatching(
+          /docker stop -t 330.*openclaw doctor --fix --non-interactive.*OPENCLAW_SERVICE_REPAIR_POLICY=external.*4m.*once for startup-migrations-incomplete/,
+        ),
       }),
     ])
     expect(report.condition).toBe('if doctor --fix cures the start')
@@ -121,16 +140,32 @@ describe('healStartCure in a dry run: what the run plans for each decision', () 
 
   it('wait: a planned wait, never a restart', async () => {
     const {report, actions} = await dry(refusing('restarting', MIGRATIONS))
-    expect(report).toMatchObject({outcome: 'planned', rounds: [expect.objectContaining({decision: 'wait'})], condition: expect.stringContaining('clears by itself')})
+    expect(report).toMatchObject({
+      outcome: 'planned',
+      rounds: [expect.objectContaining({decision: 'wait'})],
+      condition: expect.stringContaining('clears by itself'),
+    })
     expect(report.detail).toContain('never a restart')
     expect(actions).toEqual([expect.objectContaining({type: 'wait', outcome: 'planned'})])
   })
 
   it.each([
     ['a refusal only a person cures', refusing('crash-loop', DISK), 'does not cure it'],
-    ['a version before 2026.8', refusing('crash-loop', MIGRATIONS, {openclaw: {version: '2026.4.29', storage: 'jsonl', source: 'cache', error: null}}), 'older than 2026.8'],
-    ['an unknown version', refusing('crash-loop', MIGRATIONS, {openclaw: {version: null, storage: 'unknown', source: 'none', error: 'x'} as InstanceStatus['openclaw']}), 'version is unknown'],
-    ['a wrong mount', refusing('crash-loop', MIGRATIONS, {mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b'}}), 'dataDir'],
+    [
+      'a version before 2026.8',
+      refusing('crash-loop', MIGRATIONS, {openclaw: {version: '2026.4.29', storage: 'jsonl', source: 'cache', error: null}}),
+      'older than 2026.8',
+    ],
+    [
+      'an unknown version',
+      refusing('crash-loop', MIGRATIONS, {openclaw: {version: null, storage: 'unknown', source: 'none', error: 'x'} as InstanceStatus['openclaw']}),
+      'version is unknown',
+    ],
+    [
+      'a wrong mount',
+      refusing('crash-loop', MIGRATIONS, {mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b'}}),
+      'dataDir',
+    ],
     ['a live turn holding a lock', refusing('failing', MIGRATIONS, {locks: [lockReport('live')]}), 'pid 26'],
   ])('none (%s): no action, the hint is the failure, and a dry run knows it will not be healed', async (_n, st, why) => {
     const {report, actions} = await dry(st)

@@ -59,9 +59,15 @@ const v2 = (id: string) => `0::/system.slice/docker-${id}.scope\n`
 describe('parsers', () => {
   it('parseStat reads state, ppid and starttime whatever the comm holds (spaces, parentheses)', () => {
     fc.assert(
-      fc.property(fc.string({maxLength: 15}), fc.constantFrom('R', 'S', 'D', 'T', 'Z', 't'), fc.nat(4_194_304), fc.nat(2 ** 40), (comm, state, ppid, starttime) => {
-        expect(parseStat(stat({pid: 5, ppid, ns: [5], cgroup: '', state, starttime, comm}))).toEqual({state, ppid, starttime})
-      }),
+      fc.property(
+        fc.string({maxLength: 15}),
+        fc.constantFrom('R', 'S', 'D', 'T', 'Z', 't'),
+        fc.nat(4_194_304),
+        fc.nat(2 ** 40),
+        (comm, state, ppid, starttime) => {
+          expect(parseStat(stat({pid: 5, ppid, ns: [5], cgroup: '', state, starttime, comm}))).toEqual({state, ppid, starttime})
+        },
+      ),
       {numRuns: 2000},
     )
   })
@@ -111,7 +117,16 @@ describe('readHostProcesses', () => {
     expect(a?.ok).toBe(true)
     const r = evidenceFromTable((a as {table: any[]}).table, [7, 30, 8], 123)
     expect(r).toMatchObject({ok: true, nowMs: 123, source: 'host-proc'})
-    expect(r.processes.get(7)).toEqual({pid: 7, exists: true, state: 'T', ppid: 1, starttime: 1101, cmdline: ['openclaw-gateway'], isMain: true, isAgent: false})
+    expect(r.processes.get(7)).toEqual({
+      pid: 7,
+      exists: true,
+      state: 'T',
+      ppid: 1,
+      starttime: 1101,
+      cmdline: ['openclaw-gateway'],
+      isMain: true,
+      isAgent: false,
+    })
     expect(r.processes.get(30)).toMatchObject({pid: 30, exists: true, ppid: 0, isMain: false, isAgent: true})
     expect(r.processes.get(8)).toEqual({pid: 8, exists: false})
     const b = view.containers.get(ID_B) as {ok: true; table: any[]}

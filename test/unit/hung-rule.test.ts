@@ -14,7 +14,11 @@ function judgedAt(kind: LockKind, proc: Partial<ProcessEvidence>, ageMs: number)
   return judge(
     {path: '/s/a.jsonl.lock', containerPath: '/c/a.jsonl.lock', kind, agent: 'main', session: 'a', size: 80, mtimeMs: created, raw: '{}'},
     {pid: 42, createdAt: new Date(created).toISOString(), createdAtMs: created, starttime: 1000, shape: 'v2026.3-4', problems: []},
-    {container: {name: 'oc', running: true, startedAtMs: NOW - 3_600_000}, mountedBy: ['oc'], process: {pid: 42, exists: true, state: 'S', starttime: 1000, ...proc}},
+    {
+      container: {name: 'oc', running: true, startedAtMs: NOW - 3_600_000},
+      mountedBy: ['oc'],
+      process: {pid: 42, exists: true, state: 'S', starttime: 1000, ...proc},
+    },
     POLICY,
     NOW,
   )
@@ -31,19 +35,31 @@ describe('the one hung rule', () => {
 
   it('property: a live lock that msUntilHung times is hung once that time has passed, and one it does not time never is by age', () => {
     fc.assert(
-      fc.property(fc.constantFrom<LockKind>('session', 'store', 'gateway'), fc.record({isMain: fc.boolean(), isAgent: fc.boolean()}), fc.integer({min: 0, max: 1_200_000}), (kind, proc, ageMs) => {
-        const j = judgedAt(kind, proc, ageMs)
-        if (j.verdict !== 'live') return
-        const ms = msUntilHung(
-          {verdict: j.verdict, reasons: j.reasons, ageMs: j.ageMs, mtime: new Date(NOW - ageMs).toISOString(), kind, evidence: {process: {pid: 42, exists: true, ...proc}}},
-          POLICY,
-        )
-        const later = judgedAt(kind, proc, ageMs + (ms ?? 10_000_000))
-        if (ms !== null) {
-          expect(later.verdict).toBe('hung')
-          expect(judgedAt(kind, proc, ageMs + ms - THRESHOLD_SLACK_MS).verdict).not.toBe('hung')
-        } else expect(later.verdict).not.toBe('hung')
-      }),
+      fc.property(
+        fc.constantFrom<LockKind>('session', 'store', 'gateway'),
+        fc.record({isMain: fc.boolean(), isAgent: fc.boolean()}),
+        fc.integer({min: 0, max: 1_200_000}),
+        (kind, proc, ageMs) => {
+          const j = judgedAt(kind, proc, ageMs)
+          if (j.verdict !== 'live') return
+          const ms = msUntilHung(
+            {
+              verdict: j.verdict,
+              reasons: j.reasons,
+              ageMs: j.ageMs,
+              mtime: new Date(NOW - ageMs).toISOString(),
+              kind,
+              evidence: {process: {pid: 42, exists: true, ...proc}},
+            },
+            POLICY,
+          )
+          const later = judgedAt(kind, proc, ageMs + (ms ?? 10_000_000))
+          if (ms !== null) {
+            expect(later.verdict).toBe('hung')
+            expect(judgedAt(kind, proc, ageMs + ms - THRESHOLD_SLACK_MS).verdict).not.toBe('hung')
+          } else expect(later.verdict).not.toBe('hung')
+        },
+      ),
     )
   })
 })

@@ -38,7 +38,11 @@ describe('lockCause: one cause per recorded verdict', () => {
     ['frozen gateway (hung)', {path: '/s/a.jsonl.lock', verdict: 'hung', reasons: ['hold-exceeded']}, 'frozen-gateway'],
     ['stopped holder', {path: '/s/a.jsonl.lock', verdict: 'live', reasons: ['stopped']}, 'frozen-gateway'],
     ['shared dir', {path: '/s/a.jsonl.lock', verdict: 'conflict', reasons: ['shared-sessions-dir']}, 'shared-dir'],
-    ['stuck SQLite writer (kind recorded)', {path: '/a/openclaw-agent.sqlite', verdict: 'orphan', reasons: ['past-deadline'], kind: 'sqlite-writer'}, 'stuck-sqlite-writer'],
+    [
+      'stuck SQLite writer (kind recorded)',
+      {path: '/a/openclaw-agent.sqlite', verdict: 'orphan', reasons: ['past-deadline'], kind: 'sqlite-writer'},
+      'stuck-sqlite-writer',
+    ],
     ['stuck SQLite writer (kind from the name)', {path: '/a/openclaw-agent.sqlite', verdict: 'orphan', reasons: ['client-gone']}, 'stuck-sqlite-writer'],
     ['gateway lock reuse (kind recorded)', {path: '/t/gateway.5b681173.lock', verdict: 'stale', reasons: ['dead-pid'], kind: 'gateway'}, 'gateway-lock-reuse'],
     ['gateway lock reuse (kind from the name)', {path: '/t/gateway.state.lock', verdict: 'stale', reasons: ['predates-container-start']}, 'gateway-lock-reuse'],
@@ -56,10 +60,20 @@ describe('classifyCause: the most telling cause of the run', () => {
   const live = {path: '/s/c.jsonl.lock', verdict: 'live', reasons: []}
   it.each([
     ['one dead holder', {acted: [dead], judged: [dead, live], conflict: false, restartedAfterPing: false}, 'dead-holder', ['dead-holder']],
-    ['a frozen gateway before a dead holder', {acted: [dead, hung], judged: [dead, hung], conflict: false, restartedAfterPing: false}, 'frozen-gateway', ['frozen-gateway', 'dead-holder']],
+    [
+      'a frozen gateway before a dead holder',
+      {acted: [dead, hung], judged: [dead, hung], conflict: false, restartedAfterPing: false},
+      'frozen-gateway',
+      ['frozen-gateway', 'dead-holder'],
+    ],
     ['nothing acted on: the judged locks', {acted: [], judged: [live, dead], conflict: false, restartedAfterPing: false}, 'dead-holder', ['dead-holder']],
     ['a conflict with no lock', {acted: [], judged: [live], conflict: true, restartedAfterPing: false}, 'shared-dir', ['shared-dir']],
-    ['a restart after a failed ping, no lock', {acted: [], judged: [live], conflict: false, restartedAfterPing: true}, 'unresponsive-gateway', ['unresponsive-gateway']],
+    [
+      'a restart after a failed ping, no lock',
+      {acted: [], judged: [live], conflict: false, restartedAfterPing: true},
+      'unresponsive-gateway',
+      ['unresponsive-gateway'],
+    ],
     ['nothing at all', {acted: [], judged: [], conflict: false, restartedAfterPing: false}, 'unknown', ['unknown']],
   ])('%s', (_name, input, primary, all) => {
     const c = classifyCause(input)
@@ -82,7 +96,11 @@ describe('run dirs', () => {
     else expect(r).toMatchObject(want)
   })
 
-  const runs = [parseRunDir('2026-12-02T01-43-59-757Z-f121d191'), parseRunDir('2026-12-02T01-50-00-000Z-watch-f121d191'), parseRunDir('2026-12-02T02-00-00-000Z-0000aaaa')] as RunDir[]
+  const runs = [
+    parseRunDir('2026-12-02T01-43-59-757Z-f121d191'),
+    parseRunDir('2026-12-02T01-50-00-000Z-watch-f121d191'),
+    parseRunDir('2026-12-02T02-00-00-000Z-0000aaaa'),
+  ] as RunDir[]
   it('resolveRun: by dir name, run id, or 8-hex suffix; ambiguous or unknown is a UsageError', () => {
     expect(resolveRun(runs, '0000aaaa', '/d').name).toBe('2026-12-02T02-00-00-000Z-0000aaaa')
     expect(resolveRun(runs, 'watch-f121d191', '/d').kind).toBe('watch')
@@ -122,7 +140,9 @@ describe('runsToPrune: kept while among the newest keepRuns or younger than keep
     expect(runsToPrune(runs, {keepRuns: 0, keepForMs: 0}, NOW, new Set([runs[2].name])).map((x) => x.runId)).toEqual(['00000010', '00000001'])
   })
 
-  const arbRuns = fc.uniqueArray(fc.integer({min: 0, max: 400 * DAY}), {maxLength: 60}).map((ages) => ages.map((a, i) => runAt(NOW - a, i.toString(16).padStart(8, '0'))))
+  const arbRuns = fc
+    .uniqueArray(fc.integer({min: 0, max: 400 * DAY}), {maxLength: 60})
+    .map((ages) => ages.map((a, i) => runAt(NOW - a, i.toString(16).padStart(8, '0'))))
   const arbPolicy = fc.record({keepRuns: fc.integer({min: 0, max: 80}), keepForMs: fc.integer({min: 0, max: 400 * DAY})})
 
   it('property: never removes one of the newest keepRuns, one younger than keepFor, or a kept one; removes every other', () => {
@@ -209,7 +229,13 @@ describe('IncidentLog: no empty incidents', () => {
 
 describe('buildReport: the post-incident document from the events', () => {
   const ev = (ts: string, event: string, data: Record<string, unknown> = {}): IncidentEvent => ({ts: `2026-12-02T01:${ts}Z`, run: 'f121d191', event, ...data})
-  const sig = {count: 3, first: '2026-12-02T01:40:00.000Z', last: '2026-12-02T01:42:00.000Z', paths: ['/s/a.jsonl.lock'], bySignature: {'session-file-locked': 3, 'database-locked': 0}}
+  const sig = {
+    count: 3,
+    first: '2026-12-02T01:40:00.000Z',
+    last: '2026-12-02T01:42:00.000Z',
+    paths: ['/s/a.jsonl.lock'],
+    bySignature: {'session-file-locked': 3, 'database-locked': 0},
+  }
   const events = [
     ev('43:00.000', 'run-start', {config: '/c/fleet.yml'}),
     ev('43:00.000', 'observed', {instance: 'oc7', logSignature: sig}),
@@ -232,12 +258,30 @@ describe('buildReport: the post-incident document from the events', () => {
   it('trigger, impact, detection gap', () => {
     expect(r.trigger).toEqual({at: '2026-12-02T01:40:00.000Z', instance: 'oc7', signatures: {'session-file-locked': 3}, paths: ['/s/a.jsonl.lock']})
     expect(r.detection).toEqual({firstFailureAt: '2026-12-02T01:40:00.000Z', firstObservedAt: '2026-12-02T01:43:00.000Z', gapMs: 180_000})
-    expect(r.impact).toMatchObject({instances: ['oc7'], sessions: ['a'], failedTurnLines: 3, bySignature: {'session-file-locked': 3}, to: '2026-12-02T01:43:20.000Z', lastedMs: 200_000})
+    expect(r.impact).toMatchObject({
+      instances: ['oc7'],
+      sessions: ['a'],
+      failedTurnLines: 3,
+      bySignature: {'session-file-locked': 3},
+      to: '2026-12-02T01:43:20.000Z',
+      lastedMs: 200_000,
+    })
   })
 
   it('cause, restarts (restart + wait), recurrences, outcome', () => {
     expect(r.cause.primary).toBe('frozen-gateway')
-    expect(r.restarts).toEqual([{instance: 'oc7', target: 'g: svc-7', at: '2026-12-02T01:43:03.100Z', outcome: 'done', restartMs: 2000, waitMs: 10000, waitOutcome: 'healthy', downMs: 12000}])
+    expect(r.restarts).toEqual([
+      {
+        instance: 'oc7',
+        target: 'g: svc-7',
+        at: '2026-12-02T01:43:03.100Z',
+        outcome: 'done',
+        restartMs: 2000,
+        waitMs: 10000,
+        waitOutcome: 'healthy',
+        downMs: 12000,
+      },
+    ])
     expect(r.actions).toHaveLength(3)
     expect(r.recurred).toEqual([{instance: 'oc7', path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['dead-pid']}])
     expect(r.outcome).toEqual([{instance: 'oc7', healed: true, restarted: true, failure: null, notDone: []}])
@@ -261,8 +305,14 @@ describe('buildReport: the post-incident document from the events', () => {
   })
 
   it('Markdown: every section, values escaped, pipes kept inside their cell', () => {
-    const md = renderReportMarkdown(buildReport(run, '/d/x', [...events, ev('43:23.000', 'action', {instance: 'oc7', type: 'delete-lock', target: '/s/a|b\u001b[2J.lock', outcome: 'removed'})]))
-    for (const h of ['## Trigger', '## Impact', '## Detection gap', '## Primary cause', '## Actions', '## Restarts', '## Recurred', '## Outcome']) expect(md).toContain(h)
+    const md = renderReportMarkdown(
+      buildReport(run, '/d/x', [
+        ...events,
+        ev('43:23.000', 'action', {instance: 'oc7', type: 'delete-lock', target: '/s/a|b\u001b[2J.lock', outcome: 'removed'}),
+      ]),
+    )
+    for (const h of ['## Trigger', '## Impact', '## Detection gap', '## Primary cause', '## Actions', '## Restarts', '## Recurred', '## Outcome'])
+      expect(md).toContain(h)
     expect(md).toContain('**frozen-gateway**')
     expect(md).toContain('/s/a\\|b\\x1b[2J.lock')
     expect(md).toContain('| 2026-12-02T01:43:03.100Z | oc7 | g: svc-7 | 2.0s | 10s | 12s | healthy |')
@@ -289,7 +339,10 @@ describe('fleet incidents without a config (the commands in-process)', () => {
       ['incidents', 'report', 'ab12cd34'],
       ['incidents', 'prune', '--dry-run'],
     ]
-    const [show, report, prune, missing] = await Promise.all([...others.map((args) => runFleet(args, {cwd, env})), runFleet(['incidents', 'list', '--config', path.join(cwd, 'nope.yml')], {cwd, env})])
+    const [show, report, prune, missing] = await Promise.all([
+      ...others.map((args) => runFleet(args, {cwd, env})),
+      runFleet(['incidents', 'list', '--config', path.join(cwd, 'nope.yml')], {cwd, env}),
+    ])
     expect(show.exitCode, show.stderr).toBe(0)
     expect(show.stdout).toContain('delete-lock')
     expect(report.exitCode, report.stderr).toBe(0)

@@ -87,7 +87,8 @@ describe('mountinfo', () => {
 })
 
 describe('I/O pressure', () => {
-  const psi = (some: number, full: number) => `some avg10=${some.toFixed(2)} avg60=1.00 avg300=0.50 total=123\nfull avg10=${full.toFixed(2)} avg60=0.00 avg300=0.00 total=45\n`
+  const psi = (some: number, full: number) =>
+    `some avg10=${some.toFixed(2)} avg60=1.00 avg300=0.50 total=123\nfull avg10=${full.toFixed(2)} avg60=0.00 avg300=0.00 total=45\n`
   it('parses both lines; null for nothing usable', () => {
     expect(parsePressure(psi(3.5, 0.25))).toEqual({some: {avg10: 3.5, avg60: 1, avg300: 0.5}, full: {avg10: 0.25, avg60: 0, avg300: 0}})
     expect(parsePressure('some avg10=1.00 avg60=0.00 avg300=0.00 total=0')).toMatchObject({full: null})
@@ -125,11 +126,16 @@ describe('latency and space decisions', () => {
   it('property: monotone in the p99, and a longer wait is never stricter', () => {
     const rank = {pass: 0, warn: 1, fail: 2}
     fc.assert(
-      fc.property(fc.double({min: 0, max: 1e5, noNaN: true}), fc.double({min: 0, max: 1e5, noNaN: true}), fc.constantFrom(5_000, 10_000, 60_000), (a, b, wait) => {
-        const [lo, hi] = a < b ? [a, b] : [b, a]
-        expect(rank[latencyLevel(lo, wait)]).toBeLessThanOrEqual(rank[latencyLevel(hi, wait)])
-        expect(rank[latencyLevel(lo, 60_000)]).toBeLessThanOrEqual(rank[latencyLevel(lo, 5_000)])
-      }),
+      fc.property(
+        fc.double({min: 0, max: 1e5, noNaN: true}),
+        fc.double({min: 0, max: 1e5, noNaN: true}),
+        fc.constantFrom(5_000, 10_000, 60_000),
+        (a, b, wait) => {
+          const [lo, hi] = a < b ? [a, b] : [b, a]
+          expect(rank[latencyLevel(lo, wait)]).toBeLessThanOrEqual(rank[latencyLevel(hi, wait)])
+          expect(rank[latencyLevel(lo, 60_000)]).toBeLessThanOrEqual(rank[latencyLevel(lo, 5_000)])
+        },
+      ),
     )
   })
 
@@ -191,15 +197,19 @@ describe('the latency probe', () => {
   it('property: whatever step fails in whatever round, the probe leaves no file of its own and keeps others', () => {
     const steps: FakeStep[] = ['open', 'write', 'fsync', 'close', 'unlink']
     fc.assert(
-      fc.property(fc.option(fc.record({round: fc.integer({min: 0, max: 5}), step: fc.constantFrom(...steps)})), fc.integer({min: 0, max: 6}), (failAt, samples) => {
-        const other = '/d/.fleet-io-probe-7-2'
-        const {files, fs} = fakeFs(failAt, [other, '/d/a.jsonl.lock'])
-        let t = 0
-        const r = probeLatency('/d', samples, 10_000, 7, fs, () => (t += 1))
-        expect([...files].sort()).toEqual([other, '/d/a.jsonl.lock'].sort())
-        expect(r.samplesMs.length).toBeLessThanOrEqual(samples)
-        if (r.error === null) expect(r.samplesMs).toHaveLength(samples)
-      }),
+      fc.property(
+        fc.option(fc.record({round: fc.integer({min: 0, max: 5}), step: fc.constantFrom(...steps)})),
+        fc.integer({min: 0, max: 6}),
+        (failAt, samples) => {
+          const other = '/d/.fleet-io-probe-7-2'
+          const {files, fs} = fakeFs(failAt, [other, '/d/a.jsonl.lock'])
+          let t = 0
+          const r = probeLatency('/d', samples, 10_000, 7, fs, () => (t += 1))
+          expect([...files].sort()).toEqual([other, '/d/a.jsonl.lock'].sort())
+          expect(r.samplesMs.length).toBeLessThanOrEqual(samples)
+          if (r.error === null) expect(r.samplesMs).toHaveLength(samples)
+        },
+      ),
     )
   })
 
@@ -288,8 +298,12 @@ describe('ioChecks: one filesystem measured once, judged against the strictest w
 
   it('a slow filesystem fails against 2026.9.6 and passes against 2026.5.5 (60 s)', () => {
     const slow = probe({samplesMs: [2_600, 2_700, 3_000]})
-    expect(ioChecks('h', true, [{inst: inst('a', 'docker'), probe: slow, waitMs: 5_000, version: '2026.9.6'}], 3).find((c) => c.check === 'io-latency')?.status).toBe('fail')
-    expect(ioChecks('h', true, [{inst: inst('a', 'docker'), probe: slow, waitMs: 60_000, version: '2026.5.5'}], 3).find((c) => c.check === 'io-latency')?.status).toBe('pass')
+    expect(
+      ioChecks('h', true, [{inst: inst('a', 'docker'), probe: slow, waitMs: 5_000, version: '2026.9.6'}], 3).find((c) => c.check === 'io-latency')?.status,
+    ).toBe('fail')
+    expect(
+      ioChecks('h', true, [{inst: inst('a', 'docker'), probe: slow, waitMs: 60_000, version: '2026.5.5'}], 3).find((c) => c.check === 'io-latency')?.status,
+    ).toBe('pass')
   })
 
   it('remote engines get a disk check from the container; a timed-out probe fails, a skipped one says so', () => {
@@ -299,7 +313,12 @@ describe('ioChecks: one filesystem measured once, judged against the strictest w
       [
         {inst: inst('r1', 'docker'), probe: probe({real: '/home/node/.openclaw', dev: '9', freeBytes: 1, totalBytes: 100}), waitMs: 5_000, version: null},
         {inst: inst('r2', 'docker'), probe: new Error('the I/O probe did not finish within 30 s: the filesystem stalls'), waitMs: 5_000, version: null},
-        {inst: inst('r3', 'docker'), probe: new Error('I/O checks skipped: c3 is exited, and on a remote engine they run in the container'), waitMs: 5_000, version: null},
+        {
+          inst: inst('r3', 'docker'),
+          probe: new Error('I/O checks skipped: c3 is exited, and on a remote engine they run in the container'),
+          waitMs: 5_000,
+          version: null,
+        },
       ],
       5,
     )

@@ -93,7 +93,16 @@ describe('in ping output', () => {
     expect(v.detail).toContain('upstream')
     expect(
       decideRestart(
-        {state: 'running', hung: false, pingFailure: v.failure, acted: true, versionKnown: true, liveTurns: [], life: {state: 'ready', why: 'ready', refusal: null}, mountOk: true},
+        {
+          state: 'running',
+          hung: false,
+          pingFailure: v.failure,
+          acted: true,
+          versionKnown: true,
+          liveTurns: [],
+          life: {state: 'ready', why: 'ready', refusal: null},
+          mountOk: true,
+        },
         'always',
       ).restart,
     ).toBe(false)
@@ -131,7 +140,10 @@ describe('the known signatures only where the version can produce them (fixed up
   it('property: on 2026.9+ no ping output is ever classed as a known signature', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.constantFrom(FALLBACK, LOCKED, 'EmbeddedAttemptSessionTakeoverError: session file changed while embedded prompt lock was released', 'noise'), {maxLength: 8}),
+        fc.array(
+          fc.constantFrom(FALLBACK, LOCKED, 'EmbeddedAttemptSessionTakeoverError: session file changed while embedded prompt lock was released', 'noise'),
+          {maxLength: 8},
+        ),
         (lines) => {
           const v = classifyAttempt(fail(lines.join('\n')), 'SPEED_OK', null, 'gateway', false)
           expect(['fallback-reuses-locked-session', 'session-takeover-race']).not.toContain(v.failure)

@@ -56,7 +56,11 @@ describe('heal and watch: one lock rule', () => {
     ['an orphan without process evidence is left, with the reason, by both', [lock('orphan', 0, noProcess)], {}],
     ['an orphan with no pid is left', [lock('orphan', 0, {pid: null})], {}],
     ['a stale legacy lock is left (no --tidy)', [lock('ignored', 0, {legacyVerdict: 'stale'}), lock('ignored', 1, {legacyVerdict: 'live'})], {}],
-    ['unknown version: everything left', VERDICTS.map((v, i) => lock(v, i)), {openclaw: {version: null, storage: null, source: null, error: 'no package.json'}}],
+    [
+      'unknown version: everything left',
+      VERDICTS.map((v, i) => lock(v, i)),
+      {openclaw: {version: null, storage: null, source: null, error: 'no package.json'}},
+    ],
     ['paused container: everything left', VERDICTS.map((v, i) => lock(v, i)), {state: 'paused', ok: false}],
     ['exited container', [lock('stale', 0, {reasons: ['container-not-running']})], {state: 'exited', ok: false}],
     ['a conflict names the other containers', [lock('conflict', 0, {evidence: {...lock('conflict', 0).evidence, mountedBy: ['c', 'other']}})], {}],
@@ -81,7 +85,13 @@ describe('heal and watch: one lock rule', () => {
 
   const REASONS: Reason[] = ['dead-pid', 'stopped', 'being-written', 'container-paused', 'long-hold']
   const process = fc.option(
-    fc.record({pid: fc.integer({min: 1, max: 99}), exists: fc.boolean(), starttime: fc.option(fc.integer({min: 0, max: 9}), {nil: undefined}), isAgent: fc.boolean(), isMain: fc.boolean()}),
+    fc.record({
+      pid: fc.integer({min: 1, max: 99}),
+      exists: fc.boolean(),
+      starttime: fc.option(fc.integer({min: 0, max: 9}), {nil: undefined}),
+      isAgent: fc.boolean(),
+      isMain: fc.boolean(),
+    }),
     {nil: null},
   )
   const lockArb = fc.record({

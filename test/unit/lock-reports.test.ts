@@ -47,7 +47,17 @@ describe('lock reports', () => {
 
   it('a writer that exited since the scan released its lock: no report; one outside the container: unknown', () => {
     const db = {agent: 'main', path: '/d/a.sqlite', containerPath: '/s/a.sqlite', db: null, shm: null, walMtimeMs: null}
-    const lock = {type: 'POSIX', mode: 'WRITE' as const, pid: 900, major: 254, minor: 0, inode: 1, start: 120, end: 120, line: 'POSIX  ADVISORY  WRITE 900 fe:00:1 120 120'}
+    const lock = {
+      type: 'POSIX',
+      mode: 'WRITE' as const,
+      pid: 900,
+      major: 254,
+      minor: 0,
+      inode: 1,
+      start: 120,
+      end: 120,
+      line: 'POSIX  ADVISORY  WRITE 900 fe:00:1 120 120',
+    }
     const gone = ctx({probe: {ok: true, processes: new Map([[40, {pid: 40, exists: false}]]), source: 'host-proc'}})
     expect(writerReports(gone, [{db, pid: 40, lock}], ['c'])).toEqual([])
     const [foreign] = writerReports(ctx(), [{db, pid: 0, lock}], ['c'])

@@ -5,8 +5,24 @@ import type {LockEvidence, LockFile, LockKind, LockPolicy} from '../../src/locks
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
 const POLICY: LockPolicy = {maxHoldMs: 600_000, orphanAfterMs: 300_000, clockSkewMs: 2000, malformedGraceMs: 5000}
-const file = (kind: LockKind): LockFile => ({path: '/s/a.jsonl.lock', containerPath: '/c/a.jsonl.lock', kind, agent: 'main', session: 'a', size: 80, mtimeMs: NOW - 60_000, raw: '{}'})
-const payload = {pid: 42, createdAt: new Date(NOW - 60_000).toISOString(), createdAtMs: NOW - 60_000, starttime: 1000, shape: 'v2026.3-4' as const, problems: []}
+const file = (kind: LockKind): LockFile => ({
+  path: '/s/a.jsonl.lock',
+  containerPath: '/c/a.jsonl.lock',
+  kind,
+  agent: 'main',
+  session: 'a',
+  size: 80,
+  mtimeMs: NOW - 60_000,
+  raw: '{}',
+})
+const payload = {
+  pid: 42,
+  createdAt: new Date(NOW - 60_000).toISOString(),
+  createdAtMs: NOW - 60_000,
+  starttime: 1000,
+  shape: 'v2026.3-4' as const,
+  problems: [],
+}
 /** pid 42 is gone: judge says stale (dead-pid). */
 const evidence: LockEvidence = {container: {name: 'oc', running: true, startedAtMs: NOW - 3_600_000}, mountedBy: ['oc'], process: {pid: 42, exists: false}}
 

@@ -4,7 +4,19 @@ import {describe, expect, it} from 'vitest'
 import {PROOF_OF_NO_OWNER, judge, worstVerdict} from '../../src/locks/judge.js'
 import {parseLockPayload} from '../../src/locks/parse.js'
 import {VERDICT_SEVERITY} from '../../src/locks/types.js'
-import type {ContainerEvidence, Judgement, LockEvidence, LockFile, LockPayload, LockPolicy, ProcessEvidence, Reason, SuspiciousKind, TurnEvidence, Verdict} from '../../src/locks/types.js'
+import type {
+  ContainerEvidence,
+  Judgement,
+  LockEvidence,
+  LockFile,
+  LockPayload,
+  LockPolicy,
+  ProcessEvidence,
+  Reason,
+  SuspiciousKind,
+  TurnEvidence,
+  Verdict,
+} from '../../src/locks/types.js'
 import {DEFAULT_DEADLINE_MARGIN_MS, DEFAULT_TURN_TIMEOUT_MS} from '../../src/locks/turn.js'
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0)
@@ -49,7 +61,13 @@ function healthy(): Case {
 
 /** An `openclaw-agent` holder that is not the gateway, started by docker exec (pid 30, PPID 0). */
 const AGENT: Partial<ProcessEvidence> = {isAgent: true, isMain: false, cmdline: ['openclaw-agent']}
-const turn = (t: Partial<TurnEvidence>): TurnEvidence => ({execRoot: {pid: 30, cmdline: ['openclaw', 'agent']}, timeoutSec: null, fleet: null, clients: null, ...t})
+const turn = (t: Partial<TurnEvidence>): TurnEvidence => ({
+  execRoot: {pid: 30, cmdline: ['openclaw', 'agent']},
+  timeoutSec: null,
+  fleet: null,
+  clients: null,
+  ...t,
+})
 
 type Patch = {
   policy?: Partial<LockPolicy>
@@ -80,8 +98,18 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['suspicious wins over everything', 'unknown', ['suspicious'], {lock: {suspicious: 'too-large'}, evidence: {mountedBy: ['oc-a', 'oc-b']}}],
   ['two containers mount the dir', 'conflict', ['shared-sessions-dir'], {evidence: {mountedBy: ['oc-a', 'oc-b']}}],
   ['lock predates the container start', 'stale', ['predates-container-start', 'dead-pid'], {container: {startedAtMs: NOW - 5 * S}, process: {exists: false}}],
-  ['predates start, pid reused by a new process', 'stale', ['predates-container-start', 'recycled-pid'], {container: {startedAtMs: NOW - 5 * S}, process: {starttime: 7}}],
-  ['predates start, no process evidence needed', 'stale', ['predates-container-start'], {container: {startedAtMs: NOW - 5 * S}, evidence: {process: undefined}}],
+  [
+    'predates start, pid reused by a new process',
+    'stale',
+    ['predates-container-start', 'recycled-pid'],
+    {container: {startedAtMs: NOW - 5 * S}, process: {starttime: 7}},
+  ],
+  [
+    'predates start, no process evidence needed',
+    'stale',
+    ['predates-container-start'],
+    {container: {startedAtMs: NOW - 5 * S}, evidence: {process: undefined}},
+  ],
   [
     'predates start of a stopped container',
     'stale',
@@ -90,19 +118,39 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ],
   ['within clock skew of the start', 'live', [], {container: {startedAtMs: NOW - 10 * S + 1500}}],
   ['a later mtime counts as birth', 'live', [], {lock: {mtimeMs: NOW - S}, container: {startedAtMs: NOW - 5 * S}}],
-  ['container stopped, nothing mounts the dir', 'stale', ['container-not-running'], {container: {running: false}, evidence: {mountedBy: [], process: undefined}}],
+  [
+    'container stopped, nothing mounts the dir',
+    'stale',
+    ['container-not-running'],
+    {container: {running: false}, evidence: {mountedBy: [], process: undefined}},
+  ],
   ['container missing, nothing mounts the dir', 'stale', ['container-not-running'], {container: null, evidence: {mountedBy: [], process: undefined}}],
   ['running container does not mount the dir', 'unknown', ['mount-mismatch'], {evidence: {mountedBy: [], process: undefined}}],
   ['another single container mounts the dir (owner may live there)', 'unknown', ['mount-mismatch'], {evidence: {mountedBy: ['oc-b']}}],
-  ['own container stopped, another mounts the dir', 'unknown', ['mount-mismatch'], {container: {running: false}, evidence: {mountedBy: ['oc-b'], process: undefined}}],
+  [
+    'own container stopped, another mounts the dir',
+    'unknown',
+    ['mount-mismatch'],
+    {container: {running: false}, evidence: {mountedBy: ['oc-b'], process: undefined}},
+  ],
   ['missing pid, old', 'stale', ['missing-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['missing-pid']}}],
   ['missing pid, being written', 'unknown', ['being-written', 'missing-pid'], {lock: {mtimeMs: NOW - 4 * S}, payload: {pid: null, problems: ['missing-pid']}}],
   // A pid given as a string, 0, -1 or a fraction: OpenClaw reads no pid (its `missing-pid`) and reclaims the lock once its mtime is over 5 s old.
   ['invalid pid, old', 'stale', ['invalid-pid'], {lock: {mtimeMs: NOW - 6 * S}, payload: {pid: null, problems: ['invalid-pid']}}],
   ['invalid pid, being written', 'unknown', ['being-written', 'invalid-pid'], {lock: {mtimeMs: NOW - 4 * S}, payload: {pid: null, problems: ['invalid-pid']}}],
   ['empty file, old', 'stale', ['unreadable'], {lock: {mtimeMs: NOW - 6 * S, raw: ''}, payload: {pid: null, createdAtMs: null, problems: ['empty']}}],
-  ['truncated file, being written', 'unknown', ['being-written', 'unreadable'], {lock: {mtimeMs: NOW - S}, payload: {pid: null, createdAtMs: null, problems: ['invalid-json']}}],
-  ['read error, old (the container may read it: never stale)', 'unknown', ['unreadable'], {lock: {mtimeMs: NOW - 6 * S, raw: undefined, readError: 'EACCES'}, payload: null}],
+  [
+    'truncated file, being written',
+    'unknown',
+    ['being-written', 'unreadable'],
+    {lock: {mtimeMs: NOW - S}, payload: {pid: null, createdAtMs: null, problems: ['invalid-json']}},
+  ],
+  [
+    'read error, old (the container may read it: never stale)',
+    'unknown',
+    ['unreadable'],
+    {lock: {mtimeMs: NOW - 6 * S, raw: undefined, readError: 'EACCES'}, payload: null},
+  ],
   ['probe failed', 'unknown', ['probe-failed'], {process: null}],
   ['not probed although the container runs', 'unknown', ['probe-failed'], {evidence: {process: undefined}}],
   ['evidence about another pid', 'unknown', ['probe-failed'], {process: {pid: 43, exists: false}}],
@@ -126,12 +174,32 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   // A turn (an `openclaw agent` holder that is not the gateway) is ended only on positive evidence.
   ['young agent turn', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: AGENT}],
   ['agent turn past orphanAfter: its client may be attached', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: AGENT}],
-  ['agent turn past maxHold but within its deadline: not hung', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 11 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 900})}}],
-  ['agent turn past its default deadline (600 s) + margin', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 12 * MIN - S}, process: AGENT}],
+  [
+    'agent turn past maxHold but within its deadline: not hung',
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 11 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 900})}},
+  ],
+  [
+    'agent turn past its default deadline (600 s) + margin',
+    'orphan',
+    ['agent-process', 'past-deadline'],
+    {payload: {createdAtMs: NOW - 12 * MIN - S}, process: AGENT},
+  ],
   ['agent turn at its default deadline + margin exactly', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 12 * MIN}, process: AGENT}],
-  ['agent turn past its --timeout 60 + margin', 'orphan', ['agent-process', 'past-deadline'], {payload: {createdAtMs: NOW - 181 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}}],
+  [
+    'agent turn past its --timeout 60 + margin',
+    'orphan',
+    ['agent-process', 'past-deadline'],
+    {payload: {createdAtMs: NOW - 181 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}},
+  ],
   ['agent turn within its --timeout 60 + margin', 'live', [], {payload: {createdAtMs: NOW - 179 * S}, process: {...AGENT, turn: turn({timeoutSec: 60})}}],
-  ['agent turn with --timeout 0 has no deadline', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 0})}}],
+  [
+    'agent turn with --timeout 0 has no deadline',
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 60 * MIN}, process: {...AGENT, turn: turn({timeoutSec: 0})}},
+  ],
   [
     'deadline margin from the policy',
     'orphan',
@@ -156,16 +224,36 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
     ['long-hold'],
     {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'x', owner: 'other:1:2', ownerAlive: null}})}},
   ],
-  ['anywhere: no exec client on this host proves nothing', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}}],
+  [
+    'anywhere: no exec client on this host proves nothing',
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}},
+  ],
   [
     'this-host: no exec client left, past orphanAfter',
     'orphan',
     ['agent-process', 'client-gone'],
     {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}},
   ],
-  ['this-host: no exec client, young turn', 'live', [], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}}],
-  ['this-host: an exec client is attached', 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: [4242]})}, policy: {execClients: 'this-host'}}],
-  ["this-host: this host's processes not seen", 'live', ['long-hold'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: null})}, policy: {execClients: 'this-host'}}],
+  [
+    'this-host: no exec client, young turn',
+    'live',
+    [],
+    {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, turn: turn({clients: []})}, policy: {execClients: 'this-host'}},
+  ],
+  [
+    'this-host: an exec client is attached',
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: [4242]})}, policy: {execClients: 'this-host'}},
+  ],
+  [
+    "this-host: this host's processes not seen",
+    'live',
+    ['long-hold'],
+    {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, turn: turn({clients: null})}, policy: {execClients: 'this-host'}},
+  ],
   [
     'this-host: a turn the gateway started has no exec client to lose',
     'live',
@@ -175,11 +263,26 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
   ['stopped agent turn past orphanAfter', 'orphan', ['agent-process', 'stopped'], {payload: {createdAtMs: NOW - 6 * MIN}, process: {...AGENT, state: 'T'}}],
   ['stopped agent turn, young', 'live', ['stopped'], {payload: {createdAtMs: NOW - 4 * MIN}, process: {...AGENT, state: 'T'}}],
   // createdAt from a clock running ahead: the hold is timed from the file's mtime, so a long hold is not hidden.
-  ['createdAt an hour ahead, held 11 min by mtime', 'hung', ['hold-exceeded', 'future-createdAt'], {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAtMs: NOW + 60 * MIN}}],
+  [
+    'createdAt an hour ahead, held 11 min by mtime',
+    'hung',
+    ['hold-exceeded', 'future-createdAt'],
+    {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAtMs: NOW + 60 * MIN}},
+  ],
   ['createdAt an hour ahead, held 10 s by mtime', 'live', ['future-createdAt'], {payload: {createdAtMs: NOW + 60 * MIN}}],
-  ['createdAt 5 min ahead of its mtime (both past): by mtime', 'hung', ['hold-exceeded', 'future-createdAt'], {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAtMs: NOW - 6 * MIN}}],
+  [
+    'createdAt 5 min ahead of its mtime (both past): by mtime',
+    'hung',
+    ['hold-exceeded', 'future-createdAt'],
+    {lock: {mtimeMs: NOW - 11 * MIN}, payload: {createdAtMs: NOW - 6 * MIN}},
+  ],
   ['createdAt ahead of its mtime within clockSkew: not flagged', 'live', [], {lock: {mtimeMs: NOW - 10 * S - 1500}}],
-  ['createdAt ahead, dead owner: stale, skew reported', 'stale', ['dead-pid', 'future-createdAt'], {payload: {createdAtMs: NOW + 60 * MIN}, process: {exists: false}}],
+  [
+    'createdAt ahead, dead owner: stale, skew reported',
+    'stale',
+    ['dead-pid', 'future-createdAt'],
+    {payload: {createdAtMs: NOW + 60 * MIN}, process: {exists: false}},
+  ],
   ['createdAt ahead, probe failed', 'unknown', ['probe-failed', 'future-createdAt'], {payload: {createdAtMs: NOW + 60 * MIN}, process: null}],
   [
     'createdAt ahead, agent turn past its deadline by mtime',
@@ -194,15 +297,29 @@ const EXAMPLES: [string, Verdict, Reason[], Patch][] = [
     ['future-createdAt', 'future-mtime'],
     {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: NOW + 30 * MIN}, container: {startedAtMs: NOW - 60 * MIN}},
   ],
-  ['mtime ahead, no createdAt: cannot tell', 'unknown', ['invalid-createdAt', 'future-mtime'], {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: null, problems: ['invalid-createdAt']}}],
+  [
+    'mtime ahead, no createdAt: cannot tell',
+    'unknown',
+    ['invalid-createdAt', 'future-mtime'],
+    {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: null, problems: ['invalid-createdAt']}},
+  ],
   [
     'both ahead, fleet turn of a live run: live at any age',
     'live',
     ['fleet-exec', 'future-createdAt', 'future-mtime'],
-    {lock: {mtimeMs: NOW + 30 * MIN}, payload: {createdAtMs: NOW + 30 * MIN}, process: {...AGENT, turn: turn({fleet: {execId: 'm', owner: 'h:1:1', ownerAlive: true}})}},
+    {
+      lock: {mtimeMs: NOW + 30 * MIN},
+      payload: {createdAtMs: NOW + 30 * MIN},
+      process: {...AGENT, turn: turn({fleet: {execId: 'm', owner: 'h:1:1', ownerAlive: true}})},
+    },
   ],
   ['paused container: evidence missing', 'unknown', ['container-paused'], {container: {running: false, paused: true}, evidence: {process: undefined}}],
-  ['paused container, lock predates its start: still unknown', 'unknown', ['container-paused'], {container: {running: false, paused: true, startedAtMs: NOW - 5 * S}, evidence: {process: undefined}}],
+  [
+    'paused container, lock predates its start: still unknown',
+    'unknown',
+    ['container-paused'],
+    {container: {running: false, paused: true, startedAtMs: NOW - 5 * S}, evidence: {process: undefined}},
+  ],
 ]
 
 /** Compile-time list of every Reason / Verdict, so the coverage check below cannot miss one. */
@@ -330,7 +447,16 @@ const payloadArb: fc.Arbitrary<LockPayload> = fc.record({
   ),
   starttime: fc.option(smallStarttime, {nil: null}),
   shape: fc.constantFrom('v2026.2' as const, 'v2026.3-4' as const, 'v2026.5+' as const, 'unknown' as const),
-  problems: fc.subarray(['empty', 'invalid-json', 'not-an-object', 'missing-pid', 'invalid-pid', 'missing-createdAt', 'invalid-createdAt', 'invalid-starttime'] as const),
+  problems: fc.subarray([
+    'empty',
+    'invalid-json',
+    'not-an-object',
+    'missing-pid',
+    'invalid-pid',
+    'missing-createdAt',
+    'invalid-createdAt',
+    'invalid-starttime',
+  ] as const),
 })
 
 const processArb: fc.Arbitrary<ProcessEvidence> = fc.record(
@@ -424,7 +550,12 @@ describe('judge: properties', () => {
         isAgent: fc.boolean(),
       })
       .map((g) => {
-        const age = Math.min(g.age, g.policy.maxHoldMs, g.policy.orphanAfterMs, DEFAULT_TURN_TIMEOUT_MS + (g.policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS))
+        const age = Math.min(
+          g.age,
+          g.policy.maxHoldMs,
+          g.policy.orphanAfterMs,
+          DEFAULT_TURN_TIMEOUT_MS + (g.policy.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS),
+        )
         const byCreatedAt = g.createdAt === 'valid'
         const birth = NOW - age
         const c: Case = {
@@ -588,18 +719,25 @@ describe('judge: properties', () => {
   })
 
   it('(9) an agent turn within its deadline + margin, with a client that may be attached and not stopped, stays live', () => {
-    const arb = fc.record({policy: policyArb, timeoutSec: fc.integer({min: 1, max: 3600}), frac: fc.double({min: 0, max: 1, noNaN: true}), state: fc.constantFrom('R', 'S', 'D')}).map((g) => {
-      const limit = g.timeoutSec * 1000 + (g.policy.deadlineMarginMs ?? 0)
-      const age = Math.floor(limit * g.frac)
-      const c = withPatch({
-        policy: {...g.policy, execClients: 'anywhere'},
-        payload: {createdAtMs: NOW - age},
-        lock: {mtimeMs: NOW - age},
-        container: {startedAtMs: NOW - 10 * 60 * MIN},
-        process: {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, clients: []})},
+    const arb = fc
+      .record({
+        policy: policyArb,
+        timeoutSec: fc.integer({min: 1, max: 3600}),
+        frac: fc.double({min: 0, max: 1, noNaN: true}),
+        state: fc.constantFrom('R', 'S', 'D'),
       })
-      return c
-    })
+      .map((g) => {
+        const limit = g.timeoutSec * 1000 + (g.policy.deadlineMarginMs ?? 0)
+        const age = Math.floor(limit * g.frac)
+        const c = withPatch({
+          policy: {...g.policy, execClients: 'anywhere'},
+          payload: {createdAtMs: NOW - age},
+          lock: {mtimeMs: NOW - age},
+          container: {startedAtMs: NOW - 10 * 60 * MIN},
+          process: {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, clients: []})},
+        })
+        return c
+      })
     fc.assert(
       fc.property(arb, (c) => run(c).verdict === 'live'),
       {numRuns: 2000},
@@ -623,7 +761,11 @@ describe('judge: properties', () => {
       const proc: Partial<ProcessEvidence> =
         g.holder === 'gateway'
           ? {isMain: true, isAgent: false, state: g.state}
-          : {...AGENT, state: g.state, turn: turn({timeoutSec: g.timeoutSec, fleet: g.holder === 'fleet-turn' ? {execId: 'm', owner: 'h:1:1', ownerAlive: true} : null})}
+          : {
+              ...AGENT,
+              state: g.state,
+              turn: turn({timeoutSec: g.timeoutSec, fleet: g.holder === 'fleet-turn' ? {execId: 'm', owner: 'h:1:1', ownerAlive: true} : null}),
+            }
       const c = withPatch({
         policy: g.policy,
         lock: {mtimeMs: written},
@@ -657,13 +799,21 @@ describe('judge: properties', () => {
   it('(11) when createdAt and mtime are both ahead of this clock, an action that depends on the age is never taken, and the gateway is never called live', () => {
     const arb = skewedArb.map(({c, g}) => {
       const aheadMs = c.policy.clockSkewMs + 51 + (g.heldMs % (2 * 60 * MIN)) // beyond clockSkew even after the 50 ms from read to write
-      return {c: {...c, lock: {...c.lock, mtimeMs: NOW + aheadMs}, payload: {...c.payload!, createdAtMs: NOW + aheadMs - g.readToWriteMs + Math.abs(g.skewMs)}}, g}
+      return {
+        c: {...c, lock: {...c.lock, mtimeMs: NOW + aheadMs}, payload: {...c.payload!, createdAtMs: NOW + aheadMs - g.readToWriteMs + Math.abs(g.skewMs)}},
+        g,
+      }
     })
     fc.assert(
       fc.property(arb, ({c, g}) => {
         const j = run(c)
         const young = run({...c, lock: {...c.lock, mtimeMs: NOW}, payload: {...c.payload!, createdAtMs: NOW}})
-        return j.reasons.includes('future-mtime') && (j.verdict === young.verdict || j.verdict === 'unknown') && j.verdict !== 'hung' && (g.holder !== 'gateway' || j.verdict === 'unknown')
+        return (
+          j.reasons.includes('future-mtime') &&
+          (j.verdict === young.verdict || j.verdict === 'unknown') &&
+          j.verdict !== 'hung' &&
+          (g.holder !== 'gateway' || j.verdict === 'unknown')
+        )
       }),
       {numRuns: 2000},
     )

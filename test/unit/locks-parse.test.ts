@@ -148,8 +148,9 @@ describe('parseLockPayload', () => {
 })
 
 describe('parseIsoDate', () => {
-  it.each(['2026-04-09T07:59:50.000Z', '2026-04-09T07:59:50+02:00', '2026-04-09T07:59:50-0530', '2026-04-09T07:59Z', '2026-04-09', '2024-02-29T00:00:00Z'])('accepts %j', (s) =>
-    expect(parseIsoDate(s)).toBe(Date.parse(s)),
+  it.each(['2026-04-09T07:59:50.000Z', '2026-04-09T07:59:50+02:00', '2026-04-09T07:59:50-0530', '2026-04-09T07:59Z', '2026-04-09', '2024-02-29T00:00:00Z'])(
+    'accepts %j',
+    (s) => expect(parseIsoDate(s)).toBe(Date.parse(s)),
   )
 
   it.each<unknown>([

@@ -168,7 +168,8 @@ describe('namesIn and countEntries (one streamed pass, no stat)', () => {
 })
 
 describe('the in-container scan (Docker API access), run here with this node', () => {
-  const runScan = (d: string, max = 65536) => JSON.parse(execFileSync(process.execPath, ['-e', SCAN_JS, d, String(max)], {encoding: 'utf8'})) as {entries: ScanEntry[]; error?: string}
+  const runScan = (d: string, max = 65536) =>
+    JSON.parse(execFileSync(process.execPath, ['-e', SCAN_JS, d, String(max)], {encoding: 'utf8'})) as {entries: ScanEntry[]; error?: string}
 
   it('finds the same lock files as the host scan, with the same content', async () => {
     const {entries} = runScan(dir)
@@ -271,6 +272,8 @@ describe('scanSessionsDir races', () => {
     await fsp.writeFile(file('denied.jsonl.lock'), PAYLOAD)
     vi.spyOn(fsp, 'open').mockRejectedValue(Object.assign(new Error("EACCES: permission denied, open 'denied.jsonl.lock'"), {code: 'EACCES'}))
     const {locks} = await scanRace()
-    expect(locks.map((l) => pick(l, CONTENT))).toEqual([{session: 'denied', size: PAYLOAD.length, readError: "EACCES: permission denied, open 'denied.jsonl.lock'"}])
+    expect(locks.map((l) => pick(l, CONTENT))).toEqual([
+      {session: 'denied', size: PAYLOAD.length, readError: "EACCES: permission denied, open 'denied.jsonl.lock'"},
+    ])
   })
 })

@@ -9,15 +9,30 @@ import {LOG_SIGNATURES, lineSignature, lockTimeoutSignature, type LogSignatureKi
 import {anyOf, STATE_CONTENTION} from '../../src/locks/signatures.js'
 
 const fixture = readFileSync(new URL('../fixtures/gateway-log-lines.txt', import.meta.url), 'utf8')
-const zero: Record<LogSignatureKind, number> = {'session-file-locked': 0, 'database-locked': 0, 'sqlite-lock-wait': 0, 'state-contention': 0, 'agent-unavailable': 0}
+const zero: Record<LogSignatureKind, number> = {
+  'session-file-locked': 0,
+  'database-locked': 0,
+  'sqlite-lock-wait': 0,
+  'state-contention': 0,
+  'agent-unavailable': 0,
+}
 
 const SQLITE_LINES: [string, LogSignatureKind | null][] = [
-  ['2026-12-02T10:00:01.000000000Z [sqlite/transaction] SQLite transaction lock wait failed async=false busyTimeoutMs=5000 databaseLabel=agent failureKind=lock-contention', 'sqlite-lock-wait'],
+  [
+    '2026-12-02T10:00:01.000000000Z [sqlite/transaction] SQLite transaction lock wait failed async=false busyTimeoutMs=5000 databaseLabel=agent failureKind=lock-contention',
+    'sqlite-lock-wait',
+  ],
   ['2026-12-02T10:00:02.000000000Z Error: database is locked: code=ERR_SQLITE_ERROR', 'database-locked'],
-  ['Agent run failed: the Gateway state database was busy (SQLite: database is locked). Retry; if it repeats, check Gateway storage health.', 'database-locked'],
+  [
+    'Agent run failed: the Gateway state database was busy (SQLite: database is locked). Retry; if it repeats, check Gateway storage health.',
+    'database-locked',
+  ],
   ['[gateway/ws] ⇄ res ✗ agent 5012ms errorCode=UNAVAILABLE errorMessage=Error: database is locked conn=1a2b3c4d…9f0e id=5e6f…7a8b', 'database-locked'],
   ['[gateway/ws] ⇄ res ✗ agent 15034ms errorCode=UNAVAILABLE errorMessage=agent run failed conn=1a2b3c4d…9f0e', 'agent-unavailable'],
-  ['\x1b[33m⇄\x1b[39m \x1b[1mres\x1b[22m \x1b[91m✗\x1b[39m \x1b[1magent\x1b[22m \x1b[2m7001ms\x1b[22m \x1b[2merrorCode\x1b[22m=UNAVAILABLE', 'agent-unavailable'],
+  [
+    '\x1b[33m⇄\x1b[39m \x1b[1mres\x1b[22m \x1b[91m✗\x1b[39m \x1b[1magent\x1b[22m \x1b[2m7001ms\x1b[22m \x1b[2merrorCode\x1b[22m=UNAVAILABLE',
+    'agent-unavailable',
+  ],
   ['StateDatabaseCoordinatorContentionError: another OpenClaw process owns state-lifecycle', 'state-contention'],
   ['Doctor could not enter maintenance: another OpenClaw process owns gateway-lifecycle', 'state-contention'],
   ['another OpenClaw process owns state-handles', 'state-contention'],
@@ -79,7 +94,13 @@ describe('log signatures of every lock family', () => {
     const line = fixture.split('\n').find((l) => l.includes('alive=true'))!
     expect(line).toBeDefined()
     const sig = lockTimeoutSignature(line)
-    expect(sig).toMatchObject({count: 1, pids: [28], timeoutsMs: [60000], ownerUnknown: 0, paths: ['/home/node/.openclaw/agents/main/sessions/5f2c7a10-1b2e-4c1d-9a77-0f3e2b8d9c11.jsonl.lock']})
+    expect(sig).toMatchObject({
+      count: 1,
+      pids: [28],
+      timeoutsMs: [60000],
+      ownerUnknown: 0,
+      paths: ['/home/node/.openclaw/agents/main/sessions/5f2c7a10-1b2e-4c1d-9a77-0f3e2b8d9c11.jsonl.lock'],
+    })
   })
 
   it.each(SQLITE_LINES)('%s → %s', (line, kind) => {

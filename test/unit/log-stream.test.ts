@@ -72,12 +72,16 @@ describe('FrameDemuxer + LineSplitter', () => {
 
   it('property: any chunking of frames gives the lines in order, per stream, and counts the frames', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(1, 2), line), {maxLength: 30}), fc.array(fc.integer({min: 1, max: 23}), {minLength: 1, maxLength: 10}), (entries, sizes) => {
-        const buf = Buffer.concat(entries.map(([s, l], i) => frame(s, `${TS(i % 60)} ${l}\n`)))
-        const {got, reader} = readAll(buf, sizes)
-        expect(got).toEqual(entries.map(([, l], i) => [l, TS(i % 60)]))
-        expect(reader.entries).toBe(entries.length)
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(1, 2), line), {maxLength: 30}),
+        fc.array(fc.integer({min: 1, max: 23}), {minLength: 1, maxLength: 10}),
+        (entries, sizes) => {
+          const buf = Buffer.concat(entries.map(([s, l], i) => frame(s, `${TS(i % 60)} ${l}\n`)))
+          const {got, reader} = readAll(buf, sizes)
+          expect(got).toEqual(entries.map(([, l], i) => [l, TS(i % 60)]))
+          expect(reader.entries).toBe(entries.length)
+        },
+      ),
     )
   })
 
@@ -181,8 +185,16 @@ describe('caps', () => {
   ] as const)('readCap: %s', (_, r, o, want) => expect(readCap(r, o)?.by ?? null).toBe(want))
 
   it('a time cap covers from the window start; the others from the first line read', () => {
-    expect(readCap(read(5), {timedOut: false, byteCapped: false, maxLines: 20, range: {sinceMs: Date.parse('2026-12-03T00:00:00Z'), windowed: true}})?.from).toBe('2026-12-03T00:00:00.000Z')
-    expect(readCap(read(20), {timedOut: false, byteCapped: false, maxLines: 20, range: {sinceMs: 1}})).toEqual({by: 'lines', from: TS(1), through: TS(2), lines: 20, bytes: 100})
+    expect(
+      readCap(read(5), {timedOut: false, byteCapped: false, maxLines: 20, range: {sinceMs: Date.parse('2026-12-03T00:00:00Z'), windowed: true}})?.from,
+    ).toBe('2026-12-03T00:00:00.000Z')
+    expect(readCap(read(20), {timedOut: false, byteCapped: false, maxLines: 20, range: {sinceMs: 1}})).toEqual({
+      by: 'lines',
+      from: TS(1),
+      through: TS(2),
+      lines: 20,
+      bytes: 100,
+    })
   })
 
   it.each([
@@ -200,7 +212,12 @@ describe('caps', () => {
 })
 
 describe('the accumulator against the whole-text signature', () => {
-  const noise = ['[gateway] ready', '[agent/embedded] run done session=x ok', '', 'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms']
+  const noise = [
+    '[gateway] ready',
+    '[agent/embedded] run done session=x ok',
+    '',
+    'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms',
+  ]
   const logLine = fc.tuple(fc.option(fc.integer({min: 0, max: 59}), {nil: null}), fc.constantFrom(...fixture, ...noise))
 
   it('property: same result for any text, framing and chunking', () => {

@@ -16,7 +16,8 @@ describe('lock-timeout signature in logs', () => {
   })
 
   it('takes first and last from Docker timestamps', () => {
-    const line = (ts: string) => `${ts} SessionWriteLockTimeoutError: session file locked (timeout 10000ms): pid=7 /home/node/.openclaw/agents/main/sessions/a.jsonl.lock`
+    const line = (ts: string) =>
+      `${ts} SessionWriteLockTimeoutError: session file locked (timeout 10000ms): pid=7 /home/node/.openclaw/agents/main/sessions/a.jsonl.lock`
     const sig = lockTimeoutSignature([line('2026-11-23T10:00:00.000000000Z'), 'noise', line('2026-11-23T10:05:00.000000000Z')].join('\n'))
     expect(sig).toMatchObject({count: 2, first: '2026-11-23T10:00:00.000000000Z', last: '2026-11-23T10:05:00.000000000Z', pids: [7]})
   })

@@ -34,7 +34,12 @@ describe('the OpenClaw version of a container', () => {
   })
 
   it('looks in the working dir first, then where images put the package', () => {
-    expect(packageCandidates('/app')).toEqual(['/app/package.json', '/usr/local/lib/node_modules/openclaw/package.json', '/usr/lib/node_modules/openclaw/package.json', '/opt/openclaw/package.json'])
+    expect(packageCandidates('/app')).toEqual([
+      '/app/package.json',
+      '/usr/local/lib/node_modules/openclaw/package.json',
+      '/usr/lib/node_modules/openclaw/package.json',
+      '/opt/openclaw/package.json',
+    ])
     expect(packageCandidates('/srv/oc')[0]).toBe('/srv/oc/package.json')
     expect(packageCandidates(null)[0]).toBe('/app/package.json')
     expect(packageCandidates('relative')[0]).toBe('/app/package.json')
@@ -81,7 +86,9 @@ describe('2026.8+ gateway lock files', () => {
   })
 
   it('parse: startTime is the starttime, whitespace padding is fine, the role is kept', () => {
-    const p = parseLockPayload(payload({pid: 8, ownerId: 'u', createdAt: '2026-12-01T10:00:00.000Z', configPath: '/c', stateDir: '/s', port: 18789, startTime: 4242}))
+    const p = parseLockPayload(
+      payload({pid: 8, ownerId: 'u', createdAt: '2026-12-01T10:00:00.000Z', configPath: '/c', stateDir: '/s', port: 18789, startTime: 4242}),
+    )
     expect(p).toMatchObject({pid: 8, starttime: 4242, shape: 'gateway-2026.8+', problems: []})
     expect(p.role).toBeUndefined()
     expect(parseLockPayload(payload({pid: 9, createdAt: '2026-12-01T10:00:00.000Z', role: 'agent-embedded', startTime: 1})).role).toBe('agent-embedded')
@@ -98,7 +105,11 @@ describe('2026.8+ gateway lock files', () => {
     size: 300,
     mtimeMs: Date.parse(created),
   })
-  const evidence = (proc: LockEvidence['process']): LockEvidence => ({container: {name: 'c', running: true, startedAtMs: started}, mountedBy: ['c'], process: proc})
+  const evidence = (proc: LockEvidence['process']): LockEvidence => ({
+    container: {name: 'c', running: true, startedAtMs: started},
+    mountedBy: ['c'],
+    process: proc,
+  })
   const gateway = {pid: 8, exists: true, state: 'S', ppid: 1, starttime: 4242, cmdline: ['openclaw-gateway'], isMain: true, isAgent: false}
 
   it("the running gateway's own lock is live for its whole life (never hung by age)", () => {

@@ -11,14 +11,21 @@ const fail = (stderr: string, exitCode = 1) => ({exitCode, stdout: '', stderr, t
 
 describe('ping classification', () => {
   it('passes on payloads[].text (--local) and result.payloads[].text (gateway)', () => {
-    expect(classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK","mediaUrl":null}],"meta":{}}'), 'SPEED_OK')).toMatchObject({ok: true, reply: 'SPEED_OK', fallback: false})
+    expect(classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK","mediaUrl":null}],"meta":{}}'), 'SPEED_OK')).toMatchObject({
+      ok: true,
+      reply: 'SPEED_OK',
+      fallback: false,
+    })
     expect(classifyAttempt(ok('{"result":{"payloads":[{"text":" SPEED_OK\\n"}]}}'), 'SPEED_OK')).toMatchObject({ok: true, reply: 'SPEED_OK'})
   })
 
   it('a turn that fell back to embedded did not go through the gateway: not ok (gateway-bypassed), and it says why', () => {
     const r = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}],"meta":{"transport":"embedded","fallbackFrom":"gateway"}}'), 'SPEED_OK')
     expect(r).toMatchObject({ok: false, fallback: true, failure: 'gateway-bypassed', path: 'embedded', reply: 'SPEED_OK'})
-    const s = classifyAttempt(ok('{"payloads":[{"text":"SPEED_OK"}]}', 'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms'), 'SPEED_OK')
+    const s = classifyAttempt(
+      ok('{"payloads":[{"text":"SPEED_OK"}]}', 'Gateway agent failed; falling back to embedded: Error: gateway timeout after 90000ms'),
+      'SPEED_OK',
+    )
     expect(s).toMatchObject({ok: false, fallback: true, failure: 'gateway-bypassed', path: 'embedded'})
     expect(s.detail).toContain('gateway timeout after 90000ms')
     // as real 2026.5.5 said it, the gateway closed under load
@@ -39,7 +46,10 @@ describe('ping classification', () => {
   })
 
   it('a timed-out turn keeps a line that says something: trace lines are noise', () => {
-    const v = classifyAttempt({exitCode: null, stdout: '', stderr: '[agent/embedded] [trace:embedded-run] startup stages: model=12ms tools=3ms', timedOut: true}, 'SPEED_OK')
+    const v = classifyAttempt(
+      {exitCode: null, stdout: '', stderr: '[agent/embedded] [trace:embedded-run] startup stages: model=12ms tools=3ms', timedOut: true},
+      'SPEED_OK',
+    )
     expect(v.failure).toBe('timeout')
     expect(v.detail).not.toContain('trace:')
   })
@@ -47,7 +57,10 @@ describe('ping classification', () => {
   it.each([
     ['Error: database or disk is full', 'storage-full'],
     // Seen live on 2026.9.6 with a full state filesystem (the CLI's stderr after the gateway failed the turn).
-    ['[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Try: openclaw doctor', 'storage-full'],
+    [
+      '[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Try: openclaw doctor',
+      'storage-full',
+    ],
     ['SqliteError: attempt to write a readonly database', 'storage-readonly'],
     ['Error: disk I/O error', 'storage-io'],
   ])('storage error %s is its own class (%s), never curable by a restart', (stderr, cls) => {
@@ -60,7 +73,10 @@ describe('ping classification', () => {
     const stdout = JSON.stringify({ok: false, error: {type: 'cli_error', message: 'Error: database or disk is full: code=ERR_SQLITE_ERROR'}}, null, 2)
     const stderr =
       '[openclaw] The CLI command failed.\n[openclaw] Reason: Error: database or disk is full: code=ERR_SQLITE_ERROR\n[openclaw] Debug: set OPENCLAW_DEBUG=1 to include the stack trace.\n[openclaw] Try: openclaw doctor\n[openclaw] Help: openclaw --help'
-    expect(classifyAttempt({exitCode: 1, stdout, stderr, timedOut: false}, 'SPEED_OK')).toMatchObject({failure: 'storage-full', detail: 'Error: database or disk is full: code=ERR_SQLITE_ERROR'})
+    expect(classifyAttempt({exitCode: 1, stdout, stderr, timedOut: false}, 'SPEED_OK')).toMatchObject({
+      failure: 'storage-full',
+      detail: 'Error: database or disk is full: code=ERR_SQLITE_ERROR',
+    })
   })
 
   it('lock-timeout parses pid and path, also inside an all-models-failed summary', () => {
@@ -72,7 +88,8 @@ describe('ping classification', () => {
       lockTimeoutMs: 10000,
       lockPath: '/home/node/.openclaw/agents/main/sessions/9e051a52.jsonl.lock',
     })
-    const unknown = 'SessionWriteLockTimeoutError: session file locked (timeout 60000ms): owner=unknown /home/node/.openclaw/agents/main/sessions/5f2c.jsonl.lock'
+    const unknown =
+      'SessionWriteLockTimeoutError: session file locked (timeout 60000ms): owner=unknown /home/node/.openclaw/agents/main/sessions/5f2c.jsonl.lock'
     expect(classifyAttempt(fail(unknown), 'SPEED_OK')).toMatchObject({failure: 'lock-timeout', lockPid: null, lockTimeoutMs: 60000})
   })
 
@@ -112,7 +129,9 @@ describe('ping classification', () => {
   it('the detail is the line that says what went wrong, never a stack frame', () => {
     const stderr =
       'PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable\n    at loadPlugins (file:///app/dist/plugins-abc.js:12:3)\n    at async main (file:///app/dist/index.js:4:1)\n\nNode.js v24.11.0\n'
-    expect(classifyAttempt(fail(stderr), 'SPEED_OK').detail).toBe('PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable')
+    expect(classifyAttempt(fail(stderr), 'SPEED_OK').detail).toBe(
+      'PluginLoadFailureError: failed to load plugin "openai": Unable to resolve a safe npm executable',
+    )
     const help = 'Error: A Gateway is running for this state directory (pid 7, port 18789).\n[openclaw] Help: openclaw --help\n'
     expect(classifyAttempt(fail(help), 'SPEED_OK').detail).toBe('Error: A Gateway is running for this state directory (pid 7, port 18789).')
   })
@@ -124,7 +143,10 @@ describe('ping classification', () => {
       stderr: 'Reason: database is locked\n',
       timedOut: false,
     }
-    expect(classifyAttempt(out, 'SPEED_OK')).toMatchObject({failure: 'storage-locked', detail: 'Agent run failed: the Gateway state database was busy (SQLite: database is locked)'})
+    expect(classifyAttempt(out, 'SPEED_OK')).toMatchObject({
+      failure: 'storage-locked',
+      detail: 'Agent run failed: the Gateway state database was busy (SQLite: database is locked)',
+    })
     expect(classifyAttempt({...out, exitCode: 0}, 'SPEED_OK')).toMatchObject({failure: 'storage-locked'})
   })
 
@@ -203,7 +225,15 @@ describe('ping session', () => {
   it("runs on fleet's own session by default, the main session only when asked", async () => {
     const {pingArgv} = await import('../../src/ping/ping.js')
     const {DEFAULT_PING_SESSION} = await import('../../src/config/model.js')
-    const base = {command: ['openclaw', 'agent', '--local'], message: 'Reply exactly SPEED_OK', expect: 'SPEED_OK', agent: 'main', thinking: 'low', timeoutMs: 120_000, concurrency: 4}
+    const base = {
+      command: ['openclaw', 'agent', '--local'],
+      message: 'Reply exactly SPEED_OK',
+      expect: 'SPEED_OK',
+      agent: 'main',
+      thinking: 'low',
+      timeoutMs: 120_000,
+      concurrency: 4,
+    }
     expect(pingArgv({...base, session: 'own'})).toEqual([
       'openclaw',
       'agent',

@@ -15,7 +15,7 @@ import type {PingResult} from '../../src/ping/ping.js'
 import {probeLine} from '../../src/heal/probe.js'
 import {observedRecord, probeRecord, stateFsOf} from '../../src/heal/observed.js'
 import {decideRestart, observedFacts, PAUSED_ADVICE, unworkedPingDecision} from '../../src/decide/restart.js'
-import {parseMountinfo} from '../../src/doctor/io-probe.js'
+import {parseMountinfo} from '../../src/observe/state-fs.js'
 import {instanceStatus} from '../helpers/status.js'
 
 const ev = (ts: string, event: string, data: Record<string, unknown> = {}): IncidentEvent => ({ts: `2026-12-02T01:${ts}Z`, run: 'f121d191', event, ...data})
@@ -33,18 +33,35 @@ const observed = (instance: string, extra: Record<string, unknown> = {}) =>
   })
 
 describe('contributingFactors: what fleet saw around the failure', () => {
-  const kinds = (kind: 'heal' | 'watch', events: IncidentEvent[], hit = ['oc7'], gap: number | null = null) => contributingFactors(kind, events, hit, gap).map((f) => f.factor)
+  const kinds = (kind: 'heal' | 'watch', events: IncidentEvent[], hit = ['oc7'], gap: number | null = null) =>
+    contributingFactors(kind, events, hit, gap).map((f) => f.factor)
   it.each<[string, IncidentEvent[], FactorKind[]]>([
     ['one version, a local fs, nothing else: only that no watch acted', [observed('oc7'), observed('oc8')], ['no-watch']],
-    ['mixed OpenClaw versions across the run', [observed('oc7'), observed('oc8', {openclaw: {version: '2026.9.6', storage: 'sqlite'}})], ['mixed-versions', 'no-watch']],
+    [
+      'mixed OpenClaw versions across the run',
+      [observed('oc7'), observed('oc8', {openclaw: {version: '2026.9.6', storage: 'sqlite'}})],
+      ['mixed-versions', 'no-watch'],
+    ],
     ['an unknown version', [observed('oc7', {openclaw: {version: null, storage: null}})], ['version-unknown', 'no-watch']],
     ['an older log without the reading: no version factor', [ev('43:00.000', 'observed', {instance: 'oc7'})], ['no-watch']],
-    ['a doctor warning', [observed('oc7', {warnings: [{check: 'models', status: 'fail', message: 'small model', hint: 'remove it'}]})], ['no-watch', 'doctor-warning']],
+    [
+      'a doctor warning',
+      [observed('oc7', {warnings: [{check: 'models', status: 'fail', message: 'small model', hint: 'remove it'}]})],
+      ['no-watch', 'doctor-warning'],
+    ],
     ['a crash loop', [observed('oc7', {life: {state: 'crash-loop', why: '3 restarts in 5m'}, restartCount: 3})], ['no-watch', 'crash-loop']],
     ['restarts before the run, no crash loop now', [observed('oc7', {restartCount: 2})], ['no-watch', 'restarts-before']],
     ['a network filesystem', [observed('oc7', {fs: {type: 'nfs4', source: 'srv:/x', remote: true}})], ['no-watch', 'remote-filesystem']],
-    ['a storage failure class in a ping', [observed('oc7'), ev('43:01.000', 'ping', {instance: 'oc7', ok: false, failure: 'storage-full'})], ['no-watch', 'storage']],
-    ['a storage failure class in a probe', [observed('oc7'), ev('43:01.000', 'probe', {instance: 'oc7', ok: false, failure: 'storage-io'})], ['no-watch', 'storage']],
+    [
+      'a storage failure class in a ping',
+      [observed('oc7'), ev('43:01.000', 'ping', {instance: 'oc7', ok: false, failure: 'storage-full'})],
+      ['no-watch', 'storage'],
+    ],
+    [
+      'a storage failure class in a probe',
+      [observed('oc7'), ev('43:01.000', 'probe', {instance: 'oc7', ok: false, failure: 'storage-io'})],
+      ['no-watch', 'storage'],
+    ],
     ['a lock timeout is no storage factor', [observed('oc7'), ev('43:01.000', 'ping', {instance: 'oc7', ok: false, failure: 'lock-timeout'})], ['no-watch']],
     ['a state mount that differs', [observed('oc7', {mount: {ok: false, why: 'mounts /other at the state dir'}})], ['no-watch', 'state-mount']],
   ])('%s', (_name, events, want) => {
@@ -52,7 +69,14 @@ describe('contributingFactors: what fleet saw around the failure', () => {
   })
 
   it('per-instance factors only of the instances hit (all observed when none was); versions across all', () => {
-    const events = [observed('oc7'), observed('oc8', {restartCount: 2, openclaw: {version: '2026.9.6', storage: 'sqlite'}, warnings: [{check: 'models', status: 'fail', message: 'm', hint: null}]})]
+    const events = [
+      observed('oc7'),
+      observed('oc8', {
+        restartCount: 2,
+        openclaw: {version: '2026.9.6', storage: 'sqlite'},
+        warnings: [{check: 'models', status: 'fail', message: 'm', hint: null}],
+      }),
+    ]
     expect(kinds('heal', events, ['oc7'])).toEqual(['mixed-versions', 'no-watch'])
     expect(kinds('heal', events, [])).toEqual(['mixed-versions', 'doctor-warning', 'restarts-before'])
   })
@@ -73,7 +97,12 @@ describe('contributingFactors: what fleet saw around the failure', () => {
 
 describe('correctiveActions: the fix for each cause and factor, with its proof', () => {
   it('one per cause (primary first) and factor; owner and due left empty; a doctor warning is its own hint', () => {
-    const factors = contributingFactors('heal', [observed('oc7', {warnings: [{check: 'models', status: 'fail', message: 'm', hint: 'remove m from the fallbacks'}]})], ['oc7'], null)
+    const factors = contributingFactors(
+      'heal',
+      [observed('oc7', {warnings: [{check: 'models', status: 'fail', message: 'm', hint: 'remove m from the fallbacks'}]})],
+      ['oc7'],
+      null,
+    )
     const a = correctiveActions(
       [
         {cause: 'orphan-exec', locks: ['/s/a.jsonl.lock']},
@@ -83,13 +112,22 @@ describe('correctiveActions: the fix for each cause and factor, with its proof',
       ['oc7'],
     )
     expect(a.map((x) => x.addresses)).toEqual(['orphan-exec', 'dead-holder', 'no-watch', 'doctor-warning'])
-    expect(a[0]).toEqual({addresses: 'orphan-exec', instances: ['oc7'], action: CAUSE_FIX['orphan-exec'].action, signal: CAUSE_FIX['orphan-exec'].signal, owner: null, due: null})
+    expect(a[0]).toEqual({
+      addresses: 'orphan-exec',
+      instances: ['oc7'],
+      action: CAUSE_FIX['orphan-exec'].action,
+      signal: CAUSE_FIX['orphan-exec'].signal,
+      owner: null,
+      due: null,
+    })
     expect(a[3]).toMatchObject({action: 'remove m from the fallbacks (fleet doctor: models)', signal: '`fleet doctor` passes its models check'})
   })
 
   it('the same fix for two instances is one action naming both', () => {
     const factors = contributingFactors('heal', [observed('oc7', {restartCount: 1}), observed('oc8', {restartCount: 4})], [], null)
-    expect(correctiveActions([], factors, [])).toEqual([expect.objectContaining({addresses: 'restarts-before', instances: ['oc7', 'oc8'], action: FACTOR_FIX['restarts-before'].action})])
+    expect(correctiveActions([], factors, [])).toEqual([
+      expect.objectContaining({addresses: 'restarts-before', instances: ['oc7', 'oc8'], action: FACTOR_FIX['restarts-before'].action}),
+    ])
   })
 
   it('property: every cause and factor has an action and a signal', () => {
@@ -109,13 +147,31 @@ describe('correctiveActions: the fix for each cause and factor, with its proof',
 })
 
 describe('timeline: the gateways’ failure lines merged with fleet’s records', () => {
-  const sig = {count: 3, first: '2026-12-02T01:40:00.000Z', last: '2026-12-02T01:42:00.000Z', paths: ['/s/a.jsonl.lock'], bySignature: {'session-file-locked': 3}}
+  const sig = {
+    count: 3,
+    first: '2026-12-02T01:40:00.000Z',
+    last: '2026-12-02T01:42:00.000Z',
+    paths: ['/s/a.jsonl.lock'],
+    bySignature: {'session-file-locked': 3},
+  }
   const events = [
     ev('43:00.000', 'run-start', {instances: ['oc7', 'oc8']}),
     observed('oc7', {startedAt: '2026-12-01T09:00:00.000Z', logSignature: sig}),
     observed('oc8', {startedAt: '2026-12-01T09:00:00.000Z', logSignature: {...sig, count: 0, first: null, last: null}}),
-    ev('43:00.001', 'lock', {instance: 'oc7', path: '/s/a.jsonl.lock', verdict: 'orphan', reasons: ['client-gone'], content: '{"pid": 26, "createdAt": "2026-12-02T01:39:50.000Z"}'}),
-    ev('43:00.001', 'lock', {instance: 'oc7', path: '/s/b.jsonl.lock', verdict: 'live', reasons: [], content: '{"pid": 27, "createdAt": "2026-12-02T01:41:00.000Z"}'}),
+    ev('43:00.001', 'lock', {
+      instance: 'oc7',
+      path: '/s/a.jsonl.lock',
+      verdict: 'orphan',
+      reasons: ['client-gone'],
+      content: '{"pid": 26, "createdAt": "2026-12-02T01:39:50.000Z"}',
+    }),
+    ev('43:00.001', 'lock', {
+      instance: 'oc7',
+      path: '/s/b.jsonl.lock',
+      verdict: 'live',
+      reasons: [],
+      content: '{"pid": 27, "createdAt": "2026-12-02T01:41:00.000Z"}',
+    }),
     ev('43:00.002', 'probe', {
       instance: 'oc7',
       at: '2026-12-02T01:42:30.000Z',
@@ -153,7 +209,10 @@ describe('timeline: the gateways’ failure lines merged with fleet’s records'
   it('leaves out live locks, intents, instances not hit (their start), bad times, and unreadable lock content', () => {
     expect(t.some((x) => x.what.includes('b.jsonl.lock') || x.what.includes('intent'))).toBe(false)
     const odd = timeline(
-      [ev('43:00.001', 'lock', {instance: 'oc7', path: '/s/c.jsonl.lock', verdict: 'stale', reasons: ['dead-pid'], content: 'not json'}), {...ev('x', 'ping', {ok: true}), ts: 'nope'}],
+      [
+        ev('43:00.001', 'lock', {instance: 'oc7', path: '/s/c.jsonl.lock', verdict: 'stale', reasons: ['dead-pid'], content: 'not json'}),
+        {...ev('x', 'ping', {ok: true}), ts: 'nope'},
+      ],
       ['oc7'],
     )
     expect(odd).toEqual([])
@@ -173,9 +232,17 @@ describe('buildReport and its Markdown follow the template', () => {
   const run = parseRunDir('2026-12-02T01-43-00-000Z-f121d191') as RunDir
   const events = [
     ev('43:00.000', 'run-start', {instances: ['oc7']}),
-    observed('oc7', {logSignature: {count: 1, first: '2026-12-02T01:40:00.000Z', last: '2026-12-02T01:40:00.000Z', paths: [], bySignature: {'session-file-locked': 1}}}),
+    observed('oc7', {
+      logSignature: {count: 1, first: '2026-12-02T01:40:00.000Z', last: '2026-12-02T01:40:00.000Z', paths: [], bySignature: {'session-file-locked': 1}},
+    }),
     observed('oc8', {openclaw: {version: '2026.9.6', storage: 'sqlite'}}),
-    ev('43:00.001', 'lock', {instance: 'oc7', path: '/s/a.jsonl.lock', verdict: 'stale', reasons: ['dead-pid'], content: '{"pid": 9, "createdAt": "2026-12-02T01:39:00.000Z"}'}),
+    ev('43:00.001', 'lock', {
+      instance: 'oc7',
+      path: '/s/a.jsonl.lock',
+      verdict: 'stale',
+      reasons: ['dead-pid'],
+      content: '{"pid": 9, "createdAt": "2026-12-02T01:39:00.000Z"}',
+    }),
     ev('43:00.100', 'intent', {instance: 'oc7', action: 'delete-lock', path: '/s/a.jsonl.lock', target: '/s/a.jsonl.lock'}),
     ev('43:00.200', 'action', {instance: 'oc7', at: '2026-12-02T01:43:00.200Z', type: 'delete-lock', target: '/s/a.jsonl.lock', outcome: 'removed'}),
     ev('43:01.000', 'run-end', {results: [{instance: 'oc7', healed: true, restarted: false, failure: null}]}),
@@ -221,7 +288,9 @@ describe('what heal records for the postmortem', () => {
     ['/home/x', 'ext4', false],
     ['/mnt/fuse/a', 'fuse.sshfs', true],
   ])('stateFsOf(%s): %s', (dir, type, remote) => {
-    const mounts = parseMountinfo(['22 1 8:1 / / rw - ext4 /dev/sda1 rw', '40 22 0:50 / /srv/data rw - nfs4 srv:/data rw', '41 22 0:51 / /mnt/fuse rw - fuse.sshfs u@h:/ rw'].join('\n'))
+    const mounts = parseMountinfo(
+      ['22 1 8:1 / / rw - ext4 /dev/sda1 rw', '40 22 0:50 / /srv/data rw - nfs4 srv:/data rw', '41 22 0:51 / /mnt/fuse rw - fuse.sshfs u@h:/ rw'].join('\n'),
+    )
     expect(stateFsOf(mounts, dir)).toMatchObject({type, remote})
   })
 
@@ -261,7 +330,9 @@ describe('what heal records for the postmortem', () => {
 
   it('the probe line while and after it runs', () => {
     expect(probeLine({ping: ping(true, null), at: 'x', durationMs: 2100})).toBe('probe oc7: SPEED_OK (2.1s)')
-    expect(probeLine({ping: {...ping(false, 'timeout'), detail: 'no answer\u001b[2J'}, at: 'x', durationMs: 18_000})).toBe('probe oc7: FAIL timeout: no answer\\x1b[2J (18s)')
+    expect(probeLine({ping: {...ping(false, 'timeout'), detail: 'no answer\u001b[2J'}, at: 'x', durationMs: 18_000})).toBe(
+      'probe oc7: FAIL timeout: no answer\\x1b[2J (18s)',
+    )
   })
 })
 

@@ -80,8 +80,24 @@ describe('/proc/locks', () => {
 
 const policy: LockPolicy = {maxHoldMs: 300_000, orphanAfterMs: 120_000, deadlineMarginMs: 120_000, clockSkewMs: 2_000, malformedGraceMs: 5_000}
 const running = {name: 'c', running: true, startedAtMs: 0}
-const proc = (p: Partial<ProcessEvidence>): ProcessEvidence => ({pid: 40, exists: true, state: 'S', ppid: 30, starttime: 100, cmdline: ['openclaw-agent'], isAgent: true, isMain: false, ...p})
-const turn = (t: Partial<NonNullable<ProcessEvidence['turn']>>) => ({execRoot: {pid: 30, cmdline: ['openclaw', 'agent']}, timeoutSec: null, fleet: null, clients: null, ...t})
+const proc = (p: Partial<ProcessEvidence>): ProcessEvidence => ({
+  pid: 40,
+  exists: true,
+  state: 'S',
+  ppid: 30,
+  starttime: 100,
+  cmdline: ['openclaw-agent'],
+  isAgent: true,
+  isMain: false,
+  ...p,
+})
+const turn = (t: Partial<NonNullable<ProcessEvidence['turn']>>) => ({
+  execRoot: {pid: 30, cmdline: ['openclaw', 'agent']},
+  timeoutSec: null,
+  fleet: null,
+  clients: null,
+  ...t,
+})
 const ev = (e: Partial<WriterEvidence>): WriterEvidence => ({container: running, mountedBy: ['c'], process: proc({}), holderAgeMs: 1_000, ...e})
 const MIN = 60_000
 
@@ -93,15 +109,35 @@ const CASES: [string, Partial<WriterEvidence>, string, string[]][] = [
   ['the gateway blocked on I/O', {process: proc({isMain: true, isAgent: false, state: 'D'})}, 'live', ['uninterruptible']],
   ['a young exec turn', {}, 'live', []],
   ['an exec turn past orphanAfter, nothing else known', {holderAgeMs: 3 * MIN}, 'live', ['long-hold']],
-  ['an exec turn past its own --timeout 60 + margin', {holderAgeMs: 3.5 * MIN, process: proc({turn: turn({timeoutSec: 60})})}, 'orphan', ['agent-process', 'past-deadline']],
+  [
+    'an exec turn past its own --timeout 60 + margin',
+    {holderAgeMs: 3.5 * MIN, process: proc({turn: turn({timeoutSec: 60})})},
+    'orphan',
+    ['agent-process', 'past-deadline'],
+  ],
   ['an exec turn past the default 600 s + margin', {holderAgeMs: 13 * MIN}, 'orphan', ['agent-process', 'past-deadline']],
   ['--timeout 0: no deadline', {holderAgeMs: 60 * MIN, process: proc({turn: turn({timeoutSec: 0})})}, 'live', ['long-hold']],
-  ["fleet's own turn, its fleet run gone", {process: proc({turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: false}})})}, 'orphan', ['agent-process', 'client-gone']],
-  ["fleet's own turn from a live run, even past its deadline", {holderAgeMs: 60 * MIN, process: proc({turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: true}})})}, 'live', ['fleet-exec']],
+  [
+    "fleet's own turn, its fleet run gone",
+    {process: proc({turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: false}})})},
+    'orphan',
+    ['agent-process', 'client-gone'],
+  ],
+  [
+    "fleet's own turn from a live run, even past its deadline",
+    {holderAgeMs: 60 * MIN, process: proc({turn: turn({fleet: {execId: 'x', owner: 'h:1:2', ownerAlive: true}})})},
+    'live',
+    ['fleet-exec'],
+  ],
   ['a stopped turn past orphanAfter', {holderAgeMs: 3 * MIN, process: proc({state: 'T'})}, 'orphan', ['agent-process', 'stopped']],
   ['a stopped young turn', {process: proc({state: 'T'})}, 'live', ['stopped']],
   ['a turn with an unknown age (no boot time)', {holderAgeMs: null}, 'unknown', ['probe-failed']],
-  ['an operator sqlite3 shell for an hour: never ended', {holderAgeMs: 60 * MIN, process: proc({isAgent: false, cmdline: ['sqlite3', 'x.sqlite']})}, 'live', ['long-hold']],
+  [
+    'an operator sqlite3 shell for an hour: never ended',
+    {holderAgeMs: 60 * MIN, process: proc({isAgent: false, cmdline: ['sqlite3', 'x.sqlite']})},
+    'live',
+    ['long-hold'],
+  ],
   ['a holder outside this container', {process: null}, 'unknown', ['foreign-holder']],
   ['the probe failed', {process: null, probeError: 'timed out'}, 'unknown', ['probe-failed']],
   ['paused container', {container: {...running, paused: true}, holderAgeMs: 60 * MIN}, 'unknown', ['container-paused']],
@@ -137,7 +173,8 @@ describe('judgeWriter: the SQLite write lock holder (2026.8+)', () => {
       fc.property(
         fc.option(fc.string(), {nil: undefined}),
         fc.nat(),
-        (probeError, age) => judgeWriter(ev({process: null, holderAgeMs: age, ...(probeError !== undefined ? {probeError} : {})}), policy).verdict === 'unknown',
+        (probeError, age) =>
+          judgeWriter(ev({process: null, holderAgeMs: age, ...(probeError !== undefined ? {probeError} : {})}), policy).verdict === 'unknown',
       ),
     )
   })
@@ -164,7 +201,12 @@ describe('judgeLease: 2026.8+ lease rows (report only)', () => {
     ['owner pid reused', {owner: {pid: 7, exists: true, starttime: 555, cmdline: ['sh']}}, 'recycled-owner', false],
     ['expired state lease', {table: 'state_leases', key: 'gateway-owner/global', expiresAtMs: NOW - 1}, 'expired', false],
     ['no owner pid', {ownerPid: null, owner: null}, 'unknown', false],
-    ['a stale openclaw doctor holding for 10 min (#135383)', {ownerPid: 90, owner: {pid: 90, exists: true, starttime: 100, cmdline: ['openclaw', 'doctor']}, sinceMs: NOW - 600_000}, 'held', true],
+    [
+      'a stale openclaw doctor holding for 10 min (#135383)',
+      {ownerPid: 90, owner: {pid: 90, exists: true, starttime: 100, cmdline: ['openclaw', 'doctor']}, sinceMs: NOW - 600_000},
+      'held',
+      true,
+    ],
     ['a young CLI lease', {ownerPid: 90, owner: {pid: 90, exists: true, starttime: 100, cmdline: ['openclaw']}}, 'held', false],
   ]
   it.each(CASES)('%s', (_n, r, verdict, longHeld) => {

@@ -7,7 +7,16 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {removeLockCarefully} from '../../src/locks/remove.js'
 import {loadFleet} from '../../src/config/load.js'
-import {acquireRunLocks, chooseRunLockPlace, dockerEndpoint, localProcess, normaliseEndpoint, planRunLocks, SHARED_RUN_LOCK_DIRS, writableDir} from '../../src/runs/run-lock.js'
+import {
+  acquireRunLocks,
+  chooseRunLockPlace,
+  dockerEndpoint,
+  localProcess,
+  normaliseEndpoint,
+  planRunLocks,
+  SHARED_RUN_LOCK_DIRS,
+  writableDir,
+} from '../../src/runs/run-lock.js'
 import {BusyError} from '../../src/errors.js'
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'fleet-rm-'))
@@ -68,7 +77,14 @@ describe('fleet run lock', () => {
     const l = await acquireRunLocks(dir, [oc7], {command: 'watch', config: '/x/fleet.config.yml'}, {})
     const payload = JSON.parse(readFileSync(l.paths[0], 'utf8'))
     expect(Object.keys(payload).sort()).toEqual(['command', 'config', 'createdAt', 'host', 'instance', 'pid', 'starttime', 'user'])
-    expect(payload).toMatchObject({pid: process.pid, host: os.hostname(), command: 'watch', config: '/x/fleet.config.yml', instance: 'oc7', starttime: localProcess(process.pid).starttime})
+    expect(payload).toMatchObject({
+      pid: process.pid,
+      host: os.hostname(),
+      command: 'watch',
+      config: '/x/fleet.config.yml',
+      instance: 'oc7',
+      starttime: localProcess(process.pid).starttime,
+    })
     await l.release()
     expect(existsSync(l.paths[0])).toBe(false)
   })
@@ -103,7 +119,10 @@ describe('fleet run lock', () => {
     const [a, b, c] = await Promise.all([real, link, copy].map((f) => loadFleet({configPath: f, env: {}})))
     expect(new Set([a.file, b.file, c.file]).size).toBe(3)
     const held = await acquireRunLocks(locks, a.instances, {command: 'heal', config: a.file}, {})
-    for (const other of [b, c]) await expect(acquireRunLocks(locks, other.instances.slice(1), {command: 'heal', config: other.file}, {})).rejects.toThrow(/fleet heal \(pid \d+, .*\) holds oc8/)
+    for (const other of [b, c])
+      await expect(acquireRunLocks(locks, other.instances.slice(1), {command: 'heal', config: other.file}, {})).rejects.toThrow(
+        /fleet heal \(pid \d+, .*\) holds oc8/,
+      )
     await held.release()
   })
 
@@ -216,7 +235,10 @@ describe('fleet run lock', () => {
   it('a lock of an older fleet (no command) or from another host is worded for what it is', async () => {
     const dir = tmp()
     const p = planRunLocks(dir, [oc7], {})[0].path
-    writeFileSync(p, JSON.stringify({pid: process.pid, createdAt: '2026-01-01T00:00:00.000Z', starttime: localProcess(process.pid).starttime, host: os.hostname()}))
+    writeFileSync(
+      p,
+      JSON.stringify({pid: process.pid, createdAt: '2026-01-01T00:00:00.000Z', starttime: localProcess(process.pid).starttime, host: os.hostname()}),
+    )
     await expect(acquireRunLocks(dir, [oc7], meta, {})).rejects.toThrow(/^another fleet run \(pid \d+, since 2026-01-01T00:00:00.000Z\) holds oc7 /)
     writeFileSync(p, JSON.stringify({pid: 1, createdAt: '2026-01-01T00:00:00.000Z', host: 'other-box', command: 'watch', config: '/c.yml', instance: 'oc7'}))
     const e = (await acquireRunLocks(dir, [oc7], meta, {}).catch((x: unknown) => x)) as BusyError

@@ -8,7 +8,17 @@ import {STORAGE_HINTS} from '../../src/locks/signatures.js'
 
 const READY = {state: 'ready', why: 'ready line since this start', refusal: null} as const
 const life = (state: Life['state'], refusal: Life['refusal'] = null): RestartFacts['life'] => ({state, why: `${state} (why)`, refusal})
-const facts = (f: Partial<RestartFacts>): RestartFacts => ({state: 'running', hung: false, pingFailure: null, acted: false, versionKnown: true, liveTurns: [], life: READY, mountOk: true, ...f})
+const facts = (f: Partial<RestartFacts>): RestartFacts => ({
+  state: 'running',
+  hung: false,
+  pingFailure: null,
+  acted: false,
+  versionKnown: true,
+  liveTurns: [],
+  life: READY,
+  mountOk: true,
+  ...f,
+})
 const MIGRATIONS = startRefusal('Gateway failed to start: OpenClaw startup migrations did not complete cleanly; run openclaw doctor --fix')
 const LEASE = startRefusal('Gateway failed to start: state lease heartbeat did not become ready')
 const FULL = {kind: 'storage-full', why: 'state dir /d is on tmpfs (t at /d): full, 0 B free of 64 MiB', hint: STORAGE_HINTS['storage-full']} as const
@@ -30,7 +40,13 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['model error: never', {pingFailure: 'model-error'}, 'needed', false, 'model-error'],
   ['model error with --restart always: never', {pingFailure: 'model-error', acted: true}, 'always', false, 'model-error'],
   ['wrong reply: never', {pingFailure: 'wrong-reply'}, 'needed', false, 'wrong-reply'],
-  ['fallback reuses the locked session: never (the holder is the live gateway turn)', {pingFailure: 'fallback-reuses-locked-session'}, 'always', false, 'fallback-reuses-locked-session'],
+  [
+    'fallback reuses the locked session: never (the holder is the live gateway turn)',
+    {pingFailure: 'fallback-reuses-locked-session'},
+    'always',
+    false,
+    'fallback-reuses-locked-session',
+  ],
   ['fallback reuses the locked session after acting: never', {pingFailure: 'fallback-reuses-locked-session', acted: true}, 'needed', false, 'does not cure'],
   ['session takeover race: never', {pingFailure: 'session-takeover-race'}, 'needed', false, 'session-takeover-race'],
   ['CLI cannot start (exec-failed): never', {pingFailure: 'exec-failed'}, 'needed', false, 'exec-failed'],
@@ -46,13 +62,37 @@ const TABLE: [string, Partial<RestartFacts>, RestartPolicy, boolean, string][] =
   ['state contention, no live turn', {pingFailure: 'state-contention'}, 'needed', true, 'state-contention'],
   ['hung holder beside a live turn: restart (hung is judged past maxHold)', {hung: true, liveTurns: [5]}, 'needed', true, 'hung'],
   ['exited with a live turn recorded: restart (nothing runs)', {state: 'exited', liveTurns: [5]}, 'needed', true, 'exited'],
-  ['starting, nothing listens yet (gateway-unavailable): never', {life: life('starting'), pingFailure: 'gateway-unavailable'}, 'always', false, 'start in progress'],
+  [
+    'starting, nothing listens yet (gateway-unavailable): never',
+    {life: life('starting'), pingFailure: 'gateway-unavailable'},
+    'always',
+    false,
+    'start in progress',
+  ],
   ['starting, ping timed out: never', {life: life('starting'), pingFailure: 'timeout', acted: true}, 'needed', false, 'starting'],
-  ['crash loop, gateway-unavailable: never (the policy restarts it already)', {life: life('crash-loop', MIGRATIONS), pingFailure: 'gateway-unavailable'}, 'always', false, 'crash-loop'],
-  ['crash loop, exec-failed 126 from its running window: names the crash loop', {life: life('crash-loop'), pingFailure: 'exec-failed'}, 'needed', false, 'crash-loop'],
+  [
+    'crash loop, gateway-unavailable: never (the policy restarts it already)',
+    {life: life('crash-loop', MIGRATIONS), pingFailure: 'gateway-unavailable'},
+    'always',
+    false,
+    'crash-loop',
+  ],
+  [
+    'crash loop, exec-failed 126 from its running window: names the crash loop',
+    {life: life('crash-loop'), pingFailure: 'exec-failed'},
+    'needed',
+    false,
+    'crash-loop',
+  ],
   ['restarted by its policy a minute ago: never', {life: life('restarting'), pingFailure: 'timeout'}, 'needed', false, 'restarting'],
   ['a start refusal doctor --fix cures: never', {life: life('failing', MIGRATIONS), pingFailure: 'gateway-unavailable'}, 'always', false, 'refuses to start'],
-  ['past its start budget, no refusal known: a restart may cure a stuck start', {life: life('failing'), pingFailure: 'gateway-unavailable'}, 'needed', true, 'gateway-unavailable'],
+  [
+    'past its start budget, no refusal known: a restart may cure a stuck start',
+    {life: life('failing'), pingFailure: 'gateway-unavailable'},
+    'needed',
+    true,
+    'gateway-unavailable',
+  ],
   [
     'past its start budget after a lease heartbeat refusal (clears by waiting): restart allowed',
     {life: life('failing', LEASE), pingFailure: 'gateway-unavailable'},
@@ -90,7 +130,8 @@ describe('decideRestart: the one restart rule for heal and watch', () => {
   })
 
   it('a non-curable ping failure comes with a hint', () => {
-    for (const failure of ['model-error', 'wrong-reply', 'exec-failed'] as PingFailure[]) expect(decideRestart(facts({pingFailure: failure}), 'needed').hint).toBeTruthy()
+    for (const failure of ['model-error', 'wrong-reply', 'exec-failed'] as PingFailure[])
+      expect(decideRestart(facts({pingFailure: failure}), 'needed').hint).toBeTruthy()
   })
 
   it('the storage classes are never curable, and their hint says to fix the disk', () => {
@@ -103,7 +144,17 @@ describe('decideRestart: the one restart rule for heal and watch', () => {
   it('property: a storage fault never restarts, whatever the ping, the container state, a hung holder or the policy', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom<PingFailure | null>(null, 'lock-timeout', 'timeout', 'gateway-unavailable', 'no-reply', 'storage-locked', 'storage-full', 'storage-readonly', 'storage-io'),
+        fc.constantFrom<PingFailure | null>(
+          null,
+          'lock-timeout',
+          'timeout',
+          'gateway-unavailable',
+          'no-reply',
+          'storage-locked',
+          'storage-full',
+          'storage-readonly',
+          'storage-io',
+        ),
         fc.constantFrom('running', 'exited', 'created', 'dead'),
         fc.boolean(),
         fc.boolean(),

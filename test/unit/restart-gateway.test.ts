@@ -4,7 +4,17 @@ import os from 'node:os'
 import path from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {loadFleet} from '../../src/config/load.js'
-import {bootEnd, breakerWarning, composeRestartVerb, parseBootRows, readBootHistory, restartCallTimeoutMs, stopOutcome, stopSeconds, type BootRow} from '../../src/docker/restart-gateway.js'
+import {
+  bootEnd,
+  breakerWarning,
+  composeRestartVerb,
+  parseBootRows,
+  readBootHistory,
+  restartCallTimeoutMs,
+  stopOutcome,
+  stopSeconds,
+  type BootRow,
+} from '../../src/docker/restart-gateway.js'
 
 const made: string[] = []
 afterAll(() => {
@@ -52,19 +62,49 @@ describe('restart with the drain budget', () => {
 
 // Rows as OpenClaw 2026.9.6 wrote them in the lab (docker restart -t 330 with a turn in flight: clean_stop / stop (SIGTERM)).
 const T = 1_796_354_069_151
-const row = (over: Partial<BootRow>): BootRow => ({bootId: 'b', pid: 7, startedAtMs: T, completedAtMs: null, outcome: null, startupReason: null, reason: null, ...over})
+const row = (over: Partial<BootRow>): BootRow => ({
+  bootId: 'b',
+  pid: 7,
+  startedAtMs: T,
+  completedAtMs: null,
+  outcome: null,
+  startupReason: null,
+  reason: null,
+  ...over,
+})
 
 describe('boot history', () => {
   it('parses the reader output (real row) and refuses other shapes', () => {
     const real = JSON.stringify({
-      rows: [{boot_id: '064d8abe-c5a9-48b9-8121-6990556edbe0', pid: 7, started_at_ms: T, completed_at_ms: 1796354408780, outcome: 'clean_stop', startup_reason: null, reason: 'stop (SIGTERM)'}],
+      rows: [
+        {
+          boot_id: '064d8abe-c5a9-48b9-8121-6990556edbe0',
+          pid: 7,
+          started_at_ms: T,
+          completed_at_ms: 1796354408780,
+          outcome: 'clean_stop',
+          startup_reason: null,
+          reason: 'stop (SIGTERM)',
+        },
+      ],
     })
     expect(parseBootRows(real)).toEqual({
-      rows: [{bootId: '064d8abe-c5a9-48b9-8121-6990556edbe0', pid: 7, startedAtMs: T, completedAtMs: 1796354408780, outcome: 'clean_stop', startupReason: null, reason: 'stop (SIGTERM)'}],
+      rows: [
+        {
+          bootId: '064d8abe-c5a9-48b9-8121-6990556edbe0',
+          pid: 7,
+          startedAtMs: T,
+          completedAtMs: 1796354408780,
+          outcome: 'clean_stop',
+          startupReason: null,
+          reason: 'stop (SIGTERM)',
+        },
+      ],
       error: null,
     })
     expect(parseBootRows('{"rows":[],"error":"disk I/O error"}')).toEqual({rows: [], error: 'disk I/O error'})
-    for (const bad of ['', 'nope', '[]', '{"rows":{}}', '{"rows":[{"pid":7}]}', '{"rows":[{"boot_id":"x","pid":"7","started_at_ms":1}]}']) expect(parseBootRows(bad), bad).toBeNull()
+    for (const bad of ['', 'nope', '[]', '{"rows":{}}', '{"rows":[{"pid":7}]}', '{"rows":[{"boot_id":"x","pid":"7","started_at_ms":1}]}'])
+      expect(parseBootRows(bad), bad).toBeNull()
   })
 
   it.each([
@@ -80,7 +120,10 @@ describe('boot history', () => {
   })
 
   it('the running boot is not unclean; the last stop is the newest ended boot', () => {
-    const rows = [row({bootId: 'old', startedAtMs: T, completedAtMs: T + 100, outcome: 'clean_stop', reason: 'stop (SIGTERM)'}), row({bootId: 'now', pid: 7, startedAtMs: T + 200})]
+    const rows = [
+      row({bootId: 'old', startedAtMs: T, completedAtMs: T + 100, outcome: 'clean_stop', reason: 'stop (SIGTERM)'}),
+      row({bootId: 'now', pid: 7, startedAtMs: T + 200}),
+    ]
     const h = readBootHistory(rows, {nowMs: T + 300, runningPid: 7})
     expect(h.boots.map((b) => [b.bootId, b.end])).toEqual([
       ['now', 'running'],
@@ -98,7 +141,13 @@ describe('boot history', () => {
       row({bootId: 'killed-old', startedAtMs: now - 400_000}), // outside the window
       row({bootId: 'killed-1', startedAtMs: now - 200_000}),
       row({bootId: 'failed', startedAtMs: now - 150_000, completedAtMs: now - 149_000, outcome: 'startup_failed'}),
-      row({bootId: 'maint', startedAtMs: now - 120_000, completedAtMs: now - 119_000, outcome: 'startup_failed', startupReason: 'gateway.agent_media_migration_required'}),
+      row({
+        bootId: 'maint',
+        startedAtMs: now - 120_000,
+        completedAtMs: now - 119_000,
+        outcome: 'startup_failed',
+        startupReason: 'gateway.agent_media_migration_required',
+      }),
       row({bootId: 'clean', startedAtMs: now - 100_000, completedAtMs: now - 90_000, outcome: 'clean_stop'}),
       row({bootId: 'running', pid: 8, startedAtMs: now - 50_000}),
     ]
@@ -119,7 +168,12 @@ describe('what a restart says of the boot history (breakerWarning, stopOutcome)'
       /clean_stop \(stop \(SIGTERM\)\)/,
     ],
     ["Docker's 10 s SIGKILL: no completion", [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old'})], 'unclean', /no completion recorded/],
-    ['a failed close: forced_stop', [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 1, outcome: 'forced_stop'})], 'forced', /forced_stop/],
+    [
+      'a failed close: forced_stop',
+      [row({bootId: 'new', startedAtMs: r0 + 5000}), row({bootId: 'old', completedAtMs: r0 + 1, outcome: 'forced_stop'})],
+      'forced',
+      /forced_stop/,
+    ],
     [
       "read before the new gateway wrote its row: the killed boot's open row (same pid 7) is the stopped one",
       [row({bootId: 'old'}), row({bootId: 'older', startedAtMs: T - 60_000, completedAtMs: T - 1000, outcome: 'clean_stop'})],

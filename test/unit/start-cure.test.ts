@@ -6,7 +6,14 @@ import {MIGRATIONS, SCHEMA, LEGACY, MAINTENANCE, MIGRATION_LEASE, HEARTBEAT, DIS
 import {REFUSAL_KINDS, type RefusalKind, type StartRefusal} from '../../src/openclaw/start-refusals.js'
 
 const life = (state: LifeState) => ({state, why: `${state} (why)`})
-const facts = (f: Partial<StartCureFacts> = {}): StartCureFacts => ({version: '2026.9.6', mountOk: true, liveTurns: [], activeWork: null, doctorFixRanFor: [], ...f})
+const facts = (f: Partial<StartCureFacts> = {}): StartCureFacts => ({
+  version: '2026.9.6',
+  mountOk: true,
+  liveTurns: [],
+  activeWork: null,
+  doctorFixRanFor: [],
+  ...f,
+})
 
 // [case, life state, refusal, facts, cure, why contains]
 const TABLE: [string, LifeState, StartRefusal | null, Partial<StartCureFacts>, StartCure, string][] = [
@@ -35,7 +42,14 @@ const TABLE: [string, LifeState, StartRefusal | null, Partial<StartCureFacts>, S
   ['ran for another kind: this one is new', 'crash-loop', SCHEMA, {doctorFixRanFor: ['startup-migrations-incomplete']}, 'doctor-fix', 'schema-incomplete'],
   ['starting: wait', 'starting', MIGRATIONS, {}, 'wait', 'no proof yet'],
   ['restarting (not yet a loop): wait', 'restarting', MIGRATIONS, {}, 'wait', 'no proof yet'],
-  ['restarting on a start-up maintenance refusal (never clears by itself): doctor-fix', 'restarting', MAINTENANCE, {}, 'doctor-fix', 'refuses this state by design'],
+  [
+    'restarting on a start-up maintenance refusal (never clears by itself): doctor-fix',
+    'restarting',
+    MAINTENANCE,
+    {},
+    'doctor-fix',
+    'refuses this state by design',
+  ],
   ['starting with one: wait (a manual start may follow a repair)', 'starting', MAINTENANCE, {}, 'wait', 'no proof yet'],
   ['stopped', 'stopped', MIGRATIONS, {}, 'none', 'stopped'],
   ['paused', 'paused', MIGRATIONS, {}, 'none', 'paused'],
@@ -98,17 +112,20 @@ describe('decideStartCure properties', () => {
 
   it('never a loop: a heal that records each run gets doctor-fix at most once per refusal kind, however often it asks', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom<LifeState>('failing', 'crash-loop', 'restarting'), fc.constantFrom(...LINES)), {maxLength: 20}), (steps) => {
-        const ran: RefusalKind[] = []
-        for (const [state, r] of steps) {
-          const d = decideStartCure(life(state), r, facts({doctorFixRanFor: ran}))
-          if (d.cure === 'doctor-fix') {
-            expect(ran).not.toContain(r.kind)
-            ran.push(r.kind)
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom<LifeState>('failing', 'crash-loop', 'restarting'), fc.constantFrom(...LINES)), {maxLength: 20}),
+        (steps) => {
+          const ran: RefusalKind[] = []
+          for (const [state, r] of steps) {
+            const d = decideStartCure(life(state), r, facts({doctorFixRanFor: ran}))
+            if (d.cure === 'doctor-fix') {
+              expect(ran).not.toContain(r.kind)
+              ran.push(r.kind)
+            }
           }
-        }
-        expect(new Set(ran).size).toBe(ran.length)
-      }),
+          expect(new Set(ran).size).toBe(ran.length)
+        },
+      ),
     )
   })
 

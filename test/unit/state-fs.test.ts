@@ -71,7 +71,11 @@ describe('storageFault', () => {
     ['recent storage errors, fs not readable here (remote engine)', [unknown, log('storage-full'), now, 120_000], 'storage-full'],
     ['recent I/O errors, fs has room', [ok, log('storage-io'), now, 120_000], 'storage-io'],
     ['recent read-only errors, fs writable for fleet', [ok, log('storage-readonly'), now, 120_000], 'storage-readonly'],
-    ['recent disk-full errors, the fs has room now: still a fault (seen: turns kept failing after the space was freed)', [ok, log('storage-full'), now, 120_000], 'storage-full'],
+    [
+      'recent disk-full errors, the fs has room now: still a fault (seen: turns kept failing after the space was freed)',
+      [ok, log('storage-full'), now, 120_000],
+      'storage-full',
+    ],
     ['errors older than the window', [unknown, log('storage-io', '2026-12-04T13:00:00Z'), now, 120_000], null],
     ['a good turn after the last error', [unknown, log('storage-full'), now, 120_000, Date.parse('2026-12-04T13:32:50Z')], null],
     ['a good turn before the last error', [unknown, log('storage-full'), now, 120_000, Date.parse('2026-12-04T13:30:00Z')], 'storage-full'],

@@ -15,19 +15,25 @@ describe('storm plan', () => {
 
   it('gives every instance one fault inside the window, the kinds evenly, and a steady load', () => {
     fc.assert(
-      fc.property(fc.integer({min: 1, max: 20}), fc.integer({min: 200_000, max: 900_000}), fc.integer({min: 1000, max: 10_000}), fc.integer(), (instances, durationMs, turnEveryMs, seed) => {
-        const p = stormPlan({instances, durationMs, turnEveryMs, seed})
-        expect(p.faults.map((f: {index: number}) => f.index).sort((x: number, y: number) => x - y)).toEqual(Array.from({length: instances}, (_, i) => i))
-        for (const f of p.faults) expect(f.at >= 30_000 && f.at <= durationMs - 120_000).toBe(true)
-        const perKind = STORM_KINDS.map((k: string) => p.faults.filter((f: {kind: string}) => f.kind === k).length)
-        expect(Math.max(...perKind) - Math.min(...perKind)).toBeLessThanOrEqual(1)
-        for (let i = 0; i < instances; i++) {
-          const mine = p.turns.filter((t: {index: number}) => t.index === i).map((t: {at: number}) => t.at)
-          // gaps between 0.75x and 1.25x the period (rounded to ms)
-          for (let k = 1; k < mine.length; k++) expect(mine[k] - mine[k - 1]).toBeGreaterThanOrEqual(Math.floor(turnEveryMs * 0.75) - 1)
-          expect(mine.length).toBeGreaterThanOrEqual(Math.floor(durationMs / (turnEveryMs * 1.25)) - 1)
-        }
-      }),
+      fc.property(
+        fc.integer({min: 1, max: 20}),
+        fc.integer({min: 200_000, max: 900_000}),
+        fc.integer({min: 1000, max: 10_000}),
+        fc.integer(),
+        (instances, durationMs, turnEveryMs, seed) => {
+          const p = stormPlan({instances, durationMs, turnEveryMs, seed})
+          expect(p.faults.map((f: {index: number}) => f.index).sort((x: number, y: number) => x - y)).toEqual(Array.from({length: instances}, (_, i) => i))
+          for (const f of p.faults) expect(f.at >= 30_000 && f.at <= durationMs - 120_000).toBe(true)
+          const perKind = STORM_KINDS.map((k: string) => p.faults.filter((f: {kind: string}) => f.kind === k).length)
+          expect(Math.max(...perKind) - Math.min(...perKind)).toBeLessThanOrEqual(1)
+          for (let i = 0; i < instances; i++) {
+            const mine = p.turns.filter((t: {index: number}) => t.index === i).map((t: {at: number}) => t.at)
+            // gaps between 0.75x and 1.25x the period (rounded to ms)
+            for (let k = 1; k < mine.length; k++) expect(mine[k] - mine[k - 1]).toBeGreaterThanOrEqual(Math.floor(turnEveryMs * 0.75) - 1)
+            expect(mine.length).toBeGreaterThanOrEqual(Math.floor(durationMs / (turnEveryMs * 1.25)) - 1)
+          }
+        },
+      ),
       {numRuns: 50},
     )
   })

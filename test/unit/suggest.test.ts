@@ -66,6 +66,8 @@ describe('fleet <unknown command> (in-process: the command_not_found hook throug
   it('with --json: the error document on stdout, exit 2', async () => {
     const r = await fleetInProcess(['pign', '--json'])
     expect(r.exitCode).toBe(2)
-    expect(JSON.parse(r.stdout)).toEqual({error: {code: 'USAGE', message: expect.stringContaining('did you mean `fleet ping`?'), hint: 'fleet ping', exitCode: 2}})
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: {code: 'USAGE', message: expect.stringContaining('did you mean `fleet ping`?'), hint: 'fleet ping', exitCode: 2},
+    })
   })
 })

@@ -43,13 +43,17 @@ describe('turnTree: the real two-process turn', () => {
   })
   it('a loop or a missing parent ends the walk (total for any table)', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({pid: fc.integer({min: 1, max: 8}), ppid: fc.integer({min: 0, max: 8})}), {maxLength: 10}), fc.integer({min: 1, max: 8}), (rows, pid) => {
-        const t = turnTree(
-          rows.map((r) => p(r.pid, r.ppid, ['x'])),
-          pid,
-        )
-        return t.timeoutSec === null && (t.execRoot === null || t.execRoot.pid >= 1)
-      }),
+      fc.property(
+        fc.array(fc.record({pid: fc.integer({min: 1, max: 8}), ppid: fc.integer({min: 0, max: 8})}), {maxLength: 10}),
+        fc.integer({min: 1, max: 8}),
+        (rows, pid) => {
+          const t = turnTree(
+            rows.map((r) => p(r.pid, r.ppid, ['x'])),
+            pid,
+          )
+          return t.timeoutSec === null && (t.execRoot === null || t.execRoot.pid >= 1)
+        },
+      ),
     )
   })
   it('deadline: --timeout, else OpenClaw default, none for 0', () => {
@@ -102,11 +106,17 @@ describe('pickByLabels', () => {
   })
   const group = {projectDir: '/opt/openclaw', composeFile: '/opt/openclaw/docker-compose.yml'}
   it("prefers the configured group's container, running, over an exited one of another project", () => {
-    const list = [c('other-exited', 'exited', 'staging', '/opt/staging'), c('ours', 'running', 'openclaw', '/opt/openclaw'), c('other-running', 'running', 'staging', '/opt/staging')]
+    const list = [
+      c('other-exited', 'exited', 'staging', '/opt/staging'),
+      c('ours', 'running', 'openclaw', '/opt/openclaw'),
+      c('other-running', 'running', 'staging', '/opt/staging'),
+    ]
     expect(pickByLabels(list, 'openclaw-gateway-7', group)?.Id).toBe('ours')
   })
   it('prefers ours even when it is stopped', () => {
-    expect(pickByLabels([c('theirs', 'running', 'staging', '/opt/staging'), c('ours', 'exited', 'openclaw', '/opt/openclaw')], 'openclaw-gateway-7', group)?.Id).toBe('ours')
+    expect(
+      pickByLabels([c('theirs', 'running', 'staging', '/opt/staging'), c('ours', 'exited', 'openclaw', '/opt/openclaw')], 'openclaw-gateway-7', group)?.Id,
+    ).toBe('ours')
   })
   it('without a group, a running container over an exited one', () => {
     expect(pickByLabels([c('a', 'exited', 'x', '/x'), c('b', 'running', 'y', '/y')], 'openclaw-gateway-7')?.Id).toBe('b')

@@ -42,7 +42,12 @@ const TABLE: [string, ReturnType<typeof lock>, Partial<LockPolicy>, number | nul
   ],
   ["the gateway's own turn: hung at maxHold is a restart, never timed", lock('live', 1000, agent({isMain: true, isAgent: false})), {}, null],
   ['already past its deadline and still live (other evidence): not timed again', lock('live', 9000, agent()), {}, null],
-  ['malformed lock being written, mtime 2 s old: stale at the 5 s grace', lock('unknown', 2000, null, {reasons: ['being-written', 'missing-pid']}), {}, 3000 + THRESHOLD_SLACK_MS],
+  [
+    'malformed lock being written, mtime 2 s old: stale at the 5 s grace',
+    lock('unknown', 2000, null, {reasons: ['being-written', 'missing-pid']}),
+    {},
+    3000 + THRESHOLD_SLACK_MS,
+  ],
   ['malformed lock with an unreadable mtime', lock('unknown', 2000, null, {reasons: ['being-written'], mtime: 'never'}), {}, null],
   ['unknown for missing evidence: time changes nothing', lock('unknown', 2000, agent(), {reasons: ['probe-failed']}), {}, null],
   ['stale already', lock('stale', 2000, agent()), {}, null],

@@ -22,9 +22,15 @@ describe('version capabilities', () => {
   it('property: every capability answers as the test it replaced', () => {
     const caps = Object.keys(VERSION_CAPABILITIES) as VersionCapability[]
     fc.assert(
-      fc.property(fc.integer({min: 2024, max: 2028}), fc.integer({min: 0, max: 13}), fc.integer({min: 0, max: 40}), fc.constantFrom(...caps), (year, minor, patch, cap) => {
-        expect(versionCan({year, minor, patch}, cap)).toBe(BEFORE[cap]({year, minor, patch}))
-      }),
+      fc.property(
+        fc.integer({min: 2024, max: 2028}),
+        fc.integer({min: 0, max: 13}),
+        fc.integer({min: 0, max: 40}),
+        fc.constantFrom(...caps),
+        (year, minor, patch, cap) => {
+          expect(versionCan({year, minor, patch}, cap)).toBe(BEFORE[cap]({year, minor, patch}))
+        },
+      ),
       {numRuns: 2000},
     )
   })

@@ -26,15 +26,27 @@ function episodes(scans: string[], recoveryMs = 2000): string[][] {
 describe('alert episodes', () => {
   it.each([
     ['a reason that persists opens once', ['h', 'h', 'h'], [['open:hung'], [], []]],
-    ['it resolves once the instance has been healthy for the recovery period (2 s here)', ['h', 'h', '', '', '', ''], [['open:hung'], [], [], [], ['resolved:hung'], []]],
+    [
+      'it resolves once the instance has been healthy for the recovery period (2 s here)',
+      ['h', 'h', '', '', '', ''],
+      [['open:hung'], [], [], [], ['resolved:hung'], []],
+    ],
     [
       'a crash loop (not running, a short running window, not running ...) is one episode',
       ['n', '', 'n', '', 'n', '', '', ''],
       [['open:not-running'], [], [], [], [], [], [], ['resolved:not-running']],
     ],
-    ['a reason back during the recovery continues the same episode', ['p', '', 'p', '', '', ''], [['open:ping-failed'], [], [], [], [], ['resolved:ping-failed']]],
+    [
+      'a reason back during the recovery continues the same episode',
+      ['p', '', 'p', '', '', ''],
+      [['open:ping-failed'], [], [], [], [], ['resolved:ping-failed']],
+    ],
     ['not healthy for another cause (a stale lock) keeps it open', ['h', '-', '-', '', '', ''], [['open:hung'], [], [], [], [], ['resolved:hung']]],
-    ['reasons open independently and resolve once the instance is healthy', ['h', 'hp', 'p', '', '', ''], [['open:hung'], ['open:ping-failed'], [], [], [], ['resolved:hung', 'resolved:ping-failed']]],
+    [
+      'reasons open independently and resolve once the instance is healthy',
+      ['h', 'hp', 'p', '', '', ''],
+      [['open:hung'], ['open:ping-failed'], [], [], [], ['resolved:hung', 'resolved:ping-failed']],
+    ],
     ['a new episode after a resolve', ['p', '', '', '', 'p'], [['open:ping-failed'], [], [], ['resolved:ping-failed'], ['open:ping-failed']]],
     ['two hung locks are one episode', ['hh', 'h', '', '', ''], [['open:hung'], [], [], [], ['resolved:hung']]],
     ['nothing, nothing', ['', ''], [[], []]],
@@ -67,7 +79,16 @@ describe('alert episodes', () => {
     const r = alertEpisodes('oc1', [], healthy.episodes, 100_000, true, 60_000)
     expect(o.alerts).toEqual([{type: 'alert', state: 'open', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z'}])
     expect(r.alerts).toEqual([
-      {type: 'alert', state: 'resolved', reason: 'hung', detail: 'held 700s', episode: 'oc1-hung-7ps', since: '1970-01-01T00:00:10.000Z', durationMs: 30_000, healthySince: '1970-01-01T00:00:40.000Z'},
+      {
+        type: 'alert',
+        state: 'resolved',
+        reason: 'hung',
+        detail: 'held 700s',
+        episode: 'oc1-hung-7ps',
+        since: '1970-01-01T00:00:10.000Z',
+        durationMs: 30_000,
+        healthySince: '1970-01-01T00:00:40.000Z',
+      },
     ])
     expect(r.episodes.size).toBe(0)
   })
@@ -199,7 +220,16 @@ describe('start period', () => {
 })
 
 describe('webhook bodies', () => {
-  const alert = {ts: 't', instance: 'oc7', event: 'alert', state: 'resolved', reason: 'hung', detail: '/s/a.lock held 700s by pid 26', episode: 'oc7-hung-1', durationMs: 42_000}
+  const alert = {
+    ts: 't',
+    instance: 'oc7',
+    event: 'alert',
+    state: 'resolved',
+    reason: 'hung',
+    detail: '/s/a.lock held 700s by pid 26',
+    episode: 'oc7-hung-1',
+    durationMs: 42_000,
+  }
   it('json is the event; slack is {"text": one line}', () => {
     expect(JSON.parse(webhookBody(alert))).toEqual(alert)
     expect(JSON.parse(webhookBody(alert, 'slack'))).toEqual({text: 'fleet watch: oc7 alert resolved (hung) after 42s: /s/a.lock held 700s by pid 26'})
@@ -208,9 +238,18 @@ describe('webhook bodies', () => {
     expect(eventSummary({event: 'watch-stop'})).toBe('fleet watch: watch-stop')
   })
   it('the start line', () => {
-    expect(eventSummary({event: 'watch-start', instances: ['oc7', 'oc8'], intervalMs: 30_000, reportOnly: false, autoRestart: true, config: '/f.yml', metricsUrl: null, incidentDir: '/i'})).toBe(
-      'fleet watch: 2 instance(s) (oc7, oc8) every 30s, auto-restart; config /f.yml; metrics off; incidents /i',
-    )
+    expect(
+      eventSummary({
+        event: 'watch-start',
+        instances: ['oc7', 'oc8'],
+        intervalMs: 30_000,
+        reportOnly: false,
+        autoRestart: true,
+        config: '/f.yml',
+        metricsUrl: null,
+        incidentDir: '/i',
+      }),
+    ).toBe('fleet watch: 2 instance(s) (oc7, oc8) every 30s, auto-restart; config /f.yml; metrics off; incidents /i')
   })
 })
 
@@ -247,7 +286,11 @@ describe('metrics', () => {
 })
 
 describe('environment variables', () => {
-  const kinds = {ping: {kind: 'boolean', allowNo: true}, 'max-attempts': {kind: 'integer', min: 1}, 'webhook-format': {kind: 'enum', options: ['json', 'slack']}} as const
+  const kinds = {
+    ping: {kind: 'boolean', allowNo: true},
+    'max-attempts': {kind: 'integer', min: 1},
+    'webhook-format': {kind: 'enum', options: ['json', 'slack']},
+  } as const
   it.each([
     [{FLEET_WATCH_PING: 'false'}, [], null],
     [{FLEET_WATCH_PING: 'YES'}, [], null],

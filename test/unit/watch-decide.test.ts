@@ -28,7 +28,13 @@ const lock = (verdict: Verdict, raw = '{"pid": 26}', p = '/s/a.jsonl.lock'): Loc
   evidence: {container: 'c', containerRunning: true, containerStartedAt: null, mountedBy: ['c'], process: {pid: 26, exists: true}, probeError: null},
 })
 const status = (locks: LockReport[], state = 'running'): InstanceStatus =>
-  instanceStatus(locks, {id: 1, name: 'oc1', group: null, state, ok: state === 'running' && !locks.some((l) => ['stale', 'hung', 'orphan', 'conflict'].includes(l.verdict))})
+  instanceStatus(locks, {
+    id: 1,
+    name: 'oc1',
+    group: null,
+    state,
+    ok: state === 'running' && !locks.some((l) => ['stale', 'hung', 'orphan', 'conflict'].includes(l.verdict)),
+  })
 const policy: WatchPolicy = {reportOnly: false, autoRestart: true, maxAttempts: 2, cooldownMs: 1000, recoverAfterMs: 600_000}
 
 describe('watch decisions', () => {
@@ -39,7 +45,9 @@ describe('watch decisions', () => {
     expect(second.actions.map((a) => a.type)).toEqual(['clear'])
     const changed = decide(status([lock('stale', '{"pid": 27}')]), null, first.next, policy, 1000)
     expect(changed.actions.map((a) => a.type)).toEqual(['pending'])
-    expect(decide(status([lock('orphan')]), null, decide(status([lock('orphan')]), null, freshMemory(), policy, 0).next, policy, 1).actions.map((a) => a.type)).toEqual(['end-holder'])
+    expect(
+      decide(status([lock('orphan')]), null, decide(status([lock('orphan')]), null, freshMemory(), policy, 0).next, policy, 1).actions.map((a) => a.type),
+    ).toEqual(['end-holder'])
   })
 
   it('report-only never acts; hung alerts and restarts only with autoRestart', () => {
@@ -66,7 +74,10 @@ describe('watch decisions', () => {
   })
 
   it('2026.8+: a ping failing on two scans while the gateway reports active work is not restarted (as in heal)', () => {
-    const busy = {...status([]), work: {known: true, active: 2, counts: {totalActive: 2}, items: [], tasks: [], summary: null, source: 'gateway.restart.preflight', durationMs: 5}} as InstanceStatus
+    const busy = {
+      ...status([]),
+      work: {known: true, active: 2, counts: {totalActive: 2}, items: [], tasks: [], summary: null, source: 'gateway.restart.preflight', durationMs: 5},
+    } as InstanceStatus
     const once = decide(busy, false, freshMemory(), policy, 0, 'timeout')
     const twice = decide(busy, false, once.next, policy, 30_000, 'timeout')
     expect(twice.actions.map((a) => a.type)).not.toContain('restart')
@@ -75,20 +86,25 @@ describe('watch decisions', () => {
 
   it('property: a never-healing instance is restarted at most maxAttempts times, with cool-downs between', () => {
     fc.assert(
-      fc.property(fc.integer({min: 1, max: 5}), fc.integer({min: 0, max: 5000}), fc.array(fc.integer({min: 1, max: 4000}), {minLength: 5, maxLength: 80}), (maxAttempts, cooldownMs, gaps) => {
-        const p = {...policy, maxAttempts, cooldownMs}
-        let mem = freshMemory()
-        let now = 0
-        const restarts: number[] = []
-        for (const gap of gaps) {
-          now += gap
-          const r = decide(status([]), false, mem, p, now)
-          mem = r.next
-          if (r.actions.some((a) => a.type === 'restart')) restarts.push(now)
-        }
-        expect(restarts.length).toBeLessThanOrEqual(maxAttempts)
-        for (let i = 1; i < restarts.length; i++) expect(restarts[i] - restarts[i - 1]).toBeGreaterThanOrEqual(cooldownMs * 2 ** (i - 1))
-      }),
+      fc.property(
+        fc.integer({min: 1, max: 5}),
+        fc.integer({min: 0, max: 5000}),
+        fc.array(fc.integer({min: 1, max: 4000}), {minLength: 5, maxLength: 80}),
+        (maxAttempts, cooldownMs, gaps) => {
+          const p = {...policy, maxAttempts, cooldownMs}
+          let mem = freshMemory()
+          let now = 0
+          const restarts: number[] = []
+          for (const gap of gaps) {
+            now += gap
+            const r = decide(status([]), false, mem, p, now)
+            mem = r.next
+            if (r.actions.some((a) => a.type === 'restart')) restarts.push(now)
+          }
+          expect(restarts.length).toBeLessThanOrEqual(maxAttempts)
+          for (let i = 1; i < restarts.length; i++) expect(restarts[i] - restarts[i - 1]).toBeGreaterThanOrEqual(cooldownMs * 2 ** (i - 1))
+        },
+      ),
       {numRuns: 2000},
     )
   })
@@ -118,7 +134,13 @@ describe('watch decisions', () => {
 
   /** One scan of a table: h = healthy (running, ok, ping passes), f = ping fails, x = container exited, u = hung lock. */
   const scanOf = (c: string) =>
-    c === 'h' ? ([status([]), true] as const) : c === 'f' ? ([status([]), false] as const) : c === 'x' ? ([status([], 'exited'), null] as const) : ([status([lock('hung')]), true] as const)
+    c === 'h'
+      ? ([status([]), true] as const)
+      : c === 'f'
+        ? ([status([]), false] as const)
+        : c === 'x'
+          ? ([status([], 'exited'), null] as const)
+          : ([status([lock('hung')]), true] as const)
   /** Runs scans `every` ms apart; returns the action types of each scan and the memory at the end. */
   function run(scans: string, p: WatchPolicy, every = 60_000): {types: string[][]; mem: InstanceMemory} {
     let mem = freshMemory()
@@ -136,7 +158,12 @@ describe('watch decisions', () => {
 
   it.each([
     // scans 1 min apart; a container not running is restarted once seen so on two scans in a row.
-    ['exited on one scan only (Docker’s restart policy brought it back): never restarted', 'xhxhxhxhxhxhxhxh', crash, {restarts: 0, recovered: 0, gaveUp: false}],
+    [
+      'exited on one scan only (Docker’s restart policy brought it back): never restarted',
+      'xhxhxhxhxhxhxhxh',
+      crash,
+      {restarts: 0, recovered: 0, gaveUp: false},
+    ],
     ['crash loop, healthy for one scan after each restart', 'xxhxxhxxhxxhxxhxxh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
     ['crash loop, healthy for 9 scans (9 min) each time', 'xx' + 'hhhhhhhhhxx'.repeat(5), crash, {restarts: 3, recovered: 0, gaveUp: true}],
     [
@@ -147,7 +174,12 @@ describe('watch decisions', () => {
     ],
     ['ping failing on and off never counts as healthy for long', 'ffhffhffhffhffhffh', crash, {restarts: 3, recovered: 0, gaveUp: true}],
     ['a hung lock between healthy scans ends the stretch', 'x' + 'hhhhhu'.repeat(6), crash, {restarts: 3, recovered: 0, gaveUp: true}],
-    ['recoverAfterMs 0 recovers on the first healthy scan (the old rule)', 'xxhxxhxxh', {...crash, recoverAfterMs: 0}, {restarts: 3, recovered: 3, gaveUp: false}],
+    [
+      'recoverAfterMs 0 recovers on the first healthy scan (the old rule)',
+      'xxhxxhxxh',
+      {...crash, recoverAfterMs: 0},
+      {restarts: 3, recovered: 3, gaveUp: false},
+    ],
   ] as const)('%s', (_name, scans, p, want) => {
     const {types, mem} = run(scans, p)
     expect(count(types, 'restart')).toBe(want.restarts)
@@ -258,6 +290,8 @@ describe('watch and the disk', () => {
     const st = instanceStatus([], {ok: false})
     const first = decide(st, false, freshMemory(), policy, 0, 'storage-full')
     const second = decide(st, false, first.next, policy, 10_000, 'storage-full')
-    expect(second.actions).toEqual([expect.objectContaining({type: 'alert', state: 'open', reason: 'ping-failed', detail: expect.stringMatching(/storage-full.*free space on it/)})])
+    expect(second.actions).toEqual([
+      expect.objectContaining({type: 'alert', state: 'open', reason: 'ping-failed', detail: expect.stringMatching(/storage-full.*free space on it/)}),
+    ])
   })
 })

@@ -80,7 +80,9 @@ describe('which exec ends matter', () => {
   it('an exec_die only names its instance when it matters', () => {
     const e = ev('exec_die', {name: 'openclaw-openclaw-gateway-7-1', execID: 'health'})
     expect(eventTargets(e, INSTANCES, (id) => execMatters(id, started, own))).toEqual([])
-    expect(eventTargets({...e, Actor: {Attributes: {name: 'openclaw-openclaw-gateway-7-1', execID: 'turn'}}}, INSTANCES, (id) => execMatters(id, started, own))).toEqual([7])
+    expect(
+      eventTargets({...e, Actor: {Attributes: {name: 'openclaw-openclaw-gateway-7-1', execID: 'turn'}}}, INSTANCES, (id) => execMatters(id, started, own)),
+    ).toEqual([7])
   })
 })
 

@@ -7,7 +7,17 @@ import type {WatchEvent} from '../../src/watch/events.js'
 
 const ESC = '\u001b'
 const T = '2026-12-04T12:00:00.000Z'
-const start: WatchEvent = {ts: T, event: 'watch-start', instances: ['oc7', 'oc8'], intervalMs: 30_000, reportOnly: false, autoRestart: true, config: '/f.yml', metricsUrl: null, incidentDir: '/i'}
+const start: WatchEvent = {
+  ts: T,
+  event: 'watch-start',
+  instances: ['oc7', 'oc8'],
+  intervalMs: 30_000,
+  reportOnly: false,
+  autoRestart: true,
+  config: '/f.yml',
+  metricsUrl: null,
+  incidentDir: '/i',
+}
 const scan = (ts: string, instances: Record<string, unknown>[], reason = 'interval'): WatchEvent => ({
   ts,
   event: 'scan',
@@ -16,7 +26,15 @@ const scan = (ts: string, instances: Record<string, unknown>[], reason = 'interv
   nextScanAt: '2026-12-04T12:00:30.000Z',
   instances,
 })
-const oc7 = {instance: 'oc7', state: 'running', life: 'ready', worst: null, locks: 0, ping: {ok: true, class: 'ok', durationMs: 412, reply: 'SPEED_OK'}, work: {active: 2}}
+const oc7 = {
+  instance: 'oc7',
+  state: 'running',
+  life: 'ready',
+  worst: null,
+  locks: 0,
+  ping: {ok: true, class: 'ok', durationMs: 412, reply: 'SPEED_OK'},
+  work: {active: 2},
+}
 const oc8 = {instance: 'oc8', state: 'exited', life: 'stopped', worst: 'stale', locks: 1}
 const cleared: WatchEvent = {ts: '2026-12-04T12:00:05.000Z', event: 'lock-cleared', instance: 'oc8', path: '/s/a.jsonl.lock', verdict: 'stale'}
 
@@ -38,7 +56,9 @@ describe('fleet watch view: what a person sees', () => {
     const failed = {...oc7, ping: {ok: false, class: 'lock-timeout', durationMs: 10_000, failure: 'FAIL lock-timeout pid=26 /s/a.jsonl.lock in 10s'}}
     const v = run([start, scan(T, [failed]), scan('2026-12-04T12:00:01.000Z', [{...oc7, ping: undefined}], 'event')])
     expect(frame(v, 0, {color: false, width: 200})[2]).toContain('FAIL lock-timeout 10s')
-    expect(eventLine(scan(T, [failed]))).toBe('12:00:00 scan interval 800ms: oc7 ready, no locks, ping FAIL lock-timeout pid=26 /s/a.jsonl.lock in 10s, gateway work 2 active')
+    expect(eventLine(scan(T, [failed]))).toBe(
+      '12:00:00 scan interval 800ms: oc7 ready, no locks, ping FAIL lock-timeout pid=26 /s/a.jsonl.lock in 10s, gateway work 2 active',
+    )
   })
 
   it('plain lines: one per event and one per scan, no cursor codes, no colour', () => {
@@ -102,9 +122,36 @@ describe('fleet watch view: what a person sees', () => {
   })
 
   it('a scan carries the ping: its class, duration, and the reply or the failure line', () => {
-    const base = {id: 7, name: 'oc7', container: 'c', warnings: [], lockPid: null, lockPath: null, p50Ms: null, p95Ms: null, attempts: [], path: 'gateway'} as const
-    expect(scanPing({...base, ok: true, failure: null, reply: 'SPEED_OK', detail: null, latencyMs: 812} as PingResult)).toEqual({ok: true, class: 'ok', durationMs: 812, reply: 'SPEED_OK'})
-    expect(scanPing({...base, ok: false, failure: 'lock-timeout', reply: null, detail: null, latencyMs: 10_000, lockPid: 26, lockPath: '/s/a.jsonl.lock'} as PingResult)).toEqual({
+    const base = {
+      id: 7,
+      name: 'oc7',
+      container: 'c',
+      warnings: [],
+      lockPid: null,
+      lockPath: null,
+      p50Ms: null,
+      p95Ms: null,
+      attempts: [],
+      path: 'gateway',
+    } as const
+    expect(scanPing({...base, ok: true, failure: null, reply: 'SPEED_OK', detail: null, latencyMs: 812} as PingResult)).toEqual({
+      ok: true,
+      class: 'ok',
+      durationMs: 812,
+      reply: 'SPEED_OK',
+    })
+    expect(
+      scanPing({
+        ...base,
+        ok: false,
+        failure: 'lock-timeout',
+        reply: null,
+        detail: null,
+        latencyMs: 10_000,
+        lockPid: 26,
+        lockPath: '/s/a.jsonl.lock',
+      } as PingResult),
+    ).toEqual({
       ok: false,
       class: 'lock-timeout',
       durationMs: 10_000,

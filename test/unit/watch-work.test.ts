@@ -67,7 +67,10 @@ describe('work in flight', () => {
   })
 
   it('property: any sequence of asks and ends keeps restarts within the limit, no slot idle while one waits, one piece of work per instance, the queue in order', () => {
-    const op = fc.oneof(fc.record({ask: fc.integer({min: 1, max: 6}), kind: fc.constantFrom<WorkKind>('locks', 'restart')}), fc.record({end: fc.integer({min: 1, max: 6})}))
+    const op = fc.oneof(
+      fc.record({ask: fc.integer({min: 1, max: 6}), kind: fc.constantFrom<WorkKind>('locks', 'restart')}),
+      fc.record({end: fc.integer({min: 1, max: 6})}),
+    )
     fc.assert(
       fc.property(fc.integer({min: 1, max: 3}), fc.array(op, {maxLength: 80}), (limit, ops) => {
         let book = emptyBook()

@@ -10,7 +10,11 @@ import {renderReportMarkdown} from '../../report/incidents.js'
 export default class IncidentsReport extends IncidentsCommand<typeof IncidentsReport> {
   static summary = 'The post-incident document of one run: trigger, impact, detection gap, primary cause, actions, restarts, recurrences.'
   static description = `Markdown by default (--format json for the same document as JSON), to stdout or --out FILE. <run> is the run id (8 hex digits), watch-<id>, or the dir name; exit 2 when no run has that name. Changes nothing in the incident dir.`
-  static examples = ['<%= config.bin %> incidents report f121d191', '<%= config.bin %> incidents report f121d191 --out postmortem.md', '<%= config.bin %> incidents report f121d191 --format json']
+  static examples = [
+    '<%= config.bin %> incidents report f121d191',
+    '<%= config.bin %> incidents report f121d191 --out postmortem.md',
+    '<%= config.bin %> incidents report f121d191 --format json',
+  ]
   static args = {run: Args.string({description: 'Run id or incident dir name.', required: true})}
   static flags = {
     dir: dirFlag,
