@@ -80,7 +80,7 @@ const incidentEvents = (file: string) =>
   readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((x) => JSON.parse(x) as {type: string; [k: string]: unknown})
+    .map((x) => JSON.parse(x) as {event: string; [k: string]: unknown})
 
 beforeAll(async () => {
   root = path.join(mkdtempSync(path.join(os.tmpdir(), 'fleet-real-upgrade-')), 'lab')
@@ -153,7 +153,7 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
         expect(r.ping, h.stdout.slice(-2000)).toMatchObject({ok: false})
         expect(r.restartDecision).toMatchObject({restart: false, why: expect.stringContaining('starting')})
       } else expect(r.healed).toBe(true)
-      if (doc.incidentLog) expect(incidentEvents(doc.incidentLog).filter((e) => e.type === 'action' && e.action === 'restart')).toEqual([])
+      if (doc.incidentLog) expect(incidentEvents(doc.incidentLog).filter((e) => e.event === 'action' && e.type === 'restart')).toEqual([])
     },
     30 * MIN,
   )
@@ -233,7 +233,7 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       times.doctorRun = doctor.durationMs
       expect(r.ping).toMatchObject({ok: true})
       const events = incidentEvents(doc.incidentLog)
-      expect(events.filter((e) => e.type === 'start-cure')).toEqual([
+      expect(events.filter((e) => e.event === 'start-cure')).toEqual([
         expect.objectContaining({
           decision: 'doctor-fix',
           outcome: 'cured',
@@ -241,7 +241,9 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
           doctor: expect.objectContaining({exitCode: 0}),
         }),
       ])
-      expect(events.filter((e) => e.type === 'action' && e.action === 'restart')).toEqual([])
+      // The log's own records (event `action`, by type): the doctor run is there, and no restart.
+      expect(events.filter((e) => e.event === 'action' && e.type === 'start-cure').map((e) => e.outcome)).toEqual(['cured'])
+      expect(events.filter((e) => e.event === 'action' && e.type === 'restart')).toEqual([])
       times.refusalToReady = Date.now() - t0
       // What doctor --fix changed in the user's config (said in the report when it is more than its meta stamp).
       const configAfter = readFileSync(path.join(stateDir, 'openclaw.json'), 'utf8')
