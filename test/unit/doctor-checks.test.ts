@@ -265,9 +265,9 @@ describe("the state dir's filesystem (state-disk)", () => {
     freeBytes: 200 * MiB,
     totalBytes: 256 * MiB,
     readOnly: false,
-    error: null,
+    error: null as string | null,
   }
-  it.each<[string, Partial<typeof r>, string, RegExp]>([
+  it.each<[string, Partial<Omit<typeof r, 'freeBytes' | 'totalBytes'> & {freeBytes: number | null; totalBytes: number | null}>, string, RegExp]>([
     ['room, but under 1 GiB: warn', {}, 'warn', /on tmpfs \(fleet-lab-851 at \/data\/oc851\/config\): 200 MiB free of 256 MiB/],
     ['plenty', {freeBytes: 300 * 1024 * MiB, totalBytes: 400 * 1024 * MiB}, 'pass', /300 GiB free of 400 GiB/],
     [

@@ -286,9 +286,12 @@ describe('renderers escape text from disk, containers and the engine', () => {
       incidentLog: '/tmp/i\u001b[2J',
       instances: [],
       summary: {instances: 0, healed: 0, failed: 0, restarted: 0, locksRemoved: 0, holdersEnded: 0, conflicts: ['shared\nOC99 healed']},
+      verify: null,
+      interrupted: null,
+      unreachable: null,
       durationMs: 1,
       ok: true,
-    } as HealDocument
+    } satisfies HealDocument
     const heal = clean(renderHeal(doc))
     expect(heal).toContain('conflict: shared\\nOC99 healed')
     expect(heal).toContain('incident log: /tmp/i\\x1b[2J')

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {DEFAULT_LIFE_POLICY, gatewayLife, recentLockErrors, type LifeFacts, type ReadinessEvidence} from '../../src/openclaw/gateway-life.js'
+import {DEFAULT_LIFE_POLICY, gatewayLife, recentLockErrors, type LifeFacts} from '../../src/openclaw/gateway-life.js'
+import type {ReadinessEvidence} from '../../src/openclaw/readiness.js'
 import {stateMount} from '../../src/docker/state-mount.js'
 import {channelSuppression, lifeLogReader, readinessFromProbe} from '../../src/openclaw/readiness.js'
 import {REFUSAL_KINDS, startRefusal} from '../../src/openclaw/start-refusals.js'

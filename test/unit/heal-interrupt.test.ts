@@ -198,6 +198,7 @@ describe('act: the intent before, the result after, whatever happens', () => {
         return {outcome: 'terminated', durationMs: 5}
       },
       result: (r) => r,
+      planned: {outcome: 'planned', durationMs: 0},
     })
     expect(seenBefore).toEqual(['intent'])
     expect(lines(log).map((e) => [e.event, e.action ?? e.type, e.target, e.outcome])).toEqual([
@@ -216,6 +217,7 @@ describe('act: the intent before, the result after, whatever happens', () => {
         target: 'pid 3',
         run: () => Promise.reject(new Error('connect ENOENT /var/run/docker.sock')),
         result: () => ({outcome: 'continued'}),
+        planned: undefined as never,
       }),
     ).rejects.toThrow('ENOENT')
     expect(actions).toMatchObject([{type: 'continue', target: 'pid 3', outcome: 'failed', detail: 'connect ENOENT /var/run/docker.sock'}])

@@ -156,11 +156,7 @@ describe('healStartCure in a dry run: what the run plans for each decision', () 
       refusing('crash-loop', MIGRATIONS, {openclaw: {version: '2026.4.29', storage: 'jsonl', source: 'cache', error: null}}),
       'older than 2026.8',
     ],
-    [
-      'an unknown version',
-      refusing('crash-loop', MIGRATIONS, {openclaw: {version: null, storage: 'unknown', source: 'none', error: 'x'} as InstanceStatus['openclaw']}),
-      'version is unknown',
-    ],
+    ['an unknown version', refusing('crash-loop', MIGRATIONS, {openclaw: {version: null, storage: null, source: null, error: 'x'}}), 'version is unknown'],
     [
       'a wrong mount',
       refusing('crash-loop', MIGRATIONS, {mount: {ok: false, problem: 'other-dir', configured: '/a', mounted: '/b', readOnly: false, why: 'mounts /b'}}),

@@ -350,8 +350,10 @@ const ALL_REASONS = Object.keys({
   'past-deadline': 1,
   'fleet-exec': 1,
   'long-hold': 1,
-} satisfies Record<Reason, 1>)
-const ALL_VERDICTS = Object.keys({live: 1, stale: 1, hung: 1, orphan: 1, conflict: 1, unknown: 1} satisfies Record<Verdict, 1>)
+  // Not judge's: `legacy-ignored` is judgeFile's (locks-ignored.test.ts), `foreign-holder` judgeWriter's (SQLite writers).
+} satisfies Record<Exclude<Reason, 'legacy-ignored' | 'foreign-holder'>, 1>)
+// `judge`'s verdicts; `ignored` is judgeFile's (a legacy lock file on 2026.8+), tested in locks-ignored.test.ts.
+const ALL_VERDICTS = Object.keys({live: 1, stale: 1, hung: 1, orphan: 1, conflict: 1, unknown: 1} satisfies Record<Exclude<Verdict, 'ignored'>, 1>)
 
 describe('judge: examples', () => {
   it.each(EXAMPLES)('%s -> %s %j', (_name, verdict, reasons, patch) => {

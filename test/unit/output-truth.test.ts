@@ -95,7 +95,7 @@ describe('doctor and heal agree on a paused container', () => {
     expect(c.hint).toBe(PAUSED_ADVICE)
     expect(c.hint).toMatch(/docker unpause/)
     expect(c.hint).not.toMatch(/restart/)
-    const d = decideRestart({state: 'paused'} as Parameters<typeof decideRestart>[0], 'instance')
+    const d = decideRestart({state: 'paused'} as Parameters<typeof decideRestart>[0], 'needed')
     expect(d).toMatchObject({restart: false, hint: PAUSED_ADVICE})
   })
 })

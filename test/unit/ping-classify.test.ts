@@ -205,6 +205,7 @@ describe('JUnit report', () => {
     p50Ms: null,
     p95Ms: null,
     attempts: [],
+    path: 'gateway',
   })
 
   it('has one testcase per instance and a failure for each failing one, escaped', () => {

@@ -25,7 +25,16 @@ const lock = (verdict: Verdict, raw = '{"pid": 26}', p = '/s/a.jsonl.lock'): Loc
   verdict,
   reasons: [],
   ageMs: 1000,
-  evidence: {container: 'c', containerRunning: true, containerStartedAt: null, mountedBy: ['c'], process: {pid: 26, exists: true}, probeError: null},
+  evidence: {
+    container: 'c',
+    containerRunning: true,
+    containerStartedAt: null,
+    mountedBy: ['c'],
+    process: {pid: 26, exists: true},
+    probeError: null,
+    processSource: null,
+    clockSkewMs: null,
+  },
 })
 const status = (locks: LockReport[], state = 'running'): InstanceStatus =>
   instanceStatus(locks, {

@@ -90,7 +90,7 @@ describe('the cause of a watch restart', () => {
     records.map((r) => ({ts: at(t), run: run.runId, event: r.event, ...r.data}) as IncidentEvent)
 
   it('a hung holder restarted by watch is reported frozen-gateway, not unknown', () => {
-    const hung = instanceStatus([lockReport('hung', 0, {reasons: ['held-past-maxHold']})], {name: 'oc7'})
+    const hung = instanceStatus([lockReport('hung', 0, {reasons: ['hold-exceeded']})], {name: 'oc7'})
     // Seen before: the restart's records alone, and the report said `Primary cause: unknown`.
     expect(buildReport(run, '/d', restartRecords(1)).cause.primary).toBe('unknown')
     const events = [...evidence(restartEvidence(hung, 'hung lock holder', null), 0), ...restartRecords(1)]

@@ -126,12 +126,12 @@ describe('fleet watch view: what a person sees', () => {
       id: 7,
       name: 'oc7',
       container: 'c',
-      warnings: [],
+      warnings: [] as string[],
       lockPid: null,
       lockPath: null,
       p50Ms: null,
       p95Ms: null,
-      attempts: [],
+      attempts: [] as PingResult['attempts'],
       path: 'gateway',
     } as const
     expect(scanPing({...base, ok: true, failure: null, reply: 'SPEED_OK', detail: null, latencyMs: 812} as PingResult)).toEqual({
