@@ -511,12 +511,11 @@ export async function runHeal(
         } else {
           // The judge step's observation (st) already names the container, its compose project and service.
           const at = restartedAt
+          const members = fleet.instances.filter((i) => i.group === inst.group)
           // Every member it stops that heal observed: its boot history is read before and after, as the instance's own is.
-          const stops = fleet.instances
-            .filter((i) => i.group === inst.group)
-            .flatMap((i) =>
-              statuses.filter((o) => o.id === i.id && o.container).map((o) => ({instance: i, container: o.container, version: o.openclaw.version})),
-            )
+          const stops = members.flatMap((i) =>
+            statuses.filter((o) => o.id === i.id && o.container).map((o) => ({instance: i, container: o.container, version: o.openclaw.version})),
+          )
           const run = restartInstance(
             fleet,
             fx,
@@ -533,7 +532,7 @@ export async function runHeal(
             by: inst.name,
             cond: groupCond,
             at: run,
-            members: fleet.instances.filter((i) => i.group === inst.group).map((i) => i.id),
+            members: members.map((i) => i.id),
           })
           await run
         }
