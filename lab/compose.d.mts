@@ -11,7 +11,22 @@ export declare const CONTAINER_STATE_DIR: '/home/node/.openclaw'
 export interface LabGroup {name: string; ids: number[]; composeFile: string; envFile: string}
 export interface ExtraMount {source: string; target: string}
 /** <root>/lab.json */
-export interface Lab {version: 1; root: string; first: number; size: number; ids: number[]; image: string; healthInterval: string; projectDir: string; groups: LabGroup[]; extraMounts: Record<string, ExtraMount[]>}
+export interface Lab {
+  version: 1
+  root: string
+  first: number
+  size: number
+  ids: number[]
+  image: string
+  /** The real OpenClaw image of each version the lab runs, by version. */
+  images: Record<string, string>
+  /** What each instance runs, by id: `sim` or a version (versionOf). */
+  versions: Record<number, string>
+  healthInterval: string
+  projectDir: string
+  groups: LabGroup[]
+  extraMounts: Record<string, ExtraMount[]>
+}
 export interface LabInstance {
   id: number
   /** openclaw-openclaw-gateway-<id>-1 */

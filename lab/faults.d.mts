@@ -46,9 +46,11 @@ export declare function sharedSessions(instance: number, opts?: FaultOptions & {
 export declare function slow(instance: number, opts?: FaultOptions & {ms?: number}): Promise<ControlFault & {ms: number}>
 export declare function wrongReply(instance: number, opts?: FaultOptions & {text?: string}): Promise<ControlFault & {text: string}>
 export declare function modelError(instance: number, opts?: FaultOptions): Promise<ControlFault>
+/** Every start is refused with `Gateway failed to start: <text>` (control file start-refusal): a crash loop that names its cause. */
+export declare function startRefusal(instance: number, opts?: FaultOptions & {text?: string}): Promise<ControlFault & {text: string}>
+/** The gateway takes `ms` after each start before it is ready (control file startup-ms); restarted once now. */
+export declare function slowStart(instance: number, opts?: FaultOptions & {ms?: number}): Promise<ControlFault & {ms: number}>
 /** The gateway exits 1 afterMs (default 0) after each start (control crash-after-ms; startupMs sets startup-ms); restarted once so it takes effect. */
-export declare function startRefusal(instance: number, opts?: FaultOptions & {text?: string}): Promise<FaultBase & {text: string}>
-export declare function slowStart(instance: number, opts?: FaultOptions & {ms?: number}): Promise<FaultBase & {ms: number}>
 export declare function crashLoop(instance: number, opts?: FaultOptions & {afterMs?: number; startupMs?: number}): Promise<FaultBase & {afterMs: number; startupMs: number | null}>
 /** (g) */
 export declare function stoppedWithLock(instance: number, opts?: FaultOptions & {holdMs?: number}): Promise<LockFault & {containerStatus: string; restartedByPolicy: boolean}>

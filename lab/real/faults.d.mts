@@ -85,4 +85,4 @@ export interface RealFaultEntry {
 export declare const FAULTS: Record<'dead-pid' | 'live-holder' | 'previous-incarnation' | 'sqlite-writer' | 'state-writer' | 'gateway-lock-reuse' | 'orphan' | 'frozen' | 'paused' | 'stopped' | 'shared-state', RealFaultEntry>
 export declare function faultApplies(name: string, version: string): boolean
 /** The fault without its live `client` handle (for JSON). */
-export declare function printable<T extends {client?: unknown}>(fault: T): Omit<T, 'client'>
+export declare function printable<T extends object>(fault: T): Omit<T, 'client'>

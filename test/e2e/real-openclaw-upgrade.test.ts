@@ -112,7 +112,7 @@ describe(`real OpenClaw: an in-place upgrade ${FROM} -> ${TO} with a user sessio
       for (const g of L.groups) lab.writeGroupFiles(L, g)
       const t0 = Date.now()
       const up = await lab.composeUp(L, L.groups[0])
-      expect(up.exitCode ?? 0, up.stderr).toBe(0)
+      expect(up.code, up.stderr).toBe(0)
 
       // heal while the new gateway starts (and migrates 4.29's state); status polled beside it.
       const heal = fleet_(['heal', '--json', '-i', String(ID), '--wait-timeout', '15m'], 25 * MIN)

@@ -3,13 +3,13 @@
 // /metrics labels series by gateway and shows counters at 0 from the start; /healthz answers; the start line
 // names the config, the metrics URL and the incident dir; FLEET_WATCH_* variables set the flags (flags win, a
 // bad value exits 2 naming the variable); a container in its start period is not acted on.
-import {execa, type ResultPromise} from 'execa'
+import {execa} from 'execa'
 import {existsSync, mkdtempSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as compose from '../../lab/compose.mjs'
 import * as faults from '../../lab/faults.mjs'
-import {BIN} from '../helpers/cli.js'
+import {BIN, type Spawned} from '../helpers/cli.js'
 import {configVariant, eventsIn, labDown, webhookReceiver, type Lab} from './helpers.js'
 import {waitFor} from '../../lab/run.mjs'
 
@@ -22,7 +22,7 @@ const events = eventsIn
 
 const until = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000) => waitFor(fn, {what, timeoutMs, intervalMs: 100})
 
-function watch(args: string[], env: Record<string, string> = {}): ResultPromise {
+function watch(args: string[], env: Record<string, string> = {}): Spawned {
   return execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true', ...env}, stdin: 'ignore', timeout: 180_000})
 }
 

@@ -2,24 +2,24 @@
 // for readiness ran inside the scan loop, so a crash-looping instance stalled every other one (a stale lock on
 // another gateway cleared after about 179 s, the scan counter at 4 after 200 s at a 10 s interval), and one crash
 // loop opened two alert episodes with a false `resolved` between them (one scan in a short `running` window).
-import {execa, type ResultPromise} from 'execa'
+import {execa} from 'execa'
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
 import {docker, waitFor} from '../../lab/run.mjs'
-import {BIN} from '../helpers/cli.js'
+import {BIN, type Spawned} from '../helpers/cli.js'
 import {configVariant, eventsIn, labDown, labUp, sleep, type Lab} from './helpers.js'
 
 let lab: Lab
 let config: string
-const running: ResultPromise[] = []
+const running: Spawned[] = []
 /** The restart's wait for readiness: long enough to see a clear and many scans inside it. */
 const WAIT_TIMEOUT_S = 120
 
 const until = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000) => waitFor(fn, {what, timeoutMs, intervalMs: 100})
 
-function watch(file: string, args: string[]): ResultPromise {
+function watch(file: string, args: string[]): Spawned {
   const w = execa('node', [BIN, 'watch', '--config', config, '--events', file, ...args], {
     reject: false,
     env: {CI: 'true', XDG_STATE_HOME: path.join(lab.root, 'fleet-state')},
@@ -41,7 +41,7 @@ afterAll(async () => {
 }, 300_000)
 
 /** Runs fn with the watch running; the watch gets SIGTERM whatever happens (its run lock must not outlive the test). */
-async function withWatch(w: ResultPromise, fn: () => Promise<void>): Promise<Awaited<ResultPromise>> {
+async function withWatch(w: Spawned, fn: () => Promise<void>): Promise<Awaited<Spawned>> {
   try {
     await fn()
   } finally {

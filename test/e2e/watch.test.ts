@@ -2,14 +2,14 @@
 // webhook receiver on loopback gets the event; /metrics shows the figures; SIGTERM exits 0 and releases the
 // run lock; a fault that healing cannot fix (a gateway whose model always fails) hits the retry cap and
 // stops restarting.
-import {execa, type ResultPromise} from 'execa'
+import {execa} from 'execa'
 import {existsSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
-import {BIN} from '../helpers/cli.js'
+import {BIN, type Spawned} from '../helpers/cli.js'
 import {configVariant, containerFacts, containerName, eventsIn, labDown, labUp, lockFiles, sleep, type Lab} from './helpers.js'
 
 let lab: Lab
@@ -17,9 +17,10 @@ let config: string
 let hook: Server
 const received: any[] = []
 let hookUrl: string
-const running: ResultPromise[] = []
+const running: Spawned[] = []
 
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
+/** The first truthy answer of fn, asked every 100 ms until timeoutMs. */
+async function until<T>(what: string, fn: () => T | false | null | undefined | Promise<T | false | null | undefined>, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const v = await fn()
@@ -34,7 +35,7 @@ const events = eventsIn
 /** Everything the watch processes printed, for the message when a wait times out. */
 const output: string[] = []
 
-function watch(args: string[]): ResultPromise {
+function watch(args: string[]): Spawned {
   const w = execa('node', [BIN, 'watch', '--config', config, ...args], {reject: false, env: {CI: 'true'}, stdin: 'ignore'})
   w.stdout?.on('data', (d: Buffer) => output.push(String(d)))
   w.stderr?.on('data', (d: Buffer) => output.push(String(d)))

@@ -1,10 +1,13 @@
 /** Runs the built `fleet` CLI as a real child process (bin/run.js) and captures its output and exit code. */
-import {execa} from 'execa'
+import {execa, type ResultPromise} from 'execa'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = path.join(REPO, 'bin', 'run.js')
+
+/** A fleet run started in the background (execa with `reject: false` and no stdin): it never rejects, and its stdout and stderr are strings. */
+export type Spawned = ResultPromise<{reject: false; stdin: 'ignore'}>
 
 export interface CliResult {
   exitCode: number
