@@ -93,9 +93,22 @@ export function findImageLocation(
   const variable = variableOf(value)
   if (variable === null) {
     if (value.includes('$'))
-      return {ok: false, error: `${where}: service ${service} has image: ${value}: fleet switches a whole image reference or one variable that holds it, not a part`}
+      return {
+        ok: false,
+        error: `${where}: service ${service} has image: ${value}: fleet switches a whole image reference or one variable that holds it, not a part`,
+      }
     const services = [...images.entries()].filter(([, n]) => n && String(n.value) === value).map(([s]) => s)
-    return {ok: true, location: {kind: 'compose', file: files.composeFile, composeFile: files.composeFile, service, value, services: [service, ...services.filter((s) => s !== service)]}}
+    return {
+      ok: true,
+      location: {
+        kind: 'compose',
+        file: files.composeFile,
+        composeFile: files.composeFile,
+        service,
+        value,
+        services: [service, ...services.filter((s) => s !== service)],
+      },
+    }
   }
   if (envFromProcess[variable] !== undefined)
     return {ok: false, error: `${variable} (the image of ${service}) is set in fleet's environment, which compose prefers over the env file: unset it first`}

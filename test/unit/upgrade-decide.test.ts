@@ -69,7 +69,11 @@ describe('rolloutBatches', () => {
   })
   it('none: no batch', () => expect(rolloutBatches([])).toEqual([]))
   it('property: every member exactly once, the canary alone first, groups never split across batches', () => {
-    const arb = fc.uniqueArray(fc.tuple(fc.integer({min: 1, max: 60}), fc.constantFrom('a', 'b', 'c', 'd', null)), {selector: (t) => t[0], minLength: 1, maxLength: 20})
+    const arb = fc.uniqueArray(fc.tuple(fc.integer({min: 1, max: 60}), fc.constantFrom('a', 'b', 'c', 'd', null)), {
+      selector: (t) => t[0],
+      minLength: 1,
+      maxLength: 20,
+    })
     fc.assert(
       fc.property(arb, fc.integer({min: 1, max: 4}), (rows, per) => {
         const members = rows.map(([id, g]) => m(`oc${id}`, g))
@@ -173,9 +177,14 @@ describe('decideGate', () => {
   it('property: only a ready gateway passes', () => {
     const states: LifeState[] = ['ready', 'starting', 'restarting', 'crash-loop', 'failing', 'unverified', 'stopped', 'paused', 'missing', 'unreachable']
     fc.assert(
-      fc.property(fc.constantFrom(...states), fc.constantFrom(null, 'doctor-fix' as const, 'wait' as const, 'none' as const), fc.nat(), (life, cure, elapsedMs) => {
-        expect(decideGate({life, cure, elapsedMs, timeoutMs: 1000}).step === 'ready').toBe(life === 'ready')
-      }),
+      fc.property(
+        fc.constantFrom(...states),
+        fc.constantFrom(null, 'doctor-fix' as const, 'wait' as const, 'none' as const),
+        fc.nat(),
+        (life, cure, elapsedMs) => {
+          expect(decideGate({life, cure, elapsedMs, timeoutMs: 1000}).step === 'ready').toBe(life === 'ready')
+        },
+      ),
     )
   })
 })
