@@ -11,12 +11,11 @@
 //   rollout stops there and the other instances are never touched.
 import {execa} from 'execa'
 import {createHash} from 'node:crypto'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as faults from '../../lab/faults.mjs'
-import {containerName, fleetIn, labDown, labUp, type Lab} from './helpers.js'
+import {containerName, deriveImage, fleetIn, labDown, labUp, type Lab} from './helpers.js'
 
 const FIRST = 2001
 const IDS = [2001, 2002, 2003, 2004]
@@ -31,22 +30,6 @@ const docker = (args: string[]) => execa('docker', args, {timeout: 120_000})
 const imageIdOf = async (ref: string) => (await docker(['image', 'inspect', '-f', '{{.Id}}', ref])).stdout.trim()
 const runningImage = async (id: number) => (await docker(['inspect', '-f', '{{.Image}}', containerName(id)])).stdout.trim()
 const containerId = async (id: number) => (await docker(['inspect', '-f', '{{.Id}}', containerName(id)])).stdout.trim()
-
-/** An image derived from the lab's: its package.json at `version`, and optionally another command. */
-async function derive(tag: string, version: string, cmd?: string[]) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-upgrade-img-'))
-  const pkg = JSON.parse(readFileSync(path.resolve('lab/image/app/package.json'), 'utf8'))
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({...pkg, version}, null, 2))
-  const name = `fleet-upgrade-derive-${process.pid}`
-  await execa('docker', ['rm', '-f', name], {reject: false})
-  await docker(['create', '--name', name, oldImage])
-  try {
-    await docker(['cp', path.join(dir, 'package.json'), `${name}:/app/package.json`])
-    await docker(['commit', ...(cmd ? ['--change', `CMD ${JSON.stringify(cmd)}`] : []), name, tag])
-  } finally {
-    await execa('docker', ['rm', '-f', name], {reject: false})
-  }
-}
 
 async function upgrade(args: string[], timeoutMs = 10 * 60_000) {
   const r = await fleetIn(l, ['upgrade', ...args, '--json'], {timeoutMs})
@@ -66,8 +49,8 @@ beforeAll(async () => {
   envFiles = readdirSync(path.join(l.root, 'openclaw'))
     .filter((f) => f.startsWith('.env'))
     .map((f) => path.join(l.root, 'openclaw', f))
-  await derive(NEW, '2026.4.30')
-  await derive(BROKEN, '2026.4.31', ['sh', '-c', 'echo "Gateway failed to start: broken build"; exit 3'])
+  await deriveImage(oldImage, NEW, '2026.4.30')
+  await deriveImage(oldImage, BROKEN, '2026.4.31', {cmd: ['sh', '-c', 'echo "Gateway failed to start: broken build"; exit 3']})
 }, 10 * 60_000)
 
 afterAll(async () => {
