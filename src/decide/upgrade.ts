@@ -102,6 +102,8 @@ export interface UpgradePreflightFacts {
   /** The state dir is on this machine (the backup is a copy on this disk). */
   stateOnHost: boolean
   stateDirExists: boolean
+  /** The backup can keep the state's owners (fleet runs as root, or as the state dir's owner). */
+  ownersKept: boolean
   /** The target image is on this instance's engine; its OpenClaw version (null: none found in it). */
   imageFound: boolean
   imageVersion: string | null
@@ -134,6 +136,10 @@ export function preflightUpgrade(f: UpgradePreflightFacts): UpgradePreflight {
   if (!f.location.ok) problems.push(f.location.error)
   if (!f.stateOnHost) problems.push('its state dir is on a remote Docker host: the backup before the switch needs it on this machine')
   else if (!f.stateDirExists) problems.push('its state dir does not exist on this machine')
+  else if (!f.ownersKept)
+    problems.push(
+      "its state dir belongs to another user: a copy made as this user would not keep its owners (the gateway could not write a restored state): run fleet as root or as the dir's owner",
+    )
   if (problems.length > 0) return {name: f.name, verdict: 'refuse', problems, step}
   return {name: f.name, verdict: f.alreadyThere ? 'skip' : 'upgrade', problems, step}
 }

@@ -28,7 +28,9 @@ export function renderUpgrade(doc: UpgradeDocument): string {
     printable(r.failure ?? r.rollback?.detail ?? r.notes.join('; ')),
   ])
   const lines = [table(['INSTANCE', 'VERSION', 'OUTCOME', 'DRAIN', 'DOWNTIME', 'MIGRATION', 'NOTES'], rows)]
-  for (const b of doc.batches.filter((x) => x.outcome === 'not-started')) lines.push(`not started: ${b.instances.join(', ')} (${b.label})`)
+  const ran = new Set(doc.instances.map((r) => r.name))
+  const notStarted = doc.batches.flatMap((b) => b.instances).filter((n) => !ran.has(n))
+  if (notStarted.length > 0) lines.push(`not started: ${notStarted.join(', ')}`)
   for (const r of doc.instances) for (const d of r.rollback?.drift ?? []) lines.push(`warning: ${printable(d)}`)
   const s = doc.summary
   const counts = Object.entries(s)

@@ -4,7 +4,7 @@
  * kept, the state dir. The verdicts come from decide/upgrade.ts (preflightUpgrade); a refusal anywhere stops the
  * whole upgrade before its first change (exit 2).
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import type {Fleet, Group, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {dockerFor, engineCall, type DockerHandle} from '../docker/client.js'
@@ -49,6 +49,12 @@ function locationOf(
   }
 }
 
+/** Whether a copy made by this process keeps the dir's owners: root, or the dir's own user. */
+function ownersKept(dir: string): boolean {
+  const uid = process.getuid?.()
+  return uid === undefined || uid === 0 || statSync(dir).uid === uid
+}
+
 /** Reads every selected instance (a few at a time); never changes anything. */
 export async function readTargets(fleet: Fleet, instances: readonly Instance[], image: string): Promise<UpgradeTarget[]> {
   const images = new Map<string, Promise<ImageReading>>()
@@ -71,6 +77,7 @@ export async function readTargets(fleet: Fleet, instances: readonly Instance[], 
       containerFound: c !== null,
       stateOnHost: local,
       stateDirExists: local && existsSync(inst.dataDir),
+      ownersKept: !local || !existsSync(inst.dataDir) || ownersKept(inst.dataDir),
       imageFound: target.found,
       imageVersion: target.version,
       currentVersion,

@@ -12,6 +12,7 @@ import {IncidentLog} from '../incidents/log.js'
 import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
 import {rolloutBatches} from '../decide/upgrade.js'
 import {mapLimit} from '../util/concurrency.js'
+import {HealInterrupt, signalExitCode} from '../heal/heal.js'
 import {readTargets, type UpgradeTarget} from './preflight.js'
 import {upgradeInstance, type InstanceUpgrade, type UpgradeProgress} from './instance.js'
 
@@ -47,6 +48,8 @@ export interface UpgradeDocument {
   instances: InstanceUpgrade[]
   /** Where the rollout stopped (null: it did not). */
   stoppedAt: string | null
+  /** The signal that stopped the rollout (the instance in flight finished first), or null. */
+  interrupted: string | null
   summary: Record<InstanceUpgrade['outcome'] | 'not-started', number>
   durationMs: number
 }
@@ -64,7 +67,8 @@ function refuse(targets: UpgradeTarget[]): never {
 }
 
 /** Pure: the exit code of an upgrade. */
-export function upgradeExitCode(doc: UpgradeDocument): number {
+export function upgradeExitCode(doc: Pick<UpgradeDocument, 'ok' | 'interrupted'>): number {
+  if (doc.interrupted) return signalExitCode(doc.interrupted)
   return doc.ok ? EXIT.ok : EXIT.unhealthy
 }
 
@@ -105,6 +109,10 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
   const results: InstanceUpgrade[] = []
   const docBatches: UpgradeDocument['batches'] = []
   let stoppedAt: string | null = null
+  // A signal: the instance in flight finishes (its gate, or its rollback), nothing new starts; a second one exits at once.
+  const interrupt = new HealInterrupt().install()
+  interrupt.lockPaths = lock?.paths ?? []
+  interrupt.log = log
   try {
     log?.write('run-start', {
       command: 'upgrade',
@@ -118,17 +126,23 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
         docBatches.push({label: b.label, instances: names, outcome: 'not-started'})
         continue
       }
-      const done = await mapLimit(b.members, b.label === 'canary' ? 1 : req.concurrency, (m) => upgradeInstance(fleet, m.t, settings))
+      const started = await mapLimit(b.members, b.label === 'canary' ? 1 : req.concurrency, async (m) =>
+        interrupt.reason ? null : upgradeInstance(fleet, m.t, settings),
+      )
+      const done = started.filter((r): r is InstanceUpgrade => r !== null)
       results.push(...done)
       const failed = done.find((r) => FAILED.has(r.outcome))
-      docBatches.push({label: b.label, instances: names, outcome: req.dryRun ? 'planned' : failed ? 'failed' : 'done'})
+      const skipped = names.filter((n) => !done.some((r) => r.name === n))
+      docBatches.push({label: b.label, instances: names, outcome: req.dryRun ? 'planned' : failed ? 'failed' : skipped.length > 0 ? 'not-started' : 'done'})
       if (failed) stoppedAt = `${failed.name} (${b.label}): ${failed.failure ?? failed.outcome}`
+      else if (interrupt.reason) stoppedAt = `${interrupt.reason}: ${done.length > 0 ? `after ${done.map((r) => r.name).join(', ')}` : 'before this batch'}`
     }
   } finally {
+    interrupt.dispose()
     log?.write('run-end', {stoppedAt, outcomes: Object.fromEntries(results.map((r) => [r.name, r.outcome]))})
     await lock?.release()
   }
-  const notStarted = docBatches.filter((b) => b.outcome === 'not-started').flatMap((b) => b.instances).length
+  const notStarted = docBatches.flatMap((b) => b.instances).filter((n) => !results.some((r) => r.name === n)).length
   const summary = {upgraded: 0, skipped: 0, 'gave-up': 0, 'rolled-back': 0, failed: 0, planned: 0, 'not-started': notStarted}
   for (const r of results) summary[r.outcome]++
   const doc: UpgradeDocument = {
@@ -140,6 +154,7 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
     batches: docBatches,
     instances: results,
     stoppedAt,
+    interrupted: interrupt.reason,
     summary,
     durationMs: Date.now() - started,
   }

@@ -46,7 +46,23 @@ const upgrade = async (args: string[]) => {
 const userTurn = (reply: string) =>
   execa(
     'docker',
-    ['exec', container, 'openclaw', 'agent', '--agent', 'main', '--session-id', SESSION, '--message', `Reply exactly ${reply}`, '--thinking', 'low', '--json', '--timeout', '900'],
+    [
+      'exec',
+      container,
+      'openclaw',
+      'agent',
+      '--agent',
+      'main',
+      '--session-id',
+      SESSION,
+      '--message',
+      `Reply exactly ${reply}`,
+      '--thinking',
+      'low',
+      '--json',
+      '--timeout',
+      '900',
+    ],
     {reject: false, timeout: 20 * MIN},
   )
 const statusOf = async () => JSON.parse((await fleetIn(l, ['status', '--json', '-i', String(ID)])).stdout).instances[0]
@@ -74,7 +90,9 @@ describe(`real OpenClaw ${FROM} -> ${TO} with fleet upgrade`, () => {
       const handle = dockerFor(fleet.instances[0].docker)
       expect((await statusOf()).openclaw.version).toBe(FROM)
       const composeBefore = readFileSync(composeFile, 'utf8')
-      await execa('docker', ['exec', container, 'sh', '-c', `mkdir -p /tmp/ocreal-model && echo ${MODEL_DELAY_MS} > /tmp/ocreal-model/delay-ms`], {timeout: MIN})
+      await execa('docker', ['exec', container, 'sh', '-c', `mkdir -p /tmp/ocreal-model && echo ${MODEL_DELAY_MS} > /tmp/ocreal-model/delay-ms`], {
+        timeout: MIN,
+      })
       const t0 = Date.now()
       const turn = userTurn('ROLL_OK')
       let busy: GatewayWorkReading | null = null
@@ -125,7 +143,9 @@ describe(`real OpenClaw ${FROM} -> ${TO} with fleet upgrade`, () => {
       times.brokenRollback = Date.now() - u0
       expect(exitCode, JSON.stringify(doc, null, 1).slice(0, 4000)).toBe(1)
       const r = doc.instances[0]
-      console.log(`[real-openclaw-rollout] rollback steps: ${JSON.stringify(r.steps.map((s: any) => [s.step, s.outcome, s.durationMs, s.detail.slice(0, 160)]))}`)
+      console.log(
+        `[real-openclaw-rollout] rollback steps: ${JSON.stringify(r.steps.map((s: any) => [s.step, s.outcome, s.durationMs, s.detail.slice(0, 160)]))}`,
+      )
       expect(r.outcome).toBe('rolled-back')
       expect(r.rollback).toMatchObject({restoreFile: true, restoreState: true, recreate: true, outcome: 'answering'})
       expect(sha(composeFile)).toBe(before)

@@ -97,6 +97,7 @@ describe('preflightUpgrade', () => {
     containerFound: true,
     stateOnHost: true,
     stateDirExists: true,
+    ownersKept: true,
     imageFound: true,
     imageVersion: '2026.9.6',
     currentVersion: '2026.9.5',
@@ -116,6 +117,7 @@ describe('preflightUpgrade', () => {
     ['location not found', {location: {ok: false, error: '.env does not set OPENCLAW_IMAGE'}}, 'refuse', 'does not set'],
     ['remote state', {stateOnHost: false}, 'refuse', 'remote'],
     ['state dir gone', {stateDirExists: false}, 'refuse', 'does not exist'],
+    ['state owned by another user, fleet not root', {ownersKept: false}, 'refuse', 'run fleet as root'],
     ['4.29 to 9.6 (storage step is a note, not a problem)', {currentVersion: '2026.4.29'}, 'upgrade', null],
   ]
   it.each(TABLE)('%s', (_c, change, verdict, problem) => {
