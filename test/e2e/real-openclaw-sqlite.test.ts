@@ -11,61 +11,36 @@
 //   to start (`gateway already running (pid N)`, a crash loop); fleet judges them stale, heal removes them, no restart.
 // Times go to the test output.
 import {execa} from 'execa'
-import {chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
-import os from 'node:os'
+import {chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
 import * as faults from '../../lab/real/faults.mjs'
 import {waitFor} from '../../lab/run.mjs'
-import {fleetJson, type Lab} from './helpers.js'
+import {fleetJson, realLabDown, realLabUp, realTurn, type Lab} from './helpers.js'
 
 const VERSION = '2026.9.6'
 const ID = 761
 const MIN = 60_000
 const container = lab.containerName(ID) as string
 const times: Record<string, number> = {}
+let root = ''
 let l: Lab
 
 /** OpenClaw's own view of a db: a second connection's BEGIN IMMEDIATE with busy timeout 0 answers BUSY while a writer holds it. */
 const busy = async (db: 'agent' | 'state' = 'agent') => (await faults.probeSqlite(ID, {root: l.root, db})).busy
 const writerOf = (doc: any, agent = 'main') => doc.instances[0].locks.find((x: any) => x.kind === 'sqlite-writer' && x.agent === agent)
-const turn = (message: string) =>
-  execa(
-    'docker',
-    [
-      'exec',
-      container,
-      'openclaw',
-      'agent',
-      '--agent',
-      'main',
-      '--session-id',
-      'fleet-e2e-sqlite',
-      '--message',
-      message,
-      '--thinking',
-      'low',
-      '--json',
-      '--timeout',
-      '300',
-    ],
-    {
-      reject: false,
-      timeout: 6 * MIN,
-    },
-  )
+const turn = (message: string) => realTurn(container, VERSION, {sessionId: 'fleet-e2e-sqlite', message, timeoutS: 300}, {timeoutMs: 6 * MIN})
 
 beforeAll(async () => {
-  const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-real-sqlite-`)), 'lab')
   const t0 = Date.now()
-  l = (await lab.up({root, first: ID, size: 1, openclaw: VERSION})) as Lab
+  l = await realLabUp('fleet-real-sqlite', ID, VERSION, {onRoot: (r) => (root = r)})
   times.up = Date.now() - t0
-}, 20 * MIN)
+}, 30 * MIN)
 
 afterAll(async () => {
   console.log(`[real-openclaw-sqlite] times (ms): ${JSON.stringify(times)}`)
-  if (l) await lab.down({root: l.root})
+  await realLabDown(root)
 }, 5 * MIN)
 
 describe(`real OpenClaw ${VERSION}: SQLite sessions`, () => {
