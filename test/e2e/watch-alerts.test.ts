@@ -44,7 +44,7 @@ describe('fleet watch alerts, metrics and service settings', () => {
   it('a persistent fault: one open alert, one resolved alert once cleared; slack bodies; gateway labels, counters at 0, /healthz; the start line', async () => {
     await faults.modelError(931, {root: lab.root})
     const file = path.join(lab.root, 'events-alerts.jsonl')
-    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const port = 26_000 + Math.floor(Math.random() * 6_000) // this file's metrics ports: 26000-31999 (watch has 20000-25999)
     const w = watch([
       '--interval',
       '2s',

@@ -69,7 +69,7 @@ afterAll(async () => {
 describe('fleet watch', () => {
   it('clears an injected dead-pid lock within two intervals, tells the webhook, serves metrics, exits 0 on SIGTERM', async () => {
     const file = path.join(lab.root, 'events-1.jsonl')
-    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const port = 20_000 + Math.floor(Math.random() * 6_000) // this file's metrics ports: 20000-25999 (watch-alerts has the next range)
     const w = watch(['--interval', '2s', '--no-ping', '--events', file, '--webhook', hookUrl, '--metrics-port', String(port), '--instances', '551-552'])
     running.push(w)
     await until('the first scan', () => events(file).some((e) => e.event === 'scan'))
