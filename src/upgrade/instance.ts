@@ -322,7 +322,7 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
       detail: await stopContainer(fleet, t, c),
     }),
   )
-  rec.drainMs = Date.now() - d0
+  rec.drainMs = s.dryRun ? null : Date.now() - d0
   const stoppedAt = stop.ok ? (stop.value ?? Date.now()) : Date.now()
   const facts = {fileSwitched: false, recreated: false, doctorRan: false, backupTaken: false, stopped: stop.ok && !s.dryRun}
   const fail = async (failure: string) => rollback(fleet, t, s, steps, rec, facts, failure)
@@ -344,7 +344,11 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   facts.backupTaken = !s.dryRun
 
   // 4. switch the image where the operator keeps it (once per file in a run; the old bytes kept)
-  const switched = await steps.act('switch', `${describeLocation(loc)}: ${loc.value} -> ${s.image}`, async () => {
+  // A file several services read is switched once per run: the plan says so for the later ones, as the run will.
+  const once = s.switched.has(loc.file)
+  if (s.dryRun && !once) s.switched.set(loc.file, Buffer.alloc(0))
+  const plan = once ? `${describeLocation(loc)} already switched to ${s.image} by this run` : `${describeLocation(loc)}: ${loc.value} -> ${s.image}`
+  const switched = await steps.act('switch', plan, async () => {
     const before = locationBytes(loc)
     const text = before.toString('utf8')
     const after = switchedText(text, loc, s.image)
