@@ -280,8 +280,38 @@ function instanceDir(s: UpgradeSettings, name: string, sub: string): string {
   return p
 }
 
-/** Upgrades one instance (or plans it). Never throws: a failure is in the result. */
+/**
+ * Upgrades one instance (or plans it). Never throws: a failure is in the result. Its intent and its result are in the
+ * incident log (`intent` and `action` with action/type `upgrade` and the image as target), whatever the outcome.
+ */
 export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: UpgradeSettings): Promise<InstanceUpgrade> {
+  const rec = await upgradeSteps(fleet, t, s)
+  if (!s.dryRun && rec.outcome !== 'skipped')
+    s.record('action', {
+      type: 'upgrade',
+      target: s.image,
+      instance: rec.name,
+      outcome: rec.outcome,
+      failure: rec.failure,
+      from: rec.from,
+      to: rec.to,
+      drainMs: rec.drainMs,
+      downtimeMs: rec.downtimeMs,
+      migration: rec.migration,
+      stopEnd: rec.stopEnd,
+      backup: rec.backup,
+      rollback: rec.rollback && {
+        outcome: rec.rollback.outcome,
+        detail: rec.rollback.detail,
+        restoreFile: rec.rollback.restoreFile,
+        restoreState: rec.rollback.restoreState,
+        drift: rec.rollback.drift,
+      },
+    })
+  return rec
+}
+
+async function upgradeSteps(fleet: Fleet, t: UpgradeTarget, s: UpgradeSettings): Promise<InstanceUpgrade> {
   const steps = new Steps(t.inst.name, s)
   const rec: InstanceUpgrade = {
     name: t.inst.name,
@@ -309,7 +339,7 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   const loc = t.location
   const c = t.container
   if (!loc || !c) return {...rec, outcome: 'failed', failure: 'preflight'}
-  s.record('intent', {type: 'upgrade', instance: t.inst.name, from: rec.from, to: rec.to, location: rec.location, notes: rec.notes})
+  s.record('intent', {action: 'upgrade', target: s.image, instance: t.inst.name, from: rec.from, to: rec.to, location: rec.location, notes: rec.notes})
 
   // 1. drain, 2. stop
   const d0 = Date.now()
@@ -385,17 +415,6 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   const now = await currentContainer(fleet, t)
   if (now && gatewayRunsTurns(t.currentVersion)) rec.stopEnd = (await stopOutcomeNow(t.handle, t.inst, now.name, stoppedAt - 1000, 60_000)).detail
   s.upgradedBy.set(loc.file, [...(s.upgradedBy.get(loc.file) ?? []), t.inst.name])
-  s.record('action', {
-    type: 'upgrade',
-    instance: t.inst.name,
-    outcome: 'upgraded',
-    from: rec.from,
-    to: rec.to,
-    drainMs: rec.drainMs,
-    downtimeMs: rec.downtimeMs,
-    migration: rec.migration,
-    stopEnd: rec.stopEnd,
-  })
   return rec
 }
 
