@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
@@ -62,9 +61,9 @@ Exit 0 when every selected instance is on the image, 1 when the rollout stopped,
         confirm: async (plan) => {
           if (f.yes) return true
           if (!interactive) throw new UsageError('fleet upgrade changes images and there is no terminal to ask', 'add --yes to confirm')
-          return this.ask(`upgrade to ${f.image}:\n  ${plan.join('\n  ')}\nType "yes" to continue: `)
+          return this.askYes(`upgrade to ${f.image}:\n  ${plan.join('\n  ')}\nType "yes" to continue: `)
         },
-        ask: interactive && !json ? (q) => this.ask(`${q} Type "yes" to stop it: `) : null,
+        ask: interactive && !json ? (q) => this.askYes(`${q} Type "yes" to stop it: `) : null,
         progress: (p) => {
           if (!json && (p.outcome !== 'started' || f.verbose || interactive)) this.log(upgradeProgressLine(p, color))
         },
@@ -73,14 +72,5 @@ Exit 0 when every selected instance is on the image, 1 when the rollout stopped,
     if (!json) this.log(renderUpgrade(doc))
     process.exitCode = exitCode
     return doc
-  }
-
-  private async ask(question: string): Promise<boolean> {
-    const rl = createInterface({input: process.stdin, output: process.stderr})
-    try {
-      return (await rl.question(question)).trim().toLowerCase() === 'yes'
-    } finally {
-      rl.close()
-    }
   }
 }
