@@ -165,11 +165,17 @@ export class ProgressView {
     this.sink = renderer === 'silent' ? () => undefined : (e) => this.receive(e)
   }
 
-  /** Waits until everything received is drawn; a step that never finished is drawn as failed (a backend's bug, not hidden). */
+  /** Waits until every step that finished is drawn (the lists of steps that all finished are done). */
+  async settled(): Promise<void> {
+    await new Promise((r) => setImmediate(r))
+    await this.runs
+  }
+
+  /** Once the backend returned: a step that never finished is drawn as failed (a backend's bug, not hidden); then settled. */
   async end(): Promise<void> {
     await new Promise((r) => setImmediate(r))
     for (const n of this.nodes.values()) if (!n.done) this.finish(n, 'failed', `${n.title}: did not finish`)
-    await this.runs
+    await this.settled()
   }
 
   private receive(e: ProgressEvent): void {
@@ -224,7 +230,12 @@ export class ProgressView {
 
   private async draw(batch: ViewNode[]): Promise<void> {
     const list: Listr<unknown> = progressTree(
-      batch.map((n, i) => this.slot(() => n, (): Titled | undefined => list.tasks[i])),
+      batch.map((n, i) =>
+        this.slot(
+          () => n,
+          (): Titled | undefined => list.tasks[i],
+        ),
+      ),
       this.renderer,
       // registerSignalListeners: false: listr2 would end the process on SIGINT (exit 127); the backends handle signals.
       {concurrent: true, exitOnError: false, collectErrors: false, registerSignalListeners: false},
@@ -282,7 +293,12 @@ export class ProgressView {
     await Promise.race([n.finished.promise, this.child(n, 0)])
     if (n.children.length > 0) {
       const slots: ListrTask[] = Array.from({length: MAX_CHILD_STEPS}, (_, i) =>
-        this.slot(() => n.children[i], (): Titled | undefined => sub.tasks[i], n, i),
+        this.slot(
+          () => n.children[i],
+          (): Titled | undefined => sub.tasks[i],
+          n,
+          i,
+        ),
       )
       const closer: ListrTask = {
         task: async () => {
