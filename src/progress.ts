@@ -278,6 +278,8 @@ export class ProgressView {
           const t = listed()
           if (t) t.title$ = this.line(n, n.title)
           await n.started.promise
+          // A tick for the lines of steps that finished just before this one started, so they come first.
+          await new Promise((r) => setImmediate(r))
           return true
         })
       },
