@@ -93,3 +93,29 @@ describe('the progress view, plain lines', () => {
     expect(silent.out + silent.err).toBe('')
   })
 })
+
+describe('output and the room of listr2', () => {
+  it('verbose: a running step says what it is doing (output), on stdout', async () => {
+    const {out} = await draw(
+      'verbose',
+      [
+        {type: 'started', id: 'r', title: 'oc1 (c1)'},
+        {type: 'started', id: 'r/0', parent: 'r', instance: 'oc1', title: 'restart'},
+        {type: 'output', id: 'r/0', text: 'waiting for /readyz'},
+        {type: 'finished', id: 'r/0', outcome: 'ok', title: 'restart: done (1s)'},
+        {type: 'finished', id: 'r', outcome: 'ok', title: 'oc1 (c1)'},
+      ],
+      1,
+    )
+    expect(out).toContain('waiting for /readyz')
+    expect(out).toContain('✔ oc1: restart: done (1s)')
+  })
+
+  it('no file in src but progress.ts imports listr2: backends report events', async () => {
+    const {readdirSync, readFileSync} = await import('node:fs')
+    const path = await import('node:path')
+    const files = (readdirSync('src', {recursive: true}) as string[]).filter((f) => f.endsWith('.ts')).map((f) => path.join('src', f))
+    const importers = files.filter((f) => /from 'listr2'/.test(readFileSync(f, 'utf8')))
+    expect(importers).toEqual([path.join('src', 'progress.ts')])
+  })
+})
