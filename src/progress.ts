@@ -328,3 +328,13 @@ export class ProgressView {
 export function progressView(renderer: RendererName, env: NodeJS.ProcessEnv = process.env): ProgressView {
   return new ProgressView(renderer, env)
 }
+
+/** A backend run with a view of its progress (its `sink`); the view is drawn to its end before the answer comes back. */
+export async function withProgress<T>(renderer: RendererName, backend: (view: ProgressView) => Promise<T>): Promise<T> {
+  const view = progressView(renderer)
+  try {
+    return await backend(view)
+  } finally {
+    await view.end()
+  }
+}

@@ -8,7 +8,7 @@ import {pingJunit} from '../report/junit.js'
 import {pingDocument, renderPingSummary, type PingDocument} from '../report/ping.js'
 import {pingFleet} from '../ping/ping.js'
 import {PING_FAILURES} from '../decide/ping-class.js'
-import {chooseRenderer, progressView} from '../progress.js'
+import {chooseRenderer, withProgress} from '../progress.js'
 
 export default class Ping extends BaseCommand<typeof Ping> {
   static summary = 'The SPEED_OK smoke test: one agent turn inside every gateway container, fit for CI after deploys.'
@@ -49,13 +49,8 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
     }
     const started = Date.now()
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
-    const view = progressView(renderer)
-    let results
-    try {
-      results = await pingFleet(fleet, instances, settings, {repeat: f.repeat, concurrency: f.concurrency ?? fleet.ping.concurrency, progress: view.sink})
-    } finally {
-      await view.end()
-    }
+    const concurrency = f.concurrency ?? fleet.ping.concurrency
+    const results = await withProgress(renderer, (view) => pingFleet(fleet, instances, settings, {repeat: f.repeat, concurrency, progress: view.sink}))
     const doc = pingDocument(results, Date.now() - started, settings)
     if (f.junit) {
       const file = path.resolve(f.junit)
