@@ -37,6 +37,8 @@ export interface ContainerInfo {
   /** Host pid of the container's pid 1, as the engine sees it (0 when not running). */
   pid: number
   image: string
+  /** The image's id (sha256:…) the container was created from. */
+  imageId?: string
   compose: {project?: string; service?: string; configFiles?: string; workingDir?: string}
   mounts: MountInfo[]
   /** How it was found: by name template, or by compose labels. */
@@ -139,6 +141,7 @@ export async function inspectContainer(handle: DockerHandle, idOrName: string, f
     restartCount: c.RestartCount ?? 0,
     pid: c.State.Pid ?? 0,
     image: c.Config.Image,
+    imageId: c.Image,
     compose: {project: labels[LABEL.project], service: labels[LABEL.service], configFiles: labels[LABEL.configFiles], workingDir: labels[LABEL.workingDir]},
     mounts: (c.Mounts ?? []).map(toMount),
     foundBy,

@@ -1,57 +1,49 @@
 /**
  * What heal records of each instance before it acts (the incident log's `observed` record), for the postmortem's
  * contributing factors (src/incidents/postmortem.ts): the container, its OpenClaw version, its life-cycle state, its
- * state mount, the failed-lock lines of its log, the filesystem of its state dir and the doctor checks that need no
- * exec (small-context fallback models). A probe's answer is recorded too (`probe`).
+ * state mount, the failed-lock lines of its log, the filesystem of its state dir (as the observation read it: status's
+ * `stateFs`, not read again) and the doctor checks that need no exec (small-context fallback models). A probe's answer
+ * is recorded too (`probe`).
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import type {Instance} from '../config/model.js'
-import {realOrSelf} from '../util/paths.js'
 import type {Check} from '../doctor/check.js'
 import {modelChecks} from '../doctor/doctor.js'
 import {isRemoteFs} from '../doctor/io-probe.js'
-import {mountOf, parseMountinfo, type MountEntry} from '../observe/state-fs.js'
+import type {StateFsStatus} from '../observe/state-fs.js'
 import {decideRestart, observedFacts, type RestartPolicy} from '../decide/restart.js'
 import type {InstanceStatus} from '../observe/status-model.js'
 import type {PingResult} from '../ping/ping.js'
 
-/** The filesystem a state dir is on, as this host's mountinfo says. */
+/** The filesystem a state dir is on, as the observation read it (the `observed` record's `fs`). */
 export interface StateFs {
   type: string
-  source: string
+  source: string | null
   mountPoint: string
   remote: boolean
 }
 
 /** What heal reads beside the observation for the record. */
 export interface ObservedExtras {
-  /** Null when the state dir is not on this host (remote engine, lockAccess docker) or mountinfo could not be read. */
-  fs: StateFs | null
   /** Doctor checks that did not pass (warn or fail). */
   warnings: Check[]
 }
 
-/** Pure: the filesystem of a (real) host path from this host's mounts, or null. */
-export function stateFsOf(mounts: readonly MountEntry[], realPath: string): StateFs | null {
-  const m = mountOf(mounts, realPath)
-  return m ? {type: m.fsType, source: m.source, mountPoint: m.mountPoint, remote: isRemoteFs(m.fsType)} : null
+/**
+ * Pure: the filesystem of a state dir from the observation's reading of it (InstanceStatus.stateFs), or null when its
+ * mount was not read (remote engine, lockAccess docker, no state dir, an unreadable mount table).
+ */
+export function stateFsOf(fs: StateFsStatus): StateFs | null {
+  if (fs.fsType === null || fs.mountPoint === null) return null
+  return {type: fs.fsType, source: fs.source, mountPoint: fs.mountPoint, remote: isRemoteFs(fs.fsType)}
 }
 
-/** Reads what the record needs beside the observation: cheap host reads only (mountinfo once, openclaw.json per instance). */
+/** Reads what the record needs beside the observation: cheap host reads only (openclaw.json per instance). */
 export function observedExtras(instances: readonly Instance[]): Map<number, ObservedExtras> {
-  let mounts: MountEntry[] | null = null
-  try {
-    mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-  } catch {
-    mounts = null
-  }
   const out = new Map<number, ObservedExtras>()
   for (const inst of instances) {
     const here = inst.lockAccess === 'host' && existsSync(inst.dataDir)
-    out.set(inst.id, {
-      fs: here && mounts ? stateFsOf(mounts, realOrSelf(inst.dataDir)) : null,
-      warnings: here ? modelChecks(inst).filter((c) => c.status !== 'pass') : [],
-    })
+    out.set(inst.id, {warnings: here ? modelChecks(inst).filter((c) => c.status !== 'pass') : []})
   }
   return out
 }
@@ -70,7 +62,7 @@ export function observedRecord(st: InstanceStatus, extras: ObservedExtras | unde
     openclaw: {version: st.openclaw.version, storage: st.openclaw.storage},
     life: {state: st.life.state, why: st.life.why},
     mount: st.mount ? {ok: st.mount.ok, why: st.mount.why} : null,
-    fs: extras?.fs ?? null,
+    fs: stateFsOf(st.stateFs),
     warnings: (extras?.warnings ?? []).map((w) => ({check: w.check, status: w.status, message: w.message, hint: w.hint})),
   }
 }

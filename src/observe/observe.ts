@@ -21,7 +21,7 @@ import {detectVersion, storageOf} from '../openclaw/detect.js'
 import type {VersionReading} from '../openclaw/version.js'
 import {judgeLease, readLeases, type LeaseRow} from '../openclaw/leases.js'
 import {hostLockTable, scanWritersInContainer, scanWritersOnHost, type WriterScan} from './storage-locks.js'
-import {hostMountTable, readStateFs, stateFsVerdict, storageFault, type StateFsReading} from './state-fs.js'
+import {hostMountTable, readStateFs, stateFsStatus, storageFault, type StateFsReading} from './state-fs.js'
 import {worstVerdict} from '../locks/judge.js'
 import {blocksTurns, fileLockReport, writerReports, type ReportContext} from './lock-reports.js'
 import {parseLockPayload} from '../locks/parse.js'
@@ -161,7 +161,7 @@ function unreachableStatus(inst: Instance, message: string): InstanceStatus {
       0,
     ),
     mount: null,
-    stateFs: stateFsVerdict(null),
+    stateFs: stateFsStatus(null),
     storage: null,
     errors: [message],
     ok: false,
@@ -449,7 +449,7 @@ function judgeInstance(fleet: Fleet, g: Gathered, disc: Discovery, probe: ProbeR
   const failingTurns = running && (signature?.count ?? 0) > 0 ? recentLockErrors(signature, now, fleet.gateway.lockErrorWindowMs, lastGood()) : null
   if (failingTurns) errors.push(failingTurns)
   // The disk: a full or read-only state filesystem, or storage errors in the log since the last good turn.
-  const stateFs = stateFsVerdict(g.stateFs)
+  const stateFs = stateFsStatus(g.stateFs)
   const diskFault = storageFault(
     stateFs,
     running ? (signature?.storage ?? null) : null,

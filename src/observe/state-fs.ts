@@ -37,6 +37,21 @@ export interface StateFsVerdict {
   why: string
 }
 
+/**
+ * The state filesystem as an observation reports it (`stateFs` in the status JSON): the verdict and the facts of the one
+ * reading it was drawn from, so that whoever names the filesystem later (heal's `observed` record) names the one status
+ * judged, without reading the mount table again. Null facts: not read (no reading, or that part of it failed).
+ */
+export interface StateFsStatus extends StateFsVerdict {
+  path: string | null
+  fsType: string | null
+  source: string | null
+  mountPoint: string | null
+  freeBytes: number | null
+  totalBytes: number | null
+  readOnly: boolean | null
+}
+
 /** Below this much free space a state filesystem is full: 1 % of it, at most 100 MiB (no room left for the WAL to grow). */
 export function fullBelowBytes(totalBytes: number): number {
   return Math.min(100 * 1024 ** 2, Math.max(0, totalBytes) * 0.01)
@@ -70,6 +85,20 @@ export function stateFsVerdict(r: StateFsReading | null): StateFsVerdict {
   if (r.readOnly) return {state: 'readonly', why: `${where}, mounted read-only: ${space}`}
   if (r.freeBytes !== null && r.totalBytes !== null && r.freeBytes < fullBelowBytes(r.totalBytes)) return {state: 'full', why: `${where}: full, ${space}`}
   return {state: r.freeBytes === null ? 'unknown' : 'ok', why: `${where}: ${space}`}
+}
+
+/** Pure: the verdict on a reading (stateFsVerdict) with the reading's facts beside it; null: not read. */
+export function stateFsStatus(r: StateFsReading | null): StateFsStatus {
+  return {
+    ...stateFsVerdict(r),
+    path: r?.path ?? null,
+    fsType: r?.fsType ?? null,
+    source: r?.source ?? null,
+    mountPoint: r?.mountPoint ?? null,
+    freeBytes: r?.freeBytes ?? null,
+    totalBytes: r?.totalBytes ?? null,
+    readOnly: r?.readOnly ?? null,
+  }
 }
 
 /** A storage fault: what keeps the gateway from writing, by which evidence, and what to do. */

@@ -10,7 +10,7 @@ import type {LeaseReport} from '../openclaw/leases.js'
 import type {GatewayWorkReading} from '../openclaw/gateway-work.js'
 import type {Life} from '../openclaw/gateway-life.js'
 import type {StateMount} from '../docker/state-mount.js'
-import type {StateFsVerdict, StorageFault} from './state-fs.js'
+import type {StateFsStatus, StorageFault} from './state-fs.js'
 import type {LockFile, LockPayload, ProcessEvidence, Reason, Verdict} from '../locks/types.js'
 
 export interface LockReport {
@@ -88,8 +88,11 @@ export interface InstanceStatus {
   work?: GatewayWorkReading | null
   /** Whether the container keeps its state in the configured dataDir (null when there is no container). */
   mount: StateMount | null
-  /** The filesystem under the state dir (read on this disk; `unknown` for remote engines): its space, full or read-only. */
-  stateFs: StateFsVerdict
+  /**
+   * The filesystem under the state dir (read on this disk; `unknown` for remote engines): its space, full or read-only,
+   * and what was read (type, source, mount point, free and total bytes). The one reading of it: heal's record names it from here.
+   */
+  stateFs: StateFsStatus
   /** A full, read-only or failing state filesystem (the fs read now, or storage errors in the log since the last good turn): not ok, never restarted. */
   storage: StorageFault | null
   errors: string[]

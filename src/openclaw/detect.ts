@@ -69,11 +69,15 @@ function viaHostProc(c: ContainerInfo, files: string[], procRoot = '/proc'): Ver
   return null
 }
 
-async function viaArchive(handle: DockerHandle, c: ContainerInfo, files: string[]): Promise<VersionReading> {
+/**
+ * Reads OpenClaw's package.json through the engine's archive API (`docker cp`): works on stopped, paused and created
+ * (never started) containers, remote engines too. `id`: the container's id or name; `what`: its name for messages.
+ */
+export async function versionViaArchive(handle: DockerHandle, id: string, what: string, files: string[]): Promise<VersionReading> {
   const errors: string[] = []
   for (const file of files) {
     try {
-      const stream = await engineCall(handle, `read ${file} of ${c.name}`, () => handle.docker.getContainer(c.id).getArchive({path: file}))
+      const stream = await engineCall(handle, `read ${file} of ${what}`, () => handle.docker.getContainer(id).getArchive({path: file}))
       const chunks: Buffer[] = []
       for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk))
       const body = firstFileInTar(Buffer.concat(chunks))
@@ -97,7 +101,7 @@ export async function detectVersion(handle: DockerHandle, c: ContainerInfo, opts
   const known = memo.get(key) ?? cachedVersion(key)
   if (known?.version) return {...known, source: 'cache'}
   const files = packageCandidates(c.workingDir)
-  const reading = (opts.local ? viaHostProc(c, files, opts.procRoot) : null) ?? (await viaArchive(handle, c, files))
+  const reading = (opts.local ? viaHostProc(c, files, opts.procRoot) : null) ?? (await versionViaArchive(handle, c.id, c.name, files))
   if (reading.version) {
     memo.set(key, reading)
     rememberVersion(key, reading)

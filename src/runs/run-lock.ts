@@ -32,7 +32,7 @@ export interface RunLock {
   release(): Promise<void>
 }
 
-export type RunCommand = 'heal' | 'watch'
+export type RunCommand = 'heal' | 'watch' | 'upgrade'
 
 /** An instance a run acts on, as its lock needs it. */
 export interface RunTarget {

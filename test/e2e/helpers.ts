@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import * as lab from '../../lab/compose.mjs'
 import {fleet, json, type CliResult} from '../helpers/cli.js'
+import {firstFileInTar} from '../../src/openclaw/detect.js'
 
 export interface Lab {
   root: string
@@ -185,4 +186,25 @@ export async function webhookReceiver(): Promise<{bodies: any[]; url: string; cl
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return {bodies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => server.close()}
+}
+
+/**
+ * An image derived from `from` by `docker commit` (no registry): its OpenClaw package.json at `version` (the file at
+ * `pkgPath` inside the image), and optionally another command. Tags outside `openclaw-lab-gateway` (the lab prunes its
+ * own old tags).
+ */
+export async function deriveImage(from: string, tag: string, version: string, opts: {pkgPath?: string; cmd?: string[]} = {}): Promise<void> {
+  const pkgPath = opts.pkgPath ?? '/app/package.json'
+  const name = `fleet-derive-${process.pid}-${Date.now().toString(36)}`
+  await execa('docker', ['create', '--name', name, from], {timeout: 120_000})
+  try {
+    const tar = (await execa('docker', ['cp', `${name}:${pkgPath}`, '-'], {timeout: 120_000, encoding: 'buffer'})).stdout
+    const pkg = JSON.parse(firstFileInTar(Buffer.from(tar))?.toString('utf8') ?? '{}')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-derive-'))
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({...pkg, version}, null, 2))
+    await execa('docker', ['cp', path.join(dir, 'package.json'), `${name}:${pkgPath}`], {timeout: 120_000})
+    await execa('docker', ['commit', ...(opts.cmd ? ['--change', `CMD ${JSON.stringify(opts.cmd)}`] : []), name, tag], {timeout: 300_000})
+  } finally {
+    await execa('docker', ['rm', '-f', name], {reject: false})
+  }
 }

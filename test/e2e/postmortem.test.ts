@@ -3,8 +3,8 @@
 // model (a doctor warning), oc1622 answers the wrong text. `heal --probe` shows a line per probe while it runs and logs
 // each probe's answer; the report has contributing factors, corrective actions and a timeline that merges the gateway's
 // failure line with fleet's records (its Markdown: unit tests). Without --probe, the NOTES still give the restart rule's
-// answer. Measured on 2 shared cores: 37-112 s (lab up 15 s, faults with the failed turn 17 s, heal --probe 15 s, report 5 s,
-// heal 8 s, lab down).
+// answer. The observed record's filesystem is the one status reads (stateFs). Measured on 2 shared cores: 37-112 s (lab up
+// 15 s, faults with the failed turn 17 s, heal --probe 15 s, status 3-7 s, report 5 s, heal 8 s, lab down).
 import {execa} from 'execa'
 import {mkdtempSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
@@ -41,6 +41,13 @@ beforeAll(async () => {
 
 afterAll(() => labDown(lab), 300_000)
 
+/** The records of the heal --probe run's incident log. */
+const incidentEvents = (): any[] =>
+  readFileSync(path.join(incidents, readdirSync(incidents)[0], 'incident.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+
 describe('heal --probe', () => {
   it('shows a line per probe while it runs, then its answer; a failed probe is ✖', () => {
     expect(heal.exitCode, heal.stdout + heal.stderr).toBe(1)
@@ -51,10 +58,7 @@ describe('heal --probe', () => {
   })
 
   it('logs each probe: class, duration and the restart rule’s answer', () => {
-    const log = readFileSync(path.join(incidents, readdirSync(incidents)[0], 'incident.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
+    const log = incidentEvents()
     const probes = log.filter((e) => e.event === 'probe')
     expect(probes.map((p) => [p.instance, p.ok, p.failure])).toEqual([
       ['oc1621', true, null],
@@ -65,6 +69,15 @@ describe('heal --probe', () => {
     const observed = log.find((e) => e.event === 'observed' && e.instance === 'oc1621')
     expect(observed.warnings.map((w: {check: string}) => w.check)).toEqual(['models'])
     expect(observed.fs.type).toEqual(expect.any(String))
+  })
+
+  it('the observed record names the state filesystem status reads (one reading: stateFs in the status JSON)', async () => {
+    const observed = incidentEvents().find((e) => e.event === 'observed' && e.instance === 'oc1621')
+    const {r, doc} = await fleetJson(lab, ['status', '--instances', '1621'], {config})
+    expect(r.exitCode, r.stderr).not.toBe(2)
+    const fs = doc.instances[0].stateFs
+    expect(fs).toMatchObject({path: expect.any(String), fsType: expect.any(String), mountPoint: expect.any(String), freeBytes: expect.any(Number)})
+    expect(observed.fs).toMatchObject({type: fs.fsType, source: fs.source, mountPoint: fs.mountPoint})
   })
 })
 

@@ -13,9 +13,10 @@ import {lifeCheck} from '../../src/doctor/doctor.js'
 import {refusalOf, whyNotHealed, type InstanceHeal} from '../../src/heal/heal.js'
 import type {PingResult} from '../../src/ping/ping.js'
 import {probeLine} from '../../src/heal/probe.js'
-import {observedRecord, probeRecord, stateFsOf} from '../../src/heal/observed.js'
+import {observedExtras, observedRecord, probeRecord, stateFsOf} from '../../src/heal/observed.js'
+import {isRemoteFs} from '../../src/doctor/io-probe.js'
 import {decideRestart, observedFacts, PAUSED_ADVICE, unworkedPingDecision} from '../../src/decide/restart.js'
-import {parseMountinfo} from '../../src/observe/state-fs.js'
+import {stateFsStatus, type StateFsReading} from '../../src/observe/state-fs.js'
 import {instanceStatus} from '../helpers/status.js'
 
 const ev = (ts: string, event: string, data: Record<string, unknown> = {}): IncidentEvent => ({ts: `2026-12-02T01:${ts}Z`, run: 'f121d191', event, ...data})
@@ -271,27 +272,65 @@ describe('what heal records for the postmortem', () => {
   it('observed: version, life, mount, filesystem and doctor warnings beside the container facts', () => {
     const st = instanceStatus([], {startedAt: '2026-12-01T09:00:00.000Z'})
     const warn = {check: 'models', instance: 'oc7', status: 'fail' as const, message: 'm', hint: 'h'}
-    expect(observedRecord(st, {fs: {type: 'ext4', source: '/dev/sda1', mountPoint: '/', remote: false}, warnings: [warn]})).toMatchObject({
+    expect(observedRecord(st, {warnings: [warn]})).toMatchObject({
       instance: 'oc7',
       startedAt: '2026-12-01T09:00:00.000Z',
       openclaw: {version: st.openclaw.version},
       life: {state: 'ready'},
       mount: {ok: true},
-      fs: {type: 'ext4', remote: false},
+      fs: {type: 'ext4', source: '/dev/sda1', mountPoint: '/', remote: false},
       warnings: [{check: 'models', status: 'fail', message: 'm', hint: 'h'}],
     })
-    expect(observedRecord(st, undefined)).toMatchObject({fs: null, warnings: []})
+    expect(observedRecord(st, undefined)).toMatchObject({fs: {type: 'ext4'}, warnings: []})
   })
 
-  it.each([
-    ['/srv/data/oc7', 'nfs4', true],
-    ['/home/x', 'ext4', false],
-    ['/mnt/fuse/a', 'fuse.sshfs', true],
-  ])('stateFsOf(%s): %s', (dir, type, remote) => {
-    const mounts = parseMountinfo(
-      ['22 1 8:1 / / rw - ext4 /dev/sda1 rw', '40 22 0:50 / /srv/data rw - nfs4 srv:/data rw', '41 22 0:51 / /mnt/fuse rw - fuse.sshfs u@h:/ rw'].join('\n'),
+  // The record names the filesystem status read (InstanceStatus.stateFs), not this host's mount table: the state dirs
+  // below are not mounted here (nothing is on nfs4 at /srv/data), so a second read of /proc would name another fs.
+  const observedOn = (dir: string, facts: Partial<StateFsReading> | null) => instanceStatus([], {stateFs: stateFsStatus(facts && {...reading(dir), ...facts})})
+  const reading = (dir: string): StateFsReading => ({
+    path: dir,
+    mountPoint: null,
+    fsType: null,
+    source: null,
+    freeBytes: 5 * 1024 ** 3,
+    totalBytes: 10 * 1024 ** 3,
+    readOnly: false,
+    error: null,
+  })
+  it.each<[string, Partial<StateFsReading> | null, object | null]>([
+    [
+      '/srv/data/oc7',
+      {fsType: 'nfs4', source: 'srv:/data', mountPoint: '/srv/data'},
+      {type: 'nfs4', source: 'srv:/data', mountPoint: '/srv/data', remote: true},
+    ],
+    ['/home/x', {fsType: 'ext4', source: '/dev/sda1', mountPoint: '/'}, {type: 'ext4', source: '/dev/sda1', mountPoint: '/', remote: false}],
+    ['/mnt/fuse/a', {fsType: 'fuse.sshfs', source: 'u@h:/', mountPoint: '/mnt/fuse'}, {type: 'fuse.sshfs', mountPoint: '/mnt/fuse', remote: true}],
+    ['/srv/oc821/config', {fsType: 'tmpfs', source: 'fleet-lab-821', mountPoint: '/srv/oc821/config', freeBytes: 0}, {type: 'tmpfs', remote: false}],
+    // The mount table could not be read: space only, no filesystem to name.
+    ['/srv/data/oc7', {error: 'cannot read the mount table: EACCES'}, null],
+    // Not read at all (remote engine, lockAccess docker, no state dir).
+    ['/srv/data/oc7', null, null],
+  ])('the record fs of %s observed as %j: %j', (dir, facts, fs) => {
+    const st = observedOn(dir, facts)
+    expect(observedRecord(st, {warnings: []}).fs).toEqual(fs === null ? null : expect.objectContaining(fs))
+    expect(stateFsOf(st.stateFs)).toEqual(observedRecord(st, undefined).fs)
+  })
+
+  it('property: the record fs is the observed mount, field for field, and null exactly when none was read', () => {
+    const text = fc.option(fc.string({minLength: 1, maxLength: 12}), {nil: null})
+    fc.assert(
+      fc.property(text, text, text, (fsType, source, mountPoint) => {
+        const st = observedOn('/d', {fsType, source, mountPoint})
+        const fs = observedRecord(st, undefined).fs
+        if (fsType === null || mountPoint === null) expect(fs).toBeNull()
+        else expect(fs).toEqual({type: fsType, source, mountPoint, remote: isRemoteFs(fsType)})
+      }),
     )
-    expect(stateFsOf(mounts, dir)).toMatchObject({type, remote})
+  })
+
+  it('observedExtras reads no filesystem: only the doctor warnings of local state dirs', () => {
+    const inst = {id: 7, lockAccess: 'docker', dataDir: '/nonexistent/oc7'} as Instance
+    expect(observedExtras([inst]).get(7)).toEqual({warnings: []})
   })
 
   const ping = (ok: boolean, failure: PingResult['failure']): PingResult =>

@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {STORAGE_HINTS} from '../../src/locks/signatures.js'
-import {bytesText, fullBelowBytes, stateFsVerdict, storageFault, type StateFsReading} from '../../src/observe/state-fs.js'
+import {bytesText, fullBelowBytes, stateFsStatus, stateFsVerdict, storageFault, type StateFsReading} from '../../src/observe/state-fs.js'
 
 const MiB = 1024 ** 2
 const GiB = 1024 ** 3
@@ -49,6 +49,57 @@ describe('stateFsVerdict', () => {
 
   it('bytesText', () => {
     expect([0, 1023, 1024, 63.2 * MiB, 1.5 * GiB].map(bytesText)).toEqual(['0 B', '1023 B', '1.0 KiB', '63 MiB', '1.5 GiB'])
+  })
+})
+
+describe('stateFsStatus (status JSON stateFs)', () => {
+  it('the verdict and the facts of the same reading, without its error', () => {
+    const r = reading({freeBytes: 0, error: 'x'})
+    expect(stateFsStatus(r)).toEqual({
+      ...stateFsVerdict(r),
+      path: '/srv/oc821/config',
+      fsType: 'tmpfs',
+      source: 'fleet-lab-821',
+      mountPoint: '/srv/oc821/config',
+      freeBytes: 0,
+      totalBytes: 256 * MiB,
+      readOnly: false,
+    })
+    expect(stateFsStatus(r).state).toBe('full')
+  })
+
+  it('not read: unknown, every fact null', () => {
+    expect(stateFsStatus(null)).toEqual({
+      ...stateFsVerdict(null),
+      path: null,
+      fsType: null,
+      source: null,
+      mountPoint: null,
+      freeBytes: null,
+      totalBytes: null,
+      readOnly: null,
+    })
+  })
+
+  it("property: the verdict is stateFsVerdict of the reading, each fact the reading's", () => {
+    const orNull = <T>(a: fc.Arbitrary<T>) => fc.option(a, {nil: null})
+    fc.assert(
+      fc.property(
+        orNull(fc.string()),
+        orNull(fc.string()),
+        orNull(fc.nat()),
+        orNull(fc.nat()),
+        orNull(fc.boolean()),
+        orNull(fc.string()),
+        (fsType, mountPoint, freeBytes, totalBytes, readOnly, error) => {
+          const r = reading({fsType, mountPoint, freeBytes, totalBytes, readOnly, error})
+          const {state, why, ...facts} = stateFsStatus(r)
+          expect({state, why}).toEqual(stateFsVerdict(r))
+          const {error: _error, ...read} = r
+          expect(facts).toEqual(read)
+        },
+      ),
+    )
   })
 })
 
