@@ -1,18 +1,8 @@
-/** How `fleet upgrade` reads to a person: one line per step as it happens, then a table and where the rollout stopped. */
+/** How `fleet upgrade` reads to a person after its steps (drawn by the progress view): a table and where the rollout stopped. */
 import {formatDuration} from '../config/duration.js'
-import type {UpgradeProgress} from '../upgrade/instance.js'
 import type {UpgradeDocument} from '../upgrade/upgrade.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
-
-const MARK: Record<UpgradeProgress['outcome'], string> = {ok: '✔', failed: '✖', planned: '•', skipped: '↓', started: '…'}
-const COLOUR: Record<UpgradeProgress['outcome'], string> = {ok: '\x1b[32m', failed: '\x1b[31m', planned: '\x1b[36m', skipped: '\x1b[33m', started: '\x1b[2m'}
-
-/** One progress line: `✔ oc7 stop: docker stop -t 330 …` (✖ only and always for a failed step; no colour unless asked). */
-export function upgradeProgressLine(p: UpgradeProgress, color: boolean): string {
-  const mark = color ? `${COLOUR[p.outcome]}${MARK[p.outcome]}\x1b[0m` : MARK[p.outcome]
-  return `${mark} ${p.instance} ${p.step}: ${printable(p.detail)}`
-}
 
 const ms = (v: number | null) => (v === null ? '' : formatDuration(v))
 

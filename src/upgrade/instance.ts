@@ -22,6 +22,7 @@ import {observe, observeLife} from '../observe/observe.js'
 import {runDoctorFix} from '../openclaw/doctor-fix.js'
 import {gatewayRunsTurns, readGatewayWork} from '../openclaw/gateway-work.js'
 import type {RefusalKind} from '../openclaw/start-refusals.js'
+import type {ProgressSink} from '../progress-events.js'
 import {pingInstance, pingOutcomeText} from '../ping/ping.js'
 import {describeLocation, switchedText, writeFileAtomic} from './image-location.js'
 import {locationBytes, type UpgradeTarget} from './preflight.js'
@@ -36,14 +37,6 @@ export interface UpgradeStep {
   durationMs: number
 }
 
-/** What an upgrade run tells its caller as it goes (the command renders it; the backend makes no UI choice). */
-export interface UpgradeProgress {
-  instance: string
-  step: UpgradeStepName
-  outcome: UpgradeStep['outcome'] | 'started'
-  detail: string
-}
-
 export interface UpgradeSettings {
   image: string
   dryRun: boolean
@@ -52,7 +45,8 @@ export interface UpgradeSettings {
   force: boolean
   /** A terminal answers the drain's question (past the drain timeout). */
   ask: ((question: string) => Promise<boolean>) | null
-  progress: (p: UpgradeProgress) => void
+  /** Progress as events (progress-events.ts): each instance a step (upgradeFleet starts and ends it), each of its steps a child. */
+  progress: ProgressSink
   /** The run's dir for backups and file copies (made on first use); null in a dry run. */
   runDir: () => string | null
   /** Incident log records (no-op in a dry run). */
@@ -93,14 +87,24 @@ const msg = (e: unknown) => (e as Error)?.message ?? String(e)
 
 class Steps {
   readonly list: UpgradeStep[] = []
+  private n = 0
+  /** The id of the step that started and has not finished (act), else null. */
+  private open: string | null = null
   constructor(
     private readonly name: string,
     private readonly s: UpgradeSettings,
   ) {}
+  private start(step: UpgradeStepName, title: string): string {
+    const id = `${this.name}/${++this.n}`
+    this.s.progress({type: 'started', id, parent: this.name, instance: this.name, title: `${step}: ${title}`})
+    return id
+  }
   add(step: UpgradeStepName, outcome: UpgradeStep['outcome'], detail: string, durationMs = 0): UpgradeStep {
     const r = {step, outcome, detail, durationMs}
     this.list.push(r)
-    this.s.progress({instance: this.name, step, outcome, detail})
+    const id = this.open ?? this.start(step, detail)
+    this.open = null
+    this.s.progress({type: 'finished', id, outcome, title: `${step}: ${detail}`})
     return r
   }
   /** Runs a change (or records it as planned in a dry run); a throw is the step's failure. */
@@ -113,7 +117,7 @@ class Steps {
       this.add(step, 'planned', plan)
       return {ok: true, value: null}
     }
-    this.s.progress({instance: this.name, step, outcome: 'started', detail: plan})
+    this.open = this.start(step, plan)
     const t0 = Date.now()
     try {
       const {value, detail} = await fn()
