@@ -46,7 +46,8 @@ Exit 0 when every selected instance is on the image, 1 when the rollout stopped,
     // The drain may ask a question on the terminal (past --drain-timeout, without --force): plain lines then, which a
     // question does not tear (the tree renderer redraws over it).
     const chosen = chooseRenderer({json, verbose: f.verbose})
-    const renderer = chosen === 'default' && !f.force ? 'simple' : chosen
+    // A dry run draws no steps: its plan is the output (renderUpgrade), as heal's is.
+    const renderer = f['dry-run'] ? 'silent' : chosen === 'default' && !f.force ? 'simple' : chosen
     const {doc, exitCode} = await withProgress(renderer, (view) =>
       upgradeFleet(
         fleet,

@@ -8,6 +8,12 @@ const ms = (v: number | null) => (v === null ? '' : formatDuration(v))
 
 /** The table after the run (or the plan), and where the rollout stopped. */
 export function renderUpgrade(doc: UpgradeDocument): string {
+  const plan = doc.dryRun
+    ? doc.instances.flatMap((r) => [
+        `${r.name}: ${r.from.version ?? '?'} -> ${r.to.version ?? '?'}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`,
+        ...r.steps.map((x) => `  ${x.outcome === 'planned' ? '•' : x.outcome === 'skipped' ? '↓' : x.outcome === 'failed' ? '✖' : '✔'} ${x.step}: ${x.detail}`),
+      ])
+    : []
   const rows = doc.instances.map((r) => [
     r.name,
     `${r.from.version ?? '?'} -> ${r.to.version ?? '?'}`,
@@ -17,7 +23,7 @@ export function renderUpgrade(doc: UpgradeDocument): string {
     r.migration ?? '',
     printable(r.failure ?? r.rollback?.detail ?? r.notes.join('; ')),
   ])
-  const lines = [table(['INSTANCE', 'VERSION', 'OUTCOME', 'DRAIN', 'DOWNTIME', 'MIGRATION', 'NOTES'], rows)]
+  const lines = [...plan.map(printable), table(['INSTANCE', 'VERSION', 'OUTCOME', 'DRAIN', 'DOWNTIME', 'MIGRATION', 'NOTES'], rows)]
   const ran = new Set(doc.instances.map((r) => r.name))
   const notStarted = doc.batches.flatMap((b) => b.instances).filter((n) => !ran.has(n))
   if (notStarted.length > 0) lines.push(`not started: ${notStarted.join(', ')}`)

@@ -96,13 +96,14 @@ class Steps {
   ) {}
   private start(step: UpgradeStepName, title: string): string {
     const id = `${this.name}/${++this.n}`
-    this.s.progress({type: 'started', id, parent: this.name, instance: this.name, title: `${step}: ${title}`})
+    this.s.progress({type: 'started', id, parent: this.name, instance: this.name, title: title ? `${step}: ${title}` : step})
     return id
   }
   add(step: UpgradeStepName, outcome: UpgradeStep['outcome'], detail: string, durationMs = 0): UpgradeStep {
     const r = {step, outcome, detail, durationMs}
     this.list.push(r)
-    const id = this.open ?? this.start(step, detail)
+    // A step with no plan line (the gate, the ping, the rollback's parts) starts under its name alone.
+    const id = this.open ?? this.start(step, '')
     this.open = null
     this.s.progress({type: 'finished', id, outcome, title: `${step}: ${detail}`})
     return r
@@ -366,7 +367,7 @@ async function upgradeSteps(fleet: Fleet, t: UpgradeTarget, s: UpgradeSettings):
   const size = s.dryRun ? treeSize(t.inst.dataDir) : null
   const backup = await steps.act(
     'backup',
-    `copy ${t.inst.dataDir} (${size?.files ?? '?'} files, ${Math.round((size?.bytes ?? 0) / 1024)} KiB) into the incident dir`,
+    `copy ${t.inst.dataDir}${size ? ` (${size.files} files, ${Math.round(size.bytes / 1024)} KiB)` : ''} into the incident dir`,
     async () => {
       const to = instanceDir(s, t.inst.name, 'state-before')
       const n = await copyTree(t.inst.dataDir, to, 30 * 60_000)
