@@ -13,7 +13,7 @@ import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
 import {rolloutBatches} from '../decide/upgrade.js'
 import {mapLimit} from '../util/concurrency.js'
 import {HealInterrupt, signalExitCode} from '../heal/heal.js'
-import {readTargets, type UpgradeTarget} from './preflight.js'
+import {checkBackupSpace, readTargets, type UpgradeTarget} from './preflight.js'
 import {upgradeInstance, type InstanceUpgrade} from './instance.js'
 import type {ProgressSink, StepOutcome} from '../progress-events.js'
 
@@ -92,6 +92,7 @@ export function upgradeExitCode(doc: Pick<UpgradeDocument, 'ok' | 'interrupted'>
 export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: UpgradeIO): Promise<{doc: UpgradeDocument; exitCode: number}> {
   const started = Date.now()
   const targets = await readTargets(fleet, req.instances, req.image)
+  checkBackupSpace(fleet.heal.incidentDir, targets)
   if (targets.some((t) => t.verdict.verdict === 'refuse')) refuse(targets)
   const batches = rolloutBatches(
     targets.map((t) => ({name: t.inst.name, group: t.group?.name ?? null, t})),
