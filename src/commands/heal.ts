@@ -1,5 +1,4 @@
 import {Flags} from '@oclif/core'
-import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
@@ -91,12 +90,6 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     if (this.flags.yes) return true
     if (!process.stdin.isTTY || !process.stdout.isTTY)
       throw new UsageError(`--force would delete ${what.length} live or unknown lock(s) and there is no TTY to ask`, 'add --yes to confirm')
-    const rl = createInterface({input: process.stdin, output: process.stderr})
-    try {
-      const answer = await rl.question(`--force: delete these locks although their owner may be alive?\n  ${what.join('\n  ')}\nType "yes" to continue: `)
-      return answer.trim().toLowerCase() === 'yes'
-    } finally {
-      rl.close()
-    }
+    return this.askYes(`--force: delete these locks although their owner may be alive?\n  ${what.join('\n  ')}\nType "yes" to continue: `)
   }
 }

@@ -68,7 +68,7 @@ Exit 0 when every selected instance is on the image, 1 when the rollout stopped,
             if (!interactive) throw new UsageError('fleet upgrade changes images and there is no terminal to ask', 'add --yes to confirm')
             return this.askYes(`upgrade to ${f.image}:\n  ${plan.join('\n  ')}\nType "yes" to continue: `)
           },
-          ask: interactive && !json ? (q) => this.askYes(`${q} Type "yes" to stop it: `) : null,
+          ask: interactive && !json ? async (q) => (await view.settled(), this.askYes(`${q} Type "yes" to stop it: `)) : null,
           progress: view.sink,
         },
       ),
