@@ -1,14 +1,11 @@
 /**
  * `fleet heal`'s model: the settings of a run, what it records per instance (InstanceHeal), and the pure rules the run
  * and its document share: the plan as heal carries it out, refusals, what a dry run already knows, what is left undone,
- * the run-end record; and the signal handling (HealInterrupt). The run itself is run-heal.ts (one instance's steps:
+ * the run-end record; and the signal handling (runs/interrupt.ts). The run itself is run-heal.ts (one instance's steps:
  * instance-heal.ts). `--dry-run` is the same run with its effects switched off (HealEffects.dry): every change, wait and
  * ping is recorded as `planned`, and what depends on a ping's answer says so (`if`).
  */
-import {rmSync} from 'node:fs'
-import os from 'node:os'
 import type {Fleet, Instance} from '../config/model.js'
-import type {IncidentLog} from '../incidents/log.js'
 import type {ProbeAnswer} from './observed.js'
 import {holderTarget, type ActionRecord} from './steps.js'
 import type {HealOptions, InstancePlan} from '../decide/heal-plan.js'
@@ -18,6 +15,7 @@ import {CURABLE_BY_RESTART, decideRestart, observedFacts, PAUSED_ADVICE, type Re
 import type {VerifyResult, VerifySettings} from './verify.js'
 import type {ProgressSink} from '../progress-events.js'
 import {isPaused} from '../docker/container-state.js'
+import type {RunInterrupt} from '../runs/interrupt.js'
 import {firstStartCure} from './start-cure.js'
 import type {StartCureReport} from './heal-start-cure.js'
 
@@ -32,7 +30,7 @@ export interface HealSettings extends HealOptions {
   /** --verify: test turns over a duration after the heal, on every instance that answered. */
   verify?: VerifySettings
   /** SIGINT/SIGTERM: checked before every step and action; the one in flight finishes, nothing new starts. */
-  interrupt?: HealInterrupt
+  interrupt?: RunInterrupt
   /** --dry-run: the same run with every effect recorded as planned and none made (no incident log either). */
   dryRun?: boolean
   /** --probe: the probes' answers (judgeAndPlan), for the incident log. */
@@ -231,66 +229,6 @@ export function runEndRecord(results: readonly InstanceHeal[], stop: RunStop): R
     done: actionCounts(results.flatMap((r) => r.actions)),
     interrupted: stop.interrupted,
     unreachable: stop.unreachable,
-  }
-}
-
-/** The exit code of a process ended by a signal, as shells report it: 128 + its number (SIGINT 130, SIGTERM 143). */
-export function signalExitCode(signal: string): number {
-  return 128 + ((os.constants.signals as Record<string, number>)[signal] ?? 0)
-}
-
-/**
- * SIGINT/SIGTERM during a heal. The first aborts `signal`: the step in flight finishes (a lock removal, a holder's
- * end, a restart), nothing new starts, and run-end says `interrupted`. A second exits at once (its 128+n), after a
- * last record in the incident log and letting go of the run locks.
- */
-export class HealInterrupt {
-  private readonly controller = new AbortController()
-  readonly signal: AbortSignal = this.controller.signal
-  /** The run's incident log, once runHeal made it. */
-  log: IncidentLog | null = null
-  /** Run lock files this process holds, removed on a forced exit. */
-  lockPaths: readonly string[] = []
-  private readonly handler = (sig: NodeJS.Signals) => this.receive(sig)
-
-  constructor(
-    private readonly io: {say: (line: string) => void; exit: (code: number) => void} = {
-      say: (l) => process.stderr.write(`${l}\n`),
-      exit: (code) => process.exit(code),
-    },
-  ) {}
-
-  /** The signal that interrupted the run, or null. */
-  get reason(): string | null {
-    return this.signal.aborted ? String(this.signal.reason) : null
-  }
-
-  install(): this {
-    process.on('SIGINT', this.handler)
-    process.on('SIGTERM', this.handler)
-    return this
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.handler)
-    process.off('SIGTERM', this.handler)
-  }
-
-  receive(sig: string): void {
-    if (!this.signal.aborted) {
-      this.controller.abort(sig)
-      this.log?.write('signal', {signal: sig, note: 'finishing the step in flight, starting nothing new'})
-      this.io.say(`${sig}: finishing the step in flight and starting nothing new (${sig === 'SIGINT' ? 'Ctrl-C' : 'signal'} again to exit at once)`)
-      return
-    }
-    this.log?.write('run-end', {
-      interrupted: this.reason,
-      forced: sig,
-      note: 'a second signal: exited at once; an intent without its result may not have finished',
-    })
-    for (const p of this.lockPaths) rmSync(p, {force: true})
-    this.io.say(`${sig} again: exiting at once`)
-    this.io.exit(signalExitCode(sig))
   }
 }
 

@@ -10,7 +10,7 @@ import type {RestartPolicy} from '../decide/heal-plan.js'
 import {noProgress, type ProgressSink} from '../progress-events.js'
 import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
 import {healDocument, planDocument, type HealDocument} from './document.js'
-import {HealInterrupt, signalExitCode} from './heal.js'
+import {RunInterrupt, signalExitCode} from '../runs/interrupt.js'
 import {judgeAndPlan, runHeal} from './run-heal.js'
 import {assertPreflight} from './preflight.js'
 import type {VerifySettings} from './verify.js'
@@ -121,7 +121,7 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
   const place = runLockPlace()
   if (place.note && !req.dryRun) io.warn(`warning: ${place.note}`)
   const lock = req.dryRun ? null : await acquireRunLocks(place.dir, instances, {command: 'heal', config: fleet.file})
-  const interrupt = new HealInterrupt().install()
+  const interrupt = new RunInterrupt().install()
   interrupt.lockPaths = lock?.paths ?? []
   try {
     const {statuses, plans, probeFailed, probes} = await judgeAndPlan(fleet, instances, {...opts, progress: io.progress})

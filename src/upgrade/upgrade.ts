@@ -12,7 +12,7 @@ import {IncidentLog} from '../incidents/log.js'
 import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
 import {rolloutBatches} from '../decide/upgrade.js'
 import {mapLimit} from '../util/concurrency.js'
-import {HealInterrupt, signalExitCode} from '../heal/heal.js'
+import {RunInterrupt, signalExitCode} from '../runs/interrupt.js'
 import {checkBackupSpace, readTargets, type UpgradeTarget} from './preflight.js'
 import {upgradeInstance, type InstanceUpgrade} from './instance.js'
 import type {ProgressSink, StepOutcome} from '../progress-events.js'
@@ -128,7 +128,7 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
   const docBatches: UpgradeDocument['batches'] = []
   let stoppedAt: string | null = null
   // A signal: the instance in flight finishes (its gate, or its rollback), nothing new starts; a second one exits at once.
-  const interrupt = new HealInterrupt().install()
+  const interrupt = new RunInterrupt().install()
   interrupt.lockPaths = lock?.paths ?? []
   interrupt.log = log
   try {
