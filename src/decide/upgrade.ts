@@ -144,6 +144,18 @@ export function preflightUpgrade(f: UpgradePreflightFacts): UpgradePreflight {
   return {name: f.name, verdict: f.alreadyThere ? 'skip' : 'upgrade', problems, step}
 }
 
+// ---- a shared image location ----------------------------------------------------------------------------------
+
+/**
+ * Pure: services that read the same image location (one env variable for a whole group) but are not in this upgrade:
+ * the switch changes their image too, at their next `docker compose up -d`. A note for the plan, one per location.
+ */
+export function sharedLocationNote(readers: readonly string[], upgraded: ReadonlySet<string>, location: string, image: string): string | null {
+  const others = readers.filter((s) => !upgraded.has(s))
+  if (others.length === 0) return null
+  return `${location} is also the image of ${others.join(', ')}, not in this upgrade: they move to ${image} at their next docker compose up -d`
+}
+
 // ---- backup space ---------------------------------------------------------------------------------------------
 
 /**

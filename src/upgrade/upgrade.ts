@@ -10,7 +10,8 @@ import type {Fleet, Instance} from '../config/model.js'
 import {EXIT, FleetError} from '../errors.js'
 import {IncidentLog} from '../incidents/log.js'
 import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
-import {rolloutBatches} from '../decide/upgrade.js'
+import {rolloutBatches, sharedLocationNote} from '../decide/upgrade.js'
+import {describeLocation} from './image-location.js'
 import {mapLimit} from '../util/concurrency.js'
 import {RunInterrupt, signalExitCode} from '../runs/interrupt.js'
 import {checkBackupSpace, readTargets, type UpgradeTarget} from './preflight.js'
@@ -93,6 +94,14 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
   const started = Date.now()
   const targets = await readTargets(fleet, req.instances, req.image)
   checkBackupSpace(fleet.heal.incidentDir, targets)
+  // A variable several services read moves them all at their next compose up -d: the plan says so for those not here.
+  for (const t of targets) {
+    const l = t.location
+    if (!l) continue
+    const here = new Set(targets.filter((x) => x.location?.file === l.file).map((x) => x.service))
+    const note = sharedLocationNote(l.services, here, describeLocation(l), req.image)
+    if (note) t.verdict = {...t.verdict, step: {...t.verdict.step, notes: [...t.verdict.step.notes, note]}}
+  }
   if (targets.some((t) => t.verdict.verdict === 'refuse')) refuse(targets)
   const batches = rolloutBatches(
     targets.map((t) => ({name: t.inst.name, group: t.group?.name ?? null, t})),

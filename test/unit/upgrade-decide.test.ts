@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest'
 import {
   backupsThatDoNotFit,
   decideDrain,
+  sharedLocationNote,
   decideGate,
   planRollback,
   preflightUpgrade,
@@ -239,5 +240,15 @@ describe('backupsThatDoNotFit', () => {
         )
       }),
     )
+  })
+})
+
+describe('sharedLocationNote', () => {
+  it('names the services that read the location and are not upgraded', () => {
+    expect(sharedLocationNote(['gw-7', 'gw-8', 'gw-9'], new Set(['gw-7']), 'OPENCLAW_IMAGE in .env', 'oc:2')).toBe(
+      'OPENCLAW_IMAGE in .env is also the image of gw-8, gw-9, not in this upgrade: they move to oc:2 at their next docker compose up -d',
+    )
+    expect(sharedLocationNote(['gw-7', 'gw-8'], new Set(['gw-7', 'gw-8']), 'x', 'oc:2')).toBeNull()
+    expect(sharedLocationNote(['gw-7'], new Set(['gw-7']), 'image: of gw-7', 'oc:2')).toBeNull()
   })
 })
