@@ -224,7 +224,12 @@ try {
   await makeBroken(target)
   const arms = []
   let id = 650
-  for (const arm of ARMS) arms.push(await oneArm(arm, id++, target))
+  const head = {at: new Date().toISOString(), machine: machine(), from: FROM, to: TO, modelDelayS: DELAY_MS / 1000}
+  for (const arm of ARMS) {
+    arms.push(await oneArm(arm, id++, target))
+    // Each arm is kept as soon as it is done (an arm takes minutes; a later one may be stopped).
+    mergeResults({upgrade: {...head, arms: Object.fromEntries(arms.map((a) => [a.arm, a])), partial: arms.length < ARMS.length}})
+  }
   const by = Object.fromEntries(arms.map((a) => [a.arm, a]))
   const result = {
     at: new Date().toISOString(),
@@ -235,7 +240,7 @@ try {
     arms: by,
     note: 'One fresh one-gateway real lab per arm, one user turn in flight through the gateway when the upgrade starts. Downtime: the old incarnation seen not running to the new gateway\'s ready line. Broken image: from the upgrade call to the first turn that answers again (the compose way: never, without a person).',
   }
-  await mergeResults({upgrade: result})
+  mergeResults({upgrade: result})
   console.log(JSON.stringify(result, null, 2))
 } finally {
   await execa('docker', ['rmi', '-f', BROKEN], {reject: false})
