@@ -31,7 +31,7 @@ const {loadFleet} = await import(path.join(DIST, 'config', 'load.js'))
 const {dockerFor} = await import(path.join(DIST, 'docker', 'client.js'))
 const {inspectContainer} = await import(path.join(DIST, 'docker', 'discover.js'))
 const {readBootHistory, readBootRows, restartGateway} = await import(path.join(DIST, 'docker', 'restart-gateway.js'))
-const {waitHealthy} = await import(path.join(DIST, 'docker', 'wait.js'))
+const {waitHealthy} = await import(path.join(DIST, 'openclaw', 'wait-ready.js'))
 const {readGatewayWork} = await import(path.join(DIST, 'openclaw', 'gateway-work.js'))
 
 const root = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `${ROOT_PREFIX}real-drain-`)), 'lab')

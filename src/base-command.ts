@@ -2,6 +2,7 @@
  * The base command every `fleet` command extends: shared flags (--config, --instances, --json, --verbose),
  * config loading, instance selection, and typed errors mapped to exit codes.
  */
+import {createInterface} from 'node:readline/promises'
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import {loadFleet} from './config/load.js'
 import type {Fleet, Instance} from './config/model.js'
@@ -72,6 +73,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Errors are the JSON document with --json, also in a command that declares --json itself (watch: its output is JSON lines). */
   protected errorsAsJson(): boolean {
     return this.jsonEnabled() || this.argv.includes('--json')
+  }
+
+  /** Asks a person on the terminal (the question on stderr); true only when they type yes. */
+  protected async askYes(question: string): Promise<boolean> {
+    const rl = createInterface({input: process.stdin, output: process.stderr})
+    try {
+      return (await rl.question(question)).trim().toLowerCase() === 'yes'
+    } finally {
+      rl.close()
+    }
   }
 
   protected verbose(message: string): void {

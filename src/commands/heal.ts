@@ -1,11 +1,10 @@
 import {Flags} from '@oclif/core'
-import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import type {HealDocument} from '../heal/document.js'
 import {checkHealFlags, healFleet, healRequest, type HealFlags} from '../heal/run.js'
-import {chooseRenderer} from '../progress.js'
+import {chooseRenderer, withProgress} from '../progress.js'
 import {renderHeal, renderPlan} from '../report/heal.js'
 
 export default class Heal extends BaseCommand<typeof Heal> {
@@ -69,8 +68,15 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     }
     checkHealFlags(flags) // bad flags are said before the config is read
     const fleet = await this.fleet()
-    const req = healRequest(fleet, this.selectInstances(fleet), flags, chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose}))
-    const {doc, judged, exitCode} = await healFleet(fleet, req, {warn: (m) => this.logToStderr(m), confirmForce: (what) => this.confirmForce(what)})
+    const req = healRequest(fleet, this.selectInstances(fleet), flags)
+    const {doc, judged, exitCode} = await withProgress(chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose}), (view) =>
+      healFleet(fleet, req, {
+        warn: (m) => this.logToStderr(m),
+        // The question waits until the probe's lines are drawn: a tree being redrawn would overwrite it.
+        confirmForce: async (what) => (await view.settled(), this.confirmForce(what)),
+        progress: view.sink,
+      }),
+    )
     // A heal a signal ended while it judged has no table: the backend said so on stderr.
     if (judged && doc.dryRun) this.log(renderPlan(doc.instances))
     if (judged && doc.dryRun && req.verify)
@@ -84,12 +90,6 @@ SIGINT/SIGTERM (Ctrl-C): the step in flight is finished (a lock removal, a holde
     if (this.flags.yes) return true
     if (!process.stdin.isTTY || !process.stdout.isTTY)
       throw new UsageError(`--force would delete ${what.length} live or unknown lock(s) and there is no TTY to ask`, 'add --yes to confirm')
-    const rl = createInterface({input: process.stdin, output: process.stderr})
-    try {
-      const answer = await rl.question(`--force: delete these locks although their owner may be alive?\n  ${what.join('\n  ')}\nType "yes" to continue: `)
-      return answer.trim().toLowerCase() === 'yes'
-    } finally {
-      rl.close()
-    }
+    return this.askYes(`--force: delete these locks although their owner may be alive?\n  ${what.join('\n  ')}\nType "yes" to continue: `)
   }
 }

@@ -5,10 +5,10 @@ import {BaseCommand} from '../base-command.js'
 import {parseDuration} from '../config/duration.js'
 import {UsageError} from '../errors.js'
 import {pingJunit} from '../report/junit.js'
-import {pingDocument, pingLine, renderPingSummary, type PingDocument} from '../report/ping.js'
-import {pingInstance, type PingResult} from '../ping/ping.js'
+import {pingDocument, renderPingSummary, type PingDocument} from '../report/ping.js'
+import {pingFleet} from '../ping/ping.js'
 import {PING_FAILURES} from '../decide/ping-class.js'
-import {chooseRenderer, progressTree} from '../progress.js'
+import {chooseRenderer, withProgress} from '../progress.js'
 
 export default class Ping extends BaseCommand<typeof Ping> {
   static summary = 'The SPEED_OK smoke test: one agent turn inside every gateway container, fit for CI after deploys.'
@@ -48,23 +48,9 @@ Exit 0 when every selected instance passed, 1 otherwise, 2 config/usage, 3 Docke
       sessionId: f['session-id'] ?? (f.session === 'main' ? undefined : fleet.ping.sessionId),
     }
     const started = Date.now()
-    const results: PingResult[] = []
     const renderer = chooseRenderer({json: this.jsonEnabled(), verbose: f.verbose})
-    const tasks = progressTree(
-      instances.map((inst) => ({
-        title: inst.name,
-        task: async (_ctx: unknown, task: {title: string}) => {
-          const r = await pingInstance(fleet, inst, settings, f.repeat)
-          results.push(r)
-          task.title = pingLine(r)
-          if (!r.ok) throw new Error(pingLine(r))
-        },
-      })),
-      renderer,
-      {concurrent: f.concurrency ?? fleet.ping.concurrency, exitOnError: false, collectErrors: false},
-    )
-    await tasks.run().catch(() => undefined)
-    results.sort((a, b) => a.id - b.id)
+    const concurrency = f.concurrency ?? fleet.ping.concurrency
+    const results = await withProgress(renderer, (view) => pingFleet(fleet, instances, settings, {repeat: f.repeat, concurrency, progress: view.sink}))
     const doc = pingDocument(results, Date.now() - started, settings)
     if (f.junit) {
       const file = path.resolve(f.junit)

@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
-import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from '../base-command.js'
 import {parseDurationFlag} from '../config/duration.js'
 import {UsageError} from '../errors.js'
-import {colorWanted} from '../progress.js'
-import {renderUpgrade, upgradeProgressLine} from '../report/upgrade.js'
+import {chooseRenderer, withProgress} from '../progress.js'
+import {renderUpgrade} from '../report/upgrade.js'
 import {upgradeFleet, type UpgradeDocument} from '../upgrade/upgrade.js'
 
 export default class Upgrade extends BaseCommand<typeof Upgrade> {
@@ -44,43 +43,38 @@ Exit 0 when every selected instance is on the image, 1 when the rollout stopped,
     const instances = this.selectInstances(fleet)
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
     const json = this.jsonEnabled()
-    const color = !json && colorWanted()
-    const {doc, exitCode} = await upgradeFleet(
-      fleet,
-      {
-        image: f.image,
-        instances,
-        dryRun: f['dry-run'],
-        batch: f.batch,
-        concurrency: f.concurrency,
-        drainTimeoutMs,
-        gateTimeoutMs: gate ?? fleet.gateway.startBudgetMs,
-        force: f.force,
-      },
-      {
-        warn: (m) => this.logToStderr(m),
-        confirm: async (plan) => {
-          if (f.yes) return true
-          if (!interactive) throw new UsageError('fleet upgrade changes images and there is no terminal to ask', 'add --yes to confirm')
-          return this.ask(`upgrade to ${f.image}:\n  ${plan.join('\n  ')}\nType "yes" to continue: `)
+    // The drain may ask a question on the terminal (past --drain-timeout, without --force): plain lines then, which a
+    // question does not tear (the tree renderer redraws over it).
+    const chosen = chooseRenderer({json, verbose: f.verbose})
+    // A dry run draws no steps: its plan is the output (renderUpgrade), as heal's is.
+    const renderer = f['dry-run'] ? 'silent' : chosen === 'default' && !f.force ? 'simple' : chosen
+    const {doc, exitCode} = await withProgress(renderer, (view) =>
+      upgradeFleet(
+        fleet,
+        {
+          image: f.image,
+          instances,
+          dryRun: f['dry-run'],
+          batch: f.batch,
+          concurrency: f.concurrency,
+          drainTimeoutMs,
+          gateTimeoutMs: gate ?? fleet.gateway.startBudgetMs,
+          force: f.force,
         },
-        ask: interactive && !json ? (q) => this.ask(`${q} Type "yes" to stop it: `) : null,
-        progress: (p) => {
-          if (!json && (p.outcome !== 'started' || f.verbose || interactive)) this.log(upgradeProgressLine(p, color))
+        {
+          warn: (m) => this.logToStderr(m),
+          confirm: async (plan) => {
+            if (f.yes) return true
+            if (!interactive) throw new UsageError('fleet upgrade changes images and there is no terminal to ask', 'add --yes to confirm')
+            return this.askYes(`upgrade to ${f.image}:\n  ${plan.join('\n  ')}\nType "yes" to continue: `)
+          },
+          ask: interactive && !json ? async (q) => (await view.settled(), this.askYes(`${q} Type "yes" to stop it: `)) : null,
+          progress: view.sink,
         },
-      },
+      ),
     )
     if (!json) this.log(renderUpgrade(doc))
     process.exitCode = exitCode
     return doc
-  }
-
-  private async ask(question: string): Promise<boolean> {
-    const rl = createInterface({input: process.stdin, output: process.stderr})
-    try {
-      return (await rl.question(question)).trim().toLowerCase() === 'yes'
-    } finally {
-      rl.close()
-    }
   }
 }

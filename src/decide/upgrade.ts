@@ -144,6 +144,39 @@ export function preflightUpgrade(f: UpgradePreflightFacts): UpgradePreflight {
   return {name: f.name, verdict: f.alreadyThere ? 'skip' : 'upgrade', problems, step}
 }
 
+// ---- a shared image location ----------------------------------------------------------------------------------
+
+/**
+ * Pure: services that read the same image location (one env variable for a whole group) but are not in this upgrade:
+ * the switch changes their image too, at their next `docker compose up -d`. A note for the plan, one per location.
+ */
+export function sharedLocationNote(readers: readonly string[], upgraded: ReadonlySet<string>, location: string, image: string): string | null {
+  const others = readers.filter((s) => !upgraded.has(s))
+  if (others.length === 0) return null
+  return `${location} is also the image of ${others.join(', ')}, not in this upgrade: they move to ${image} at their next docker compose up -d`
+}
+
+// ---- backup space ---------------------------------------------------------------------------------------------
+
+/**
+ * Pure: the instances whose backups do not fit on the incident dir's filesystem, in rollout order. Each instance needs
+ * room for its state twice (the copy before, and on a rollback the state the new version left) and they add up (the
+ * copies stay in the incident dir); a margin of 5 % of the filesystem (at least 256 MiB) stays free for everything else.
+ */
+export function backupsThatDoNotFit(
+  sizes: ReadonlyArray<{name: string; bytes: number}>,
+  fs: {freeBytes: number; totalBytes: number},
+): Array<{name: string; needBytes: number}> {
+  const margin = Math.max(256 * 2 ** 20, fs.totalBytes * 0.05)
+  let used = 0
+  const out: Array<{name: string; needBytes: number}> = []
+  for (const s of sizes) {
+    used += 2 * s.bytes
+    if (used + margin > fs.freeBytes) out.push({name: s.name, needBytes: used + margin})
+  }
+  return out
+}
+
 // ---- drain ------------------------------------------------------------------------------------------------------
 
 export interface DrainFacts {

@@ -13,7 +13,7 @@ import {decideLocks, type HolderSignal} from './lock-actions.js'
 import type {InstanceStatus, LockReport} from '../observe/observe.js'
 import type {PingFailure} from './ping-class.js'
 import {decideRestart, observedFacts} from './restart.js'
-import {lockRecord} from '../incidents/records.js'
+import {lockRecord} from '../observe/lock-reports.js'
 
 export interface WatchPolicy {
   reportOnly: boolean

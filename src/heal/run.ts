@@ -7,10 +7,11 @@
 import {EXIT, UsageError} from '../errors.js'
 import type {Fleet, Instance} from '../config/model.js'
 import type {RestartPolicy} from '../decide/heal-plan.js'
-import type {RendererName} from '../progress.js'
+import {noProgress, type ProgressSink} from '../progress-events.js'
 import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
 import {healDocument, planDocument, type HealDocument} from './document.js'
-import {HealInterrupt, judgeAndPlan, runHeal, signalExitCode} from './heal.js'
+import {RunInterrupt, signalExitCode} from '../runs/interrupt.js'
+import {judgeAndPlan, runHeal} from './run-heal.js'
 import {assertPreflight} from './preflight.js'
 import type {VerifySettings} from './verify.js'
 
@@ -28,8 +29,6 @@ export interface HealRequest {
   concurrency: number
   waitTimeoutMs: number
   verify?: VerifySettings
-  /** The progress renderer, chosen by the command (progress.ts chooseRenderer): the backend makes no UI choice. */
-  renderer: RendererName
 }
 
 /** The flags of `fleet heal` the request depends on (parsed durations in ms). */
@@ -60,7 +59,7 @@ export function checkHealFlags(f: Pick<HealFlags, 'restart' | 'noRestart' | 'ver
  * restarts the selected instances' whole groups: their other members are restarted too, so they are healed with them
  * (judged, in the plan and the table, waited for and pinged).
  */
-export function healRequest(fleet: Fleet, selected: readonly Instance[], f: HealFlags, renderer: RendererName): HealRequest {
+export function healRequest(fleet: Fleet, selected: readonly Instance[], f: HealFlags): HealRequest {
   checkHealFlags(f)
   const restart: RestartPolicy = f.noRestart ? 'never' : ((f.restart ?? 'needed') as RestartPolicy)
   const instances =
@@ -79,13 +78,14 @@ export function healRequest(fleet: Fleet, selected: readonly Instance[], f: Heal
     concurrency: f.concurrency ?? fleet.heal.concurrency,
     waitTimeoutMs: f.waitTimeoutMs ?? fleet.heal.waitTimeoutMs,
     verify: f.verifyMs === undefined ? undefined : {durationMs: f.verifyMs, turns: f.verifyTurns ?? 10},
-    renderer,
   }
 }
 
-/** What only the terminal can do for a heal: say a warning, ask before --force deletes live locks. */
+/** What only the terminal can do for a heal: say a warning, ask before --force deletes live locks, show the progress. */
 export interface HealIO {
   warn(message: string): void
+  /** Where the probe and the heal report their steps (the command's progress view): the backend makes no UI choice. */
+  progress: ProgressSink
   /** Whether the operator confirms deleting these live or unknown locks (throws a UsageError when none can be asked). */
   confirmForce(what: string[]): Promise<boolean>
 }
@@ -115,16 +115,16 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
     command: `fleet heal${req.dryRun ? ' --dry-run' : ''}`,
     withoutRestart: '--no-restart to heal without restarts',
   })
-  const opts = {force: req.force, tidy: req.tidy, restart: req.restart, probe: req.probe, renderer: req.renderer}
+  const opts = {force: req.force, tidy: req.tidy, restart: req.restart, probe: req.probe}
   // One run lock per instance acted on (Docker endpoint + container), whatever config names it; --dry-run changes nothing and takes none.
   // In a place every fleet on the host meets (whatever its XDG_STATE_HOME); said when it must fall back to this user's.
   const place = runLockPlace()
   if (place.note && !req.dryRun) io.warn(`warning: ${place.note}`)
   const lock = req.dryRun ? null : await acquireRunLocks(place.dir, instances, {command: 'heal', config: fleet.file})
-  const interrupt = new HealInterrupt().install()
+  const interrupt = new RunInterrupt().install()
   interrupt.lockPaths = lock?.paths ?? []
   try {
-    const {statuses, plans, probeFailed, probes} = await judgeAndPlan(fleet, instances, opts)
+    const {statuses, plans, probeFailed, probes} = await judgeAndPlan(fleet, instances, {...opts, progress: io.progress})
     const unreachableSeen = statuses.some((x) => x.state === 'unreachable')
     if (interrupt.reason) {
       io.warn(`heal interrupted by ${interrupt.reason} while judging: nothing was changed`)
@@ -152,8 +152,9 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
     if (req.dryRun) {
       // The run itself with its effects switched off: each change, wait and ping it would make is recorded as planned.
       // Its exit is the run's as far as the plan knows it (1: an instance it will not heal whatever its pings answer).
+      // Its steps are its plan, which the document shows (report/heal.ts renderPlan): they are not progress.
       const doc = planDocument(
-        await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true}),
+        await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, dryRun: true, progress: noProgress}),
         conflicts,
         req.force,
         Date.now() - started,
@@ -164,7 +165,8 @@ export async function healFleet(fleet: Fleet, req: HealRequest, io: HealIO): Pro
     if (forced.length > 0 && !(await io.confirmForce(forced.map((l) => `${l.path} (${l.verdict})`)))) {
       throw new UsageError('not confirmed: nothing was changed', 'pass --yes to delete live locks without the question')
     }
-    const doc = healDocument(await runHeal(fleet, instances, statuses, plans, probeFailed, settings), conflicts, req.force, Date.now() - started)
+    const run = await runHeal(fleet, instances, statuses, plans, probeFailed, {...settings, progress: io.progress})
+    const doc = healDocument(run, conflicts, req.force, Date.now() - started)
     // A signal wins: the exit code says the run was interrupted (130 SIGINT, 143 SIGTERM), as a shell would.
     return {doc, judged: true, exitCode: healExitCode(doc, unreachableSeen)}
   } finally {

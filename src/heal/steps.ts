@@ -21,7 +21,7 @@ import {removeLockCarefully, type Expected, type RemoveResult} from '../locks/re
 import {namesIn} from '../locks/scan.js'
 import {errorMessage} from '../errors.js'
 import {IncidentLog} from '../incidents/log.js'
-import {lockRecord} from '../incidents/records.js'
+import {lockRecord} from '../observe/lock-reports.js'
 import type {HolderSignal} from '../decide/heal-plan.js'
 import type {LockReport} from '../observe/observe.js'
 import {isStopped} from '../locks/judge.js'

@@ -10,14 +10,17 @@ import {UsageError} from '../errors.js'
 export interface RunDir {
   /** The dir's name. */
   name: string
-  /** The run id: 8 hex digits for a heal, `watch-<8 hex>` for a watch. */
+  /** The run id: 8 hex digits for a heal, `watch-<8 hex>` for a watch, `upgrade-<8 hex>` for an upgrade. */
   runId: string
-  kind: 'heal' | 'watch'
+  kind: RunKind
   /** When the run started (from the name), ms since the epoch. */
   startedMs: number
 }
 
-const NAME = /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z-((?:watch-)?[0-9a-f]{8})$/
+/** What made a run's incident dir. */
+export type RunKind = 'heal' | 'watch' | 'upgrade'
+
+const NAME = /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)-(\d{3})Z-((?:watch-|upgrade-)?[0-9a-f]{8})$/
 
 /** Pure: a dir name as a run, or null when it is not one of fleet's. */
 export function parseRunDir(name: string): RunDir | null {
@@ -25,7 +28,7 @@ export function parseRunDir(name: string): RunDir | null {
   if (!m) return null
   const startedMs = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}.${m[5]}Z`)
   if (Number.isNaN(startedMs)) return null
-  return {name, runId: m[6], kind: m[6].startsWith('watch-') ? 'watch' : 'heal', startedMs}
+  return {name, runId: m[6], kind: m[6].startsWith('watch-') ? 'watch' : m[6].startsWith('upgrade-') ? 'upgrade' : 'heal', startedMs}
 }
 
 /** The runs under a base dir, newest first (none when the dir does not exist). */

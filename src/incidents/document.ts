@@ -5,7 +5,7 @@
  */
 import path from 'node:path'
 import {classifyCause, type CauseFinding, type CauseLock} from './cause.js'
-import type {IncidentEvent, RunDir} from './dirs.js'
+import type {IncidentEvent, RunDir, RunKind} from './dirs.js'
 import {contributingFactors, correctiveActions, timeline, type ContributingFactor, type CorrectiveAction, type TimelineEntry} from './postmortem.js'
 
 export interface IncidentAction {
@@ -34,7 +34,7 @@ export interface IncidentRestart {
 export interface IncidentReport {
   run: string
   dir: string
-  kind: 'heal' | 'watch'
+  kind: RunKind
   startedAt: string
   endedAt: string | null
   /** False when the log has no run-end (a run killed, or a watch still running). */
@@ -82,7 +82,49 @@ export interface IncidentReport {
   noRestart: {instance: string | null; why: string; hint: string | null}[]
   /** notDone: what heal planned and did not start (an interrupted run). */
   outcome: {instance: string; healed: boolean; restarted: boolean; failure: string | null; notDone: string[]}[] | null
+  /** An upgrade run (`fleet upgrade`): per instance, its versions, drain, downtime, migration and gate result; null for other runs. */
+  upgrade: UpgradeRecord[] | null
   notes: string[]
+}
+
+export interface UpgradeRecord {
+  instance: string
+  image: string | null
+  from: string | null
+  to: string | null
+  /** upgraded, rolled-back, failed, gave-up (the drain did not end: nothing changed). */
+  outcome: string
+  failure: string | null
+  drainMs: number | null
+  downtimeMs: number | null
+  migration: string | null
+  stopEnd: string | null
+  rollback: string | null
+  drift: string[]
+}
+
+/** Pure: the upgrade records of a run's `action` records of type `upgrade`. */
+export function upgradeRecords(actions: IncidentEvent[]): UpgradeRecord[] {
+  const version = (v: unknown) => str((v as {version?: unknown} | null)?.version ?? null)
+  return actions
+    .filter((e) => e.type === 'upgrade')
+    .map((e) => {
+      const rb = (e.rollback ?? null) as {outcome?: unknown; detail?: unknown; drift?: unknown} | null
+      return {
+        instance: str(e.instance) ?? '?',
+        image: str(e.target),
+        from: version(e.from),
+        to: version(e.to),
+        outcome: str(e.outcome) ?? '?',
+        failure: str(e.failure),
+        drainMs: num(e.drainMs),
+        downtimeMs: num(e.downtimeMs),
+        migration: str(e.migration),
+        stopEnd: str(e.stopEnd),
+        rollback: rb ? `${str(rb.outcome) ?? '?'}: ${str(rb.detail) ?? ''}` : null,
+        drift: strs(rb?.drift),
+      }
+    })
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
@@ -258,6 +300,7 @@ export function buildReport(run: RunDir, dir: string, events: IncidentEvent[], u
     recurred: of('recurred').map((e) => ({instance: str(e.instance), path: str(e.path) ?? '', verdict: str(e.verdict) ?? '?', reasons: strs(e.reasons)})),
     noRestart: of('no-restart').map((e) => ({instance: str(e.instance), why: str(e.why) ?? '', hint: str(e.hint)})),
     outcome,
+    upgrade: run.kind === 'upgrade' ? upgradeRecords(actionEvents) : null,
     notes,
   }
 }
@@ -305,7 +348,7 @@ function recoveredAt(actions: IncidentAction[], pings: IncidentEvent[], instance
 export interface IncidentSummary {
   run: string
   dir: string
-  kind: 'heal' | 'watch'
+  kind: RunKind
   startedAt: string
   instances: string[]
   actions: number
@@ -336,7 +379,7 @@ export function summarise(r: IncidentReport): IncidentSummary {
     holdersEnded: r.actions.filter((a) => a.type === 'end-holder' && (a.outcome === 'terminated' || a.outcome === 'killed')).length,
     restarts: r.restarts.length,
     cause: r.cause.primary,
-    healed: r.outcome ? r.outcome.every((o) => o.healed) : null,
+    healed: r.upgrade ? r.upgrade.every((u) => u.outcome === 'upgraded') : r.outcome ? r.outcome.every((o) => o.healed) : null,
     complete: r.complete,
     interrupted: r.interrupted,
     stopped: r.stopped,

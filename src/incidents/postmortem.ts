@@ -12,7 +12,7 @@
 import path from 'node:path'
 import {formatDuration} from '../config/duration.js'
 import {lockCause, type Cause, type CauseLock} from './cause.js'
-import type {IncidentEvent} from './dirs.js'
+import type {IncidentEvent, RunKind} from './dirs.js'
 
 export type FactorKind =
   'mixed-versions' | 'version-unknown' | 'no-watch' | 'doctor-warning' | 'crash-loop' | 'restarts-before' | 'remote-filesystem' | 'storage' | 'state-mount'
@@ -105,7 +105,7 @@ function failuresOf(events: IncidentEvent[]): {instance: string; failure: string
  * Pure: the contributing factors fleet saw in a run. `gapMs` is the detection gap (the report's), used to say how long
  * the failure waited when no watch was acting.
  */
-export function contributingFactors(kind: 'heal' | 'watch', events: IncidentEvent[], hit: readonly string[], gapMs: number | null): ContributingFactor[] {
+export function contributingFactors(kind: RunKind, events: IncidentEvent[], hit: readonly string[], gapMs: number | null): ContributingFactor[] {
   const observed = events.filter((e) => e.event === 'observed').map(observedOf)
   // Per-instance factors are those of the instances hit (all observed ones when none was); versions are fleet-wide.
   const own = hit.length === 0 ? observed : observed.filter((o) => hit.includes(o.instance))

@@ -2,7 +2,7 @@
 import {readdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {buildReport, summarise, type IncidentReport, type IncidentSummary} from './document.js'
-import {listRunDirs, readRunEvents, resolveRun, type IncidentEvent} from './dirs.js'
+import {listRunDirs, readRunEvents, resolveRun, type IncidentEvent, type RunKind} from './dirs.js'
 
 export interface IncidentList {
   dir: string
@@ -13,7 +13,7 @@ export interface IncidentShow {
   run: string
   dir: string
   file: string
-  kind: 'heal' | 'watch'
+  kind: RunKind
   events: IncidentEvent[]
   unreadable: number
   /** Lock copies and backups kept beside the log, relative to the run's dir. */

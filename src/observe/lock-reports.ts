@@ -135,3 +135,8 @@ export function writerReports(ctx: ReportContext, holds: WriterScan['holds'], mo
     ]
   })
 }
+
+/** The incident log's `lock` record: a lock as judged (path, verbatim content, mtime, verdict, reasons, evidence), written before anything touches it (pure). */
+export function lockRecord(instance: string, l: LockReport): Record<string, unknown> {
+  return {instance, path: l.path, kind: l.kind, content: l.raw, mtime: l.mtime, size: l.size, verdict: l.verdict, reasons: l.reasons, evidence: l.evidence}
+}

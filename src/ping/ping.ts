@@ -7,7 +7,7 @@ import {pingSession, type Fleet, type Instance, type PingSettings} from '../conf
 import {dockerFor} from '../docker/client.js'
 import {discover, inspectContainer, type ContainerInfo} from '../docker/discover.js'
 import {ExecFailedError, execIn} from '../docker/exec.js'
-import {UnreachableError} from '../errors.js'
+import {errorMessage, UnreachableError} from '../errors.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {GATEWAY_FALLBACK_TIMEOUT} from '../locks/signatures.js'
 import {probePids} from '../docker/probe.js'
@@ -16,6 +16,8 @@ import {gatewayProcesses} from '../openclaw/gateway-processes.js'
 import {recordGoodTurn} from '../runs/good-turns.js'
 import {classifyAttempt, clipOutput, percentile, type PingFailure, type PingPath, type PingVerdict} from '../decide/ping-class.js'
 import {formatDuration} from '../config/duration.js'
+import {mapLimit} from '../util/concurrency.js'
+import type {ProgressSink} from '../progress-events.js'
 
 export interface PingAttempt extends PingVerdict {
   latencyMs: number
@@ -59,6 +61,36 @@ export function pingOutcomeText(r: PingResult): string {
   if (r.ok) return `${r.reply}${lat}${via}${reps}${warn}`
   const lock = r.failure === 'lock-timeout' ? ` pid=${r.lockPid ?? 'unknown'} ${r.lockPath}` : ''
   return `FAIL ${r.failure}${lock}${lat}${r.path === 'embedded' || r.path === 'local' ? via : ''}${r.detail && r.failure !== 'lock-timeout' ? `: ${r.detail}` : ''}${warn}`
+}
+
+/** An instance's ping in one line, raw (a terminal line goes through printable()): `oc7: SPEED_OK in 812ms via the gateway`. */
+export const pingLineText = (r: PingResult): string => `${r.name}: ${pingOutcomeText(r)}`
+
+/**
+ * `fleet ping`: every instance pinged, `concurrency` at once, each a step of the progress (its line once it answered,
+ * failed when it did not); the results in id order. A ping that threw (not one that answered FAIL) is a failed step
+ * and has no result, as before the progress was events.
+ */
+export async function pingFleet(
+  fleet: Fleet,
+  instances: readonly Instance[],
+  settings: PingSettings,
+  opts: {repeat: number; concurrency: number; progress: ProgressSink},
+): Promise<PingResult[]> {
+  const id = (inst: Instance) => `ping/${inst.id}`
+  for (const inst of instances) opts.progress({type: 'queued', id: id(inst), title: inst.name})
+  const results = await mapLimit([...instances], opts.concurrency, async (inst) => {
+    opts.progress({type: 'started', id: id(inst), title: inst.name})
+    try {
+      const r = await pingInstance(fleet, inst, settings, opts.repeat)
+      opts.progress({type: 'finished', id: id(inst), outcome: r.ok ? 'ok' : 'failed', title: pingLineText(r)})
+      return [r]
+    } catch (error) {
+      opts.progress({type: 'finished', id: id(inst), outcome: 'failed', title: errorMessage(error)})
+      return []
+    }
+  })
+  return results.flat().sort((a, b) => a.id - b.id)
 }
 
 /** A ping as a watch `scan` event carries it: its class (`ok` or the failure class), how long it took, the reply or the failure line. */

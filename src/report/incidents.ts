@@ -158,6 +158,28 @@ export function renderReportMarkdown(r: IncidentReport): string {
       'Nothing with a time was recorded.',
     ),
   )
+  if (r.upgrade) {
+    out.push('', '## Upgrade', '')
+    out.push(
+      ...mdTable(
+        ['INSTANCE', 'IMAGE', 'FROM', 'TO', 'RESULT', 'DRAIN', 'DOWNTIME', 'MIGRATION', 'OLD GATEWAY STOPPED', 'ROLLBACK'],
+        r.upgrade.map((u) => [
+          u.instance,
+          u.image,
+          u.from,
+          u.to,
+          u.failure ? `${u.outcome}: ${u.failure}` : u.outcome,
+          dur(u.drainMs),
+          dur(u.downtimeMs),
+          u.migration,
+          u.stopEnd,
+          u.rollback,
+        ]),
+        'No instance was upgraded.',
+      ),
+    )
+    for (const u of r.upgrade) for (const d of u.drift) out.push(`- warning: ${printable(d)}`)
+  }
   out.push('', '## Actions', '')
   out.push(
     ...mdTable(

@@ -2,7 +2,7 @@
 import {formatDuration} from '../config/duration.js'
 import {pingSession, type PingSettings} from '../config/model.js'
 import {percentile} from '../decide/ping-class.js'
-import {pingOutcomeText, type PingResult} from '../ping/ping.js'
+import {pingLineText, type PingResult} from '../ping/ping.js'
 import {printable} from '../util/escape.js'
 
 export interface PingDocument {
@@ -28,13 +28,9 @@ export function pingDocument(results: PingResult[], durationMs: number, s: PingS
   }
 }
 
-/** One line per instance (also the listr2 task title): the reply, detail and lock path come from the container, so the line goes through printable(). */
+/** One line per instance (the progress view draws the same line): the reply, detail and lock path come from the container, so the line goes through printable(). */
 export function pingLine(r: PingResult): string {
-  return printable(rawPingLine(r))
-}
-
-function rawPingLine(r: PingResult): string {
-  return `${r.name}: ${pingOutcomeText(r)}`
+  return printable(pingLineText(r))
 }
 
 /** The summary line, preceded by one line per instance unless a progress renderer already showed them. */

@@ -1,23 +1,19 @@
-/** How `fleet upgrade` reads to a person: one line per step as it happens, then a table and where the rollout stopped. */
+/** How `fleet upgrade` reads to a person after its steps (drawn by the progress view): a table and where the rollout stopped. */
 import {formatDuration} from '../config/duration.js'
-import type {UpgradeProgress} from '../upgrade/instance.js'
 import type {UpgradeDocument} from '../upgrade/upgrade.js'
 import {printable} from '../util/escape.js'
 import {table} from './table.js'
-
-const MARK: Record<UpgradeProgress['outcome'], string> = {ok: '✔', failed: '✖', planned: '•', skipped: '↓', started: '…'}
-const COLOUR: Record<UpgradeProgress['outcome'], string> = {ok: '\x1b[32m', failed: '\x1b[31m', planned: '\x1b[36m', skipped: '\x1b[33m', started: '\x1b[2m'}
-
-/** One progress line: `✔ oc7 stop: docker stop -t 330 …` (✖ only and always for a failed step; no colour unless asked). */
-export function upgradeProgressLine(p: UpgradeProgress, color: boolean): string {
-  const mark = color ? `${COLOUR[p.outcome]}${MARK[p.outcome]}\x1b[0m` : MARK[p.outcome]
-  return `${mark} ${p.instance} ${p.step}: ${printable(p.detail)}`
-}
 
 const ms = (v: number | null) => (v === null ? '' : formatDuration(v))
 
 /** The table after the run (or the plan), and where the rollout stopped. */
 export function renderUpgrade(doc: UpgradeDocument): string {
+  const plan = doc.dryRun
+    ? doc.instances.flatMap((r) => [
+        `${r.name}: ${r.from.version ?? '?'} -> ${r.to.version ?? '?'}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`,
+        ...r.steps.map((x) => `  ${x.outcome === 'planned' ? '•' : x.outcome === 'skipped' ? '↓' : x.outcome === 'failed' ? '✖' : '✔'} ${x.step}: ${x.detail}`),
+      ])
+    : []
   const rows = doc.instances.map((r) => [
     r.name,
     `${r.from.version ?? '?'} -> ${r.to.version ?? '?'}`,
@@ -27,7 +23,7 @@ export function renderUpgrade(doc: UpgradeDocument): string {
     r.migration ?? '',
     printable(r.failure ?? r.rollback?.detail ?? r.notes.join('; ')),
   ])
-  const lines = [table(['INSTANCE', 'VERSION', 'OUTCOME', 'DRAIN', 'DOWNTIME', 'MIGRATION', 'NOTES'], rows)]
+  const lines = [...plan.map(printable), table(['INSTANCE', 'VERSION', 'OUTCOME', 'DRAIN', 'DOWNTIME', 'MIGRATION', 'NOTES'], rows)]
   const ran = new Set(doc.instances.map((r) => r.name))
   const notStarted = doc.batches.flatMap((b) => b.instances).filter((n) => !ran.has(n))
   if (notStarted.length > 0) lines.push(`not started: ${notStarted.join(', ')}`)

@@ -22,6 +22,7 @@ import {observe, observeLife} from '../observe/observe.js'
 import {runDoctorFix} from '../openclaw/doctor-fix.js'
 import {gatewayRunsTurns, readGatewayWork} from '../openclaw/gateway-work.js'
 import type {RefusalKind} from '../openclaw/start-refusals.js'
+import type {ProgressSink} from '../progress-events.js'
 import {pingInstance, pingOutcomeText} from '../ping/ping.js'
 import {describeLocation, switchedText, writeFileAtomic} from './image-location.js'
 import {locationBytes, type UpgradeTarget} from './preflight.js'
@@ -36,14 +37,6 @@ export interface UpgradeStep {
   durationMs: number
 }
 
-/** What an upgrade run tells its caller as it goes (the command renders it; the backend makes no UI choice). */
-export interface UpgradeProgress {
-  instance: string
-  step: UpgradeStepName
-  outcome: UpgradeStep['outcome'] | 'started'
-  detail: string
-}
-
 export interface UpgradeSettings {
   image: string
   dryRun: boolean
@@ -52,7 +45,8 @@ export interface UpgradeSettings {
   force: boolean
   /** A terminal answers the drain's question (past the drain timeout). */
   ask: ((question: string) => Promise<boolean>) | null
-  progress: (p: UpgradeProgress) => void
+  /** Progress as events (progress-events.ts): each instance a step (upgradeFleet starts and ends it), each of its steps a child. */
+  progress: ProgressSink
   /** The run's dir for backups and file copies (made on first use); null in a dry run. */
   runDir: () => string | null
   /** Incident log records (no-op in a dry run). */
@@ -93,14 +87,25 @@ const msg = (e: unknown) => (e as Error)?.message ?? String(e)
 
 class Steps {
   readonly list: UpgradeStep[] = []
+  private n = 0
+  /** The id of the step that started and has not finished (act), else null. */
+  private open: string | null = null
   constructor(
     private readonly name: string,
     private readonly s: UpgradeSettings,
   ) {}
+  private start(step: UpgradeStepName, title: string): string {
+    const id = `${this.name}/${++this.n}`
+    this.s.progress({type: 'started', id, parent: this.name, instance: this.name, title: title ? `${step}: ${title}` : step})
+    return id
+  }
   add(step: UpgradeStepName, outcome: UpgradeStep['outcome'], detail: string, durationMs = 0): UpgradeStep {
     const r = {step, outcome, detail, durationMs}
     this.list.push(r)
-    this.s.progress({instance: this.name, step, outcome, detail})
+    // A step with no plan line (the gate, the ping, the rollback's parts) starts under its name alone.
+    const id = this.open ?? this.start(step, '')
+    this.open = null
+    this.s.progress({type: 'finished', id, outcome, title: `${step}: ${detail}`})
     return r
   }
   /** Runs a change (or records it as planned in a dry run); a throw is the step's failure. */
@@ -113,7 +118,7 @@ class Steps {
       this.add(step, 'planned', plan)
       return {ok: true, value: null}
     }
-    this.s.progress({instance: this.name, step, outcome: 'started', detail: plan})
+    this.open = this.start(step, plan)
     const t0 = Date.now()
     try {
       const {value, detail} = await fn()
@@ -280,8 +285,38 @@ function instanceDir(s: UpgradeSettings, name: string, sub: string): string {
   return p
 }
 
-/** Upgrades one instance (or plans it). Never throws: a failure is in the result. */
+/**
+ * Upgrades one instance (or plans it). Never throws: a failure is in the result. Its intent and its result are in the
+ * incident log (`intent` and `action` with action/type `upgrade` and the image as target), whatever the outcome.
+ */
 export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: UpgradeSettings): Promise<InstanceUpgrade> {
+  const rec = await upgradeSteps(fleet, t, s)
+  if (!s.dryRun && rec.outcome !== 'skipped')
+    s.record('action', {
+      type: 'upgrade',
+      target: s.image,
+      instance: rec.name,
+      outcome: rec.outcome,
+      failure: rec.failure,
+      from: rec.from,
+      to: rec.to,
+      drainMs: rec.drainMs,
+      downtimeMs: rec.downtimeMs,
+      migration: rec.migration,
+      stopEnd: rec.stopEnd,
+      backup: rec.backup,
+      rollback: rec.rollback && {
+        outcome: rec.rollback.outcome,
+        detail: rec.rollback.detail,
+        restoreFile: rec.rollback.restoreFile,
+        restoreState: rec.rollback.restoreState,
+        drift: rec.rollback.drift,
+      },
+    })
+  return rec
+}
+
+async function upgradeSteps(fleet: Fleet, t: UpgradeTarget, s: UpgradeSettings): Promise<InstanceUpgrade> {
   const steps = new Steps(t.inst.name, s)
   const rec: InstanceUpgrade = {
     name: t.inst.name,
@@ -309,7 +344,7 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   const loc = t.location
   const c = t.container
   if (!loc || !c) return {...rec, outcome: 'failed', failure: 'preflight'}
-  s.record('intent', {type: 'upgrade', instance: t.inst.name, from: rec.from, to: rec.to, location: rec.location, notes: rec.notes})
+  s.record('intent', {action: 'upgrade', target: s.image, instance: t.inst.name, from: rec.from, to: rec.to, location: rec.location, notes: rec.notes})
 
   // 1. drain, 2. stop
   const d0 = Date.now()
@@ -322,7 +357,7 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
       detail: await stopContainer(fleet, t, c),
     }),
   )
-  rec.drainMs = Date.now() - d0
+  rec.drainMs = s.dryRun ? null : Date.now() - d0
   const stoppedAt = stop.ok ? (stop.value ?? Date.now()) : Date.now()
   const facts = {fileSwitched: false, recreated: false, doctorRan: false, backupTaken: false, stopped: stop.ok && !s.dryRun}
   const fail = async (failure: string) => rollback(fleet, t, s, steps, rec, facts, failure)
@@ -332,7 +367,7 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   const size = s.dryRun ? treeSize(t.inst.dataDir) : null
   const backup = await steps.act(
     'backup',
-    `copy ${t.inst.dataDir} (${size?.files ?? '?'} files, ${Math.round((size?.bytes ?? 0) / 1024)} KiB) into the incident dir`,
+    `copy ${t.inst.dataDir}${size ? ` (${size.files} files, ${Math.round(size.bytes / 1024)} KiB)` : ''} into the incident dir`,
     async () => {
       const to = instanceDir(s, t.inst.name, 'state-before')
       const n = await copyTree(t.inst.dataDir, to, 30 * 60_000)
@@ -344,7 +379,11 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   facts.backupTaken = !s.dryRun
 
   // 4. switch the image where the operator keeps it (once per file in a run; the old bytes kept)
-  const switched = await steps.act('switch', `${describeLocation(loc)}: ${loc.value} -> ${s.image}`, async () => {
+  // A file several services read is switched once per run: the plan says so for the later ones, as the run will.
+  const once = s.switched.has(loc.file)
+  if (s.dryRun && !once) s.switched.set(loc.file, Buffer.alloc(0))
+  const plan = once ? `${describeLocation(loc)} already switched to ${s.image} by this run` : `${describeLocation(loc)}: ${loc.value} -> ${s.image}`
+  const switched = await steps.act('switch', plan, async () => {
     const before = locationBytes(loc)
     const text = before.toString('utf8')
     const after = switchedText(text, loc, s.image)
@@ -381,17 +420,6 @@ export async function upgradeInstance(fleet: Fleet, t: UpgradeTarget, s: Upgrade
   const now = await currentContainer(fleet, t)
   if (now && gatewayRunsTurns(t.currentVersion)) rec.stopEnd = (await stopOutcomeNow(t.handle, t.inst, now.name, stoppedAt - 1000, 60_000)).detail
   s.upgradedBy.set(loc.file, [...(s.upgradedBy.get(loc.file) ?? []), t.inst.name])
-  s.record('action', {
-    type: 'upgrade',
-    instance: t.inst.name,
-    outcome: 'upgraded',
-    from: rec.from,
-    to: rec.to,
-    drainMs: rec.drainMs,
-    downtimeMs: rec.downtimeMs,
-    migration: rec.migration,
-    stopEnd: rec.stopEnd,
-  })
   return rec
 }
 

@@ -4,13 +4,15 @@
  * kept, the state dir. The verdicts come from decide/upgrade.ts (preflightUpgrade); a refusal anywhere stops the
  * whole upgrade before its first change (exit 2).
  */
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statfsSync, statSync} from 'node:fs'
+import path from 'node:path'
 import type {Fleet, Group, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
 import {dockerFor, engineCall, type DockerHandle} from '../docker/client.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
 import {detectVersion} from '../openclaw/detect.js'
-import {preflightUpgrade, type UpgradePreflight} from '../decide/upgrade.js'
+import {backupsThatDoNotFit, preflightUpgrade, type UpgradePreflight} from '../decide/upgrade.js'
+import {treeSize} from './state-backup.js'
 import {describeLocation, findImageLocation, readLocationFiles, type ImageLocation} from './image-location.js'
 import {readImage, type ImageReading} from './image-version.js'
 import {mapLimit} from '../util/concurrency.js'
@@ -99,6 +101,36 @@ export async function readTargets(fleet: Fleet, instances: readonly Instance[], 
       verdict,
     }
   })
+}
+
+/** The nearest existing dir at or above a path (the incident dir is made on first use). */
+function existingAncestor(p: string): string {
+  let d = path.resolve(p)
+  while (!existsSync(d) && path.dirname(d) !== d) d = path.dirname(d)
+  return d
+}
+
+/**
+ * The backups must fit on the incident dir's filesystem (backupsThatDoNotFit): an upgrade that fills the host's disk
+ * half way would leave a gateway stopped. Those that do not fit are refused in the preflight.
+ */
+export function checkBackupSpace(incidentDir: string, targets: UpgradeTarget[]): void {
+  const going = targets.filter((t) => t.verdict.verdict === 'upgrade')
+  if (going.length === 0) return
+  const st = statfsSync(existingAncestor(incidentDir))
+  const sizes = going.map((t) => ({name: t.inst.name, bytes: treeSize(t.inst.dataDir).bytes}))
+  const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`
+  for (const x of backupsThatDoNotFit(sizes, {freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize})) {
+    const t = going.find((g) => g.inst.name === x.name) as UpgradeTarget
+    t.verdict = {
+      ...t.verdict,
+      verdict: 'refuse',
+      problems: [
+        ...t.verdict.problems,
+        `its state backup does not fit: the copies up to it need ${mib(x.needBytes)}, ${incidentDir} has ${mib(st.bavail * st.bsize)} free`,
+      ],
+    }
+  }
 }
 
 /** The bytes of a location's file now (for the copy kept before the switch and the rollback). */

@@ -10,11 +10,13 @@ import type {Fleet, Instance} from '../config/model.js'
 import {EXIT, FleetError} from '../errors.js'
 import {IncidentLog} from '../incidents/log.js'
 import {acquireRunLocks, runLockPlace} from '../runs/run-lock.js'
-import {rolloutBatches} from '../decide/upgrade.js'
+import {rolloutBatches, sharedLocationNote} from '../decide/upgrade.js'
+import {describeLocation} from './image-location.js'
 import {mapLimit} from '../util/concurrency.js'
-import {HealInterrupt, signalExitCode} from '../heal/heal.js'
-import {readTargets, type UpgradeTarget} from './preflight.js'
-import {upgradeInstance, type InstanceUpgrade, type UpgradeProgress} from './instance.js'
+import {RunInterrupt, signalExitCode} from '../runs/interrupt.js'
+import {checkBackupSpace, readTargets, type UpgradeTarget} from './preflight.js'
+import {upgradeInstance, type InstanceUpgrade} from './instance.js'
+import type {ProgressSink, StepOutcome} from '../progress-events.js'
 
 export interface UpgradeRequest {
   image: string
@@ -35,7 +37,23 @@ export interface UpgradeIO {
   confirm(plan: string[]): Promise<boolean>
   /** A question for a person (null: nobody can answer). */
   ask: ((question: string) => Promise<boolean>) | null
-  progress(p: UpgradeProgress): void
+  /** Progress as events: one step per instance, its steps as children. */
+  progress: ProgressSink
+}
+
+const INSTANCE_OUTCOME: Record<InstanceUpgrade['outcome'], StepOutcome> = {
+  upgraded: 'ok',
+  skipped: 'skipped',
+  planned: 'planned',
+  'gave-up': 'failed',
+  'rolled-back': 'failed',
+  failed: 'failed',
+}
+
+/** Pure: an instance's last line: `oc7: 2026.9.5 -> 2026.9.6 upgraded` or why not. */
+export function instanceLine(r: InstanceUpgrade): string {
+  const what = r.outcome === 'rolled-back' ? `rolled back (${r.rollback?.detail ?? ''})` : r.outcome
+  return `${r.name}: ${r.from.version ?? '?'} -> ${r.to.version ?? '?'} ${what}${r.failure ? `: ${r.failure}` : ''}`
 }
 
 export interface UpgradeDocument {
@@ -75,6 +93,15 @@ export function upgradeExitCode(doc: Pick<UpgradeDocument, 'ok' | 'interrupted'>
 export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: UpgradeIO): Promise<{doc: UpgradeDocument; exitCode: number}> {
   const started = Date.now()
   const targets = await readTargets(fleet, req.instances, req.image)
+  checkBackupSpace(fleet.heal.incidentDir, targets)
+  // A variable several services read moves them all at their next compose up -d: the plan says so for those not here.
+  for (const t of targets) {
+    const l = t.location
+    if (!l) continue
+    const here = new Set(targets.filter((x) => x.location?.file === l.file).map((x) => x.service))
+    const note = sharedLocationNote(l.services, here, describeLocation(l), req.image)
+    if (note) t.verdict = {...t.verdict, step: {...t.verdict.step, notes: [...t.verdict.step.notes, note]}}
+  }
   if (targets.some((t) => t.verdict.verdict === 'refuse')) refuse(targets)
   const batches = rolloutBatches(
     targets.map((t) => ({name: t.inst.name, group: t.group?.name ?? null, t})),
@@ -110,7 +137,7 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
   const docBatches: UpgradeDocument['batches'] = []
   let stoppedAt: string | null = null
   // A signal: the instance in flight finishes (its gate, or its rollback), nothing new starts; a second one exits at once.
-  const interrupt = new HealInterrupt().install()
+  const interrupt = new RunInterrupt().install()
   interrupt.lockPaths = lock?.paths ?? []
   interrupt.log = log
   try {
@@ -120,15 +147,28 @@ export async function upgradeFleet(fleet: Fleet, req: UpgradeRequest, io: Upgrad
       instances: targets.map((t) => t.inst.name),
       batches: batches.map((b) => b.members.map((m) => m.name)),
     })
+    for (const t of targets) io.progress({type: 'queued', id: t.inst.name, title: t.inst.name})
+    const notStarted = (name: string, why: string) => {
+      io.progress({type: 'started', id: name, title: name})
+      io.progress({type: 'finished', id: name, outcome: 'skipped', title: `${name}: not started (${why})`})
+    }
     for (const b of batches) {
       const names = b.members.map((m) => m.name)
       if (stoppedAt) {
         docBatches.push({label: b.label, instances: names, outcome: 'not-started'})
+        for (const n of names) notStarted(n, 'the rollout stopped')
         continue
       }
-      const started = await mapLimit(b.members, b.label === 'canary' ? 1 : req.concurrency, async (m) =>
-        interrupt.reason ? null : upgradeInstance(fleet, m.t, settings),
-      )
+      const started = await mapLimit(b.members, b.label === 'canary' ? 1 : req.concurrency, async (m) => {
+        if (interrupt.reason) {
+          notStarted(m.name, interrupt.reason)
+          return null
+        }
+        io.progress({type: 'started', id: m.name, title: `${m.name}: ${m.t.currentVersion ?? '?'} -> ${m.t.target.version ?? '?'}`})
+        const r = await upgradeInstance(fleet, m.t, settings)
+        io.progress({type: 'finished', id: m.name, outcome: INSTANCE_OUTCOME[r.outcome], title: instanceLine(r)})
+        return r
+      })
       const done = started.filter((r): r is InstanceUpgrade => r !== null)
       results.push(...done)
       const failed = done.find((r) => FAILED.has(r.outcome))

@@ -95,6 +95,8 @@ describe('fleet upgrade on the simulator lab', () => {
     expect(doc.instances[0].outcome).toBe('gave-up')
     expect(doc.instances[0].steps.map((s: any) => [s.step, s.outcome])).toEqual([['drain', 'failed']])
     expect(doc.instances[0].steps[0].detail).toContain('session lock')
+    // Its group's other services read the same OPENCLAW_IMAGE: the plan says they move too.
+    expect(doc.instances[0].notes.join(' ')).toContain('also the image of openclaw-gateway-2002, openclaw-gateway-2003')
     expect(envFiles.map(sha)).toEqual(before)
     expect(await containerId(2001)).toBe(id)
     const ended = await turn.holder.exited

@@ -11,7 +11,8 @@ import {buildReport, summarise, unmatchedIntents} from '../../src/incidents/docu
 import {healDocument} from '../../src/heal/document.js'
 import {renderHeal} from '../../src/report/heal.js'
 import {renderList, renderReportMarkdown} from '../../src/report/incidents.js'
-import {actionCounts, HealInterrupt, leftUndone, runEndRecord, signalExitCode, type InstanceHeal} from '../../src/heal/heal.js'
+import {actionCounts, leftUndone, runEndRecord, type InstanceHeal} from '../../src/heal/heal.js'
+import {RunInterrupt, signalExitCode} from '../../src/runs/interrupt.js'
 import {act, holderTarget, type ActionRecord} from '../../src/heal/steps.js'
 import {IncidentLog} from '../../src/incidents/log.js'
 
@@ -148,11 +149,11 @@ describe('the run-end record and the exit code', () => {
   })
 })
 
-describe('HealInterrupt', () => {
+describe('RunInterrupt', () => {
   it('the first signal aborts and is recorded; the second writes a last run-end, lets go of the run locks and exits at once', () => {
     const said: string[] = []
     const exits: number[] = []
-    const i = new HealInterrupt({say: (l) => said.push(l), exit: (c) => exits.push(c)})
+    const i = new RunInterrupt({say: (l) => said.push(l), exit: (c) => exits.push(c)})
     const log = new IncidentLog(tmp(), 'abcd1234')
     log.write('intent', {instance: 'oc7', action: 'delete-lock', target: '/a'})
     const lock = path.join(tmp(), 'x.lock')
@@ -176,7 +177,7 @@ describe('HealInterrupt', () => {
 
   it('install/dispose: the handlers come and go (no listener left behind)', () => {
     const before = process.listenerCount('SIGINT')
-    const i = new HealInterrupt({say: () => undefined, exit: () => undefined}).install()
+    const i = new RunInterrupt({say: () => undefined, exit: () => undefined}).install()
     expect(process.listenerCount('SIGINT')).toBe(before + 1)
     expect(process.listenerCount('SIGTERM')).toBeGreaterThan(0)
     i.dispose()

@@ -43,15 +43,17 @@ describe('healRequest: flags to one request', () => {
     ['--restart group: the other members of the selected groups too', [8, 10], {restart: 'group'}, 'group', [7, 8, 9, 10, 11]],
     ['--restart group: a whole group selected adds nobody', [10, 11], {restart: 'group'}, 'group', [10, 11]],
   ] as const)('%s', (_what, sel, extra, restart, want) => {
-    const r = healRequest(fleet, ids([...sel]), flags(extra as Partial<HealFlags>), 'simple')
+    const r = healRequest(fleet, ids([...sel]), flags(extra as Partial<HealFlags>))
     expect(r.restart).toBe(restart)
     expect(r.instances.map((i) => i.id)).toEqual(want)
   })
 
   it('takes the config defaults unless a flag says otherwise', () => {
-    const r = healRequest(fleet, ids([7]), flags(), 'silent')
-    expect([r.concurrency, r.waitTimeoutMs, r.verify, r.renderer]).toEqual([fleet.heal.concurrency, fleet.heal.waitTimeoutMs, undefined, 'silent'])
-    const s = healRequest(fleet, ids([7]), flags({concurrency: 3, waitTimeoutMs: 5000, verifyMs: 60_000}), 'simple')
+    const r = healRequest(fleet, ids([7]), flags())
+    expect([r.concurrency, r.waitTimeoutMs, r.verify]).toEqual([fleet.heal.concurrency, fleet.heal.waitTimeoutMs, undefined])
+    // The request is what heal is asked to do: how its progress is shown is the command's (progressView), not in it.
+    expect(r).not.toHaveProperty('renderer')
+    const s = healRequest(fleet, ids([7]), flags({concurrency: 3, waitTimeoutMs: 5000, verifyMs: 60_000}))
     expect([s.concurrency, s.waitTimeoutMs, s.verify]).toEqual([3, 5000, {durationMs: 60_000, turns: 10}])
   })
 
@@ -59,14 +61,14 @@ describe('healRequest: flags to one request', () => {
     ['--restart with --no-restart', {restart: 'group', noRestart: true}, /contradict/],
     ['--verify-turns without --verify', {verifyTurns: 5}, /--verify-turns needs --verify/],
   ] as const)('refuses %s (exit 2, before anything runs)', (_what, extra, msg) => {
-    expect(() => healRequest(fleet, ids([7]), flags(extra as Partial<HealFlags>), 'simple')).toThrow(UsageError)
-    expect(() => healRequest(fleet, ids([7]), flags(extra as Partial<HealFlags>), 'simple')).toThrow(msg)
+    expect(() => healRequest(fleet, ids([7]), flags(extra as Partial<HealFlags>))).toThrow(UsageError)
+    expect(() => healRequest(fleet, ids([7]), flags(extra as Partial<HealFlags>))).toThrow(msg)
   })
 
   it('property: every selected instance is in the request, and nothing outside the selected groups', () => {
     fc.assert(
       fc.property(fc.subarray([7, 8, 9, 10, 11], {minLength: 1}), fc.constantFrom('needed', 'group', 'always'), (sel, restart) => {
-        const r = healRequest(fleet, ids(sel), flags({restart}), 'simple')
+        const r = healRequest(fleet, ids(sel), flags({restart}))
         const got = r.instances.map((i) => i.id)
         for (const id of sel) expect(got).toContain(id)
         const groups = new Set(ids(sel).map((i) => i.group))

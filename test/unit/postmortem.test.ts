@@ -367,10 +367,10 @@ describe('what heal records for the postmortem', () => {
     expect(probeRecord({ping: ping(true, null), at: 'x', durationMs: 1}, st, false, 'never').restart).toMatchObject({restart: false, why: '--no-restart'})
   })
 
-  it('the probe line while and after it runs', () => {
+  it('the probe line while and after it runs (raw: the progress view makes every line printable, test/unit/progress-view.test.ts)', () => {
     expect(probeLine({ping: ping(true, null), at: 'x', durationMs: 2100})).toBe('probe oc7: SPEED_OK (2.1s)')
     expect(probeLine({ping: {...ping(false, 'timeout'), detail: 'no answer\u001b[2J'}, at: 'x', durationMs: 18_000})).toBe(
-      'probe oc7: FAIL timeout: no answer\\x1b[2J (18s)',
+      'probe oc7: FAIL timeout: no answer\u001b[2J (18s)',
     )
   })
 })

@@ -1,7 +1,9 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {
+  backupsThatDoNotFit,
   decideDrain,
+  sharedLocationNote,
   decideGate,
   planRollback,
   preflightUpgrade,
@@ -212,5 +214,41 @@ describe('planRollback', () => {
         if (p.restoreState) expect(backupTaken && (recreated || doctorRan)).toBe(true)
       }),
     )
+  })
+})
+
+describe('backupsThatDoNotFit', () => {
+  const GiB = 2 ** 30
+  it('twice each state, added up, with a margin', () => {
+    const sizes = [
+      {name: 'oc7', bytes: 1 * GiB},
+      {name: 'oc8', bytes: 1 * GiB},
+      {name: 'oc9', bytes: 1 * GiB},
+    ]
+    expect(backupsThatDoNotFit(sizes, {freeBytes: 10 * GiB, totalBytes: 20 * GiB})).toEqual([])
+    expect(backupsThatDoNotFit(sizes, {freeBytes: 5 * GiB, totalBytes: 20 * GiB}).map((x) => x.name)).toEqual(['oc9'])
+    expect(backupsThatDoNotFit(sizes, {freeBytes: 1 * GiB, totalBytes: 20 * GiB}).map((x) => x.name)).toEqual(['oc7', 'oc8', 'oc9'])
+  })
+  it('property: more free space never makes more instances not fit', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({max: 2 ** 34}), {maxLength: 8}), fc.nat({max: 2 ** 36}), fc.nat({max: 2 ** 36}), (bytes, a, b) => {
+        const sizes = bytes.map((n, i) => ({name: `oc${i}`, bytes: n}))
+        const total = 2 ** 37
+        const [lo, hi] = a < b ? [a, b] : [b, a]
+        expect(backupsThatDoNotFit(sizes, {freeBytes: hi, totalBytes: total}).length).toBeLessThanOrEqual(
+          backupsThatDoNotFit(sizes, {freeBytes: lo, totalBytes: total}).length,
+        )
+      }),
+    )
+  })
+})
+
+describe('sharedLocationNote', () => {
+  it('names the services that read the location and are not upgraded', () => {
+    expect(sharedLocationNote(['gw-7', 'gw-8', 'gw-9'], new Set(['gw-7']), 'OPENCLAW_IMAGE in .env', 'oc:2')).toBe(
+      'OPENCLAW_IMAGE in .env is also the image of gw-8, gw-9, not in this upgrade: they move to oc:2 at their next docker compose up -d',
+    )
+    expect(sharedLocationNote(['gw-7', 'gw-8'], new Set(['gw-7', 'gw-8']), 'x', 'oc:2')).toBeNull()
+    expect(sharedLocationNote(['gw-7'], new Set(['gw-7']), 'image: of gw-7', 'oc:2')).toBeNull()
   })
 })
