@@ -7,6 +7,7 @@ import type {AddressInfo} from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import * as lab from '../../lab/compose.mjs'
+import {turnArgs, type TurnOptions} from '../../lab/real/gateway.mjs'
 import {fleet, json, type CliResult} from '../helpers/cli.js'
 import {firstFileInTar} from '../../src/openclaw/detect.js'
 
@@ -48,6 +49,19 @@ export async function realLabUp(
     await lab.waitHealthy(containers, {timeoutMs: 15 * 60_000})
     return {root, configFile: path.join(root, 'fleet.config.yml'), ids, containers, groups: [], timings: {}}
   }
+}
+
+/** Takes down a real lab by the root realLabUp announced (onRoot): also one whose bring-up failed half way. */
+export async function realLabDown(root: string): Promise<void> {
+  if (root && existsSync(path.join(root, 'lab.json'))) await lab.down({root})
+}
+
+/**
+ * A real `openclaw agent` turn in a container (docker exec; `--local` before 2026.8, through the gateway from 2026.8):
+ * never rejects. timeoutMs ends the host-side client only (the turn inside lives on).
+ */
+export function realTurn(container: string, version: string, turn: TurnOptions, opts: {timeoutMs?: number} = {}) {
+  return execa('docker', ['exec', container, ...turnArgs(version, turn)], {reject: false, timeout: opts.timeoutMs})
 }
 
 export async function labDown(l: Lab | undefined): Promise<void> {
