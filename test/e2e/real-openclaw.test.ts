@@ -4,8 +4,9 @@
 // `session file locked (timeout 10000ms|60000ms): pid=N <path>`), fleet judges the live holder from the real
 // two-process tree, then, the holder SIGKILLed, judges the lock stale as OpenClaw's own `openclaw doctor` does,
 // heals it, and a real turn on that session succeeds. Times go to the test output (real turns take 70-160 s here).
-import {execa} from 'execa'
-import {existsSync, readdirSync} from 'node:fs'
+import {execa, type ResultPromise} from 'execa'
+import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
@@ -14,7 +15,7 @@ import {waitFor} from '../../lab/run.mjs'
 // @ts-expect-error: the simulator's lock module is plain JavaScript without types
 import {ACQUIRE_TIMEOUT_MS, lockPayload, SessionWriteLockTimeoutError} from '../../lab/image/app/dist/lock.js'
 import {LOCK_TIMEOUT} from '../../src/locks/signatures.js'
-import {fleetJson, realLabDown, realLabUp, realTurn, type Lab} from './helpers.js'
+import {fleetJson, type Lab} from './helpers.js'
 
 const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[] = [
   {version: '2026.4.29', first: 701, lockTimeoutMs: 10_000},
@@ -24,28 +25,41 @@ const VERSIONS: {version: string; first: number; lockTimeoutMs: number | null}[]
 const MIN = 60_000
 const times: Record<string, Record<string, number>> = {}
 
-/** A real turn on the wedge session (`--local` up to 2026.7, through the gateway from 2026.8). */
-const wedgeTurn = (version: string, container: string, message: string, timeoutMs?: number) =>
-  realTurn(container, version, {sessionId: 'wedge', message, timeoutS: 600}, {timeoutMs})
+const turnArgv = (v: string, session: string, message: string) => [
+  'openclaw',
+  'agent',
+  ...(v.startsWith('2026.9') || v.startsWith('2026.8') ? [] : ['--local']),
+  '--agent',
+  'main',
+  '--session-id',
+  session,
+  '--message',
+  message,
+  '--thinking',
+  'low',
+  '--json',
+  '--timeout',
+  '600',
+]
 
 afterAll(() => console.log(`[real-openclaw] times (ms): ${JSON.stringify(times)}`))
 
 for (const {version, first, lockTimeoutMs} of VERSIONS) {
   describe(`real OpenClaw ${version}`, () => {
     let l: Lab
-    let root = ''
     const t: Record<string, number> = (times[version] = {})
     const container = lab.containerName(first)
 
     beforeAll(async () => {
+      const root = path.join(mkdtempSync(path.join(os.tmpdir(), `fleet-real-${version}-`)), 'lab')
       const t0 = Date.now()
-      l = await realLabUp(`fleet-real-${version}`, first, version, {onRoot: (r) => (root = r)})
+      l = (await lab.up({root, first, size: 1, openclaw: version})) as Lab
       t.up = Date.now() - t0
       t.image = l.timings.imageMs
       t.ready = l.timings.healthyMs
-    }, 30 * MIN)
+    }, 20 * MIN)
 
-    afterAll(() => realLabDown(root), 5 * MIN)
+    afterAll(() => (l ? lab.down({root: l.root}) : undefined), 5 * MIN)
 
     it(
       'fleet status sees the gateway, and fleet ping gets SPEED_OK from a real turn',
@@ -75,7 +89,7 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
         const lockFile = path.join(sessions, 'wedge.jsonl.lock')
         // The model stub answers after 10 min: the first turn takes the session's lock and holds it.
         await execa('docker', ['exec', container, 'sh', '-c', 'mkdir -p /tmp/ocreal-model && echo 600000 > /tmp/ocreal-model/delay-ms'])
-        const holder = wedgeTurn(version, container, 'Reply exactly HELD')
+        const holder: ResultPromise = execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly HELD')], {reject: false})
         try {
           await waitFor(() => existsSync(lockFile), {what: 'the real holder to take the lock', timeoutMs: 5 * MIN, intervalMs: 500})
           const live = await fleetJson(l, ['status'])
@@ -95,7 +109,7 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           expect(held.evidence.process).toMatchObject({exists: true, isAgent: true, isMain: false})
           expect(held.evidence.process.turn.execRoot).not.toBeNull()
           const t0 = Date.now()
-          const second = await wedgeTurn(version, container, 'Reply exactly SECOND', 10 * MIN)
+          const second = await execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly SECOND')], {reject: false, timeout: 10 * MIN})
           t.secondTurnFails = Date.now() - t0
           expect(second.exitCode).not.toBe(0)
           expect(`${second.stderr}\n${second.stdout}`).toMatch(
@@ -142,7 +156,7 @@ for (const {version, first, lockTimeoutMs} of VERSIONS) {
           expect(heal.doc.instances[0].restarted).toBe(false)
           expect(readdirSync(sessions).filter((n) => n === 'wedge.jsonl.lock')).toEqual([])
           const a0 = Date.now()
-          const after = await wedgeTurn(version, container, 'Reply exactly HEALED', 10 * MIN)
+          const after = await execa('docker', ['exec', container, ...turnArgv(version, 'wedge', 'Reply exactly HEALED')], {reject: false, timeout: 10 * MIN})
           t.turnAfterHeal = Date.now() - a0
           expect(after.exitCode, after.stderr).toBe(0)
           expect(after.stdout).toContain('HEALED')

@@ -76,8 +76,10 @@ describe('fleet watch', () => {
     const a = await faults.deadPid(551, {root: lab.root})
     const injectedAt = Date.now()
     await until('the lock to be cleared', () => lockFiles(lab, 551).length === 0, 30_000)
-    const clearedAfter = Date.now() - injectedAt
-    expect(clearedAfter).toBeLessThanOrEqual(2 * 2_000 + 2_500) // two intervals, plus one scan's own time
+    // Within two scans of the injection (counted in the events, not timed: scans slow down under load).
+    const clearedAt = Date.now()
+    const scansBetween = events(file).filter((e) => e.event === 'scan' && Date.parse(e.ts) >= injectedAt && Date.parse(e.ts) <= clearedAt).length
+    expect(scansBetween).toBeLessThanOrEqual(3)
     const cleared = await until('the webhook event', () => received.find((e) => e.event === 'lock-cleared' && e.instance === 'oc551'), 15_000)
     expect(cleared).toMatchObject({path: a.hostLockPath, verdict: 'stale', reasons: expect.arrayContaining(['dead-pid']), outcome: 'removed'})
     expect(events(file).some((e) => e.event === 'lock-seen' && e.path === a.hostLockPath)).toBe(true)
@@ -97,7 +99,7 @@ describe('fleet watch', () => {
     expect(text).toMatch(/openclaw_fleet_locks\{gateway="oc552",verdict="live"\} 0/)
     expect(Number(/^openclaw_fleet_scans_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(2)
     const last = Number(/^openclaw_fleet_last_scan_timestamp_seconds (\S+)$/m.exec(text)?.[1])
-    expect(Math.abs(Date.now() / 1000 - last)).toBeLessThan(10)
+    expect(last * 1000).toBeGreaterThanOrEqual(injectedAt - 1000) // a scan after the injection, not a stale figure
     expect(Number(/^openclaw_fleet_scan_duration_seconds (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0)
 
     w.kill('SIGTERM')
