@@ -5,14 +5,13 @@
 // drain reads the session locks (4.29 turns are exec'd processes), the JSONL state is copied before the switch, the new
 // gateway migrates it (at its start, or after doctor --fix when it refuses), the gate pings; then the user's session
 // answers a real turn on 2026.9.6. Times go to the test output.
-import {execa} from 'execa'
 import {copyFileSync, existsSync, mkdirSync, readdirSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import * as lab from '../../lab/compose.mjs'
 import {buildRealImage} from '../../lab/real/build.mjs'
-import {fleetIn, realLabUp, type Lab} from './helpers.js'
+import {fleetIn, realLabUp, realTurn, type Lab} from './helpers.js'
 
 const FROM = '2026.4.29'
 const TO = '2026.9.6'
@@ -68,25 +67,7 @@ describe(`real OpenClaw ${FROM} -> ${TO} with fleet upgrade: JSONL sessions to S
       expect(st.ok).toBe(true)
 
       const t0 = Date.now()
-      const turn = await execa(
-        'docker',
-        [
-          'exec',
-          container,
-          'openclaw',
-          'agent',
-          '--agent',
-          'main',
-          '--session-id',
-          SESSION,
-          '--message',
-          'Reply exactly JSONL_KEPT',
-          '--thinking',
-          'low',
-          '--json',
-        ],
-        {reject: false, timeout: 10 * MIN},
-      )
+      const turn = await realTurn(container, TO, {sessionId: SESSION, message: 'Reply exactly JSONL_KEPT'}, {timeoutMs: 10 * MIN})
       times.userTurn = Date.now() - t0
       expect(turn.exitCode, `${turn.stdout}\n${turn.stderr}`).toBe(0)
       expect(turn.stdout).toContain('JSONL_KEPT')

@@ -18,7 +18,7 @@ import {buildRealImage} from '../../lab/real/build.mjs'
 import {loadFleet} from '../../src/config/load.js'
 import {dockerFor} from '../../src/docker/client.js'
 import {readGatewayWork, type GatewayWorkReading} from '../../src/openclaw/gateway-work.js'
-import {deriveImage, fleetIn, realLabUp, type Lab} from './helpers.js'
+import {deriveImage, fleetIn, realLabUp, realTurn, type Lab} from './helpers.js'
 
 const FROM = '2026.9.5'
 const TO = '2026.9.6'
@@ -43,28 +43,7 @@ const upgrade = async (args: string[]) => {
     throw new Error(`fleet upgrade printed no JSON (exit ${r.exitCode}): ${r.stdout}\n${r.stderr}`)
   }
 }
-const userTurn = (reply: string) =>
-  execa(
-    'docker',
-    [
-      'exec',
-      container,
-      'openclaw',
-      'agent',
-      '--agent',
-      'main',
-      '--session-id',
-      SESSION,
-      '--message',
-      `Reply exactly ${reply}`,
-      '--thinking',
-      'low',
-      '--json',
-      '--timeout',
-      '900',
-    ],
-    {reject: false, timeout: 20 * MIN},
-  )
+const userTurn = (reply: string) => realTurn(container, FROM, {sessionId: SESSION, message: `Reply exactly ${reply}`, timeoutS: 900}, {timeoutMs: 20 * MIN})
 const statusOf = async () => JSON.parse((await fleetIn(l, ['status', '--json', '-i', String(ID)])).stdout).instances[0]
 
 beforeAll(async () => {
