@@ -226,9 +226,10 @@ describe('a paused container', () => {
     } finally {
       await execa('docker', ['unpause', f.container], {reject: false})
     }
-    // Unpaused, the gateway's turn is still there and live.
+    // Unpaused, the gateway's turn is still there and held by a live process: live, or hung once the test outlasted the
+    // lab's maxHold (20 s; it does under load), never stale or orphan.
     const {doc} = await fleetJson(lab, ['status', '--instances', '615'])
-    expect(lockOf(doc, 615)[0].verdict).toBe('live')
+    expect(['live', 'hung']).toContain(lockOf(doc, 615)[0].verdict)
   })
 })
 
