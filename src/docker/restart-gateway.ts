@@ -25,6 +25,20 @@ export function composeRestartVerb(services: string[], stopTimeoutMs: number): s
 }
 
 /**
+ * Stops a container with the stop budget (`docker stop -t <s>`: SIGTERM, the gateway drains, SIGKILL after s); one
+ * already stopped (the engine's 304) is no error. Returns the seconds given.
+ */
+export async function stopWithBudget(handle: DockerHandle, idOrName: string, stopTimeoutMs: number): Promise<number> {
+  const t = stopSeconds(stopTimeoutMs)
+  try {
+    await engineCall(handle, `stop ${idOrName}`, () => handle.docker.getContainer(idOrName).stop({t}), t * 1000 + handle.timeoutMs)
+  } catch (error) {
+    if ((error as {statusCode?: number}).statusCode !== 304) throw error // 304: already stopped
+  }
+  return t
+}
+
+/**
  * How long the restart call itself may take: the whole stop budget, then the start (bounded by the compose
  * timeout, as every compose call is). Pure.
  */

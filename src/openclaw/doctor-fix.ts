@@ -29,7 +29,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {engineCall, type DockerHandle} from '../docker/client.js'
 import {isPaused} from '../docker/container-state.js'
 import {demuxLogBuffer} from '../docker/logs.js'
-import {stopSeconds} from '../docker/restart-gateway.js'
+import {stopWithBudget} from '../docker/restart-gateway.js'
 import {waitHealthy, type WaitResult} from './wait-ready.js'
 import type {StartRefusal} from './start-refusals.js'
 
@@ -223,13 +223,8 @@ export async function runDoctorFix(handle: DockerHandle, container: string, opts
 
     // 1. Stop (the drain budget; a restarting container is stopped out of its restart loop).
     if (res.before.up) {
-      const t = stopSeconds(opts.stopTimeoutMs)
       const t0 = Date.now()
-      try {
-        await engineCall(handle, `stop ${container}`, () => gw.stop({t}), t * 1000 + handle.timeoutMs)
-      } catch (error) {
-        if (status(error) !== 304) throw error // 304: already stopped
-      }
+      const t = await stopWithBudget(handle, container, opts.stopTimeoutMs)
       stopped = true
       const after = await inspectRaw(handle, container)
       res.stop = {

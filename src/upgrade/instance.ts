@@ -15,7 +15,7 @@ import {formatDuration} from '../config/duration.js'
 import {engineCall} from '../docker/client.js'
 import {composeArgv, composeCommand, runCompose} from '../docker/compose.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
-import {stopOutcomeNow, stopSeconds} from '../docker/restart-gateway.js'
+import {stopOutcomeNow, stopSeconds, stopWithBudget} from '../docker/restart-gateway.js'
 import {decideDrain, decideGate, planRollback, type DrainStep, type RollbackPlan} from '../decide/upgrade.js'
 import {decideStartCure, startCureApplies} from '../decide/start-cure.js'
 import {observe, observeLife} from '../observe/observe.js'
@@ -200,11 +200,7 @@ async function currentContainer(fleet: Fleet, t: UpgradeTarget): Promise<Contain
 }
 
 async function stopContainer(fleet: Fleet, t: UpgradeTarget, c: ContainerInfo): Promise<string> {
-  const secs = stopSeconds(fleet.restart.stopTimeoutMs)
-  await engineCall(t.handle, `stop ${c.name}`, () => t.handle.docker.getContainer(c.id).stop({t: secs}), secs * 1000 + t.handle.timeoutMs).catch((e) => {
-    if ((e as {statusCode?: number}).statusCode !== 304) throw e
-  })
-  return `docker stop -t ${secs} ${c.name}`
+  return `docker stop -t ${await stopWithBudget(t.handle, c.id, fleet.restart.stopTimeoutMs)} ${c.name}`
 }
 
 async function recreate(fleet: Fleet, t: UpgradeTarget): Promise<string> {

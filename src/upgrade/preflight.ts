@@ -8,7 +8,7 @@ import {existsSync, readFileSync, statfsSync, statSync} from 'node:fs'
 import path from 'node:path'
 import type {Fleet, Group, Instance} from '../config/model.js'
 import {groupOf} from '../config/model.js'
-import {dockerFor, engineCall, type DockerHandle} from '../docker/client.js'
+import {dockerFor, type DockerHandle} from '../docker/client.js'
 import {discover, type ContainerInfo} from '../docker/discover.js'
 import {detectVersion} from '../openclaw/detect.js'
 import {backupsThatDoNotFit, preflightUpgrade, type UpgradePreflight} from '../decide/upgrade.js'
@@ -71,8 +71,8 @@ export async function readTargets(fleet: Fleet, instances: readonly Instance[], 
     const currentVersion = c ? (await detectVersion(handle, c, {local})).version : null
     const service = c?.compose.service ?? inst.service
     const {location, facts} = locationOf(group, service)
-    const raw = c ? await engineCall(handle, `inspect ${c.name}`, () => handle.docker.getContainer(c.id).inspect()).catch(() => null) : null
-    const currentImageId = raw?.Image ?? c?.imageId ?? null
+    // discover inspected the container: its image id is there (no second inspect).
+    const currentImageId = c?.imageId ?? null
     const verdict = preflightUpgrade({
       name: inst.name,
       inGroup: group !== null,
